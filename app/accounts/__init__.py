@@ -1,0 +1,1 @@
+"""Organisations, user accounts, API tokens and sign-in."""

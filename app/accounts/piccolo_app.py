@@ -1,0 +1,19 @@
+"""Piccolo app for the accounts domain: its tables and migrations."""
+
+from __future__ import annotations
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from app.accounts.tables import Organization, User, ApiToken, LoginAttempt
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="accounts",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=[Organization, User, ApiToken, LoginAttempt],
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,1 @@
+"""FSC certificates and their verification by program staff."""

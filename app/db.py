@@ -1,0 +1,83 @@
+"""Database engine selection and transaction helpers (SQLite by default, PostgreSQL by URL)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from app.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+class ForestSQLiteEngine(SQLiteEngine):
+    """SQLite engine with WAL journaling and a busy timeout, so readers and writers do not lock out."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
+        self._wal_ready = False
+
+    def ensure_wal(self) -> None:
+        """Switch the file to WAL once; the mode is stored in the file itself."""
+        if self._wal_ready:
+            return
+        with sqlite3.connect(self.path, timeout=SQLITE_BUSY_TIMEOUT_S) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        self._wal_ready = True
+
+    async def get_connection(self):  # type: ignore[no-untyped-def]
+        self.ensure_wal()
+        return await super().get_connection()
+
+    async def run_querystring(self, querystring, in_pool: bool = False):  # type: ignore[no-untyped-def]
+        self.ensure_wal()
+        return await super().run_querystring(querystring, in_pool=in_pool)
+
+
+def build_engine(settings: Settings) -> Engine:
+    """Pick the engine from the database URL."""
+    if settings.is_postgres:
+        return PostgresEngine(config={"dsn": settings.database_url})
+    path = settings.sqlite_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return ForestSQLiteEngine(path=str(path))
+
+
+def engine() -> Engine:
+    """The engine Piccolo tables use."""
+    from app.piccolo_conf import DB
+
+    return DB
+
+
+@contextlib.asynccontextmanager
+async def atomic() -> AsyncIterator[Any]:
+    """A write transaction: IMMEDIATE on SQLite (takes the write lock up front), plain on PostgreSQL."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate) as txn:
+            yield txn
+    else:
+        async with db.transaction() as txn:
+            yield txn
+
+
+async def start_pool() -> None:
+    """Open the PostgreSQL connection pool (no-op on SQLite)."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=1, max_size=10)
+
+
+async def close_pool() -> None:
+    """Close the PostgreSQL connection pool (no-op on SQLite)."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()

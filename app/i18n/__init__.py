@@ -1,0 +1,135 @@
+"""Translation layer: gettext catalogues (Babel), the request's locale, and locale-aware formatting."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+DOMAIN = "messages"
+
+#: Languages offered in the switch, in the order shown. Spanish first.
+SUPPORTED_LOCALES: dict[str, str] = {"es_MX": "Español", "en": "English", "pt_BR": "Português"}
+DEFAULT_LOCALE = "es_MX"
+
+_current_locale: contextvars.ContextVar[str] = contextvars.ContextVar("forestmatch_locale", default=DEFAULT_LOCALE)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now (translated where it is shown)."""
+    return message
+
+
+def normalize_locale(value: str | None) -> str | None:
+    """Map 'es', 'es-MX', 'pt', 'en-US' ... onto a supported locale, or None."""
+    if not value:
+        return None
+    value = value.strip().replace("-", "_")
+    if value in SUPPORTED_LOCALES:
+        return value
+    lang = value.split("_")[0].lower()
+    for code in SUPPORTED_LOCALES:
+        if code.split("_")[0] == lang:
+            return code
+    return None
+
+
+def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """Choose a supported locale from an Accept-Language header."""
+    if not accept_language:
+        return default
+    weighted: list[tuple[float, str]] = []
+    for part in accept_language.split(","):
+        piece = part.strip()
+        if not piece:
+            continue
+        lang, _, params = piece.partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        weighted.append((q, lang.strip()))
+    for _q, lang in sorted(weighted, key=lambda item: -item[0]):
+        found = normalize_locale(lang)
+        if found:
+            return found
+    return default
+
+
+@lru_cache(maxsize=8)
+def translations_for(locale: str) -> NullTranslations:
+    """Compiled catalogue for a locale (English is the source language: identity)."""
+    if locale == "en":
+        return NullTranslations()
+    return Translations.load(str(LOCALE_DIR), [locale], domain=DOMAIN)
+
+
+def set_locale(locale: str) -> contextvars.Token[str]:
+    """Set the locale for the current request/task."""
+    return _current_locale.set(locale)
+
+
+def reset_locale(token: contextvars.Token[str]) -> None:
+    _current_locale.reset(token)
+
+
+def get_locale() -> str:
+    return _current_locale.get()
+
+
+def gettext(message: str, **variables: object) -> str:
+    """Translate into the current locale; ``%(name)s`` placeholders are filled from keyword arguments."""
+    text = translations_for(get_locale()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    text = translations_for(get_locale()).ngettext(singular, plural, n)
+    variables.setdefault("num", n)
+    return text % variables
+
+
+_ = gettext
+
+
+def babel_locale(locale: str | None = None) -> Locale:
+    try:
+        return Locale.parse(locale or get_locale())
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse(DEFAULT_LOCALE)
+
+
+def format_number(value: float | int | Decimal | None, digits: int = 2) -> str:
+    """A number with the locale's separators and at most ``digits`` decimals."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return babel_numbers.format_decimal(value, format=pattern, locale=babel_locale())
+
+
+def format_money(amount: Decimal | float | None, currency: str | None) -> str:
+    if amount is None or not currency:
+        return ""
+    return babel_numbers.format_currency(amount, currency, locale=babel_locale())
+
+
+def format_date(value: dt.date | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_date(value, format=fmt, locale=babel_locale())
+
+
+def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_datetime(value, format=fmt, locale=babel_locale(), tzinfo=dt.timezone.utc)

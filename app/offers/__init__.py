@@ -1,0 +1,1 @@
+"""Producers' certified offers of timber and latex."""

@@ -1,0 +1,19 @@
+"""Piccolo configuration: the engine chosen by settings and the registry of domain apps."""
+
+from __future__ import annotations
+
+from piccolo.conf.apps import AppRegistry
+
+from app.db import build_engine
+from app.settings import get_settings
+
+DB = build_engine(get_settings())
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "app.accounts.piccolo_app",
+        "app.certificates.piccolo_app",
+        "app.offers.piccolo_app",
+        "app.sourcing.piccolo_app",
+    ]
+)

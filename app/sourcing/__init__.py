@@ -1,0 +1,1 @@
+"""Buyers' sourcing requests."""

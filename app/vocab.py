@@ -1,0 +1,192 @@
+"""The trade's controlled vocabulary: keys stay stable, labels go through the translation layer.
+
+Keys follow ../shared/IMPORT_FORMAT.md; product classes follow FSC-STD-40-004a (see DOMAIN.md).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from app.i18n import N_, gettext
+
+CATEGORIES: dict[str, str] = {"timber": N_("Timber"), "latex": N_("Natural rubber latex")}
+
+PRODUCT_TYPES: dict[str, dict[str, str]] = {
+    "timber": {
+        "roundwood": N_("Roundwood (logs)"),
+        "fuelwood": N_("Fuelwood"),
+        "charcoal": N_("Charcoal"),
+        "chips": N_("Wood chips"),
+        "sawn_timber": N_("Sawn timber"),
+        "panels": N_("Panels (plywood, veneer, boards)"),
+        "mouldings_flooring": N_("Mouldings and flooring"),
+        "furniture_parts": N_("Furniture parts"),
+        "crafts": N_("Crafts"),
+    },
+    "latex": {
+        "field_latex": N_("Field latex"),
+        "latex_concentrate": N_("Latex concentrate"),
+        "rss": N_("Ribbed smoked sheets (RSS)"),
+        "tsr": N_("Technically specified rubber (TSR)"),
+        "cup_lump": N_("Cup lump"),
+        "crepe": N_("Crepe rubber"),
+    },
+}
+
+ALL_PRODUCT_TYPES: dict[str, str] = {k: v for types in PRODUCT_TYPES.values() for k, v in types.items()}
+PRODUCT_CATEGORY: dict[str, str] = {k: cat for cat, types in PRODUCT_TYPES.items() for k in types}
+
+CLAIMS: dict[str, str] = {
+    "FSC 100%": N_("FSC 100%"),
+    "FSC Mix": N_("FSC Mix"),
+    "FSC Mix Credit": N_("FSC Mix Credit"),
+    "FSC Recycled": N_("FSC Recycled"),
+    "FSC Recycled Credit": N_("FSC Recycled Credit"),
+    "FSC Controlled Wood": N_("FSC Controlled Wood"),
+}
+
+SCOPES: dict[str, str] = {
+    "FM": N_("Forest management"),
+    "COC": N_("Chain of custody"),
+    "FM/COC": N_("Forest management and chain of custody"),
+    "CW/FM": N_("Controlled wood forest management"),
+}
+
+CERTIFICATE_STATUSES: dict[str, str] = {
+    "valid": N_("Valid"),
+    "suspended": N_("Suspended"),
+    "terminated": N_("Terminated"),
+    "expired": N_("Expired"),
+}
+
+VERIFICATION_STATES: dict[str, str] = {
+    "pending": N_("Awaiting verification"),
+    "verified": N_("Verified by staff"),
+    "rejected": N_("Rejected"),
+}
+
+ORG_KINDS: dict[str, str] = {"producer": N_("Producer"), "buyer": N_("Buyer"), "both": N_("Producer and buyer")}
+
+LEGAL_FORMS: dict[str, str] = {
+    "ejido": N_("Ejido"),
+    "comunidad": N_("Comunidad (agrarian community)"),
+    "community_concession": N_("Community forest concession"),
+    "cooperative": N_("Cooperative"),
+    "association": N_("Producers' association"),
+    "smallholder_group": N_("Smallholder group"),
+    "extractive_reserve": N_("Extractive reserve association"),
+    "indigenous_territory": N_("Indigenous territory"),
+    "family_forest": N_("Family forest"),
+    "company": N_("Company"),
+    "other": N_("Other"),
+}
+
+USER_ROLES: dict[str, str] = {"producer": N_("Producer member"), "buyer": N_("Buyer member"), "staff": N_("Program staff")}
+
+OFFER_STATUSES: dict[str, str] = {"active": N_("Active"), "paused": N_("Paused"), "closed": N_("Closed")}
+REQUEST_STATUSES: dict[str, str] = {"open": N_("Open"), "closed": N_("Closed")}
+
+INCOTERMS: dict[str, str] = {
+    code: code for code in ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
+}
+
+CURRENCIES: tuple[str, ...] = ("USD", "EUR", "MXN", "GTQ", "HNL", "BRL", "PEN", "BOB", "THB", "LKR", "VND", "GBP")
+
+#: Units per category; the first is the canonical unit quantities are compared in.
+UNITS: dict[str, dict[str, str]] = {
+    "timber": {"m3": N_("m³"), "bf": N_("board feet")},
+    "latex": {"kg_drc": N_("kg DRC"), "t_drc": N_("t DRC"), "kg_latex": N_("kg wet latex")},
+}
+CANONICAL_UNIT: dict[str, str] = {"timber": "m3", "latex": "kg_drc"}
+BOARD_FEET_PER_M3 = 423.776
+
+CERT_CODE_RE = re.compile(r"^[A-Z]{2,6}-(?:FM/COC|CW/FM|FM|COC|CW)-\d{6}$")
+LICENSE_CODE_RE = re.compile(r"^FSC-C\d{6}$")
+REGION_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+
+
+def label(mapping: dict[str, str], key: str | None) -> str:
+    """Translated label for a vocabulary key (the key itself when unknown)."""
+    if key is None:
+        return ""
+    return gettext(mapping[key]) if key in mapping else key
+
+
+# Species: scientific name -> common names (es, en, pt). Requests match by genus or any name.
+SPECIES: dict[str, dict[str, list[str]]] = {
+    "Swietenia macrophylla": {"es": ["caoba"], "en": ["mahogany", "big-leaf mahogany"], "pt": ["mogno"]},
+    "Cedrela odorata": {"es": ["cedro", "cedro rojo"], "en": ["Spanish cedar"], "pt": ["cedro-rosa"]},
+    "Manilkara zapota": {"es": ["chicozapote"], "en": ["sapodilla"], "pt": ["sapoti"]},
+    "Lonchocarpus castilloi": {"es": ["machiche"], "en": ["manchiche"], "pt": ["machiche"]},
+    "Metopium brownei": {"es": ["chechem"], "en": ["black poisonwood"], "pt": ["chechém"]},
+    "Lysiloma latisiliquum": {"es": ["tzalam"], "en": ["false tamarind"], "pt": ["tzalam"]},
+    "Bucida buceras": {"es": ["pucté"], "en": ["black olive"], "pt": ["pucté"]},
+    "Brosimum alicastrum": {"es": ["ramón"], "en": ["breadnut"], "pt": ["ramón"]},
+    "Dalbergia stevensonii": {"es": ["rosul"], "en": ["Honduras rosewood"], "pt": ["pau-rosa-de-honduras"]},
+    "Calophyllum brasiliense": {"es": ["santa maría"], "en": ["Brazil beauty-leaf"], "pt": ["guanandi"]},
+    "Pinus durangensis": {"es": ["pino de Durango"], "en": ["Durango pine"], "pt": ["pinheiro-de-durango"]},
+    "Pinus arizonica": {"es": ["pino de Arizona"], "en": ["Arizona pine"], "pt": ["pinheiro-do-arizona"]},
+    "Pinus engelmannii": {"es": ["pino real"], "en": ["Apache pine"], "pt": ["pinheiro-apache"]},
+    "Pinus oocarpa": {"es": ["pino ocote"], "en": ["Mexican yellow pine"], "pt": ["pinheiro-oocarpa"]},
+    "Pinus pseudostrobus": {"es": ["pino blanco"], "en": ["smooth-bark Mexican pine"], "pt": ["pinheiro-branco"]},
+    "Quercus sideroxyla": {"es": ["encino colorado"], "en": ["red oak"], "pt": ["carvalho"]},
+    "Quercus rugosa": {"es": ["encino"], "en": ["netleaf oak"], "pt": ["carvalho"]},
+    "Bertholletia excelsa": {"es": ["castaña"], "en": ["Brazil nut tree"], "pt": ["castanheira"]},
+    "Dipteryx odorata": {"es": ["cumarú"], "en": ["cumaru"], "pt": ["cumaru"]},
+    "Hymenaea courbaril": {"es": ["guapinol"], "en": ["jatoba"], "pt": ["jatobá"]},
+    "Cedrelinga cateniformis": {"es": ["tornillo"], "en": ["tornillo"], "pt": ["cedrorana"]},
+    "Amburana cearensis": {"es": ["roble criollo"], "en": ["amburana"], "pt": ["cerejeira"]},
+    "Hevea brasiliensis": {
+        "es": ["hule", "árbol de caucho", "caucho"],
+        "en": ["rubber tree", "para rubber"],
+        "pt": ["seringueira"],
+    },
+}
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, for accent-insensitive comparison."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+
+
+_NAME_INDEX: dict[str, str] = {}
+for _sci, _names in SPECIES.items():
+    _NAME_INDEX[fold(_sci)] = _sci
+    for _lang_names in _names.values():
+        for _n in _lang_names:
+            _NAME_INDEX.setdefault(fold(_n), _sci)
+
+
+def species_names(scientific: str) -> list[str]:
+    """All names a species is known by (scientific first), for search documents and matching."""
+    names = [scientific]
+    for lang_names in SPECIES.get(scientific, {}).values():
+        names.extend(lang_names)
+    return names
+
+
+def resolve_species(name: str) -> str:
+    """Scientific name for a scientific or common name; unknown names are returned as typed."""
+    return _NAME_INDEX.get(fold(name), name.strip())
+
+
+def species_matches(wanted: str, offered: str) -> bool:
+    """True when a requested species entry matches an offered species by genus or full name, in any language."""
+    wanted_sci = resolve_species(wanted)
+    offered_sci = resolve_species(offered)
+    if fold(wanted_sci) == fold(offered_sci):
+        return True
+    # A single word that is a genus ("Pinus") matches every species in it.
+    if " " not in wanted_sci.strip():
+        return fold(offered_sci).split(" ")[0] == fold(wanted_sci)
+    return False
+
+
+def species_label(scientific: str, locale: str) -> str:
+    """Common name in the reader's language with the scientific name, e.g. 'caoba (Swietenia macrophylla)'."""
+    lang = locale.split("_")[0]
+    common = SPECIES.get(scientific, {}).get(lang)
+    return f"{common[0]} ({scientific})" if common else scientific
