@@ -81,3 +81,24 @@ async def close_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
+
+
+def activate_engine(new_engine: Engine) -> None:
+    """Point Piccolo (tables, migrations) at another engine, e.g. a second database in one process."""
+    import app.piccolo_conf as conf
+    from piccolo.apps.migrations.tables import Migration
+    from piccolo.conf.apps import Finder
+
+    conf.DB = new_engine
+    for table in Finder().get_table_classes():
+        table._meta.db = new_engine
+    Migration._meta.db = new_engine
+
+
+async def migrate() -> None:
+    """Apply every committed migration that has not run yet, in dependency order."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")

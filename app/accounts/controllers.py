@@ -1,0 +1,164 @@
+"""Sign-up, sign-in, account settings and organisation profile: pages and JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, get, post, put
+from litestar.response import Redirect, Template
+
+from app.accounts import services
+from app.accounts.schemas import MeOut, OrganizationIn, OrganizationOut, organization_out
+from app.validation import FieldErrors
+from app.web import guards
+from app.web.forms import read_form
+from app.web.middleware import SESSION_USER_KEY
+from app.web.pages import safe_next
+from app.web.render import render, see_other
+
+_limiter: services.LoginRateLimiter | None = None
+
+
+def limiter() -> services.LoginRateLimiter:
+    global _limiter
+    if _limiter is None:
+        _limiter = services.LoginRateLimiter()
+    return _limiter
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+# --- pages -----------------------------------------------------------------------------------------------------
+@get("/login", include_in_schema=False, name="login")
+async def login_page(request: Request[Any, Any, Any], next: str | None = None) -> Template:  # noqa: A002
+    return render(request, "accounts/login.html.jinja2", {"values": {}, "errors": {}, "next": safe_next(next)})
+
+
+@post("/login", include_in_schema=False)
+async def login_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """Check credentials under the shared rate limit, then start a session."""
+    data = await read_form(request)
+    target = safe_next(data.get("next"), "/dashboard")
+    try:
+        user = await services.sign_in(data.get("email", ""), data.get("password", ""), _client(request), limiter())
+    except FieldErrors as exc:
+        context = {"values": {"email": data.get("email", "")}, "errors": exc.errors, "next": target}
+        return render(request, "accounts/login.html.jinja2", context, status_code=422)
+    request.session.clear()
+    request.set_session({SESSION_USER_KEY: user.id})
+    return see_other(target)
+
+
+@post("/logout", include_in_schema=False)
+async def logout(request: Request[Any, Any, Any]) -> Redirect:
+    request.clear_session()
+    return see_other("/")
+
+
+@get("/signup", include_in_schema=False, name="signup")
+async def signup_page(request: Request[Any, Any, Any]) -> Template:
+    return render(request, "accounts/signup.html.jinja2", {"values": {"role": "producer"}, "errors": {}})
+
+
+@post("/signup", include_in_schema=False)
+async def signup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """Create an organisation and its first member, then sign in."""
+    data = await read_form(request)
+    data.setdefault("locale", request.scope.get("state", {}).get("locale", ""))
+    try:
+        user = await services.sign_up(data)
+    except FieldErrors as exc:
+        values = {k: v for k, v in data.items() if k != "password"}
+        return render(request, "accounts/signup.html.jinja2", {"values": values, "errors": exc.errors},
+                      status_code=422)
+    request.set_session({SESSION_USER_KEY: user.id})
+    return see_other("/my/organization")
+
+
+async def _account_context(user: services.CurrentUser, **extra: Any) -> dict[str, Any]:
+    return {"tokens": await services.list_api_tokens(user), "errors": {}, "new_token": None, **extra}
+
+
+@get("/account", include_in_schema=False, guards=[guards.signed_in])
+async def account_page(request: Request[Any, Any, Any]) -> Template:
+    return render(request, "accounts/account.html.jinja2", await _account_context(request.user))
+
+
+@post("/account/password", include_in_schema=False, guards=[guards.signed_in])
+async def account_password(request: Request[Any, Any, Any]) -> Template | Redirect:
+    data = await read_form(request)
+    try:
+        await services.change_password(request.user, data)
+    except FieldErrors as exc:
+        context = await _account_context(request.user, errors=exc.errors)
+        return render(request, "accounts/account.html.jinja2", context, status_code=422)
+    return see_other("/account?saved=password")
+
+
+@post("/account/tokens", include_in_schema=False, guards=[guards.signed_in])
+async def account_token_create(request: Request[Any, Any, Any]) -> Template:
+    """Create an API token and show it once."""
+    data = await read_form(request)
+    try:
+        token = await services.create_api_token(request.user, data.get("name", ""))
+    except FieldErrors as exc:
+        context = await _account_context(request.user, errors=exc.errors)
+        return render(request, "accounts/account.html.jinja2", context, status_code=422)
+    return render(request, "accounts/account.html.jinja2", await _account_context(request.user, new_token=token))
+
+
+@post("/account/tokens/{token_id:int}/revoke", include_in_schema=False, guards=[guards.signed_in])
+async def account_token_revoke(request: Request[Any, Any, Any], token_id: int) -> Redirect:
+    await services.revoke_api_token(request.user, token_id)
+    return see_other("/account")
+
+
+@get("/my/organization", include_in_schema=False, guards=[guards.signed_in])
+async def organization_page(request: Request[Any, Any, Any]) -> Template:
+    org = await services.get_organization_by_id(request.user.organization_id)
+    return render(request, "accounts/organization.html.jinja2", {"org": org, "values": org, "errors": {}})
+
+
+@post("/my/organization", include_in_schema=False, guards=[guards.signed_in])
+async def organization_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """Save the organisation profile (legal form, country, region, locality, map point)."""
+    data = await read_form(request)
+    org = await services.get_organization_by_id(request.user.organization_id)
+    try:
+        await services.update_organization(request.user, org["id"], data)
+    except FieldErrors as exc:
+        return render(request, "accounts/organization.html.jinja2", {"org": org, "values": data, "errors": exc.errors},
+                      status_code=422)
+    return see_other("/my/organization?saved=1")
+
+
+# --- JSON API --------------------------------------------------------------------------------------------------
+@get("/api/v1/me", guards=[guards.signed_in], tags=["accounts"])
+async def api_me(request: Request[Any, Any, Any]) -> MeOut:
+    """The signed-in user and organisation."""
+    u = request.user
+    return MeOut(email=u.email, name=u.name, role=u.role, organization=u.organization_ref, locale=u.locale)
+
+
+@get("/api/v1/organizations/{ref:str}", tags=["organizations"])
+async def api_organization(ref: str) -> OrganizationOut:
+    """Public profile of an organisation (contact e-mail only for signed-in users)."""
+    return organization_out(await services.get_organization(ref), with_contact=False)
+
+
+@put("/api/v1/organizations/{ref:str}", guards=[guards.signed_in], tags=["organizations"])
+async def api_organization_update(request: Request[Any, Any, Any], ref: str, data: OrganizationIn) -> OrganizationOut:
+    """Update an organisation profile (its own members or staff)."""
+    org = await services.get_organization(ref)
+    await services.update_organization(request.user, org["id"], msgspec.structs.asdict(data))
+    return organization_out(await services.get_organization(ref), with_contact=True)
+
+
+ROUTES = [
+    login_page, login_submit, logout, signup_page, signup_submit, account_page, account_password,
+    account_token_create, account_token_revoke, organization_page, organization_submit,
+    api_me, api_organization, api_organization_update,
+]

@@ -1,0 +1,161 @@
+"""Certificates: registration by producers, verification by staff, validity rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from app.accounts.services import CurrentUser, now
+from app.certificates.tables import Certificate
+from app.db import atomic
+from app.i18n import gettext as _
+from app.validation import MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
+from app.vocab import ALL_PRODUCT_TYPES, CERT_CODE_RE, CERTIFICATE_STATUSES, LICENSE_CODE_RE, SCOPES
+
+EXPIRY_WARNING_DAYS = 60
+
+CERT_FIELDS = ("code", "license_code", "scope", "status", "issued_on", "expires_on", "product_types", "is_group")
+
+
+def check_certificate(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate certificate fields (forms, API and import share this); raises FieldErrors."""
+    c = Checker(raw)
+    clean: dict[str, Any] = {
+        "code": c.pattern("code", CERT_CODE_RE,
+                          _("Use the certificate code as issued, e.g. SCS-FM/COC-004512."), required=True),
+        "license_code": c.pattern("license_code", LICENSE_CODE_RE, _("Use the licence code format FSC-C012345.")),
+        "scope": c.choice("scope", SCOPES, required=True),
+        "status": c.choice("status", CERTIFICATE_STATUSES, required=True),
+        "product_types": c.choices("product_types", ALL_PRODUCT_TYPES, required=True),
+        "is_group": c.boolean("is_group", default=False) if "is_group" in raw else c.boolean("group"),
+    }
+    clean["issued_on"], clean["expires_on"] = c.date_window("issued_on", "expires_on", required=False)
+    if clean["expires_on"] is None and "expires_on" not in c.errors:
+        c.fail("expires_on", _("This field is required."))
+    c.raise_if_errors()
+    return clean
+
+
+def certificate_problem(cert: dict[str, Any], product_type: str | None, on: dt.date | None = None) -> str | None:
+    """Why this certificate cannot support a certified sale of ``product_type`` (None when it can)."""
+    on = on or dt.date.today()
+    if cert["status"] != "valid":
+        return _("Certificate %(code)s is %(status)s; only a valid certificate supports a certified sale.",
+                 code=cert["code"], status=_(CERTIFICATE_STATUSES.get(cert["status"], cert["status"])).lower())
+    if cert["expires_on"] < on:
+        return _("Certificate %(code)s expired on %(date)s.", code=cert["code"], date=cert["expires_on"].isoformat())
+    if product_type and product_type not in (cert["product_types"] or []):
+        return _("Certificate %(code)s does not cover this product type.", code=cert["code"])
+    return None
+
+
+async def create_certificate(user: CurrentUser, raw: dict[str, Any]) -> dict[str, Any]:
+    """A producer registers a certificate of its own organisation; staff then verify it."""
+    if not user.is_producer or user.organization_id is None:
+        raise PermissionDenied()
+    clean = check_certificate(raw)
+    async with atomic():
+        if await Certificate.exists().where(
+            (Certificate.organization == user.organization_id) & (Certificate.code == clean["code"])
+        ):
+            raise FieldErrors({"code": _("Your organisation already registered this certificate.")}, raw)
+        ref = f"cert-{secrets.token_hex(5)}"
+        cert = Certificate(ref=ref, organization=user.organization_id, verification="pending", **clean)
+        await cert.save()
+    return await get_certificate(ref)
+
+
+async def update_certificate(user: CurrentUser, ref: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Edit a certificate of one's own organisation; a changed code or status goes back to the queue."""
+    cert = await get_certificate(ref)
+    if not (user.is_producer and cert["organization"] == user.organization_id):
+        raise PermissionDenied()
+    clean = check_certificate(raw)
+    changes: dict[Any, Any] = {**clean, "updated_at": now()}
+    if any(clean[k] != cert[k] for k in ("code", "scope", "status", "expires_on", "product_types")):
+        changes.update({"verification": "pending", "verified_by": None, "verified_at": None, "rejection_reason": ""})
+    async with atomic():
+        await Certificate.update(changes).where(Certificate.id == cert["id"])
+    return await get_certificate(ref)
+
+
+async def get_certificate(ref: str) -> dict[str, Any]:
+    row = await (
+        Certificate.select(
+            Certificate.all_columns(),
+            Certificate.organization.name.as_alias("organization_name"),
+            Certificate.organization.ref.as_alias("organization_ref"),
+            Certificate.verified_by.email.as_alias("verified_by_email"),
+        )
+        .where(Certificate.ref == ref)
+        .output(load_json=True)
+        .first()
+    )
+    if not row:
+        raise NotFound()
+    return row
+
+
+async def list_for_organization(org_id: int) -> list[dict[str, Any]]:
+    return await (
+        Certificate.select()
+        .where(Certificate.organization == org_id)
+        .order_by(Certificate.expires_on)
+        .output(load_json=True)
+    )
+
+
+async def verification_queue(staff: CurrentUser, state: str = "pending") -> list[dict[str, Any]]:
+    """Certificates awaiting (or past) staff verification, oldest first."""
+    if not staff.is_staff:
+        raise PermissionDenied()
+    return await (
+        Certificate.select(
+            Certificate.all_columns(),
+            Certificate.organization.name.as_alias("organization_name"),
+            Certificate.organization.ref.as_alias("organization_ref"),
+            Certificate.organization.country.as_alias("organization_country"),
+            Certificate.verified_by.email.as_alias("verified_by_email"),
+        )
+        .where(Certificate.verification == state)
+        .order_by(Certificate.created_at)
+        .limit(200)
+        .output(load_json=True)
+    )
+
+
+async def verify_certificate(staff: CurrentUser, ref: str, *, approve: bool, reason: str = "") -> dict[str, Any]:
+    """Staff mark a certificate verified against the public FSC database, or reject it with a reason."""
+    if not staff.is_staff:
+        raise PermissionDenied()
+    cert = await get_certificate(ref)
+    c = Checker({"reason": reason})
+    clean_reason = c.text("reason", required=not approve, max_len=MAX_TEXT)
+    c.raise_if_errors()
+    async with atomic():
+        await Certificate.update(
+            {
+                Certificate.verification: "verified" if approve else "rejected",
+                Certificate.verified_by: staff.id,
+                Certificate.verified_at: now(),
+                Certificate.rejection_reason: "" if approve else clean_reason,
+            }
+        ).where(Certificate.id == cert["id"])
+    return await get_certificate(ref)
+
+
+async def expiring_soon(days: int = EXPIRY_WARNING_DAYS, org_id: int | None = None) -> list[dict[str, Any]]:
+    today = dt.date.today()
+    query = Certificate.select(
+        Certificate.ref, Certificate.code, Certificate.expires_on, Certificate.status,
+        Certificate.organization.name.as_alias("organization_name"),
+    ).where(
+        (Certificate.status == "valid")
+        & (Certificate.expires_on >= today)
+        & (Certificate.expires_on <= today + dt.timedelta(days=days))
+    )
+    if org_id is not None:
+        query = query.where(Certificate.organization == org_id)
+    return await query.order_by(Certificate.expires_on)
+

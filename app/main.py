@@ -1,0 +1,60 @@
+"""The composition root: ``create_app()`` is the only place a Litestar application is built."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.htmx import HTMXRequest
+
+from app.accounts import controllers as accounts_controllers
+from app.certificates import controllers as certificates_controllers
+from app.db import close_pool, start_pool
+from app.imports import controllers as imports_controllers
+from app.offers import controllers as offers_controllers
+from app.settings import get_settings
+from app.sourcing import controllers as sourcing_controllers
+from app.staff import controllers as staff_controllers
+from app.web import config, pages
+from app.web.errors import EXCEPTION_HANDLERS
+from app.web.middleware import (
+    ForestAuthMiddleware,
+    locale_middleware_factory,
+    security_headers_middleware_factory,
+)
+
+
+def create_app() -> Litestar:
+    """Build the ForestMatch application from settings."""
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO if not settings.debug else logging.DEBUG)
+    route_handlers = [
+        config.static_router(),
+        *pages.ROUTES,
+        *accounts_controllers.ROUTES,
+        *certificates_controllers.ROUTES,
+        *offers_controllers.ROUTES,
+        *sourcing_controllers.ROUTES,
+        *staff_controllers.ROUTES,
+        *imports_controllers.ROUTES,
+    ]
+    return Litestar(
+        route_handlers=route_handlers,
+        middleware=[
+            security_headers_middleware_factory,
+            config.session_config(settings).middleware,
+            config.csrf_middleware(settings),
+            DefineMiddleware(ForestAuthMiddleware, exclude=["^/static/", "^/schema"]),
+            locale_middleware_factory,
+        ],
+        template_config=config.template_config(),
+        plugins=[config.htmx_plugin()],
+        request_class=HTMXRequest,
+        openapi_config=config.openapi_config(),
+        compression_config=config.compression_config(),
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[start_pool],
+        on_shutdown=[close_pool],
+        debug=settings.debug,
+    )

@@ -1,0 +1,5 @@
+"""HTTP handlers for offers (pages and JSON API)."""
+
+from __future__ import annotations
+
+ROUTES: list = []

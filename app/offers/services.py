@@ -1,0 +1,234 @@
+"""Offers: validation, publishing by producers, public browsing with filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.accounts.services import CurrentUser, now
+from app.accounts.tables import Organization
+from app.certificates.services import certificate_problem
+from app.certificates.tables import Certificate
+from app.offers.tables import Offer
+from app.db import atomic
+from app.i18n import gettext as _
+from app.units import UnitError, to_canonical
+from app.validation import MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied
+from app.vocab import CATEGORIES, CLAIMS, COUNTRY_RE, CURRENCIES, INCOTERMS, OFFER_STATUSES, PRODUCT_TYPES, UNITS
+
+PER_PAGE = 20
+
+
+def check_offer(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate offer fields shared by forms, API and import (certificate rules are checked separately)."""
+    c = Checker(raw)
+    category = c.choice("category", CATEGORIES, required=True)
+    clean: dict[str, Any] = {
+        "category": category,
+        "product_type": c.choice("product_type", PRODUCT_TYPES.get(category, {}), required=True)
+        if category else c.text("product_type", required=True),
+        "species": c.text_list("species"),
+        "title": c.text("title", required=True, max_len=MAX_TITLE),
+        "description": c.text("description", max_len=MAX_TEXT),
+        "claim": c.choice("claim", CLAIMS, required=True),
+        "unit": c.choice("unit", UNITS.get(category, {}), required=True) if category else "",
+        "status": c.choice("status", OFFER_STATUSES, default="active"),
+        "incoterm": c.choice("incoterm", INCOTERMS),
+    }
+    quantity = c.number("quantity", required=True, positive=True)
+    min_order = c.number("min_order", positive=True)
+    drc = c.number("drc_percent", positive=True, maximum=100) if clean["unit"] == "kg_latex" else None
+    if clean["unit"] == "kg_latex" and drc is None and "drc_percent" not in c.errors:
+        c.fail("drc_percent", _("Wet latex needs its dry rubber content (DRC %)."))
+    clean["available_from"], clean["available_to"] = c.date_window("available_from", "available_to")
+    clean["lat"], clean["lon"] = c.lat_lon("lat", "lon")
+    price = c.decimal("price_amount")
+    currency = c.choice("price_currency", CURRENCIES)
+    if price is not None and not currency:
+        c.fail("price_currency", _("Choose the currency of the price."))
+    if quantity is not None and min_order is not None and min_order > quantity:
+        c.fail("min_order", _("The minimum order cannot be larger than the quantity offered."))
+    if clean["unit"] and quantity is not None:
+        try:
+            clean["quantity_canonical"] = to_canonical(category, quantity, clean["unit"], drc)
+            clean["min_order_canonical"] = (
+                to_canonical(category, min_order, clean["unit"], drc) if min_order is not None else None
+            )
+        except UnitError:
+            c.fail("unit", _("This unit does not fit the category."))
+    c.raise_if_errors()
+    clean.update(
+        quantity=quantity, min_order=min_order, drc_percent=drc, price_amount=price,
+        price_currency=currency if price is not None else "", price_per=clean["unit"] if price is not None else "",
+    )
+    return clean
+
+
+async def _own_certificate(user: CurrentUser, cert_ref: Any, product_type: str, raw: dict[str, Any]) -> int:
+    """The id of a valid certificate of the user's organisation covering the product, or FieldErrors saying why."""
+    if not isinstance(cert_ref, str) or not cert_ref.strip():
+        raise FieldErrors({"certificate": _("Choose one of your organisation's certificates.")}, raw)
+    cert = await (
+        Certificate.select().where(Certificate.ref == cert_ref.strip()).output(load_json=True).first()
+    )
+    if cert is None or cert["organization"] != user.organization_id:
+        raise FieldErrors({"certificate": _("Choose one of your organisation's certificates.")}, raw)
+    problem = certificate_problem(cert, product_type)
+    if problem:
+        raise FieldErrors({"certificate": problem}, raw)
+    return cert["id"]
+
+
+def _require_producer(user: CurrentUser) -> None:
+    if not user.is_producer or user.organization_id is None:
+        raise PermissionDenied()
+
+
+async def create_offer(user: CurrentUser, raw: dict[str, Any]) -> dict[str, Any]:
+    """A producer publishes an offer under one of its valid certificates."""
+    _require_producer(user)
+    clean = check_offer(raw)
+    cert_id = await _own_certificate(user, raw.get("certificate"), clean["product_type"], raw)
+    async with atomic():
+        ref = f"offer-{secrets.token_hex(5)}"
+        await Offer(ref=ref, organization=user.organization_id, certificate=cert_id, **clean).save()
+    return await get_offer(ref)
+
+
+async def update_offer(user: CurrentUser, ref: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Edit one's own offer (all fields, certificate rules re-checked)."""
+    offer = await get_offer(ref)
+    if not (user.is_producer and offer["organization"] == user.organization_id):
+        raise PermissionDenied()
+    clean = check_offer(raw)
+    cert_id = await _own_certificate(user, raw.get("certificate"), clean["product_type"], raw)
+    async with atomic():
+        await Offer.update({**clean, "certificate": cert_id, "updated_at": now()}).where(Offer.id == offer["id"])
+    return await get_offer(ref)
+
+
+async def set_offer_status(user: CurrentUser, ref: str, status: str) -> dict[str, Any]:
+    """Pause, re-activate or close one's own offer."""
+    offer = await get_offer(ref)
+    if not (user.is_producer and offer["organization"] == user.organization_id):
+        raise PermissionDenied()
+    if status not in OFFER_STATUSES:
+        raise FieldErrors({"status": _("Unknown value %(value)s. Choose one of: %(options)s.", value=status[:40],
+                                       options=", ".join(OFFER_STATUSES))})
+    if status == "active":
+        cert = await Certificate.select().where(Certificate.id == offer["certificate"]).output(load_json=True).first()
+        problem = certificate_problem(cert, offer["product_type"]) if cert else _("Certificate not found.")
+        if problem:
+            raise FieldErrors({"status": problem})
+    async with atomic():
+        await Offer.update({Offer.status: status, Offer.updated_at: now()}).where(Offer.id == offer["id"])
+    return await get_offer(ref)
+
+
+def _offer_columns() -> tuple[Any, ...]:
+    return (
+        Offer.all_columns(),
+        Offer.organization.ref.as_alias("organization_ref"),
+        Offer.organization.name.as_alias("organization_name"),
+        Offer.organization.country.as_alias("country"),
+        Offer.organization.region.as_alias("region"),
+        Offer.organization.locality.as_alias("locality"),
+        Offer.certificate.ref.as_alias("certificate_ref"),
+        Offer.certificate.code.as_alias("certificate_code"),
+        Offer.certificate.status.as_alias("certificate_status"),
+        Offer.certificate.expires_on.as_alias("certificate_expires_on"),
+        Offer.certificate.verification.as_alias("certificate_verification"),
+        Offer.certificate.verified_at.as_alias("certificate_verified_at"),
+    )
+
+
+async def get_offer(ref: str) -> dict[str, Any]:
+    row = await Offer.select(*_offer_columns()).where(Offer.ref == ref).output(load_json=True).first()
+    if not row:
+        raise NotFound()
+    return row
+
+
+@dataclass
+class OfferFilters:
+    """Simple public filters for the offer list (the search page in a later issue goes further)."""
+
+    category: str = ""
+    product_type: str = ""
+    claim: str = ""
+    country: str = ""
+    page: int = 1
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_query(cls, query: dict[str, Any]) -> OfferFilters:
+        """Unknown filter values are dropped with a message instead of failing the page."""
+        c = Checker(query)
+        category = c.choice("category", CATEGORIES)
+        product_type = c.choice("product_type", PRODUCT_TYPES.get(category) or
+                                {k: v for t in PRODUCT_TYPES.values() for k, v in t.items()})
+        claim = c.choice("claim", CLAIMS)
+        country = c.pattern("country", COUNTRY_RE, _("Use a two-letter ISO 3166-1 country code, e.g. MX."))
+        page_raw = query.get("page") or "1"
+        page = int(page_raw) if isinstance(page_raw, str) and page_raw.isdigit() and 0 < int(page_raw) < 10_000 else 1
+        return cls(category, product_type, claim, country, page, c.errors)
+
+    def as_query(self) -> dict[str, str]:
+        return {k: v for k, v in (("category", self.category), ("product_type", self.product_type),
+                                  ("claim", self.claim), ("country", self.country)) if v}
+
+
+async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
+    """Active offers under a valid certificate, newest first, filtered in SQL, one page at a time."""
+    where = [
+        Offer.status == "active",
+        Offer.certificate.status == "valid",
+        Offer.certificate.expires_on >= dt.date.today(),
+        Offer.organization.is_active == True,  # noqa: E712 - Piccolo builds SQL from ==
+    ]
+    if filters.category:
+        where.append(Offer.category == filters.category)
+    if filters.product_type:
+        where.append(Offer.product_type == filters.product_type)
+    if filters.claim:
+        where.append(Offer.claim == filters.claim)
+    if filters.country:
+        where.append(Offer.organization.country == filters.country)
+    total = await Offer.count().where(*where)
+    rows = await (
+        Offer.select(
+            Offer.ref, Offer.title, Offer.category, Offer.product_type, Offer.species, Offer.claim,
+            Offer.quantity, Offer.unit, Offer.available_from, Offer.available_to, Offer.price_amount,
+            Offer.price_currency, Offer.price_per, Offer.created_at,
+            Offer.organization.name.as_alias("organization_name"),
+            Offer.organization.ref.as_alias("organization_ref"),
+            Offer.organization.country.as_alias("country"),
+            Offer.organization.region.as_alias("region"),
+            Offer.certificate.verification.as_alias("certificate_verification"),
+        )
+        .where(*where)
+        .order_by(Offer.created_at, ascending=False)
+        .order_by(Offer.id, ascending=False)
+        .limit(per_page)
+        .offset((filters.page - 1) * per_page)
+        .output(load_json=True)
+    )
+    return rows, total
+
+
+async def list_for_organization(org_id: int, *, include_inactive: bool = True) -> list[dict[str, Any]]:
+    query = Offer.select(*_offer_columns()).where(Offer.organization == org_id)
+    if not include_inactive:
+        query = query.where(Offer.status == "active")
+    return await query.order_by(Offer.updated_at, ascending=False).output(load_json=True)
+
+
+async def count_active() -> dict[str, Any]:
+    """Live figures for the home page."""
+    producers = await Organization.count().where(
+        Organization.kind.is_in(["producer", "both"]) & (Organization.is_active == True)  # noqa: E712
+    )
+    offers = await Offer.count().where(Offer.status == "active")
+    return {"producers": producers, "offers": offers}

@@ -1,0 +1,150 @@
+"""Sourcing requests: validation and management by buyers."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from app.accounts.services import CurrentUser, now
+from app.db import atomic
+from app.i18n import gettext as _
+from app.sourcing.tables import SourcingRequest
+from app.units import UnitError, to_canonical
+from app.validation import MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied
+from app.vocab import CATEGORIES, CLAIMS, COUNTRY_RE, CURRENCIES, PRODUCT_TYPES, REGION_RE, REQUEST_STATUSES, UNITS
+
+MAX_DISTANCE_KM = 20_000
+
+
+def check_request(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate sourcing request fields shared by forms, API and import; raises FieldErrors.
+
+    The import format nests the delivery place under ``delivery``; forms and the API send flat
+    ``delivery_*`` fields. Both are accepted.
+    """
+    delivery = raw.get("delivery")
+    if isinstance(delivery, dict):
+        raw = {**raw, **{f"delivery_{k}": v for k, v in delivery.items() if k in ("country", "region", "lat", "lon", "place")}}
+    c = Checker(raw)
+    category = c.choice("category", CATEGORIES, required=True)
+    clean: dict[str, Any] = {
+        "category": category,
+        "title": c.text("title", max_len=MAX_TITLE),
+        "description": c.text("description", max_len=MAX_TEXT),
+        "product_types": c.choices("product_types", PRODUCT_TYPES.get(category, {}), required=True)
+        if category else [],
+        "species": c.text_list("species"),
+        "accepted_claims": c.choices("accepted_claims", CLAIMS, required=True),
+        "unit": c.choice("unit", UNITS.get(category, {}), required=True) if category else "",
+        "partial_ok": c.boolean("partial_ok", default=True),
+        "delivery_country": c.pattern("delivery_country", COUNTRY_RE,
+                                      _("Use a two-letter ISO 3166-1 country code, e.g. MX."), required=True),
+        "delivery_region": c.pattern("delivery_region", REGION_RE, _("Use an ISO 3166-2 region code, e.g. MX-DUR.")),
+        "delivery_place": c.text("delivery_place", max_len=120),
+        "status": c.choice("status", REQUEST_STATUSES, default="open"),
+    }
+    quantity = c.number("quantity", required=True, positive=True)
+    min_per_supplier = c.number("min_per_supplier", positive=True)
+    drc = c.number("drc_percent", positive=True, maximum=100) if clean["unit"] == "kg_latex" else None
+    if clean["unit"] == "kg_latex" and drc is None and "drc_percent" not in c.errors:
+        c.fail("drc_percent", _("Wet latex needs its dry rubber content (DRC %)."))
+    clean["delivery_lat"], clean["delivery_lon"] = c.lat_lon("delivery_lat", "delivery_lon")
+    clean["max_distance_km"] = c.number("max_distance_km", positive=True, maximum=MAX_DISTANCE_KM)
+    if clean["max_distance_km"] is not None and clean["delivery_lat"] is None and "delivery_lat" not in c.errors:
+        c.fail("delivery_lat", _("A maximum distance needs the delivery point (latitude and longitude)."))
+    clean["needed_from"], clean["needed_by"] = c.date_window("needed_from", "needed_by")
+    target = c.decimal("target_price_amount")
+    currency = c.choice("target_price_currency", CURRENCIES)
+    if target is not None and not currency:
+        c.fail("target_price_currency", _("Choose the currency of the price."))
+    if quantity is not None and min_per_supplier is not None and min_per_supplier > quantity:
+        c.fail("min_per_supplier", _("The minimum per supplier cannot be larger than the quantity requested."))
+    if clean["delivery_region"] and clean["delivery_country"] and not clean["delivery_region"].startswith(
+        clean["delivery_country"] + "-"
+    ):
+        c.fail("delivery_region", _("The region must belong to the country (%(country)s-...).",
+                                    country=clean["delivery_country"]))
+    if clean["unit"] and quantity is not None:
+        try:
+            clean["quantity_canonical"] = to_canonical(category, quantity, clean["unit"], drc)
+            clean["min_per_supplier_canonical"] = (
+                to_canonical(category, min_per_supplier, clean["unit"], drc) if min_per_supplier is not None else None
+            )
+        except UnitError:
+            c.fail("unit", _("This unit does not fit the category."))
+    c.raise_if_errors()
+    clean.update(quantity=quantity, min_per_supplier=min_per_supplier, drc_percent=drc,
+                 target_price_amount=target, target_price_currency=currency if target is not None else "")
+    return clean
+
+
+def _require_buyer(user: CurrentUser) -> None:
+    if not user.is_buyer or user.organization_id is None:
+        raise PermissionDenied()
+
+
+async def create_request(user: CurrentUser, raw: dict[str, Any]) -> dict[str, Any]:
+    """A buyer posts a sourcing request."""
+    _require_buyer(user)
+    clean = check_request(raw)
+    ref = f"req-{secrets.token_hex(5)}"
+    async with atomic():
+        await SourcingRequest(ref=ref, organization=user.organization_id, **clean).save()
+    return await get_request(ref)
+
+
+async def update_request(user: CurrentUser, ref: str, raw: dict[str, Any]) -> dict[str, Any]:
+    request = await get_request(ref)
+    if not (user.is_buyer and request["organization"] == user.organization_id):
+        raise PermissionDenied()
+    clean = check_request(raw)
+    async with atomic():
+        await SourcingRequest.update({**clean, "updated_at": now()}).where(SourcingRequest.id == request["id"])
+    return await get_request(ref)
+
+
+async def set_request_status(user: CurrentUser, ref: str, status: str) -> dict[str, Any]:
+    request = await get_request(ref)
+    if not (user.is_buyer and request["organization"] == user.organization_id):
+        raise PermissionDenied()
+    if status not in REQUEST_STATUSES:
+        raise FieldErrors({"status": _("Unknown value %(value)s. Choose one of: %(options)s.", value=status[:40],
+                                       options=", ".join(REQUEST_STATUSES))})
+    async with atomic():
+        await SourcingRequest.update({SourcingRequest.status: status, SourcingRequest.updated_at: now()}).where(
+            SourcingRequest.id == request["id"]
+        )
+    return await get_request(ref)
+
+
+async def get_request(ref: str) -> dict[str, Any]:
+    row = await (
+        SourcingRequest.select(
+            SourcingRequest.all_columns(),
+            SourcingRequest.organization.ref.as_alias("organization_ref"),
+            SourcingRequest.organization.name.as_alias("organization_name"),
+        )
+        .where(SourcingRequest.ref == ref)
+        .output(load_json=True)
+        .first()
+    )
+    if not row:
+        raise NotFound()
+    return row
+
+
+async def get_request_for(user: CurrentUser, ref: str) -> dict[str, Any]:
+    """A request as its owner (or staff) may see it; others get NotFound."""
+    row = await get_request(ref)
+    if not (user.is_staff or row["organization"] == user.organization_id):
+        raise NotFound()
+    return row
+
+
+async def list_for_organization(org_id: int) -> list[dict[str, Any]]:
+    return await (
+        SourcingRequest.select()
+        .where(SourcingRequest.organization == org_id)
+        .order_by(SourcingRequest.updated_at, ascending=False)
+        .output(load_json=True)
+    )

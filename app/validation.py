@@ -1,0 +1,249 @@
+"""Field-level input validation shared by forms, the JSON API and the bulk import.
+
+Services validate raw values (strings from forms, JSON values from the API or an import file) with a
+``Checker``, which collects one translated message per field instead of stopping at the first problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app.i18n import gettext as _
+
+MAX_TITLE = 200
+MAX_TEXT = 5000
+MAX_NAME = 200
+MAX_SHORT = 120
+MAX_LIST = 20
+MAX_QUANTITY = 1e12
+
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+class FieldErrors(Exception):
+    """Invalid input: ``errors`` maps each field name to one message the user can act on."""
+
+    def __init__(self, errors: Mapping[str, str], values: Mapping[str, Any] | None = None) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+        self.values = dict(values or {})
+
+
+class PermissionDenied(Exception):
+    """The signed-in user may not do this (checked on the server)."""
+
+
+class NotFound(Exception):
+    """The record does not exist, or is not visible to this user."""
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+class Checker:
+    """Collects per-field errors while converting raw values into clean Python values."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+        self.errors: dict[str, str] = {}
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def ok(self) -> bool:
+        return not self.errors
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise FieldErrors(self.errors, self.raw)
+
+    def present(self, name: str) -> bool:
+        return name in self.raw and not _blank(self.raw.get(name))
+
+    # --- scalars -------------------------------------------------------------------------------------------
+    def text(self, name: str, *, required: bool = False, max_len: int = MAX_SHORT, default: str = "") -> str:
+        value = self.raw.get(name)
+        if _blank(value):
+            if required:
+                self.fail(name, _("This field is required."))
+            return default
+        if not isinstance(value, str):
+            self.fail(name, _("Enter text."))
+            return default
+        value = value.strip()
+        if len(value) > max_len:
+            self.fail(name, _("Use at most %(n)s characters.", n=max_len))
+            return default
+        return value
+
+    def pattern(self, name: str, regex: re.Pattern[str], message: str, *, required: bool = False, upper: bool = True) -> str:
+        value = self.text(name, required=required, max_len=60)
+        if value and upper:
+            value = value.upper()
+        if value and not regex.match(value):
+            self.fail(name, message)
+            return ""
+        return value
+
+    def email(self, name: str, *, required: bool = False) -> str:
+        value = self.text(name, required=required, max_len=254)
+        if value and not _EMAIL_RE.match(value):
+            self.fail(name, _("Enter a valid e-mail address."))
+            return ""
+        return value.lower()
+
+    def choice(self, name: str, options: Iterable[str], *, required: bool = False, default: str = "") -> str:
+        value = self.raw.get(name)
+        if _blank(value):
+            if required:
+                self.fail(name, _("Choose a value."))
+            return default
+        allowed = list(options)
+        if not isinstance(value, str) or value.strip() not in allowed:
+            self.fail(name, _("Unknown value %(value)s. Choose one of: %(options)s.", value=repr(value)[:60],
+                              options=", ".join(allowed)))
+            return default
+        return value.strip()
+
+    def choices(self, name: str, options: Iterable[str], *, required: bool = False) -> list[str]:
+        value = self.raw.get(name)
+        if _blank(value) or value == []:
+            if required:
+                self.fail(name, _("Choose at least one value."))
+            return []
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            self.fail(name, _("Enter a list of values."))
+            return []
+        allowed = list(options)
+        bad = [i for i in items if i not in allowed]
+        if bad:
+            self.fail(name, _("Unknown value %(value)s. Choose one of: %(options)s.", value=repr(bad[0])[:60],
+                              options=", ".join(allowed)))
+            return []
+        if len(items) > MAX_LIST:
+            self.fail(name, _("Choose at most %(n)s values.", n=MAX_LIST))
+            return []
+        # Keep the order the user gave, drop repeats.
+        return list(dict.fromkeys(items))
+
+    def text_list(self, name: str, *, max_items: int = MAX_LIST, max_len: int = MAX_SHORT) -> list[str]:
+        """A list of free-text entries: a JSON list, or one string split on commas/new lines."""
+        value = self.raw.get(name)
+        if _blank(value) or value == []:
+            return []
+        if isinstance(value, str):
+            items = [p.strip() for p in re.split(r"[,\n;]", value)]
+        elif isinstance(value, list) and all(isinstance(i, str) for i in value):
+            items = [p.strip() for p in value]
+        else:
+            self.fail(name, _("Enter a list of names."))
+            return []
+        items = [i for i in items if i]
+        if len(items) > max_items:
+            self.fail(name, _("Enter at most %(n)s entries.", n=max_items))
+            return []
+        if any(len(i) > max_len for i in items):
+            self.fail(name, _("Each entry may have at most %(n)s characters.", n=max_len))
+            return []
+        return list(dict.fromkeys(items))
+
+    def boolean(self, name: str, *, default: bool = False) -> bool:
+        value = self.raw.get(name)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"1", "true", "on", "yes", "y"}:
+            return True
+        if isinstance(value, str) and value.lower() in {"0", "false", "off", "no", "n"}:
+            return False
+        self.fail(name, _("Choose yes or no."))
+        return default
+
+    def number(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        positive: bool = False,
+        minimum: float | None = None,
+        maximum: float | None = MAX_QUANTITY,
+    ) -> float | None:
+        value = self.raw.get(name)
+        if _blank(value):
+            if required:
+                self.fail(name, _("This field is required."))
+            return None
+        if isinstance(value, bool):
+            self.fail(name, _("Enter a number."))
+            return None
+        try:
+            number = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            self.fail(name, _("Enter a number."))
+            return None
+        if not math.isfinite(number):
+            self.fail(name, _("Enter a number."))
+            return None
+        if positive and number <= 0:
+            self.fail(name, _("Enter a number greater than zero."))
+            return None
+        if minimum is not None and number < minimum:
+            self.fail(name, _("Enter a number of at least %(n)s.", n=minimum))
+            return None
+        if maximum is not None and number > maximum:
+            self.fail(name, _("Enter a number of at most %(n)s.", n=maximum))
+            return None
+        return number
+
+    def decimal(self, name: str, *, required: bool = False, positive: bool = True) -> Decimal | None:
+        value = self.raw.get(name)
+        if _blank(value):
+            if required:
+                self.fail(name, _("This field is required."))
+            return None
+        try:
+            amount = Decimal(str(value).strip().replace(",", "."))
+        except (InvalidOperation, ValueError):
+            self.fail(name, _("Enter an amount such as 350.00."))
+            return None
+        if not amount.is_finite() or (positive and amount <= 0) or amount >= Decimal("1e12"):
+            self.fail(name, _("Enter an amount greater than zero."))
+            return None
+        return amount.quantize(Decimal("0.01"))
+
+    def date(self, name: str, *, required: bool = False) -> dt.date | None:
+        value = self.raw.get(name)
+        if _blank(value):
+            if required:
+                self.fail(name, _("This field is required."))
+            return None
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(name, _("Enter a date as YYYY-MM-DD."))
+            return None
+
+    def date_window(self, start: str, end: str, *, required: bool = True) -> tuple[dt.date | None, dt.date | None]:
+        first = self.date(start, required=required)
+        last = self.date(end, required=required)
+        if first and last and last < first:
+            self.fail(end, _("The end date must be on or after the start date."))
+        return first, last
+
+    def lat_lon(self, lat_name: str, lon_name: str, *, required: bool = False) -> tuple[float | None, float | None]:
+        lat = self.number(lat_name, required=required, minimum=-90, maximum=90)
+        lon = self.number(lon_name, required=required, minimum=-180, maximum=180)
+        if (lat is None) != (lon is None) and lat_name not in self.errors and lon_name not in self.errors:
+            missing = lon_name if lon is None else lat_name
+            self.fail(missing, _("Give both latitude and longitude, or neither."))
+        return lat, lon

@@ -1,0 +1,97 @@
+"""Framework configuration objects (templates, htmx, CSRF, sessions, static files, OpenAPI, compression)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
+
+from app.settings import PROJECT_ROOT, Settings
+from app.web.middleware import TokenAwareCSRFMiddleware
+from app.web.render import template_globals
+from app.web.static_assets import STATIC_DIR, static_prefix
+
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
+
+
+def _derive(secret: str, purpose: str, size: int = 32) -> bytes:
+    """Separate keys for sessions and CSRF from the one configured secret."""
+    return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()[:size]
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    def configure(engine: JinjaTemplateEngine) -> None:
+        engine.engine.globals.update(template_globals())
+        engine.engine.trim_blocks = True
+        engine.engine.lstrip_blocks = True
+
+    return TemplateConfig(directory=TEMPLATE_DIR, engine=JinjaTemplateEngine, engine_callback=configure)
+
+
+def session_config(settings: Settings) -> CookieBackendConfig:
+    """Signed, encrypted client-side sessions: nothing kept per process, so any worker serves any request."""
+    return CookieBackendConfig(
+        secret=_derive(settings.secret_key, "session"),
+        key="fm_session",
+        max_age=14 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        exclude=["^/static/"],
+    )
+
+
+def csrf_middleware(settings: Settings) -> DefineMiddleware:
+    config = CSRFConfig(
+        secret=_derive(settings.secret_key, "csrf").hex(),
+        cookie_name="fm_csrf",
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+        cookie_httponly=True,
+        header_name="x-csrftoken",
+        exclude=["^/static/"],
+    )
+    return DefineMiddleware(TokenAwareCSRFMiddleware, config=config)
+
+
+def static_router() -> ControllerRouterHandler:
+    return create_static_files_router(
+        path=static_prefix(),
+        directories=[STATIC_DIR],
+        cache_control=CacheControlHeader(max_age=31_536_000, public=True),
+        include_in_schema=False,
+    )
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="ForestMatch API",
+        version="1.0.0",
+        description="Organisations, certificates, offers, sourcing requests and bulk import (format forestmatch/1).",
+        path="/schema",
+        components=Components(
+            security_schemes={
+                "token": SecurityScheme(type="http", scheme="bearer", description="API token from the account page")
+            }
+        ),
+        security=[{"token": []}],
+    )
+
+
+def compression_config() -> CompressionConfig:
+    return CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6)
+
+
+def htmx_plugin() -> HTMXPlugin:
+    return HTMXPlugin()

@@ -1,0 +1,110 @@
+"""Exception handlers: JSON for /api, friendly pages (or a sign-in redirect) for the site. Never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+
+from app.i18n import gettext as _
+from app.validation import FieldErrors, NotFound, PermissionDenied
+
+log = logging.getLogger("forestmatch")
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _json(status: int, detail: str, errors: list[dict[str, str]] | None = None) -> Response[Any]:
+    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return Response(content=body, status_code=status, media_type=MediaType.JSON)
+
+
+def _page(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Response[Any]:
+    return Template(
+        template_name="errors/page.html.jinja2",
+        context={"status_code": status, "title": title, "detail": detail},
+        status_code=status,
+    )
+
+
+def field_errors_handler(request: Request[Any, Any, Any], exc: FieldErrors) -> Response[Any]:
+    errors = [{"field": k, "message": v} for k, v in exc.errors.items()]
+    if _is_api(request):
+        return _json(400, _("Some fields are not valid."), errors)
+    return _page(request, 400, _("Some fields are not valid."), "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+
+
+def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Litestar's own decoding errors (wrong JSON types, unknown enum values) in our field-list shape."""
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "body")
+            errors.append({"field": key.removeprefix("$."), "message": str(item.get("message", ""))})
+    if not errors:
+        errors.append({"field": "body", "message": str(exc.detail)})
+    if _is_api(request):
+        return _json(400, _("Some fields are not valid."), errors)
+    return _page(request, 400, _("Some fields are not valid."), "; ".join(e["message"] for e in errors))
+
+
+def not_found_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _is_api(request):
+        return _json(404, _("Not found."))
+    return _page(request, 404, _("Page not found"), _("The page or record does not exist, or is not yours to see."))
+
+
+def forbidden_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _is_api(request):
+        return _json(403, _("Your account may not do this."))
+    return _page(request, 403, _("Not allowed"), _("Your account may not do this."))
+
+
+def unauthorized_handler(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
+    if _is_api(request):
+        return _json(401, _("Sign in or send a valid API token."))
+    if request.method == "GET":
+        return Redirect(path=f"/login?next={quote(request.url.path)}", status_code=303)
+    return _page(request, 401, _("Sign in first"), _("Your session has ended. Sign in and try again."))
+
+
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    detail = exc.detail if status < 500 else _("Something went wrong on our side.")
+    if _is_api(request):
+        return _json(status, detail)
+    return _page(request, status, detail, "")
+
+
+def server_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _is_api(request):
+        return _json(500, _("Something went wrong on our side."))
+    return _page(request, 500, _("Something went wrong on our side."), _("Please try again in a moment."))
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    FieldErrors: field_errors_handler,
+    ValidationException: validation_handler,
+    NotFound: not_found_handler,
+    NotFoundException: not_found_handler,
+    PermissionDenied: forbidden_handler,
+    PermissionDeniedException: forbidden_handler,
+    NotAuthorizedException: unauthorized_handler,
+    HTTPException: http_exception_handler,
+    500: server_error_handler,
+}

@@ -1,0 +1,133 @@
+"""Request-scoped middleware: who is asking (session or API token), in which language, and CSRF rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.accounts.services import load_user, user_for_token
+from app.i18n import negotiate, normalize_locale, reset_locale, set_locale
+from app.settings import get_settings
+
+LOCALE_COOKIE = "fm_lang"
+SESSION_USER_KEY = "uid"
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            text = value.decode("latin-1")
+            if text[:7].lower() == "bearer ":
+                return text[7:].strip()
+    return None
+
+
+class ForestAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Sets ``request.user``: from an API token when a Bearer header is sent, else from the session cookie.
+
+    Anonymous visitors get ``None``; handlers and guards decide what needs a user.
+    """
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        token = _bearer(connection.scope)
+        if token is not None:
+            user = await user_for_token(token)
+            if user is None:
+                raise NotAuthorizedException("Invalid or revoked API token.")
+            return AuthenticationResult(user=user, auth="token")
+        session = connection.scope.get("session") or {}
+        uid = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
+        if isinstance(uid, int):
+            user = await load_user(uid)
+            if user is not None:
+                return AuthenticationResult(user=user, auth="session")
+            session.clear()
+        return AuthenticationResult(user=None, auth=None)
+
+
+class TokenAwareCSRFMiddleware(CSRFMiddleware):
+    """CSRF for browser sessions; requests authenticated by a Bearer token carry no ambient cookie to abuse.
+
+    A Bearer request is authenticated by its token only (never by the session), so skipping CSRF is safe.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _bearer(scope) is not None:
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def choose_locale(scope: Scope) -> str:
+    """Explicit cookie choice, then the user's saved language, then Accept-Language."""
+    cookies = scope.get("_forest_cookies")
+    if cookies is None:
+        cookies = {}
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                for part in value.decode("latin-1").split(";"):
+                    key, _, val = part.strip().partition("=")
+                    cookies[key] = val
+    chosen = normalize_locale(cookies.get(LOCALE_COOKIE))
+    if chosen:
+        return chosen
+    user = scope.get("user")
+    if user is not None and normalize_locale(getattr(user, "locale", "")):
+        return normalize_locale(user.locale) or ""
+    accept = None
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            accept = value.decode("latin-1")
+    return negotiate(accept, default=get_settings().default_locale)
+
+
+def locale_middleware_factory(app: ASGIApp) -> ASGIApp:
+    """Set the translation locale for the whole request, including template rendering."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        locale = choose_locale(scope)
+        scope.setdefault("state", {})["locale"] = locale
+        token = set_locale(locale)
+        try:
+            await app(scope, receive, send)
+        finally:
+            reset_locale(token)
+
+    return middleware
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def security_headers_middleware_factory(app: ASGIApp) -> ASGIApp:
+    """Content-Security-Policy (scripts from our origin only) and related headers on every response."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                headers["Content-Security-Policy"] = CSP
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                headers["X-Frame-Options"] = "DENY"
+            await send(message)
+
+        await app(scope, receive, send_wrapper)
+
+    return middleware

@@ -1,0 +1,120 @@
+"""Rendering helpers: the one place that decides full page vs htmx fragment, and template globals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
+from litestar.response import Redirect, Template
+
+from app import vocab
+from app.i18n import (
+    SUPPORTED_LOCALES,
+    format_date,
+    format_datetime,
+    format_money,
+    format_number,
+    get_locale,
+    gettext,
+    ngettext,
+)
+from app.web.static_assets import static_url
+
+
+def wants_fragment(request: Request[Any, Any, Any]) -> bool:
+    """A fragment only for a plain htmx request; boosted navigation and no-JS requests get the full page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
+def render(
+    request: Request[Any, Any, Any],
+    page: str,
+    context: dict[str, Any] | None = None,
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    """Full page, or the fragment the page includes when htmx asked for a partial swap."""
+    context = dict(context or {})
+    if fragment and isinstance(request, HTMXRequest) and wants_fragment(request):
+        return HTMXTemplate(template_name=fragment, context=context, status_code=status_code)
+    return Template(template_name=page, context=context, status_code=status_code)
+
+
+def see_other(url: str) -> Redirect:
+    """303 after a successful write, so reloading does not post twice."""
+    return Redirect(path=url, status_code=303)
+
+
+def label(kind: str, key: str | None) -> str:
+    mapping = {
+        "category": vocab.CATEGORIES,
+        "product_type": vocab.ALL_PRODUCT_TYPES,
+        "claim": vocab.CLAIMS,
+        "scope": vocab.SCOPES,
+        "cert_status": vocab.CERTIFICATE_STATUSES,
+        "verification": vocab.VERIFICATION_STATES,
+        "org_kind": vocab.ORG_KINDS,
+        "legal_form": vocab.LEGAL_FORMS,
+        "role": vocab.USER_ROLES,
+        "offer_status": vocab.OFFER_STATUSES,
+        "request_status": vocab.REQUEST_STATUSES,
+        "unit": {k: v for units in vocab.UNITS.values() for k, v in units.items()},
+    }[kind]
+    return vocab.label(mapping, key)
+
+
+def options(kind: str, category: str | None = None) -> list[tuple[str, str]]:
+    """(key, translated label) pairs for a select."""
+    source: dict[str, str]
+    if kind == "product_type":
+        source = vocab.PRODUCT_TYPES.get(category or "", vocab.ALL_PRODUCT_TYPES)
+    elif kind == "unit":
+        source = vocab.UNITS.get(category or "", {k: v for u in vocab.UNITS.values() for k, v in u.items()})
+    else:
+        source = {
+            "category": vocab.CATEGORIES,
+            "claim": vocab.CLAIMS,
+            "scope": vocab.SCOPES,
+            "cert_status": vocab.CERTIFICATE_STATUSES,
+            "legal_form": vocab.LEGAL_FORMS,
+            "org_kind": vocab.ORG_KINDS,
+            "offer_status": vocab.OFFER_STATUSES,
+            "request_status": vocab.REQUEST_STATUSES,
+            "incoterm": vocab.INCOTERMS,
+            "currency": {c: c for c in vocab.CURRENCIES},
+            "locale": SUPPORTED_LOCALES,
+        }[kind]
+    return [(key, gettext(text) if kind not in ("incoterm", "currency", "locale") else text) for key, text in source.items()]
+
+
+def fmt_quantity(value: Any, unit: str | None) -> str:
+    """'120 m³', '1.500 kg DRC' in the reader's locale."""
+    if value is None:
+        return ""
+    return f"{format_number(value, 2)} {label('unit', unit)}".strip()
+
+
+def species_label(name: str) -> str:
+    return vocab.species_label(vocab.resolve_species(name), get_locale())
+
+
+def template_globals() -> dict[str, Any]:
+    return {
+        "_": gettext,
+        "gettext": gettext,
+        "ngettext": ngettext,
+        "locale": get_locale,
+        "SUPPORTED_LOCALES": SUPPORTED_LOCALES,
+        "static": static_url,
+        "fmt_number": format_number,
+        "fmt_date": format_date,
+        "fmt_datetime": format_datetime,
+        "fmt_money": format_money,
+        "fmt_quantity": fmt_quantity,
+        "label": label,
+        "options": options,
+        "species_label": species_label,
+    }
