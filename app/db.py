@@ -71,15 +71,18 @@ async def atomic() -> AsyncIterator[Any]:
 
 async def start_pool() -> None:
     """Open the PostgreSQL connection pool (no-op on SQLite)."""
+    from app.settings import get_settings
+
     db = engine()
-    if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=1, max_size=10)
+    size = get_settings().db_pool_max
+    if isinstance(db, PostgresEngine) and size > 0:
+        await db.start_connection_pool(min_size=1, max_size=size)
 
 
 async def close_pool() -> None:
     """Close the PostgreSQL connection pool (no-op on SQLite)."""
     db = engine()
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
 
 

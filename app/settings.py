@@ -65,6 +65,8 @@ class Settings:
     login_window_seconds: int = 900
     #: Default language for visitors without a preference.
     default_locale: str = "es_MX"
+    #: PostgreSQL pool size per worker; 0 opens one connection per query (no pool).
+    db_pool_max: int = 10
 
     @property
     def is_postgres(self) -> bool:
@@ -112,6 +114,7 @@ def load_settings() -> Settings:
         login_max_attempts=int(env.get("FORESTMATCH_LOGIN_MAX_ATTEMPTS", "5")),
         login_window_seconds=int(env.get("FORESTMATCH_LOGIN_WINDOW_SECONDS", "900")),
         default_locale=env.get("FORESTMATCH_DEFAULT_LOCALE", "es_MX"),
+        db_pool_max=int(env.get("FORESTMATCH_DB_POOL_MAX", "10")),
     )
 
 

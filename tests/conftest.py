@@ -20,6 +20,9 @@ os.environ["FORESTMATCH_VAR_DIR"] = str(_VAR)
 os.environ["FORESTMATCH_DATABASE_URL"] = f"sqlite:///{_VAR / 'bootstrap.db'}"
 os.environ.setdefault("FORESTMATCH_SECRET_KEY", "test-secret-" + "x" * 40)
 os.environ["FORESTMATCH_DEFAULT_LOCALE"] = "en"
+# Litestar's test client runs the app's lifespan on a portal loop of its own; a pool opened there cannot
+# serve queries made from the test's loop, so tests use one connection per query.
+os.environ["FORESTMATCH_DB_POOL_MAX"] = "0"
 os.environ.pop("FORESTMATCH_REDIS_URL", None)
 
 import asyncpg  # noqa: E402

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
 from app.accounts import services
@@ -33,7 +34,7 @@ def _client(request: Request[Any, Any, Any]) -> str:
 
 # --- pages -----------------------------------------------------------------------------------------------------
 @get("/login", include_in_schema=False, name="login")
-async def login_page(request: Request[Any, Any, Any], next: str | None = None) -> Template:  # noqa: A002
+async def login_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:  # noqa: A002
     return render(request, "accounts/login.html.jinja2", {"values": {}, "errors": {}, "next": safe_next(next)})
 
 
@@ -111,7 +112,7 @@ async def account_token_create(request: Request[Any, Any, Any]) -> Template:
 
 
 @post("/account/tokens/{token_id:int}/revoke", include_in_schema=False, guards=[guards.signed_in])
-async def account_token_revoke(request: Request[Any, Any, Any], token_id: int) -> Redirect:
+async def account_token_revoke(request: Request[Any, Any, Any], token_id: FromPath[int]) -> Redirect:
     await services.revoke_api_token(request.user, token_id)
     return see_other("/account")
 
@@ -144,13 +145,15 @@ async def api_me(request: Request[Any, Any, Any]) -> MeOut:
 
 
 @get("/api/v1/organizations/{ref:str}", tags=["organizations"])
-async def api_organization(ref: str) -> OrganizationOut:
+async def api_organization(ref: FromPath[str]) -> OrganizationOut:
     """Public profile of an organisation (contact e-mail only for signed-in users)."""
     return organization_out(await services.get_organization(ref), with_contact=False)
 
 
 @put("/api/v1/organizations/{ref:str}", guards=[guards.signed_in], tags=["organizations"])
-async def api_organization_update(request: Request[Any, Any, Any], ref: str, data: OrganizationIn) -> OrganizationOut:
+async def api_organization_update(
+    request: Request[Any, Any, Any], ref: FromPath[str], data: JSONBody[OrganizationIn]
+) -> OrganizationOut:
     """Update an organisation profile (its own members or staff)."""
     org = await services.get_organization(ref)
     await services.update_organization(request.user, org["id"], msgspec.structs.asdict(data))

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request, get
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.i18n import SUPPORTED_LOCALES
@@ -38,7 +39,9 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 @get("/lang/{code:str}", include_in_schema=False, name="set_language")
-async def set_language(request: Request[Any, Any, Any], code: str, next: str | None = None) -> Redirect:  # noqa: A002
+async def set_language(
+    request: Request[Any, Any, Any], code: FromPath[str], next: FromQuery[str | None] = None
+) -> Redirect:  # noqa: A002
     """Remember the chosen language in a cookie (and on the account when signed in)."""
     target = safe_next(next)
     response = Redirect(path=target, status_code=303)
