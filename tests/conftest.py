@@ -48,7 +48,9 @@ async def _pg_available() -> str | None:
 async def fx_db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """A migrated, empty database on one engine; yields the engine name."""
     if request.param == "sqlite":
-        engine = ForestSQLiteEngine(path=str(_VAR / f"test-{secrets.token_hex(4)}.db"))
+        path = _VAR / f"test-{secrets.token_hex(4)}.db"
+        engine = ForestSQLiteEngine(path=str(path))
+        os.environ["FORESTMATCH_TEST_ACTIVE_DB_URL"] = f"sqlite:///{path}"
         activate_engine(engine)
         await migrate()
         yield "sqlite"
@@ -61,7 +63,7 @@ async def fx_db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
     dsn = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
-    os.environ["FORESTMATCH_TEST_ACTIVE_PG_DSN"] = dsn
+    os.environ["FORESTMATCH_TEST_ACTIVE_DB_URL"] = dsn
     engine = PostgresEngine(config={"dsn": dsn})
     activate_engine(engine)
     try:
@@ -100,3 +102,9 @@ async def fx_client(app: object, clean_db: str) -> AsyncIterator[AsyncTestClient
     """A test client over the real app and a clean database."""
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:  # type: ignore[arg-type]
         yield client
+
+
+@pytest.fixture(name="db_url")
+def fx_db_url(clean_db: str) -> str:
+    """The URL of the active, clean test database, for running the CLI in a subprocess against it."""
+    return os.environ["FORESTMATCH_TEST_ACTIVE_DB_URL"]

@@ -1,5 +1,93 @@
-"""HTTP handlers for imports (pages and JSON API)."""
+"""Bulk import and export (format forestmatch/1): staff API endpoints and the staff import page."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+import json
+from typing import Any
+
+from litestar import MediaType, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Template
+from typing_extensions import Annotated
+
+from app.i18n import gettext as _
+from app.imports.services import ImportRejected, export_document, import_document, validate_document
+from app.web import guards
+from app.web.render import render
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def _rejected(exc: ImportRejected) -> Response[Any]:
+    return Response(
+        content={"status_code": 400, "detail": _("The document was not imported: fix every problem listed."),
+                 "errors": [p.as_dict() for p in exc.problems]},
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
+@post("/api/v1/import", guards=[guards.staff], tags=["bulk data"], status_code=200,
+      request_max_body_size=MAX_UPLOAD_BYTES)
+async def api_import(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Import a forestmatch/1 document (staff). All or nothing: a 400 lists every problem and writes nothing."""
+    body = await request.body()
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return Response(content={"status_code": 400, "detail": _("The body is not valid JSON."),
+                                 "errors": [{"section": "document", "ref": "", "field": "body",
+                                             "message": _("The body is not valid JSON.")}]},
+                        status_code=400, media_type=MediaType.JSON)
+    try:
+        summary = await import_document(doc)
+    except ImportRejected as exc:
+        return _rejected(exc)
+    return Response(content={"status": "imported", **summary.as_dict()}, media_type=MediaType.JSON)
+
+
+@get("/api/v1/export", guards=[guards.staff], tags=["bulk data"])
+async def api_export() -> dict[str, Any]:
+    """Everything as one forestmatch/1 document (staff)."""
+    return await export_document()
+
+
+@get("/staff/import", guards=[guards.staff], include_in_schema=False)
+async def import_page(request: Request[Any, Any, Any]) -> Template:
+    return render(request, "staff/import.html.jinja2", {"problems": None, "summary": None, "error": None})
+
+
+@post("/staff/import", guards=[guards.staff], include_in_schema=False, request_max_body_size=MAX_UPLOAD_BYTES)
+async def import_submit(
+    request: Request[Any, Any, Any],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Template:
+    """Upload a document: 'preview' lists problems without writing; 'import' writes it if it has none."""
+    upload = data.get("document")
+    action = data.get("action", "preview")
+    context: dict[str, Any] = {"problems": None, "summary": None, "error": None, "counts": None}
+    if not isinstance(upload, UploadFile):
+        context["error"] = _("Choose a JSON file to upload.")
+        return render(request, "staff/import.html.jinja2", context, status_code=422)
+    raw = await upload.read()
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        context["error"] = _("The file is not valid JSON.")
+        return render(request, "staff/import.html.jinja2", context, status_code=422)
+    try:
+        if action == "import":
+            context["summary"] = await import_document(doc)
+        else:
+            plan = await validate_document(doc)
+            context["counts"] = {s: len(getattr(plan, s)) for s in ("organizations", "certificates", "offers",
+                                                                    "requests")}
+    except ImportRejected as exc:
+        context["problems"] = exc.problems
+        return render(request, "staff/import.html.jinja2", context, status_code=422)
+    return render(request, "staff/import.html.jinja2", context)
+
+
+ROUTES = [api_import, api_export, import_page, import_submit]

@@ -1,0 +1,258 @@
+"""The ``forestmatch`` command: serve, migrate, demo, import, export, createuser."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from app.settings import get_settings
+
+DEMO_PASSWORD = "forestmatch-demo"
+DEMO_USERS = (
+    ("staff@demo.forestmatch.org", "staff", None),
+    ("producer@demo.forestmatch.org", "producer", "producer"),
+    ("buyer@demo.forestmatch.org", "buyer", "buyer"),
+)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (redrawn in place on a terminal, sparse lines otherwise)."""
+
+    def __init__(self, label: str, stream: Any = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.started = time.monotonic()
+        self._last_pct = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 100
+        if pct == self._last_pct or (not self.tty and pct % 10 and done != total):
+            return
+        self._last_pct = pct
+        width = 30
+        filled = int(width * pct / 100)
+        bar = "#" * filled + "-" * (width - filled)
+        line = f"{self.label} [{bar}] {pct:3d}% {done}/{total}"
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if done >= total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def _with_db(coro: Any) -> Any:
+    from app.db import close_pool, start_pool
+
+    await start_pool()
+    try:
+        return await coro
+    finally:
+        await close_pool()
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from app.db import migrate
+
+    _run(migrate())
+    print("migrations applied")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def _print_problems(problems: list[Any]) -> None:
+    for p in problems:
+        print(f"{p.section}\t{p.ref or '-'}\t{p.field or '-'}\t{p.message}", file=sys.stderr)
+    print(f"import rejected: {len(problems)} problem(s); nothing was written", file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.imports.services import ImportRejected, import_document, validate_document
+
+    path = Path(args.file)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"document\t-\t-\tnot valid JSON: {exc}", file=sys.stderr)
+        print("import rejected: 1 problem(s); nothing was written", file=sys.stderr)
+        return 1
+
+    async def run() -> Any:
+        if args.dry_run:
+            plan = await validate_document(doc)
+            return f"valid: {plan.total()} record(s), nothing written (dry run)"
+        summary = await import_document(doc, progress=ProgressBar("importing"))
+        await _after_import()
+        return "imported: " + summary.line()
+
+    try:
+        line = _run(_with_db(run()))
+    except ImportRejected as exc:
+        _print_problems(exc.problems)
+        return 1
+    print(line)
+    return 0
+
+
+async def _after_import() -> None:
+    """Hook for work that must finish before ``import`` exits (search index sync arrives with the matcher)."""
+    return None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.imports.services import export_document
+
+    doc = _run(_with_db(export_document()))
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        print(f"exported {sum(len(doc[s]) for s in ('organizations', 'certificates', 'offers', 'requests'))} "
+              f"record(s) to {args.output}", file=sys.stderr)
+    else:
+        print(text)
+    return 0
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    from app.accounts.services import create_user
+    from app.validation import FieldErrors
+
+    role = "staff" if args.staff else args.role
+    if not role:
+        print("choose --staff or --role producer|buyer", file=sys.stderr)
+        return 2
+    password = args.password or getpass.getpass("Password (10+ characters): ")
+    try:
+        user = _run(_with_db(create_user(email=args.email, password=password, role=role,
+                                         organization_ref=args.organization, name=args.name or "",
+                                         organization_name=args.organization_name, country=args.country or "")))
+    except FieldErrors as exc:
+        for field, message in exc.errors.items():
+            print(f"{field}: {message}", file=sys.stderr)
+        return 1
+    print(f"created {user.role} user {user.email} in organisation {user.organization_ref}")
+    return 0
+
+
+async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
+    """Load the generated demo data set and demo accounts into an empty database."""
+    from app.accounts.services import create_user
+    from app.accounts.tables import Organization
+    from app.demo.generator import generate
+    from app.imports.services import import_document
+
+    if await Organization.count() > 0:
+        return "database not empty: demo data not loaded"
+    # Larger sets keep roughly the demo's proportions (about 7 offers per producer).
+    doc = generate(seed, producers=max(60, offers // 7), buyers=max(25, offers // 400),
+                   offers=offers, requests=max(80, min(1000, offers // 100)))
+    summary = await import_document(doc, progress=None if quiet else ProgressBar("loading demo data"))
+    first_producer = next(o["ref"] for o in doc["organizations"] if o["kind"] == "producer")
+    first_buyer = next(o["ref"] for o in doc["organizations"] if o["kind"] == "buyer")
+    for email, role, org in DEMO_USERS:
+        org_ref = {"producer": first_producer, "buyer": first_buyer}.get(org or "")
+        await create_user(email=email, password=DEMO_PASSWORD, role=role, organization_ref=org_ref,
+                          organization_name="ForestMatch program" if role == "staff" else None)
+    await _after_import()
+    return "demo data loaded: " + summary.line()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.db import migrate
+
+    async def prepare() -> str:
+        await migrate()
+        return await load_demo(args.seed, args.offers)
+
+    print(_run(_with_db(prepare())))
+    print("demo accounts (password: %s): %s" % (DEMO_PASSWORD, ", ".join(u[0] for u in DEMO_USERS)))
+    if args.no_serve:
+        return 0
+    print(f"ForestMatch at http://{args.host}:{args.port}")
+    return cmd_serve(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="forestmatch", description="ForestMatch command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def serve_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--workers", type=int, default=1, help="app processes (they share only the database)")
+        p.add_argument("--log-level", default="info")
+        p.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
+
+    p = sub.add_parser("serve", help="run the web app")
+    serve_options(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("demo", help="migrate, load demo data into an empty database, and serve")
+    serve_options(p)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--offers", type=int, default=400, help="number of offers to generate (e.g. 10000)")
+    p.add_argument("--no-serve", action="store_true", help="load the data and exit")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import", help="import a forestmatch/1 JSON document (all or nothing)")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="validate only")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export everything as a forestmatch/1 JSON document")
+    p.add_argument("--output", "-o")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("createuser", help="create a user account")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", help="prompted for when omitted")
+    p.add_argument("--staff", action="store_true", help="a program staff account")
+    p.add_argument("--role", choices=["producer", "buyer"])
+    p.add_argument("--organization", help="ref of an existing organisation to join")
+    p.add_argument("--organization-name", help="name for a new organisation")
+    p.add_argument("--name")
+    p.add_argument("--country")
+    p.set_defaults(func=cmd_createuser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    get_settings()  # read settings (and create var/) before any work
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

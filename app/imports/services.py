@@ -1,0 +1,352 @@
+"""Bulk data in the public format ``forestmatch/1`` (../shared/IMPORT_FORMAT.md): validate, import, export.
+
+The whole document is validated before anything is written; a document with any problem is rejected with
+every problem listed (section, ref, field, message). A valid document is written in one transaction,
+matched by ``ref``: new records are created, changed ones updated in place, identical ones left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from app.accounts.services import check_organization, now
+from app.accounts.tables import Organization
+from app.certificates.services import check_certificate
+from app.certificates.tables import Certificate
+from app.db import atomic
+from app.i18n import gettext as _
+from app.offers.services import check_offer
+from app.offers.tables import Offer
+from app.sourcing.services import check_request
+from app.sourcing.tables import SourcingRequest
+from app.validation import FieldErrors
+
+FORMAT = "forestmatch/1"
+SECTIONS = ("organizations", "certificates", "offers", "requests")
+MAX_REF = 100
+CHUNK = 500
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Problem:
+    """One reason a document cannot be imported."""
+
+    section: str
+    ref: str
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"section": self.section, "ref": self.ref, "field": self.field, "message": self.message}
+
+
+@dataclass
+class Plan:
+    """A validated document: clean values per section, keyed by ref, in document order."""
+
+    organizations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    offers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def total(self) -> int:
+        return sum(len(getattr(self, s)) for s in SECTIONS)
+
+
+@dataclass
+class ImportSummary:
+    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
+    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
+    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
+
+    def line(self) -> str:
+        parts = [
+            f"{s}: {self.created[s]} created, {self.updated[s]} updated, {self.unchanged[s]} unchanged" for s in SECTIONS
+        ]
+        return "; ".join(parts)
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+class ImportRejected(Exception):
+    """The document has problems; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+def _flatten_offer(record: dict[str, Any]) -> dict[str, Any]:
+    raw = dict(record)
+    price = raw.pop("price", None)
+    if isinstance(price, dict):
+        raw.setdefault("price_amount", price.get("amount"))
+        raw.setdefault("price_currency", price.get("currency"))
+    elif price is not None:
+        raw["price_amount"] = price  # reported as an invalid amount by the checker
+    return raw
+
+
+async def _existing(table: Any, refs: list[str], *columns: Any) -> dict[str, dict[str, Any]]:
+    """Rows already in the database for these refs, keyed by ref."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(refs), CHUNK):
+        chunk = refs[start:start + CHUNK]
+        rows = await table.select(*columns).where(table.ref.is_in(chunk)).output(load_json=True)
+        found.update({r["ref"]: r for r in rows})
+    return found
+
+
+async def validate_document(doc: Any) -> Plan:
+    """Check every record and every reference; raises ImportRejected listing all problems."""
+    problems: list[Problem] = []
+    plan = Plan()
+    if not isinstance(doc, dict):
+        raise ImportRejected([Problem("document", "", "format", _("The document must be a JSON object."))])
+    if doc.get("format") != FORMAT:
+        problems.append(Problem("document", "", "format", _("Expected \"format\": \"%(format)s\".", format=FORMAT)))
+    for section in SECTIONS:
+        records = doc.get(section, [])
+        if not isinstance(records, list):
+            problems.append(Problem(section, "", section, _("Expected a list of records.")))
+            continue
+        target: dict[str, dict[str, Any]] = getattr(plan, section)
+        for index, record in enumerate(records):
+            if not isinstance(record, dict):
+                problems.append(Problem(section, f"#{index + 1}", "", _("Expected a JSON object.")))
+                continue
+            ref = record.get("ref")
+            if not isinstance(ref, str) or not ref.strip() or len(ref) > MAX_REF:
+                problems.append(Problem(section, f"#{index + 1}", "ref",
+                                        _("Every record needs a ref of 1 to %(n)s characters.", n=MAX_REF)))
+                continue
+            if ref in target:
+                problems.append(Problem(section, ref, "ref", _("This ref appears more than once in the document.")))
+                continue
+            try:
+                if section == "organizations":
+                    clean = check_organization(record)
+                elif section == "certificates":
+                    clean = check_certificate(record)
+                elif section == "offers":
+                    clean = check_offer(_flatten_offer(record))
+                else:
+                    clean = check_request(record)
+            except FieldErrors as exc:
+                problems.extend(Problem(section, ref, f, m) for f, m in exc.errors.items())
+                target[ref] = {"_invalid": True}
+                continue
+            if section != "organizations":
+                org_ref = record.get("organization")
+                if not isinstance(org_ref, str) or not org_ref:
+                    problems.append(Problem(section, ref, "organization", _("This field is required.")))
+                clean["_organization"] = org_ref
+            if section == "offers":
+                clean["_certificate"] = record.get("certificate")
+            target[ref] = clean
+    await _check_references(plan, problems)
+    if problems:
+        raise ImportRejected(problems)
+    return plan
+
+
+async def _check_references(plan: Plan, problems: list[Problem]) -> None:
+    """Refs between records resolve to the document or to the database, and fit each other."""
+    org_refs = {r for s in ("certificates", "offers", "requests") for r in
+                (v.get("_organization") for v in getattr(plan, s).values()) if isinstance(r, str)}
+    known_orgs = {ref: v["kind"] for ref, v in plan.organizations.items() if not v.get("_invalid")}
+    missing = [r for r in org_refs if r not in plan.organizations]
+    for ref, row in (await _existing(Organization, missing, Organization.ref, Organization.kind)).items():
+        known_orgs[ref] = row["kind"]
+    cert_refs = [v.get("_certificate") for v in plan.offers.values() if isinstance(v.get("_certificate"), str)]
+    known_certs = {
+        ref: {"organization": v.get("_organization"), "product_types": v.get("product_types", [])}
+        for ref, v in plan.certificates.items() if not v.get("_invalid")
+    }
+    db_certs = await _existing(
+        Certificate, [r for r in cert_refs if r not in plan.certificates],
+        Certificate.ref, Certificate.product_types, Certificate.organization.ref.as_alias("organization_ref"),
+    )
+    for ref, row in db_certs.items():
+        known_certs[ref] = {"organization": row["organization_ref"], "product_types": row["product_types"] or []}
+    for section in ("certificates", "offers", "requests"):
+        for ref, clean in getattr(plan, section).items():
+            if clean.get("_invalid"):
+                continue
+            org = clean.get("_organization")
+            if isinstance(org, str) and org and org not in plan.organizations and org not in known_orgs:
+                problems.append(Problem(section, ref, "organization", _("Unknown organisation ref %(ref)s.", ref=org)))
+                continue
+            kind = known_orgs.get(org or "")
+            if section in ("certificates", "offers") and kind in ("buyer", "program"):
+                problems.append(Problem(section, ref, "organization",
+                                        _("Organisation %(ref)s is not a producer.", ref=org)))
+            if section == "requests" and kind in ("producer", "program"):
+                problems.append(Problem(section, ref, "organization",
+                                        _("Organisation %(ref)s is not a buyer.", ref=org)))
+            if section == "offers":
+                cert_ref = clean.get("_certificate")
+                cert = known_certs.get(cert_ref) if isinstance(cert_ref, str) else None
+                if cert is None:
+                    problems.append(Problem(section, ref, "certificate",
+                                            _("Unknown certificate ref %(ref)s.", ref=str(cert_ref)[:MAX_REF])))
+                elif cert["organization"] != org:
+                    problems.append(Problem(section, ref, "certificate",
+                                            _("The certificate belongs to another organisation.")))
+                elif clean["product_type"] not in cert["product_types"]:
+                    problems.append(Problem(section, ref, "product_type",
+                                            _("The certificate does not cover this product type.")))
+
+
+def _same(existing: dict[str, Any], values: dict[str, Any]) -> bool:
+    """True when an update would change nothing (so a re-import leaves the record untouched)."""
+    for key, value in values.items():
+        current = existing.get(key)
+        if isinstance(current, Decimal) or isinstance(value, Decimal):
+            if (current is None) != (value is None):
+                return False
+            if current is not None and Decimal(str(current)) != Decimal(str(value)):
+                return False
+        elif isinstance(current, float) or isinstance(value, float):
+            if (current is None) != (value is None):
+                return False
+            if current is not None and abs(float(current) - float(value)) > 1e-9:
+                return False
+        elif isinstance(current, dt.datetime) and isinstance(value, dt.date):
+            return False
+        elif current != value:
+            return False
+    return True
+
+
+async def _upsert(table: Any, values_by_ref: dict[str, dict[str, Any]], section: str, summary: ImportSummary,
+                  progress: Progress | None, done: list[int], total: int) -> dict[str, int]:
+    """Create or update rows by ref; returns ref -> id for every record of the section."""
+    refs = list(values_by_ref)
+    existing = await _existing(table, refs, *table.all_columns())
+    new_rows = []
+    for ref, values in values_by_ref.items():
+        row = existing.get(ref)
+        if row is None:
+            new_rows.append(table(ref=ref, **values))
+            summary.created[section] += 1
+        elif _same(row, values):
+            summary.unchanged[section] += 1
+        else:
+            await table.update({**values, "updated_at": now()}).where(table.id == row["id"])
+            summary.updated[section] += 1
+        done[0] += 1
+        if progress and (done[0] % 200 == 0 or done[0] == total):
+            progress(done[0], total)
+    for start in range(0, len(new_rows), CHUNK):
+        await table.insert(*new_rows[start:start + CHUNK])
+    ids = await _existing(table, refs, table.ref, table.id)
+    return {ref: row["id"] for ref, row in ids.items()}
+
+
+async def import_document(doc: Any, progress: Progress | None = None) -> ImportSummary:
+    """Validate the whole document, then write it in one transaction (all or nothing)."""
+    plan = await validate_document(doc)
+    summary = ImportSummary()
+    total = plan.total()
+    done = [0]
+    async with atomic():
+        org_ids = await _upsert(Organization, plan.organizations, "organizations", summary, progress, done, total)
+        missing_orgs = {v["_organization"] for s in ("certificates", "offers", "requests")
+                        for v in getattr(plan, s).values()} - set(org_ids)
+        if missing_orgs:
+            org_ids.update({r["ref"]: r["id"] for r in (await _existing(Organization, list(missing_orgs),
+                                                                        Organization.ref, Organization.id)).values()})
+
+        def owned(values: dict[str, Any]) -> dict[str, Any]:
+            clean = {k: v for k, v in values.items() if not k.startswith("_")}
+            clean["organization"] = org_ids[values["_organization"]]
+            return clean
+
+        certs = {ref: owned(v) for ref, v in plan.certificates.items()}
+        cert_ids = await _upsert(Certificate, certs, "certificates", summary, progress, done, total)
+        missing_certs = {v["_certificate"] for v in plan.offers.values()} - set(cert_ids)
+        if missing_certs:
+            cert_ids.update({r["ref"]: r["id"] for r in (await _existing(Certificate, list(missing_certs),
+                                                                         Certificate.ref, Certificate.id)).values()})
+        offers = {ref: {**owned(v), "certificate": cert_ids[v["_certificate"]]} for ref, v in plan.offers.items()}
+        await _upsert(Offer, offers, "offers", summary, progress, done, total)
+        requests = {ref: owned(v) for ref, v in plan.requests.items()}
+        await _upsert(SourcingRequest, requests, "requests", summary, progress, done, total)
+    return summary
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _num(value: Any) -> float | int | None:
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+async def export_document() -> dict[str, Any]:
+    """Everything ForestMatch holds, in the bulk format (users and program staff excluded)."""
+    orgs = await Organization.select().where(Organization.kind != "program").order_by(Organization.id).output(
+        load_json=True)
+    certs = await Certificate.select(Certificate.all_columns(),
+                                     Certificate.organization.ref.as_alias("organization_ref")).order_by(
+        Certificate.id).output(load_json=True)
+    offers = await Offer.select(Offer.all_columns(), Offer.organization.ref.as_alias("organization_ref"),
+                                Offer.certificate.ref.as_alias("certificate_ref")).order_by(Offer.id).output(
+        load_json=True)
+    requests = await SourcingRequest.select(SourcingRequest.all_columns(),
+                                            SourcingRequest.organization.ref.as_alias("organization_ref")).order_by(
+        SourcingRequest.id).output(load_json=True)
+    return {
+        "format": FORMAT,
+        "organizations": [
+            {"ref": o["ref"], "name": o["name"], "kind": o["kind"], "legal_form": o["legal_form"] or None,
+             "country": o["country"] or None, "region": o["region"] or None, "locality": o["locality"] or None,
+             "lat": o["lat"], "lon": o["lon"], "languages": o["languages"] or [],
+             "contact_email": o["contact_email"] or None, "description": o["description"] or None}
+            for o in orgs
+        ],
+        "certificates": [
+            {"ref": c["ref"], "organization": c["organization_ref"], "code": c["code"],
+             "license_code": c["license_code"] or None, "scope": c["scope"], "status": c["status"],
+             "issued_on": _iso(c["issued_on"]), "expires_on": _iso(c["expires_on"]),
+             "product_types": c["product_types"] or [], "group": bool(c["is_group"])}
+            for c in certs
+        ],
+        "offers": [
+            {"ref": o["ref"], "organization": o["organization_ref"], "certificate": o["certificate_ref"],
+             "category": o["category"], "product_type": o["product_type"], "species": o["species"] or [],
+             "title": o["title"], "description": o["description"] or None, "claim": o["claim"],
+             "quantity": _num(o["quantity"]), "unit": o["unit"],
+             **({"drc_percent": o["drc_percent"]} if o["drc_percent"] is not None else {}),
+             "min_order": _num(o["min_order"]),
+             "available_from": _iso(o["available_from"]), "available_to": _iso(o["available_to"]),
+             "lat": o["lat"], "lon": o["lon"],
+             "price": ({"amount": f"{Decimal(str(o['price_amount'])):.2f}", "currency": o["price_currency"], "per": o["price_per"]}
+                       if o["price_amount"] is not None else None),
+             "incoterm": o["incoterm"] or None, "status": o["status"]}
+            for o in offers
+        ],
+        "requests": [
+            {"ref": r["ref"], "organization": r["organization_ref"], "title": r["title"] or None,
+             "category": r["category"], "product_types": r["product_types"] or [], "species": r["species"] or [],
+             "accepted_claims": r["accepted_claims"] or [], "quantity": _num(r["quantity"]), "unit": r["unit"],
+             **({"drc_percent": r["drc_percent"]} if r["drc_percent"] is not None else {}),
+             "min_per_supplier": _num(r["min_per_supplier"]), "partial_ok": bool(r["partial_ok"]),
+             "delivery": {"country": r["delivery_country"] or None, "region": r["delivery_region"] or None,
+                          "lat": r["delivery_lat"], "lon": r["delivery_lon"], "place": r["delivery_place"] or None},
+             "max_distance_km": r["max_distance_km"], "needed_from": _iso(r["needed_from"]),
+             "needed_by": _iso(r["needed_by"]), "status": r["status"]}
+            for r in requests
+        ],
+    }
