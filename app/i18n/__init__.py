@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import io
 import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
@@ -11,6 +12,8 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
@@ -66,12 +69,25 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str
     return default
 
 
+def load_catalog(locale: str) -> NullTranslations:
+    """Compile the committed ``.po`` source in memory (no binary catalogues in the repository)."""
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.is_file():
+        return NullTranslations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
 @lru_cache(maxsize=8)
 def translations_for(locale: str) -> NullTranslations:
-    """Compiled catalogue for a locale (English is the source language: identity)."""
+    """Catalogue for a locale, compiled once per process (English is the source language: identity)."""
     if locale == "en":
         return NullTranslations()
-    return Translations.load(str(LOCALE_DIR), [locale], domain=DOMAIN)
+    return load_catalog(locale)
 
 
 def set_locale(locale: str) -> contextvars.Token[str]:
