@@ -56,6 +56,8 @@ async def fx_db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
         yield "sqlite"
         return
     reason = await _pg_available()
+    if reason and os.environ.get("FORESTMATCH_REQUIRE_POSTGRES"):
+        pytest.fail(reason)
     if reason:
         pytest.skip(reason)
     name = f"forestmatch_test_{secrets.token_hex(4)}"
