@@ -16,7 +16,7 @@ from app.offers import controllers as offers_controllers
 from app.settings import get_settings
 from app.sourcing import controllers as sourcing_controllers
 from app.staff import controllers as staff_controllers
-from app.web import config, pages
+from app.web import config, dashboard, pages
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.middleware import (
     ForestAuthMiddleware,
@@ -32,6 +32,7 @@ def create_app() -> Litestar:
     route_handlers = [
         config.static_router(),
         *pages.ROUTES,
+        *dashboard.ROUTES,
         *accounts_controllers.ROUTES,
         *certificates_controllers.ROUTES,
         *offers_controllers.ROUTES,

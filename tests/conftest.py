@@ -103,6 +103,7 @@ def fx_app() -> Iterator[object]:
 async def fx_client(app: object, clean_db: str) -> AsyncIterator[AsyncTestClient]:
     """A test client over the real app and a clean database."""
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:  # type: ignore[arg-type]
+        client.follow_redirects = False  # tests assert the 303s themselves
         yield client
 
 

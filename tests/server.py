@@ -27,6 +27,7 @@ class AppServer:
         env = {**os.environ, "FORESTMATCH_DATABASE_URL": database_url, "FORESTMATCH_VAR_DIR": str(var_dir)}
         env.pop("FORESTMATCH_DB_POOL_MAX", None)  # a real server keeps its pool
         env.update(extra_env or {})
+        var_dir.mkdir(parents=True, exist_ok=True)
         self.log = var_dir / f"server-{self.port}.log"
         self._log_handle = self.log.open("w")
         self.process = subprocess.Popen(

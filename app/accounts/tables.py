@@ -7,7 +7,6 @@ from piccolo.columns import (
     Boolean,
     DoublePrecision,
     ForeignKey,
-    Integer,
     Text,
     Timestamptz,
     Varchar,
@@ -70,4 +69,3 @@ class LoginAttempt(Table, tablename="login_attempt"):
 
     key = Varchar(length=300, index=True, index_method=IndexMethod.btree)
     attempted_at = Timestamptz(default=TimestamptzNow(), index=True)
-    count = Integer(default=1)

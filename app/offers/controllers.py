@@ -1,5 +1,237 @@
-"""HTTP handlers for offers (pages and JSON API)."""
+"""HTTP page handlers for offers: the public list and detail, producer profiles, and a producer's own offers.
+
+The JSON API for offers lives in ``app/offers/api.py``.
+"""
 
 from __future__ import annotations
 
-ROUTES: list = []
+import datetime as dt
+import math
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import get, post
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+
+from app.accounts.services import CurrentUser, get_organization
+from app.certificates import services as certificates
+from app.offers import services
+from app.validation import FieldErrors, NotFound, PermissionDenied
+from app.vocab import CATEGORIES
+from app.web import guards
+from app.web.forms import read_form
+from app.web.render import render, see_other
+
+PRODUCER_KINDS = ("producer", "both")
+
+
+# --- visibility rules (candidates for app/offers/services.py) -------------------------------------------------
+def publicly_listed(offer: dict[str, Any], today: dt.date | None = None) -> bool:
+    """The same rule as ``list_public_offers``: active, under a valid certificate that has not expired."""
+    today = today or dt.date.today()
+    expires = offer.get("certificate_expires_on")
+    return (
+        offer["status"] == "active"
+        and offer.get("certificate_status") == "valid"
+        and expires is not None
+        and expires >= today
+    )
+
+
+def owns(user: CurrentUser | None, offer: dict[str, Any]) -> bool:
+    return bool(user and user.is_producer and user.organization_id == offer["organization"])
+
+
+async def get_visible_offer(user: CurrentUser | None, ref: str) -> dict[str, Any]:
+    """An offer as this user may see it: public ones for everyone, the rest only for its producer and staff."""
+    offer = await services.get_offer(ref)
+    if publicly_listed(offer) or owns(user, offer) or (user is not None and user.is_staff):
+        return offer
+    raise NotFound()
+
+
+async def get_own_offer(user: CurrentUser, ref: str) -> dict[str, Any]:
+    """An offer of the user's own organisation, for its edit form (PermissionDenied otherwise)."""
+    offer = await services.get_offer(ref)
+    if not owns(user, offer):
+        raise PermissionDenied()
+    return offer
+
+
+def certificate_warning(offer: dict[str, Any]) -> str | None:
+    """Why an own offer is not in the public list because of its certificate (None when it is fine)."""
+    cert = {"code": offer["certificate_code"], "status": offer["certificate_status"],
+            "expires_on": offer["certificate_expires_on"], "product_types": None}
+    return certificates.certificate_problem(cert, None)
+
+
+# --- public pages ----------------------------------------------------------------------------------------------
+@get("/offers", include_in_schema=False, name="offer_list")
+async def offer_list(request: HTMXRequest) -> Template:
+    """Active certified offers with simple filters; htmx swaps only the results."""
+    filters = services.OfferFilters.from_query(dict(request.query_params))
+    rows, total = await services.list_public_offers(filters)
+    context = {
+        "filters": filters,
+        "rows": rows,
+        "total": total,
+        "pages": max(1, math.ceil(total / services.PER_PAGE)),
+        "base_query": urlencode(filters.as_query()),
+        "errors": filters.errors,
+    }
+    return render(request, "offers/page.html.jinja2", context, fragment="offers/_results.html.jinja2")
+
+
+@get("/offers/{ref:str}", include_in_schema=False, name="offer_detail")
+async def offer_detail(request: HTMXRequest, ref: FromPath[str]) -> Template:
+    """Everything about one offer; the producer's contact e-mail only for signed-in buyers."""
+    user = request.user
+    offer = await get_visible_offer(user, ref)
+    contact_email = None
+    if user is not None and user.is_buyer:
+        contact_email = (await get_organization(offer["organization_ref"]))["contact_email"]
+    context = {
+        "offer": offer,
+        "contact_email": contact_email,
+        "is_owner": owns(user, offer),
+        "listed": publicly_listed(offer),
+        "certificate_warning": certificate_warning(offer),
+    }
+    return render(request, "offers/detail.html.jinja2", context)
+
+
+@get("/producers/{ref:str}", include_in_schema=False, name="producer_profile")
+async def producer_profile(request: HTMXRequest, ref: FromPath[str]) -> Template:
+    """A producer's public profile: where it is, its certificates and its active offers."""
+    org = await get_organization(ref)
+    if org["kind"] not in PRODUCER_KINDS or not org["is_active"]:
+        raise NotFound()
+    user = request.user
+    today = dt.date.today()
+    offers = [o for o in await services.list_for_organization(org["id"], include_inactive=False)
+              if publicly_listed(o, today)]
+    context = {
+        "org": org,
+        "certificates": await certificates.list_for_organization(org["id"]),
+        "offers": offers,
+        "show_contact": user is not None and user.is_buyer,
+        "today": today,
+    }
+    return render(request, "producers/page.html.jinja2", context)
+
+
+# --- a producer's own offers -----------------------------------------------------------------------------------
+def _plain(value: Any) -> str:
+    """A stored value as the form shows it (Decimal without trailing zeros, dates ISO, None empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, float):
+        return repr(value)  # shortest exact form: keeps all six decimals of a coordinate
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def offer_form_values(offer: dict[str, Any]) -> dict[str, Any]:
+    """The edit form's values from a stored offer."""
+    keys = ("category", "product_type", "title", "description", "claim", "quantity", "unit", "drc_percent",
+            "min_order", "available_from", "available_to", "lat", "lon", "price_amount", "price_currency", "incoterm")
+    values = {k: _plain(offer.get(k)) for k in keys}
+    values["certificate"] = offer["certificate_ref"]
+    values["species"] = ", ".join(offer.get("species") or [])
+    return values
+
+
+async def _form_page(
+    request: HTMXRequest, values: dict[str, Any], errors: dict[str, str], *, offer: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    user = request.user
+    context = {
+        "values": values,
+        "errors": errors,
+        "offer": offer,
+        "certificates": await certificates.list_for_organization(user.organization_id),
+        "action": f"/my/offers/{offer['ref']}/edit" if offer else "/my/offers/new",
+    }
+    return render(request, "offers/form.html.jinja2", context, status_code=status_code)
+
+
+async def _my_offers_page(request: HTMXRequest, status_errors: dict[str, str], status_code: int = 200) -> Template:
+    rows = await services.list_for_organization(request.user.organization_id)
+    today = dt.date.today()
+    for row in rows:
+        row["certificate_warning"] = certificate_warning(row)
+        row["listed"] = publicly_listed(row, today)
+    context = {"rows": rows, "status_errors": status_errors}
+    return render(request, "offers/mine.html.jinja2", context, status_code=status_code)
+
+
+@get("/my/offers", include_in_schema=False, guards=[guards.producer], name="my_offers")
+async def my_offers(request: HTMXRequest) -> Template:
+    """The producer's offers with their status and quick actions."""
+    return await _my_offers_page(request, {})
+
+
+@get("/my/offers/new", include_in_schema=False, guards=[guards.producer])
+async def offer_new_page(request: HTMXRequest) -> Template:
+    return await _form_page(request, {"category": "timber", "claim": "FSC 100%"}, {})
+
+
+@post("/my/offers/new", include_in_schema=False, guards=[guards.producer])
+async def offer_new_submit(request: HTMXRequest) -> Template | Redirect:
+    """Publish a new offer under one of the organisation's certificates."""
+    data = await read_form(request)
+    try:
+        offer = await services.create_offer(request.user, data)
+    except FieldErrors as exc:
+        return await _form_page(request, data, exc.errors, status_code=422)
+    return see_other(f"/offers/{offer['ref']}")
+
+
+@get("/my/offers/{ref:str}/edit", include_in_schema=False, guards=[guards.producer])
+async def offer_edit_page(request: HTMXRequest, ref: FromPath[str]) -> Template:
+    offer = await get_own_offer(request.user, ref)
+    return await _form_page(request, offer_form_values(offer), {}, offer=offer)
+
+
+@post("/my/offers/{ref:str}/edit", include_in_schema=False, guards=[guards.producer])
+async def offer_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> Template | Redirect:
+    """Save changes to one's own offer (the service checks ownership and the certificate again)."""
+    data = await read_form(request)
+    try:
+        offer = await services.update_offer(request.user, ref, data)
+    except FieldErrors as exc:
+        return await _form_page(request, data, exc.errors, offer=await get_own_offer(request.user, ref),
+                                status_code=422)
+    return see_other(f"/offers/{offer['ref']}")
+
+
+@post("/my/offers/{ref:str}/status", include_in_schema=False, guards=[guards.producer])
+async def offer_status_submit(request: HTMXRequest, ref: FromPath[str]) -> Template | Redirect:
+    """Pause, re-activate or close one's own offer."""
+    data = await read_form(request)
+    try:
+        await services.set_offer_status(request.user, ref, data.get("status", ""))
+    except FieldErrors as exc:
+        return await _my_offers_page(request, {ref: exc.errors.get("status", "")}, status_code=422)
+    return see_other("/my/offers")
+
+
+@get("/my/offers/form-options", include_in_schema=False, guards=[guards.producer])
+async def offer_form_options(request: HTMXRequest, category: FromQuery[str] = "") -> Template:
+    """The product type and unit selects for a category (htmx swaps them in when the category changes)."""
+    values = {"category": category if category in CATEGORIES else ""}
+    context = {"values": values, "errors": {}, "standalone": True}
+    return Template(template_name="offers/_product_unit.html.jinja2", context=context)
+
+
+ROUTES = [
+    offer_list, offer_detail, producer_profile, my_offers, offer_new_page, offer_new_submit, offer_edit_page,
+    offer_edit_submit, offer_status_submit, offer_form_options,
+]

@@ -1,5 +1,131 @@
-"""HTTP handlers for sourcing (pages and JSON API)."""
+"""Sourcing requests: the buyer's pages (list, create, edit, close / re-open, detail)."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app.sourcing import services
+from app.validation import FieldErrors
+from app.web import guards
+from app.web.forms import read_form
+from app.web.pages import safe_next
+from app.web.render import render, see_other
+
+MULTI = ("product_types", "accepted_claims")
+FORM_PAGE = "sourcing/form.html.jinja2"
+
+
+def _blank_values() -> dict[str, Any]:
+    """Defaults of the empty form: partial deliveries welcome, nothing else assumed."""
+    return {"category": "timber", "unit": "m3", "partial_ok": True, "product_types": [], "accepted_claims": []}
+
+
+def _as_text(value: Any) -> Any:
+    """Stored values as the strings a form field shows (3.000 -> 3, dates in ISO, None -> "")."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _row_values(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored request as form values."""
+    values = {key: _as_text(value) for key, value in row.items()}
+    values["species"] = ", ".join(row.get("species") or [])
+    values["product_types"] = list(row.get("product_types") or [])
+    values["accepted_claims"] = list(row.get("accepted_claims") or [])
+    values["partial_ok"] = bool(row.get("partial_ok"))
+    return values
+
+
+async def _read_request_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    data = await read_form(request, multi=MULTI)
+    # An unticked checkbox sends nothing; on this form that means "no partial deliveries".
+    data["partial_ok"] = "1" if data.get("partial_ok") in ("1", "on", "true") else "0"
+    data.pop("status", None)  # status changes go through their own form
+    return data
+
+
+def _form_context(values: dict[str, Any], errors: dict[str, str], row: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"values": values, "errors": errors, "sourcing_request": row}
+
+
+@get("/my/requests", include_in_schema=False, guards=[guards.buyer])
+async def my_requests(request: Request[Any, Any, Any]) -> Template:
+    """The buyer organisation's sourcing requests, newest change first."""
+    rows = await services.list_for_organization(request.user.organization_id)
+    return render(request, "sourcing/list.html.jinja2", {"requests": rows})
+
+
+@get("/my/requests/new", include_in_schema=False, guards=[guards.buyer])
+async def new_request_page(request: Request[Any, Any, Any]) -> Template:
+    return render(request, FORM_PAGE, _form_context(_blank_values(), {}))
+
+
+@post("/my/requests/new", include_in_schema=False, guards=[guards.buyer])
+async def new_request_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """Create a sourcing request from the form."""
+    data = await _read_request_form(request)
+    try:
+        row = await services.create_request(request.user, data)
+    except FieldErrors as exc:
+        return render(request, FORM_PAGE, _form_context(data, exc.errors), status_code=422)
+    return see_other(f"/requests/{row['ref']}?saved=1")
+
+
+@get("/my/requests/{ref:str}/edit", include_in_schema=False, guards=[guards.buyer])
+async def edit_request_page(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template:
+    row = await services.get_request_for(request.user, ref)
+    return render(request, FORM_PAGE, _form_context(_row_values(row), {}, row))
+
+
+@post("/my/requests/{ref:str}/edit", include_in_schema=False, guards=[guards.buyer])
+async def edit_request_submit(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
+    """Save changes to one of the organisation's requests."""
+    # Another organisation's request does not exist for this user (404), same as on the detail page.
+    row = await services.get_request_for(request.user, ref)
+    data = await _read_request_form(request)
+    try:
+        await services.update_request(request.user, ref, {**data, "status": row["status"]})
+    except FieldErrors as exc:
+        return render(request, FORM_PAGE, _form_context(data, exc.errors, row), status_code=422)
+    return see_other(f"/requests/{ref}?saved=1")
+
+
+@post("/my/requests/{ref:str}/status", include_in_schema=False, guards=[guards.buyer])
+async def request_status_submit(request: Request[Any, Any, Any], ref: FromPath[str]) -> Redirect:
+    """Close a request (no more suppliers wanted) or re-open it."""
+    await services.get_request_for(request.user, ref)
+    data = await read_form(request)
+    await services.set_request_status(request.user, ref, data.get("status", ""))
+    return see_other(safe_next(data.get("next"), f"/requests/{ref}"))
+
+
+@get("/requests/{ref:str}", include_in_schema=False, guards=[guards.signed_in])
+async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template:
+    """Everything a request asks for; only its organisation and staff can see it."""
+    row = await services.get_request_for(request.user, ref)
+    is_owner = request.user.is_buyer and row["organization"] == request.user.organization_id
+    return render(request, "sourcing/detail.html.jinja2", {"sourcing_request": row, "is_owner": is_owner})
+
+
+ROUTES = [
+    my_requests,
+    new_request_page,
+    new_request_submit,
+    edit_request_page,
+    edit_request_submit,
+    request_status_submit,
+    request_detail,
+]

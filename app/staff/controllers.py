@@ -1,5 +1,177 @@
-"""HTTP handlers for staff (pages and JSON API)."""
+"""Program staff pages: certificate verification queue, organisations and users (the import page lives elsewhere)."""
 
 from __future__ import annotations
 
-ROUTES: list = []
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from app.accounts import services as accounts
+from app.certificates import services as certificates
+from app.i18n import N_
+from app.i18n import gettext as _
+from app.validation import FieldErrors, NotFound
+from app.vocab import VERIFICATION_STATES
+from app.web import guards
+from app.web.forms import read_form
+from app.web.render import render, see_other
+
+PER_PAGE = 50
+FSC_SEARCH_URL = "https://search.fsc.org/"
+
+
+def _state(value: str | None) -> str:
+    return value if value in VERIFICATION_STATES else "pending"
+
+
+def _pages(total: int) -> int:
+    return max(1, math.ceil(total / PER_PAGE))
+
+
+# --- certificate verification ---------------------------------------------------------------------------------
+async def _queue_context(request: Request[Any, Any, Any], state: str, **extra: Any) -> dict[str, Any]:
+    rows = await certificates.verification_queue(request.user, state)
+    return {
+        "state": state,
+        "states": list(VERIFICATION_STATES),
+        "certificates": rows,
+        "fsc_search_url": FSC_SEARCH_URL,
+        "errors_for": {},
+        "reasons": {},
+        "flash": [],
+        **extra,
+    }
+
+
+async def _done_notice(done: str | None, ref: str | None) -> list[tuple[str, str]]:
+    """The notice after a verification, naming the certificate by its code (looked up, never echoed from the URL)."""
+    if done not in ("verified", "rejected") or not ref:
+        return []
+    try:
+        cert = await certificates.get_certificate(ref)
+    except NotFound:
+        return []
+    if done == "verified":
+        return [("success", _("Certificate %(code)s is marked as verified.", code=cert["code"]))]
+    return [("success", _("Certificate %(code)s was rejected; the producer sees your reason.", code=cert["code"]))]
+
+
+@get("/staff/certificates", include_in_schema=False, guards=[guards.staff], name="staff_certificates")
+async def certificate_queue(
+    request: Request[Any, Any, Any],
+    done: FromQuery[str | None] = None,
+    cert: FromQuery[str | None] = None,
+) -> Template:
+    """Certificates to check against the public FSC database: pending, verified or rejected."""
+    # ``state`` is a reserved handler argument name in Litestar, so ?state= is read from the query directly.
+    state = _state(request.query_params.get("state"))
+    context = await _queue_context(request, state, flash=await _done_notice(done, cert))
+    return render(request, "staff/certificates.html.jinja2", context)
+
+
+def _back_to_queue(state: str, done: str, ref: str) -> Redirect:
+    return see_other("/staff/certificates?" + urlencode({"state": state, "done": done, "cert": ref}))
+
+
+@post("/staff/certificates/{ref:str}/verify", include_in_schema=False, guards=[guards.staff])
+async def certificate_verify(request: Request[Any, Any, Any], ref: FromPath[str]) -> Redirect:
+    """Record that this certificate matches the public FSC database."""
+    data = await read_form(request)
+    await certificates.verify_certificate(request.user, ref, approve=True)
+    return _back_to_queue(_state(data.get("state")), "verified", ref)
+
+
+@post("/staff/certificates/{ref:str}/reject", include_in_schema=False, guards=[guards.staff])
+async def certificate_reject(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
+    """Reject a certificate with a reason the producer will read."""
+    data = await read_form(request)
+    state = _state(data.get("state"))
+    try:
+        await certificates.verify_certificate(request.user, ref, approve=False, reason=data.get("reason", ""))
+    except FieldErrors as exc:
+        cert = await certificates.get_certificate(ref)
+        message = _(
+            "Certificate %(code)s was not rejected: give the reason, the producer needs it to fix the record.",
+            code=cert["code"],
+        )
+        context = await _queue_context(
+            request,
+            state,
+            flash=[("error", message)],
+            errors_for={ref: exc.errors.get("reason", message)},
+            reasons={ref: data.get("reason", "")},
+        )
+        return render(request, "staff/certificates.html.jinja2", context, status_code=422)
+    return _back_to_queue(state, "rejected", ref)
+
+
+# --- organisations and users ----------------------------------------------------------------------------------
+@get("/staff/organizations", include_in_schema=False, guards=[guards.staff], name="staff_organizations")
+async def organization_list(request: Request[Any, Any, Any], page: FromQuery[int] = 1) -> Template:
+    """Every organisation, by name."""
+    page = max(page, 1)
+    rows, total = await accounts.list_organizations(request.user, page=page, per_page=PER_PAGE)
+    context = {"organizations": rows, "total": total, "page": page, "pages": _pages(total)}
+    return render(request, "staff/organizations.html.jinja2", context)
+
+
+async def _users_context(request: Request[Any, Any, Any], page: int, flash: list[tuple[str, str]]) -> dict[str, Any]:
+    rows, total = await accounts.list_users(request.user, page=page, per_page=PER_PAGE)
+    return {"users": rows, "total": total, "page": page, "pages": _pages(total), "flash": flash}
+
+
+_USER_NOTICES = {
+    "deactivated": N_("The account was deactivated: its sessions and API tokens stop working at once."),
+    "activated": N_("The account was activated again."),
+}
+
+
+@get("/staff/users", include_in_schema=False, guards=[guards.staff], name="staff_users")
+async def user_list(
+    request: Request[Any, Any, Any], page: FromQuery[int] = 1, done: FromQuery[str | None] = None
+) -> Template:
+    """Every account with role, organisation and last sign-in."""
+    flash = [("success", _(_USER_NOTICES[done]))] if done in _USER_NOTICES else []
+    return render(request, "staff/users.html.jinja2", await _users_context(request, max(page, 1), flash))
+
+
+async def _set_active(request: Request[Any, Any, Any], user_id: int, active: bool) -> Template | Redirect:
+    data = await read_form(request)
+    try:
+        page = max(int(data.get("page") or 1), 1)
+    except ValueError:
+        page = 1
+    try:
+        await accounts.set_user_active(request.user, user_id, active)
+    except FieldErrors as exc:
+        flash = [("error", message) for message in exc.errors.values()]
+        return render(request, "staff/users.html.jinja2", await _users_context(request, page, flash), status_code=422)
+    done = "activated" if active else "deactivated"
+    return see_other("/staff/users?" + urlencode({"page": page, "done": done}))
+
+
+@post("/staff/users/{user_id:int}/deactivate", include_in_schema=False, guards=[guards.staff])
+async def user_deactivate(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template | Redirect:
+    """Lock an account out (sessions and API tokens included)."""
+    return await _set_active(request, user_id, False)
+
+
+@post("/staff/users/{user_id:int}/activate", include_in_schema=False, guards=[guards.staff])
+async def user_activate(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template | Redirect:
+    """Let a deactivated account sign in again."""
+    return await _set_active(request, user_id, True)
+
+
+ROUTES = [
+    certificate_queue,
+    certificate_verify,
+    certificate_reject,
+    organization_list,
+    user_list,
+    user_deactivate,
+    user_activate,
+]

@@ -25,7 +25,8 @@ from app.web.static_assets import static_url
 def wants_fragment(request: Request[Any, Any, Any]) -> bool:
     """A fragment only for a plain htmx request; boosted navigation and no-JS requests get the full page."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted
+    # A history restore after a cache miss needs the whole page back, not the piece last swapped.
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render(

@@ -399,27 +399,6 @@ async def forwards():
     manager.add_column(
         table_class_name="LoginAttempt",
         tablename="login_attempt",
-        column_name="count",
-        db_column_name="count",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 1,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="LoginAttempt",
-        tablename="login_attempt",
         column_name="key",
         db_column_name="key",
         column_class_name="Varchar",

@@ -1,0 +1,1 @@
+"""Demo data: a deterministic, realistic ForestMatch bulk document (organisations, certificates, offers, requests)."""

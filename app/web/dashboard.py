@@ -1,0 +1,66 @@
+"""The signed-in home: what a producer or buyer should look at first; staff go to their queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Redirect, Template
+
+from app.accounts.services import CurrentUser
+from app.certificates import services as certificates
+from app.offers import services as offers
+from app.sourcing import services as sourcing
+from app.vocab import OFFER_STATUSES
+from app.web import guards
+from app.web.render import render, see_other
+
+RECENT = 5
+
+
+async def _producer_context(user: CurrentUser) -> dict[str, Any]:
+    org_id = user.organization_id
+    assert org_id is not None
+    today = dt.date.today()
+    my_offers = await offers.list_for_organization(org_id)
+    # One organisation has a handful of offers: counting the rows we already show is cheaper than a second query.
+    counts = {status: 0 for status in OFFER_STATUSES}
+    for offer in my_offers:
+        counts[offer["status"]] = counts.get(offer["status"], 0) + 1
+    certs = await certificates.list_for_organization(org_id)
+    for cert in certs:
+        cert["problem"] = certificates.certificate_problem(cert, None, today)
+    expiring = await certificates.expiring_soon(org_id=org_id)
+    for cert in expiring:
+        cert["days_left"] = (cert["expires_on"] - today).days
+    return {
+        "offer_counts": counts,
+        "recent_offers": my_offers[:RECENT],
+        "certificates": certs,
+        "expiring": expiring,
+        "expiring_refs": {cert["ref"] for cert in expiring},
+        "warning_days": certificates.EXPIRY_WARNING_DAYS,
+    }
+
+
+async def _buyer_context(user: CurrentUser) -> dict[str, Any]:
+    org_id = user.organization_id
+    assert org_id is not None
+    rows = await sourcing.list_for_organization(org_id)
+    open_requests = [row for row in rows if row["status"] == "open"]
+    return {"open_requests": open_requests, "closed_count": len(rows) - len(open_requests)}
+
+
+@get("/dashboard", include_in_schema=False, guards=[guards.signed_in], name="dashboard")
+async def dashboard(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """Producer: offers and certificate expiry; buyer: open sourcing requests; staff: the verification queue."""
+    user: CurrentUser = request.user
+    if user.is_staff:
+        return see_other("/staff/certificates")
+    if user.is_producer:
+        return render(request, "dashboard/producer.html.jinja2", await _producer_context(user))
+    return render(request, "dashboard/buyer.html.jinja2", await _buyer_context(user))
+
+
+ROUTES = [dashboard]

@@ -1,0 +1,95 @@
+"""The signed-in dashboard: producer offers and certificate expiry, buyer open requests, staff redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.offers import services as offers
+from app.sourcing import services as sourcing
+from tests.factories import make_certificate, make_offer, make_request, make_user, sign_in
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture(name="client")
+async def fx_client(client):
+    """The shared client, not following redirects: the 303 after each write is asserted."""
+    client.follow_redirects = False
+    yield client
+
+
+async def test_producer_sees_expiring_certificate_warning(client) -> None:
+    producer = await make_user("producer")
+    expiring = await make_certificate(
+        producer, code="SCS-FM/COC-004512", expires_on=(TODAY + dt.timedelta(days=20)).isoformat()
+    )
+    await make_certificate(producer, code="NC-COC-012345", expires_on=(TODAY + dt.timedelta(days=400)).isoformat())
+    await sign_in(client, producer)
+    page = await client.get("/dashboard")
+    assert page.status_code == 200
+    assert page.text.count('data-testid="expiry-warning"') == 1
+    assert "Certificate SCS-FM/COC-004512 expires on" in page.text
+    assert "in 20 days." in page.text
+    assert f'data-testid="certificate-{expiring["ref"]}"' in page.text
+    assert "NC-COC-012345" in page.text
+
+
+async def test_producer_without_expiring_certificates_gets_no_warning(client) -> None:
+    producer = await make_user("producer")
+    await make_certificate(producer, expires_on=(TODAY + dt.timedelta(days=400)).isoformat())
+    await sign_in(client, producer)
+    page = await client.get("/dashboard")
+    assert page.status_code == 200
+    assert 'data-testid="expiry-warning"' not in page.text
+
+
+async def test_producer_sees_offer_counts_by_status(client) -> None:
+    producer = await make_user("producer")
+    cert = await make_certificate(producer)
+    await make_offer(producer, cert["ref"])
+    await make_offer(producer, cert["ref"], title="Pine logs", product_type="roundwood")
+    paused = await make_offer(producer, cert["ref"], title="Oak boards")
+    await offers.set_offer_status(producer, paused["ref"], "paused")
+    await sign_in(client, producer)
+    page = await client.get("/dashboard")
+    assert page.status_code == 200
+    assert '<li data-testid="offer-count-active"><span class="badge badge--valid">Active: 2</span></li>' in page.text
+    assert '<li data-testid="offer-count-paused"><span class="badge badge--muted">Paused: 1</span></li>' in page.text
+    assert '<li data-testid="offer-count-closed"><span class="badge badge--muted">Closed: 0</span></li>' in page.text
+
+
+async def test_new_producer_is_told_what_to_do(client) -> None:
+    producer = await make_user("producer")
+    await sign_in(client, producer)
+    page = await client.get("/dashboard")
+    assert "You have no offers yet." in page.text
+    assert "No certificate registered yet." in page.text
+
+
+async def test_buyer_sees_open_requests_only(client) -> None:
+    buyer = await make_user("buyer")
+    await make_request(buyer, title="Pine boards for Guadalajara")
+    closed = await make_request(buyer, title="Cedar for Mérida")
+    await sourcing.set_request_status(buyer, closed["ref"], "closed")
+    await sign_in(client, buyer)
+    page = await client.get("/dashboard")
+    assert page.status_code == 200
+    assert "Pine boards for Guadalajara" in page.text
+    assert "Cedar for Mérida" not in page.text
+    assert "1 closed request" in page.text
+
+
+async def test_staff_are_sent_to_the_verification_queue(client) -> None:
+    staff = await make_user("staff")
+    await sign_in(client, staff)
+    response = await client.get("/dashboard")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/staff/certificates"
+
+
+async def test_anonymous_visitor_is_sent_to_sign_in(client) -> None:
+    response = await client.get("/dashboard")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/dashboard"
