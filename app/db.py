@@ -142,8 +142,13 @@ def activate_engine(new_engine: Engine) -> None:
 
 async def migrate() -> None:
     """Apply every committed migration that has not run yet, in dependency order."""
+    import io
+
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    result = await run_forwards(app_name="all")
+    # Piccolo prints a banner per app; keep it out of the CLI and test output unless something fails.
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        result = await run_forwards(app_name="all")
     if not result.success:
-        raise RuntimeError(f"migrations failed: {result.message}")
+        raise RuntimeError(f"migrations failed: {result.message}\n{log.getvalue()}")

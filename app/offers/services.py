@@ -180,14 +180,19 @@ class OfferFilters:
                                   ("claim", self.claim), ("country", self.country)) if v}
 
 
-async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
-    """Active offers under a valid certificate, newest first, filtered in SQL, one page at a time."""
-    where = [
+def public_offer_conditions() -> list[Any]:
+    """What makes an offer publicly listed: active, under a valid unexpired certificate, of an active organisation."""
+    return [
         Offer.status == "active",
         Offer.certificate.status == "valid",
         Offer.certificate.expires_on >= dt.date.today(),
         Offer.organization.is_active == True,  # noqa: E712 - Piccolo builds SQL from ==
     ]
+
+
+async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
+    """Active offers under a valid certificate, newest first, filtered in SQL, one page at a time."""
+    where = public_offer_conditions()
     if filters.category:
         where.append(Offer.category == filters.category)
     if filters.product_type:
@@ -230,5 +235,5 @@ async def count_active() -> dict[str, Any]:
     producers = await Organization.count().where(
         Organization.kind.is_in(["producer", "both"]) & (Organization.is_active == True)  # noqa: E712
     )
-    offers = await Offer.count().where(Offer.status == "active")
+    offers = await Offer.count().where(*public_offer_conditions())
     return {"producers": producers, "offers": offers}
