@@ -15,5 +15,6 @@ APP_REGISTRY = AppRegistry(
         "app.certificates.piccolo_app",
         "app.offers.piccolo_app",
         "app.sourcing.piccolo_app",
+        "app.indexing.piccolo_app",
     ]
 )

@@ -16,6 +16,7 @@ from app.accounts.tables import ApiToken, LoginAttempt, Organization, User
 from app.db import atomic
 from app.i18n import SUPPORTED_LOCALES
 from app.i18n import gettext as _
+from app.indexing.services import record_change
 from app.settings import get_settings
 from app.validation import MAX_NAME, MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import COUNTRY_RE, LEGAL_FORMS, ORG_KINDS, REGION_RE
@@ -155,6 +156,8 @@ async def update_organization(user: CurrentUser, org_id: int, raw: dict[str, Any
     clean.pop("kind")
     async with atomic():
         await Organization.update({**clean, Organization.updated_at: now()}).where(Organization.id == org_id)
+        ref = await Organization.select(Organization.ref).where(Organization.id == org_id).first()
+        await record_change("organization", ref["ref"])
 
 
 async def get_organization(ref: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from app.accounts.services import CurrentUser, now
 from app.certificates.tables import Certificate
 from app.db import atomic
 from app.i18n import gettext as _
+from app.indexing.services import record_change
 from app.validation import MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import ALL_PRODUCT_TYPES, CERT_CODE_RE, CERTIFICATE_STATUSES, LICENSE_CODE_RE, SCOPES
 
@@ -63,6 +64,7 @@ async def create_certificate(user: CurrentUser, raw: dict[str, Any]) -> dict[str
         ref = f"cert-{secrets.token_hex(5)}"
         cert = Certificate(ref=ref, organization=user.organization_id, verification="pending", **clean)
         await cert.save()
+        await record_change("certificate", ref)
     return await get_certificate(ref)
 
 
@@ -77,6 +79,7 @@ async def update_certificate(user: CurrentUser, ref: str, raw: dict[str, Any]) -
         changes.update({"verification": "pending", "verified_by": None, "verified_at": None, "rejection_reason": ""})
     async with atomic():
         await Certificate.update(changes).where(Certificate.id == cert["id"])
+        await record_change("certificate", ref)
     return await get_certificate(ref)
 
 
@@ -142,6 +145,7 @@ async def verify_certificate(staff: CurrentUser, ref: str, *, approve: bool, rea
                 Certificate.rejection_reason: "" if approve else clean_reason,
             }
         ).where(Certificate.id == cert["id"])
+        await record_change("certificate", ref)
     return await get_certificate(ref)
 
 

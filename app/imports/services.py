@@ -19,6 +19,7 @@ from app.certificates.services import check_certificate
 from app.certificates.tables import Certificate
 from app.db import atomic
 from app.i18n import gettext as _
+from app.indexing.services import record_changes
 from app.offers.services import check_offer
 from app.offers.tables import Offer
 from app.sourcing.services import check_request
@@ -29,6 +30,8 @@ FORMAT = "forestmatch/1"
 SECTIONS = ("organizations", "certificates", "offers", "requests")
 MAX_REF = 100
 CHUNK = 500
+OUTBOX_ENTITY = {"organizations": "organization", "certificates": "certificate", "offers": "offer",
+                 "requests": "request"}
 
 Progress = Callable[[int, int], None]
 
@@ -232,21 +235,26 @@ async def _upsert(table: Any, values_by_ref: dict[str, dict[str, Any]], section:
     refs = list(values_by_ref)
     existing = await _existing(table, refs, *table.all_columns())
     new_rows = []
+    changed: list[str] = []
     for ref, values in values_by_ref.items():
         row = existing.get(ref)
         if row is None:
             new_rows.append(table(ref=ref, **values))
             summary.created[section] += 1
+            changed.append(ref)
         elif _same(row, values):
             summary.unchanged[section] += 1
         else:
             await table.update({**values, "updated_at": now()}).where(table.id == row["id"])
             summary.updated[section] += 1
+            changed.append(ref)
         done[0] += 1
         if progress and (done[0] % 200 == 0 or done[0] == total):
             progress(done[0], total)
     for start in range(0, len(new_rows), CHUNK):
         await table.insert(*new_rows[start:start + CHUNK])
+    # The search sync picks these up after commit (a certificate or organisation change re-indexes its offers).
+    await record_changes(OUTBOX_ENTITY[section], changed)
     ids = await _existing(table, refs, table.ref, table.id)
     return {ref: row["id"] for ref, row in ids.items()}
 

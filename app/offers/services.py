@@ -14,6 +14,7 @@ from app.certificates.tables import Certificate
 from app.offers.tables import Offer
 from app.db import atomic
 from app.i18n import gettext as _
+from app.indexing.services import record_change
 from app.units import UnitError, to_canonical
 from app.validation import MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import CATEGORIES, CLAIMS, COUNTRY_RE, CURRENCIES, INCOTERMS, OFFER_STATUSES, PRODUCT_TYPES, UNITS
@@ -94,6 +95,7 @@ async def create_offer(user: CurrentUser, raw: dict[str, Any]) -> dict[str, Any]
     async with atomic():
         ref = f"offer-{secrets.token_hex(5)}"
         await Offer(ref=ref, organization=user.organization_id, certificate=cert_id, **clean).save()
+        await record_change("offer", ref)
     return await get_offer(ref)
 
 
@@ -106,6 +108,7 @@ async def update_offer(user: CurrentUser, ref: str, raw: dict[str, Any]) -> dict
     cert_id = await _own_certificate(user, raw.get("certificate"), clean["product_type"], raw)
     async with atomic():
         await Offer.update({**clean, "certificate": cert_id, "updated_at": now()}).where(Offer.id == offer["id"])
+        await record_change("offer", ref)
     return await get_offer(ref)
 
 
@@ -124,6 +127,7 @@ async def set_offer_status(user: CurrentUser, ref: str, status: str) -> dict[str
             raise FieldErrors({"status": problem})
     async with atomic():
         await Offer.update({Offer.status: status, Offer.updated_at: now()}).where(Offer.id == offer["id"])
+        await record_change("offer", ref)
     return await get_offer(ref)
 
 

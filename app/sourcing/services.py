@@ -8,6 +8,7 @@ from typing import Any
 from app.accounts.services import CurrentUser, now
 from app.db import atomic
 from app.i18n import gettext as _
+from app.indexing.services import record_change
 from app.sourcing.tables import SourcingRequest
 from app.units import UnitError, to_canonical
 from app.validation import MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied
@@ -90,6 +91,7 @@ async def create_request(user: CurrentUser, raw: dict[str, Any]) -> dict[str, An
     ref = f"req-{secrets.token_hex(5)}"
     async with atomic():
         await SourcingRequest(ref=ref, organization=user.organization_id, **clean).save()
+        await record_change("request", ref)
     return await get_request(ref)
 
 
@@ -100,6 +102,7 @@ async def update_request(user: CurrentUser, ref: str, raw: dict[str, Any]) -> di
     clean = check_request(raw)
     async with atomic():
         await SourcingRequest.update({**clean, "updated_at": now()}).where(SourcingRequest.id == request["id"])
+        await record_change("request", ref)
     return await get_request(ref)
 
 
@@ -114,6 +117,7 @@ async def set_request_status(user: CurrentUser, ref: str, status: str) -> dict[s
         await SourcingRequest.update({SourcingRequest.status: status, SourcingRequest.updated_at: now()}).where(
             SourcingRequest.id == request["id"]
         )
+        await record_change("request", ref)
     return await get_request(ref)
 
 

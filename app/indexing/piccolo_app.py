@@ -1,0 +1,19 @@
+"""Piccolo app for the search outbox."""
+
+from __future__ import annotations
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from app.indexing.tables import SearchOutbox
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="indexing",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=[SearchOutbox],
+    migration_dependencies=[],
+    commands=[],
+)
