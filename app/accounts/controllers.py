@@ -35,7 +35,7 @@ def _client(request: Request[Any, Any, Any]) -> str:
 # --- pages -----------------------------------------------------------------------------------------------------
 @get("/login", include_in_schema=False, name="login")
 async def login_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:  # noqa: A002
-    return render(request, "accounts/login.html.jinja2", {"values": {}, "errors": {}, "next": safe_next(next)})
+    return render(request, "accounts/login.html.jinja2", {"values": {}, "errors": {}, "next": safe_next(next, "")})
 
 
 @post("/login", include_in_schema=False)
