@@ -23,7 +23,7 @@ DOMAIN = "messages"
 SUPPORTED_LOCALES: dict[str, str] = {"es_MX": "Español", "en": "English", "pt_BR": "Português"}
 DEFAULT_LOCALE = "es_MX"
 
-_current_locale: contextvars.ContextVar[str] = contextvars.ContextVar("forestmatch_locale", default=DEFAULT_LOCALE)
+_current_locale: contextvars.ContextVar[str | None] = contextvars.ContextVar("forestmatch_locale", default=None)
 
 
 def N_(message: str) -> str:
@@ -90,17 +90,23 @@ def translations_for(locale: str) -> NullTranslations:
     return load_catalog(locale)
 
 
-def set_locale(locale: str) -> contextvars.Token[str]:
+def set_locale(locale: str) -> contextvars.Token[str | None]:
     """Set the locale for the current request/task."""
     return _current_locale.set(locale)
 
 
-def reset_locale(token: contextvars.Token[str]) -> None:
+def reset_locale(token: contextvars.Token[str | None]) -> None:
     _current_locale.reset(token)
 
 
 def get_locale() -> str:
-    return _current_locale.get()
+    """The request's locale; outside a request (CLI, workers) the configured default language."""
+    current = _current_locale.get()
+    if current is not None:
+        return current
+    from app.settings import get_settings
+
+    return normalize_locale(get_settings().default_locale) or DEFAULT_LOCALE
 
 
 def gettext(message: str, **variables: object) -> str:

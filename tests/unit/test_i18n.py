@@ -1,0 +1,111 @@
+"""Translation layer: complete catalogues, locale negotiation, translated strings and locale-aware numbers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from app.i18n import (
+    DEFAULT_LOCALE,
+    LOCALE_DIR,
+    format_number,
+    gettext,
+    negotiate,
+    ngettext,
+    reset_locale,
+    set_locale,
+)
+
+TRANSLATED_LOCALES = ("es_MX", "pt_BR")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _catalog(locale: str) -> Catalog:
+    with (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def _as_list(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
+    if value is None:
+        return [""]
+    return [value] if isinstance(value, str) else list(value)
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_catalogue_is_complete(locale: str) -> None:
+    catalog = _catalog(locale)
+    messages = [m for m in catalog if m.id]
+    assert messages, f"{locale} catalogue is empty"
+    untranslated = [m.id for m in messages if not all(_as_list(m.string))]
+    fuzzy = [m.id for m in messages if m.fuzzy]
+    assert untranslated == [], f"{locale}: untranslated entries {untranslated}"
+    assert fuzzy == [], f"{locale}: fuzzy entries {fuzzy}"
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_catalogue_keeps_placeholders_and_plural_forms(locale: str) -> None:
+    catalog = _catalog(locale)
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = _as_list(message.id)
+        strings = _as_list(message.string)
+        if message.pluralizable and len(strings) != catalog.num_plurals:
+            problems.append((message.id, "plural forms"))
+        wanted = set().union(*(PLACEHOLDER.findall(text) for text in ids))
+        literal_percent = ids[0].count("%%")
+        for text in strings:
+            if set(PLACEHOLDER.findall(text)) != wanted:
+                problems.append((message.id, text))
+            if text.count("%%") != literal_percent:
+                problems.append((message.id, text))
+    assert problems == []
+
+
+def test_negotiate_accept_language() -> None:
+    assert negotiate("pt-BR,pt;q=0.9,en;q=0.8") == "pt_BR"
+    assert negotiate("fr-FR") == DEFAULT_LOCALE
+    assert negotiate("es-AR,es;q=0.9") == "es_MX"
+    assert negotiate(None) == DEFAULT_LOCALE
+
+
+def test_spanish_translations() -> None:
+    token = set_locale("es_MX")
+    try:
+        assert gettext("Sign in") == "Iniciar sesión"
+        assert gettext("Sawn timber") == "Madera aserrada"
+        assert gettext("Certificate %(code)s expired on %(date)s.", code="SCS-FM/COC-004512", date="2026-01-31") == (
+            "El certificado SCS-FM/COC-004512 venció el 2026-01-31."
+        )
+        assert ngettext("%(num)d offer", "%(num)d offers", 1) == "1 oferta"
+        assert ngettext("%(num)d offer", "%(num)d offers", 3) == "3 ofertas"
+        assert gettext("FSC Mix") == "FSC Mix"
+    finally:
+        reset_locale(token)
+
+
+def test_portuguese_translation_and_english_source() -> None:
+    token = set_locale("pt_BR")
+    try:
+        assert gettext("Sign in") == "Entrar"
+        assert gettext("Sawn timber") == "Madeira serrada"
+    finally:
+        reset_locale(token)
+    token = set_locale("en")
+    try:
+        assert gettext("Sign in") == "Sign in"
+    finally:
+        reset_locale(token)
+
+
+@pytest.mark.parametrize(("locale", "expected"), [("es_MX", "1,234.5"), ("en", "1,234.5"), ("pt_BR", "1.234,5")])
+def test_format_number(locale: str, expected: str) -> None:
+    token = set_locale(locale)
+    try:
+        assert format_number(1234.5) == expected
+    finally:
+        reset_locale(token)
