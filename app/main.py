@@ -8,12 +8,16 @@ from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXRequest
 
+from app.accounts import api as accounts_api
 from app.accounts import controllers as accounts_controllers
+from app.certificates import api as certificates_api
 from app.certificates import controllers as certificates_controllers
 from app.db import close_pool, start_pool
 from app.imports import controllers as imports_controllers
+from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
 from app.settings import get_settings
+from app.sourcing import api as sourcing_api
 from app.sourcing import controllers as sourcing_controllers
 from app.staff import controllers as staff_controllers
 from app.web import config, dashboard, pages
@@ -39,6 +43,10 @@ def create_app() -> Litestar:
         *sourcing_controllers.ROUTES,
         *staff_controllers.ROUTES,
         *imports_controllers.ROUTES,
+        *accounts_api.ROUTES,
+        *certificates_api.ROUTES,
+        *offers_api.ROUTES,
+        *sourcing_api.ROUTES,
     ]
     return Litestar(
         route_handlers=route_handlers,

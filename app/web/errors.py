@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +21,7 @@ from app.i18n import gettext as _
 from app.validation import FieldErrors, NotFound, PermissionDenied
 
 log = logging.getLogger("forestmatch")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
 
 
 def _is_api(request: Request[Any, Any, Any]) -> bool:
@@ -54,7 +56,11 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             key = str(item.get("key") or "body")
-            errors.append({"field": key.removeprefix("$."), "message": str(item.get("message", ""))})
+            message = str(item.get("message", ""))
+            unknown = _UNKNOWN_FIELD.search(message)
+            if unknown:  # name the offending field, not the handler's parameter
+                key = unknown.group(1)
+            errors.append({"field": key.removeprefix("$."), "message": message})
     if not errors:
         errors.append({"field": "body", "message": str(exc.detail)})
     if _is_api(request):

@@ -1,0 +1,162 @@
+"""JSON API for offers: public browsing, publishing and editing by producers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from litestar import Request, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from app.accounts.api import PUBLIC, SIGNED_IN, api_errors
+from app.accounts.services import CurrentUser
+from app.i18n import gettext as _
+from app.offers import services
+from app.offers.schemas import OfferIn, OfferOut, OfferPage, OfferStatusIn, offer_out
+from app.offers.tables import Offer
+from app.validation import Checker, FieldErrors, NotFound
+from app.vocab import OFFER_STATUSES
+from app.web import guards
+
+TAGS = ["offers"]
+Page = Annotated[int, QueryParameter(ge=1, le=10_000, description="Page number, from 1.")]
+NO_DELETE = (
+    "Offers are never deleted: a buyer may be talking about one, and the program measures what was offered. "
+    'There is no DELETE; close an offer with POST /api/v1/offers/{ref}/status and {"status": "closed"}.'
+)
+_NESTED_PRICE = {"price_amount": "price.amount", "price_currency": "price.currency"}
+
+
+def _visible(user: CurrentUser | None, row: dict[str, Any]) -> bool:
+    if row["status"] == "active":
+        return True
+    return user is not None and (user.is_staff or row["organization"] == user.organization_id)
+
+
+async def _offer_for(user: CurrentUser | None, ref: str) -> dict[str, Any]:
+    """The offer if this user may see it: active offers are public, others only for the owner and staff."""
+    row = await services.get_offer(ref)
+    if not _visible(user, row):
+        raise NotFound()
+    return row
+
+
+def _raw_offer(data: OfferIn) -> dict[str, Any]:
+    """The service's raw dict; a nested price must be per the offer's unit (the service stores it that way)."""
+    raw = data.raw()
+    if data.price is not None and data.price.per is not None and data.price.per != data.unit:
+        errors = {"price.per": _("The price must be per the offer's unit (%(unit)s).", unit=data.unit or "")}
+        try:
+            services.check_offer(raw)
+        except FieldErrors as exc:
+            errors = {**_rename(exc.errors, data), **errors}
+        raise FieldErrors(errors, raw)
+    return raw
+
+
+def _rename(errors: dict[str, str], data: OfferIn) -> dict[str, str]:
+    """Name price errors after the fields the caller sent (``price.amount`` when the nested object was used)."""
+    if data.price is None:
+        return errors
+    flat_sent = {"price_amount": data.price_amount is not None, "price_currency": data.price_currency is not None}
+    return {(_NESTED_PRICE[k] if k in _NESTED_PRICE and not flat_sent[k] else k): v for k, v in errors.items()}
+
+
+async def _validated(data: OfferIn, write: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    raw = _raw_offer(data)
+    try:
+        return await write(raw)
+    except FieldErrors as exc:
+        raise FieldErrors(_rename(exc.errors, data), raw) from None
+
+
+@get("/api/v1/offers", tags=TAGS, summary="Browse offers", security=PUBLIC, responses=api_errors())
+async def api_offers(
+    category: FromQuery[str | None] = None,
+    product_type: FromQuery[str | None] = None,
+    claim: FromQuery[str | None] = None,
+    country: FromQuery[str | None] = None,
+    page: Page = 1,
+) -> OfferPage:
+    """Active offers under a valid certificate, newest first, 20 a page; no sign-in needed. Filters: ``category``
+    (timber, latex), ``product_type``, ``claim`` (e.g. "FSC 100%"), ``country`` (ISO 3166-1, e.g. MX)."""
+    query = {"category": category, "product_type": product_type, "claim": claim, "country": country}
+    filters = services.OfferFilters.from_query({k: v for k, v in query.items() if v is not None})
+    if filters.errors:
+        raise FieldErrors(filters.errors)
+    filters.page = page
+    rows, total = await services.list_public_offers(filters, per_page=services.PER_PAGE)
+    # The public list selects display columns only; read the full rows of this page in one query.
+    refs = [r["ref"] for r in rows]
+    by_ref: dict[str, dict[str, Any]] = {}
+    if refs:
+        full = await Offer.select(*services._offer_columns()).where(Offer.ref.is_in(refs)).output(load_json=True)
+        by_ref = {r["ref"]: r for r in full}
+    items = [offer_out(by_ref[ref]) for ref in refs if ref in by_ref]
+    return OfferPage(items=items, page=page, per_page=services.PER_PAGE, total=total)
+
+
+@post(
+    "/api/v1/offers",
+    guards=[guards.producer],
+    tags=TAGS,
+    summary="Publish an offer",
+    security=SIGNED_IN,
+    responses=api_errors(401, 403),
+    description="Publish an offer under one of your organisation's valid certificates (producers); the certificate "
+    "must cover the product type. The price is flat (price_amount, price_currency) or the import format's "
+    '{"amount", "currency", "per"} object. ' + NO_DELETE,
+)
+async def api_offer_create(request: Request[Any, Any, Any], data: JSONBody[OfferIn]) -> OfferOut:
+    """Publish an offer under one of the organisation's valid certificates."""
+    user: CurrentUser = request.user
+    return offer_out(await _validated(data, lambda raw: services.create_offer(user, raw)))
+
+
+@get("/api/v1/offers/{ref:str}", tags=TAGS, summary="Show an offer", security=PUBLIC, responses=api_errors(404))
+async def api_offer(request: Request[Any, Any, Any], ref: FromPath[str]) -> OfferOut:
+    """An active offer (public), or a paused/closed one for its owner and staff; anything else answers 404."""
+    return offer_out(await _offer_for(request.user, ref))
+
+
+@put(
+    "/api/v1/offers/{ref:str}",
+    guards=[guards.signed_in],
+    tags=TAGS,
+    summary="Edit an offer",
+    security=SIGNED_IN,
+    responses=api_errors(401, 403, 404),
+    description="Replace an offer's fields (producers of the owning organisation); the certificate rules are "
+    "checked again. " + NO_DELETE,
+)
+async def api_offer_update(request: Request[Any, Any, Any], ref: FromPath[str], data: JSONBody[OfferIn]) -> OfferOut:
+    """Replace an offer's fields (owner only)."""
+    user: CurrentUser = request.user
+    await _offer_for(user, ref)
+    return offer_out(await _validated(data, lambda raw: services.update_offer(user, ref, raw)))
+
+
+@post(
+    "/api/v1/offers/{ref:str}/status",
+    guards=[guards.signed_in],
+    tags=TAGS,
+    status_code=200,
+    summary="Pause, re-activate or close an offer",
+    security=SIGNED_IN,
+    responses=api_errors(401, 403, 404),
+    description="Set status to active, paused or closed (producers of the owning organisation); re-activating "
+    "needs a valid certificate. " + NO_DELETE,
+)
+async def api_offer_status(
+    request: Request[Any, Any, Any], ref: FromPath[str], data: JSONBody[OfferStatusIn]
+) -> OfferOut:
+    """Set an offer's status (owner only)."""
+    user: CurrentUser = request.user
+    await _offer_for(user, ref)
+    c = Checker({"status": data.status})
+    status = c.choice("status", OFFER_STATUSES, required=True)
+    c.raise_if_errors()
+    return offer_out(await services.set_offer_status(user, ref, status))
+
+
+ROUTES = [api_offers, api_offer_create, api_offer, api_offer_update, api_offer_status]

@@ -1,0 +1,164 @@
+"""msgspec structs for the offers API (input is loose on purpose: the service gives field-level messages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from app.vocab import CANONICAL_UNIT
+
+Number = str | float | int | None
+"""A quantity, coordinate or amount: a JSON number or a decimal string such as "120.5"."""
+
+
+class PriceIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The import format's price object: ``{"amount": "350.00", "currency": "USD", "per": "m3"}``."""
+
+    amount: Number = None
+    currency: str | None = None
+    #: The unit the price is per; it must be the offer's unit when given.
+    per: str | None = None
+
+
+class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Offer fields as ``check_offer`` reads them; the price is flat (price_amount, price_currency) or ``price``."""
+
+    certificate: str | None = None
+    category: str | None = None
+    product_type: str | None = None
+    species: list[str] | str | None = None
+    title: str | None = None
+    description: str | None = None
+    claim: str | None = None
+    quantity: Number = None
+    unit: str | None = None
+    drc_percent: Number = None
+    min_order: Number = None
+    available_from: str | None = None
+    available_to: str | None = None
+    lat: Number = None
+    lon: Number = None
+    price_amount: Number = None
+    price_currency: str | None = None
+    price: PriceIn | None = None
+    incoterm: str | None = None
+    status: str | None = None
+
+    def raw(self) -> dict[str, Any]:
+        """The fields that were sent (null counts as not sent), with a nested price flattened as the service wants."""
+        raw = {k: v for k, v in msgspec.structs.asdict(self).items() if v is not None and k != "price"}
+        if self.price is not None:
+            raw.setdefault("price_amount", self.price.amount)
+            raw.setdefault("price_currency", self.price.currency)
+        return {k: v for k, v in raw.items() if v is not None}
+
+
+class OfferStatusIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``{"status": "paused"}``: active, paused or closed."""
+
+    status: str | None = None
+
+
+class PriceOut(msgspec.Struct):
+    amount: str
+    currency: str
+    per: str
+
+
+class OfferOut(msgspec.Struct):
+    ref: str
+    organization: str
+    organization_name: str
+    country: str
+    region: str
+    certificate: str
+    certificate_code: str
+    certificate_status: str
+    certificate_expires_on: dt.date
+    certificate_verification: str
+    category: str
+    product_type: str
+    species: list[str]
+    title: str
+    description: str
+    claim: str
+    #: As entered, in ``unit``.
+    quantity: float
+    unit: str
+    #: In ``canonical_unit``: m3 for timber, kg_drc (dry rubber content) for latex.
+    quantity_canonical: float
+    canonical_unit: str
+    drc_percent: float | None
+    min_order: float | None
+    min_order_canonical: float | None
+    available_from: dt.date
+    available_to: dt.date
+    lat: float | None
+    lon: float | None
+    price: PriceOut | None
+    incoterm: str
+    status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class OfferPage(msgspec.Struct):
+    items: list[OfferOut]
+    page: int
+    per_page: int
+    total: int
+
+
+def _number(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _amount(value: Decimal | float | str) -> str:
+    # SQLite may hand back a float for a NUMERIC column: format it the way PostgreSQL's Decimal would print.
+    return str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def offer_out(row: dict[str, Any]) -> OfferOut:
+    """An offer row (as ``services.get_offer`` returns it) as the API shows it."""
+    price = None
+    if row["price_amount"] is not None:
+        price = PriceOut(
+            amount=_amount(row["price_amount"]), currency=row["price_currency"], per=row["price_per"] or row["unit"]
+        )
+    return OfferOut(
+        ref=row["ref"],
+        organization=row["organization_ref"],
+        organization_name=row["organization_name"],
+        country=row["country"],
+        region=row["region"],
+        certificate=row["certificate_ref"],
+        certificate_code=row["certificate_code"],
+        certificate_status=row["certificate_status"],
+        certificate_expires_on=row["certificate_expires_on"],
+        certificate_verification=row["certificate_verification"],
+        category=row["category"],
+        product_type=row["product_type"],
+        species=list(row["species"] or []),
+        title=row["title"],
+        description=row["description"],
+        claim=row["claim"],
+        quantity=float(row["quantity"]),
+        unit=row["unit"],
+        quantity_canonical=row["quantity_canonical"],
+        canonical_unit=CANONICAL_UNIT[row["category"]],
+        drc_percent=row["drc_percent"],
+        min_order=_number(row["min_order"]),
+        min_order_canonical=row["min_order_canonical"],
+        available_from=row["available_from"],
+        available_to=row["available_to"],
+        lat=row["lat"],
+        lon=row["lon"],
+        price=price,
+        incoterm=row["incoterm"],
+        status=row["status"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
