@@ -58,9 +58,10 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
             key = str(item.get("key") or "body")
             message = str(item.get("message", ""))
             unknown = _UNKNOWN_FIELD.search(message)
-            if unknown:  # name the offending field, not the handler's parameter
-                key = unknown.group(1)
-            errors.append({"field": key.removeprefix("$."), "message": message})
+            field = key.removeprefix("$.")
+            if unknown:  # name the offending field (with its parent object), not the handler's parameter
+                field = unknown.group(1) if field in ("data", "body", "$") else f"{field}.{unknown.group(1)}"
+            errors.append({"field": field, "message": message})
     if not errors:
         errors.append({"field": "body", "message": str(exc.detail)})
     if _is_api(request):

@@ -150,7 +150,7 @@ async def test_unknown_json_fields_are_refused(client) -> None:
     nested = nested_request()
     nested["delivery"]["port"] = "Manzanillo"
     assert await _refused(client, buyer, nested) == [
-        {"field": "delivery", "message": "Object contains unknown field `port`"}
+        {"field": "delivery.port", "message": "Object contains unknown field `port`"}
     ]
 
 
