@@ -124,31 +124,53 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
 _ = gettext
 
 
-def babel_locale(locale: str | None = None) -> Locale:
+@lru_cache(maxsize=16)
+def _parsed_locale(code: str) -> Locale:
     try:
-        return Locale.parse(locale or get_locale())
+        return Locale.parse(code)
     except (ValueError, UnknownLocaleError):
         return Locale.parse(DEFAULT_LOCALE)
+
+
+def babel_locale(locale: str | None = None) -> Locale:
+    return _parsed_locale(locale or get_locale())
+
+
+# Formatting is memoised per locale: pages format the same few dates, units and amounts many times,
+# and Babel re-parses patterns and plural rules on every call.
+@lru_cache(maxsize=4096)
+def _format_number(value: float | int | Decimal, digits: int, locale: str) -> str:
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return babel_numbers.format_decimal(value, format=pattern, locale=_parsed_locale(locale))
+
+
+@lru_cache(maxsize=4096)
+def _format_money(amount: Decimal | float, currency: str, locale: str) -> str:
+    return babel_numbers.format_currency(amount, currency, locale=_parsed_locale(locale))
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: dt.date, fmt: str, locale: str) -> str:
+    return babel_dates.format_date(value, format=fmt, locale=_parsed_locale(locale))
 
 
 def format_number(value: float | int | Decimal | None, digits: int = 2) -> str:
     """A number with the locale's separators and at most ``digits`` decimals."""
     if value is None:
         return ""
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return babel_numbers.format_decimal(value, format=pattern, locale=babel_locale())
+    return _format_number(value, digits, get_locale())
 
 
 def format_money(amount: Decimal | float | None, currency: str | None) -> str:
     if amount is None or not currency:
         return ""
-    return babel_numbers.format_currency(amount, currency, locale=babel_locale())
+    return _format_money(amount, currency, get_locale())
 
 
 def format_date(value: dt.date | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return babel_dates.format_date(value, format=fmt, locale=babel_locale())
+    return _format_date(value, fmt, get_locale())
 
 
 def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:

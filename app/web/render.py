@@ -49,22 +49,25 @@ def see_other(url: str) -> Redirect:
     return Redirect(path=url, status_code=303)
 
 
+_LABELS: dict[str, dict[str, str]] = {
+    "category": vocab.CATEGORIES,
+    "product_type": vocab.ALL_PRODUCT_TYPES,
+    "claim": vocab.CLAIMS,
+    "scope": vocab.SCOPES,
+    "cert_status": vocab.CERTIFICATE_STATUSES,
+    "verification": vocab.VERIFICATION_STATES,
+    "org_kind": vocab.ORG_KINDS,
+    "legal_form": vocab.LEGAL_FORMS,
+    "role": vocab.USER_ROLES,
+    "offer_status": vocab.OFFER_STATUSES,
+    "request_status": vocab.REQUEST_STATUSES,
+    "unit": {k: v for units in vocab.UNITS.values() for k, v in units.items()},
+}
+
+
 def label(kind: str, key: str | None) -> str:
-    mapping = {
-        "category": vocab.CATEGORIES,
-        "product_type": vocab.ALL_PRODUCT_TYPES,
-        "claim": vocab.CLAIMS,
-        "scope": vocab.SCOPES,
-        "cert_status": vocab.CERTIFICATE_STATUSES,
-        "verification": vocab.VERIFICATION_STATES,
-        "org_kind": vocab.ORG_KINDS,
-        "legal_form": vocab.LEGAL_FORMS,
-        "role": vocab.USER_ROLES,
-        "offer_status": vocab.OFFER_STATUSES,
-        "request_status": vocab.REQUEST_STATUSES,
-        "unit": {k: v for units in vocab.UNITS.values() for k, v in units.items()},
-    }[kind]
-    return vocab.label(mapping, key)
+    """Translated label of a vocabulary key, e.g. ``label('claim', 'FSC Mix')``."""
+    return vocab.label(_LABELS[kind], key)
 
 
 def options(kind: str, category: str | None = None) -> list[tuple[str, str]]:

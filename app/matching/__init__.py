@@ -1,0 +1,1 @@
+"""Matching sourcing requests with offers: the pure engine (``engine``) ranks offers and proposes bundles."""
