@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from decimal import Decimal
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,36 +196,44 @@ def public_offer_conditions() -> list[Any]:
     ]
 
 
+_PUBLIC_FROM = """
+FROM offer o
+JOIN certificate c ON c.id = o.certificate
+JOIN organization g ON g.id = o.organization
+WHERE o.status = 'active' AND c.status = 'valid' AND c.expires_on >= {} AND g.is_active = {}
+  AND ({} = '' OR o.category = {}) AND ({} = '' OR o.product_type = {})
+  AND ({} = '' OR o.claim = {}) AND ({} = '' OR g.country = {})
+"""
+_PUBLIC_PAGE_SQL = """
+SELECT o.ref, o.title, o.category, o.product_type, o.species, o.claim, o.quantity, o.unit,
+       o.available_from, o.available_to, o.price_amount, o.price_currency, o.price_per, o.created_at,
+       g.name AS organization_name, g.ref AS organization_ref, g.country AS country, g.region AS region,
+       c.verification AS certificate_verification
+""" + _PUBLIC_FROM + """
+ORDER BY o.created_at DESC, o.id DESC
+LIMIT {} OFFSET {}
+"""
+_PUBLIC_COUNT_SQL = "SELECT COUNT(*) AS n " + _PUBLIC_FROM
+
+
 async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
-    """Active offers under a valid certificate, newest first, filtered in SQL, one page at a time."""
-    where = public_offer_conditions()
-    if filters.category:
-        where.append(Offer.category == filters.category)
-    if filters.product_type:
-        where.append(Offer.product_type == filters.product_type)
-    if filters.claim:
-        where.append(Offer.claim == filters.claim)
-    if filters.country:
-        where.append(Offer.organization.country == filters.country)
-    total = await Offer.count().where(*where)
-    rows = await (
-        Offer.select(
-            Offer.ref, Offer.title, Offer.category, Offer.product_type, Offer.species, Offer.claim,
-            Offer.quantity, Offer.unit, Offer.available_from, Offer.available_to, Offer.price_amount,
-            Offer.price_currency, Offer.price_per, Offer.created_at,
-            Offer.organization.name.as_alias("organization_name"),
-            Offer.organization.ref.as_alias("organization_ref"),
-            Offer.organization.country.as_alias("country"),
-            Offer.organization.region.as_alias("region"),
-            Offer.certificate.verification.as_alias("certificate_verification"),
-        )
-        .where(*where)
-        .order_by(Offer.created_at, ascending=False)
-        .order_by(Offer.id, ascending=False)
-        .limit(per_page)
-        .offset((filters.page - 1) * per_page)
-        .output(load_json=True)
-    )
+    """Publicly listed offers (the rules of ``public_offer_conditions``), newest first, one page and the total.
+
+    The busiest page of the site: hand-written SQL here costs a fraction of the ORM's query building.
+    """
+    args = (dt.date.today(), True, filters.category, filters.category, filters.product_type, filters.product_type,
+            filters.claim, filters.claim, filters.country, filters.country)
+    counted = await Offer.raw(_PUBLIC_COUNT_SQL, *args)
+    total = int(counted[0]["n"]) if counted else 0
+    rows = await Offer.raw(_PUBLIC_PAGE_SQL, *args, per_page, (filters.page - 1) * per_page) if total else []
+    for row in rows:
+        if isinstance(row["species"], str):
+            row["species"] = json.loads(row["species"])
+        for key in ("available_from", "available_to"):
+            if isinstance(row[key], str):
+                row[key] = dt.date.fromisoformat(row[key])
+        if row["price_amount"] is not None and not isinstance(row["price_amount"], Decimal):
+            row["price_amount"] = Decimal(str(row["price_amount"]))
     return rows, total
 
 
