@@ -123,8 +123,103 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 async def _after_import() -> None:
-    """Hook for work that must finish before ``import`` exits (search index sync arrives with the matcher)."""
-    return None
+    """Bring the search index in step before ``import`` exits, so ``forestmatch matches`` right after sees the data."""
+    from app.indexing.runtime import get_backend
+    from app.indexing.sync import drain
+
+    backend = get_backend()
+    await backend.ensure_index("offers")
+    await drain(backend, ignore_backoff=True)
+    await backend.close()
+
+
+def cmd_sync(_: argparse.Namespace) -> int:
+    """Apply pending search changes once."""
+    from app.indexing.runtime import get_backend
+    from app.indexing.sync import drain, pending
+
+    async def run() -> str:
+        backend = get_backend()
+        await backend.ensure_index("offers")
+        applied = await drain(backend, ignore_backoff=True)
+        left = await pending()
+        await backend.close()
+        return f"applied {applied} change(s); {left} pending"
+
+    print(_run(_with_db(run())))
+    return 0
+
+
+def cmd_reindex(_: argparse.Namespace) -> int:
+    """Rebuild the search index from the database (new index, then swap: searches keep working meanwhile)."""
+    from app.indexing.runtime import get_backend
+    from app.indexing.sync import reindex
+
+    async def run() -> str:
+        backend = get_backend()
+        started = time.monotonic()
+        count = await reindex(backend, progress=ProgressBar("reindexing"))
+        await backend.close()
+        return f"reindexed {count} offer(s) in {time.monotonic() - started:.1f} s"
+
+    print(_run(_with_db(run())))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the search sync as a process of its own (set FORESTMATCH_SYNC_IN_APP=false on the web workers)."""
+    import signal
+
+    from app.indexing.runtime import after_pass, get_backend
+    from app.indexing.sync import run_worker
+
+    async def run() -> None:
+        backend = get_backend()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        print("search sync worker running; Ctrl-C to stop", file=sys.stderr)
+        await run_worker(backend, stop, interval=args.interval, after_pass=after_pass)
+        await backend.close()
+
+    _run(_with_db(run()))
+    return 0
+
+
+def cmd_matches(args: argparse.Namespace) -> int:
+    """Recommendations for a sourcing request, in the answer format of the bulk data contract."""
+    from app.i18n import normalize_locale
+    from app.indexing.runtime import get_backend
+    from app.matching.services import compute_matches
+    from app.validation import NotFound
+
+    async def run() -> Any:
+        backend = get_backend()
+        try:
+            locale = normalize_locale(args.lang) if args.lang else None
+            return await compute_matches(args.request_ref, backend, locale=locale)
+        finally:
+            await backend.close()
+
+    try:
+        answer = _run(_with_db(run()))
+    except NotFound:
+        print(f"no sourcing request with ref {args.request_ref!r}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(answer.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    doc = answer.as_json()
+    print(f"request {doc['request']}: {len(doc['matches'])} match(es), {len(doc['bundles'])} bundle(s)")
+    for m in doc["matches"]:
+        dist = f"{m['distance_km']} km" if m["distance_km"] is not None else "distance unknown"
+        print(f"  {m['score']:.2f}  {m['offer']}  {m['organization']}  {m['quantity']} {m['unit']}  {dist}")
+        for reason in m["reasons"]:
+            print(f"        - {reason}")
+    for b in doc["bundles"]:
+        print(f"  bundle {b['score']:.2f}: {', '.join(b['offers'])} = {b['total_quantity']} {b['unit']}")
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -233,6 +328,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export everything as a forestmatch/1 JSON document")
     p.add_argument("--output", "-o")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("sync", help="apply pending changes to the search index once")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("reindex", help="rebuild the search index from the database without downtime")
+    p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("worker", help="run the search sync worker as its own process")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between passes when idle")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("matches", help="recommendations for a sourcing request")
+    p.add_argument("request_ref")
+    p.add_argument("--json", action="store_true", help="the answer format of the bulk data contract")
+    p.add_argument("--lang", default=None, help="language of the reasons (es_MX, en, pt_BR)")
+    p.set_defaults(func=cmd_matches)
 
     p = sub.add_parser("createuser", help="create a user account")
     p.add_argument("--email", required=True)

@@ -1,0 +1,136 @@
+"""Search documents built from the database (the source of truth): one document per offer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from app.i18n import SUPPORTED_LOCALES, translations_for
+from app.offers.tables import Offer
+from app.vocab import ALL_PRODUCT_TYPES, resolve_species, species_names
+
+OFFERS_INDEX = "offers"
+
+
+def date_int(value: dt.date | None) -> int | None:
+    """Dates as sortable integers (20270131), the same in every backend."""
+    return value.year * 10000 + value.month * 100 + value.day if value else None
+
+
+def _epoch(value: dt.datetime | None) -> int:
+    if value is None:
+        return 0
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return int(value.timestamp())
+
+
+def _labels(english: str) -> list[str]:
+    """A vocabulary label in every supported language, so a search in any of them finds it."""
+    labels = [english]
+    for locale in SUPPORTED_LOCALES:
+        translated = translations_for(locale).gettext(english)
+        if translated not in labels:
+            labels.append(translated)
+    return labels
+
+
+OFFER_COLUMNS = (
+    Offer.ref, Offer.title, Offer.description, Offer.category, Offer.product_type, Offer.species, Offer.claim,
+    Offer.status, Offer.quantity, Offer.unit, Offer.quantity_canonical, Offer.min_order_canonical,
+    Offer.available_from, Offer.available_to, Offer.lat, Offer.lon, Offer.price_amount, Offer.price_currency,
+    Offer.created_at, Offer.updated_at,
+    Offer.organization.ref.as_alias("organization_ref"),
+    Offer.organization.name.as_alias("organization_name"),
+    Offer.organization.country.as_alias("country"),
+    Offer.organization.region.as_alias("region"),
+    Offer.organization.is_active.as_alias("organization_active"),
+    Offer.organization.lat.as_alias("organization_lat"),
+    Offer.organization.lon.as_alias("organization_lon"),
+    Offer.certificate.ref.as_alias("certificate_ref"),
+    Offer.certificate.status.as_alias("certificate_status"),
+    Offer.certificate.expires_on.as_alias("certificate_expires_on"),
+    Offer.certificate.product_types.as_alias("certificate_product_types"),
+    Offer.certificate.verification.as_alias("certificate_verification"),
+)
+
+
+def offer_document(row: dict[str, Any]) -> dict[str, Any]:
+    """The search document of one offer row (selected with OFFER_COLUMNS)."""
+    species = [resolve_species(s) for s in (row["species"] or [])]
+    names: list[str] = []
+    for sci in species:
+        for name in species_names(sci):
+            if name not in names:
+                names.append(name)
+    cert_types = row["certificate_product_types"] or []
+    if isinstance(cert_types, str):  # joined JSON columns come back as text on some engines
+        import json
+
+        cert_types = json.loads(cert_types)
+    lat = row["lat"] if row["lat"] is not None else row["organization_lat"]
+    lon = row["lon"] if row["lon"] is not None else row["organization_lon"]
+    doc: dict[str, Any] = {
+        "id": row["ref"],
+        "ref": row["ref"],
+        "title": row["title"],
+        "description": row["description"] or "",
+        "category": row["category"],
+        "product_type": row["product_type"],
+        "product_type_labels": _labels(ALL_PRODUCT_TYPES.get(row["product_type"], row["product_type"])),
+        "species": species,
+        "species_names": names,
+        "claim": row["claim"],
+        "status": row["status"] if row["organization_active"] is not False else "closed",
+        "country": row["country"] or "",
+        "region": row["region"] or "",
+        "organization_ref": row["organization_ref"],
+        "organization_name": row["organization_name"],
+        "certificate_ref": row["certificate_ref"],
+        "certificate_status": row["certificate_status"],
+        "certificate_verified": row["certificate_verification"] == "verified",
+        "certificate_covers": row["product_type"] in cert_types,
+        "certificate_expires_on": date_int(row["certificate_expires_on"]),
+        "available_from": date_int(row["available_from"]),
+        "available_to": date_int(row["available_to"]),
+        "quantity": float(row["quantity"]),
+        "unit": row["unit"],
+        "quantity_canonical": float(row["quantity_canonical"]),
+        "min_order_canonical": row["min_order_canonical"],
+        "price_amount": f"{row['price_amount']:.2f}" if row["price_amount"] is not None else None,
+        "price_currency": row["price_currency"] or None,
+        "created_at": _epoch(row["created_at"]),
+        "updated_at": _epoch(row["updated_at"]),
+    }
+    if lat is not None and lon is not None:
+        doc["_geo"] = {"lat": lat, "lng": lon}
+    return doc
+
+
+async def offer_documents(refs: Iterable[str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Documents for these offer refs, and the refs that no longer exist (to delete from the index)."""
+    wanted = list(dict.fromkeys(refs))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = await Offer.select(*OFFER_COLUMNS).where(Offer.ref.is_in(chunk)).output(load_json=True)
+        found.update({r["ref"]: offer_document(r) for r in rows})
+    return [found[r] for r in wanted if r in found], [r for r in wanted if r not in found]
+
+
+async def all_offer_documents(batch: int = 2000) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every offer as documents, in batches (for a full rebuild)."""
+    last_id = 0
+    while True:
+        rows = await (
+            Offer.select(Offer.id, *OFFER_COLUMNS)
+            .where(Offer.id > last_id)
+            .order_by(Offer.id)
+            .limit(batch)
+            .output(load_json=True)
+        )
+        if not rows:
+            return
+        last_id = rows[-1]["id"]
+        yield [offer_document(r) for r in rows]

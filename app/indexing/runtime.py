@@ -1,0 +1,65 @@
+"""The process's search backend (embedded or Meilisearch, chosen by settings) and its sync worker task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from app.indexing.sync import run_worker, stale_request_hooks
+from app.matching.services import mark_stale, recompute_stale
+from app.settings import get_settings
+
+# Match records go stale when a request or an offer it could use changes; the worker recomputes them.
+if mark_stale not in stale_request_hooks:
+    stale_request_hooks.append(mark_stale)
+
+
+async def after_pass(backend: Any) -> None:
+    """Work the sync worker does after each outbox pass: recompute a few stale match sets."""
+    await recompute_stale(backend)
+
+_backend: Any = None
+_worker: tuple[asyncio.Task[None], asyncio.Event] | None = None
+
+
+def get_backend() -> Any:
+    """The search backend for this process, created on first use."""
+    global _backend
+    if _backend is None:
+        from search_index import create_backend
+
+        settings = get_settings()
+        _backend = create_backend(
+            meili_url=settings.meili_url,
+            meili_key=settings.meili_key,
+            prefix=settings.meili_index_prefix,
+            directory=settings.var_dir / "search",
+        )
+    return _backend
+
+
+async def start_worker() -> None:
+    """Start draining the outbox in this process (app startup), unless a separate worker is configured."""
+    global _worker
+    if not get_settings().sync_in_app or _worker is not None:
+        return
+    backend = get_backend()
+    with contextlib.suppress(Exception):  # the engine may be down at startup; the worker retries
+        await backend.ensure_index("offers")
+    stop = asyncio.Event()
+    _worker = (asyncio.create_task(run_worker(backend, stop, after_pass=after_pass)), stop)
+
+
+async def stop_worker() -> None:
+    global _worker, _backend
+    if _worker is not None:
+        task, stop = _worker
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, timeout=10)
+        _worker = None
+    if _backend is not None:
+        with contextlib.suppress(Exception):
+            await _backend.close()
+        _backend = None
