@@ -14,6 +14,8 @@ from app.certificates import api as certificates_api
 from app.certificates import controllers as certificates_controllers
 from app.db import close_pool, start_pool
 from app.imports import controllers as imports_controllers
+from app.indexing.runtime import start_worker, stop_worker
+from app.matching import controllers as matching_controllers
 from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
 from app.settings import get_settings
@@ -47,6 +49,7 @@ def create_app() -> Litestar:
         *certificates_api.ROUTES,
         *offers_api.ROUTES,
         *sourcing_api.ROUTES,
+        *matching_controllers.ROUTES,
     ]
     return Litestar(
         route_handlers=route_handlers,
@@ -63,7 +66,7 @@ def create_app() -> Litestar:
         openapi_config=config.openapi_config(),
         compression_config=config.compression_config(),
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[start_pool],
-        on_shutdown=[close_pool],
+        on_startup=[start_pool, start_worker],
+        on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,
     )

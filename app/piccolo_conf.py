@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "app.offers.piccolo_app",
         "app.sourcing.piccolo_app",
         "app.indexing.piccolo_app",
+        "app.matching.piccolo_app",
     ]
 )

@@ -67,6 +67,8 @@ class Settings:
     default_locale: str = "es_MX"
     #: PostgreSQL pool size per worker; 0 opens one connection per query (no pool).
     db_pool_max: int = 10
+    #: Run the search sync worker inside each app process; false when ``forestmatch worker`` runs apart.
+    sync_in_app: bool = True
 
     @property
     def is_postgres(self) -> bool:
@@ -115,6 +117,7 @@ def load_settings() -> Settings:
         login_window_seconds=int(env.get("FORESTMATCH_LOGIN_WINDOW_SECONDS", "900")),
         default_locale=env.get("FORESTMATCH_DEFAULT_LOCALE", "es_MX"),
         db_pool_max=int(env.get("FORESTMATCH_DB_POOL_MAX", "10")),
+        sync_in_app=_bool(env.get("FORESTMATCH_SYNC_IN_APP"), True),
     )
 
 

@@ -341,3 +341,15 @@ async def recompute_stale(backend: Any, limit: int = 20) -> int:
     return len(rows)
 
 
+
+
+async def offer_summaries(refs: list[str]) -> dict[str, dict[str, Any]]:
+    """Title, product type and place of offers shown next to recommendations, by ref."""
+    if not refs:
+        return {}
+    rows = await Offer.select(
+        Offer.ref, Offer.title, Offer.product_type, Offer.claim, Offer.quantity, Offer.unit,
+        Offer.organization.name.as_alias("organization_name"), Offer.organization.ref.as_alias("organization_ref"),
+        Offer.organization.region.as_alias("region"), Offer.organization.country.as_alias("country"),
+    ).where(Offer.ref.is_in(list(dict.fromkeys(refs))))
+    return {r["ref"]: r for r in rows}
