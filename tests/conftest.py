@@ -23,6 +23,8 @@ os.environ["FORESTMATCH_DEFAULT_LOCALE"] = "en"
 # Litestar's test client runs the app's lifespan on a portal loop of its own; a pool opened there cannot
 # serve queries made from the test's loop, so tests use one connection per query.
 os.environ["FORESTMATCH_DB_POOL_MAX"] = "0"
+# Tests drain the search outbox explicitly, so counts and index contents are deterministic.
+os.environ["FORESTMATCH_SYNC_IN_APP"] = "false"
 os.environ.pop("FORESTMATCH_REDIS_URL", None)
 
 import asyncpg  # noqa: E402
@@ -32,7 +34,7 @@ from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 from app.db import ForestSQLiteEngine, activate_engine, migrate  # noqa: E402
 
 PG_ADMIN_DSN = os.environ.get("FORESTMATCH_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-TABLES = ("search_outbox", "api_token", "login_attempt", "offer", "sourcing_request", "certificate", "account_user", "organization")
+TABLES = ("match_bundle", "match", "match_run", "search_outbox", "api_token", "login_attempt", "offer", "sourcing_request", "certificate", "account_user", "organization")
 
 
 async def _pg_available() -> str | None:
