@@ -14,7 +14,10 @@ from app.offers import services as offers
 from app.sourcing import services as sourcing
 from app.vocab import OFFER_STATUSES
 from app.web import guards
+from app.matching.services import requests_for_offer
 from app.web.render import render, see_other
+
+MAX_OFFERS_MATCHED = 10
 
 RECENT = 5
 
@@ -34,7 +37,13 @@ async def _producer_context(user: CurrentUser) -> dict[str, Any]:
     expiring = await certificates.expiring_soon(org_id=org_id)
     for cert in expiring:
         cert["days_left"] = (cert["expires_on"] - today).days
+    fitting: list[dict[str, Any]] = []
+    for offer in [o for o in my_offers if o["status"] == "active"][:MAX_OFFERS_MATCHED]:
+        for row, scored in (await requests_for_offer(offer["ref"]))[:3]:
+            fitting.append({"offer": offer, "request": row, "scored": scored})
+    fitting.sort(key=lambda item: -item["scored"].score)
     return {
+        "fitting_requests": fitting[:10],
         "offer_counts": counts,
         "recent_offers": my_offers[:RECENT],
         "certificates": certs,

@@ -93,3 +93,23 @@ async def test_anonymous_visitor_is_sent_to_sign_in(client) -> None:
     response = await client.get("/dashboard")
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/dashboard"
+
+
+async def test_producer_dashboard_lists_requests_that_fit(client) -> None:
+    from tests.factories import make_certificate, make_offer, make_request, make_user, sign_in
+
+    producer = await make_user("producer")
+    cert = await make_certificate(producer)
+    await make_offer(producer, cert["ref"], title="Pine boards that fit")
+    buyer = await make_user("buyer")
+    fitting = await make_request(buyer, title="Boards for a Guadalajara workshop")
+    await make_request(buyer, title="Latex wanted", category="latex", product_types=["field_latex"], unit="kg_drc",
+                       quantity="1000", min_per_supplier="")
+    await sign_in(client, producer)
+    response = await client.get("/dashboard")
+    assert response.status_code == 200
+    import re
+
+    refs = re.findall(r'data-testid="fitting-request" data-ref="([^"]+)"', response.text)
+    assert refs == [fitting["ref"]]
+    assert "Boards for a Guadalajara workshop" in response.text
