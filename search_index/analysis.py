@@ -1,0 +1,320 @@
+"""Text analysis for the embedded backend, written to behave like Meilisearch's defaults.
+
+- Folding: NFC, Latin diacritics removed, lower case (the FTS5 ``unicode61 remove_diacritics 2`` tokenizer folds the
+  same way, so the vocabulary kept in Python and the FTS index agree).
+- Typos (Meilisearch's rules): none below ``one_typo`` letters, one from ``one_typo``, two from ``two_typos``; a
+  derivation whose first letter differs from the query word's costs two typos; transpositions count as one.
+- The last query word is a prefix unless the text ends with a separator; typo-tolerant prefixes as well.
+- Synonyms are matched exactly on one- to three-word spans of the query.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+TOKEN_RE = re.compile(r"[^\W_]+")
+MAX_QUERY_WORDS = 10
+#: Marks around matches inside highlighted text before it is escaped (private-use characters, never in the output).
+PRE, POST = "\ue000", "\ue001"
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for start, end in ((0x00C0, 0x0250), (0x1E00, 0x1F00)):
+        for cp in range(start, end):
+            decomposed = unicodedata.normalize("NFKD", chr(cp))
+            base = "".join(c for c in decomposed if not unicodedata.combining(c))
+            if base and base != chr(cp):
+                table[cp] = base
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Lower case without Latin diacritics ("Pucté" -> "pucte")."""
+    return unicodedata.normalize("NFC", text).translate(_FOLD).lower()
+
+
+def tokens(text: str) -> list[str]:
+    """Folded words of a text, split like the FTS5 unicode61 tokenizer splits."""
+    return TOKEN_RE.findall(fold(text))
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    words: tuple[str, ...]
+    last_is_prefix: bool
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """The first ten words of the query; the last is a prefix unless the text ends with a separator."""
+    folded = fold(text)
+    words = tuple(TOKEN_RE.findall(folded)[:MAX_QUERY_WORDS])
+    trailing = bool(folded) and bool(TOKEN_RE.match(folded[-1]))
+    return ParsedQuery(words, bool(words) and trailing and len(TOKEN_RE.findall(folded)) <= MAX_QUERY_WORDS)
+
+
+def typo_budget(word: str, one_typo: int, two_typos: int) -> int:
+    """Typos allowed for a query word of this length."""
+    return 2 if len(word) >= two_typos else 1 if len(word) >= one_typo else 0
+
+
+def edits1(word: str, alphabet: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in alphabet}
+    out |= {a + c + b for a, b in splits for c in alphabet}
+    out.discard(word)
+    return out
+
+
+def osa_rows(query: str, term: str) -> list[list[int]]:
+    """Optimal-string-alignment (Damerau) DP table; row i, column j = distance(query[:i], term[:j])."""
+    rows = [list(range(len(term) + 1))]
+    for i in range(1, len(query) + 1):
+        row = [i] + [0] * len(term)
+        qc = query[i - 1]
+        prev = rows[-1]
+        for j in range(1, len(term) + 1):
+            cost = 0 if qc == term[j - 1] else 1
+            best = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and qc == term[j - 2] and query[i - 2] == term[j - 1]:
+                best = min(best, rows[-2][j - 2] + 1)
+            row[j] = best
+        rows.append(row)
+    return rows
+
+
+@dataclass
+class Derivations:
+    """What one query word matches: whole indexed terms and prefixes (FTS ``"p"*``), split by typo cost."""
+
+    exact_terms: set[str] = field(default_factory=set)
+    exact_prefixes: set[str] = field(default_factory=set)
+    typo_terms: set[str] = field(default_factory=set)
+    typo_prefixes: set[str] = field(default_factory=set)
+
+
+class Vocabulary:
+    """The indexed terms of one index generation, for typo and prefix derivations."""
+
+    def __init__(self) -> None:
+        self.terms: set[str] = set()
+        self.by_first: dict[str, list[str]] = {}
+        self.alphabet = ""
+        self._sorted: list[str] = []
+        self._dirty = False
+        self.last_id = 0
+        self._cache: dict[tuple[str, bool, int], Derivations] = {}
+
+    def add(self, new_terms: Iterable[str], last_id: int) -> None:
+        added = [t for t in new_terms if t and t not in self.terms]
+        if added:
+            self.terms.update(added)
+            for term in added:
+                self.by_first.setdefault(term[0], []).append(term)
+            self.alphabet = "".join(sorted(set(self.alphabet).union(*added)))
+            self._dirty = True
+            self._cache.clear()
+        self.last_id = max(self.last_id, last_id)
+
+    def has_prefix(self, prefix: str) -> bool:
+        if self._dirty:
+            self._sorted = sorted(self.terms)
+            self._dirty = False
+        i = bisect.bisect_left(self._sorted, prefix)
+        return i < len(self._sorted) and self._sorted[i].startswith(prefix)
+
+    def derive(self, word: str, prefix: bool, budget: int) -> Derivations:
+        """Terms and prefixes matching ``word`` within ``budget`` typos (Meilisearch's counting)."""
+        key = (word, prefix, budget)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        out = Derivations()
+        (out.exact_prefixes if prefix else out.exact_terms).add(word)
+        if budget >= 1:
+            for variant in edits1(word, self.alphabet):
+                cost = 1 if variant[:1] == word[:1] else 2
+                if not variant or cost > budget:
+                    continue
+                if prefix and self.has_prefix(variant):
+                    out.typo_prefixes.add(variant)
+                elif not prefix and variant in self.terms:
+                    out.typo_terms.add(variant)
+        if budget >= 2:
+            self._two_typos(word, prefix, out)
+        if len(self._cache) > 4096:
+            self._cache.clear()
+        self._cache[key] = out
+        return out
+
+    def _two_typos(self, word: str, prefix: bool, out: Derivations) -> None:
+        # Two typos only for derivations keeping the first letter (a first-letter typo already costs two).
+        n = len(word)
+        letters = set(word)
+        seen: set[str] = set()
+        for term in self.by_first.get(word[0], ()):
+            if prefix:
+                if len(term) < n - 2:
+                    continue
+                head = term[: n + 2]
+                if head in seen:
+                    continue
+                seen.add(head)
+                if len(letters ^ set(head[:n])) > 6:
+                    continue
+                last = osa_rows(word, head)[-1]
+                for size in range(max(1, n - 2), len(head) + 1):
+                    if last[size] <= 2:
+                        out.typo_prefixes.add(head[:size])
+                        break
+            else:
+                if abs(len(term) - n) > 2 or term == word or len(letters ^ set(term)) > 4:
+                    continue
+                if osa_rows(word, term)[-1][-1] <= 2:
+                    out.typo_terms.add(term)
+
+
+def synonym_table(synonyms: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Synonyms keyed by the folded words of each name, alternatives as folded word tuples."""
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for key, values in synonyms.items():
+        words = tuple(tokens(key))
+        if words:
+            alts = table.setdefault(words, [])
+            for value in values:
+                value_words = tuple(tokens(value))
+                if value_words and value_words not in alts and value_words != words:
+                    alts.append(value_words)
+    return table
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+@dataclass
+class MatchPlan:
+    """FTS5 MATCH expressions for a query: all derivations, and the zero-typo subset (ranked first)."""
+
+    expression: str
+    exact_expression: str
+    highlight_terms: set[str]
+    highlight_prefixes: set[str]
+
+
+def build_match(
+    parsed: ParsedQuery,
+    vocabulary: Vocabulary,
+    synonyms: dict[tuple[str, ...], list[tuple[str, ...]]],
+    one_typo: int,
+    two_typos: int,
+    typos: bool = True,
+) -> MatchPlan:
+    """The FTS5 expression: every word (or a synonym of a span of words) must match."""
+    words = parsed.words
+    n = len(words)
+    derivations = []
+    for i, word in enumerate(words):
+        budget = typo_budget(word, one_typo, two_typos) if typos else 0
+        derivations.append(vocabulary.derive(word, parsed.last_is_prefix and i == n - 1, budget))
+    terms: set[str] = set()
+    prefixes: set[str] = set()
+
+    def word_clause(i: int, with_typos: bool) -> str:
+        d = derivations[i]
+        alts = [_quote(t) for t in sorted(d.exact_terms)] + [_quote(p) + "*" for p in sorted(d.exact_prefixes)]
+        if with_typos:
+            alts += [_quote(t) for t in sorted(d.typo_terms)] + [_quote(p) + "*" for p in sorted(d.typo_prefixes)]
+        alts += [_quote(" ".join(s)) for s in synonyms.get((words[i],), [])]
+        return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
+
+    def expression(with_typos: bool) -> str:
+        memo: dict[int, str] = {}
+
+        def rest(i: int) -> str:
+            if i == n:
+                return ""
+            if i in memo:
+                return memo[i]
+            options = []
+            for size in (1, 2, 3):
+                if i + size > n:
+                    break
+                if size == 1:
+                    head = word_clause(i, with_typos)
+                else:
+                    alts = synonyms.get(tuple(words[i:i + size]))
+                    if not alts:
+                        continue
+                    head = "(" + " OR ".join(_quote(" ".join(s)) for s in alts) + ")"
+                tail = rest(i + size)
+                options.append(f"{head} AND {tail}" if tail else head)
+            memo[i] = options[0] if len(options) == 1 else "(" + " OR ".join(f"({o})" for o in options) + ")"
+            return memo[i]
+
+        return rest(0)
+
+    for i, d in enumerate(derivations):
+        terms |= d.exact_terms | d.typo_terms
+        prefixes |= d.exact_prefixes | d.typo_prefixes
+        for size in (1, 2, 3):
+            for alt in synonyms.get(tuple(words[i:i + size]), []) if i + size <= n else []:
+                terms.update(alt)
+    return MatchPlan(expression(True), expression(False), terms, prefixes)
+
+
+def mark_matches(text: str, terms: set[str], prefixes: set[str]) -> str:
+    """``text`` with PRE/POST around every word matching a term (whole word) or a prefix (the prefix part)."""
+    text = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    pos = 0
+    for match in TOKEN_RE.finditer(text):
+        word = match.group()
+        folded = fold(word)
+        if folded in terms:
+            length = len(word)
+        else:
+            best = max((len(p) for p in prefixes if folded.startswith(p)), default=0)
+            if not best:
+                continue
+            length, folded_len = 0, 0
+            while length < len(word) and folded_len < best:
+                folded_len += len(fold(word[length]))
+                length += 1
+        out.append(text[pos:match.start()])
+        out.append(PRE + word[:length] + POST)
+        pos = match.start() + length
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_MARKS_RE = re.compile(f"({PRE}|{POST})")
+
+
+def safe_highlight(marked: str) -> str:
+    """Escape text carrying PRE/POST marks for HTML, then turn the marks into ``<mark>`` tags."""
+    out: list[str] = []
+    open_mark = False
+    for part in _MARKS_RE.split(marked):
+        if part == PRE and not open_mark:
+            out.append("<mark>")
+            open_mark = True
+        elif part == POST and open_mark:
+            out.append("</mark>")
+            open_mark = False
+        elif part not in (PRE, POST):
+            out.append(html.escape(part))
+    if open_mark:
+        out.append("</mark>")
+    return "".join(out)

@@ -1,0 +1,311 @@
+"""The embedded search backend: SQLite FTS5 in one file per deployment, no server.
+
+Every SQLite call runs in a worker thread (``anyio.to_thread.run_sync``) on that thread's own connection; writes
+are serialised by a lock and ``BEGIN IMMEDIATE`` (WAL mode, so searches never wait for writers). See
+``embedded_store`` for the tables and ``analysis`` for the Meilisearch-like text matching.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from search_index import embedded_store as store
+from search_index.analysis import MatchPlan, Vocabulary, build_match, parse_query, synonym_table
+from search_index.embedded_search import run_search
+from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
+from search_index.query import SearchQuery, SearchResult
+
+T = TypeVar("T")
+REBUILD_BATCH = 2000
+
+
+class EmbeddedBackend:
+    """Search in a local SQLite file (``<directory>/<prefix>-search.sqlite3``)."""
+
+    name = "embedded"
+
+    def __init__(self, directory: Path, prefix: str = "forestmatch") -> None:
+        self.path = Path(directory) / f"{check_index_name(prefix.lower().replace('-', '_'))}-search.sqlite3"
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._vocab_lock = threading.Lock()
+        self._vocabularies: dict[tuple[str, int, float], Vocabulary] = {}
+        self._synonyms: dict[str, dict[tuple[str, ...], list[tuple[str, ...]]]] = {}
+        self._ensured: set[str] = set()
+        self._initialised = False
+
+    # -- connections and transactions ------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA mmap_size = 268435456")
+        if not self._initialised:
+            with self._write_lock:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(store.META_SQL)
+                self._initialised = True
+        self._local.conn = conn
+        with self._connections_lock:
+            self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        lock = self._write_lock if write else None
+        if lock:
+            lock.acquire()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            if lock:
+                lock.release()
+
+    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(partial(func, *args))
+
+    @staticmethod
+    def _active(conn: sqlite3.Connection, index: str) -> tuple[store.Layout, str, float] | None:
+        row = conn.execute(
+            "SELECT gen, fingerprint, started FROM fm_generations WHERE index_name = ? AND state = 'active'", (index,)
+        ).fetchone()
+        return (store.Layout(index, row[0]), row[1], row[2]) if row else None
+
+    # -- index lifecycle -------------------------------------------------------------------------------------
+
+    def _new_generation(self, conn: sqlite3.Connection, index: str, settings: IndexSettings, state: str) -> store.Layout:
+        gen = conn.execute("SELECT coalesce(max(gen), 0) + 1 FROM fm_generations WHERE index_name = ?", (index,))
+        layout = store.Layout(index, gen.fetchone()[0])
+        store.drop_tables(conn, layout)
+        store.create_tables(conn, layout, settings)
+        conn.execute(
+            "INSERT INTO fm_generations(index_name, gen, fingerprint, state, started) VALUES (?, ?, ?, ?, ?)",
+            (index, layout.gen, settings.fingerprint, state, time.time()),
+        )
+        return layout
+
+    def _ensure(self, index: str, settings: IndexSettings) -> bool:
+        """Create the index if missing; True when its settings changed and it must be reindexed."""
+        with self._transaction(write=True) as conn:
+            active = self._active(conn, index)
+            if active is None:
+                layout = self._new_generation(conn, index, settings, "active")
+                store.create_indexes(conn, layout, settings)
+                return False
+            return active[1] != settings.fingerprint
+
+    async def ensure_index(self, index: str) -> None:
+        """Create the index if missing; reindex the stored documents when the settings file changed."""
+        settings = load_index_settings(index)
+        if await self._run(self._ensure, index, settings):
+            await self.rebuild(index, self._stored_batches(index))
+        self._ensured.add(index)
+
+    async def _stored_batches(self, index: str) -> AsyncIterator[list[dict[str, Any]]]:
+        def read(after: int) -> list[tuple[int, str]]:
+            with self._transaction(write=False) as conn:
+                active = self._active(conn, index)
+                if active is None:
+                    return []
+                sql = f"SELECT rid, doc FROM {active[0].source} WHERE rid > ? ORDER BY rid LIMIT ?"
+                return conn.execute(sql, (after, REBUILD_BATCH)).fetchall()
+
+        last = 0
+        while rows := await self._run(read, last):
+            last = rows[-1][0]
+            yield [json.loads(doc) for _, doc in rows]
+
+    def _start_rebuild(self, index: str, settings: IndexSettings) -> store.Layout:
+        with self._transaction(write=True) as conn:
+            # Generations left 'building' by a crashed rebuild more than an hour ago are abandoned.
+            stale = conn.execute(
+                "SELECT gen FROM fm_generations WHERE index_name = ? AND state = 'building' AND started < ?",
+                (index, time.time() - 3600),
+            ).fetchall()
+            for (gen,) in stale:
+                store.drop_tables(conn, store.Layout(index, gen))
+                conn.execute("UPDATE fm_generations SET state = 'dropped' WHERE index_name = ? AND gen = ?", (index, gen))
+            return self._new_generation(conn, index, settings, "building")
+
+    def _write_batch(self, layout: store.Layout, settings: IndexSettings, documents: list[dict[str, Any]]) -> None:
+        with self._transaction(write=True) as conn:
+            store.write_documents(conn, layout, settings, documents)
+
+    def _finish_rebuild(self, layout: store.Layout, settings: IndexSettings) -> int:
+        with self._transaction(write=True) as conn:
+            store.create_indexes(conn, layout, settings)
+            old = self._active(conn, layout.index)
+            conn.execute(
+                "UPDATE fm_generations SET state = 'dropped' WHERE index_name = ? AND state = 'active'", (layout.index,)
+            )
+            conn.execute(
+                "UPDATE fm_generations SET state = 'active' WHERE index_name = ? AND gen = ?", (layout.index, layout.gen)
+            )
+            count: int = conn.execute(f"SELECT count(*) FROM {layout.docs}").fetchone()[0]
+        if old is not None:
+            # Searches that began before the switch keep reading the old tables from their WAL snapshot.
+            with self._transaction(write=True) as conn:
+                store.drop_tables(conn, old[0])
+        return count
+
+    def _abandon(self, layout: store.Layout) -> None:
+        with self._transaction(write=True) as conn:
+            store.drop_tables(conn, layout)
+            conn.execute(
+                "UPDATE fm_generations SET state = 'dropped' WHERE index_name = ? AND gen = ?", (layout.index, layout.gen)
+            )
+
+    async def rebuild(
+        self, index: str, documents: AsyncIterator[list[dict[str, Any]]] | Iterable[list[dict[str, Any]]]
+    ) -> int:
+        """Fill a new generation with ``documents`` (batches), then make it the live one; returns its size."""
+        settings = load_index_settings(index)
+        layout = await self._run(self._start_rebuild, index, settings)
+        try:
+            if hasattr(documents, "__aiter__"):
+                async for batch in documents:
+                    await self._run(self._write_batch, layout, settings, list(batch))
+            else:
+                for batch in documents:  # type: ignore[union-attr]
+                    await self._run(self._write_batch, layout, settings, list(batch))
+            count = await self._run(self._finish_rebuild, layout, settings)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self._run(self._abandon, layout)
+            raise
+        self._ensured.add(index)
+        return count
+
+    # -- writes ----------------------------------------------------------------------------------------------
+
+    def _upsert(self, index: str, settings: IndexSettings, documents: list[dict[str, Any]]) -> None:
+        with self._transaction(write=True) as conn:
+            active = self._active(conn, index)
+            layout = active[0] if active else self._new_generation(conn, index, settings, "active")
+            if not active:
+                store.create_indexes(conn, layout, settings)
+            store.write_documents(conn, layout, settings, documents)
+
+    async def upsert(self, index: str, documents: list[dict[str, Any]]) -> None:
+        """Add or replace documents (by their ``id``)."""
+        if not documents:
+            return
+        if index not in self._ensured:
+            await self.ensure_index(index)
+        await self._run(self._upsert, index, load_index_settings(index), list(documents))
+
+    def _delete(self, index: str, settings: IndexSettings, ids: list[str]) -> None:
+        with self._transaction(write=True) as conn:
+            active = self._active(conn, index)
+            if active:
+                store.delete_documents(conn, active[0], settings, ids)
+
+    async def delete(self, index: str, ids: list[str]) -> None:
+        """Delete documents by id; unknown ids are ignored."""
+        if ids:
+            await self._run(self._delete, index, load_index_settings(index), [str(i) for i in ids])
+
+    # -- reads -----------------------------------------------------------------------------------------------
+
+    def _plan(self, conn: sqlite3.Connection, active: tuple[store.Layout, str, float], settings: IndexSettings,
+              text: str) -> MatchPlan | None:
+        parsed = parse_query(text)
+        if not parsed.words:
+            return None
+        layout = active[0]
+        key = (layout.index, layout.gen, active[2])
+        with self._vocab_lock:
+            vocabulary = self._vocabularies.get(key)
+            if vocabulary is None:
+                self._vocabularies = {k: v for k, v in self._vocabularies.items() if k[0] != layout.index}
+                vocabulary = self._vocabularies[key] = Vocabulary()
+            rows = conn.execute(f"SELECT tid, term FROM {layout.terms} WHERE tid > ? ORDER BY tid", (vocabulary.last_id,))
+            new = rows.fetchall()
+            if new:
+                vocabulary.add((t for _, t in new), new[-1][0])
+            if settings.fingerprint not in self._synonyms:
+                self._synonyms[settings.fingerprint] = synonym_table(settings.synonyms)
+            return build_match(parsed, vocabulary, self._synonyms[settings.fingerprint], settings.one_typo,
+                               settings.two_typos, settings.typo_enabled)
+
+    def _search(self, index: str, settings: IndexSettings, query: SearchQuery) -> SearchResult:
+        with self._transaction(write=False) as conn:
+            active = self._active(conn, index)
+            if active is None:
+                return SearchResult([], 0, query.page, query.per_page, {f: {} for f in query.facets})
+            list_fields = {r[0] for r in conn.execute(f"SELECT field FROM {active[0].lists}")}
+            plan = self._plan(conn, active, settings, query.text)
+            return run_search(conn, active[0], settings, query, plan, list_fields)
+
+    async def search(self, index: str, query: SearchQuery) -> SearchResult:
+        """Run a query (ValueError for fields the settings do not allow)."""
+        settings = load_index_settings(index)
+        check_query(query, settings)
+        return await self._run(self._search, index, settings, query)
+
+    def _count(self, index: str) -> int:
+        with self._transaction(write=False) as conn:
+            active = self._active(conn, index)
+            return conn.execute(f"SELECT count(*) FROM {active[0].docs}").fetchone()[0] if active else 0
+
+    async def count(self, index: str) -> int:
+        """Number of documents in the index (0 when it does not exist)."""
+        check_index_name(index)
+        return await self._run(self._count, index)
+
+    def _drop_index(self, index: str) -> None:
+        with self._transaction(write=True) as conn:
+            for (gen,) in conn.execute(
+                "SELECT gen FROM fm_generations WHERE index_name = ? AND state != 'dropped'", (index,)
+            ).fetchall():
+                store.drop_tables(conn, store.Layout(index, gen))
+            conn.execute("UPDATE fm_generations SET state = 'dropped' WHERE index_name = ?", (index,))
+
+    async def drop_index(self, index: str) -> None:
+        """Delete the index and its documents (not part of the protocol; for tests and operations)."""
+        await self._run(self._drop_index, check_index_name(index))
+        self._ensured.discard(index)
+
+    def _health(self) -> bool:
+        with self._transaction(write=False) as conn:
+            return conn.execute("SELECT 1").fetchone()[0] == 1
+
+    async def health(self) -> bool:
+        try:
+            return await self._run(self._health)
+        except (sqlite3.Error, OSError):
+            return False
+
+    async def close(self) -> None:
+        """Close every connection this backend opened (later calls open new ones)."""
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+            self._local = threading.local()
+        for conn in connections:
+            conn.close()
+

@@ -1,0 +1,368 @@
+"""SQLite storage of the embedded backend: table layout, document rows, writes, and SQL for filters/sort/facets.
+
+One set of tables per index *generation* (``<index>__g<n>_*``); ``fm_generations`` says which one is active, so a
+rebuild fills a new generation and switches to it in one transaction. Per generation:
+
+- ``docs``: id, ``_geo`` point (lat/lon) and one typed column per filterable/sortable attribute (kept narrow, so
+  filters and facets scan few pages); ``source``: the document JSON, read only for the hits of a page.
+- ``fts``: contentless FTS5 table over the searchable attributes (one column each, in ranking order).
+- ``vals``: values of list-valued filter attributes (a field becomes list-valued the first time a document gives a
+  list for it; its scalar values are then copied here too, so filters on it read one table).
+- ``terms``: every indexed word (for typo derivations), ``lists``: the list-valued fields.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from search_index.analysis import tokens
+from search_index.index_settings import GEO, IndexSettings
+from search_index.query import AnyOf, Eq, Filter, GeoRadius, GeoSort, Not, Range, SortSpec
+
+ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,511}$")
+EARTH_RADIUS_KM = 6371.0088
+CHUNK = 500
+
+META_SQL = """
+CREATE TABLE IF NOT EXISTS fm_generations (
+    index_name TEXT NOT NULL, gen INTEGER NOT NULL, fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL, started REAL NOT NULL, PRIMARY KEY (index_name, gen)
+)
+"""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Table names of one generation of one index."""
+
+    index: str
+    gen: int
+
+    def table(self, part: str) -> str:
+        return f'"{self.index}__g{self.gen}_{part}"'
+
+    @property
+    def docs(self) -> str:
+        return self.table("docs")
+
+    @property
+    def source(self) -> str:
+        return self.table("source")
+
+    @property
+    def fts(self) -> str:
+        return self.table("fts")
+
+    @property
+    def vals(self) -> str:
+        return self.table("vals")
+
+    @property
+    def terms(self) -> str:
+        return self.table("terms")
+
+    @property
+    def lists(self) -> str:
+        return self.table("lists")
+
+
+def col(field: str) -> str:
+    return f'"f_{field}"'
+
+
+def create_tables(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings) -> None:
+    columns = "".join(f", {col(f)} COLLATE NOCASE" for f in settings.columns)
+    conn.execute(
+        f"CREATE TABLE {layout.docs} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, lat REAL, lon REAL{columns})"
+    )
+    conn.execute(f"CREATE TABLE {layout.source} (rid INTEGER PRIMARY KEY, doc TEXT NOT NULL)")
+    fts_cols = ", ".join(f"c{i}" for i in range(len(settings.searchable)))
+    conn.execute(
+        f"CREATE VIRTUAL TABLE {layout.fts} USING fts5({fts_cols}, content='', "
+        "tokenize='unicode61 remove_diacritics 2', prefix='2 3 4')"
+    )
+    conn.execute(f"CREATE TABLE {layout.vals} (field TEXT NOT NULL, value COLLATE NOCASE, rid INTEGER NOT NULL)")
+    conn.execute(f"CREATE TABLE {layout.terms} (tid INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE)")
+    conn.execute(f"CREATE TABLE {layout.lists} (field TEXT PRIMARY KEY)")
+
+
+def create_indexes(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings) -> None:
+    """Secondary indexes (created after a bulk load, which is faster than maintaining them during it)."""
+    name = f"{layout.index}__g{layout.gen}"
+    for i, field in enumerate(settings.columns):
+        conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_i{i}" ON {layout.docs} ({col(field)})')
+        if field in settings.sortable:
+            # Match order_sql's "missing values last" terms, so sorted pages read an index instead of sorting.
+            for direction in ("ASC", "DESC"):
+                conn.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{name}_s{i}{direction[0]}" ON {layout.docs} '
+                    f"(({col(field)} IS NULL), {col(field)} {direction})"
+                )
+    conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_geo" ON {layout.docs} (lat, lon)')
+    conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_vfv" ON {layout.vals} (field, value, rid)')
+    conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_vrf" ON {layout.vals} (rid, field, value)')
+
+
+def drop_tables(conn: sqlite3.Connection, layout: Layout) -> None:
+    for part in ("fts", "docs", "source", "vals", "terms", "lists"):
+        conn.execute(f"DROP TABLE IF EXISTS {layout.table(part)}")
+
+
+def sql_value(value: Any) -> Any:
+    """How a scalar is stored and compared: booleans as 'true'/'false' (as Meilisearch filters them)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return value
+    return None
+
+
+def facet_key(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return "\n".join(_text(v) for v in value if isinstance(v, (str, int, float)) and not isinstance(v, bool))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+@dataclass
+class DocRow:
+    id: str
+    json: str
+    lat: float | None
+    lon: float | None
+    columns: list[Any]
+    lists: dict[str, list[Any]]
+    fts: tuple[str, ...]
+
+
+def _geo(doc: dict[str, Any]) -> tuple[float | None, float | None]:
+    geo = doc.get(GEO)
+    if geo is None:
+        return None, None
+    try:
+        lat, lon = float(geo["lat"]), float(geo["lng"])
+    except (TypeError, KeyError, ValueError):
+        raise ValueError(f"document {doc.get('id')!r}: _geo must be {{'lat': number, 'lng': number}}") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"document {doc.get('id')!r}: _geo out of range")
+    return lat, lon
+
+
+def document_row(doc: dict[str, Any], settings: IndexSettings) -> DocRow:
+    """The stored form of a document (ValueError for a missing/invalid id or _geo)."""
+    if not isinstance(doc, dict):
+        raise ValueError("documents must be dicts")
+    doc_id = doc.get("id")
+    if not isinstance(doc_id, str) or not ID_RE.match(doc_id):
+        raise ValueError(f"document id must be a string of letters, digits, '-' or '_', got {doc_id!r}")
+    lat, lon = _geo(doc)
+    columns: list[Any] = []
+    lists: dict[str, list[Any]] = {}
+    for field in settings.columns:
+        value = doc.get(field)
+        if isinstance(value, list):
+            values = [sql_value(v) for v in value]
+            lists[field] = list(dict.fromkeys(v for v in values if v is not None))
+            columns.append(None)
+        else:
+            columns.append(sql_value(value))
+    fts = tuple(_text(doc.get(field)) for field in settings.searchable)
+    return DocRow(doc_id, json.dumps(doc, ensure_ascii=False, separators=(",", ":")), lat, lon, columns, lists, fts)
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _fts_delete(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, old: list[tuple[int, str]]) -> None:
+    """Remove rows from the contentless FTS table (which needs the values that were indexed)."""
+    if not old:
+        return
+    names = ", ".join(f"c{i}" for i in range(len(settings.searchable)))
+    marks = ", ".join("?" * (len(settings.searchable) + 1))
+    conn.executemany(
+        f"INSERT INTO {layout.fts}({layout.fts}, rowid, {names}) VALUES ('delete', {marks})",
+        [(rid, *document_row(json.loads(doc), settings).fts) for rid, doc in old],
+    )
+
+
+def _existing(conn: sqlite3.Connection, layout: Layout, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    found: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT d.rid, d.id, s.doc FROM {layout.docs} d JOIN {layout.source} s ON s.rid = d.rid WHERE d.id IN ({marks})"
+        for rid, doc_id, doc in conn.execute(sql, chunk):
+            found[doc_id] = (rid, doc)
+    return found
+
+
+def write_documents(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, docs: list[dict[str, Any]]) -> int:
+    """Insert or replace documents (call inside a write transaction); returns how many were written."""
+    rows = list({row.id: row for row in (document_row(d, settings) for d in docs)}.values())
+    if not rows:
+        return 0
+    list_fields = {r[0] for r in conn.execute(f"SELECT field FROM {layout.lists}")}
+    for field in sorted({f for row in rows for f in row.lists} - list_fields):
+        conn.execute(f"INSERT INTO {layout.lists}(field) VALUES (?)", (field,))
+        conn.execute(
+            f"INSERT INTO {layout.vals}(field, value, rid) SELECT ?, {col(field)}, rid FROM {layout.docs} "
+            f"WHERE {col(field)} IS NOT NULL",
+            (field,),
+        )
+        list_fields.add(field)
+    existing = _existing(conn, layout, [row.id for row in rows])
+    old = list(existing.values())
+    _fts_delete(conn, layout, settings, old)
+    for chunk in _chunks([rid for rid, _ in old]):
+        conn.execute(f"DELETE FROM {layout.vals} WHERE rid IN ({', '.join('?' * len(chunk))})", chunk)
+    next_rid = conn.execute(f"SELECT coalesce(max(rid), 0) FROM {layout.docs}").fetchone()[0] + 1
+    rids: list[int] = []
+    inserts, updates = [], []
+    for row in rows:
+        if row.id in existing:
+            rid = existing[row.id][0]
+            updates.append((row.lat, row.lon, *row.columns, rid))
+        else:
+            rid = next_rid
+            next_rid += 1
+            inserts.append((rid, row.id, row.lat, row.lon, *row.columns))
+        rids.append(rid)
+    names = "".join(f", {col(f)}" for f in settings.columns)
+    if inserts:
+        marks = ", ".join("?" * (4 + len(settings.columns)))
+        conn.executemany(f"INSERT INTO {layout.docs}(rid, id, lat, lon{names}) VALUES ({marks})", inserts)
+    if updates:
+        sets = "".join(f", {col(f)} = ?" for f in settings.columns)
+        conn.executemany(f"UPDATE {layout.docs} SET lat = ?, lon = ?{sets} WHERE rid = ?", updates)
+    conn.executemany(
+        f"INSERT OR REPLACE INTO {layout.source}(rid, doc) VALUES (?, ?)", [(rid, row.json) for rid, row in zip(rids, rows)]
+    )
+    fts_names = ", ".join(f"c{i}" for i in range(len(settings.searchable)))
+    conn.executemany(
+        f"INSERT INTO {layout.fts}(rowid, {fts_names}) VALUES ({', '.join('?' * (len(settings.searchable) + 1))})",
+        [(rid, *row.fts) for rid, row in zip(rids, rows)],
+    )
+    positions = {f: i for i, f in enumerate(settings.columns)}
+    vals = []
+    for rid, row in zip(rids, rows):
+        for field in list_fields:
+            if field in row.lists:
+                vals.extend((field, v, rid) for v in row.lists[field])
+            elif row.columns[positions[field]] is not None:
+                vals.append((field, row.columns[positions[field]], rid))
+    conn.executemany(f"INSERT INTO {layout.vals}(field, value, rid) VALUES (?, ?, ?)", vals)
+    words = {w for row in rows for text in row.fts for w in tokens(text)}
+    conn.executemany(f"INSERT OR IGNORE INTO {layout.terms}(term) VALUES (?)", [(w,) for w in sorted(words)])
+    return len(rows)
+
+
+def delete_documents(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, ids: list[str]) -> None:
+    """Delete documents by id (inside a write transaction); unknown ids are ignored."""
+    old = list(_existing(conn, layout, list(dict.fromkeys(ids))).values())
+    _fts_delete(conn, layout, settings, old)
+    for chunk in _chunks([rid for rid, _ in old]):
+        marks = ", ".join("?" * len(chunk))
+        conn.execute(f"DELETE FROM {layout.vals} WHERE rid IN ({marks})", chunk)
+        conn.execute(f"DELETE FROM {layout.source} WHERE rid IN ({marks})", chunk)
+        conn.execute(f"DELETE FROM {layout.docs} WHERE rid IN ({marks})", chunk)
+
+
+def distance_sql(lat: float, lon: float) -> tuple[str, list[Any]]:
+    """Haversine distance in km from (lat, lon) to the document's point (NULL without one)."""
+    sql = (
+        f"({2 * EARTH_RADIUS_KM!r} * asin(min(1.0, sqrt(pow(sin(radians(d.lat - ?) / 2), 2) + "
+        "cos(radians(?)) * cos(radians(d.lat)) * pow(sin(radians(d.lon - ?) / 2), 2)))))"
+    )
+    return sql, [lat, lat, lon]
+
+
+class FilterCompiler:
+    """Translate structured filters into SQL over ``d`` (the docs table) with bound parameters."""
+
+    def __init__(self, layout: Layout, list_fields: set[str]) -> None:
+        self.layout = layout
+        self.list_fields = list_fields
+        self.params: list[Any] = []
+
+    def _membership(self, field: str, condition: str, params: list[Any]) -> str:
+        if field in self.list_fields:
+            self.params.append(field)
+            self.params.extend(params)
+            return f"EXISTS (SELECT 1 FROM {self.layout.vals} v WHERE v.rid = d.rid AND v.field = ? AND v.value {condition})"
+        self.params.extend(params)
+        return f"d.{col(field)} {condition}"
+
+    def compile(self, flt: Filter) -> str:
+        if isinstance(flt, Eq):
+            return self._membership(flt.field, "= ?", [sql_value(flt.value)])
+        if isinstance(flt, AnyOf):
+            if not flt.values:
+                return "0"
+            marks = ", ".join("?" * len(flt.values))
+            return self._membership(flt.field, f"IN ({marks})", [sql_value(v) for v in flt.values])
+        if isinstance(flt, Range):
+            low = -math.inf if flt.gte is None else flt.gte
+            high = math.inf if flt.lte is None else flt.lte
+            return self._membership(flt.field, "BETWEEN ? AND ?", [low, high])
+        if isinstance(flt, Not):
+            return f"NOT IFNULL(({self.compile(flt.filter)}), 0)"
+        if isinstance(flt, GeoRadius):
+            return self._geo_radius(flt)
+        raise ValueError(f"unsupported filter {flt!r}")
+
+    def _geo_radius(self, flt: GeoRadius) -> str:
+        angle = flt.radius_km / EARTH_RADIUS_KM
+        parts = ["d.lat IS NOT NULL"]
+        if angle < math.pi / 2:
+            dlat = math.degrees(angle) + 1e-9
+            parts.append("d.lat BETWEEN ? AND ?")
+            self.params += [flt.lat - dlat, flt.lat + dlat]
+            if abs(flt.lat) + dlat < 90:
+                dlon = math.degrees(math.asin(math.sin(angle) / math.cos(math.radians(flt.lat)))) + 1e-9
+                low, high = flt.lon - dlon, flt.lon + dlon
+                if low < -180:
+                    parts.append("(d.lon >= ? OR d.lon <= ?)")
+                    self.params += [low + 360, high]
+                elif high > 180:
+                    parts.append("(d.lon >= ? OR d.lon <= ?)")
+                    self.params += [low, high - 360]
+                else:
+                    parts.append("d.lon BETWEEN ? AND ?")
+                    self.params += [low, high]
+        dist, params = distance_sql(flt.lat, flt.lon)
+        parts.append(f"{dist} <= ?")
+        self.params += [*params, flt.radius_km]
+        return "(" + " AND ".join(parts) + ")"
+
+
+def order_sql(sort: Sequence[SortSpec | GeoSort]) -> tuple[list[str], list[Any], tuple[str, list[Any]] | None]:
+    """ORDER BY terms for the sort specs (missing values last), and the distance expression of the first GeoSort."""
+    terms: list[str] = []
+    params: list[Any] = []
+    distance: tuple[str, list[Any]] | None = None
+    for spec in sort:
+        if isinstance(spec, SortSpec):
+            terms += [f"(d.{col(spec.field)} IS NULL)", f"d.{col(spec.field)} {'DESC' if spec.descending else 'ASC'}"]
+        else:
+            sql, p = distance_sql(spec.lat, spec.lon)
+            distance = distance or (sql, p)
+            terms += ["(d.lat IS NULL)", sql]
+            params += p
+    return terms, params, distance

@@ -1,0 +1,148 @@
+"""Pure translation of structured queries into Meilisearch search parameters, and of responses back.
+
+Filter values are always quoted and escaped (backslash, then double quote), field names come only from the
+settings' filterable/sortable lists, numbers are written without exponents: user input cannot add a filter
+clause. Covered by tests/search/test_meili_translation.py without a server.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from search_index.analysis import PRE, POST, parse_query, safe_highlight
+from search_index.index_settings import IndexSettings, check_filter, check_index_name, check_query
+from search_index.query import AnyOf, Eq, Filter, GeoRadius, GeoSort, Hit, Not, Range, SearchQuery, SearchResult, Sort
+
+_QUERY_OPERATORS_RE = re.compile(r'"|(?:(?<=\s)|^)-+')
+
+
+def index_uid(prefix: str, index: str) -> str:
+    """The Meilisearch index uid of an application index for this deployment (``<prefix>_<index>``)."""
+    if not re.match(r"^[A-Za-z0-9_-]{1,200}$", prefix):
+        raise ValueError(f"invalid index prefix {prefix!r}")
+    return f"{prefix}_{check_index_name(index)}"
+
+
+def quote(value: str) -> str:
+    """A string as a double-quoted Meilisearch filter value."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def number(value: float | int) -> str:
+    """A finite number in plain decimal notation."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    text = repr(value)
+    if "e" in text or "E" in text:
+        text = format(value, ".20f").rstrip("0").rstrip(".")
+    return text
+
+
+def literal(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return quote(value)
+    return number(value)
+
+
+def filter_expression(flt: Filter) -> str:
+    """One filter as a Meilisearch filter expression."""
+    if isinstance(flt, Eq):
+        return f"{flt.field} = {literal(flt.value)}"
+    if isinstance(flt, AnyOf):
+        return f"{flt.field} IN [{', '.join(literal(v) for v in flt.values)}]"
+    if isinstance(flt, Range):
+        if flt.gte is not None and flt.lte is not None:
+            return f"{flt.field} {number(flt.gte)} TO {number(flt.lte)}"
+        if flt.gte is not None:
+            return f"{flt.field} >= {number(flt.gte)}"
+        assert flt.lte is not None
+        return f"{flt.field} <= {number(flt.lte)}"
+    if isinstance(flt, Not):
+        return f"NOT ({filter_expression(flt.filter)})"
+    if isinstance(flt, GeoRadius):
+        return f"_geoRadius({number(flt.lat)}, {number(flt.lon)}, {number(flt.radius_km * 1000)})"
+    raise ValueError(f"unsupported filter {flt!r}")
+
+
+def filter_expressions(filters: tuple[Filter, ...], settings: IndexSettings) -> list[str]:
+    """The filters (validated against the settings) as a list Meilisearch ANDs together."""
+    for flt in filters:
+        check_filter(flt, settings)
+    return [filter_expression(f) for f in filters]
+
+
+def sort_expression(spec: Sort) -> str:
+    if isinstance(spec, GeoSort):
+        return f"_geoPoint({number(spec.lat)}, {number(spec.lon)}):asc"
+    return f"{spec.field}:{'desc' if spec.descending else 'asc'}"
+
+
+def query_text(text: str) -> str:
+    """Search text without Meilisearch's phrase quotes and negation dashes (the embedded backend has neither)."""
+    return " ".join(_QUERY_OPERATORS_RE.sub(" ", text).split())
+
+
+def search_params(query: SearchQuery, settings: IndexSettings) -> dict[str, Any]:
+    """The body of ``POST /indexes/<uid>/search`` except ``q``."""
+    check_query(query, settings)
+    params: dict[str, Any] = {"page": query.page, "hitsPerPage": query.per_page, "matchingStrategy": "all"}
+    if parse_query(query.text).words:
+        params["showRankingScore"] = True
+    if query.filters:
+        params["filter"] = filter_expressions(query.filters, settings)
+    if query.facets:
+        params["facets"] = list(query.facets)
+    if query.sort:
+        params["sort"] = [sort_expression(s) for s in query.sort]
+    if query.highlight:
+        params["attributesToHighlight"] = list(query.highlight)
+        params["highlightPreTag"] = PRE
+        params["highlightPostTag"] = POST
+    return params
+
+
+def _formatted(value: Any) -> str | None:
+    if isinstance(value, str):
+        return safe_highlight(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return safe_highlight(str(value))
+    if isinstance(value, list):
+        parts = [_formatted(v) for v in value if not isinstance(v, (list, dict, bool)) and v is not None]
+        return ", ".join(p for p in parts if p is not None)
+    return None
+
+
+def parse_response(response: dict[str, Any], query: SearchQuery) -> SearchResult:
+    """A Meilisearch search response as a SearchResult."""
+    has_text = bool(parse_query(query.text).words)
+    geo_sorted = any(isinstance(s, GeoSort) for s in query.sort)
+    hits = []
+    for raw in response.get("hits", []):
+        document = {k: v for k, v in raw.items() if not k.startswith("_") or k == "_geo"}
+        formatted = raw.get("_formatted") or {}
+        highlights = {}
+        for name in query.highlight:
+            value = _formatted(formatted.get(name))
+            if value is not None:
+                highlights[name] = value
+        distance = raw.get("_geoDistance") if geo_sorted else None
+        hits.append(
+            Hit(
+                id=str(document.get("id")),
+                document=document,
+                score=float(raw["_rankingScore"]) if has_text and "_rankingScore" in raw else None,
+                distance_km=distance / 1000 if distance is not None else None,
+                highlights=highlights,
+            )
+        )
+    distribution = response.get("facetDistribution") or {}
+    facets = {f: {str(k): int(v) for k, v in (distribution.get(f) or {}).items()} for f in query.facets}
+    return SearchResult(hits, int(response.get("totalHits", 0)), query.page, query.per_page, facets)

@@ -1,0 +1,76 @@
+"""Settings files and the embedded backend's text analysis (pure functions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from search_index import load_index_settings
+from search_index.analysis import Vocabulary, fold, parse_query, safe_highlight, mark_matches, typo_budget
+from search_index.synonyms import species_synonyms
+
+
+def test_offers_settings_match_the_documented_fields() -> None:
+    settings = load_index_settings("offers")
+    assert settings.searchable[:5] == ("title", "species_names", "product_type_labels", "organization_name",
+                                       "description")
+    assert settings.filterable == {
+        "category", "product_type", "claim", "status", "country", "region", "certificate_status",
+        "certificate_verified", "certificate_covers", "certificate_expires_on", "available_from", "available_to",
+        "quantity_canonical", "organization_ref", "species", "_geo"}
+    assert settings.sortable == {"quantity_canonical", "created_at", "certificate_expires_on", "_geo"}
+    assert (settings.one_typo, settings.two_typos) == (5, 9)
+
+
+def test_synonyms_in_the_settings_file_are_generated_from_the_vocabulary() -> None:
+    # After editing app.vocab.SPECIES run: python -m search_index.synonyms
+    assert load_index_settings("offers").raw["synonyms"] == species_synonyms()
+
+
+def test_species_synonyms() -> None:
+    synonyms = species_synonyms()
+    assert set(synonyms["caoba"]) == {"mahogany", "big leaf mahogany", "mogno", "swietenia macrophylla", "swietenia"}
+    assert {"hule", "seringueira", "hevea brasiliensis"} <= set(synonyms["hevea"])
+    assert "hevea" in synonyms["seringueira"]
+    assert "pinus" not in synonyms["pino real"]  # several pines: the genus is a one-way synonym
+    assert "pino real" in synonyms["pinus"]
+    assert "ramon" in synonyms["breadnut"]  # stored folded
+
+
+def test_unknown_index_settings() -> None:
+    with pytest.raises(ValueError):
+        load_index_settings("nope")
+    with pytest.raises(ValueError):
+        load_index_settings("../offers")
+
+
+def test_fold_and_query_parsing() -> None:
+    assert fold("Pucté RAMÓN São Ñandú") == "pucte ramon sao nandu"
+    assert parse_query("Tablas de cao") == parse_query("tablas  DE cao")
+    assert parse_query("Tablas de cao").last_is_prefix is True
+    assert parse_query("tablas de cao ").last_is_prefix is False
+    assert parse_query("caoba!").last_is_prefix is False
+    assert len(parse_query(" ".join(f"w{i}" for i in range(12))).words) == 10
+
+
+@pytest.mark.parametrize(("word", "budget"), [("pino", 0), ("caoba", 1), ("mahogany", 1), ("seringueira", 2)])
+def test_typo_budget(word: str, budget: int) -> None:
+    assert typo_budget(word, 5, 9) == budget
+
+
+def test_vocabulary_derivations_follow_meilisearch_rules() -> None:
+    vocab = Vocabulary()
+    vocab.add(["mahogany", "caoba", "seringueira", "tablas", "caobas"], 5)
+    assert vocab.derive("mahgany", False, 1).typo_terms == {"mahogany"}
+    assert vocab.derive("ahogany", False, 1).typo_terms == set()  # first letter: two typos
+    assert vocab.derive("ahogany", False, 2).typo_terms == {"mahogany"}
+    assert vocab.derive("serinqueyra", False, 2).typo_terms == {"seringueira"}
+    assert vocab.derive("caova", False, 1).typo_terms == {"caoba"}
+    assert vocab.derive("caov", True, 0).typo_prefixes == set()
+    assert vocab.derive("caova", True, 1).typo_prefixes == {"caoba"}
+    assert vocab.derive("tabls", True, 1).typo_prefixes == {"tabl", "tabla", "tablas"}
+
+
+def test_highlight_marks_prefix_part_and_escapes() -> None:
+    assert safe_highlight(mark_matches("Caobas & <i>caoba</i>", {"caoba"}, {"cao"})) == (
+        "<mark>Cao</mark>bas &amp; &lt;i&gt;<mark>caoba</mark>&lt;/i&gt;")
+    assert safe_highlight(mark_matches("Pucté", {"pucte"}, set())) == "<mark>Pucté</mark>"
