@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
+
+from babel import Locale
 
 from app.i18n import SUPPORTED_LOCALES, translations_for
 from app.offers.tables import Offer
@@ -24,6 +27,17 @@ def _epoch(value: dt.datetime | None) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return int(value.timestamp())
+
+
+@lru_cache(maxsize=512)
+def country_names(code: str) -> tuple[str, ...]:
+    """A country's name in every supported language (Babel's CLDR data), so "México" or "Brasil" find offers."""
+    names: list[str] = []
+    for locale in SUPPORTED_LOCALES:
+        name = Locale.parse(locale).territories.get(code)
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 def _labels(english: str) -> list[str]:
@@ -85,6 +99,7 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         "status": row["status"] if row["organization_active"] is not False else "closed",
         "country": row["country"] or "",
         "region": row["region"] or "",
+        "country_names": list(country_names(row["country"])) if row["country"] else [],
         "organization_ref": row["organization_ref"],
         "organization_name": row["organization_name"],
         "certificate_ref": row["certificate_ref"],

@@ -1,0 +1,1 @@
+"""Buyer search: the /search page and the public search API over the offers index."""
