@@ -28,6 +28,7 @@ class AppServer:
         env.pop("FORESTMATCH_DB_POOL_MAX", None)  # a real server keeps its pool
         env.update(extra_env or {})
         var_dir.mkdir(parents=True, exist_ok=True)
+        self.var_dir = var_dir
         self.log = var_dir / f"server-{self.port}.log"
         self._log_handle = self.log.open("w")
         self.process = subprocess.Popen(
