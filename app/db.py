@@ -26,7 +26,7 @@ class ForestSQLiteEngine(SQLiteEngine):
     Connections are checked out exclusively and never waited for, so no queue is bound to an event loop.
     """
 
-    def __init__(self, path: str, idle_connections: int = 8) -> None:
+    def __init__(self, path: str, idle_connections: int = 32) -> None:
         super().__init__(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
         self._wal_ready = False
         self._idle: list[aiosqlite.Connection] = []
@@ -152,3 +152,19 @@ async def migrate() -> None:
         result = await run_forwards(app_name="all")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}\n{log.getvalue()}")
+
+
+class Row(dict):  # type: ignore[type-arg]
+    """A result row whose columns also read as attributes.
+
+    Templates write ``offer.title``; Jinja tries ``getattr`` before ``[]``, and on a plain dict that attempt
+    raises and catches an AttributeError for every field shown, a large share of a list page's render time.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None

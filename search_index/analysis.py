@@ -203,6 +203,15 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _covering(prefixes: set[str]) -> set[str]:
+    """The prefixes not already covered by a shorter one ("cao" covers "caob" and "caoba")."""
+    out: set[str] = set()
+    for prefix in sorted(prefixes, key=len):
+        if not prefix.startswith(tuple(out)):
+            out.add(prefix)
+    return out
+
+
 @dataclass
 class MatchPlan:
     """FTS5 MATCH expressions for a query: all derivations, and the zero-typo subset (ranked first)."""
@@ -233,9 +242,10 @@ def build_match(
 
     def word_clause(i: int, with_typos: bool) -> str:
         d = derivations[i]
-        alts = [_quote(t) for t in sorted(d.exact_terms)] + [_quote(p) + "*" for p in sorted(d.exact_prefixes)]
-        if with_typos:
-            alts += [_quote(t) for t in sorted(d.typo_terms)] + [_quote(p) + "*" for p in sorted(d.typo_prefixes)]
+        terms = d.exact_terms | d.typo_terms if with_typos else d.exact_terms
+        prefixes = _covering(d.exact_prefixes | d.typo_prefixes if with_typos else d.exact_prefixes)
+        alts = [_quote(t) for t in sorted(terms) if not t.startswith(tuple(prefixes))]
+        alts += [_quote(p) + "*" for p in sorted(prefixes)]
         alts += [_quote(" ".join(s)) for s in synonyms.get((words[i],), [])]
         return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
 
@@ -254,7 +264,7 @@ def build_match(
                 if size == 1:
                     head = word_clause(i, with_typos)
                 else:
-                    alts = synonyms.get(tuple(words[i:i + size]))
+                    alts = synonyms.get(tuple(words[i : i + size]))
                     if not alts:
                         continue
                     head = "(" + " OR ".join(_quote(" ".join(s)) for s in alts) + ")"
@@ -269,7 +279,7 @@ def build_match(
         terms |= d.exact_terms | d.typo_terms
         prefixes |= d.exact_prefixes | d.typo_prefixes
         for size in (1, 2, 3):
-            for alt in synonyms.get(tuple(words[i:i + size]), []) if i + size <= n else []:
+            for alt in synonyms.get(tuple(words[i : i + size]), []) if i + size <= n else []:
                 terms.update(alt)
     return MatchPlan(expression(True), expression(False), terms, prefixes)
 
@@ -292,7 +302,7 @@ def mark_matches(text: str, terms: set[str], prefixes: set[str]) -> str:
             while length < len(word) and folded_len < best:
                 folded_len += len(fold(word[length]))
                 length += 1
-        out.append(text[pos:match.start()])
+        out.append(text[pos : match.start()])
         out.append(PRE + word[:length] + POST)
         pos = match.start() + length
     out.append(text[pos:])

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -22,12 +23,13 @@ import anyio.to_thread
 
 from search_index import embedded_store as store
 from search_index.analysis import MatchPlan, Vocabulary, build_match, parse_query, synonym_table
-from search_index.embedded_search import run_search
+from search_index.embedded_search import Stats, run_search
 from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
 from search_index.query import SearchQuery, SearchResult
 
 T = TypeVar("T")
 REBUILD_BATCH = 2000
+STATS_CACHE_SIZE = 512
 
 
 class EmbeddedBackend:
@@ -46,6 +48,8 @@ class EmbeddedBackend:
         self._synonyms: dict[str, dict[tuple[str, ...], list[tuple[str, ...]]]] = {}
         self._ensured: set[str] = set()
         self._initialised = False
+        self._stats: OrderedDict[tuple[Any, ...], Stats] = OrderedDict()
+        self._stats_lock = threading.Lock()
 
     # -- connections and transactions ------------------------------------------------------------------------
 
@@ -58,6 +62,7 @@ class EmbeddedBackend:
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA mmap_size = 268435456")
+        conn.execute("PRAGMA temp_store = MEMORY")
         if not self._initialised:
             with self._write_lock:
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -90,15 +95,19 @@ class EmbeddedBackend:
         return await anyio.to_thread.run_sync(partial(func, *args))
 
     @staticmethod
-    def _active(conn: sqlite3.Connection, index: str) -> tuple[store.Layout, str, float] | None:
+    def _active(conn: sqlite3.Connection, index: str) -> tuple[store.Layout, str, float, int] | None:
+        """The live generation: its tables, settings fingerprint, creation time and change counter."""
         row = conn.execute(
-            "SELECT gen, fingerprint, started FROM fm_generations WHERE index_name = ? AND state = 'active'", (index,)
+            "SELECT gen, fingerprint, started, version FROM fm_generations WHERE index_name = ? AND state = 'active'",
+            (index,),
         ).fetchone()
-        return (store.Layout(index, row[0]), row[1], row[2]) if row else None
+        return (store.Layout(index, row[0]), row[1], row[2], row[3]) if row else None
 
     # -- index lifecycle -------------------------------------------------------------------------------------
 
-    def _new_generation(self, conn: sqlite3.Connection, index: str, settings: IndexSettings, state: str) -> store.Layout:
+    def _new_generation(
+        self, conn: sqlite3.Connection, index: str, settings: IndexSettings, state: str
+    ) -> store.Layout:
         gen = conn.execute("SELECT coalesce(max(gen), 0) + 1 FROM fm_generations WHERE index_name = ?", (index,))
         layout = store.Layout(index, gen.fetchone()[0])
         store.drop_tables(conn, layout)
@@ -109,30 +118,38 @@ class EmbeddedBackend:
         )
         return layout
 
-    def _ensure(self, index: str, settings: IndexSettings) -> bool:
-        """Create the index if missing; True when its settings changed and it must be reindexed."""
+    def _ensure(self, index: str, settings: IndexSettings) -> tuple[store.Layout, store.Layout] | None:
+        """Create the index if missing. When the settings file changed, start reindexing the stored documents:
+        returns the (source, target) generations, unless another process is already doing it."""
         with self._transaction(write=True) as conn:
             active = self._active(conn, index)
             if active is None:
                 layout = self._new_generation(conn, index, settings, "active")
                 store.create_indexes(conn, layout, settings)
-                return False
-            return active[1] != settings.fingerprint
+                return None
+            if active[1] == settings.fingerprint:
+                return None
+            busy = conn.execute(
+                "SELECT 1 FROM fm_generations WHERE index_name = ? AND state = 'building' AND fingerprint = ? "
+                "AND started > ?",
+                (index, settings.fingerprint, time.time() - 3600),
+            ).fetchone()
+            if busy:
+                return None
+            return active[0], self._new_generation(conn, index, settings, "building")
 
     async def ensure_index(self, index: str) -> None:
         """Create the index if missing; reindex the stored documents when the settings file changed."""
         settings = load_index_settings(index)
-        if await self._run(self._ensure, index, settings):
-            await self.rebuild(index, self._stored_batches(index))
+        job = await self._run(self._ensure, index, settings)
+        if job:
+            await self._fill(job[1], settings, self._stored_batches(job[0]))
         self._ensured.add(index)
 
-    async def _stored_batches(self, index: str) -> AsyncIterator[list[dict[str, Any]]]:
+    async def _stored_batches(self, source: store.Layout) -> AsyncIterator[list[dict[str, Any]]]:
         def read(after: int) -> list[tuple[int, str]]:
             with self._transaction(write=False) as conn:
-                active = self._active(conn, index)
-                if active is None:
-                    return []
-                sql = f"SELECT rid, doc FROM {active[0].source} WHERE rid > ? ORDER BY rid LIMIT ?"
+                sql = f"SELECT rid, doc FROM {source.source} WHERE rid > ? ORDER BY rid LIMIT ?"
                 return conn.execute(sql, (after, REBUILD_BATCH)).fetchall()
 
         last = 0
@@ -149,7 +166,9 @@ class EmbeddedBackend:
             ).fetchall()
             for (gen,) in stale:
                 store.drop_tables(conn, store.Layout(index, gen))
-                conn.execute("UPDATE fm_generations SET state = 'dropped' WHERE index_name = ? AND gen = ?", (index, gen))
+                conn.execute(
+                    "UPDATE fm_generations SET state = 'dropped' WHERE index_name = ? AND gen = ?", (index, gen)
+                )
             return self._new_generation(conn, index, settings, "building")
 
     def _write_batch(self, layout: store.Layout, settings: IndexSettings, documents: list[dict[str, Any]]) -> None:
@@ -164,7 +183,8 @@ class EmbeddedBackend:
                 "UPDATE fm_generations SET state = 'dropped' WHERE index_name = ? AND state = 'active'", (layout.index,)
             )
             conn.execute(
-                "UPDATE fm_generations SET state = 'active' WHERE index_name = ? AND gen = ?", (layout.index, layout.gen)
+                "UPDATE fm_generations SET state = 'active' WHERE index_name = ? AND gen = ?",
+                (layout.index, layout.gen),
             )
             count: int = conn.execute(f"SELECT count(*) FROM {layout.docs}").fetchone()[0]
         if old is not None:
@@ -177,15 +197,27 @@ class EmbeddedBackend:
         with self._transaction(write=True) as conn:
             store.drop_tables(conn, layout)
             conn.execute(
-                "UPDATE fm_generations SET state = 'dropped' WHERE index_name = ? AND gen = ?", (layout.index, layout.gen)
+                "UPDATE fm_generations SET state = 'dropped' WHERE index_name = ? AND gen = ?",
+                (layout.index, layout.gen),
             )
 
     async def rebuild(
         self, index: str, documents: AsyncIterator[list[dict[str, Any]]] | Iterable[list[dict[str, Any]]]
     ) -> int:
-        """Fill a new generation with ``documents`` (batches), then make it the live one; returns its size."""
+        """Fill a new generation with ``documents`` (batches), then make it the live one; returns its size.
+
+        Searches keep using the previous generation until the switch. Changes written to the index while a
+        rebuild runs go to the previous generation and are not carried over: replay them afterwards."""
         settings = load_index_settings(index)
         layout = await self._run(self._start_rebuild, index, settings)
+        return await self._fill(layout, settings, documents)
+
+    async def _fill(
+        self,
+        layout: store.Layout,
+        settings: IndexSettings,
+        documents: AsyncIterator[list[dict[str, Any]]] | Iterable[list[dict[str, Any]]],
+    ) -> int:
         try:
             if hasattr(documents, "__aiter__"):
                 async for batch in documents:
@@ -198,7 +230,7 @@ class EmbeddedBackend:
             with anyio.CancelScope(shield=True):
                 await self._run(self._abandon, layout)
             raise
-        self._ensured.add(index)
+        self._ensured.add(layout.index)
         return count
 
     # -- writes ----------------------------------------------------------------------------------------------
@@ -232,8 +264,9 @@ class EmbeddedBackend:
 
     # -- reads -----------------------------------------------------------------------------------------------
 
-    def _plan(self, conn: sqlite3.Connection, active: tuple[store.Layout, str, float], settings: IndexSettings,
-              text: str) -> MatchPlan | None:
+    def _plan(
+        self, conn: sqlite3.Connection, active: tuple[store.Layout, str, float, int], settings: IndexSettings, text: str
+    ) -> MatchPlan | None:
         parsed = parse_query(text)
         if not parsed.words:
             return None
@@ -244,14 +277,22 @@ class EmbeddedBackend:
             if vocabulary is None:
                 self._vocabularies = {k: v for k, v in self._vocabularies.items() if k[0] != layout.index}
                 vocabulary = self._vocabularies[key] = Vocabulary()
-            rows = conn.execute(f"SELECT tid, term FROM {layout.terms} WHERE tid > ? ORDER BY tid", (vocabulary.last_id,))
+            rows = conn.execute(
+                f"SELECT tid, term FROM {layout.terms} WHERE tid > ? ORDER BY tid", (vocabulary.last_id,)
+            )
             new = rows.fetchall()
             if new:
                 vocabulary.add((t for _, t in new), new[-1][0])
             if settings.fingerprint not in self._synonyms:
                 self._synonyms[settings.fingerprint] = synonym_table(settings.synonyms)
-            return build_match(parsed, vocabulary, self._synonyms[settings.fingerprint], settings.one_typo,
-                               settings.two_typos, settings.typo_enabled)
+            return build_match(
+                parsed,
+                vocabulary,
+                self._synonyms[settings.fingerprint],
+                settings.one_typo,
+                settings.two_typos,
+                settings.typo_enabled,
+            )
 
     def _search(self, index: str, settings: IndexSettings, query: SearchQuery) -> SearchResult:
         with self._transaction(write=False) as conn:
@@ -260,7 +301,17 @@ class EmbeddedBackend:
                 return SearchResult([], 0, query.page, query.per_page, {f: {} for f in query.facets})
             list_fields = {r[0] for r in conn.execute(f"SELECT field FROM {active[0].lists}")}
             plan = self._plan(conn, active, settings, query.text)
-            return run_search(conn, active[0], settings, query, plan, list_fields)
+            # Counts and facets are cached per index version: paging and repeated searches skip them.
+            key = (index, active[0].gen, active[2], active[3], query.text, query.filters, query.facets)
+            with self._stats_lock:
+                stats = self._stats.get(key)
+            result, stats = run_search(conn, active[0], settings, query, plan, list_fields, stats)
+            with self._stats_lock:
+                self._stats[key] = stats
+                self._stats.move_to_end(key)
+                while len(self._stats) > STATS_CACHE_SIZE:
+                    self._stats.popitem(last=False)
+            return result
 
     async def search(self, index: str, query: SearchQuery) -> SearchResult:
         """Run a query (ValueError for fields the settings do not allow)."""
@@ -308,4 +359,3 @@ class EmbeddedBackend:
             self._local = threading.local()
         for conn in connections:
             conn.close()
-

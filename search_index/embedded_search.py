@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from search_index.analysis import MatchPlan, mark_matches, safe_highlight
@@ -19,6 +20,7 @@ from search_index.query import Hit, SearchQuery, SearchResult
 
 def highlight_value(value: Any, plan: MatchPlan | None) -> str | None:
     """An attribute as HTML-safe text with ``<mark>`` around the matched words (lists joined with ", ")."""
+
     def one(text: str) -> str:
         return safe_highlight(mark_matches(text, plan.highlight_terms, plan.highlight_prefixes) if plan else text)
 
@@ -27,65 +29,57 @@ def highlight_value(value: Any, plan: MatchPlan | None) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return one(str(value))
     if isinstance(value, list):
-        parts = [one(v if isinstance(v, str) else str(v)) for v in value
-                 if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+        parts = [
+            one(v if isinstance(v, str) else str(v))
+            for v in value
+            if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+        ]
         return ", ".join(parts)
     return None
 
 
-def _stats(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, facets: tuple[str, ...],
-           list_fields: set[str], source: str, where_sql: str, params: list[Any]) -> tuple[int, dict[str, dict[str, int]]]:
-    if not facets:
-        return conn.execute(f"SELECT count(*) FROM {source}{where_sql}", params).fetchone()[0], {}
-    names = list(dict.fromkeys(facets))
-    columns = "".join(f", d.{col(f)} AS a{i}" for i, f in enumerate(names) if f not in list_fields)
-    arms = ["SELECT -1, NULL, count(*) FROM c"]
-    arm_params: list[Any] = []
+CANDIDATES = "temp.fm_candidates"
+#: (total before capping, facet counts) of a query; cached per index version by the backend.
+Stats = tuple[int, dict[str, dict[str, int]]]
+
+
+def _facets_and_total(
+    conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, facets: list[str], list_fields: set[str]
+) -> Stats:
+    """Total and facet counts over the materialised candidates, in one statement."""
+    arms = [f"SELECT -1, NULL, count(*) FROM {CANDIDATES}"]
+    params: list[Any] = []
     limit = settings.max_values_per_facet
-    for i, field in enumerate(names):
+    for i, field in enumerate(facets):
         if field in list_fields:
             arms.append(
-                f"SELECT * FROM (SELECT {i}, v.value, count(*) FROM c CROSS JOIN {layout.vals} v "
+                f"SELECT * FROM (SELECT {i}, v.value, count(*) FROM {CANDIDATES} c CROSS JOIN {layout.vals} v "
                 "ON v.rid = c.rid AND v.field = ? GROUP BY v.value ORDER BY v.value LIMIT ?)"
             )
-            arm_params += [field, limit]
+            params += [field, limit]
         else:
             arms.append(
-                f"SELECT * FROM (SELECT {i}, c.a{i}, count(*) FROM c WHERE c.a{i} IS NOT NULL "
-                f"GROUP BY c.a{i} ORDER BY c.a{i} LIMIT ?)"
+                f"SELECT * FROM (SELECT {i}, a{i}, count(*) FROM {CANDIDATES} WHERE a{i} IS NOT NULL "
+                f"GROUP BY a{i} ORDER BY a{i} LIMIT ?)"
             )
-            arm_params.append(limit)
-    sql = f"WITH c AS MATERIALIZED (SELECT d.rid AS rid{columns} FROM {source}{where_sql}) " + " UNION ALL ".join(arms)
+            params.append(limit)
     total = 0
-    counts: dict[str, dict[str, int]] = {f: {} for f in names}
-    for position, value, count in conn.execute(sql, [*params, *arm_params]):
+    counts: dict[str, dict[str, int]] = {f: {} for f in facets}
+    for position, value, count in conn.execute(" UNION ALL ".join(arms), params):
         if position < 0:
             total = count
         else:
-            counts[names[position]][facet_key(value)] = count
+            counts[facets[position]][facet_key(value)] = count
     return total, counts
 
 
-def _page(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, query: SearchQuery,
-          plan: MatchPlan | None, source: str, where_sql: str, params: list[Any], limit: int, offset: int) -> list[Hit]:
-    order, order_params, distance = order_sql(query.sort)
-    score_sql, distance_sql, select_params = "NULL", "NULL", []
-    if plan:
-        weights = ", ".join(str(float(len(settings.searchable) - i)) for i in range(len(settings.searchable)))
-        score_sql = f"bm25({layout.fts}, {weights})"
-        if plan.exact_expression != plan.expression:
-            # Like Meilisearch's typo rule: documents matching without typos come first.
-            order.append(f"(d.rid NOT IN (SELECT rowid FROM {layout.fts} WHERE {layout.fts} MATCH ?))")
-            order_params.append(plan.exact_expression)
-        order.append("score")
-    if distance:
-        distance_sql, select_params = distance
-    order.append("d.rid")
-    sql = (
-        f"SELECT d.rid, d.id, {score_sql} AS score, {distance_sql} AS dist FROM {source}{where_sql} "
-        f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?"
-    )
-    rows = conn.execute(sql, [*select_params, *params, *order_params, limit, offset]).fetchall()
+def _hits(
+    conn: sqlite3.Connection,
+    layout: Layout,
+    query: SearchQuery,
+    plan: MatchPlan | None,
+    rows: list[tuple[int, str, float | None, float | None]],
+) -> list[Hit]:
     if not rows:
         return []
     marks = ", ".join("?" * len(rows))
@@ -102,21 +96,126 @@ def _page(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, que
     return hits
 
 
-def run_search(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, query: SearchQuery,
-               plan: MatchPlan | None, list_fields: set[str]) -> SearchResult:
-    """Execute a validated query against one generation (inside a read transaction)."""
+def _order_by(order: list[tuple[str, str]]) -> str:
+    return ", ".join([*(f"{term} {direction}" for term, direction in order), "d.rid"])
+
+
+def _weights(settings: IndexSettings) -> str:
+    """bm25 column weights: earlier searchable attributes weigh more (Meilisearch's attribute rule)."""
+    return ", ".join(str(float(len(settings.searchable) - i)) for i in range(len(settings.searchable)))
+
+
+@dataclass
+class _Parts:
+    source: str
+    where_sql: str
+    params: list[Any]
+    order: list[tuple[str, str]]
+    order_params: list[Any]
+    distance: tuple[str, list[Any]] | None
+
+
+def _parts(layout: Layout, query: SearchQuery, plan: MatchPlan | None, list_fields: set[str]) -> _Parts:
     compiler = FilterCompiler(layout, list_fields)
     where = [compiler.compile(f) for f in query.filters]
     params = list(compiler.params)
     source = f"{layout.docs} d"
     if plan:
+        # CROSS JOIN fixes the join order: SQLite would otherwise start from a filter index and run the match
+        # once per document.
         source = f"{layout.fts} CROSS JOIN {layout.docs} d ON d.rid = {layout.fts}.rowid"
         where.insert(0, f"{layout.fts} MATCH ?")
         params.insert(0, plan.expression)
-    where_sql = " WHERE " + " AND ".join(where) if where else ""
-    total, facets = _stats(conn, layout, settings, query.facets, list_fields, source, where_sql, params)
-    total = min(total, settings.max_total_hits)
+    order, order_params, distance = order_sql(query.sort)
+    return _Parts(source, " WHERE " + " AND ".join(where) if where else "", params, order, order_params, distance)
+
+
+def _page_direct(
+    conn: sqlite3.Connection,
+    layout: Layout,
+    settings: IndexSettings,
+    plan: MatchPlan | None,
+    q: _Parts,
+    limit: int,
+    offset: int,
+) -> list[tuple[int, str, float | None, float | None]]:
+    distance_sql, select_params = q.distance or ("NULL", [])
+    order, order_params = list(q.order), list(q.order_params)
+    score_sql = "NULL"
+    if plan:
+        score_sql = f"bm25({layout.fts}, {_weights(settings)})"
+        if plan.exact_expression != plan.expression:
+            order.append((f"(d.rid NOT IN (SELECT rowid FROM {layout.fts} WHERE {layout.fts} MATCH ?))", "ASC"))
+            order_params.append(plan.exact_expression)
+        order.append(("score", "ASC"))
+    sql = (
+        f"SELECT d.rid, d.id, {score_sql} AS score, {distance_sql} FROM {q.source}{q.where_sql} "
+        f"ORDER BY {_order_by(order)} LIMIT ? OFFSET ?"
+    )
+    return conn.execute(sql, [*select_params, *q.params, *order_params, limit, offset]).fetchall()
+
+
+def run_search(
+    conn: sqlite3.Connection,
+    layout: Layout,
+    settings: IndexSettings,
+    query: SearchQuery,
+    plan: MatchPlan | None,
+    list_fields: set[str],
+    stats: Stats | None = None,
+) -> tuple[SearchResult, Stats]:
+    """Execute a validated query against one generation (inside a read transaction); ``stats`` from an earlier
+    identical query (same index version) skip the count and facets.
+
+    With text or facets, the matching documents are materialised once into a temporary table (with their bm25
+    score, typo rank, sort keys and facet columns): the full-text match, bm25 and the filters run once for the
+    total, every facet and the page. Without text, pages are read directly (sorted pages from an index).
+    """
+    q = _parts(layout, query, plan, list_fields)
+    facets = list(dict.fromkeys(query.facets))
     offset = (query.page - 1) * query.per_page
-    limit = max(0, min(query.per_page, total - offset))
-    hits = _page(conn, layout, settings, query, plan, source, where_sql, params, limit, offset) if limit else []
-    return SearchResult(hits, total, query.page, query.per_page, facets)
+    rows: list[tuple[int, str, float | None, float | None]] = []
+    if stats is None and (facets or plan):
+        columns = ["d.rid AS rid", "d.id AS id"]
+        select_params: list[Any] = []
+        if plan and query.per_page:  # facet-only queries (per_page=0) skip ranking entirely
+            columns.append(f"bm25({layout.fts}, {_weights(settings)}) AS score")
+            if plan.exact_expression != plan.expression:
+                # Like Meilisearch's typo rule: documents matching without typos rank first.
+                columns.append(f"(d.rid NOT IN (SELECT rowid FROM {layout.fts} WHERE {layout.fts} MATCH ?)) AS typo")
+                select_params.append(plan.exact_expression)
+            columns += [f"{term} AS k{i}" for i, (term, _) in enumerate(q.order)]
+            select_params += q.order_params
+            if q.distance:
+                columns.append(f"{q.distance[0]} AS dist")
+                select_params += q.distance[1]
+        columns += [f"d.{col(f)} AS a{i}" for i, f in enumerate(facets) if f not in list_fields]
+        conn.execute(f"DROP TABLE IF EXISTS {CANDIDATES}")
+        conn.execute(
+            f"CREATE TABLE {CANDIDATES} AS SELECT {', '.join(columns)} FROM {q.source}{q.where_sql}",
+            [*select_params, *q.params],
+        )
+        try:
+            stats = _facets_and_total(conn, layout, settings, facets, list_fields)
+            limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))
+            if limit and plan:
+                keys = [f"k{i} {direction}" for i, (_, direction) in enumerate(q.order)]
+                keys += ["typo"] if plan.exact_expression != plan.expression else []
+                sql = (
+                    f"SELECT rid, id, score, {'dist' if q.distance else 'NULL'} FROM {CANDIDATES} "
+                    f"ORDER BY {', '.join([*keys, 'score', 'rid'])} LIMIT ? OFFSET ?"
+                )
+                rows = conn.execute(sql, [limit, offset]).fetchall()
+        finally:
+            conn.execute(f"DROP TABLE IF EXISTS {CANDIDATES}")
+        if limit and not plan:
+            rows = _page_direct(conn, layout, settings, plan, q, limit, offset)
+    else:
+        if stats is None:
+            stats = (conn.execute(f"SELECT count(*) FROM {q.source}{q.where_sql}", q.params).fetchone()[0], {})
+        limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))
+        if limit:
+            rows = _page_direct(conn, layout, settings, plan, q, limit, offset)
+    total = min(stats[0], settings.max_total_hits)
+    facet_counts = {f: dict(stats[1].get(f, {})) for f in facets}
+    return SearchResult(_hits(conn, layout, query, plan, rows), total, query.page, query.per_page, facet_counts), stats

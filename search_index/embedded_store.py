@@ -33,7 +33,7 @@ CHUNK = 500
 META_SQL = """
 CREATE TABLE IF NOT EXISTS fm_generations (
     index_name TEXT NOT NULL, gen INTEGER NOT NULL, fingerprint TEXT NOT NULL,
-    state TEXT NOT NULL, started REAL NOT NULL, PRIMARY KEY (index_name, gen)
+    state TEXT NOT NULL, started REAL NOT NULL, version INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (index_name, gen)
 )
 """
 
@@ -88,7 +88,10 @@ def create_tables(conn: sqlite3.Connection, layout: Layout, settings: IndexSetti
         f"CREATE VIRTUAL TABLE {layout.fts} USING fts5({fts_cols}, content='', "
         "tokenize='unicode61 remove_diacritics 2', prefix='2 3 4')"
     )
-    conn.execute(f"CREATE TABLE {layout.vals} (field TEXT NOT NULL, value COLLATE NOCASE, rid INTEGER NOT NULL)")
+    conn.execute(
+        f"CREATE TABLE {layout.vals} (field TEXT NOT NULL, value COLLATE NOCASE, rid INTEGER NOT NULL, "
+        "PRIMARY KEY (field, value, rid)) WITHOUT ROWID"
+    )
     conn.execute(f"CREATE TABLE {layout.terms} (tid INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE)")
     conn.execute(f"CREATE TABLE {layout.lists} (field TEXT PRIMARY KEY)")
 
@@ -106,7 +109,6 @@ def create_indexes(conn: sqlite3.Connection, layout: Layout, settings: IndexSett
                     f"(({col(field)} IS NULL), {col(field)} {direction})"
                 )
     conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_geo" ON {layout.docs} (lat, lon)')
-    conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_vfv" ON {layout.vals} (field, value, rid)')
     conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}_vrf" ON {layout.vals} (rid, field, value)')
 
 
@@ -164,14 +166,20 @@ def _geo(doc: dict[str, Any]) -> tuple[float | None, float | None]:
     return lat, lon
 
 
-def document_row(doc: dict[str, Any], settings: IndexSettings) -> DocRow:
-    """The stored form of a document (ValueError for a missing/invalid id or _geo)."""
+def check_document(doc: Any) -> tuple[str, float | None, float | None]:
+    """The id and point of a document; ValueError (in every backend) for a missing/invalid id or ``_geo``."""
     if not isinstance(doc, dict):
         raise ValueError("documents must be dicts")
     doc_id = doc.get("id")
     if not isinstance(doc_id, str) or not ID_RE.match(doc_id):
         raise ValueError(f"document id must be a string of letters, digits, '-' or '_', got {doc_id!r}")
     lat, lon = _geo(doc)
+    return doc_id, lat, lon
+
+
+def document_row(doc: dict[str, Any], settings: IndexSettings) -> DocRow:
+    """The stored form of a document (ValueError for a missing/invalid id or _geo)."""
+    doc_id, lat, lon = check_document(doc)
     columns: list[Any] = []
     lists: dict[str, list[Any]] = {}
     for field in settings.columns:
@@ -188,7 +196,7 @@ def document_row(doc: dict[str, Any], settings: IndexSettings) -> DocRow:
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _fts_delete(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, old: list[tuple[int, str]]) -> None:
@@ -207,22 +215,35 @@ def _existing(conn: sqlite3.Connection, layout: Layout, ids: Sequence[str]) -> d
     found: dict[str, tuple[int, str]] = {}
     for chunk in _chunks(ids):
         marks = ", ".join("?" * len(chunk))
-        sql = f"SELECT d.rid, d.id, s.doc FROM {layout.docs} d JOIN {layout.source} s ON s.rid = d.rid WHERE d.id IN ({marks})"
+        sql = (
+            f"SELECT d.rid, d.id, s.doc FROM {layout.docs} d JOIN {layout.source} s ON s.rid = d.rid "
+            f"WHERE d.id IN ({marks})"
+        )
         for rid, doc_id, doc in conn.execute(sql, chunk):
             found[doc_id] = (rid, doc)
     return found
 
 
-def write_documents(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, docs: list[dict[str, Any]]) -> int:
+def bump_version(conn: sqlite3.Connection, layout: Layout) -> None:
+    """Mark the generation changed (searches cache counts and facets per version)."""
+    conn.execute(
+        "UPDATE fm_generations SET version = version + 1 WHERE index_name = ? AND gen = ?", (layout.index, layout.gen)
+    )
+
+
+def write_documents(
+    conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, docs: list[dict[str, Any]]
+) -> int:
     """Insert or replace documents (call inside a write transaction); returns how many were written."""
     rows = list({row.id: row for row in (document_row(d, settings) for d in docs)}.values())
     if not rows:
         return 0
+    bump_version(conn, layout)
     list_fields = {r[0] for r in conn.execute(f"SELECT field FROM {layout.lists}")}
     for field in sorted({f for row in rows for f in row.lists} - list_fields):
         conn.execute(f"INSERT INTO {layout.lists}(field) VALUES (?)", (field,))
         conn.execute(
-            f"INSERT INTO {layout.vals}(field, value, rid) SELECT ?, {col(field)}, rid FROM {layout.docs} "
+            f"INSERT OR IGNORE INTO {layout.vals}(field, value, rid) SELECT ?, {col(field)}, rid FROM {layout.docs} "
             f"WHERE {col(field)} IS NOT NULL",
             (field,),
         )
@@ -252,22 +273,23 @@ def write_documents(conn: sqlite3.Connection, layout: Layout, settings: IndexSet
         sets = "".join(f", {col(f)} = ?" for f in settings.columns)
         conn.executemany(f"UPDATE {layout.docs} SET lat = ?, lon = ?{sets} WHERE rid = ?", updates)
     conn.executemany(
-        f"INSERT OR REPLACE INTO {layout.source}(rid, doc) VALUES (?, ?)", [(rid, row.json) for rid, row in zip(rids, rows)]
+        f"INSERT OR REPLACE INTO {layout.source}(rid, doc) VALUES (?, ?)",
+        [(rid, row.json) for rid, row in zip(rids, rows, strict=True)],
     )
     fts_names = ", ".join(f"c{i}" for i in range(len(settings.searchable)))
     conn.executemany(
         f"INSERT INTO {layout.fts}(rowid, {fts_names}) VALUES ({', '.join('?' * (len(settings.searchable) + 1))})",
-        [(rid, *row.fts) for rid, row in zip(rids, rows)],
+        [(rid, *row.fts) for rid, row in zip(rids, rows, strict=True)],
     )
     positions = {f: i for i, f in enumerate(settings.columns)}
-    vals = []
-    for rid, row in zip(rids, rows):
+    vals: list[tuple[str, Any, int]] = []
+    for rid, row in zip(rids, rows, strict=True):
         for field in list_fields:
             if field in row.lists:
                 vals.extend((field, v, rid) for v in row.lists[field])
             elif row.columns[positions[field]] is not None:
                 vals.append((field, row.columns[positions[field]], rid))
-    conn.executemany(f"INSERT INTO {layout.vals}(field, value, rid) VALUES (?, ?, ?)", vals)
+    conn.executemany(f"INSERT OR IGNORE INTO {layout.vals}(field, value, rid) VALUES (?, ?, ?)", vals)
     words = {w for row in rows for text in row.fts for w in tokens(text)}
     conn.executemany(f"INSERT OR IGNORE INTO {layout.terms}(term) VALUES (?)", [(w,) for w in sorted(words)])
     return len(rows)
@@ -276,6 +298,8 @@ def write_documents(conn: sqlite3.Connection, layout: Layout, settings: IndexSet
 def delete_documents(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, ids: list[str]) -> None:
     """Delete documents by id (inside a write transaction); unknown ids are ignored."""
     old = list(_existing(conn, layout, list(dict.fromkeys(ids))).values())
+    if old:
+        bump_version(conn, layout)
     _fts_delete(conn, layout, settings, old)
     for chunk in _chunks([rid for rid, _ in old]):
         marks = ", ".join("?" * len(chunk))
@@ -303,9 +327,10 @@ class FilterCompiler:
 
     def _membership(self, field: str, condition: str, params: list[Any]) -> str:
         if field in self.list_fields:
+            # "rid IN (...)" lets SQLite either drive from the values index or test membership in the set.
             self.params.append(field)
             self.params.extend(params)
-            return f"EXISTS (SELECT 1 FROM {self.layout.vals} v WHERE v.rid = d.rid AND v.field = ? AND v.value {condition})"
+            return f"d.rid IN (SELECT v.rid FROM {self.layout.vals} v WHERE v.field = ? AND v.value {condition})"
         self.params.extend(params)
         return f"d.{col(field)} {condition}"
 
@@ -352,17 +377,22 @@ class FilterCompiler:
         return "(" + " AND ".join(parts) + ")"
 
 
-def order_sql(sort: Sequence[SortSpec | GeoSort]) -> tuple[list[str], list[Any], tuple[str, list[Any]] | None]:
-    """ORDER BY terms for the sort specs (missing values last), and the distance expression of the first GeoSort."""
-    terms: list[str] = []
+def order_sql(
+    sort: Sequence[SortSpec | GeoSort],
+) -> tuple[list[tuple[str, str]], list[Any], tuple[str, list[Any]] | None]:
+    """(expression, ASC|DESC) sort keys (missing values last), their parameters, and the first GeoSort's distance."""
+    terms: list[tuple[str, str]] = []
     params: list[Any] = []
     distance: tuple[str, list[Any]] | None = None
     for spec in sort:
         if isinstance(spec, SortSpec):
-            terms += [f"(d.{col(spec.field)} IS NULL)", f"d.{col(spec.field)} {'DESC' if spec.descending else 'ASC'}"]
+            terms += [
+                (f"(d.{col(spec.field)} IS NULL)", "ASC"),
+                (f"d.{col(spec.field)}", "DESC" if spec.descending else "ASC"),
+            ]
         else:
             sql, p = distance_sql(spec.lat, spec.lon)
             distance = distance or (sql, p)
-            terms += ["(d.lat IS NULL)", sql]
+            terms += [("(d.lat IS NULL)", "ASC"), (sql, "ASC")]
             params += p
     return terms, params, distance

@@ -59,6 +59,7 @@ def check_index_name(index: str) -> str:
 
 def parse_settings(index: str, raw: dict[str, Any]) -> IndexSettings:
     """Validate a settings document and extract what the backends need."""
+
     def names(key: str, allow_geo: bool) -> list[str]:
         values = raw.get(key, [])
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
@@ -164,7 +165,11 @@ def check_query(query: SearchQuery, settings: IndexSettings) -> None:
         raise ValueError("text must be a string")
     if isinstance(query.page, bool) or not isinstance(query.page, int) or query.page < 1:
         raise ValueError("page must be an integer >= 1")
-    if isinstance(query.per_page, bool) or not isinstance(query.per_page, int) or not 0 <= query.per_page <= MAX_PER_PAGE:
+    if (
+        isinstance(query.per_page, bool)
+        or not isinstance(query.per_page, int)
+        or not 0 <= query.per_page <= MAX_PER_PAGE
+    ):
         raise ValueError(f"per_page must be an integer between 0 and {MAX_PER_PAGE}")
     for flt in query.filters:
         check_filter(flt, settings)

@@ -18,7 +18,7 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchError
 from meilisearch.models.task import TaskInfo
 
 from search_index.backend import SearchBackendError
-from search_index.embedded_store import ID_RE
+from search_index.embedded_store import check_document
 from search_index.index_settings import check_index_name, check_query, load_index_settings
 from search_index.meili_translate import index_uid, parse_response, query_text, search_params
 from search_index.query import SearchQuery, SearchResult
@@ -77,8 +77,7 @@ class MeiliBackend:
     @staticmethod
     def _check_documents(documents: list[dict[str, Any]]) -> None:
         for doc in documents:
-            if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) or not ID_RE.match(doc["id"]):
-                raise ValueError(f"document id must be a string of letters, digits, '-' or '_': {doc!r:.80}")
+            check_document(doc)  # the same ValueError as the embedded backend, before anything is sent
 
     def _add(self, uid: str, documents: list[dict[str, Any]]) -> None:
         self._wait(self.client.index(uid).add_documents(documents, primary_key="id"))
@@ -129,10 +128,14 @@ class MeiliBackend:
     async def rebuild(
         self, index: str, documents: AsyncIterator[list[dict[str, Any]]] | Iterable[list[dict[str, Any]]]
     ) -> int:
-        """Fill ``<uid>__rebuild`` with the settings applied first, then swap it with the live index."""
+        """Fill ``<uid>__rebuild`` (settings applied first), then swap it with the live index and drop the old one.
+
+        Searches keep using the live index until the swap. Changes written to the index while a rebuild runs go to
+        the old index and are not carried over: replay them afterwards."""
         live = self.uid(index)
         fresh = f"{live}__rebuild"
-        await self.ensure_index(index)
+        if index not in self._ensured:
+            await self.ensure_index(index)  # the swap needs a live index
         await self._run(self._drop, fresh)
         await self._run(self._create, fresh, index)
         try:

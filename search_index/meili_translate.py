@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-from search_index.analysis import PRE, POST, parse_query, safe_highlight
+from search_index.analysis import POST, PRE, parse_query, safe_highlight
 from search_index.index_settings import IndexSettings, check_filter, check_index_name, check_query
 from search_index.query import AnyOf, Eq, Filter, GeoRadius, GeoSort, Hit, Not, Range, SearchQuery, SearchResult, Sort
 

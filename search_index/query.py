@@ -7,9 +7,9 @@ escaped filter expressions for Meilisearch), so user text can never change the m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class GeoRadius:
     radius_km: float
 
 
-Filter = Union[Eq, AnyOf, Range, Not, GeoRadius]
+Filter = Eq | AnyOf | Range | Not | GeoRadius
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class GeoSort:
     lon: float
 
 
-Sort = Union[SortSpec, GeoSort]
+Sort = SortSpec | GeoSort
 
 
 @dataclass(frozen=True)

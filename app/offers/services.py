@@ -14,7 +14,7 @@ from app.accounts.tables import Organization
 from app.certificates.services import certificate_problem
 from app.certificates.tables import Certificate
 from app.offers.tables import Offer
-from app.db import atomic
+from app.db import Row, atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
 from app.units import UnitError, to_canonical
@@ -225,7 +225,8 @@ async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) ->
             filters.claim, filters.claim, filters.country, filters.country)
     counted = await Offer.raw(_PUBLIC_COUNT_SQL, *args)
     total = int(counted[0]["n"]) if counted else 0
-    rows = await Offer.raw(_PUBLIC_PAGE_SQL, *args, per_page, (filters.page - 1) * per_page) if total else []
+    raw_rows = await Offer.raw(_PUBLIC_PAGE_SQL, *args, per_page, (filters.page - 1) * per_page) if total else []
+    rows = [Row(r) for r in raw_rows]
     for row in rows:
         if isinstance(row["species"], str):
             row["species"] = json.loads(row["species"])

@@ -21,8 +21,9 @@ async def fx_backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
         url = os.environ.get("FORESTMATCH_MEILI_URL", "")
         if not url:
             pytest.skip("FORESTMATCH_MEILI_URL not set")
-        backend = create_backend(meili_url=url, meili_key=os.environ.get("FORESTMATCH_MEILI_KEY", ""), prefix=prefix,
-                                 directory=tmp_path)
+        backend = create_backend(
+            meili_url=url, meili_key=os.environ.get("FORESTMATCH_MEILI_KEY", ""), prefix=prefix, directory=tmp_path
+        )
     else:
         backend = create_backend(prefix=prefix, directory=tmp_path)
     assert backend.name == request.param

@@ -33,6 +33,7 @@ async def ordered(backend: SearchBackend, text: str = "", **kwargs: Any) -> list
 
 # -- documents ---------------------------------------------------------------------------------------------------
 
+
 async def test_upsert_search_count_delete(backend: SearchBackend) -> None:
     assert await backend.count(INDEX) == 0
     await backend.upsert(INDEX, DOCS)
@@ -75,10 +76,18 @@ async def test_invalid_document_id_is_rejected(backend: SearchBackend) -> None:
 
 # -- text matching -----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("pucte", {"o2"}), ("Pucté", {"o2"}), ("PUCTE", {"o2"}), ("Ramon", {"o3"}), ("lamina", {"o7"}),
-     ("associacao", {"o4"}), ("carbon", {"o8"})],
+    [
+        ("pucte", {"o2"}),
+        ("Pucté", {"o2"}),
+        ("PUCTE", {"o2"}),
+        ("Ramon", {"o3"}),
+        ("lamina", {"o7"}),
+        ("associacao", {"o4"}),
+        ("carbon", {"o8"}),
+    ],
 )
 async def test_accent_and_case_insensitive(loaded: SearchBackend, text: str, expected: set[str]) -> None:
     assert await ids(loaded, text) == expected
@@ -114,6 +123,8 @@ async def test_last_word_is_a_prefix_unless_followed_by_a_space(loaded: SearchBa
 
 async def test_every_word_must_match(loaded: SearchBackend) -> None:
     assert await ids(loaded, "madera pucte") == {"o2"}
+    assert await ids(loaded, "tablas OR pino") == set()  # OR is a word, not an operator
+    assert await ids(loaded, '"caoba" -tablas') == {"o1"}  # neither phrase quotes nor negation
     assert await ids(loaded, "madera pino") == set()
     assert await ids(loaded, "ejido") == {"o1", "o2", "o6"}
     assert await ids(loaded, "ejido noh") == {"o1"}
@@ -140,6 +151,7 @@ async def test_species_synonyms(loaded: SearchBackend, text: str, expected: set[
 
 # -- filters -----------------------------------------------------------------------------------------------------
 
+
 async def test_eq_filters(loaded: SearchBackend) -> None:
     assert await ids(loaded, filters=(Eq("category", "latex"),)) == {"o4", "o7"}
     assert await ids(loaded, filters=(Eq("certificate_verified", True),)) == {"o1", "o3", "o4", "o5", "o7"}
@@ -161,7 +173,9 @@ async def test_range_filters_are_inclusive(loaded: SearchBackend) -> None:
     assert await ids(loaded, filters=(Range("quantity_canonical", gte=250),)) == {"o4", "o7"}
     assert await ids(loaded, filters=(Range("quantity_canonical", lte=7),)) == {"o3", "o5"}
     assert await ids(loaded, filters=(Range("available_from", lte=20260201), Range("available_to", gte=20261231))) == {
-        "o2", "o4"}
+        "o2",
+        "o4",
+    }
     assert await ids(loaded, filters=(Range("certificate_expires_on", gte=20280101),)) == {"o3", "o4", "o7"}
 
 
@@ -169,7 +183,10 @@ async def test_not_filters_include_documents_without_the_field(loaded: SearchBac
     assert await ids(loaded, filters=(Not(Eq("status", "active")),)) == {"o3", "o5", "o8"}
     assert await ids(loaded, filters=(Not(AnyOf("country", ("MX", "BR"))),)) == {"o3", "o5", "o8"}
     assert await ids(loaded, filters=(Not(Eq("species", "Hevea brasiliensis")), Eq("status", "active"))) == {
-        "o1", "o2", "o6"}
+        "o1",
+        "o2",
+        "o6",
+    }
 
 
 async def test_filter_values_are_literals(loaded: SearchBackend) -> None:
@@ -204,20 +221,29 @@ async def test_invalid_queries_raise_value_error(loaded: SearchBackend, query: S
 
 # -- facets, geo, sort, pages, highlights ------------------------------------------------------------------------
 
+
 async def test_facet_counts(loaded: SearchBackend) -> None:
     result = await loaded.search(INDEX, SearchQuery(facets=("category", "status", "species", "certificate_verified")))
     assert result.facets == {
         "category": {"latex": 2, "timber": 6},
         "status": {"active": 5, "closed": 1, "paused": 1},
-        "species": {"Brosimum alicastrum": 1, "Bucida buceras": 1, "Hevea brasiliensis": 2, "Pinus engelmannii": 1,
-                    "Quercus rugosa": 1, "Swietenia macrophylla": 2},
+        "species": {
+            "Brosimum alicastrum": 1,
+            "Bucida buceras": 1,
+            "Hevea brasiliensis": 2,
+            "Pinus engelmannii": 1,
+            "Quercus rugosa": 1,
+            "Swietenia macrophylla": 2,
+        },
         "certificate_verified": {"false": 2, "true": 5},
     }
     result = await loaded.search(
         INDEX, SearchQuery(text="madera", filters=(Eq("country", "MX"),), facets=("product_type", "species"))
     )
-    assert result.facets == {"product_type": {"roundwood": 1, "sawn_timber": 1},
-                             "species": {"Bucida buceras": 1, "Swietenia macrophylla": 1}}
+    assert result.facets == {
+        "product_type": {"roundwood": 1, "sawn_timber": 1},
+        "species": {"Bucida buceras": 1, "Swietenia macrophylla": 1},
+    }
     result = await loaded.search(INDEX, SearchQuery(text="zzzz", facets=("category",)))
     assert result.facets == {"category": {}}
 
@@ -244,10 +270,11 @@ async def test_geo_sort_orders_by_distance(loaded: SearchBackend) -> None:
 
 
 async def test_sort_by_numeric_field(loaded: SearchBackend) -> None:
-    assert await ordered(loaded, sort=(SortSpec("quantity_canonical"),)) == [
-        "o5", "o3", "o1", "o2", "o6", "o7", "o4", "o8"]
-    assert await ordered(loaded, sort=(SortSpec("quantity_canonical", descending=True),)) == [
-        "o4", "o7", "o6", "o2", "o1", "o3", "o5", "o8"]
+    assert await ordered(loaded, sort=(SortSpec("quantity_canonical"),)) == "o5 o3 o1 o2 o6 o7 o4 o8".split()
+    assert (
+        await ordered(loaded, sort=(SortSpec("quantity_canonical", descending=True),))
+        == "o4 o7 o6 o2 o1 o3 o5 o8".split()
+    )
     # The requested sort wins over relevance (o1 matches in its title, o5 only in species names).
     assert await ordered(loaded, "caoba", sort=(SortSpec("quantity_canonical"),)) == ["o5", "o1"]
     assert await ordered(loaded, "caoba", sort=(SortSpec("quantity_canonical", descending=True),)) == ["o1", "o5"]
@@ -269,10 +296,12 @@ async def test_highlighting_marks_matches_and_escapes_html(loaded: SearchBackend
     assert [(h.id, h.highlights) for h in result.hits] == [("o1", {"title": "Tablas de <mark>caoba</mark>"})]
     await loaded.upsert(INDEX, [offer("x1", '<b>Roble</b> & "cedro"', description="<script>roble</script>")])
     result = await loaded.search(INDEX, SearchQuery("roble", highlight=("title", "description")))
-    assert [h.highlights for h in result.hits] == [{
-        "title": "&lt;b&gt;<mark>Roble</mark>&lt;/b&gt; &amp; &quot;cedro&quot;",
-        "description": "&lt;script&gt;<mark>roble</mark>&lt;/script&gt;",
-    }]
+    assert [h.highlights for h in result.hits] == [
+        {
+            "title": "&lt;b&gt;<mark>Roble</mark>&lt;/b&gt; &amp; &quot;cedro&quot;",
+            "description": "&lt;script&gt;<mark>roble</mark>&lt;/script&gt;",
+        }
+    ]
     result = await loaded.search(INDEX, SearchQuery(highlight=("title",), filters=(Eq("organization_ref", "org-5"),)))
     assert [h.highlights for h in result.hits] == [{"title": "Pino real aserrado"}]
 
@@ -286,19 +315,23 @@ async def test_scores_only_with_text(loaded: SearchBackend) -> None:
 
 # -- rebuild -----------------------------------------------------------------------------------------------------
 
+
 async def _batches(docs: list[dict[str, Any]], size: int) -> AsyncIterator[list[dict[str, Any]]]:
     for start in range(0, len(docs), size):
-        yield docs[start:start + size]
+        yield docs[start : start + size]
 
 
 async def test_rebuild_swaps_in_the_new_documents(loaded: SearchBackend) -> None:
-    fresh = [offer(f"n{i}", f"Lote nuevo {i}", category="timber", status="active", quantity_canonical=i)
-             for i in range(1, 6)]
+    fresh = [
+        offer(f"n{i}", f"Lote nuevo {i}", category="timber", status="active", quantity_canonical=i) for i in range(1, 6)
+    ]
     assert await loaded.rebuild(INDEX, _batches(fresh, 2)) == 5
     assert await loaded.count(INDEX) == 5
     assert await ids(loaded, "caoba") == set()
     assert await ids(loaded, "lote") == {"n1", "n2", "n3", "n4", "n5"}
-    result = await loaded.search(INDEX, SearchQuery(sort=(SortSpec("quantity_canonical", descending=True),), per_page=2))
+    result = await loaded.search(
+        INDEX, SearchQuery(sort=(SortSpec("quantity_canonical", descending=True),), per_page=2)
+    )
     assert ([h.id for h in result.hits], result.total) == (["n5", "n4"], 5)
     await loaded.upsert(INDEX, [offer("n6", "Otro lote", status="active")])
     await loaded.delete(INDEX, ["n1"])
@@ -306,6 +339,20 @@ async def test_rebuild_swaps_in_the_new_documents(loaded: SearchBackend) -> None
     assert await loaded.rebuild(INDEX, [DOCS[:4], DOCS[4:]]) == 8
     assert await ids(loaded, "lote") == set()
     assert await ids(loaded, "mogno") == {"o1", "o5"}
+
+
+async def test_searches_use_the_old_index_until_the_swap(loaded: SearchBackend) -> None:
+    seen = []
+
+    async def slow_batches() -> AsyncIterator[list[dict[str, Any]]]:
+        for i in range(3):
+            seen.append(await ids(loaded, "caoba"))
+            yield [offer(f"n{i}", f"Lote nuevo {i}")]
+
+    assert await loaded.rebuild(INDEX, slow_batches()) == 3
+    assert seen == [{"o1", "o5"}] * 3
+    assert await ids(loaded, "caoba") == set()
+    assert await ids(loaded, "lote") == {"n0", "n1", "n2"}
 
 
 async def test_failed_rebuild_keeps_the_live_index(loaded: SearchBackend) -> None:

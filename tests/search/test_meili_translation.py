@@ -69,9 +69,19 @@ def test_quote_escapes_backslash_before_quote() -> None:
 
 @pytest.mark.parametrize(
     "flt",
-    [Eq("title", "x"), Eq("_geo", "x"), AnyOf("nope", ("a",)), Range("status"), Not(Eq("price_amount", "1")),
-     Eq("status", None), Eq("status", ["a"]), Range("quantity_canonical", gte=float("inf")),
-     GeoRadius(91, 0, 1), GeoRadius(0, 0, 0), Eq('status = "x" OR status', "y")],
+    [
+        Eq("title", "x"),
+        Eq("_geo", "x"),
+        AnyOf("nope", ("a",)),
+        Range("status"),
+        Not(Eq("price_amount", "1")),
+        Eq("status", None),
+        Eq("status", ["a"]),
+        Range("quantity_canonical", gte=float("inf")),
+        GeoRadius(91, 0, 1),
+        GeoRadius(0, 0, 0),
+        Eq('status = "x" OR status', "y"),
+    ],
 )
 def test_invalid_filters_raise_value_error(flt: object) -> None:
     with pytest.raises(ValueError):
@@ -128,8 +138,13 @@ def test_search_params_minimal_query() -> None:
 
 @pytest.mark.parametrize(
     "query",
-    [SearchQuery(facets=("title",)), SearchQuery(sort=(SortSpec("status"),)), SearchQuery(per_page=5000),
-     SearchQuery(page=0), SearchQuery(sort=(GeoSort(0, 200),))],
+    [
+        SearchQuery(facets=("title",)),
+        SearchQuery(sort=(SortSpec("status"),)),
+        SearchQuery(per_page=5000),
+        SearchQuery(page=0),
+        SearchQuery(sort=(GeoSort(0, 200),)),
+    ],
 )
 def test_invalid_queries_raise_before_any_request(query: SearchQuery) -> None:
     with pytest.raises(ValueError):
@@ -138,8 +153,12 @@ def test_invalid_queries_raise_before_any_request(query: SearchQuery) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [('caoba "roble" -pino', "caoba roble pino"), ("big-leaf mahogany", "big-leaf mahogany"),
-     ("  --x  ", "x"), ("", "")],
+    [
+        ('caoba "roble" -pino', "caoba roble pino"),
+        ("big-leaf mahogany", "big-leaf mahogany"),
+        ("  --x  ", "x"),
+        ("", ""),
+    ],
 )
 def test_query_text_drops_phrase_and_negation_operators(text: str, expected: str) -> None:
     assert query_text(text) == expected
@@ -154,25 +173,53 @@ def test_index_uid() -> None:
 
 
 def test_parse_response() -> None:
-    query = SearchQuery(text="caoba", facets=("category", "status"), sort=(GeoSort(18.5, -88.3),),
-                        highlight=("title", "species_names", "missing"), page=1, per_page=2)
+    query = SearchQuery(
+        text="caoba",
+        facets=("category", "status"),
+        sort=(GeoSort(18.5, -88.3),),
+        highlight=("title", "species_names", "missing"),
+        page=1,
+        per_page=2,
+    )
     response = {
-        "hits": [{
-            "id": "o1", "title": "<b>Tablas</b> de caoba", "species_names": ["caoba", "mogno"],
-            "_geo": {"lat": 19.14, "lng": -88.17}, "_geoDistance": 72512, "_rankingScore": 0.93,
-            "_formatted": {"id": "o1", "title": "<b>Tablas</b> de \ue000caoba\ue001",
-                           "species_names": ["\ue000caoba\ue001", "mogno"]},
-        }],
-        "totalHits": 7, "totalPages": 4, "page": 1, "hitsPerPage": 2,
+        "hits": [
+            {
+                "id": "o1",
+                "title": "<b>Tablas</b> de caoba",
+                "species_names": ["caoba", "mogno"],
+                "_geo": {"lat": 19.14, "lng": -88.17},
+                "_geoDistance": 72512,
+                "_rankingScore": 0.93,
+                "_formatted": {
+                    "id": "o1",
+                    "title": "<b>Tablas</b> de \ue000caoba\ue001",
+                    "species_names": ["\ue000caoba\ue001", "mogno"],
+                },
+            }
+        ],
+        "totalHits": 7,
+        "totalPages": 4,
+        "page": 1,
+        "hitsPerPage": 2,
         "facetDistribution": {"category": {"timber": 7}},
     }
     result = parse_response(response, query)
-    assert (result.total, result.page, result.per_page, result.facets) == (7, 1, 2, {"category": {"timber": 7},
-                                                                                     "status": {}})
+    assert (result.total, result.page, result.per_page, result.facets) == (
+        7,
+        1,
+        2,
+        {"category": {"timber": 7}, "status": {}},
+    )
     hit = result.hits[0]
     assert hit.id == "o1"
-    assert hit.document == {"id": "o1", "title": "<b>Tablas</b> de caoba", "species_names": ["caoba", "mogno"],
-                            "_geo": {"lat": 19.14, "lng": -88.17}}
+    assert hit.document == {
+        "id": "o1",
+        "title": "<b>Tablas</b> de caoba",
+        "species_names": ["caoba", "mogno"],
+        "_geo": {"lat": 19.14, "lng": -88.17},
+    }
     assert (hit.score, hit.distance_km) == (0.93, 72.512)
-    assert hit.highlights == {"title": "&lt;b&gt;Tablas&lt;/b&gt; de <mark>caoba</mark>",
-                              "species_names": "<mark>caoba</mark>, mogno"}
+    assert hit.highlights == {
+        "title": "&lt;b&gt;Tablas&lt;/b&gt; de <mark>caoba</mark>",
+        "species_names": "<mark>caoba</mark>, mogno",
+    }

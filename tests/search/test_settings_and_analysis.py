@@ -5,18 +5,37 @@ from __future__ import annotations
 import pytest
 
 from search_index import load_index_settings
-from search_index.analysis import Vocabulary, fold, parse_query, safe_highlight, mark_matches, typo_budget
+from search_index.analysis import Vocabulary, fold, mark_matches, parse_query, safe_highlight, typo_budget
 from search_index.synonyms import species_synonyms
 
 
 def test_offers_settings_match_the_documented_fields() -> None:
     settings = load_index_settings("offers")
-    assert settings.searchable[:5] == ("title", "species_names", "product_type_labels", "organization_name",
-                                       "description")
+    assert settings.searchable[:5] == (
+        "title",
+        "species_names",
+        "product_type_labels",
+        "organization_name",
+        "description",
+    )
     assert settings.filterable == {
-        "category", "product_type", "claim", "status", "country", "region", "certificate_status",
-        "certificate_verified", "certificate_covers", "certificate_expires_on", "available_from", "available_to",
-        "quantity_canonical", "organization_ref", "species", "_geo"}
+        "category",
+        "product_type",
+        "claim",
+        "status",
+        "country",
+        "region",
+        "certificate_status",
+        "certificate_verified",
+        "certificate_covers",
+        "certificate_expires_on",
+        "available_from",
+        "available_to",
+        "quantity_canonical",
+        "organization_ref",
+        "species",
+        "_geo",
+    }
     assert settings.sortable == {"quantity_canonical", "created_at", "certificate_expires_on", "_geo"}
     assert (settings.one_typo, settings.two_typos) == (5, 9)
 
@@ -72,5 +91,6 @@ def test_vocabulary_derivations_follow_meilisearch_rules() -> None:
 
 def test_highlight_marks_prefix_part_and_escapes() -> None:
     assert safe_highlight(mark_matches("Caobas & <i>caoba</i>", {"caoba"}, {"cao"})) == (
-        "<mark>Cao</mark>bas &amp; &lt;i&gt;<mark>caoba</mark>&lt;/i&gt;")
+        "<mark>Cao</mark>bas &amp; &lt;i&gt;<mark>caoba</mark>&lt;/i&gt;"
+    )
     assert safe_highlight(mark_matches("Pucté", {"pucte"}, set())) == "<mark>Pucté</mark>"

@@ -1,0 +1,99 @@
+"""Embedded-backend specifics: several processes on one file, settings changes, list-valued fields."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from search_index import AnyOf, Eq, Not, SearchQuery, create_backend
+from search_index.embedded import EmbeddedBackend
+from tests.search.corpus import DOCS, offer
+
+INDEX = "offers"
+
+
+@pytest.fixture(name="pair")
+async def fx_pair(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedBackend, EmbeddedBackend]]:
+    """Two backends on the same file, like the sync worker and a web worker in separate processes."""
+    writer = create_backend(directory=tmp_path, prefix="shared")
+    reader = create_backend(directory=tmp_path, prefix="shared")
+    assert isinstance(writer, EmbeddedBackend) and isinstance(reader, EmbeddedBackend)
+    await writer.ensure_index(INDEX)
+    yield writer, reader
+    await writer.close()
+    await reader.close()
+
+
+async def found(backend: EmbeddedBackend, text: str = "", **kwargs: object) -> set[str]:
+    result = await backend.search(INDEX, SearchQuery(text=text, per_page=100, **kwargs))  # type: ignore[arg-type]
+    return {h.id for h in result.hits}
+
+
+async def test_one_file_per_deployment_prefix(tmp_path: Path) -> None:
+    backend = create_backend(directory=tmp_path / "search", prefix="forestmatch")
+    await backend.ensure_index(INDEX)
+    assert sorted(p.name for p in (tmp_path / "search").glob("*.sqlite3")) == ["forestmatch-search.sqlite3"]
+    await backend.close()
+
+
+async def test_changes_are_visible_to_other_backends_on_the_same_file(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend],
+) -> None:
+    writer, reader = pair
+    await writer.upsert(INDEX, DOCS)
+    query = dict(facets=("status",))
+    assert (await reader.search(INDEX, SearchQuery(**query))).facets == {  # type: ignore[arg-type]
+        "status": {"active": 5, "closed": 1, "paused": 1}
+    }
+    await writer.upsert(INDEX, [offer("n1", "Chicozapote aserrado", status="paused")])
+    await writer.delete(INDEX, ["o5"])
+    result = await reader.search(INDEX, SearchQuery(**query))  # type: ignore[arg-type]
+    assert (result.total, result.facets) == (8, {"status": {"active": 5, "paused": 2}})
+    assert await found(reader, "chicozapote") == {"n1"}
+    assert await found(reader, "chicozapot") == {"n1"}  # the reader's vocabulary picked up the new word
+    assert await reader.rebuild(INDEX, [[offer("r1", "Nuevo")]]) == 1
+    assert await found(writer, "nuevo") == {"r1"}
+    assert await writer.count(INDEX) == 1
+
+
+async def test_settings_change_reindexes_the_stored_documents(tmp_path: Path) -> None:
+    backend = create_backend(directory=tmp_path)
+    await backend.upsert(INDEX, DOCS)
+    assert isinstance(backend, EmbeddedBackend)
+    await backend.close()
+    with sqlite3.connect(backend.path) as conn:  # as if the settings file had changed since the index was built
+        conn.execute("UPDATE fm_generations SET fingerprint = 'old' WHERE state = 'active'")
+    backend = create_backend(directory=tmp_path)
+    await backend.ensure_index(INDEX)
+    assert await backend.count(INDEX) == 8
+    assert await found(backend, "mogno") == {"o1", "o5"}
+    with sqlite3.connect(backend.path) as conn:  # type: ignore[attr-defined]
+        states = conn.execute("SELECT gen, state FROM fm_generations ORDER BY gen").fetchall()
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert states == [(1, "dropped"), (2, "active")]
+    assert not any(name.startswith("offers__g1_") for name in tables)
+    await backend.close()
+
+
+async def test_a_field_can_turn_list_valued(pair: tuple[EmbeddedBackend, EmbeddedBackend]) -> None:
+    writer, _ = pair
+    await writer.upsert(INDEX, [offer("a", "Uno", claim="FSC Mix"), offer("b", "Dos", claim="FSC 100%")])
+    await writer.upsert(INDEX, [offer("c", "Tres", claim=["FSC Mix", "FSC Recycled"])])
+    assert await found(writer, filters=(Eq("claim", "FSC Mix"),)) == {"a", "c"}
+    assert await found(writer, filters=(AnyOf("claim", ("FSC Recycled", "FSC 100%")),)) == {"b", "c"}
+    assert await found(writer, filters=(Not(Eq("claim", "FSC Mix")),)) == {"b"}
+    result = await writer.search(INDEX, SearchQuery(facets=("claim",)))
+    assert result.facets == {"claim": {"FSC 100%": 1, "FSC Mix": 2, "FSC Recycled": 1}}
+    await writer.upsert(INDEX, [offer("a", "Uno", claim="FSC 100%")])
+    await writer.delete(INDEX, ["c"])
+    result = await writer.search(INDEX, SearchQuery(facets=("claim",)))
+    assert result.facets == {"claim": {"FSC 100%": 2}}
+
+
+async def test_filter_values_compare_case_insensitively(pair: tuple[EmbeddedBackend, EmbeddedBackend]) -> None:
+    writer, _ = pair
+    await writer.upsert(INDEX, [offer("a", "Uno", country="MX"), offer("b", "Dos", country="gt")])
+    assert await found(writer, filters=(AnyOf("country", ("mx", "GT")),)) == {"a", "b"}
