@@ -143,6 +143,7 @@ async def verify_certificate(staff: CurrentUser, ref: str, *, approve: bool, rea
                 Certificate.verified_by: staff.id,
                 Certificate.verified_at: now(),
                 Certificate.rejection_reason: "" if approve else clean_reason,
+                Certificate.updated_at: now(),
             }
         ).where(Certificate.id == cert["id"])
         await record_change("certificate", ref)

@@ -139,7 +139,16 @@ async def run_worker(backend: Any, stop: asyncio.Event, interval: float = 1.0,
 
 
 async def reindex(backend: Any, progress: Callable[[int, int], None] | None = None) -> int:
-    """Rebuild the offers index from the database without downtime (new index, then swap)."""
+    """Rebuild the offers index from the database without downtime (new index, then swap).
+
+    Changes the sync worker applies while the new index fills land in the old one and vanish at the swap, so
+    everything that changed since the rebuild started is queued again afterwards.
+    """
+    from app.accounts.tables import Organization
+    from app.certificates.tables import Certificate
+    from app.indexing.services import record_changes
+
+    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
     total = await Offer.count()
     done = 0
 
@@ -152,8 +161,12 @@ async def reindex(backend: Any, progress: Callable[[int, int], None] | None = No
             yield batch
 
     # Changes recorded before the rebuild are part of it.
-    await SearchOutbox.delete().where(SearchOutbox.created_at <= dt.datetime.now(dt.timezone.utc))
+    await SearchOutbox.delete().where(SearchOutbox.created_at <= started)
     count: int = await backend.rebuild(OFFERS_INDEX, batches())
     if progress and total == 0:
         progress(0, 0)
+    async with atomic():
+        for table, entity in ((Offer, "offer"), (Certificate, "certificate"), (Organization, "organization")):
+            changed = await table.select(table.ref).where(table.updated_at >= started)
+            await record_changes(entity, [r["ref"] for r in changed])
     return count
