@@ -148,7 +148,8 @@ async def reindex(backend: Any, progress: Callable[[int, int], None] | None = No
     from app.certificates.tables import Certificate
     from app.indexing.services import record_changes
 
-    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    begin = dt.datetime.now(dt.timezone.utc)
+    started = begin - dt.timedelta(seconds=1)  # margin for clocks of several hosts
     total = await Offer.count()
     done = 0
 
@@ -161,7 +162,7 @@ async def reindex(backend: Any, progress: Callable[[int, int], None] | None = No
             yield batch
 
     # Changes recorded before the rebuild are part of it.
-    await SearchOutbox.delete().where(SearchOutbox.created_at <= started)
+    await SearchOutbox.delete().where(SearchOutbox.created_at <= begin)
     count: int = await backend.rebuild(OFFERS_INDEX, batches())
     if progress and total == 0:
         progress(0, 0)
