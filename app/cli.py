@@ -229,8 +229,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     text = json.dumps(doc, ensure_ascii=False, indent=2)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
-        print(f"exported {sum(len(doc[s]) for s in ('organizations', 'certificates', 'offers', 'requests'))} "
-              f"record(s) to {args.output}", file=sys.stderr)
+        print(
+            f"exported {sum(len(doc[s]) for s in ('organizations', 'certificates', 'offers', 'requests'))} "
+            f"record(s) to {args.output}",
+            file=sys.stderr,
+        )
     else:
         print(text)
     return 0
@@ -246,9 +249,19 @@ def cmd_createuser(args: argparse.Namespace) -> int:
         return 2
     password = args.password or getpass.getpass("Password (10+ characters): ")
     try:
-        user = _run(_with_db(create_user(email=args.email, password=password, role=role,
-                                         organization_ref=args.organization, name=args.name or "",
-                                         organization_name=args.organization_name, country=args.country or "")))
+        user = _run(
+            _with_db(
+                create_user(
+                    email=args.email,
+                    password=password,
+                    role=role,
+                    organization_ref=args.organization,
+                    name=args.name or "",
+                    organization_name=args.organization_name,
+                    country=args.country or "",
+                )
+            )
+        )
     except FieldErrors as exc:
         for field, message in exc.errors.items():
             print(f"{field}: {message}", file=sys.stderr)
@@ -267,15 +280,25 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
     if await Organization.count() > 0:
         return "database not empty: demo data not loaded"
     # Larger sets keep roughly the demo's proportions (about 7 offers per producer).
-    doc = generate(seed, producers=max(60, offers // 7), buyers=max(25, offers // 400),
-                   offers=offers, requests=max(80, min(1000, offers // 100)))
+    doc = generate(
+        seed,
+        producers=max(60, offers // 7),
+        buyers=max(25, offers // 400),
+        offers=offers,
+        requests=max(80, min(1000, offers // 100)),
+    )
     summary = await import_document(doc, progress=None if quiet else ProgressBar("loading demo data"))
     first_producer = next(o["ref"] for o in doc["organizations"] if o["kind"] == "producer")
     first_buyer = next(o["ref"] for o in doc["organizations"] if o["kind"] == "buyer")
     for email, role, org in DEMO_USERS:
         org_ref = {"producer": first_producer, "buyer": first_buyer}.get(org or "")
-        await create_user(email=email, password=DEMO_PASSWORD, role=role, organization_ref=org_ref,
-                          organization_name="ForestMatch program" if role == "staff" else None)
+        await create_user(
+            email=email,
+            password=DEMO_PASSWORD,
+            role=role,
+            organization_ref=org_ref,
+            organization_name="ForestMatch program" if role == "staff" else None,
+        )
     await _after_import()
     return "demo data loaded: " + summary.line()
 
@@ -288,7 +311,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return await load_demo(args.seed, args.offers)
 
     print(_run(_with_db(prepare())))
-    print("demo accounts (password: %s): %s" % (DEMO_PASSWORD, ", ".join(u[0] for u in DEMO_USERS)))
+    print(f"demo accounts (password: {DEMO_PASSWORD}): {', '.join(u[0] for u in DEMO_USERS)}")
     if args.no_serve:
         return 0
     print(f"ForestMatch at http://{args.host}:{args.port}")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-
-import aiosqlite
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
@@ -130,9 +129,10 @@ async def close_pool() -> None:
 
 def activate_engine(new_engine: Engine) -> None:
     """Point Piccolo (tables, migrations) at another engine, e.g. a second database in one process."""
-    import app.piccolo_conf as conf
     from piccolo.apps.migrations.tables import Migration
     from piccolo.conf.apps import Finder
+
+    import app.piccolo_conf as conf
 
     conf.DB = new_engine
     for table in Finder().get_table_classes():

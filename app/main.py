@@ -16,9 +16,9 @@ from app.db import close_pool, start_pool
 from app.imports import controllers as imports_controllers
 from app.indexing.runtime import start_worker, stop_worker
 from app.matching import controllers as matching_controllers
-from app.search import controllers as search_controllers
 from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
+from app.search import controllers as search_controllers
 from app.settings import get_settings
 from app.sourcing import api as sourcing_api
 from app.sourcing import controllers as sourcing_controllers

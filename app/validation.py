@@ -82,7 +82,9 @@ class Checker:
             return default
         return value
 
-    def pattern(self, name: str, regex: re.Pattern[str], message: str, *, required: bool = False, upper: bool = True) -> str:
+    def pattern(
+        self, name: str, regex: re.Pattern[str], message: str, *, required: bool = False, upper: bool = True
+    ) -> str:
         value = self.text(name, required=required, max_len=60)
         if value and upper:
             value = value.upper()
@@ -106,8 +108,14 @@ class Checker:
             return default
         allowed = list(options)
         if not isinstance(value, str) or value.strip() not in allowed:
-            self.fail(name, _("Unknown value %(value)s. Choose one of: %(options)s.", value=repr(value)[:60],
-                              options=", ".join(allowed)))
+            self.fail(
+                name,
+                _(
+                    "Unknown value %(value)s. Choose one of: %(options)s.",
+                    value=repr(value)[:60],
+                    options=", ".join(allowed),
+                ),
+            )
             return default
         return value.strip()
 
@@ -124,8 +132,14 @@ class Checker:
         allowed = list(options)
         bad = [i for i in items if i not in allowed]
         if bad:
-            self.fail(name, _("Unknown value %(value)s. Choose one of: %(options)s.", value=repr(bad[0])[:60],
-                              options=", ".join(allowed)))
+            self.fail(
+                name,
+                _(
+                    "Unknown value %(value)s. Choose one of: %(options)s.",
+                    value=repr(bad[0])[:60],
+                    options=", ".join(allowed),
+                ),
+            )
             return []
         if len(items) > MAX_LIST:
             self.fail(name, _("Choose at most %(n)s values.", n=MAX_LIST))

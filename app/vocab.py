@@ -82,7 +82,11 @@ LEGAL_FORMS: dict[str, str] = {
     "other": N_("Other"),
 }
 
-USER_ROLES: dict[str, str] = {"producer": N_("Producer member"), "buyer": N_("Buyer member"), "staff": N_("Program staff")}
+USER_ROLES: dict[str, str] = {
+    "producer": N_("Producer member"),
+    "buyer": N_("Buyer member"),
+    "staff": N_("Program staff"),
+}
 
 OFFER_STATUSES: dict[str, str] = {"active": N_("Active"), "paused": N_("Paused"), "closed": N_("Closed")}
 REQUEST_STATUSES: dict[str, str] = {"open": N_("Open"), "closed": N_("Closed")}

@@ -76,8 +76,15 @@ class Server:
         self.name, self.argv, self.port, self.ready_path = name, argv, port, ready_path
         self.log_path = cwd / f"{name}-{port}.log"
         self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     @property
     def pid(self) -> int:
@@ -101,8 +108,9 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise BenchError(f"{self.name} did not answer 200 on {self.ready_path} within {timeout:.0f}s:\n"
-                         f"{self.log_tail()}")
+        raise BenchError(
+            f"{self.name} did not answer 200 on {self.ready_path} within {timeout:.0f}s:\n{self.log_tail()}"
+        )
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -214,11 +222,15 @@ def find_forestmatch() -> list[str] | None:
 def pick_offer_ref(db_path: Path) -> list[str]:
     """Refs of publicly listed offers (newest first); the caller keeps the first that answers 200."""
     with sqlite3.connect(db_path, timeout=30) as conn:
-        refs = [r[0] for r in conn.execute(
-            "SELECT o.ref FROM offer o JOIN certificate c ON c.id = o.certificate "
-            "JOIN organization g ON g.id = o.organization "
-            "WHERE o.status = 'active' AND c.status = 'valid' AND c.expires_on >= date('now') AND g.is_active "
-            "ORDER BY o.created_at DESC, o.id DESC LIMIT 20")]
+        refs = [
+            r[0]
+            for r in conn.execute(
+                "SELECT o.ref FROM offer o JOIN certificate c ON c.id = o.certificate "
+                "JOIN organization g ON g.id = o.organization "
+                "WHERE o.status = 'active' AND c.status = 'valid' AND c.expires_on >= date('now') AND g.is_active "
+                "ORDER BY o.created_at DESC, o.id DESC LIMIT 20"
+            )
+        ]
         if not refs:
             refs = [r[0] for r in conn.execute("SELECT ref FROM offer ORDER BY id LIMIT 20")]
     return refs
@@ -270,8 +282,10 @@ def _run(args: argparse.Namespace, wrk: str, forestmatch: list[str], var_dir: Pa
     print("command: " + shlex.join([sys.executable, *sys.argv]))
     cpus = os.cpu_count()
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cpus
-    print(f"machine: {cpus} CPUs ({usable} usable by this process), {platform.machine()}, "
-          f"Python {platform.python_version()}; wrk and both servers share these CPUs")
+    print(
+        f"machine: {cpus} CPUs ({usable} usable by this process), {platform.machine()}, "
+        f"Python {platform.python_version()}; wrk and both servers share these CPUs"
+    )
 
     env = {**os.environ, "FORESTMATCH_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"}
     env.pop("FORESTMATCH_DATABASE_URL", None)
@@ -284,8 +298,15 @@ def _run(args: argparse.Namespace, wrk: str, forestmatch: list[str], var_dir: Pa
     print("demo data: " + shlex.join(demo_argv))
     started = time.monotonic()
     try:
-        demo = subprocess.run(demo_argv, env=env, cwd=var_dir, capture_output=True, text=True,
-                              timeout=DEMO_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        demo = subprocess.run(
+            demo_argv,
+            env=env,
+            cwd=var_dir,
+            capture_output=True,
+            text=True,
+            timeout=DEMO_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"forestmatch demo did not finish within {DEMO_TIMEOUT_S:.0f}s") from exc
     if demo.returncode != 0:
@@ -299,13 +320,38 @@ def _run(args: argparse.Namespace, wrk: str, forestmatch: list[str], var_dir: Pa
     app_port, bare_port = free_port(), free_port()
     while bare_port == app_port:
         bare_port = free_port()
-    app_argv = [*forestmatch, "serve", "--host", HOST, "--port", str(app_port), "--workers", "1",
-                "--no-access-log", "--log-level", "warning"]
-    bare_argv = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH_DIR), "bare_app:app", "--host", HOST,
-                 "--port", str(bare_port), "--workers", "1", "--no-access-log", "--log-level", "warning"]
+    app_argv = [
+        *forestmatch,
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(app_port),
+        "--workers",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    bare_argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(BENCH_DIR),
+        "bare_app:app",
+        "--host",
+        HOST,
+        "--port",
+        str(bare_port),
+        "--workers",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     servers.append(Server("forestmatch", app_argv, env, var_dir, app_port, "/about"))
-    servers.append(Server("bare", bare_argv, {**env, "BENCH_SQLITE_PATH": str(db_path)}, var_dir, bare_port,
-                          "/json"))
+    servers.append(Server("bare", bare_argv, {**env, "BENCH_SQLITE_PATH": str(db_path)}, var_dir, bare_port, "/json"))
     for server in servers:
         server.wait_ready()
         print(f"{server.name}: pid {server.pid}, {shlex.join(server.argv)}")
@@ -324,8 +370,10 @@ def _run(args: argparse.Namespace, wrk: str, forestmatch: list[str], var_dir: Pa
         print(f"check {path}: HTTP {status}, {len(body)} bytes uncompressed{note}")
 
     # 4. wrk, one URL at a time, each after a warm-up
-    print(f"wrk: {shlex.join(wrk_argv(wrk, args.threads, args.connections, args.duration, 'URL'))} "
-          f"(after {args.warmup}s of the same load, discarded)")
+    print(
+        f"wrk: {shlex.join(wrk_argv(wrk, args.threads, args.connections, args.duration, 'URL'))} "
+        f"(after {args.warmup}s of the same load, discarded)"
+    )
     results: dict[str, WrkResult] = {}
     for name, port, path in targets:
         url = f"http://{HOST}:{port}{path}"
@@ -347,12 +395,16 @@ def _run(args: argparse.Namespace, wrk: str, forestmatch: list[str], var_dir: Pa
         print(f"{name:<{width}}  {r.requests_per_s:>9.1f}  {r.p50_ms:>8.2f}  {r.p99_ms:>8.2f}")
     for name, r in results.items():
         if r.non_2xx_3xx or r.socket_errors:
-            print(f"note: {name}: {r.non_2xx_3xx} non-2xx/3xx responses, {r.socket_errors} socket errors "
-                  f"of {r.requests} requests")
+            print(
+                f"note: {name}: {r.non_2xx_3xx} non-2xx/3xx responses, {r.socket_errors} socket errors "
+                f"of {r.requests} requests"
+            )
     ours, bare = results[targets[0][0]], results[targets[3][0]]
     if bare.requests_per_s > 0:
-        print(f"\n/offers vs bare minimal page: {ours.requests_per_s / bare.requests_per_s:.2f}x "
-              f"({ours.requests_per_s:.0f} / {bare.requests_per_s:.0f} req/s)")
+        print(
+            f"\n/offers vs bare minimal page: {ours.requests_per_s / bare.requests_per_s:.2f}x "
+            f"({ours.requests_per_s:.0f} / {bare.requests_per_s:.0f} req/s)"
+        )
 
     # first visit to / (gzip)
     print("\nfirst load of / with Accept-Encoding: gzip (response bodies; headers not counted):")
@@ -360,11 +412,15 @@ def _run(args: argparse.Namespace, wrk: str, forestmatch: list[str], var_dir: Pa
     total = 0
     for path, status, wire, decoded, encoding in rows:
         total += wire
-        print(f"  {path:<60} HTTP {status}  {wire / 1024:7.1f} KB on the wire ({encoding}), "
-              f"{decoded / 1024:7.1f} KB decoded")
+        print(
+            f"  {path:<60} HTTP {status}  {wire / 1024:7.1f} KB on the wire ({encoding}), "
+            f"{decoded / 1024:7.1f} KB decoded"
+        )
     uncompressed = [p for p, _, _, _, e in rows if e == "identity"]
-    print(f"  total: {total / 1024:.1f} KB compressed (1 KB = 1024 bytes); target < {FIRST_LOAD_TARGET_KB} KB"
-          + (f"; sent uncompressed: {', '.join(uncompressed)}" if uncompressed else ""))
+    print(
+        f"  total: {total / 1024:.1f} KB compressed (1 KB = 1024 bytes); target < {FIRST_LOAD_TARGET_KB} KB"
+        + (f"; sent uncompressed: {', '.join(uncompressed)}" if uncompressed else "")
+    )
     return 0
 
 

@@ -34,7 +34,19 @@ from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 from app.db import ForestSQLiteEngine, activate_engine, migrate  # noqa: E402
 
 PG_ADMIN_DSN = os.environ.get("FORESTMATCH_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-TABLES = ("match_bundle", "match", "match_run", "search_outbox", "api_token", "login_attempt", "offer", "sourcing_request", "certificate", "account_user", "organization")
+TABLES = (
+    "match_bundle",
+    "match",
+    "match_run",
+    "search_outbox",
+    "api_token",
+    "login_attempt",
+    "offer",
+    "sourcing_request",
+    "certificate",
+    "account_user",
+    "organization",
+)
 
 
 async def _pg_available() -> str | None:

@@ -18,12 +18,14 @@ PASSWORD = "correct horse battery"
 TODAY = dt.date.today()
 
 
-async def make_user(role: str = "producer", *, email: str | None = None, org_name: str | None = None,
-                    country: str = "MX") -> CurrentUser:
+async def make_user(
+    role: str = "producer", *, email: str | None = None, org_name: str | None = None, country: str = "MX"
+) -> CurrentUser:
     """A user with its own organisation (staff join the backbone organisation)."""
     email = email or f"{role}-{secrets.token_hex(4)}@example.org"
-    return await accounts.create_user(email=email, password=PASSWORD, role=role,
-                                      organization_name=org_name or f"Org {email}", country=country)
+    return await accounts.create_user(
+        email=email, password=PASSWORD, role=role, organization_name=org_name or f"Org {email}", country=country
+    )
 
 
 def certificate_data(**overrides: Any) -> dict[str, Any]:

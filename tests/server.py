@@ -32,9 +32,20 @@ class AppServer:
         self.log = var_dir / f"server-{self.port}.log"
         self._log_handle = self.log.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), "--workers", str(workers),
-             "--no-access-log"],
-            env=env, stdout=self._log_handle, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+            ],
+            env=env,
+            stdout=self._log_handle,
+            stderr=subprocess.STDOUT,
         )
         self._wait_ready()
 

@@ -73,8 +73,7 @@ async def signup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
         user = await services.sign_up(data)
     except FieldErrors as exc:
         values = {k: v for k, v in data.items() if k != "password"}
-        return render(request, "accounts/signup.html.jinja2", {"values": values, "errors": exc.errors},
-                      status_code=422)
+        return render(request, "accounts/signup.html.jinja2", {"values": values, "errors": exc.errors}, status_code=422)
     request.set_session({SESSION_USER_KEY: user.id})
     return see_other("/my/organization")
 
@@ -131,8 +130,12 @@ async def organization_submit(request: Request[Any, Any, Any]) -> Template | Red
     try:
         await services.update_organization(request.user, org["id"], data)
     except FieldErrors as exc:
-        return render(request, "accounts/organization.html.jinja2", {"org": org, "values": data, "errors": exc.errors},
-                      status_code=422)
+        return render(
+            request,
+            "accounts/organization.html.jinja2",
+            {"org": org, "values": data, "errors": exc.errors},
+            status_code=422,
+        )
     return see_other("/my/organization?saved=1")
 
 
@@ -161,7 +164,18 @@ async def api_organization_update(
 
 
 ROUTES = [
-    login_page, login_submit, logout, signup_page, signup_submit, account_page, account_password,
-    account_token_create, account_token_revoke, organization_page, organization_submit,
-    api_me, api_organization, api_organization_update,
+    login_page,
+    login_submit,
+    logout,
+    signup_page,
+    signup_submit,
+    account_page,
+    account_password,
+    account_token_create,
+    account_token_revoke,
+    organization_page,
+    organization_submit,
+    api_me,
+    api_organization,
+    api_organization_update,
 ]

@@ -6,7 +6,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from app.accounts.tables import Organization, User, ApiToken, LoginAttempt
+from app.accounts.tables import ApiToken, LoginAttempt, Organization, User
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 

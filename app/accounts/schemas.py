@@ -47,8 +47,16 @@ class OrganizationOut(msgspec.Struct):
 
 def organization_out(row: dict[str, Any], *, with_contact: bool) -> OrganizationOut:
     return OrganizationOut(
-        ref=row["ref"], name=row["name"], kind=row["kind"], legal_form=row["legal_form"], country=row["country"],
-        region=row["region"], locality=row["locality"], lat=row["lat"], lon=row["lon"],
-        languages=list(row["languages"] or []), description=row["description"],
+        ref=row["ref"],
+        name=row["name"],
+        kind=row["kind"],
+        legal_form=row["legal_form"],
+        country=row["country"],
+        region=row["region"],
+        locality=row["locality"],
+        lat=row["lat"],
+        lon=row["lon"],
+        languages=list(row["languages"] or []),
+        description=row["description"],
         contact_email=row["contact_email"] if with_contact else None,
     )

@@ -65,7 +65,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def slugify(text: str) -> str:
@@ -210,8 +210,14 @@ async def sign_up(raw: dict[str, Any]) -> CurrentUser:
 
 
 async def create_user(
-    *, email: str, password: str, role: str, organization_ref: str | None = None, name: str = "",
-    organization_name: str | None = None, country: str = "",
+    *,
+    email: str,
+    password: str,
+    role: str,
+    organization_ref: str | None = None,
+    name: str = "",
+    organization_name: str | None = None,
+    country: str = "",
 ) -> CurrentUser:
     """Create a user (CLI). Staff users join the program's backbone organisation."""
     c = Checker({"email": email, "password": password, "role": role})
@@ -225,8 +231,13 @@ async def create_user(
         if role == "staff":
             org = await Organization.objects().where(Organization.ref == "program-backbone").first()
             if org is None:
-                org = Organization(ref="program-backbone", name=organization_name or "ForestMatch program",
-                                   kind="program", country=country, languages=[])
+                org = Organization(
+                    ref="program-backbone",
+                    name=organization_name or "ForestMatch program",
+                    kind="program",
+                    country=country,
+                    languages=[],
+                )
                 await org.save()
         elif organization_ref:
             org = await Organization.objects().where(Organization.ref == organization_ref).first()
@@ -293,9 +304,17 @@ async def list_users(staff: CurrentUser, *, page: int = 1, per_page: int = 50) -
         raise PermissionDenied()
     total = await User.count()
     rows = await (
-        User.select(User.id, User.email, User.name, User.role, User.is_active, User.created_at, User.last_login_at,
-                    User.organization.name.as_alias("organization_name"),
-                    User.organization.ref.as_alias("organization_ref"))
+        User.select(
+            User.id,
+            User.email,
+            User.name,
+            User.role,
+            User.is_active,
+            User.created_at,
+            User.last_login_at,
+            User.organization.name.as_alias("organization_name"),
+            User.organization.ref.as_alias("organization_ref"),
+        )
         .order_by(User.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -303,14 +322,24 @@ async def list_users(staff: CurrentUser, *, page: int = 1, per_page: int = 50) -
     return rows, total
 
 
-async def list_organizations(staff: CurrentUser, *, page: int = 1, per_page: int = 50) -> tuple[list[dict[str, Any]], int]:
+async def list_organizations(
+    staff: CurrentUser, *, page: int = 1, per_page: int = 50
+) -> tuple[list[dict[str, Any]], int]:
     if not staff.is_staff:
         raise PermissionDenied()
     total = await Organization.count()
     rows = await (
-        Organization.select(Organization.id, Organization.ref, Organization.name, Organization.kind,
-                            Organization.legal_form, Organization.country, Organization.region,
-                            Organization.is_active, Organization.created_at)
+        Organization.select(
+            Organization.id,
+            Organization.ref,
+            Organization.name,
+            Organization.kind,
+            Organization.legal_form,
+            Organization.country,
+            Organization.region,
+            Organization.is_active,
+            Organization.created_at,
+        )
         .order_by(Organization.name)
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -41,7 +41,11 @@ def certificate_form_values(cert: dict[str, Any]) -> dict[str, Any]:
 
 
 def _form_page(
-    request: HTMXRequest, values: dict[str, Any], errors: dict[str, str], *, cert: dict[str, Any] | None = None,
+    request: HTMXRequest,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    *,
+    cert: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Template:
     context = {
@@ -99,5 +103,9 @@ async def certificate_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> T
 
 
 ROUTES = [
-    my_certificates, certificate_new_page, certificate_new_submit, certificate_edit_page, certificate_edit_submit,
+    my_certificates,
+    certificate_new_page,
+    certificate_new_submit,
+    certificate_edit_page,
+    certificate_edit_submit,
 ]

@@ -23,8 +23,9 @@ def check_certificate(raw: dict[str, Any]) -> dict[str, Any]:
     """Validate certificate fields (forms, API and import share this); raises FieldErrors."""
     c = Checker(raw)
     clean: dict[str, Any] = {
-        "code": c.pattern("code", CERT_CODE_RE,
-                          _("Use the certificate code as issued, e.g. SCS-FM/COC-004512."), required=True),
+        "code": c.pattern(
+            "code", CERT_CODE_RE, _("Use the certificate code as issued, e.g. SCS-FM/COC-004512."), required=True
+        ),
         "license_code": c.pattern("license_code", LICENSE_CODE_RE, _("Use the licence code format FSC-C012345.")),
         "scope": c.choice("scope", SCOPES, required=True),
         "status": c.choice("status", CERTIFICATE_STATUSES, required=True),
@@ -42,8 +43,11 @@ def certificate_problem(cert: dict[str, Any], product_type: str | None, on: dt.d
     """Why this certificate cannot support a certified sale of ``product_type`` (None when it can)."""
     on = on or dt.date.today()
     if cert["status"] != "valid":
-        return _("Certificate %(code)s is %(status)s; only a valid certificate supports a certified sale.",
-                 code=cert["code"], status=_(CERTIFICATE_STATUSES.get(cert["status"], cert["status"])).lower())
+        return _(
+            "Certificate %(code)s is %(status)s; only a valid certificate supports a certified sale.",
+            code=cert["code"],
+            status=_(CERTIFICATE_STATUSES.get(cert["status"], cert["status"])).lower(),
+        )
     if cert["expires_on"] < on:
         return _("Certificate %(code)s expired on %(date)s.", code=cert["code"], date=cert["expires_on"].isoformat())
     if product_type and product_type not in (cert["product_types"] or []):
@@ -153,7 +157,10 @@ async def verify_certificate(staff: CurrentUser, ref: str, *, approve: bool, rea
 async def expiring_soon(days: int = EXPIRY_WARNING_DAYS, org_id: int | None = None) -> list[dict[str, Any]]:
     today = dt.date.today()
     query = Certificate.select(
-        Certificate.ref, Certificate.code, Certificate.expires_on, Certificate.status,
+        Certificate.ref,
+        Certificate.code,
+        Certificate.expires_on,
+        Certificate.status,
         Certificate.organization.name.as_alias("organization_name"),
     ).where(
         (Certificate.status == "valid")
@@ -163,4 +170,3 @@ async def expiring_soon(days: int = EXPIRY_WARNING_DAYS, org_id: int | None = No
     if org_id is not None:
         query = query.where(Certificate.organization == org_id)
     return await query.order_by(Certificate.expires_on)
-

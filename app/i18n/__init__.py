@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextvars
-import io
 import datetime as dt
+import io
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -176,4 +176,4 @@ def format_date(value: dt.date | None, fmt: str = "medium") -> str:
 def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return babel_dates.format_datetime(value, format=fmt, locale=babel_locale(), tzinfo=dt.timezone.utc)
+    return babel_dates.format_datetime(value, format=fmt, locale=babel_locale(), tzinfo=dt.UTC)

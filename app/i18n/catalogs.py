@@ -19,8 +19,20 @@ KEYWORDS = ["-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "N_"]
 
 def extract() -> None:
     CommandLineInterface().run(
-        ["pybabel", "extract", "-F", str(CFG), *KEYWORDS, "--no-location", "--sort-output", "--omit-header",
-         "-o", str(POT), str(PROJECT_ROOT / "app"), str(PROJECT_ROOT / "templates")]
+        [
+            "pybabel",
+            "extract",
+            "-F",
+            str(CFG),
+            *KEYWORDS,
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-o",
+            str(POT),
+            str(PROJECT_ROOT / "app"),
+            str(PROJECT_ROOT / "templates"),
+        ]
     )
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
-from typing_extensions import Annotated
 
 from app.i18n import gettext as _
 from app.imports.services import ImportRejected, export_document, import_document, validate_document
@@ -22,25 +21,36 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 def _rejected(exc: ImportRejected) -> Response[Any]:
     return Response(
-        content={"status_code": 400, "detail": _("The document was not imported: fix every problem listed."),
-                 "errors": [p.as_dict() for p in exc.problems]},
+        content={
+            "status_code": 400,
+            "detail": _("The document was not imported: fix every problem listed."),
+            "errors": [p.as_dict() for p in exc.problems],
+        },
         status_code=400,
         media_type=MediaType.JSON,
     )
 
 
-@post("/api/v1/import", guards=[guards.staff], tags=["bulk data"], status_code=200,
-      request_max_body_size=MAX_UPLOAD_BYTES)
+@post(
+    "/api/v1/import", guards=[guards.staff], tags=["bulk data"], status_code=200, request_max_body_size=MAX_UPLOAD_BYTES
+)
 async def api_import(request: Request[Any, Any, Any]) -> Response[Any]:
     """Import a forestmatch/1 document (staff). All or nothing: a 400 lists every problem and writes nothing."""
     body = await request.body()
     try:
         doc = json.loads(body)
     except ValueError:
-        return Response(content={"status_code": 400, "detail": _("The body is not valid JSON."),
-                                 "errors": [{"section": "document", "ref": "", "field": "body",
-                                             "message": _("The body is not valid JSON.")}]},
-                        status_code=400, media_type=MediaType.JSON)
+        return Response(
+            content={
+                "status_code": 400,
+                "detail": _("The body is not valid JSON."),
+                "errors": [
+                    {"section": "document", "ref": "", "field": "body", "message": _("The body is not valid JSON.")}
+                ],
+            },
+            status_code=400,
+            media_type=MediaType.JSON,
+        )
     try:
         summary = await import_document(doc)
     except ImportRejected as exc:
@@ -82,8 +92,9 @@ async def import_submit(
             context["summary"] = await import_document(doc)
         else:
             plan = await validate_document(doc)
-            context["counts"] = {s: len(getattr(plan, s)) for s in ("organizations", "certificates", "offers",
-                                                                    "requests")}
+            context["counts"] = {
+                s: len(getattr(plan, s)) for s in ("organizations", "certificates", "offers", "requests")
+            }
     except ImportRejected as exc:
         context["problems"] = exc.problems
         return render(request, "staff/import.html.jinja2", context, status_code=422)

@@ -30,8 +30,12 @@ FORMAT = "forestmatch/1"
 SECTIONS = ("organizations", "certificates", "offers", "requests")
 MAX_REF = 100
 CHUNK = 500
-OUTBOX_ENTITY = {"organizations": "organization", "certificates": "certificate", "offers": "offer",
-                 "requests": "request"}
+OUTBOX_ENTITY = {
+    "organizations": "organization",
+    "certificates": "certificate",
+    "offers": "offer",
+    "requests": "request",
+}
 
 Progress = Callable[[int, int], None]
 
@@ -70,7 +74,8 @@ class ImportSummary:
 
     def line(self) -> str:
         parts = [
-            f"{s}: {self.created[s]} created, {self.updated[s]} updated, {self.unchanged[s]} unchanged" for s in SECTIONS
+            f"{s}: {self.created[s]} created, {self.updated[s]} updated, {self.unchanged[s]} unchanged"
+            for s in SECTIONS
         ]
         return "; ".join(parts)
 
@@ -101,7 +106,7 @@ async def _existing(table: Any, refs: list[str], *columns: Any) -> dict[str, dic
     """Rows already in the database for these refs, keyed by ref."""
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(refs), CHUNK):
-        chunk = refs[start:start + CHUNK]
+        chunk = refs[start : start + CHUNK]
         rows = await table.select(*columns).where(table.ref.is_in(chunk)).output(load_json=True)
         found.update({r["ref"]: r for r in rows})
     return found
@@ -114,7 +119,7 @@ async def validate_document(doc: Any) -> Plan:
     if not isinstance(doc, dict):
         raise ImportRejected([Problem("document", "", "format", _("The document must be a JSON object."))])
     if doc.get("format") != FORMAT:
-        problems.append(Problem("document", "", "format", _("Expected \"format\": \"%(format)s\".", format=FORMAT)))
+        problems.append(Problem("document", "", "format", _('Expected "format": "%(format)s".', format=FORMAT)))
     for section in SECTIONS:
         records = doc.get(section, [])
         if not isinstance(records, list):
@@ -127,8 +132,14 @@ async def validate_document(doc: Any) -> Plan:
                 continue
             ref = record.get("ref")
             if not isinstance(ref, str) or not ref.strip() or len(ref) > MAX_REF:
-                problems.append(Problem(section, f"#{index + 1}", "ref",
-                                        _("Every record needs a ref of 1 to %(n)s characters.", n=MAX_REF)))
+                problems.append(
+                    Problem(
+                        section,
+                        f"#{index + 1}",
+                        "ref",
+                        _("Every record needs a ref of 1 to %(n)s characters.", n=MAX_REF),
+                    )
+                )
                 continue
             if ref in target:
                 problems.append(Problem(section, ref, "ref", _("This ref appears more than once in the document.")))
@@ -162,8 +173,12 @@ async def validate_document(doc: Any) -> Plan:
 
 async def _check_references(plan: Plan, problems: list[Problem]) -> None:
     """Refs between records resolve to the document or to the database, and fit each other."""
-    org_refs = {r for s in ("certificates", "offers", "requests") for r in
-                (v.get("_organization") for v in getattr(plan, s).values()) if isinstance(r, str)}
+    org_refs = {
+        r
+        for s in ("certificates", "offers", "requests")
+        for r in (v.get("_organization") for v in getattr(plan, s).values())
+        if isinstance(r, str)
+    }
     known_orgs = {ref: v["kind"] for ref, v in plan.organizations.items() if not v.get("_invalid")}
     missing = [r for r in org_refs if r not in plan.organizations]
     for ref, row in (await _existing(Organization, missing, Organization.ref, Organization.kind)).items():
@@ -171,11 +186,15 @@ async def _check_references(plan: Plan, problems: list[Problem]) -> None:
     cert_refs = [v.get("_certificate") for v in plan.offers.values() if isinstance(v.get("_certificate"), str)]
     known_certs = {
         ref: {"organization": v.get("_organization"), "product_types": v.get("product_types", [])}
-        for ref, v in plan.certificates.items() if not v.get("_invalid")
+        for ref, v in plan.certificates.items()
+        if not v.get("_invalid")
     }
     db_certs = await _existing(
-        Certificate, [r for r in cert_refs if r not in plan.certificates],
-        Certificate.ref, Certificate.product_types, Certificate.organization.ref.as_alias("organization_ref"),
+        Certificate,
+        [r for r in cert_refs if r not in plan.certificates],
+        Certificate.ref,
+        Certificate.product_types,
+        Certificate.organization.ref.as_alias("organization_ref"),
     )
     for ref, row in db_certs.items():
         known_certs[ref] = {"organization": row["organization_ref"], "product_types": row["product_types"] or []}
@@ -189,23 +208,33 @@ async def _check_references(plan: Plan, problems: list[Problem]) -> None:
                 continue
             kind = known_orgs.get(org or "")
             if section in ("certificates", "offers") and kind in ("buyer", "program"):
-                problems.append(Problem(section, ref, "organization",
-                                        _("Organisation %(ref)s is not a producer.", ref=org)))
+                problems.append(
+                    Problem(section, ref, "organization", _("Organisation %(ref)s is not a producer.", ref=org))
+                )
             if section == "requests" and kind in ("producer", "program"):
-                problems.append(Problem(section, ref, "organization",
-                                        _("Organisation %(ref)s is not a buyer.", ref=org)))
+                problems.append(
+                    Problem(section, ref, "organization", _("Organisation %(ref)s is not a buyer.", ref=org))
+                )
             if section == "offers":
                 cert_ref = clean.get("_certificate")
                 cert = known_certs.get(cert_ref) if isinstance(cert_ref, str) else None
                 if cert is None:
-                    problems.append(Problem(section, ref, "certificate",
-                                            _("Unknown certificate ref %(ref)s.", ref=str(cert_ref)[:MAX_REF])))
+                    problems.append(
+                        Problem(
+                            section,
+                            ref,
+                            "certificate",
+                            _("Unknown certificate ref %(ref)s.", ref=str(cert_ref)[:MAX_REF]),
+                        )
+                    )
                 elif cert["organization"] != org:
-                    problems.append(Problem(section, ref, "certificate",
-                                            _("The certificate belongs to another organisation.")))
+                    problems.append(
+                        Problem(section, ref, "certificate", _("The certificate belongs to another organisation."))
+                    )
                 elif clean["product_type"] not in cert["product_types"]:
-                    problems.append(Problem(section, ref, "product_type",
-                                            _("The certificate does not cover this product type.")))
+                    problems.append(
+                        Problem(section, ref, "product_type", _("The certificate does not cover this product type."))
+                    )
 
 
 def _same(existing: dict[str, Any], values: dict[str, Any]) -> bool:
@@ -229,8 +258,15 @@ def _same(existing: dict[str, Any], values: dict[str, Any]) -> bool:
     return True
 
 
-async def _upsert(table: Any, values_by_ref: dict[str, dict[str, Any]], section: str, summary: ImportSummary,
-                  progress: Progress | None, done: list[int], total: int) -> dict[str, int]:
+async def _upsert(
+    table: Any,
+    values_by_ref: dict[str, dict[str, Any]],
+    section: str,
+    summary: ImportSummary,
+    progress: Progress | None,
+    done: list[int],
+    total: int,
+) -> dict[str, int]:
     """Create or update rows by ref; returns ref -> id for every record of the section."""
     refs = list(values_by_ref)
     existing = await _existing(table, refs, *table.all_columns())
@@ -252,7 +288,7 @@ async def _upsert(table: Any, values_by_ref: dict[str, dict[str, Any]], section:
         if progress and (done[0] % 200 == 0 or done[0] == total):
             progress(done[0], total)
     for start in range(0, len(new_rows), CHUNK):
-        await table.insert(*new_rows[start:start + CHUNK])
+        await table.insert(*new_rows[start : start + CHUNK])
     # The search sync picks these up after commit (a certificate or organisation change re-indexes its offers).
     await record_changes(OUTBOX_ENTITY[section], changed)
     ids = await _existing(table, refs, table.ref, table.id)
@@ -267,11 +303,18 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
     done = [0]
     async with atomic():
         org_ids = await _upsert(Organization, plan.organizations, "organizations", summary, progress, done, total)
-        missing_orgs = {v["_organization"] for s in ("certificates", "offers", "requests")
-                        for v in getattr(plan, s).values()} - set(org_ids)
+        missing_orgs = {
+            v["_organization"] for s in ("certificates", "offers", "requests") for v in getattr(plan, s).values()
+        } - set(org_ids)
         if missing_orgs:
-            org_ids.update({r["ref"]: r["id"] for r in (await _existing(Organization, list(missing_orgs),
-                                                                        Organization.ref, Organization.id)).values()})
+            org_ids.update(
+                {
+                    r["ref"]: r["id"]
+                    for r in (
+                        await _existing(Organization, list(missing_orgs), Organization.ref, Organization.id)
+                    ).values()
+                }
+            )
 
         def owned(values: dict[str, Any]) -> dict[str, Any]:
             clean = {k: v for k, v in values.items() if not k.startswith("_")}
@@ -282,8 +325,14 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
         cert_ids = await _upsert(Certificate, certs, "certificates", summary, progress, done, total)
         missing_certs = {v["_certificate"] for v in plan.offers.values()} - set(cert_ids)
         if missing_certs:
-            cert_ids.update({r["ref"]: r["id"] for r in (await _existing(Certificate, list(missing_certs),
-                                                                         Certificate.ref, Certificate.id)).values()})
+            cert_ids.update(
+                {
+                    r["ref"]: r["id"]
+                    for r in (
+                        await _existing(Certificate, list(missing_certs), Certificate.ref, Certificate.id)
+                    ).values()
+                }
+            )
         offers = {ref: {**owned(v), "certificate": cert_ids[v["_certificate"]]} for ref, v in plan.offers.items()}
         await _upsert(Offer, offers, "offers", summary, progress, done, total)
         requests = {ref: owned(v) for ref, v in plan.requests.items()}
@@ -304,57 +353,126 @@ def _num(value: Any) -> float | int | None:
 
 async def export_document() -> dict[str, Any]:
     """Everything ForestMatch holds, in the bulk format (users and program staff excluded)."""
-    orgs = await Organization.select().where(Organization.kind != "program").order_by(Organization.id).output(
-        load_json=True)
-    certs = await Certificate.select(Certificate.all_columns(),
-                                     Certificate.organization.ref.as_alias("organization_ref")).order_by(
-        Certificate.id).output(load_json=True)
-    offers = await Offer.select(Offer.all_columns(), Offer.organization.ref.as_alias("organization_ref"),
-                                Offer.certificate.ref.as_alias("certificate_ref")).order_by(Offer.id).output(
-        load_json=True)
-    requests = await SourcingRequest.select(SourcingRequest.all_columns(),
-                                            SourcingRequest.organization.ref.as_alias("organization_ref")).order_by(
-        SourcingRequest.id).output(load_json=True)
+    orgs = (
+        await Organization.select()
+        .where(Organization.kind != "program")
+        .order_by(Organization.id)
+        .output(load_json=True)
+    )
+    certs = (
+        await Certificate.select(Certificate.all_columns(), Certificate.organization.ref.as_alias("organization_ref"))
+        .order_by(Certificate.id)
+        .output(load_json=True)
+    )
+    offers = (
+        await Offer.select(
+            Offer.all_columns(),
+            Offer.organization.ref.as_alias("organization_ref"),
+            Offer.certificate.ref.as_alias("certificate_ref"),
+        )
+        .order_by(Offer.id)
+        .output(load_json=True)
+    )
+    requests = (
+        await SourcingRequest.select(
+            SourcingRequest.all_columns(), SourcingRequest.organization.ref.as_alias("organization_ref")
+        )
+        .order_by(SourcingRequest.id)
+        .output(load_json=True)
+    )
     return {
         "format": FORMAT,
         "organizations": [
-            {"ref": o["ref"], "name": o["name"], "kind": o["kind"], "legal_form": o["legal_form"] or None,
-             "country": o["country"] or None, "region": o["region"] or None, "locality": o["locality"] or None,
-             "lat": o["lat"], "lon": o["lon"], "languages": o["languages"] or [],
-             "contact_email": o["contact_email"] or None, "description": o["description"] or None}
+            {
+                "ref": o["ref"],
+                "name": o["name"],
+                "kind": o["kind"],
+                "legal_form": o["legal_form"] or None,
+                "country": o["country"] or None,
+                "region": o["region"] or None,
+                "locality": o["locality"] or None,
+                "lat": o["lat"],
+                "lon": o["lon"],
+                "languages": o["languages"] or [],
+                "contact_email": o["contact_email"] or None,
+                "description": o["description"] or None,
+            }
             for o in orgs
         ],
         "certificates": [
-            {"ref": c["ref"], "organization": c["organization_ref"], "code": c["code"],
-             "license_code": c["license_code"] or None, "scope": c["scope"], "status": c["status"],
-             "issued_on": _iso(c["issued_on"]), "expires_on": _iso(c["expires_on"]),
-             "product_types": c["product_types"] or [], "group": bool(c["is_group"])}
+            {
+                "ref": c["ref"],
+                "organization": c["organization_ref"],
+                "code": c["code"],
+                "license_code": c["license_code"] or None,
+                "scope": c["scope"],
+                "status": c["status"],
+                "issued_on": _iso(c["issued_on"]),
+                "expires_on": _iso(c["expires_on"]),
+                "product_types": c["product_types"] or [],
+                "group": bool(c["is_group"]),
+            }
             for c in certs
         ],
         "offers": [
-            {"ref": o["ref"], "organization": o["organization_ref"], "certificate": o["certificate_ref"],
-             "category": o["category"], "product_type": o["product_type"], "species": o["species"] or [],
-             "title": o["title"], "description": o["description"] or None, "claim": o["claim"],
-             "quantity": _num(o["quantity"]), "unit": o["unit"],
-             **({"drc_percent": o["drc_percent"]} if o["drc_percent"] is not None else {}),
-             "min_order": _num(o["min_order"]),
-             "available_from": _iso(o["available_from"]), "available_to": _iso(o["available_to"]),
-             "lat": o["lat"], "lon": o["lon"],
-             "price": ({"amount": f"{Decimal(str(o['price_amount'])):.2f}", "currency": o["price_currency"], "per": o["price_per"]}
-                       if o["price_amount"] is not None else None),
-             "incoterm": o["incoterm"] or None, "status": o["status"]}
+            {
+                "ref": o["ref"],
+                "organization": o["organization_ref"],
+                "certificate": o["certificate_ref"],
+                "category": o["category"],
+                "product_type": o["product_type"],
+                "species": o["species"] or [],
+                "title": o["title"],
+                "description": o["description"] or None,
+                "claim": o["claim"],
+                "quantity": _num(o["quantity"]),
+                "unit": o["unit"],
+                **({"drc_percent": o["drc_percent"]} if o["drc_percent"] is not None else {}),
+                "min_order": _num(o["min_order"]),
+                "available_from": _iso(o["available_from"]),
+                "available_to": _iso(o["available_to"]),
+                "lat": o["lat"],
+                "lon": o["lon"],
+                "price": (
+                    {
+                        "amount": f"{Decimal(str(o['price_amount'])):.2f}",
+                        "currency": o["price_currency"],
+                        "per": o["price_per"],
+                    }
+                    if o["price_amount"] is not None
+                    else None
+                ),
+                "incoterm": o["incoterm"] or None,
+                "status": o["status"],
+            }
             for o in offers
         ],
         "requests": [
-            {"ref": r["ref"], "organization": r["organization_ref"], "title": r["title"] or None,
-             "category": r["category"], "product_types": r["product_types"] or [], "species": r["species"] or [],
-             "accepted_claims": r["accepted_claims"] or [], "quantity": _num(r["quantity"]), "unit": r["unit"],
-             **({"drc_percent": r["drc_percent"]} if r["drc_percent"] is not None else {}),
-             "min_per_supplier": _num(r["min_per_supplier"]), "partial_ok": bool(r["partial_ok"]),
-             "delivery": {"country": r["delivery_country"] or None, "region": r["delivery_region"] or None,
-                          "lat": r["delivery_lat"], "lon": r["delivery_lon"], "place": r["delivery_place"] or None},
-             "max_distance_km": r["max_distance_km"], "needed_from": _iso(r["needed_from"]),
-             "needed_by": _iso(r["needed_by"]), "status": r["status"]}
+            {
+                "ref": r["ref"],
+                "organization": r["organization_ref"],
+                "title": r["title"] or None,
+                "category": r["category"],
+                "product_types": r["product_types"] or [],
+                "species": r["species"] or [],
+                "accepted_claims": r["accepted_claims"] or [],
+                "quantity": _num(r["quantity"]),
+                "unit": r["unit"],
+                **({"drc_percent": r["drc_percent"]} if r["drc_percent"] is not None else {}),
+                "min_per_supplier": _num(r["min_per_supplier"]),
+                "partial_ok": bool(r["partial_ok"]),
+                "delivery": {
+                    "country": r["delivery_country"] or None,
+                    "region": r["delivery_region"] or None,
+                    "lat": r["delivery_lat"],
+                    "lon": r["delivery_lon"],
+                    "place": r["delivery_place"] or None,
+                },
+                "max_distance_km": r["max_distance_km"],
+                "needed_from": _iso(r["needed_from"]),
+                "needed_by": _iso(r["needed_by"]),
+                "status": r["status"],
+            }
             for r in requests
         ],
     }

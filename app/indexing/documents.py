@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from collections.abc import AsyncIterator, Iterable
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
@@ -25,7 +25,7 @@ def _epoch(value: dt.datetime | None) -> int:
     if value is None:
         return 0
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return int(value.timestamp())
 
 
@@ -51,10 +51,26 @@ def _labels(english: str) -> list[str]:
 
 
 OFFER_COLUMNS = (
-    Offer.ref, Offer.title, Offer.description, Offer.category, Offer.product_type, Offer.species, Offer.claim,
-    Offer.status, Offer.quantity, Offer.unit, Offer.quantity_canonical, Offer.min_order_canonical,
-    Offer.available_from, Offer.available_to, Offer.lat, Offer.lon, Offer.price_amount, Offer.price_currency,
-    Offer.created_at, Offer.updated_at,
+    Offer.ref,
+    Offer.title,
+    Offer.description,
+    Offer.category,
+    Offer.product_type,
+    Offer.species,
+    Offer.claim,
+    Offer.status,
+    Offer.quantity,
+    Offer.unit,
+    Offer.quantity_canonical,
+    Offer.min_order_canonical,
+    Offer.available_from,
+    Offer.available_to,
+    Offer.lat,
+    Offer.lon,
+    Offer.price_amount,
+    Offer.price_currency,
+    Offer.created_at,
+    Offer.updated_at,
     Offer.organization.ref.as_alias("organization_ref"),
     Offer.organization.name.as_alias("organization_name"),
     Offer.organization.country.as_alias("country"),
@@ -128,7 +144,7 @@ async def offer_documents(refs: Iterable[str]) -> tuple[list[dict[str, Any]], li
     wanted = list(dict.fromkeys(refs))
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
+        chunk = wanted[start : start + 500]
         rows = await Offer.select(*OFFER_COLUMNS).where(Offer.ref.is_in(chunk)).output(load_json=True)
         found.update({r["ref"]: offer_document(r) for r in rows})
     return [found[r] for r in wanted if r in found], [r for r in wanted if r not in found]

@@ -19,6 +19,7 @@ async def after_pass(backend: Any) -> None:
     """Work the sync worker does after each outbox pass: recompute a few stale match sets."""
     await recompute_stale(backend)
 
+
 _backend: Any = None
 _worker: tuple[asyncio.Task[None], asyncio.Event] | None = None
 

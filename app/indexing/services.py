@@ -21,4 +21,4 @@ async def record_changes(entity: str, refs: Iterable[str]) -> None:
     assert entity in ENTITIES
     rows = [SearchOutbox(entity=entity, ref=ref) for ref in refs]
     for start in range(0, len(rows), CHUNK):
-        await SearchOutbox.insert(*rows[start:start + CHUNK])
+        await SearchOutbox.insert(*rows[start : start + CHUNK])

@@ -34,7 +34,7 @@ stale_request_hooks: list[Callable[[set[str], set[str]], Any]] = []
 
 async def _take_batch(limit: int) -> list[dict[str, Any]] | None:
     """Lock and return the oldest available rows; None when another worker is draining right now."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if isinstance(engine(), PostgresEngine):
         got = await SearchOutbox.raw("SELECT pg_try_advisory_xact_lock({}) AS ok", _ADVISORY_KEY)
         if not got or not got[0]["ok"]:
@@ -42,7 +42,8 @@ async def _take_batch(limit: int) -> list[dict[str, Any]] | None:
         return await SearchOutbox.raw(
             "SELECT id, entity, ref, attempts FROM search_outbox WHERE available_at <= {} "
             "ORDER BY id LIMIT {} FOR UPDATE SKIP LOCKED",
-            now, limit,
+            now,
+            limit,
         )
     return await (
         SearchOutbox.select(SearchOutbox.id, SearchOutbox.entity, SearchOutbox.ref, SearchOutbox.attempts)
@@ -95,23 +96,24 @@ async def drain_once(backend: Any, limit: int = BATCH) -> int:
 
 async def _postpone(rows: list[dict[str, Any]], exc: Exception) -> None:
     log.warning("search sync failed for %d change(s), will retry: %s", len(rows), exc)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     async with atomic():
         for row in rows:
             attempts = int(row["attempts"] or 0) + 1
             delay = min(MAX_BACKOFF_S, 2 ** min(attempts, 9))
             await SearchOutbox.update(
-                {SearchOutbox.attempts: attempts, SearchOutbox.last_error: str(exc)[:1000],
-                 SearchOutbox.available_at: now + dt.timedelta(seconds=delay)}
+                {
+                    SearchOutbox.attempts: attempts,
+                    SearchOutbox.last_error: str(exc)[:1000],
+                    SearchOutbox.available_at: now + dt.timedelta(seconds=delay),
+                }
             ).where(SearchOutbox.id == row["id"])
 
 
 async def drain(backend: Any, *, ignore_backoff: bool = False) -> int:
     """Apply everything pending now; returns the number of rows applied."""
     if ignore_backoff:
-        await SearchOutbox.update({SearchOutbox.available_at: dt.datetime.now(dt.timezone.utc)}).where(
-            SearchOutbox.attempts > 0
-        )
+        await SearchOutbox.update({SearchOutbox.available_at: dt.datetime.now(dt.UTC)}).where(SearchOutbox.attempts > 0)
     total = 0
     while True:
         applied = await drain_once(backend)
@@ -124,8 +126,9 @@ async def pending() -> int:
     return await SearchOutbox.count()
 
 
-async def run_worker(backend: Any, stop: asyncio.Event, interval: float = 1.0,
-                     after_pass: Callable[[Any], Any] | None = None) -> None:
+async def run_worker(
+    backend: Any, stop: asyncio.Event, interval: float = 1.0, after_pass: Callable[[Any], Any] | None = None
+) -> None:
     """Drain the outbox until ``stop`` is set; a failing pass is logged and retried."""
     while not stop.is_set():
         try:
@@ -148,7 +151,7 @@ async def reindex(backend: Any, progress: Callable[[int, int], None] | None = No
     from app.certificates.tables import Certificate
     from app.indexing.services import record_changes
 
-    begin = dt.datetime.now(dt.timezone.utc)
+    begin = dt.datetime.now(dt.UTC)
     started = begin - dt.timedelta(seconds=1)  # margin for clocks of several hosts
     total = await Offer.count()
     done = 0

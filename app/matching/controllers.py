@@ -31,9 +31,13 @@ async def api_offer_matches(request: Request[Any, Any, Any], ref: FromPath[str])
     return {
         "offer": ref,
         "requests": [
-            {"request": row["ref"], "organization": row["organization_ref"], "score": round(scored.score, 4),
-             "distance_km": round(scored.distance_km, 1) if scored.distance_km is not None else None,
-             "reasons": scored.reasons}
+            {
+                "request": row["ref"],
+                "organization": row["organization_ref"],
+                "score": round(scored.score, 4),
+                "distance_km": round(scored.distance_km, 1) if scored.distance_km is not None else None,
+                "reasons": scored.reasons,
+            }
             for row, scored in fits
         ],
     }

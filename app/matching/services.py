@@ -45,15 +45,25 @@ class MatchAnswer:
         return {
             "request": self.request["ref"],
             "matches": [
-                {"offer": m.offer.ref, "organization": m.offer.organization_ref, "score": round(m.score, 4),
-                 "quantity": round(m.offer.quantity, 3), "unit": unit,
-                 "distance_km": round(m.distance_km, 1) if m.distance_km is not None else None,
-                 "reasons": m.reasons}
+                {
+                    "offer": m.offer.ref,
+                    "organization": m.offer.organization_ref,
+                    "score": round(m.score, 4),
+                    "quantity": round(m.offer.quantity, 3),
+                    "unit": unit,
+                    "distance_km": round(m.distance_km, 1) if m.distance_km is not None else None,
+                    "reasons": m.reasons,
+                }
                 for m in self.matches
             ],
             "bundles": [
-                {"offers": [m.offer.ref for m in b.offers], "total_quantity": round(b.total_quantity, 3),
-                 "unit": unit, "score": round(b.score, 4), "reasons": b.reasons}
+                {
+                    "offers": [m.offer.ref for m in b.offers],
+                    "total_quantity": round(b.total_quantity, 3),
+                    "unit": unit,
+                    "score": round(b.score, 4),
+                    "reasons": b.reasons,
+                }
                 for b in self.bundles
             ],
         }
@@ -67,21 +77,40 @@ def _json_list(value: Any) -> list[Any]:
 
 def request_spec(row: dict[str, Any]) -> engine.RequestSpec:
     return engine.RequestSpec(
-        ref=row["ref"], organization_ref=row["organization_ref"], category=row["category"],
-        product_types=tuple(_json_list(row["product_types"])), species=tuple(_json_list(row["species"])),
-        accepted_claims=tuple(_json_list(row["accepted_claims"])), quantity=float(row["quantity_canonical"]),
+        ref=row["ref"],
+        organization_ref=row["organization_ref"],
+        category=row["category"],
+        product_types=tuple(_json_list(row["product_types"])),
+        species=tuple(_json_list(row["species"])),
+        accepted_claims=tuple(_json_list(row["accepted_claims"])),
+        quantity=float(row["quantity_canonical"]),
         unit=CANONICAL_UNIT[row["category"]],
-        min_per_supplier=row["min_per_supplier_canonical"], partial_ok=bool(row["partial_ok"]),
-        delivery_lat=row["delivery_lat"], delivery_lon=row["delivery_lon"],
-        delivery_place=row["delivery_place"] or "", max_distance_km=row["max_distance_km"],
-        needed_from=row["needed_from"], needed_by=row["needed_by"],
+        min_per_supplier=row["min_per_supplier_canonical"],
+        partial_ok=bool(row["partial_ok"]),
+        delivery_lat=row["delivery_lat"],
+        delivery_lon=row["delivery_lon"],
+        delivery_place=row["delivery_place"] or "",
+        max_distance_km=row["max_distance_km"],
+        needed_from=row["needed_from"],
+        needed_by=row["needed_by"],
     )
 
 
 _OFFER_SPEC_COLUMNS = (
-    Offer.id, Offer.ref, Offer.category, Offer.product_type, Offer.species, Offer.claim, Offer.status,
-    Offer.quantity_canonical, Offer.min_order_canonical, Offer.available_from, Offer.available_to,
-    Offer.lat, Offer.lon, Offer.updated_at,
+    Offer.id,
+    Offer.ref,
+    Offer.category,
+    Offer.product_type,
+    Offer.species,
+    Offer.claim,
+    Offer.status,
+    Offer.quantity_canonical,
+    Offer.min_order_canonical,
+    Offer.available_from,
+    Offer.available_to,
+    Offer.lat,
+    Offer.lon,
+    Offer.updated_at,
     Offer.organization.ref.as_alias("organization_ref"),
     Offer.organization.name.as_alias("organization_name"),
     Offer.organization.is_active.as_alias("organization_active"),
@@ -100,19 +129,29 @@ def offer_spec(row: dict[str, Any]) -> engine.OfferSpec:
     lon = row["lon"] if row["lon"] is not None else row["organization_lon"]
     updated = row["updated_at"]
     if updated.tzinfo is None:
-        updated = updated.replace(tzinfo=dt.timezone.utc)
+        updated = updated.replace(tzinfo=dt.UTC)
     return engine.OfferSpec(
-        ref=row["ref"], organization_ref=row["organization_ref"], organization_name=row["organization_name"],
-        organization_active=bool(row["organization_active"]), category=row["category"],
-        product_type=row["product_type"], species=tuple(_json_list(row["species"])), claim=row["claim"],
-        status=row["status"], quantity=float(row["quantity_canonical"]), min_order=row["min_order_canonical"],
-        available_from=row["available_from"], available_to=row["available_to"],
+        ref=row["ref"],
+        organization_ref=row["organization_ref"],
+        organization_name=row["organization_name"],
+        organization_active=bool(row["organization_active"]),
+        category=row["category"],
+        product_type=row["product_type"],
+        species=tuple(_json_list(row["species"])),
+        claim=row["claim"],
+        status=row["status"],
+        quantity=float(row["quantity_canonical"]),
+        min_order=row["min_order_canonical"],
+        available_from=row["available_from"],
+        available_to=row["available_to"],
         lat=lat if lat is not None and lon is not None else None,
         lon=lon if lat is not None and lon is not None else None,
-        certificate_status=row["certificate_status"], certificate_expires_on=row["certificate_expires_on"],
+        certificate_status=row["certificate_status"],
+        certificate_expires_on=row["certificate_expires_on"],
         certificate_product_types=tuple(_json_list(row["certificate_product_types"])),
         certificate_verification=row["certificate_verification"],
-        certificate_verified_at=row["certificate_verified_at"], updated_at=updated,
+        certificate_verified_at=row["certificate_verified_at"],
+        updated_at=updated,
     )
 
 
@@ -137,8 +176,13 @@ def candidate_query(spec: engine.RequestSpec) -> Any:
     has_point = spec.delivery_lat is not None and spec.delivery_lon is not None
     if spec.max_distance_km is not None and has_point:
         filters.append(GeoRadius(spec.delivery_lat, spec.delivery_lon, spec.max_distance_km))  # type: ignore[arg-type]
-    sort = (GeoSort(spec.delivery_lat, spec.delivery_lon),) if has_point else (  # type: ignore[arg-type]
-        SortSpec("quantity_canonical", descending=True),)
+    sort = (
+        (GeoSort(spec.delivery_lat, spec.delivery_lon),)
+        if has_point
+        else (  # type: ignore[arg-type]
+            SortSpec("quantity_canonical", descending=True),
+        )
+    )
     return SearchQuery(filters=tuple(filters), sort=sort, per_page=MAX_CANDIDATES)
 
 
@@ -173,16 +217,20 @@ async def _candidates(spec: engine.RequestSpec, backend: Any) -> tuple[list[str]
 async def _offer_specs(refs: list[str]) -> list[engine.OfferSpec]:
     specs: list[engine.OfferSpec] = []
     for start in range(0, len(refs), 500):
-        rows = await Offer.select(*_OFFER_SPEC_COLUMNS).where(Offer.ref.is_in(refs[start:start + 500])).output(
-            load_json=True)
+        rows = (
+            await Offer.select(*_OFFER_SPEC_COLUMNS)
+            .where(Offer.ref.is_in(refs[start : start + 500]))
+            .output(load_json=True)
+        )
         specs.extend(offer_spec(r) for r in rows)
     return specs
 
 
 async def _load_request(ref: str) -> dict[str, Any]:
     row = await (
-        SourcingRequest.select(SourcingRequest.all_columns(),
-                               SourcingRequest.organization.ref.as_alias("organization_ref"))
+        SourcingRequest.select(
+            SourcingRequest.all_columns(), SourcingRequest.organization.ref.as_alias("organization_ref")
+        )
         .where(SourcingRequest.ref == ref)
         .output(load_json=True)
         .first()
@@ -192,8 +240,9 @@ async def _load_request(ref: str) -> dict[str, Any]:
     return row
 
 
-async def compute_matches(request_ref: str, backend: Any, *, locale: str | None = None,
-                          store: bool = True) -> MatchAnswer:
+async def compute_matches(
+    request_ref: str, backend: Any, *, locale: str | None = None, store: bool = True
+) -> MatchAnswer:
     """Ranked recommendations and bundles for a request, in ``locale``; stored as match records."""
     row = await _load_request(request_ref)
     spec = request_spec(row)
@@ -216,33 +265,55 @@ async def compute_matches(request_ref: str, backend: Any, *, locale: str | None 
 
 async def _store(request_id: int, answer: MatchAnswer) -> None:
     """Upsert match records by (request, offer); offers that no longer fit are marked withdrawn."""
-    offer_ids = {r["ref"]: r["id"] for r in await Offer.select(Offer.ref, Offer.id).where(
-        Offer.ref.is_in([m.offer.ref for m in answer.matches] or ["-"]))}
+    offer_ids = {
+        r["ref"]: r["id"]
+        for r in await Offer.select(Offer.ref, Offer.id).where(
+            Offer.ref.is_in([m.offer.ref for m in answer.matches] or ["-"])
+        )
+    }
     async with atomic():
-        existing = {r["offer"]: r for r in await Match.select(Match.id, Match.offer, Match.status).where(
-            Match.request == request_id)}
+        existing = {
+            r["offer"]: r
+            for r in await Match.select(Match.id, Match.offer, Match.status).where(Match.request == request_id)
+        }
         seen: set[int] = set()
         for rank, scored in enumerate(answer.matches, start=1):
             offer_id = offer_ids[scored.offer.ref]
             seen.add(offer_id)
-            values = {Match.score: scored.score, Match.parts: scored.parts, Match.distance_km: scored.distance_km,
-                      Match.rank: rank, Match.updated_at: now()}
+            values = {
+                Match.score: scored.score,
+                Match.parts: scored.parts,
+                Match.distance_km: scored.distance_km,
+                Match.rank: rank,
+                Match.updated_at: now(),
+            }
             if offer_id in existing:
                 row = existing[offer_id]
                 if row["status"] == "withdrawn":
                     values[Match.status] = "recommended"
                 await Match.update(values).where(Match.id == row["id"])
             else:
-                await Match(request=request_id, offer=offer_id, score=scored.score, parts=scored.parts,
-                            distance_km=scored.distance_km, rank=rank).save()
+                await Match(
+                    request=request_id,
+                    offer=offer_id,
+                    score=scored.score,
+                    parts=scored.parts,
+                    distance_km=scored.distance_km,
+                    rank=rank,
+                ).save()
         gone = [r["id"] for oid, r in existing.items() if oid not in seen and r["status"] == "recommended"]
         if gone:
             await Match.update({Match.status: "withdrawn", Match.updated_at: now()}).where(Match.id.is_in(gone))
         await MatchBundle.delete().where(MatchBundle.request == request_id)
         for rank, bundle in enumerate(answer.bundles, start=1):
-            await MatchBundle(request=request_id, rank=rank, offer_refs=[m.offer.ref for m in bundle.offers],
-                              total_quantity=bundle.total_quantity, score=bundle.score,
-                              spread_km=bundle.spread_km).save()
+            await MatchBundle(
+                request=request_id,
+                rank=rank,
+                offer_refs=[m.offer.ref for m in bundle.offers],
+                total_quantity=bundle.total_quantity,
+                score=bundle.score,
+                spread_km=bundle.spread_km,
+            ).save()
         run = await MatchRun.select(MatchRun.id).where(MatchRun.request == request_id).first()
         if run:
             await MatchRun.update({MatchRun.stale: False, MatchRun.computed_at: now()}).where(MatchRun.id == run["id"])
@@ -260,8 +331,9 @@ async def matches_for_user(user: CurrentUser | None, request_ref: str, backend: 
     return await compute_matches(request_ref, backend, locale=get_locale())
 
 
-async def requests_for_offer(offer_ref: str, *, locale: str | None = None) -> list[tuple[dict[str, Any],
-                                                                                         engine.ScoredOffer]]:
+async def requests_for_offer(
+    offer_ref: str, *, locale: str | None = None
+) -> list[tuple[dict[str, Any], engine.ScoredOffer]]:
     """Reverse direction: the open requests this offer fits (for the producer's dashboard), best first."""
     offers = await _offer_specs([offer_ref])
     if not offers:
@@ -269,11 +341,16 @@ async def requests_for_offer(offer_ref: str, *, locale: str | None = None) -> li
     offer = offers[0]
     today = dt.date.today()
     rows = await (
-        SourcingRequest.select(SourcingRequest.all_columns(),
-                               SourcingRequest.organization.ref.as_alias("organization_ref"),
-                               SourcingRequest.organization.name.as_alias("organization_name"))
-        .where((SourcingRequest.status == "open") & (SourcingRequest.category == offer.category)
-               & (SourcingRequest.needed_by >= today))
+        SourcingRequest.select(
+            SourcingRequest.all_columns(),
+            SourcingRequest.organization.ref.as_alias("organization_ref"),
+            SourcingRequest.organization.name.as_alias("organization_name"),
+        )
+        .where(
+            (SourcingRequest.status == "open")
+            & (SourcingRequest.category == offer.category)
+            & (SourcingRequest.needed_by >= today)
+        )
         .output(load_json=True)
     )
     token = set_locale(locale) if locale else None
@@ -307,17 +384,24 @@ async def mark_stale(request_refs: set[str], offer_refs: set[str]) -> None:
     """Sync hook: requests that changed, and requests an offer change may affect, need recomputing."""
     ids: set[int] = set()
     if request_refs:
-        ids.update(r["id"] for r in await SourcingRequest.select(SourcingRequest.id).where(
-            SourcingRequest.ref.is_in(list(request_refs))))
+        ids.update(
+            r["id"]
+            for r in await SourcingRequest.select(SourcingRequest.id).where(
+                SourcingRequest.ref.is_in(list(request_refs))
+            )
+        )
     if offer_refs:
         changed = await Offer.select(Offer.category, Offer.product_type).where(Offer.ref.is_in(list(offer_refs)))
         kinds = {(r["category"], r["product_type"]) for r in changed}
         categories = {c for c, _ in kinds}
         if categories:
-            open_rows = await SourcingRequest.select(
-                SourcingRequest.id, SourcingRequest.category, SourcingRequest.product_types
-            ).where((SourcingRequest.status == "open") & SourcingRequest.category.is_in(list(categories))).output(
-                load_json=True)
+            open_rows = (
+                await SourcingRequest.select(
+                    SourcingRequest.id, SourcingRequest.category, SourcingRequest.product_types
+                )
+                .where((SourcingRequest.status == "open") & SourcingRequest.category.is_in(list(categories)))
+                .output(load_json=True)
+            )
             for r in open_rows:
                 if any((r["category"], t) in kinds for t in _json_list(r["product_types"])):
                     ids.add(r["id"])
@@ -325,8 +409,7 @@ async def mark_stale(request_refs: set[str], offer_refs: set[str]) -> None:
         ids.update(r["request"] for r in had)
     if ids:
         await MatchRun.update({MatchRun.stale: True}).where(MatchRun.request.is_in(list(ids)))
-        have = {r["request"] for r in await MatchRun.select(MatchRun.request).where(
-            MatchRun.request.is_in(list(ids)))}
+        have = {r["request"] for r in await MatchRun.select(MatchRun.request).where(MatchRun.request.is_in(list(ids)))}
         missing = [MatchRun(request=i, stale=True) for i in ids - have]
         if missing:
             await MatchRun.insert(*missing)
@@ -334,13 +417,11 @@ async def mark_stale(request_refs: set[str], offer_refs: set[str]) -> None:
 
 async def recompute_stale(backend: Any, limit: int = 20) -> int:
     """Recompute a few stale requests (called by the sync worker between outbox batches)."""
-    rows = await MatchRun.select(MatchRun.request.ref.as_alias("ref")).where(MatchRun.stale == True).limit(  # noqa: E712
-        limit)
+    stale = MatchRun.stale == True  # noqa: E712 - Piccolo builds SQL from ==
+    rows = await MatchRun.select(MatchRun.request.ref.as_alias("ref")).where(stale).limit(limit)
     for r in rows:
         await compute_matches(r["ref"], backend)
     return len(rows)
-
-
 
 
 async def offer_summaries(refs: list[str]) -> dict[str, dict[str, Any]]:
@@ -348,8 +429,15 @@ async def offer_summaries(refs: list[str]) -> dict[str, dict[str, Any]]:
     if not refs:
         return {}
     rows = await Offer.select(
-        Offer.ref, Offer.title, Offer.product_type, Offer.claim, Offer.quantity, Offer.unit,
-        Offer.organization.name.as_alias("organization_name"), Offer.organization.ref.as_alias("organization_ref"),
-        Offer.organization.region.as_alias("region"), Offer.organization.country.as_alias("country"),
+        Offer.ref,
+        Offer.title,
+        Offer.product_type,
+        Offer.claim,
+        Offer.quantity,
+        Offer.unit,
+        Offer.organization.name.as_alias("organization_name"),
+        Offer.organization.ref.as_alias("organization_ref"),
+        Offer.organization.region.as_alias("region"),
+        Offer.organization.country.as_alias("country"),
     ).where(Offer.ref.is_in(list(dict.fromkeys(refs))))
     return {r["ref"]: r for r in rows}

@@ -63,8 +63,12 @@ async def get_own_offer(user: CurrentUser, ref: str) -> dict[str, Any]:
 
 def certificate_warning(offer: dict[str, Any]) -> str | None:
     """Why an own offer is not in the public list because of its certificate (None when it is fine)."""
-    cert = {"code": offer["certificate_code"], "status": offer["certificate_status"],
-            "expires_on": offer["certificate_expires_on"], "product_types": None}
+    cert = {
+        "code": offer["certificate_code"],
+        "status": offer["certificate_status"],
+        "expires_on": offer["certificate_expires_on"],
+        "product_types": None,
+    }
     return certificates.certificate_problem(cert, None)
 
 
@@ -111,8 +115,9 @@ async def producer_profile(request: HTMXRequest, ref: FromPath[str]) -> Template
         raise NotFound()
     user = request.user
     today = dt.date.today()
-    offers = [o for o in await services.list_for_organization(org["id"], include_inactive=False)
-              if publicly_listed(o, today)]
+    offers = [
+        o for o in await services.list_for_organization(org["id"], include_inactive=False) if publicly_listed(o, today)
+    ]
     context = {
         "org": org,
         "certificates": await certificates.list_for_organization(org["id"]),
@@ -139,8 +144,24 @@ def _plain(value: Any) -> str:
 
 def offer_form_values(offer: dict[str, Any]) -> dict[str, Any]:
     """The edit form's values from a stored offer."""
-    keys = ("category", "product_type", "title", "description", "claim", "quantity", "unit", "drc_percent",
-            "min_order", "available_from", "available_to", "lat", "lon", "price_amount", "price_currency", "incoterm")
+    keys = (
+        "category",
+        "product_type",
+        "title",
+        "description",
+        "claim",
+        "quantity",
+        "unit",
+        "drc_percent",
+        "min_order",
+        "available_from",
+        "available_to",
+        "lat",
+        "lon",
+        "price_amount",
+        "price_currency",
+        "incoterm",
+    )
     values = {k: _plain(offer.get(k)) for k in keys}
     values["certificate"] = offer["certificate_ref"]
     values["species"] = ", ".join(offer.get("species") or [])
@@ -148,7 +169,11 @@ def offer_form_values(offer: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _form_page(
-    request: HTMXRequest, values: dict[str, Any], errors: dict[str, str], *, offer: dict[str, Any] | None = None,
+    request: HTMXRequest,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    *,
+    offer: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Template:
     user = request.user
@@ -207,8 +232,9 @@ async def offer_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> Templat
     try:
         offer = await services.update_offer(request.user, ref, data)
     except FieldErrors as exc:
-        return await _form_page(request, data, exc.errors, offer=await get_own_offer(request.user, ref),
-                                status_code=422)
+        return await _form_page(
+            request, data, exc.errors, offer=await get_own_offer(request.user, ref), status_code=422
+        )
     return see_other(f"/offers/{offer['ref']}")
 
 
@@ -232,6 +258,14 @@ async def offer_form_options(request: HTMXRequest, category: FromQuery[str] = ""
 
 
 ROUTES = [
-    offer_list, offer_detail, producer_profile, my_offers, offer_new_page, offer_new_submit, offer_edit_page,
-    offer_edit_submit, offer_status_submit, offer_form_options,
+    offer_list,
+    offer_detail,
+    producer_profile,
+    my_offers,
+    offer_new_page,
+    offer_new_submit,
+    offer_edit_page,
+    offer_edit_submit,
+    offer_status_submit,
+    offer_form_options,
 ]

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
 import secrets
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from app.accounts.services import CurrentUser, now
 from app.accounts.tables import Organization
 from app.certificates.services import certificate_problem
 from app.certificates.tables import Certificate
-from app.offers.tables import Offer
 from app.db import Row, atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
+from app.offers.tables import Offer
 from app.units import UnitError, to_canonical
 from app.validation import MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import CATEGORIES, CLAIMS, COUNTRY_RE, CURRENCIES, INCOTERMS, OFFER_STATUSES, PRODUCT_TYPES, UNITS
@@ -31,7 +31,8 @@ def check_offer(raw: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {
         "category": category,
         "product_type": c.choice("product_type", PRODUCT_TYPES.get(category, {}), required=True)
-        if category else c.text("product_type", required=True),
+        if category
+        else c.text("product_type", required=True),
         "species": c.text_list("species"),
         "title": c.text("title", required=True, max_len=MAX_TITLE),
         "description": c.text("description", max_len=MAX_TEXT),
@@ -63,8 +64,12 @@ def check_offer(raw: dict[str, Any]) -> dict[str, Any]:
             c.fail("unit", _("This unit does not fit the category."))
     c.raise_if_errors()
     clean.update(
-        quantity=quantity, min_order=min_order, drc_percent=drc, price_amount=price,
-        price_currency=currency if price is not None else "", price_per=clean["unit"] if price is not None else "",
+        quantity=quantity,
+        min_order=min_order,
+        drc_percent=drc,
+        price_amount=price,
+        price_currency=currency if price is not None else "",
+        price_per=clean["unit"] if price is not None else "",
     )
     return clean
 
@@ -73,9 +78,7 @@ async def _own_certificate(user: CurrentUser, cert_ref: Any, product_type: str, 
     """The id of a valid certificate of the user's organisation covering the product, or FieldErrors saying why."""
     if not isinstance(cert_ref, str) or not cert_ref.strip():
         raise FieldErrors({"certificate": _("Choose one of your organisation's certificates.")}, raw)
-    cert = await (
-        Certificate.select().where(Certificate.ref == cert_ref.strip()).output(load_json=True).first()
-    )
+    cert = await Certificate.select().where(Certificate.ref == cert_ref.strip()).output(load_json=True).first()
     if cert is None or cert["organization"] != user.organization_id:
         raise FieldErrors({"certificate": _("Choose one of your organisation's certificates.")}, raw)
     problem = certificate_problem(cert, product_type)
@@ -120,8 +123,15 @@ async def set_offer_status(user: CurrentUser, ref: str, status: str) -> dict[str
     if not (user.is_producer and offer["organization"] == user.organization_id):
         raise PermissionDenied()
     if status not in OFFER_STATUSES:
-        raise FieldErrors({"status": _("Unknown value %(value)s. Choose one of: %(options)s.", value=status[:40],
-                                       options=", ".join(OFFER_STATUSES))})
+        raise FieldErrors(
+            {
+                "status": _(
+                    "Unknown value %(value)s. Choose one of: %(options)s.",
+                    value=status[:40],
+                    options=", ".join(OFFER_STATUSES),
+                )
+            }
+        )
     if status == "active":
         cert = await Certificate.select().where(Certificate.id == offer["certificate"]).output(load_json=True).first()
         problem = certificate_problem(cert, offer["product_type"]) if cert else _("Certificate not found.")
@@ -173,8 +183,9 @@ class OfferFilters:
         """Unknown filter values are dropped with a message instead of failing the page."""
         c = Checker(query)
         category = c.choice("category", CATEGORIES)
-        product_type = c.choice("product_type", PRODUCT_TYPES.get(category) or
-                                {k: v for t in PRODUCT_TYPES.values() for k, v in t.items()})
+        product_type = c.choice(
+            "product_type", PRODUCT_TYPES.get(category) or {k: v for t in PRODUCT_TYPES.values() for k, v in t.items()}
+        )
         claim = c.choice("claim", CLAIMS)
         country = c.pattern("country", COUNTRY_RE, _("Use a two-letter ISO 3166-1 country code, e.g. MX."))
         page_raw = query.get("page") or "1"
@@ -182,8 +193,16 @@ class OfferFilters:
         return cls(category, product_type, claim, country, page, c.errors)
 
     def as_query(self) -> dict[str, str]:
-        return {k: v for k, v in (("category", self.category), ("product_type", self.product_type),
-                                  ("claim", self.claim), ("country", self.country)) if v}
+        return {
+            k: v
+            for k, v in (
+                ("category", self.category),
+                ("product_type", self.product_type),
+                ("claim", self.claim),
+                ("country", self.country),
+            )
+            if v
+        }
 
 
 def public_offer_conditions() -> list[Any]:
@@ -204,15 +223,19 @@ WHERE o.status = 'active' AND c.status = 'valid' AND c.expires_on >= {} AND g.is
   AND ({} = '' OR o.category = {}) AND ({} = '' OR o.product_type = {})
   AND ({} = '' OR o.claim = {}) AND ({} = '' OR g.country = {})
 """
-_PUBLIC_PAGE_SQL = """
+_PUBLIC_PAGE_SQL = (
+    """
 SELECT o.ref, o.title, o.category, o.product_type, o.species, o.claim, o.quantity, o.unit,
        o.available_from, o.available_to, o.price_amount, o.price_currency, o.price_per, o.created_at,
        g.name AS organization_name, g.ref AS organization_ref, g.country AS country, g.region AS region,
        c.verification AS certificate_verification
-""" + _PUBLIC_FROM + """
+"""
+    + _PUBLIC_FROM
+    + """
 ORDER BY o.created_at DESC, o.id DESC
 LIMIT {} OFFSET {}
 """
+)
 _PUBLIC_COUNT_SQL = "SELECT COUNT(*) AS n " + _PUBLIC_FROM
 
 
@@ -221,8 +244,18 @@ async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) ->
 
     The busiest page of the site: hand-written SQL here costs a fraction of the ORM's query building.
     """
-    args = (dt.date.today(), True, filters.category, filters.category, filters.product_type, filters.product_type,
-            filters.claim, filters.claim, filters.country, filters.country)
+    args = (
+        dt.date.today(),
+        True,
+        filters.category,
+        filters.category,
+        filters.product_type,
+        filters.product_type,
+        filters.claim,
+        filters.claim,
+        filters.country,
+        filters.country,
+    )
     counted = await Offer.raw(_PUBLIC_COUNT_SQL, *args)
     total = int(counted[0]["n"]) if counted else 0
     raw_rows = await Offer.raw(_PUBLIC_PAGE_SQL, *args, per_page, (filters.page - 1) * per_page) if total else []

@@ -97,8 +97,13 @@ One = str | None
 
 @get("/api/v1/search/offers", tags=["search"], summary="Search offers", security=PUBLIC, responses=api_errors())
 async def api_search_offers(
-    q: Annotated[One, _doc("Search words (at most 200 characters); accents and case do not matter, and common "
-                           "names in Spanish, English and Portuguese find the species.")] = None,
+    q: Annotated[
+        One,
+        _doc(
+            "Search words (at most 200 characters); accents and case do not matter, and common "
+            "names in Spanish, English and Portuguese find the species."
+        ),
+    ] = None,
     category: Annotated[Many, _doc("timber or latex; repeat the parameter for several.")] = None,
     product_type: Annotated[Many, _doc("Product type key, e.g. sawn_timber; repeatable.")] = None,
     species: Annotated[Many, _doc("Scientific or common name, or a genus such as Pinus; repeatable.")] = None,
@@ -111,20 +116,45 @@ async def api_search_offers(
     near_lat: Annotated[One, _doc("Latitude of a point (with near_lon): distances and the distance sort.")] = None,
     near_lon: Annotated[One, _doc("Longitude of the point.")] = None,
     within_km: Annotated[One, _doc("Only offers within this many km of the point (needs near_lat, near_lon).")] = None,
-    sort: Annotated[One, _doc("relevance (default), quantity (largest first), distance (nearest first, needs the "
-                              "point), newest, expiry (certificate valid longest first).")] = None,
+    sort: Annotated[
+        One,
+        _doc(
+            "relevance (default), quantity (largest first), distance (nearest first, needs the "
+            "point), newest, expiry (certificate valid longest first)."
+        ),
+    ] = None,
     page: Annotated[One, _doc("Page number from 1; 20 offers a page.")] = None,
 ) -> SearchPageOut:
     """Publicly listed offers (active, under a valid unexpired certificate) matching the search; no sign-in needed."""
-    given = {"q": q, "category": category, "product_type": product_type, "species": species, "claim": claim,
-             "country": country, "region": region, "verified": verified, "min_qty": min_qty, "max_qty": max_qty,
-             "near_lat": near_lat, "near_lon": near_lon, "within_km": within_km, "sort": sort, "page": page}
+    given = {
+        "q": q,
+        "category": category,
+        "product_type": product_type,
+        "species": species,
+        "claim": claim,
+        "country": country,
+        "region": region,
+        "verified": verified,
+        "min_qty": min_qty,
+        "max_qty": max_qty,
+        "near_lat": near_lat,
+        "near_lon": near_lon,
+        "within_km": within_km,
+        "sort": sort,
+        "page": page,
+    }
     params = SearchParams.from_query({k: v for k, v in given.items() if v is not None})
     if params.errors:
         raise FieldErrors(params.errors)
     result = await search_offers(params, get_backend(), suggest=False)
-    return SearchPageOut(items=[item.as_json() for item in result.items], total=result.total, page=result.page,
-                         per_page=result.per_page, facets=result.facets, degraded=result.degraded)
+    return SearchPageOut(
+        items=[item.as_json() for item in result.items],
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        facets=result.facets,
+        degraded=result.degraded,
+    )
 
 
 ROUTES = [search_page, api_search_offers]

@@ -37,14 +37,31 @@ MULTI = ("category", "product_type", "species", "claim", "country", "region")
 FACETS = ("category", "product_type", "species", "claim", "country", "region", "certificate_verified")
 #: The query parameters of each filter the empty state can suggest removing.
 GROUP_PARAMS: dict[str, tuple[str, ...]] = {
-    "q": ("q",), "category": ("category",), "product_type": ("product_type",), "species": ("species",),
-    "claim": ("claim",), "country": ("country",), "region": ("region",), "verified": ("verified",),
-    "quantity": ("min_qty", "max_qty"), "distance": ("within_km",),
+    "q": ("q",),
+    "category": ("category",),
+    "product_type": ("product_type",),
+    "species": ("species",),
+    "claim": ("claim",),
+    "country": ("country",),
+    "region": ("region",),
+    "verified": ("verified",),
+    "quantity": ("min_qty", "max_qty"),
+    "distance": ("within_km",),
 }
 FACET_GROUP = {f: f for f in MULTI} | {"certificate_verified": "verified"}
 #: Which filter to suggest relaxing first when counts tie.
-SUGGEST_ORDER = ("claim", "distance", "quantity", "verified", "species", "product_type", "region", "country",
-                 "category", "q")
+SUGGEST_ORDER = (
+    "claim",
+    "distance",
+    "quantity",
+    "verified",
+    "species",
+    "product_type",
+    "region",
+    "country",
+    "category",
+    "q",
+)
 MAX_SUGGESTIONS = 4
 
 
@@ -108,8 +125,10 @@ class SearchParams:
     def from_query(cls, query: Mapping[str, Any]) -> SearchParams:
         """Validate raw parameters (form strings or lists of them); never raises."""
         # Blank entries in repeated parameters ("claim=&claim=FSC+Mix") mean nothing was chosen there.
-        query = {k: [i for i in v if not (isinstance(i, str) and not i.strip())] if isinstance(v, list) else v
-                 for k, v in query.items()}
+        query = {
+            k: [i for i in v if not (isinstance(i, str) and not i.strip())] if isinstance(v, list) else v
+            for k, v in query.items()
+        }
         c = Checker(query)
         p = cls(raw={k: v for k, v in query.items() if isinstance(v, str)})
         p.q = c.text("q", max_len=MAX_Q)
@@ -152,7 +171,9 @@ class SearchParams:
     def active_groups(self) -> list[str]:
         """The filters in use (``q`` counts as one), in the order the empty state suggests relaxing them."""
         active = {
-            "q": bool(self.q), "verified": self.verified, "distance": self.within_km is not None,
+            "q": bool(self.q),
+            "verified": self.verified,
+            "distance": self.within_km is not None,
             "quantity": self.min_qty is not None or self.max_qty is not None,
             **{name: bool(getattr(self, name)) for name in MULTI},
         }
@@ -160,6 +181,7 @@ class SearchParams:
 
     def pairs(self, without: str = "") -> list[tuple[str, str]]:
         """The parameters as query-string pairs, without the page (and without one filter group if named)."""
+
         def num(v: float) -> str:
             return repr(v).removesuffix(".0")
 
@@ -181,8 +203,9 @@ class SearchParams:
 
     def group_filters(self) -> dict[str, list[Any]]:
         """Search filters per group, so one group can be left out (facet counts, suggestions)."""
-        groups: dict[str, list[Any]] = {name: [AnyOf(name, tuple(getattr(self, name)))] for name in MULTI
-                                        if getattr(self, name)}
+        groups: dict[str, list[Any]] = {
+            name: [AnyOf(name, tuple(getattr(self, name)))] for name in MULTI if getattr(self, name)
+        }
         if self.verified:
             groups["verified"] = [Eq("certificate_verified", True)]
         if self.min_qty is not None or self.max_qty is not None:
@@ -206,8 +229,11 @@ class SearchParams:
 
 def public_filters(today: dt.date | None = None) -> list[Any]:
     """What makes an offer publicly listed, as search filters (the same rule as ``public_offer_conditions``)."""
-    return [Eq("status", "active"), Eq("certificate_status", "valid"),
-            Range("certificate_expires_on", gte=date_int(today or dt.date.today()))]
+    return [
+        Eq("status", "active"),
+        Eq("certificate_status", "valid"),
+        Range("certificate_expires_on", gte=date_int(today or dt.date.today())),
+    ]
 
 
 # --- highlights: Markup only from verified, escaped backend output ------------------------------------------------
@@ -257,7 +283,7 @@ def _crop(segments: list[tuple[str, bool]], limit: int) -> list[tuple[str, bool]
     out: list[tuple[str, bool]] = [("…", False)] if start else []
     pos = 0
     for text, marked in segments:
-        piece = text[max(0, start - pos):max(0, end - pos)]
+        piece = text[max(0, start - pos) : max(0, end - pos)]
         if piece:
             out.append((piece, marked))
         pos += len(text)
@@ -317,10 +343,15 @@ class SearchItem:
             price = Decimal(doc["price_amount"]) if doc.get("price_amount") else None
         except InvalidOperation:
             price = None
-        return {**doc, "available_from": _date(doc.get("available_from")),
-                "available_to": _date(doc.get("available_to")), "price_amount": price,
-                "title_html": self.title_html, "description_html": self.description_html,
-                "distance_km": self.distance_km}
+        return {
+            **doc,
+            "available_from": _date(doc.get("available_from")),
+            "available_to": _date(doc.get("available_to")),
+            "price_amount": price,
+            "title_html": self.title_html,
+            "description_html": self.description_html,
+            "distance_km": self.distance_km,
+        }
 
     def as_json(self) -> dict[str, Any]:
         return {**self.document, "highlights": self.highlights, "distance_km": self.distance_km}
@@ -363,26 +394,43 @@ class SearchPage:
 def group_name(group: str) -> str:
     """The filter's name in a sentence ("Without the claim filter ...")."""
     return {
-        "category": _("category"), "product_type": _("product type"), "species": _("species"), "claim": _("claim"),
-        "country": _("country"), "region": _("region"), "verified": _("verified certificate"),
-        "quantity": _("quantity"), "distance": _("distance"),
+        "category": _("category"),
+        "product_type": _("product type"),
+        "species": _("species"),
+        "claim": _("claim"),
+        "country": _("country"),
+        "region": _("region"),
+        "verified": _("verified certificate"),
+        "quantity": _("quantity"),
+        "distance": _("distance"),
     }.get(group, group)
 
 
 def suggestion_text(group: str, count: int) -> str:
     if group == "q":
-        return ngettext("Without the search words there is %(num)d offer.",
-                        "Without the search words there are %(num)d offers.", count)
-    return ngettext("Without the %(filter)s filter there is %(num)d offer.",
-                    "Without the %(filter)s filter there are %(num)d offers.", count, filter=group_name(group))
+        return ngettext(
+            "Without the search words there is %(num)d offer.",
+            "Without the search words there are %(num)d offers.",
+            count,
+        )
+    return ngettext(
+        "Without the %(filter)s filter there is %(num)d offer.",
+        "Without the %(filter)s filter there are %(num)d offers.",
+        count,
+        filter=group_name(group),
+    )
 
 
 def _item(hit: Any, params: SearchParams) -> SearchItem:
     doc = hit.document
     distance = hit.distance_km if hit.distance_km is not None else distance_km(doc, params.near_lat, params.near_lon)
-    return SearchItem(doc, display_text(hit.highlights.get("title"), doc.get("title")),
-                      display_text(hit.highlights.get("description"), doc.get("description"), 240),
-                      distance, dict(hit.highlights))
+    return SearchItem(
+        doc,
+        display_text(hit.highlights.get("title"), doc.get("title")),
+        display_text(hit.highlights.get("description"), doc.get("description"), 240),
+        distance,
+        dict(hit.highlights),
+    )
 
 
 def _counts(counts: dict[str, int]) -> dict[str, int]:
@@ -401,9 +449,16 @@ async def search_offers(params: SearchParams, backend: Any, *, suggest: bool = T
         return SearchQuery(text="" if without == "q" else params.q, filters=(*base, *filters), **kw)
 
     try:
-        main = await backend.search(OFFERS_INDEX, query(
-            facets=FACETS, sort=params.sort_specs(), page=params.page, per_page=params.per_page,
-            highlight=("title", "description")))
+        main = await backend.search(
+            OFFERS_INDEX,
+            query(
+                facets=FACETS,
+                sort=params.sort_specs(),
+                page=params.page,
+                per_page=params.per_page,
+                highlight=("title", "description"),
+            ),
+        )
     except Exception as exc:  # engine down or failing: stay useful with a plain database query
         log.warning("search backend failed, answering from the database: %s", exc)
         return await _database_search(params)
@@ -420,7 +475,7 @@ async def search_offers(params: SearchParams, backend: Any, *, suggest: bool = T
         for f, result in zip(facet_runs, results, strict=False):
             facets[f] = _counts(result.facets.get(f, {}))
             without[FACET_GROUP[f]] = result.total
-        without.update({g: r.total for g, r in zip(extra, results[len(facet_runs):], strict=True)})
+        without.update({g: r.total for g, r in zip(extra, results[len(facet_runs) :], strict=True)})
     except Exception as exc:  # keep the main answer; counts narrowed by their own filter are still correct
         log.warning("search backend failed on facet counts: %s", exc)
     page = SearchPage(params, [_item(h, params) for h in main.hits], main.total, facets)
@@ -442,9 +497,13 @@ async def _database_search(params: SearchParams) -> SearchPage:
     """The filters plain SQL can apply (title words, vocabulary filters, quantity, verified); species and distance
     filters are reported as not applied."""
     where = list(public_offer_conditions())
-    for name, column in (("category", Offer.category), ("product_type", Offer.product_type),
-                         ("claim", Offer.claim), ("country", Offer.organization.country),
-                         ("region", Offer.organization.region)):
+    for name, column in (
+        ("category", Offer.category),
+        ("product_type", Offer.product_type),
+        ("claim", Offer.claim),
+        ("country", Offer.organization.country),
+        ("region", Offer.organization.region),
+    ):
         if getattr(params, name):
             where.append(column.is_in(getattr(params, name)))
     if params.verified:
@@ -457,12 +516,28 @@ async def _database_search(params: SearchParams) -> SearchPage:
     contains = Offer.title.like if Offer._meta.db.engine_type == "sqlite" else Offer.title.ilike
     where.extend(contains(f"%{w}%") for w in _words(params.q))
     ignored = [group_name(g) for g in ("species", "distance") if g in params.group_filters()]
-    order = {"quantity": Offer.quantity_canonical, "expiry": Offer.certificate.expires_on}.get(params.sort,
-                                                                                            Offer.created_at)
+    order = {"quantity": Offer.quantity_canonical, "expiry": Offer.certificate.expires_on}.get(
+        params.sort, Offer.created_at
+    )
     total = await Offer.count().where(*where)
-    rows = await (Offer.select(Offer.ref).where(*where).order_by(order, Offer.ref, ascending=False)
-                  .limit(params.per_page).offset((params.page - 1) * params.per_page)) if total else []
+    rows = (
+        await Offer.select(Offer.ref)
+        .where(*where)
+        .order_by(order, Offer.ref, ascending=False)
+        .limit(params.per_page)
+        .offset((params.page - 1) * params.per_page)
+        if total
+        else []
+    )
     documents, _missing = await offer_documents([r["ref"] for r in rows])
-    items = [SearchItem(d, d["title"], display_text(None, d.get("description"), 240),
-                        distance_km(d, params.near_lat, params.near_lon), {}) for d in documents]
+    items = [
+        SearchItem(
+            d,
+            d["title"],
+            display_text(None, d.get("description"), 240),
+            distance_km(d, params.near_lat, params.near_lon),
+            {},
+        )
+        for d in documents
+    ]
     return SearchPage(params, items, total, {}, degraded=True, ignored=ignored)

@@ -10,10 +10,10 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from app.sourcing import services
-from app.validation import FieldErrors
 from app.indexing.runtime import get_backend
 from app.matching.services import compute_matches, offer_summaries
+from app.sourcing import services
+from app.validation import FieldErrors
 from app.vocab import CANONICAL_UNIT
 from app.web import guards
 from app.web.forms import read_form
@@ -121,11 +121,20 @@ async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) ->
     row = await services.get_request_for(request.user, ref)
     is_owner = request.user.is_buyer and row["organization"] == request.user.organization_id
     answer = await compute_matches(ref, get_backend())
-    offers = await offer_summaries([m.offer.ref for m in answer.matches] +
-                                   [m.offer.ref for b in answer.bundles for m in b.offers])
-    return render(request, "sourcing/detail.html.jinja2", {"sourcing_request": row, "is_owner": is_owner,
-                                                           "answer": answer, "offers": offers,
-                                                           "canonical_unit": CANONICAL_UNIT[row["category"]]})
+    offers = await offer_summaries(
+        [m.offer.ref for m in answer.matches] + [m.offer.ref for b in answer.bundles for m in b.offers]
+    )
+    return render(
+        request,
+        "sourcing/detail.html.jinja2",
+        {
+            "sourcing_request": row,
+            "is_owner": is_owner,
+            "answer": answer,
+            "offers": offers,
+            "canonical_unit": CANONICAL_UNIT[row["category"]],
+        },
+    )
 
 
 ROUTES = [

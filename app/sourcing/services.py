@@ -25,21 +25,24 @@ def check_request(raw: dict[str, Any]) -> dict[str, Any]:
     """
     delivery = raw.get("delivery")
     if isinstance(delivery, dict):
-        raw = {**raw, **{f"delivery_{k}": v for k, v in delivery.items() if k in ("country", "region", "lat", "lon", "place")}}
+        raw = {
+            **raw,
+            **{f"delivery_{k}": v for k, v in delivery.items() if k in ("country", "region", "lat", "lon", "place")},
+        }
     c = Checker(raw)
     category = c.choice("category", CATEGORIES, required=True)
     clean: dict[str, Any] = {
         "category": category,
         "title": c.text("title", max_len=MAX_TITLE),
         "description": c.text("description", max_len=MAX_TEXT),
-        "product_types": c.choices("product_types", PRODUCT_TYPES.get(category, {}), required=True)
-        if category else [],
+        "product_types": c.choices("product_types", PRODUCT_TYPES.get(category, {}), required=True) if category else [],
         "species": c.text_list("species"),
         "accepted_claims": c.choices("accepted_claims", CLAIMS, required=True),
         "unit": c.choice("unit", UNITS.get(category, {}), required=True) if category else "",
         "partial_ok": c.boolean("partial_ok", default=True),
-        "delivery_country": c.pattern("delivery_country", COUNTRY_RE,
-                                      _("Use a two-letter ISO 3166-1 country code, e.g. MX."), required=True),
+        "delivery_country": c.pattern(
+            "delivery_country", COUNTRY_RE, _("Use a two-letter ISO 3166-1 country code, e.g. MX."), required=True
+        ),
         "delivery_region": c.pattern("delivery_region", REGION_RE, _("Use an ISO 3166-2 region code, e.g. MX-DUR.")),
         "delivery_place": c.text("delivery_place", max_len=120),
         "status": c.choice("status", REQUEST_STATUSES, default="open"),
@@ -60,11 +63,15 @@ def check_request(raw: dict[str, Any]) -> dict[str, Any]:
         c.fail("target_price_currency", _("Choose the currency of the price."))
     if quantity is not None and min_per_supplier is not None and min_per_supplier > quantity:
         c.fail("min_per_supplier", _("The minimum per supplier cannot be larger than the quantity requested."))
-    if clean["delivery_region"] and clean["delivery_country"] and not clean["delivery_region"].startswith(
-        clean["delivery_country"] + "-"
+    if (
+        clean["delivery_region"]
+        and clean["delivery_country"]
+        and not clean["delivery_region"].startswith(clean["delivery_country"] + "-")
     ):
-        c.fail("delivery_region", _("The region must belong to the country (%(country)s-...).",
-                                    country=clean["delivery_country"]))
+        c.fail(
+            "delivery_region",
+            _("The region must belong to the country (%(country)s-...).", country=clean["delivery_country"]),
+        )
     if clean["unit"] and quantity is not None:
         try:
             clean["quantity_canonical"] = to_canonical(category, quantity, clean["unit"], drc)
@@ -74,8 +81,13 @@ def check_request(raw: dict[str, Any]) -> dict[str, Any]:
         except UnitError:
             c.fail("unit", _("This unit does not fit the category."))
     c.raise_if_errors()
-    clean.update(quantity=quantity, min_per_supplier=min_per_supplier, drc_percent=drc,
-                 target_price_amount=target, target_price_currency=currency if target is not None else "")
+    clean.update(
+        quantity=quantity,
+        min_per_supplier=min_per_supplier,
+        drc_percent=drc,
+        target_price_amount=target,
+        target_price_currency=currency if target is not None else "",
+    )
     return clean
 
 
@@ -111,8 +123,15 @@ async def set_request_status(user: CurrentUser, ref: str, status: str) -> dict[s
     if not (user.is_buyer and request["organization"] == user.organization_id):
         raise PermissionDenied()
     if status not in REQUEST_STATUSES:
-        raise FieldErrors({"status": _("Unknown value %(value)s. Choose one of: %(options)s.", value=status[:40],
-                                       options=", ".join(REQUEST_STATUSES))})
+        raise FieldErrors(
+            {
+                "status": _(
+                    "Unknown value %(value)s. Choose one of: %(options)s.",
+                    value=status[:40],
+                    options=", ".join(REQUEST_STATUSES),
+                )
+            }
+        )
     async with atomic():
         await SourcingRequest.update({SourcingRequest.status: status, SourcingRequest.updated_at: now()}).where(
             SourcingRequest.id == request["id"]

@@ -10,11 +10,11 @@ from litestar.response import Redirect, Template
 
 from app.accounts.services import CurrentUser
 from app.certificates import services as certificates
+from app.matching.services import requests_for_offer
 from app.offers import services as offers
 from app.sourcing import services as sourcing
 from app.vocab import OFFER_STATUSES
 from app.web import guards
-from app.matching.services import requests_for_offer
 from app.web.render import render, see_other
 
 MAX_OFFERS_MATCHED = 10

@@ -92,7 +92,9 @@ def options(kind: str, category: str | None = None) -> list[tuple[str, str]]:
             "currency": {c: c for c in vocab.CURRENCIES},
             "locale": SUPPORTED_LOCALES,
         }[kind]
-    return [(key, gettext(text) if kind not in ("incoterm", "currency", "locale") else text) for key, text in source.items()]
+    return [
+        (key, gettext(text) if kind not in ("incoterm", "currency", "locale") else text) for key, text in source.items()
+    ]
 
 
 def fmt_quantity(value: Any, unit: str | None) -> str:

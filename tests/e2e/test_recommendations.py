@@ -23,8 +23,14 @@ async def test_buyer_sees_recommendations_and_a_bundle(page: Any, live: Any) -> 
     first = await make_user("producer", org_name="Ejido San Pedro")
     second = await make_user("producer", org_name="Ejido La Victoria")
     one = await make_offer(first, (await make_certificate(first))["ref"], title="Tablas de pino A", quantity="120")
-    two = await make_offer(second, (await make_certificate(second))["ref"], title="Tablas de pino B",
-                           quantity="200", lat="24.6", lon="-105.1")
+    two = await make_offer(
+        second,
+        (await make_certificate(second))["ref"],
+        title="Tablas de pino B",
+        quantity="200",
+        lat="24.6",
+        lon="-105.1",
+    )
     buyer = await make_user("buyer", email="e2e-buyer@example.org")
     wanted = await make_request(buyer, title="Pino para Guadalajara", quantity="300")
     # What the server's sync worker does: bring its search index in step with the database.
@@ -45,6 +51,8 @@ async def test_buyer_sees_recommendations_and_a_bundle(page: Any, live: Any) -> 
     await expect(page.get_by_test_id("recommendations")).to_contain_text("2 producers together cover 320")
 
     stored = await Match.select(Match.offer.ref.as_alias("offer"), Match.status).where(
-        Match.request.ref == wanted["ref"])
+        Match.request.ref == wanted["ref"]
+    )
     assert sorted((r["offer"], r["status"]) for r in stored) == sorted(
-        [(one["ref"], "recommended"), (two["ref"], "recommended")])
+        [(one["ref"], "recommended"), (two["ref"], "recommended")]
+    )

@@ -98,7 +98,9 @@ async def test_unknown_json_field_is_refused(client) -> None:
         headers=await api_token(producer),
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"field": "verification", "message": "Object contains unknown field `verification`"}]
+    assert response.json()["errors"] == [
+        {"field": "verification", "message": "Object contains unknown field `verification`"}
+    ]
     assert await Certificate.count() == 0
 
 

@@ -11,8 +11,11 @@ async def test_token_authenticates_api_request(client) -> None:
     response = await client.get("/api/v1/me", headers=await api_token(user))
     assert response.status_code == 200
     assert response.json() == {
-        "email": "buyer@example.org", "name": "", "role": "buyer",
-        "organization": user.organization_ref, "locale": "",
+        "email": "buyer@example.org",
+        "name": "",
+        "role": "buyer",
+        "organization": user.organization_ref,
+        "locale": "",
     }
 
 

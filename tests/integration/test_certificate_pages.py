@@ -56,7 +56,11 @@ async def test_producer_registers_a_certificate_through_the_form(client) -> None
     assert len(rows) == 1
     row = rows[0]
     assert (row["code"], row["scope"], row["status"], row["verification"]) == (
-        "SCS-FM/COC-004512", "FM/COC", "valid", "pending")
+        "SCS-FM/COC-004512",
+        "FM/COC",
+        "valid",
+        "pending",
+    )
     assert row["product_types"] == ["roundwood", "sawn_timber", "tsr"]
     assert row["is_group"] is True
     assert row["expires_on"] == TODAY + dt.timedelta(days=900)
@@ -73,10 +77,13 @@ async def test_malformed_code_is_shown_inline_with_the_typed_value(client) -> No
     response = await post_form(client, "/my/certificates/new", form_data(code="SCS 4512", license_code="C-12"))
 
     assert response.status_code == 422
-    assert ('<p class="field-error" id="f-code-error">Use the certificate code as issued, e.g. SCS-FM/COC-004512.</p>'
-            in response.text)
-    assert ('<p class="field-error" id="f-license_code-error">Use the licence code format FSC-C012345.</p>'
-            in response.text)
+    assert (
+        '<p class="field-error" id="f-code-error">Use the certificate code as issued, e.g. SCS-FM/COC-004512.</p>'
+        in response.text
+    )
+    assert (
+        '<p class="field-error" id="f-license_code-error">Use the licence code format FSC-C012345.</p>' in response.text
+    )
     assert 'value="SCS 4512"' in response.text
     assert 'value="tsr" checked' in response.text
     assert 'data-testid="errors-summary"' in response.text
@@ -92,8 +99,10 @@ async def test_reversed_dates_are_refused(client) -> None:
     response = await post_form(client, "/my/certificates/new", form_data(issued_on=issued, expires_on=expires))
 
     assert response.status_code == 422
-    assert ('<p class="field-error" id="f-expires_on-error">The end date must be on or after the start date.</p>'
-            in response.text)
+    assert (
+        '<p class="field-error" id="f-expires_on-error">The end date must be on or after the start date.</p>'
+        in response.text
+    )
     assert f'value="{issued}"' in response.text
     assert f'value="{expires}"' in response.text
     assert await cert_rows(producer.organization_id) == []
@@ -136,8 +145,11 @@ async def test_editing_the_status_sends_a_verified_certificate_back_to_the_queue
     assert 'value="SCS-FM/COC-111111"' in page.text
     assert 'value="sawn_timber" checked' in page.text
 
-    response = await post_form(client, f"/my/certificates/{cert['ref']}/edit",
-                               form_data(code="SCS-FM/COC-111111", status="suspended", is_group=""))
+    response = await post_form(
+        client,
+        f"/my/certificates/{cert['ref']}/edit",
+        form_data(code="SCS-FM/COC-111111", status="suspended", is_group=""),
+    )
 
     assert response.status_code == 303
     row = (await cert_rows(producer.organization_id))[0]
@@ -193,8 +205,9 @@ async def test_list_warns_before_expiry_and_shows_the_rejection_reason(client) -
     await make_certificate(producer, code="SCS-FM/COC-555555")
     rejected = await make_certificate(producer, code="NC-COC-666666")
     staff = await make_user("staff")
-    await certificates.verify_certificate(staff, rejected["ref"], approve=False,
-                                          reason="Code not found in the FSC database")
+    await certificates.verify_certificate(
+        staff, rejected["ref"], approve=False, reason="Code not found in the FSC database"
+    )
     await sign_in(client, producer)
 
     response = await client.get("/my/certificates")

@@ -103,8 +103,15 @@ async def test_producer_dashboard_lists_requests_that_fit(client) -> None:
     await make_offer(producer, cert["ref"], title="Pine boards that fit")
     buyer = await make_user("buyer")
     fitting = await make_request(buyer, title="Boards for a Guadalajara workshop")
-    await make_request(buyer, title="Latex wanted", category="latex", product_types=["field_latex"], unit="kg_drc",
-                       quantity="1000", min_per_supplier="")
+    await make_request(
+        buyer,
+        title="Latex wanted",
+        category="latex",
+        product_types=["field_latex"],
+        unit="kg_drc",
+        quantity="1000",
+        min_per_supplier="",
+    )
     await sign_in(client, producer)
     response = await client.get("/dashboard")
     assert response.status_code == 200

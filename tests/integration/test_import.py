@@ -8,11 +8,11 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from decimal import Decimal
 
 from app.certificates.tables import Certificate
 from app.imports.services import ImportRejected, export_document, import_document
@@ -32,30 +32,84 @@ def sample_doc() -> dict[str, Any]:
     return {
         "format": "forestmatch/1",
         "organizations": [
-            {"ref": "ejido-san-pedro", "name": "Ejido San Pedro", "kind": "producer", "legal_form": "ejido",
-             "country": "MX", "region": "MX-DUR", "locality": "Santiago Papasquiaro", "lat": 25.04, "lon": -105.42,
-             "languages": ["es"], "contact_email": "ventas@example.org"},
-            {"ref": "buyer-ref", "name": "Maderas de Occidente", "kind": "buyer", "legal_form": "company",
-             "country": "MX", "region": "MX-JAL", "lat": 20.67, "lon": -103.35},
+            {
+                "ref": "ejido-san-pedro",
+                "name": "Ejido San Pedro",
+                "kind": "producer",
+                "legal_form": "ejido",
+                "country": "MX",
+                "region": "MX-DUR",
+                "locality": "Santiago Papasquiaro",
+                "lat": 25.04,
+                "lon": -105.42,
+                "languages": ["es"],
+                "contact_email": "ventas@example.org",
+            },
+            {
+                "ref": "buyer-ref",
+                "name": "Maderas de Occidente",
+                "kind": "buyer",
+                "legal_form": "company",
+                "country": "MX",
+                "region": "MX-JAL",
+                "lat": 20.67,
+                "lon": -103.35,
+            },
         ],
         "certificates": [
-            {"ref": "cert-1", "organization": "ejido-san-pedro", "code": "SCS-FM/COC-004512",
-             "license_code": "FSC-C012345", "scope": "FM/COC", "status": "valid", "issued_on": d(-500),
-             "expires_on": d(900), "product_types": ["roundwood", "sawn_timber"], "group": False},
+            {
+                "ref": "cert-1",
+                "organization": "ejido-san-pedro",
+                "code": "SCS-FM/COC-004512",
+                "license_code": "FSC-C012345",
+                "scope": "FM/COC",
+                "status": "valid",
+                "issued_on": d(-500),
+                "expires_on": d(900),
+                "product_types": ["roundwood", "sawn_timber"],
+                "group": False,
+            },
         ],
         "offers": [
-            {"ref": "offer-1", "organization": "ejido-san-pedro", "certificate": "cert-1", "category": "timber",
-             "product_type": "sawn_timber", "species": ["Pinus durangensis"],
-             "title": "Kiln-dried pine boards, grade 2&Btr", "claim": "FSC 100%", "quantity": 120, "unit": "m3",
-             "min_order": 20, "available_from": d(5), "available_to": d(200), "lat": 25.04, "lon": -105.42,
-             "price": {"amount": "350.00", "currency": "USD", "per": "m3"}, "incoterm": "FCA", "status": "active"},
+            {
+                "ref": "offer-1",
+                "organization": "ejido-san-pedro",
+                "certificate": "cert-1",
+                "category": "timber",
+                "product_type": "sawn_timber",
+                "species": ["Pinus durangensis"],
+                "title": "Kiln-dried pine boards, grade 2&Btr",
+                "claim": "FSC 100%",
+                "quantity": 120,
+                "unit": "m3",
+                "min_order": 20,
+                "available_from": d(5),
+                "available_to": d(200),
+                "lat": 25.04,
+                "lon": -105.42,
+                "price": {"amount": "350.00", "currency": "USD", "per": "m3"},
+                "incoterm": "FCA",
+                "status": "active",
+            },
         ],
         "requests": [
-            {"ref": "req-1", "organization": "buyer-ref", "category": "timber", "product_types": ["sawn_timber"],
-             "species": ["Pinus"], "accepted_claims": ["FSC 100%", "FSC Mix"], "quantity": 300, "unit": "m3",
-             "min_per_supplier": 20, "partial_ok": True,
-             "delivery": {"country": "MX", "region": "MX-JAL", "lat": 20.67, "lon": -103.35},
-             "max_distance_km": 1500, "needed_from": d(30), "needed_by": d(120), "status": "open"},
+            {
+                "ref": "req-1",
+                "organization": "buyer-ref",
+                "category": "timber",
+                "product_types": ["sawn_timber"],
+                "species": ["Pinus"],
+                "accepted_claims": ["FSC 100%", "FSC Mix"],
+                "quantity": 300,
+                "unit": "m3",
+                "min_per_supplier": 20,
+                "partial_ok": True,
+                "delivery": {"country": "MX", "region": "MX-JAL", "lat": 20.67, "lon": -103.35},
+                "max_distance_km": 1500,
+                "needed_from": d(30),
+                "needed_by": d(120),
+                "status": "open",
+            },
         ],
     }
 
@@ -63,13 +117,21 @@ def sample_doc() -> dict[str, Any]:
 async def test_import_creates_every_record(clean_db: str) -> None:
     summary = await import_document(sample_doc())
     assert summary.created == {"organizations": 2, "certificates": 1, "offers": 1, "requests": 1}
-    offer = await Offer.select(Offer.quantity_canonical, Offer.price_amount, Offer.price_currency,
-                               Offer.certificate.code.as_alias("code")).where(Offer.ref == "offer-1").first()
+    offer = (
+        await Offer.select(
+            Offer.quantity_canonical, Offer.price_amount, Offer.price_currency, Offer.certificate.code.as_alias("code")
+        )
+        .where(Offer.ref == "offer-1")
+        .first()
+    )
     assert offer["quantity_canonical"] == 120.0
     assert offer["price_amount"] == Decimal("350.00")
     assert offer["code"] == "SCS-FM/COC-004512"
-    request = await SourcingRequest.select(SourcingRequest.delivery_region, SourcingRequest.partial_ok).where(
-        SourcingRequest.ref == "req-1").first()
+    request = (
+        await SourcingRequest.select(SourcingRequest.delivery_region, SourcingRequest.partial_ok)
+        .where(SourcingRequest.ref == "req-1")
+        .first()
+    )
     assert request == {"delivery_region": "MX-JAL", "partial_ok": True}
 
 
@@ -122,11 +184,21 @@ async def test_invalid_document_lists_every_problem_and_writes_nothing(clean_db:
 async def test_reference_rules(clean_db: str) -> None:
     doc = sample_doc()
     doc["organizations"].append({"ref": "other", "name": "Comunidad Otra", "kind": "producer", "country": "MX"})
-    doc["certificates"].append({"ref": "cert-2", "organization": "other", "code": "NC-FM/COC-012345",
-                                "scope": "FM/COC", "status": "valid", "expires_on": d(400),
-                                "product_types": ["roundwood"]})
+    doc["certificates"].append(
+        {
+            "ref": "cert-2",
+            "organization": "other",
+            "code": "NC-FM/COC-012345",
+            "scope": "FM/COC",
+            "status": "valid",
+            "expires_on": d(400),
+            "product_types": ["roundwood"],
+        }
+    )
     doc["offers"][0]["certificate"] = "cert-2"  # another organisation's certificate
-    doc["offers"].append(dict(doc["offers"][0], ref="offer-2", organization="other", certificate="cert-2"))  # not covered
+    doc["offers"].append(
+        dict(doc["offers"][0], ref="offer-2", organization="other", certificate="cert-2")
+    )  # not covered
     doc["requests"][0]["organization"] = "ejido-san-pedro"  # a producer cannot post requests
     doc["requests"].append(dict(doc["requests"][0], ref="req-2", organization="nobody"))
     with pytest.raises(ImportRejected) as caught:
@@ -173,15 +245,20 @@ async def test_api_import_is_staff_only(client) -> None:
     response = await client.post("/api/v1/import", json=bad, headers=await api_token(staff))
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"section": "offers", "ref": "offer-1", "field": "unit",
-         "message": "Unknown value 'litres'. Choose one of: m3, bf."}
+        {
+            "section": "offers",
+            "ref": "offer-1",
+            "field": "unit",
+            "message": "Unknown value 'litres'. Choose one of: m3, bf.",
+        }
     ]
 
 
 def _cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FORESTMATCH_DATABASE_URL": db_url}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 async def test_cli_import_and_export(db_url: str, tmp_path: Path) -> None:

@@ -26,23 +26,58 @@ def matching_doc() -> dict[str, Any]:
     """The sample document plus a second producer, a too-far producer, a suspended certificate and a big request."""
     doc = sample_doc()
     doc["organizations"] += [
-        {"ref": "ejido-la-victoria", "name": "Ejido La Victoria", "kind": "producer", "country": "MX",
-         "region": "MX-DUR", "lat": 24.6, "lon": -105.1},
-        {"ref": "far-away", "name": "Far Away Coop", "kind": "producer", "country": "BR", "region": "BR-AC",
-         "lat": -9.97, "lon": -67.81},
+        {
+            "ref": "ejido-la-victoria",
+            "name": "Ejido La Victoria",
+            "kind": "producer",
+            "country": "MX",
+            "region": "MX-DUR",
+            "lat": 24.6,
+            "lon": -105.1,
+        },
+        {
+            "ref": "far-away",
+            "name": "Far Away Coop",
+            "kind": "producer",
+            "country": "BR",
+            "region": "BR-AC",
+            "lat": -9.97,
+            "lon": -67.81,
+        },
     ]
     doc["certificates"] += [
-        {"ref": "cert-2", "organization": "ejido-la-victoria", "code": "NC-FM/COC-012345", "scope": "FM/COC",
-         "status": "valid", "expires_on": d(900), "product_types": ["sawn_timber"]},
-        {"ref": "cert-3", "organization": "far-away", "code": "CU-FM/COC-123456", "scope": "FM/COC",
-         "status": "valid", "expires_on": d(900), "product_types": ["sawn_timber"]},
+        {
+            "ref": "cert-2",
+            "organization": "ejido-la-victoria",
+            "code": "NC-FM/COC-012345",
+            "scope": "FM/COC",
+            "status": "valid",
+            "expires_on": d(900),
+            "product_types": ["sawn_timber"],
+        },
+        {
+            "ref": "cert-3",
+            "organization": "far-away",
+            "code": "CU-FM/COC-123456",
+            "scope": "FM/COC",
+            "status": "valid",
+            "expires_on": d(900),
+            "product_types": ["sawn_timber"],
+        },
     ]
     base = doc["offers"][0]
     doc["offers"] += [
-        dict(base, ref="offer-2", organization="ejido-la-victoria", certificate="cert-2", quantity=200,
-             lat=24.6, lon=-105.1, claim="FSC Mix"),
-        dict(base, ref="offer-far", organization="far-away", certificate="cert-3", quantity=500, lat=-9.97,
-             lon=-67.81),
+        dict(
+            base,
+            ref="offer-2",
+            organization="ejido-la-victoria",
+            certificate="cert-2",
+            quantity=200,
+            lat=24.6,
+            lon=-105.1,
+            claim="FSC Mix",
+        ),
+        dict(base, ref="offer-far", organization="far-away", certificate="cert-3", quantity=500, lat=-9.97, lon=-67.81),
         dict(base, ref="offer-cw", claim="FSC Controlled Wood"),
     ]
     return doc
@@ -115,8 +150,9 @@ async def test_api_matches_for_owner_only(client, tmp_path: Path) -> None:
 
 def _cli(db_url: str, var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FORESTMATCH_DATABASE_URL": db_url, "FORESTMATCH_VAR_DIR": str(var_dir)}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=180, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env, timeout=180, check=False
+    )
 
 
 async def test_cli_import_then_matches_json(db_url: str, tmp_path: Path) -> None:
@@ -130,8 +166,7 @@ async def test_cli_import_then_matches_json(db_url: str, tmp_path: Path) -> None
     answer = json.loads(result.stdout)
     assert answer["request"] == "req-1"
     assert {m["offer"] for m in answer["matches"]} == {"offer-1", "offer-2"}
-    assert set(answer["matches"][0]) == {"offer", "organization", "score", "quantity", "unit", "distance_km",
-                                          "reasons"}
+    assert set(answer["matches"][0]) == {"offer", "organization", "score", "quantity", "unit", "distance_km", "reasons"}
     assert [sorted(b["offers"]) for b in answer["bundles"]] == [["offer-1", "offer-2"]]
     result = _cli(db_url, var_dir, "matches", "no-such-request", "--json")
     assert result.returncode == 1

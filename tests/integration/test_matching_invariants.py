@@ -50,8 +50,11 @@ def violations(req: dict[str, Any], offer: dict[str, Any]) -> list[str]:
     if req["max_distance_km"] is not None:
         lat = offer["lat"] if offer["lat"] is not None else offer["org_lat"]
         lon = offer["lon"] if offer["lon"] is not None else offer["org_lon"]
-        if lat is None or req["delivery_lat"] is None or _km(lat, lon, req["delivery_lat"], req["delivery_lon"]) > \
-                req["max_distance_km"] + 1e-6:
+        if (
+            lat is None
+            or req["delivery_lat"] is None
+            or _km(lat, lon, req["delivery_lat"], req["delivery_lon"]) > req["max_distance_km"] + 1e-6
+        ):
             found.append("distance")
     if req["species"] and not any(species_matches(w, o) for w in req["species"] for o in offer["species"]):
         found.append("species")
@@ -75,22 +78,42 @@ async def test_no_recommendation_breaks_a_hard_constraint(clean_db: str, tmp_pat
     await backend.ensure_index(OFFERS_INDEX)
     await drain(backend)
 
-    offers = {r["ref"]: r for r in await Offer.select(
-        Offer.ref, Offer.category, Offer.product_type, Offer.claim, Offer.status, Offer.species,
-        Offer.quantity_canonical, Offer.min_order_canonical, Offer.available_from, Offer.available_to, Offer.lat, Offer.lon,
-        Offer.organization.is_active.as_alias("org_active"), Offer.organization.ref.as_alias("org_ref"),
-        Offer.organization.lat.as_alias("org_lat"), Offer.organization.lon.as_alias("org_lon"),
-        Offer.certificate.status.as_alias("cert_status"), Offer.certificate.expires_on.as_alias("cert_expires"),
-        Offer.certificate.product_types.as_alias("cert_types"),
-    ).output(load_json=True)}
+    offers = {
+        r["ref"]: r
+        for r in await Offer.select(
+            Offer.ref,
+            Offer.category,
+            Offer.product_type,
+            Offer.claim,
+            Offer.status,
+            Offer.species,
+            Offer.quantity_canonical,
+            Offer.min_order_canonical,
+            Offer.available_from,
+            Offer.available_to,
+            Offer.lat,
+            Offer.lon,
+            Offer.organization.is_active.as_alias("org_active"),
+            Offer.organization.ref.as_alias("org_ref"),
+            Offer.organization.lat.as_alias("org_lat"),
+            Offer.organization.lon.as_alias("org_lon"),
+            Offer.certificate.status.as_alias("cert_status"),
+            Offer.certificate.expires_on.as_alias("cert_expires"),
+            Offer.certificate.product_types.as_alias("cert_types"),
+        ).output(load_json=True)
+    }
     for row in offers.values():
         if isinstance(row["cert_types"], str):
             import json
 
             row["cert_types"] = json.loads(row["cert_types"])
-    requests = await SourcingRequest.select(
-        SourcingRequest.all_columns(), SourcingRequest.organization.ref.as_alias("org_ref")
-    ).where(SourcingRequest.status == "open").output(load_json=True)
+    requests = (
+        await SourcingRequest.select(
+            SourcingRequest.all_columns(), SourcingRequest.organization.ref.as_alias("org_ref")
+        )
+        .where(SourcingRequest.status == "open")
+        .output(load_json=True)
+    )
     recommended = 0
     for req in requests:
         answer = (await compute_matches(req["ref"], backend, locale="en")).as_json()

@@ -22,8 +22,15 @@ from tests.factories import (
 )
 
 LATEX_CERT = {"product_types": ["tsr", "field_latex"]}
-LATEX_OFFER = {"category": "latex", "product_type": "tsr", "species": ["Hevea brasiliensis"], "unit": "kg_drc",
-               "quantity": "20000", "min_order": "5000", "title": "TSR 20 from Acre"}
+LATEX_OFFER = {
+    "category": "latex",
+    "product_type": "tsr",
+    "species": ["Hevea brasiliensis"],
+    "unit": "kg_drc",
+    "quantity": "20000",
+    "min_order": "5000",
+    "title": "TSR 20 from Acre",
+}
 
 
 @pytest.fixture(name="client")
@@ -61,8 +68,9 @@ async def test_list_shows_active_offers_of_valid_certificates_only(client) -> No
     other = await make_user("producer")
     other_cert = await make_certificate(other)
     suspended = await make_offer(other, other_cert["ref"], title="Suspended boards")
-    await certificates.update_certificate(other, other_cert["ref"], certificate_data(
-        code=other_cert["code"], status="suspended"))
+    await certificates.update_certificate(
+        other, other_cert["ref"], certificate_data(code=other_cert["code"], status="suspended")
+    )
 
     response = await client.get("/offers")
 
@@ -279,8 +287,9 @@ async def test_producer_creates_offer_through_the_form(client) -> None:
     await sign_in(client, producer)
     assert (await client.get("/my/offers/new")).status_code == 200
 
-    response = await post_form(client, "/my/offers/new", form_fields(cert["ref"], quantity="4237.76", unit="bf",
-                                                                    min_order=""))
+    response = await post_form(
+        client, "/my/offers/new", form_fields(cert["ref"], quantity="4237.76", unit="bf", min_order="")
+    )
 
     assert response.status_code == 303
     ref = response.headers["location"].removeprefix("/offers/")
@@ -364,8 +373,9 @@ async def test_producer_cannot_edit_another_organisations_offer(client) -> None:
     assert page.status_code == 403
     assert 'data-testid="offer-form"' not in page.text
 
-    response = await post_form(client, f"/my/offers/{offer['ref']}/edit",
-                               form_fields(other_cert["ref"], title="Hijacked"))
+    response = await post_form(
+        client, f"/my/offers/{offer['ref']}/edit", form_fields(other_cert["ref"], title="Hijacked")
+    )
     assert response.status_code == 403
     status = await post_form(client, f"/my/offers/{offer['ref']}/status", {"status": "closed"})
     assert status.status_code == 403

@@ -60,8 +60,7 @@ def hit_refs(page_html: str) -> list[str]:
 
 async def test_text_search_ignores_accents_and_finds_spanish_common_names(index: AsyncTestClient) -> None:
     user, cert = await producer()
-    tzalam = await make_offer(user, cert, title="Tzalam cepillado, acabado rústico",
-                              species=["Lysiloma latisiliquum"])
+    tzalam = await make_offer(user, cert, title="Tzalam cepillado, acabado rústico", species=["Lysiloma latisiliquum"])
     mahogany = await make_offer(user, cert, title="Tropical hardwood lot", species=["Swietenia macrophylla"])
     await make_offer(user, cert, title="Kiln-dried pine boards")
     await index_all()
@@ -83,13 +82,22 @@ async def _facet_data() -> dict[str, str]:
     latex_user, latex_cert = await producer("BR", product_types=["rss"])
     made = {
         "pine100": await make_offer(verified_user, verified_cert, title="Pine boards A", quantity="50"),
-        "mahogany": await make_offer(user, cert, title="Mahogany boards", species=["Swietenia macrophylla"],
-                                     quantity="300"),
-        "pinelogs": await make_offer(user, cert, title="Pine logs", product_type="roundwood", claim="FSC Mix",
-                                     quantity="120"),
-        "rubber": await make_offer(latex_user, latex_cert, title="Smoked sheets", category="latex",
-                                   product_type="rss", unit="kg_drc", quantity="2000",
-                                   species=["Hevea brasiliensis"]),
+        "mahogany": await make_offer(
+            user, cert, title="Mahogany boards", species=["Swietenia macrophylla"], quantity="300"
+        ),
+        "pinelogs": await make_offer(
+            user, cert, title="Pine logs", product_type="roundwood", claim="FSC Mix", quantity="120"
+        ),
+        "rubber": await make_offer(
+            latex_user,
+            latex_cert,
+            title="Smoked sheets",
+            category="latex",
+            product_type="rss",
+            unit="kg_drc",
+            quantity="2000",
+            species=["Hevea brasiliensis"],
+        ),
     }
     await index_all()
     return {k: v["ref"] for k, v in made.items()}
@@ -118,10 +126,16 @@ async def test_facet_counts_are_exact_and_each_ignores_its_own_filter(index: Asy
     assert body["facets"]["certificate_verified"] == {"false": 2, "true": 1}
 
     page = (await index.get("/search", params={"claim": "FSC 100%"})).text
-    assert re.search(r'value="FSC Mix" data-testid="facet-option" data-value="FSC Mix">\s*'
-                     r'<label for="f-claim-2">FSC Mix&nbsp;<span data-testid="facet-count">\(1\)</span>', page)
-    assert re.search(r'value="FSC 100%" checked data-testid="facet-option" data-value="FSC 100%">\s*'
-                     r'<label for="f-claim-1">FSC 100%&nbsp;<span data-testid="facet-count">\(3\)</span>', page)
+    assert re.search(
+        r'value="FSC Mix" data-testid="facet-option" data-value="FSC Mix">\s*'
+        r'<label for="f-claim-2">FSC Mix&nbsp;<span data-testid="facet-count">\(1\)</span>',
+        page,
+    )
+    assert re.search(
+        r'value="FSC 100%" checked data-testid="facet-option" data-value="FSC 100%">\s*'
+        r'<label for="f-claim-1">FSC 100%&nbsp;<span data-testid="facet-count">\(3\)</span>',
+        page,
+    )
 
 
 async def test_filters_narrow_results_exactly(index: AsyncTestClient) -> None:
@@ -133,7 +147,8 @@ async def test_filters_narrow_results_exactly(index: AsyncTestClient) -> None:
     assert await refs(index, verified="true") == [r["pine100"]]
     assert await refs(index, country="br") == [r["rubber"]]
     assert sorted(await refs(index, category="timber", claim=["FSC 100%", "FSC Mix"])) == sorted(
-        [r["pine100"], r["mahogany"], r["pinelogs"]])
+        [r["pine100"], r["mahogany"], r["pinelogs"]]
+    )
     assert await refs(index, category="timber", min_qty="100", max_qty="200") == [r["pinelogs"]]
 
 
@@ -239,16 +254,38 @@ async def test_api_json_shape_and_openapi(index: AsyncTestClient) -> None:
     assert "/api/v1/search/offers" in schema["paths"]
     assert "/search" not in schema["paths"]
     documented = {p["name"] for p in schema["paths"]["/api/v1/search/offers"]["get"]["parameters"]}
-    assert documented == {"q", "category", "product_type", "species", "claim", "country", "region", "verified",
-                          "min_qty", "max_qty", "near_lat", "near_lon", "within_km", "sort", "page"}
+    assert documented == {
+        "q",
+        "category",
+        "product_type",
+        "species",
+        "claim",
+        "country",
+        "region",
+        "verified",
+        "min_qty",
+        "max_qty",
+        "near_lat",
+        "near_lon",
+        "within_km",
+        "sort",
+        "page",
+    }
 
 
 async def test_invalid_parameters_api_400_with_fields_and_page_shows_messages(index: AsyncTestClient) -> None:
     user, cert = await producer()
     offer = await make_offer(user, cert, title="Teak decking")
     await index_all()
-    bad = {"claim": "FSC Bogus", "min_qty": "-3", "sort": "distance", "within_km": "50", "page": "0",
-           "country": "Mexico", "q": "x" * 201}
+    bad = {
+        "claim": "FSC Bogus",
+        "min_qty": "-3",
+        "sort": "distance",
+        "within_km": "50",
+        "page": "0",
+        "country": "Mexico",
+        "q": "x" * 201,
+    }
 
     response = await index.get(API, params=bad)
     assert response.status_code == 400
@@ -295,8 +332,9 @@ async def test_engine_down_falls_back_to_the_database(index: AsyncTestClient, tm
 
 async def test_highlights_are_escaped_and_only_backend_output_becomes_markup(index: AsyncTestClient) -> None:
     user, cert = await producer()
-    await make_offer(user, cert, title="<script>alert('x')</script> Teak planks",
-                     description="Teak <b>grade A</b> & dry")
+    await make_offer(
+        user, cert, title="<script>alert('x')</script> Teak planks", description="Teak <b>grade A</b> & dry"
+    )
     await index_all()
 
     page = (await index.get("/search", params={"q": "teak"})).text
@@ -306,7 +344,8 @@ async def test_highlights_are_escaped_and_only_backend_output_becomes_markup(ind
     api = (await index.get(API, params={"q": "teak"})).json()
     assert api["items"][0]["title"] == "<script>alert('x')</script> Teak planks"
     assert api["items"][0]["highlights"]["title"] == (
-        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; <mark>Teak</mark> planks")
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; <mark>Teak</mark> planks"
+    )
     # Anything that is not the field's escaped text with <mark> tags stays plain text (escaped by the template).
     assert highlight_segments("<b>x</b>", "<b>x</b>") is None
     assert highlight_segments("<mark>a</mark> <mark>b", "a b") is None
@@ -325,14 +364,17 @@ async def test_empty_state_suggests_which_filter_to_relax(index: AsyncTestClient
     page = (await index.get("/search", params={"claim": "FSC 100%", "country": "MX"})).text
     assert hit_refs(page) == []
     assert "No offers match your search." in page
-    assert ('<a href="/search?country=MX" data-testid="suggestion" data-filter="claim">'
-            "Without the claim filter there are 2 offers.</a>") in page
+    assert (
+        '<a href="/search?country=MX" data-testid="suggestion" data-filter="claim">'
+        "Without the claim filter there are 2 offers.</a>"
+    ) in page
     assert 'data-filter="country"' not in page  # without the country filter there is still nothing
 
     page = (await index.get("/search", params={"q": "zzzqx", "claim": "FSC Mix"})).text
-    assert ('<a href="/search?claim=FSC+Mix" data-testid="suggestion" data-filter="q">'
-            "Without the search words there are 2 offers.</a>") in page
-
+    assert (
+        '<a href="/search?claim=FSC+Mix" data-testid="suggestion" data-filter="q">'
+        "Without the search words there are 2 offers.</a>"
+    ) in page
 
 
 async def test_country_name_in_any_language_finds_its_offers(index: AsyncTestClient) -> None:

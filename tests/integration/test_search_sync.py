@@ -49,8 +49,11 @@ async def test_every_write_records_an_outbox_row_in_its_transaction(backend) -> 
     offer = await make_offer(producer, cert["ref"])
     await offers.set_offer_status(producer, offer["ref"], "paused")
     rows = await SearchOutbox.select(SearchOutbox.entity, SearchOutbox.ref).order_by(SearchOutbox.id)
-    assert rows == [{"entity": "certificate", "ref": cert["ref"]}, {"entity": "offer", "ref": offer["ref"]},
-                    {"entity": "offer", "ref": offer["ref"]}]
+    assert rows == [
+        {"entity": "certificate", "ref": cert["ref"]},
+        {"entity": "offer", "ref": offer["ref"]},
+        {"entity": "offer", "ref": offer["ref"]},
+    ]
     assert await drain(backend) == 3
     assert await pending() == 0
     result = await backend.search(OFFERS_INDEX, SearchQuery(per_page=10))
@@ -116,8 +119,9 @@ async def test_reindex_rebuilds_from_the_database(backend) -> None:
     # Records changed since the rebuild began are queued again (they may have missed the new index).
     queued = await SearchOutbox.select(SearchOutbox.entity, SearchOutbox.ref)
     assert sorted((r["entity"], r["ref"]) for r in queued) == sorted(
-        [("offer", o["ref"]) for o in made] + [("certificate", cert["ref"]),
-                                              ("organization", producer.organization_ref)])
+        [("offer", o["ref"]) for o in made]
+        + [("certificate", cert["ref"]), ("organization", producer.organization_ref)]
+    )
     await drain(backend)
     assert await pending() == 0
     assert await _ids(backend) == sorted(o["ref"] for o in made)

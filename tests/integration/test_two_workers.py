@@ -16,7 +16,7 @@ from tests.factories import PASSWORD, make_user
 from tests.server import AppServer
 
 
-def _csrf(client: httpx.Client) -> str:
+def _csrf(client: httpx.AsyncClient) -> str:
     token = client.cookies.get("fm_csrf")
     assert token
     return token
@@ -29,32 +29,38 @@ async def test_two_instances_share_sessions_csrf_and_rate_limit(db_url: str, tmp
     victim = await make_user("buyer", email="victim@example.org")
     env = {"FORESTMATCH_SECRET_KEY": "shared-secret-for-both-instances-0123456789"}
     with AppServer(db_url, tmp_path / "a", extra_env=env) as a, AppServer(db_url, tmp_path / "b", extra_env=env) as b:
-        with httpx.Client(timeout=10) as browser:
-            browser.get(f"{a.url}/login")
-            signed = browser.post(f"{a.url}/login", data={"email": user.email, "password": PASSWORD,
-                                                          "_csrf_token": _csrf(browser)})
+        async with httpx.AsyncClient(timeout=10) as browser:
+            await browser.get(f"{a.url}/login")
+            signed = await browser.post(
+                f"{a.url}/login", data={"email": user.email, "password": PASSWORD, "_csrf_token": _csrf(browser)}
+            )
             assert signed.status_code == 303
             # The session cookie from A is honoured by B.
-            account = browser.get(f"{b.url}/account")
+            account = await browser.get(f"{b.url}/account")
             assert account.status_code == 200
             assert "two-workers@example.org" in account.text
             # A CSRF token issued by A is accepted by B for a write.
-            created = browser.post(f"{b.url}/account/tokens", data={"name": "from-b", "_csrf_token": _csrf(browser)})
+            created = await browser.post(
+                f"{b.url}/account/tokens", data={"name": "from-b", "_csrf_token": _csrf(browser)}
+            )
             assert created.status_code == 200
             token = re.search(r'data-testid="new-token"[^>]*>\s*(fm_[A-Za-z0-9_\-]+)', created.text)
             assert token is not None
-            me = browser.get(f"{a.url}/api/v1/me", headers={"Authorization": f"Bearer {token.group(1)}"})
+            me = await browser.get(f"{a.url}/api/v1/me", headers={"Authorization": f"Bearer {token.group(1)}"})
             assert me.status_code == 200
 
         # Five failures spread over both instances exhaust the shared limit for that e-mail.
-        with httpx.Client(timeout=10) as attacker:
+        async with httpx.AsyncClient(timeout=10) as attacker:
             for server in (a, b, a, b, a):
-                attacker.get(f"{server.url}/login")
-                failed = attacker.post(f"{server.url}/login", data={"email": victim.email, "password": "wrong-pass-1",
-                                                                  "_csrf_token": _csrf(attacker)})
+                await attacker.get(f"{server.url}/login")
+                failed = await attacker.post(
+                    f"{server.url}/login",
+                    data={"email": victim.email, "password": "wrong-pass-1", "_csrf_token": _csrf(attacker)},
+                )
                 assert failed.status_code == 422
-            attacker.get(f"{b.url}/login")
-            blocked = attacker.post(f"{b.url}/login", data={"email": victim.email, "password": PASSWORD,
-                                                           "_csrf_token": _csrf(attacker)})
+            await attacker.get(f"{b.url}/login")
+            blocked = await attacker.post(
+                f"{b.url}/login", data={"email": victim.email, "password": PASSWORD, "_csrf_token": _csrf(attacker)}
+            )
             assert blocked.status_code == 422
             assert "Too many failed attempts" in blocked.text

@@ -25,8 +25,9 @@ def test_wet_latex_needs_drc_and_units_must_fit_category() -> None:
         to_canonical("timber", 10, "kg_drc")
 
 
-@pytest.mark.parametrize("code", ["SCS-FM/COC-004512", "NC-COC-012345", "CU-FM/COC-123456", "BV-COC-000123",
-                                  "SGS-CW/FM-000042"])
+@pytest.mark.parametrize(
+    "code", ["SCS-FM/COC-004512", "NC-COC-012345", "CU-FM/COC-123456", "BV-COC-000123", "SGS-CW/FM-000042"]
+)
 def test_certificate_codes_accepted(code: str) -> None:
     assert CERT_CODE_RE.match(code)
 

@@ -52,8 +52,16 @@ def test_certificate_requires_expiry_and_product_types() -> None:
 
 def test_offer_converts_quantity_and_checks_min_order() -> None:
     today = dt.date.today().isoformat()
-    base = {"category": "timber", "product_type": "sawn_timber", "title": "Boards", "claim": "FSC 100%",
-            "quantity": "4237.76", "unit": "bf", "available_from": today, "available_to": today}
+    base = {
+        "category": "timber",
+        "product_type": "sawn_timber",
+        "title": "Boards",
+        "claim": "FSC 100%",
+        "quantity": "4237.76",
+        "unit": "bf",
+        "available_from": today,
+        "available_to": today,
+    }
     clean = check_offer(base)
     assert clean["quantity_canonical"] == pytest.approx(10.0)
     with pytest.raises(FieldErrors) as caught:
@@ -64,6 +72,16 @@ def test_offer_converts_quantity_and_checks_min_order() -> None:
 def test_offer_product_type_must_belong_to_category() -> None:
     today = dt.date.today().isoformat()
     with pytest.raises(FieldErrors) as caught:
-        check_offer({"category": "latex", "product_type": "sawn_timber", "title": "x", "claim": "FSC 100%",
-                     "quantity": "1", "unit": "kg_drc", "available_from": today, "available_to": today})
+        check_offer(
+            {
+                "category": "latex",
+                "product_type": "sawn_timber",
+                "title": "x",
+                "claim": "FSC 100%",
+                "quantity": "1",
+                "unit": "kg_drc",
+                "available_from": today,
+                "available_to": today,
+            }
+        )
     assert list(caught.value.errors) == ["product_type"]
