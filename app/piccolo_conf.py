@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "app.sourcing.piccolo_app",
         "app.indexing.piccolo_app",
         "app.matching.piccolo_app",
+        "app.messaging.piccolo_app",
     ]
 )

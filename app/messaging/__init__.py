@@ -1,0 +1,1 @@
+"""Buyer-producer conversations, messages, match/deal events and organisation blocks."""

@@ -1,0 +1,94 @@
+"""msgspec structs for the conversations API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+
+class ConversationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Contact the producer of an offer, optionally about one of the buyer's sourcing requests."""
+
+    offer: str | None = None
+    request: str | None = None
+    message: str | None = None
+
+
+class MessageIn(msgspec.Struct, forbid_unknown_fields=True):
+    body: str | None = None
+
+
+class ConversationOut(msgspec.Struct):
+    id: int
+    buyer_organization: str
+    producer_organization: str
+    offer: str | None
+    request: str | None
+    bundle_key: str | None
+    created_at: dt.datetime
+    last_message_at: dt.datetime
+    reported: bool
+
+
+class MessageOut(msgspec.Struct):
+    id: int
+    sender_organization: str
+    sender_name: str
+    body: str
+    created_at: dt.datetime
+
+
+class EventOut(msgspec.Struct):
+    id: int
+    state: str
+    actor_organization: str | None
+    at: dt.datetime
+    details: dict[str, Any]
+
+
+class ThreadOut(msgspec.Struct):
+    conversation: ConversationOut
+    messages: list[MessageOut]
+    events: list[EventOut]
+
+
+def conversation_out(row: dict[str, Any]) -> ConversationOut:
+    return ConversationOut(
+        id=row["id"],
+        buyer_organization=row["buyer_ref"],
+        producer_organization=row["producer_ref"],
+        offer=row["offer_ref"],
+        request=row["request_ref"],
+        bundle_key=row["bundle_key"],
+        created_at=row["created_at"],
+        last_message_at=row["last_message_at"],
+        reported=row["reported_at"] is not None,
+    )
+
+
+def thread_out(thread: dict[str, Any]) -> ThreadOut:
+    return ThreadOut(
+        conversation=conversation_out(thread["conversation"]),
+        messages=[
+            MessageOut(
+                id=m["id"],
+                sender_organization=m["sender_organization_name"] or "",
+                sender_name=m["sender_name"] or "",
+                body=m["body"],
+                created_at=m["created_at"],
+            )
+            for m in thread["messages"]
+        ],
+        events=[
+            EventOut(
+                id=e["id"],
+                state=e["state"],
+                actor_organization=e["actor_organization_name"],
+                at=e["at"],
+                details=e["details"] or {},
+            )
+            for e in thread["events"]
+        ],
+    )
