@@ -69,6 +69,8 @@ class Settings:
     db_pool_max: int = 10
     #: Run the search sync worker inside each app process; false when ``forestmatch worker`` runs apart.
     sync_in_app: bool = True
+    #: Seconds a public listing fragment may be reused by a worker (0 disables the micro-cache).
+    list_cache_seconds: float = 2.0
 
     @property
     def is_postgres(self) -> bool:
@@ -118,6 +120,7 @@ def load_settings() -> Settings:
         default_locale=env.get("FORESTMATCH_DEFAULT_LOCALE", "es_MX"),
         db_pool_max=int(env.get("FORESTMATCH_DB_POOL_MAX", "10")),
         sync_in_app=_bool(env.get("FORESTMATCH_SYNC_IN_APP"), True),
+        list_cache_seconds=float(env.get("FORESTMATCH_LIST_CACHE_SECONDS", "2")),
     )
 
 

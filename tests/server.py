@@ -26,6 +26,8 @@ class AppServer:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "FORESTMATCH_DATABASE_URL": database_url, "FORESTMATCH_VAR_DIR": str(var_dir)}
         env.pop("FORESTMATCH_DB_POOL_MAX", None)  # a real server keeps its pool
+        # Tests change the database behind the server's back: listings must not be reused between requests.
+        env.setdefault("FORESTMATCH_LIST_CACHE_SECONDS", "0")
         env.update(extra_env or {})
         var_dir.mkdir(parents=True, exist_ok=True)
         self.var_dir = var_dir

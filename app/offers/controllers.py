@@ -11,19 +11,21 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import get, post
+from litestar import MediaType, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 
 from app.accounts.services import CurrentUser, get_organization
 from app.certificates import services as certificates
+from app.i18n import get_locale
 from app.offers import services
 from app.validation import FieldErrors, NotFound, PermissionDenied
 from app.vocab import CATEGORIES
-from app.web import guards
+from app.web import guards, microcache
 from app.web.forms import read_form
-from app.web.render import render, see_other
+from app.web.render import render, see_other, wants_fragment
 
 PRODUCER_KINDS = ("producer", "both")
 
@@ -74,19 +76,39 @@ def certificate_warning(offer: dict[str, Any]) -> str | None:
 
 # --- public pages ----------------------------------------------------------------------------------------------
 @get("/offers", include_in_schema=False, name="offer_list")
-async def offer_list(request: HTMXRequest) -> Template:
-    """Active certified offers with simple filters; htmx swaps only the results."""
+async def offer_list(request: HTMXRequest) -> Template | Response[str]:
+    """Active certified offers with simple filters; htmx swaps only the results.
+
+    The results fragment is the same for every visitor, so it is rendered once per filter set and language
+    and kept for a moment (``app.web.microcache``); the page around it is rendered per request.
+    """
     filters = services.OfferFilters.from_query(dict(request.query_params))
-    rows, total = await services.list_public_offers(filters)
-    context = {
-        "filters": filters,
-        "rows": rows,
-        "total": total,
-        "pages": max(1, math.ceil(total / services.PER_PAGE)),
-        "base_query": urlencode(filters.as_query()),
-        "errors": filters.errors,
-    }
-    return render(request, "offers/page.html.jinja2", context, fragment="offers/_results.html.jinja2")
+    key = (
+        "offers",
+        get_locale(),
+        tuple(sorted(filters.as_query().items())),
+        filters.page,
+        tuple(sorted(filters.errors.items())),
+    )
+    results_html = microcache.get(key)
+    if results_html is None:
+        rows, total = await services.list_public_offers(filters)
+        context = {
+            "filters": filters,
+            "rows": rows,
+            "total": total,
+            "pages": max(1, math.ceil(total / services.PER_PAGE)),
+            "base_query": urlencode(filters.as_query()),
+            "errors": filters.errors,
+        }
+        template = request.app.template_engine.get_template("offers/_results.html.jinja2")
+        results_html = Markup(template.render(**context))  # our own template's output, already escaped
+        microcache.put(key, results_html)
+    if wants_fragment(request):
+        return Response(content=str(results_html), media_type=MediaType.HTML)
+    return render(
+        request, "offers/page.html.jinja2", {"filters": filters, "errors": filters.errors, "results_html": results_html}
+    )
 
 
 @get("/offers/{ref:str}", include_in_schema=False, name="offer_detail")

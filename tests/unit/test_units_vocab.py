@@ -60,3 +60,12 @@ def test_species_match_by_genus_or_name() -> None:
 
 def test_fold_removes_accents_and_case() -> None:
     assert fold("Ramón PUCTÉ") == "ramon pucte"
+
+
+def test_microcache_forgets_everything_on_invalidate() -> None:
+    from app.web import microcache
+
+    microcache.put(("k",), "v")
+    assert microcache.get(("k",)) == "v"
+    microcache.invalidate()
+    assert microcache.get(("k",)) is None
