@@ -214,15 +214,36 @@ async def _candidates(spec: engine.RequestSpec, backend: Any) -> tuple[list[str]
         return await _sql_candidates(spec), True
 
 
+_OFFER_SPEC_SQL = """
+SELECT o.id, o.ref, o.category, o.product_type, o.species, o.claim, o.status, o.quantity_canonical,
+       o.min_order_canonical, o.available_from, o.available_to, o.lat, o.lon, o.updated_at,
+       g.ref AS organization_ref, g.name AS organization_name, g.is_active AS organization_active,
+       g.lat AS organization_lat, g.lon AS organization_lon,
+       c.status AS certificate_status, c.expires_on AS certificate_expires_on,
+       c.product_types AS certificate_product_types, c.verification AS certificate_verification,
+       c.verified_at AS certificate_verified_at
+FROM offer o
+JOIN organization g ON g.id = o.organization
+JOIN certificate c ON c.id = o.certificate
+WHERE o.ref IN ({refs})
+"""
+
+
 async def _offer_specs(refs: list[str]) -> list[engine.OfferSpec]:
+    """The database's current truth for these offers (one hand-written query per 500 refs: this runs for
+    every match and is several times cheaper than the ORM's joined select)."""
     specs: list[engine.OfferSpec] = []
     for start in range(0, len(refs), 500):
-        rows = (
-            await Offer.select(*_OFFER_SPEC_COLUMNS)
-            .where(Offer.ref.is_in(refs[start : start + 500]))
-            .output(load_json=True)
-        )
-        specs.extend(offer_spec(r) for r in rows)
+        chunk = refs[start : start + 500]
+        sql = _OFFER_SPEC_SQL.replace("{refs}", ", ".join("{}" for _ in chunk))
+        for row in await Offer.raw(sql, *chunk):
+            for key in ("available_from", "available_to", "certificate_expires_on"):
+                if isinstance(row[key], str):
+                    row[key] = dt.date.fromisoformat(row[key])
+            for key in ("updated_at", "certificate_verified_at"):
+                if isinstance(row[key], str):
+                    row[key] = dt.datetime.fromisoformat(row[key])
+            specs.append(offer_spec(row))
     return specs
 
 
