@@ -19,12 +19,19 @@ LOCALE_COOKIE = "fm_lang"
 SESSION_USER_KEY = "uid"
 
 
+def _header(scope: Scope, name: bytes) -> str | None:
+    """One request header's value (the last one if repeated), straight from the ASGI scope."""
+    found = None
+    for key, value in scope.get("headers", []):
+        if key == name:
+            found = value.decode("latin-1")
+    return found
+
+
 def _bearer(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            text = value.decode("latin-1")
-            if text[:7].lower() == "bearer ":
-                return text[7:].strip()
+    text = _header(scope, b"authorization")
+    if text is not None and text[:7].lower() == "bearer ":
+        return text[7:].strip()
     return None
 
 
@@ -66,25 +73,17 @@ class TokenAwareCSRFMiddleware(CSRFMiddleware):
 
 def choose_locale(scope: Scope) -> str:
     """Explicit cookie choice, then the user's saved language, then Accept-Language."""
-    cookies = scope.get("_forest_cookies")
-    if cookies is None:
-        cookies = {}
-        for name, value in scope.get("headers", []):
-            if name == b"cookie":
-                for part in value.decode("latin-1").split(";"):
-                    key, _, val = part.strip().partition("=")
-                    cookies[key] = val
+    cookies = dict(
+        part.strip().partition("=")[::2] for part in (_header(scope, b"cookie") or "").split(";") if "=" in part
+    )
     chosen = normalize_locale(cookies.get(LOCALE_COOKIE))
     if chosen:
         return chosen
     user = scope.get("user")
-    if user is not None and normalize_locale(getattr(user, "locale", "")):
-        return normalize_locale(user.locale) or ""
-    accept = None
-    for name, value in scope.get("headers", []):
-        if name == b"accept-language":
-            accept = value.decode("latin-1")
-    return negotiate(accept, default=get_settings().default_locale)
+    saved = normalize_locale(getattr(user, "locale", "")) if user is not None else None
+    if saved:
+        return saved
+    return negotiate(_header(scope, b"accept-language"), default=get_settings().default_locale)
 
 
 def locale_middleware_factory(app: ASGIApp) -> ASGIApp:
