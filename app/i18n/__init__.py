@@ -177,3 +177,10 @@ def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     return babel_dates.format_datetime(value, format=fmt, locale=babel_locale(), tzinfo=dt.UTC)
+
+
+def format_duration(value: dt.timedelta | None) -> str:
+    """A duration in words in the reader's language, rounded to its largest unit ("3 hours", "2 días")."""
+    if value is None:
+        return ""
+    return babel_dates.format_timedelta(value, threshold=1.5, locale=babel_locale())

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from app.accounts.services import CurrentUser, get_organization
 from app.certificates import services as certificates
 from app.i18n import get_locale
+from app.messaging.trust import producer_trust
 from app.offers import services
 from app.validation import FieldErrors, NotFound, PermissionDenied
 from app.vocab import CATEGORIES
@@ -146,6 +147,7 @@ async def producer_profile(request: HTMXRequest, ref: FromPath[str]) -> Template
         "offers": offers,
         "show_contact": user is not None and user.is_buyer,
         "today": today,
+        "trust": await producer_trust(org["id"]),
     }
     return render(request, "producers/page.html.jinja2", context)
 

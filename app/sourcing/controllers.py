@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from app.indexing.runtime import get_backend
 from app.matching.services import compute_matches, offer_summaries
+from app.messaging.viewing import record_viewed
 from app.sourcing import services
 from app.validation import FieldErrors
 from app.vocab import CANONICAL_UNIT
@@ -121,9 +122,10 @@ async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) ->
     row = await services.get_request_for(request.user, ref)
     is_owner = request.user.is_buyer and row["organization"] == request.user.organization_id
     answer = await compute_matches(ref, get_backend())
-    offers = await offer_summaries(
-        [m.offer.ref for m in answer.matches] + [m.offer.ref for b in answer.bundles for m in b.offers]
-    )
+    shown = [m.offer.ref for m in answer.matches] + [m.offer.ref for b in answer.bundles for m in b.offers]
+    offers = await offer_summaries(shown)
+    if is_owner:
+        await record_viewed(request.user, row["id"], shown)
     return render(
         request,
         "sourcing/detail.html.jinja2",

@@ -1,0 +1,55 @@
+"""The 'viewed' step of a match: the first time someone of the buyer organisation sees a recommendation."""
+
+from __future__ import annotations
+
+from piccolo.engine.postgres import PostgresEngine
+
+from app.accounts.services import CurrentUser, now
+from app.db import atomic, engine
+from app.matching.tables import Match
+from app.messaging.tables import MatchEvent
+
+
+async def record_viewed(user: CurrentUser, request_id: int, offer_refs: list[str]) -> int:
+    """Append one 'viewed' event per shown match not yet viewed; returns how many were added.
+
+    Only a user of the buyer organisation that owns the request counts (staff looking do not move the funnel).
+    """
+    if not offer_refs or not user.is_buyer or user.organization_id is None:
+        return 0
+    async with atomic():
+        if isinstance(engine(), PostgresEngine):
+            # Two tabs opening the same request at once must not both add the event (SQLite: the IMMEDIATE
+            # transaction already serialises writers).
+            await Match.raw("SELECT pg_advisory_xact_lock({})", 8_000_000_000 + request_id)
+        matches = await Match.select(Match.id).where(
+            (Match.request == request_id)
+            & (Match.request.organization == user.organization_id)
+            & Match.offer.ref.is_in(list(dict.fromkeys(offer_refs)))
+        )
+        ids = [m["id"] for m in matches]
+        if not ids:
+            return 0
+        seen = {
+            r["match"]
+            for r in await MatchEvent.select(MatchEvent.match).where(
+                MatchEvent.match.is_in(ids) & (MatchEvent.state == "viewed")
+            )
+        }
+        fresh = [i for i in ids if i not in seen]
+        if fresh:
+            at = now()
+            await MatchEvent.insert(
+                *[
+                    MatchEvent(
+                        match=i,
+                        state="viewed",
+                        actor=user.id,
+                        actor_organization=user.organization_id,
+                        at=at,
+                        details={},
+                    )
+                    for i in fresh
+                ]
+            )
+        return len(fresh)
