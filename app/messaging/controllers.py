@@ -56,10 +56,14 @@ async def _thread_context(
 
 
 async def _thread_error(
-    request: Request[Any, Any, Any], conversation_id: int, exc: FieldErrors, data: dict[str, Any]
+    request: Request[Any, Any, Any],
+    conversation_id: int,
+    exc: FieldErrors,
+    data: dict[str, Any],
+    status_code: int = 422,
 ) -> Template:
     context = await _thread_context(request, conversation_id, errors=exc.errors, values=data)
-    return render(request, THREAD_PAGE, context, status_code=422)
+    return render(request, THREAD_PAGE, context, status_code=status_code)
 
 
 # --- pages -----------------------------------------------------------------------------------------------------
@@ -95,6 +99,9 @@ async def message_submit(request: Request[Any, Any, Any], conversation_id: FromP
         await services.send_message(request.user, conversation_id, data.get("body", ""))
     except FieldErrors as exc:
         return await _thread_error(request, conversation_id, exc, data)
+    except services.Blocked:
+        # The thread page itself says who blocked whom; the typed text is not lost from view.
+        return await _thread_error(request, conversation_id, FieldErrors({}), data, status_code=403)
     return see_other(f"/conversations/{conversation_id}#latest")
 
 

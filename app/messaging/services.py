@@ -51,6 +51,10 @@ DECLINE_REASONS: dict[str, str] = {
 DEAL_STATES = ("deal_closed", "corrected")
 
 
+class Blocked(PermissionDenied):
+    """One of the two organisations blocked the other: nothing can be sent in their threads."""
+
+
 class RateLimited(FieldErrors):
     """Too many messages from one user in the window (a FieldErrors on ``body``, so forms show it inline)."""
 
@@ -246,7 +250,7 @@ async def send_message(user: CurrentUser, conversation_id: int, body: Any) -> in
     text = c.text("body", required=True, max_len=MAX_BODY)
     c.raise_if_errors()
     if await is_blocked(conversation["buyer_organization"], conversation["producer_organization"]):
-        raise PermissionDenied()
+        raise Blocked()
     async with atomic():
         # SQLite: the IMMEDIATE transaction already serialises writers; the count is therefore exact.
         await _hold_user_lock(user.id)
