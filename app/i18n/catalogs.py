@@ -6,6 +6,7 @@ Only the ``.po`` sources are committed; ``app.i18n`` compiles them when first lo
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
 
@@ -17,7 +18,8 @@ CFG = LOCALE_DIR.parent / "babel.cfg"
 KEYWORDS = ["-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "N_"]
 
 
-def extract() -> None:
+def extract(output: Path = POT) -> None:
+    """Write every translatable string of app/ and templates/ to ``output`` (the committed template by default)."""
     CommandLineInterface().run(
         [
             "pybabel",
@@ -29,7 +31,7 @@ def extract() -> None:
             "--sort-output",
             "--omit-header",
             "-o",
-            str(POT),
+            str(output),
             str(PROJECT_ROOT / "app"),
             str(PROJECT_ROOT / "templates"),
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -43,6 +44,19 @@ def test_catalogue_is_complete(locale: str) -> None:
     fuzzy = [m.id for m in messages if m.fuzzy]
     assert untranslated == [], f"{locale}: untranslated entries {untranslated}"
     assert fuzzy == [], f"{locale}: fuzzy entries {fuzzy}"
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_catalogue_covers_every_source_string(locale: str, tmp_path: Path) -> None:
+    """A string added to the code or a template but never extracted would silently show in English."""
+    from app.i18n.catalogs import extract
+
+    pot = tmp_path / "messages.pot"
+    extract(pot)
+    with pot.open("rb") as handle:
+        source = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(locale) if m.id}
+    assert sorted(source - known) == [], "run: python -m app.i18n.catalogs extract && ... update, then translate"
 
 
 @pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
