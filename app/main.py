@@ -24,7 +24,7 @@ from app.settings import get_settings
 from app.sourcing import api as sourcing_api
 from app.sourcing import controllers as sourcing_controllers
 from app.staff import controllers as staff_controllers
-from app.web import config, dashboard, pages
+from app.web import config, dashboard, inline_validation, pages
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.middleware import (
     ForestAuthMiddleware,
@@ -54,6 +54,7 @@ def create_app() -> Litestar:
         *matching_controllers.ROUTES,
         *messaging_controllers.ROUTES,
         *search_controllers.ROUTES,
+        *inline_validation.ROUTES,
     ]
     return Litestar(
         route_handlers=route_handlers,

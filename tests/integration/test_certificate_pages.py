@@ -78,11 +78,12 @@ async def test_malformed_code_is_shown_inline_with_the_typed_value(client) -> No
 
     assert response.status_code == 422
     assert (
-        '<p class="field-error" id="f-code-error">Use the certificate code as issued, e.g. SCS-FM/COC-004512.</p>'
-        in response.text
+        '<p class="field-error" id="f-code-error" aria-live="polite">'
+        "Use the certificate code as issued, e.g. SCS-FM/COC-004512.</p>" in response.text
     )
     assert (
-        '<p class="field-error" id="f-license_code-error">Use the licence code format FSC-C012345.</p>' in response.text
+        '<p class="field-error" id="f-license_code-error" aria-live="polite">'
+        "Use the licence code format FSC-C012345.</p>" in response.text
     )
     assert 'value="SCS 4512"' in response.text
     assert 'value="tsr" checked' in response.text
@@ -100,8 +101,8 @@ async def test_reversed_dates_are_refused(client) -> None:
 
     assert response.status_code == 422
     assert (
-        '<p class="field-error" id="f-expires_on-error">The end date must be on or after the start date.</p>'
-        in response.text
+        '<p class="field-error" id="f-expires_on-error" aria-live="polite">'
+        "The end date must be on or after the start date.</p>" in response.text
     )
     assert f'value="{issued}"' in response.text
     assert f'value="{expires}"' in response.text
@@ -117,7 +118,10 @@ async def test_product_types_are_required(client) -> None:
     response = await post_form(client, "/my/certificates/new", data)
 
     assert response.status_code == 422
-    assert '<p class="field-error" id="f-product_types-error">Choose at least one value.</p>' in response.text
+    assert (
+        '<p class="field-error" id="f-product_types-error" aria-live="polite">'
+        "Choose at least one value.</p>" in response.text
+    )
     assert 'value="SCS-FM/COC-004512"' in response.text
 
 
@@ -165,7 +169,7 @@ async def test_invalid_edit_keeps_the_values(client) -> None:
 
     assert response.status_code == 422
     assert 'value="wrong"' in response.text
-    assert 'id="f-status-error"' in response.text
+    assert 'id="f-status-error" aria-live="polite">Unknown value' in response.text
     assert (await cert_rows(producer.organization_id))[0]["code"] == "SCS-FM/COC-222222"
 
 

@@ -311,7 +311,7 @@ async def test_offer_under_suspended_certificate_is_refused_on_the_certificate_f
 
     assert response.status_code == 422
     message = "Certificate SCS-FM/COC-123456 is suspended; only a valid certificate supports a certified sale."
-    assert f'<p class="field-error" id="f-certificate-error">{message}</p>' in response.text
+    assert f'<p class="field-error" id="f-certificate-error" aria-live="polite">{message}</p>' in response.text
     assert 'value="Typed title"' in response.text
     assert await Offer.count() == 0
 
@@ -327,7 +327,7 @@ async def test_offer_under_another_organisations_certificate_is_refused(client) 
 
     assert response.status_code == 422
     message = str(escape("Choose one of your organisation's certificates."))
-    assert f'<p class="field-error" id="f-certificate-error">{message}</p>' in response.text
+    assert f'<p class="field-error" id="f-certificate-error" aria-live="polite">{message}</p>' in response.text
     assert await Offer.count() == 0
 
 
@@ -339,8 +339,8 @@ async def test_invalid_offer_fields_are_shown_inline(client) -> None:
     response = await post_form(client, "/my/offers/new", form_fields(cert["ref"], quantity="lots", unit="kg_drc"))
 
     assert response.status_code == 422
-    assert '<p class="field-error" id="f-quantity-error">Enter a number.</p>' in response.text
-    assert 'id="f-unit-error"' in response.text
+    assert '<p class="field-error" id="f-quantity-error" aria-live="polite">Enter a number.</p>' in response.text
+    assert 'id="f-unit-error" aria-live="polite">Unknown value' in response.text
     assert 'value="lots"' in response.text
 
 

@@ -100,8 +100,8 @@ async def test_reversed_dates_are_refused_inline(client) -> None:
     )
     assert response.status_code == 422
     assert (
-        '<p class="field-error" id="f-needed_by-error">The end date must be on or after the start date.</p>'
-        in response.text
+        '<p class="field-error" id="f-needed_by-error" aria-live="polite">'
+        "The end date must be on or after the start date.</p>" in response.text
     )
     assert 'value="Pine boards for Guadalajara"' in response.text  # values kept
     assert 'data-testid="field-product_types-sawn_timber" checked>' in response.text
@@ -115,7 +115,10 @@ async def test_latitude_out_of_range_is_refused(client) -> None:
     await sign_in(client, buyer)
     response = await post_form(client, "/my/requests/new", form_data(delivery_lat="95"))
     assert response.status_code == 422
-    assert '<p class="field-error" id="f-delivery_lat-error">Enter a number of at most 90.</p>' in response.text
+    assert (
+        '<p class="field-error" id="f-delivery_lat-error" aria-live="polite">'
+        "Enter a number of at most 90.</p>" in response.text
+    )
     assert await count_requests() == 0
 
 

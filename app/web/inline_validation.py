@@ -1,0 +1,87 @@
+"""Validation while the user fills a form: a field's error appears when it loses focus, before submitting.
+
+The form's fields sit in a wrapper with ``hx-post="/validate/<form>" hx-trigger="change" hx-swap="none"``; the
+whole form is posted, run through the same checker the submit uses (nothing is saved), and the answer is one
+out-of-band ``<p class="field-error" id="f-NAME-error">`` per field, empty when the field is fine. A field the
+user has not filled yet is not nagged about with "required": that message waits for the submit. Without
+JavaScript nothing of this runs and the submit shows every error, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from litestar import MediaType, Request, Response, post
+from litestar.params import FromPath
+from markupsafe import Markup, escape
+
+from app.certificates.services import check_certificate
+from app.i18n import gettext as _
+from app.offers.services import check_offer
+from app.sourcing.services import check_request
+from app.validation import FieldErrors, NotFound
+from app.web import guards
+from app.web.forms import read_form
+
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def _request_form(data: dict[str, Any]) -> dict[str, Any]:
+    data["partial_ok"] = "1" if data.get("partial_ok") in ("1", "on", "true") else "0"
+    return data
+
+
+#: form name -> (checker, multi-valued fields, form data adjuster)
+FORMS: dict[str, tuple[Callable[[dict[str, Any]], Any], tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {
+    "offer": (check_offer, (), lambda d: d),
+    "request": (check_request, ("product_types", "accepted_claims"), _request_form),
+    "certificate": (check_certificate, ("product_types",), lambda d: d),
+}
+
+
+def _missing_messages() -> set[str]:
+    return {_("This field is required."), _("Choose a value."), _("Choose at least one value.")}
+
+
+def _filled(value: Any) -> bool:
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+
+def field_errors(form: str, data: dict[str, Any]) -> dict[str, str]:
+    """The error to show now for every posted field ('' when fine)."""
+    check, _multi, _adjust = FORMS[form]
+    try:
+        check(data)
+        errors: dict[str, str] = {}
+    except FieldErrors as exc:
+        errors = exc.errors
+    missing = _missing_messages()
+    shown = {name: "" for name in data if FIELD_NAME.fullmatch(name)}
+    for name, message in errors.items():
+        if not FIELD_NAME.fullmatch(name):
+            continue
+        if message in missing and not _filled(data.get(name)):
+            continue
+        shown[name] = message
+    return shown
+
+
+@post("/validate/{form:str}", include_in_schema=False, guards=[guards.signed_in], status_code=200)
+async def validate_form(request: Request[Any, Any, Any], form: FromPath[str]) -> Response[str]:
+    """Errors of a form being filled in, as out-of-band swaps (see the module docstring)."""
+    if form not in FORMS:
+        raise NotFound()
+    _check, multi, adjust = FORMS[form]
+    data = adjust(await read_form(request, multi=multi))
+    parts = [
+        Markup('<p class="field-error" id="f-{}-error" aria-live="polite" hx-swap-oob="true">{}</p>').format(
+            name, escape(message)
+        )
+        for name, message in sorted(field_errors(form, data).items())
+    ]
+    return Response("".join(parts), media_type=MediaType.HTML)
+
+
+ROUTES = [validate_form]
