@@ -32,18 +32,6 @@ PRODUCER_KINDS = ("producer", "both")
 
 
 # --- visibility rules (candidates for app/offers/services.py) -------------------------------------------------
-def publicly_listed(offer: dict[str, Any], today: dt.date | None = None) -> bool:
-    """The same rule as ``list_public_offers``: active, under a valid certificate that has not expired."""
-    today = today or dt.date.today()
-    expires = offer.get("certificate_expires_on")
-    return (
-        offer["status"] == "active"
-        and offer.get("certificate_status") == "valid"
-        and expires is not None
-        and expires >= today
-    )
-
-
 def owns(user: CurrentUser | None, offer: dict[str, Any]) -> bool:
     return bool(user and user.is_producer and user.organization_id == offer["organization"])
 
@@ -51,7 +39,7 @@ def owns(user: CurrentUser | None, offer: dict[str, Any]) -> bool:
 async def get_visible_offer(user: CurrentUser | None, ref: str) -> dict[str, Any]:
     """An offer as this user may see it: public ones for everyone, the rest only for its producer and staff."""
     offer = await services.get_offer(ref)
-    if publicly_listed(offer) or owns(user, offer) or (user is not None and user.is_staff):
+    if services.publicly_listed(offer) or owns(user, offer) or (user is not None and user.is_staff):
         return offer
     raise NotFound()
 
@@ -124,7 +112,7 @@ async def offer_detail(request: HTMXRequest, ref: FromPath[str]) -> Template:
         "offer": offer,
         "contact_email": contact_email,
         "is_owner": owns(user, offer),
-        "listed": publicly_listed(offer),
+        "listed": services.publicly_listed(offer),
         "certificate_warning": certificate_warning(offer),
     }
     return render(request, "offers/detail.html.jinja2", context)
@@ -139,7 +127,9 @@ async def producer_profile(request: HTMXRequest, ref: FromPath[str]) -> Template
     user = request.user
     today = dt.date.today()
     offers = [
-        o for o in await services.list_for_organization(org["id"], include_inactive=False) if publicly_listed(o, today)
+        o
+        for o in await services.list_for_organization(org["id"], include_inactive=False)
+        if services.publicly_listed(o, today)
     ]
     context = {
         "org": org,
@@ -216,7 +206,7 @@ async def _my_offers_page(request: HTMXRequest, status_errors: dict[str, str], s
     today = dt.date.today()
     for row in rows:
         row["certificate_warning"] = certificate_warning(row)
-        row["listed"] = publicly_listed(row, today)
+        row["listed"] = services.publicly_listed(row, today)
     context = {"rows": rows, "status_errors": status_errors}
     return render(request, "offers/mine.html.jinja2", context, status_code=status_code)
 

@@ -151,6 +151,7 @@ def _offer_columns() -> tuple[Any, ...]:
         Offer.organization.country.as_alias("country"),
         Offer.organization.region.as_alias("region"),
         Offer.organization.locality.as_alias("locality"),
+        Offer.organization.is_active.as_alias("organization_active"),
         Offer.certificate.ref.as_alias("certificate_ref"),
         Offer.certificate.code.as_alias("certificate_code"),
         Offer.certificate.status.as_alias("certificate_status"),
@@ -213,6 +214,19 @@ def public_offer_conditions() -> list[Any]:
         Offer.certificate.expires_on >= dt.date.today(),
         Offer.organization.is_active == True,  # noqa: E712 - Piccolo builds SQL from ==
     ]
+
+
+def publicly_listed(offer: dict[str, Any], today: dt.date | None = None) -> bool:
+    """``public_offer_conditions`` applied to one offer row read with ``_offer_columns``."""
+    today = today or dt.date.today()
+    expires = offer["certificate_expires_on"]
+    return bool(
+        offer["status"] == "active"
+        and offer["certificate_status"] == "valid"
+        and expires is not None
+        and expires >= today
+        and offer["organization_active"]
+    )
 
 
 _PUBLIC_FROM = """

@@ -457,3 +457,20 @@ async def test_form_options_fragment_follows_the_category(client) -> None:
     assert 'value="kg_latex"' in response.text
     assert 'value="sawn_timber"' not in response.text
     assert 'value="bf"' not in response.text
+
+
+async def test_offer_of_deactivated_organisation_is_not_public(client) -> None:
+    producer = await make_user("producer")
+    offer = await make_offer(producer, (await make_certificate(producer))["ref"])
+    buyer = await make_user("buyer")
+    assert (await client.get(f"/offers/{offer['ref']}")).status_code == 200
+    await Organization.update({Organization.is_active: False}).where(Organization.id == producer.organization_id)
+    assert (await client.get(f"/offers/{offer['ref']}")).status_code == 404
+    await sign_in(client, buyer)
+    assert (await client.get(f"/offers/{offer['ref']}")).status_code == 404
+    contact = await post_form(client, f"/offers/{offer['ref']}/contact", {})
+    assert contact.status_code == 404
+    from app.offers.controllers import get_visible_offer
+
+    # The producer still sees its own offer (its page marks it as not listed).
+    assert (await get_visible_offer(producer, offer["ref"]))["organization_active"] is False
