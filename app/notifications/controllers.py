@@ -60,7 +60,7 @@ async def notifications_page(
 async def _after_mark(request: Request[Any, Any, Any], data: dict[str, Any]) -> Template | Redirect:
     if wants_fragment(request):  # type: ignore[arg-type]
         context = await _list_context(request, 1, data.get("unread") == "1")
-        return HTMXTemplate(template_name=LIST_FRAGMENT, context=context, trigger_event=CHANGED_EVENT, after="settle")
+        return HTMXTemplate(template_name=LIST_FRAGMENT, context=context, trigger_event=CHANGED_EVENT, after="receive")
     return see_other("/notifications" + ("?unread=1" if data.get("unread") == "1" else ""))
 
 

@@ -2,7 +2,7 @@
 back-off when the server is down.
 
 A worker that dies after claiming leaves its lease behind; once the lease runs out the next worker takes the mail
-again. Delivery is idempotent where the transport allows it: the maildir file is named after the outbox id, so a
+again. Delivery is idempotent where the transport allows it: the maildir file is named after the outbox row, so a
 mail written before a crash is not written twice; over SMTP the Message-ID is fixed per notification, so the
 rare copy sent twice (crash between the server's OK and the database commit) carries the same Message-ID.
 On PostgreSQL, claims use ``FOR UPDATE SKIP LOCKED``: several workers never take the same mail.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 import mailbox
 import os
@@ -42,7 +43,14 @@ class PermanentFailure(Exception):
 
 
 class Transport(Protocol):
-    async def send(self, outbox_id: int, message: EmailMessage) -> None: ...
+    async def send(self, key: str, message: EmailMessage) -> None: ...
+
+
+def delivery_key(row: dict[str, Any]) -> str:
+    """A name fixed per outbox row (its id, plus a digest of its Message-ID and creation time, so a database
+    restored or reset under an old maildir never collides with an earlier mail of the same id)."""
+    digest = hashlib.sha256(f"{row['message_id']}|{row['created_at']}".encode()).hexdigest()[:12]
+    return f"{row['id']}-{digest}"
 
 
 def build_message(row: dict[str, Any], sender: str) -> EmailMessage:
@@ -56,22 +64,23 @@ def build_message(row: dict[str, Any], sender: str) -> EmailMessage:
     if isinstance(created, str):
         created = dt.datetime.fromisoformat(created)
     message["Date"] = format_datetime(created if created.tzinfo else created.replace(tzinfo=dt.UTC))
-    if row.get("locale"):
-        message["Content-Language"] = row["locale"].replace("_", "-")
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row["body"])
+    if row.get("locale"):  # after set_content, which drops every Content-* header
+        message["Content-Language"] = row["locale"].replace("_", "-")
     return message
 
 
 @dataclass
 class MaildirTransport:
-    """Writes each mail into a local Maildir (``<var>/maildir``), named after its outbox id."""
+    """Writes each mail into a local Maildir (``<var>/maildir``), named after its outbox row."""
 
     path: Path
 
-    def _deliver(self, outbox_id: int, message: EmailMessage) -> None:
+    def _deliver(self, key: str, message: EmailMessage) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         mailbox.Maildir(self.path, create=True)  # creates new/, cur/ and tmp/ once
-        name = f"forestmatch-outbox-{outbox_id}"
+        name = f"forestmatch-{key}"
         # Already delivered (a worker died before marking it sent): a mail reader may have moved it to cur/.
         for sub in ("new", "cur"):
             if any(f == name or f.startswith(name + ":") for f in os.listdir(self.path / sub)):
@@ -88,8 +97,8 @@ class MaildirTransport:
         finally:
             os.unlink(tmp)
 
-    async def send(self, outbox_id: int, message: EmailMessage) -> None:
-        await asyncio.to_thread(self._deliver, outbox_id, message)
+    async def send(self, key: str, message: EmailMessage) -> None:
+        await asyncio.to_thread(self._deliver, key, message)
 
 
 @dataclass
@@ -129,7 +138,7 @@ class SmtpTransport:
             except (smtplib.SMTPException, OSError):
                 client.close()
 
-    async def send(self, outbox_id: int, message: EmailMessage) -> None:
+    async def send(self, key: str, message: EmailMessage) -> None:
         await asyncio.to_thread(self._deliver, message)
 
 
@@ -229,7 +238,7 @@ async def send_batch(transport: Transport | None = None, *, limit: int = BATCH) 
     result = DrainResult()
     for row in await claim(limit):
         try:
-            await transport.send(row["id"], build_message(row, sender))
+            await transport.send(delivery_key(row), build_message(row, sender))
         except PermanentFailure as exc:
             log.warning("mail %s refused for good: %s", row["id"], exc)
             await mark_failed(row["id"], row["attempts"], str(exc), permanent=True)
