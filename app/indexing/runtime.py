@@ -23,10 +23,11 @@ if record_offer_changes not in stale_request_hooks:
 async def after_pass(backend: Any) -> None:
     """Work the sync worker does after each outbox pass: recompute a few stale match sets, then notifications
     (alerts from the new matches and saved searches, the daily certificate check, a batch of e-mails)."""
+    recomputed = 0
     try:
-        await recompute_stale(backend)
+        recomputed = await recompute_stale(backend)
     finally:
-        await after_sync_pass(backend)
+        await after_sync_pass(backend, recomputed=recomputed)
 
 
 _backend: Any = None

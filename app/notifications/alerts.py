@@ -215,6 +215,8 @@ async def saved_search_alerts(backend: Any, limit: int = 500) -> int:
     from app.search.services import SearchParams, public_filters, query_dict
     from search_index import AnyOf, SearchQuery
 
+    if not await AlertOfferChange.exists():
+        return 0  # the usual idle pass: no write transaction
     notified = 0
     async with atomic():
         changes = await _take_changes(limit)

@@ -166,6 +166,8 @@ async def claim(limit: int = BATCH, *, at: dt.datetime | None = None) -> list[di
     due = ((EmailOutbox.status == "pending") & (EmailOutbox.next_attempt_at <= moment)) | (
         (EmailOutbox.status == "sending") & (EmailOutbox.lease_until < moment)
     )
+    if not await EmailOutbox.exists().where(due):
+        return []  # the usual idle pass: one indexed read, no write transaction
     async with atomic():
         if isinstance(engine(), PostgresEngine):
             rows = await EmailOutbox.raw(
