@@ -7,6 +7,7 @@ current language) or when the e-mail is queued (in the recipient's saved languag
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,6 +111,9 @@ KINDS: dict[str, Kind] = {
 }
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
 def kinds_for_role(role: str) -> list[Kind]:
     return [k for k in KINDS.values() if role in k.roles]
 
@@ -149,9 +153,11 @@ def render(kind: str, params: dict[str, Any]) -> tuple[str, str]:
     if spec is None:
         return "", ""
     shown = _display_params(kind, params or {})
+    if not set(_PLACEHOLDER.findall(spec.title + spec.body)) <= set(shown):
+        return _(spec.name), ""  # a parameter missing (an older row): show what kind of notification it is
     try:
         return _(spec.title, **shown).strip(), _(spec.body, **shown).strip()
-    except (KeyError, ValueError, TypeError):  # a parameter missing from an old row: show what we can
+    except (KeyError, ValueError, TypeError):  # a translation with a broken placeholder
         return _(spec.name), ""
 
 
