@@ -240,7 +240,14 @@ async def send_batch(transport: Transport | None = None, *, limit: int = BATCH) 
     result = DrainResult()
     for row in await claim(limit):
         try:
-            await transport.send(delivery_key(row), build_message(row, sender))
+            message = build_message(row, sender)
+        except (ValueError, TypeError) as exc:  # a row no e-mail can be made of: retrying would not help
+            log.error("mail %s cannot be built: %s", row["id"], exc)
+            await mark_failed(row["id"], row["attempts"], f"{type(exc).__name__}: {exc}", permanent=True)
+            result.failed += 1
+            continue
+        try:
+            await transport.send(delivery_key(row), message)
         except PermanentFailure as exc:
             log.warning("mail %s refused for good: %s", row["id"], exc)
             await mark_failed(row["id"], row["attempts"], str(exc), permanent=True)

@@ -21,9 +21,10 @@ from app.i18n import gettext as _
 from app.notifications.kinds import KINDS, kinds_for_role, render_in
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference, SavedSearch
 from app.settings import get_settings
-from app.validation import Checker, NotFound
+from app.validation import Checker, FieldErrors, NotFound
 
 PAGE_SIZE = 50
+MAX_MARK = 500
 MAX_SAVED_SEARCHES = 20
 
 
@@ -177,7 +178,7 @@ async def deliver(alert: Alert, recipient_ids: Iterable[int]) -> list[int]:
                 await EmailOutbox(
                     notification=inserted[0]["id"],
                     to_address=user["email"],
-                    subject=subject[:300],
+                    subject=" ".join(subject.split())[:300],  # no line breaks: a header cannot hold them
                     body=body,
                     locale=locale,
                     message_id=message_id_for(key),
@@ -229,6 +230,8 @@ async def list_notifications(
 
 async def mark_read(user: CurrentUser, ids: list[int] | None = None) -> int:
     """Mark some (or, with ``ids=None``, all) of the user's notifications read; others' ids are not found."""
+    if ids is not None and len(ids) > MAX_MARK:
+        raise FieldErrors({"ids": _("Mark at most %(n)s notifications at once.", n=MAX_MARK)})
     async with atomic():
         if ids is not None:
             owned = await Notification.count().where(_visible(user) & Notification.id.is_in(ids or [-1]))
