@@ -101,6 +101,7 @@ async def test_offer_below_threshold_does_not_alert(backend, monkeypatch) -> Non
 async def test_new_request_fitting_an_offer_alerts_the_producer_once(backend) -> None:
     producer = await make_user("producer")
     colleague_off = await colleague(producer, prefs={"request_fit": OFF})
+    by_mail = await colleague(producer, locale="pt_BR", prefs={"request_fit": {"in_app": False, "email": True}})
     cert = await make_certificate(producer)
     await make_offer(producer, cert["ref"])
     await make_offer(producer, cert["ref"], title="Second pine lot")
@@ -109,12 +110,14 @@ async def test_new_request_fitting_an_offer_alerts_the_producer_once(backend) ->
     request = await make_request(buyer)
     await _sync(backend)
     assert await Match.count() == 2
-    assert await alerts.match_alerts() == 1  # one per request, however many of the producer's offers fit
+    assert await alerts.match_alerts() == 2  # one per user and request, however many of their offers fit
     rows = await all_notes()
-    assert [(r, k) for r, k, _ in rows] == [(producer.id, "request_fit")]
-    assert rows[0][2].endswith(f":request-fit:{request['id']}")
+    assert [(r, k) for r, k, _ in rows] == sorted([(producer.id, "request_fit"), (by_mail.id, "request_fit")])
+    assert all(key.endswith(f":request-fit:{request['id']}") for _r, _k, key in rows)
     assert await notes(colleague_off) == [] and await notes(buyer) == []
-    assert await mails() == []  # request alerts are in-app only unless chosen
+    assert (await notes(by_mail))[0]["in_app"] is False
+    # In-app only unless chosen: the colleague who chose e-mail gets one, in Portuguese.
+    assert [(m["to_address"], m["locale"]) for m in await mails()] == [(by_mail.email, "pt_BR")]
     assert await alerts.match_alerts() == 0
 
 
@@ -126,6 +129,11 @@ async def test_saved_search_alerts_on_new_matching_offers_only(backend) -> None:
     buyer = await make_user("buyer")
     other = await make_user("buyer")
     await set_language(other, "es_MX")
+    from app.notifications.tables import NotificationPreference
+
+    await NotificationPreference(user=other.id, choices={"saved_search": {"in_app": True, "email": True}}).save()
+    opted_out = await colleague(buyer, prefs={"saved_search": OFF})
+    await save_search(opted_out, {"query": "category=timber", "name": "Timber"})
     sawn = await save_search(buyer, {"query": "category=timber&product_type=sawn_timber", "name": "Sawn"})
     await save_search(other, {"query": "q=caoba", "name": "Mahogany"})
     await save_search(other, {"query": "q=pino&claim=FSC+100%25", "name": "Pino"})
@@ -142,7 +150,9 @@ async def test_saved_search_alerts_on_new_matching_offers_only(backend) -> None:
     assert len([1 for r, _kind, _k in got if r == other.id]) == 2
     assert before["ref"] not in str(await notes(buyer))
     assert await AlertOfferChange.count() == 0
-    assert await mails() == []  # saved-search alerts are in-app by default
+    assert await notes(opted_out) == []
+    # Saved-search alerts are in-app by default; "other" chose e-mail too: one per alert, in Spanish.
+    assert sorted((m["to_address"], m["locale"]) for m in await mails()) == [(other.email, "es_MX")] * 2
     # A certificate edit changes all three offers: the earlier one is now a changed offer and alerts once; the
     # lots already announced do not alert again.
     await certificates.update_certificate(producer, cert["ref"], certificate_data(code=cert["code"], license_code=""))
@@ -217,6 +227,7 @@ async def test_suspended_certificate_warns_buyers_in_open_conversations(clean_db
     offer = await make_offer(producer, cert["ref"])
     talking, declined, unrelated = await _conversations(producer, offer)
     talking_colleague = await colleague(talking, locale="es_MX")
+    await colleague(talking, prefs={"cert_lapsed": OFF})
     before = await all_notes()
 
     raw = certificate_data(code=cert["code"], status="suspended", expires_on=cert["expires_on"].isoformat())

@@ -232,3 +232,20 @@ async def test_worker_pass_sends_queued_mail_into_the_local_maildir(clean_db, tm
     names = set(_files(maildir))
     assert {f"forestmatch-{mail.delivery_key(r)}" for r in rows} <= names
     assert [r["status"] for r in await _rows()] == ["sent"] * count
+
+
+async def test_a_mail_that_cannot_be_built_fails_without_holding_up_the_others(clean_db, tmp_path: Path) -> None:
+    await EmailOutbox(
+        to_address="someone@example.org\nBcc: everyone@example.org",
+        subject="Injected",
+        body="x",
+        message_id="<poison@forestmatch.local>",
+    ).save()
+    (user,) = await _queue(1)
+    result = await mail.drain(mail.MaildirTransport(tmp_path / "maildir"))
+    assert (result.sent, result.retry, result.failed) == (1, 0, 1)
+    assert [(r["to_address"].split("\n")[0], r["status"]) for r in await _rows()] == [
+        ("someone@example.org", "failed"),
+        (user.email, "sent"),
+    ]
+    assert len(_files(tmp_path / "maildir")) == 1

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from app.accounts.tables import User
+from app.i18n import format_date, reset_locale, set_locale
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference, SavedSearch
 from tests.factories import api_token, make_certificate, make_offer, make_user, post_form, sign_in
 from tests.notify_helpers import OFF, all_notes, colleague, mails, notes, set_language
@@ -65,9 +66,20 @@ async def test_message_notifies_the_other_side_per_their_choices(client) -> None
 
 async def test_deal_recorded_confirmed_and_declined_notify_the_other_side(client) -> None:
     producer, buyer, thread = await _thread(client)
+    opted_out = await colleague(producer, prefs={"deal_recorded": OFF})
+    portuguese = await colleague(producer, locale="pt_BR")
     deal = {"quantity": "40", "unit": "m3", "price": "350", "currency": "USD", "date": TODAY.isoformat()}
     response = await post_form(client, f"/conversations/{thread}/deal", deal)
     assert response.status_code == 303
+    assert await notes(opted_out) == []
+    assert [n["kind"] for n in await notes(portuguese)] == ["deal_recorded"]
+    (pt_mail,) = await mails(portuguese.email)
+    assert pt_mail["locale"] == "pt_BR"
+    token = set_locale("pt_BR")
+    pt_date = format_date(TODAY)
+    reset_locale(token)
+    assert f"40 m³ at 350 USD, dated {pt_date}." in pt_mail["body"]  # the date in Portuguese (sentence: untranslated)
+    assert pt_date != format_date(TODAY)
     recorded = await notes(producer, "deal_recorded")
     assert len(recorded) == 1
     assert recorded[0]["params"] == {
@@ -91,8 +103,11 @@ async def test_deal_recorded_confirmed_and_declined_notify_the_other_side(client
     declined = (await notes(buyer, "deal_declined"))[0]
     assert declined["params"] == {"org": producer.organization_name, "reason": "price", "text": "Too low"}
     assert [n["kind"] for n in await notes(producer)] == ["deal_recorded"]
+    assert await notes(opted_out) == [] and [n["kind"] for n in await notes(portuguese)] == ["deal_recorded"]
     # Each one was e-mailed (deal kinds default to e-mail) exactly once.
-    assert sorted(m["to_address"] for m in await mails()) == sorted([producer.email, buyer.email, buyer.email])
+    assert sorted(m["to_address"] for m in await mails()) == sorted(
+        [producer.email, portuguese.email, buyer.email, buyer.email]
+    )
 
 
 async def test_centre_lists_and_marks_read_without_javascript(client) -> None:
@@ -173,6 +188,8 @@ async def test_api_lists_in_the_callers_language_and_marks_read(client) -> None:
     response = await client.post("/api/v1/notifications/mark-read", json={}, headers=headers)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "ids"
+    response = await client.post("/api/v1/notifications/mark-read", json={"ids": list(range(1, 502))}, headers=headers)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "ids"
     response = await client.post("/api/v1/notifications/mark-read", json={"all": True}, headers=headers)
     assert response.json() == {"unread": 0}
 
