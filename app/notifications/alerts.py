@@ -206,7 +206,7 @@ async def _take_changes(limit: int) -> list[dict[str, Any]]:
     return await AlertOfferChange.select().order_by(AlertOfferChange.id).limit(limit)
 
 
-async def saved_search_alerts(backend: Any, limit: int = 500) -> int:
+async def saved_search_alerts(backend: Any, limit: int = 2000) -> int:
     """Check queued offer changes against every saved search; returns how many users were notified.
 
     If the search engine fails, the transaction rolls back and the changes stay queued for the next pass.
