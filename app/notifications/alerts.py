@@ -42,6 +42,7 @@ SCAN_MARGIN = dt.timedelta(seconds=60)
 #: Certificates that turned invalid this recently are (re)checked by the daily pass.
 LAPSE_WINDOW = dt.timedelta(days=7)
 SCAN_LIMIT = 5000
+MAX_SEARCH_PAGES = 20
 ACTIVE = User.is_active == True  # noqa: E712 - Piccolo builds SQL from ==
 
 
@@ -209,55 +210,80 @@ async def _take_changes(limit: int) -> list[dict[str, Any]]:
 async def saved_search_alerts(backend: Any, limit: int = 2000) -> int:
     """Check queued offer changes against every saved search; returns how many users were notified.
 
-    If the search engine fails, the transaction rolls back and the changes stay queued for the next pass.
+    On PostgreSQL the changes are locked (``SKIP LOCKED``) for the check, so two workers never take the same ones.
+    On SQLite they are read without holding the write lock across the searches (a slow search engine must not
+    stall the site's writes); a second worker checking the same changes creates nothing twice (dedupe keys).
+    If the search engine fails, the changes stay queued for the next pass.
     """
+    if not await AlertOfferChange.exists():
+        return 0  # the usual idle pass: no write transaction
+    if isinstance(engine(), PostgresEngine):
+        async with atomic():
+            changes = await _take_changes(limit)
+            notified = await _check_saved_searches(backend, changes)
+            await AlertOfferChange.delete().where(AlertOfferChange.id.is_in([c["id"] for c in changes] or [-1]))
+        return notified
+    changes = await _take_changes(limit)
+    notified = await _check_saved_searches(backend, changes)
+    async with atomic():
+        await AlertOfferChange.delete().where(AlertOfferChange.id.is_in([c["id"] for c in changes] or [-1]))
+    return notified
+
+
+async def _check_saved_searches(backend: Any, changes: list[dict[str, Any]]) -> int:
     from app.indexing.documents import OFFERS_INDEX
     from app.search.services import SearchParams, public_filters, query_dict
     from search_index import AnyOf, SearchQuery
 
-    if not await AlertOfferChange.exists():
-        return 0  # the usual idle pass: no write transaction
+    if not changes:
+        return 0
+    changed_at: dict[str, dt.datetime] = {}
+    for c in changes:
+        at = _aware(c["created_at"])
+        changed_at[c["offer_ref"]] = max(at, changed_at.get(c["offer_ref"], at))
+    offers = {
+        r["ref"]: r
+        for r in await Offer.select(
+            Offer.id,
+            Offer.ref,
+            Offer.title,
+            Offer.organization.ref.as_alias("org_ref"),
+            Offer.organization.name.as_alias("org_name"),
+        ).where(Offer.ref.is_in(list(changed_at)))
+    }
+    if not offers:
+        return 0
+    searches = await SavedSearch.select().order_by(SavedSearch.id)
+    orgs = tuple(sorted({o["org_ref"] for o in offers.values()}))
     notified = 0
-    async with atomic():
-        changes = await _take_changes(limit)
-        if not changes:
-            return 0
-        changed_at: dict[str, dt.datetime] = {}
-        for c in changes:
-            at = _aware(c["created_at"])
-            changed_at[c["offer_ref"]] = max(at, changed_at.get(c["offer_ref"], at))
-        offers = {
-            r["ref"]: r
-            for r in await Offer.select(
-                Offer.id,
-                Offer.ref,
-                Offer.title,
-                Offer.organization.ref.as_alias("org_ref"),
-                Offer.organization.name.as_alias("org_name"),
-            ).where(Offer.ref.is_in(list(changed_at)))
-        }
-        searches = await SavedSearch.select().order_by(SavedSearch.id) if offers else []
-        orgs = tuple(sorted({o["org_ref"] for o in offers.values()}))
-        for search in searches:
-            params = SearchParams.from_query(query_dict(parse_qsl(search["query"])))
-            filters = [f for group in params.group_filters().values() for f in group]
-            query = SearchQuery(
-                text=params.q, filters=(*public_filters(), *filters, AnyOf("organization_ref", orgs)), per_page=1000
+    for search in searches:
+        params = SearchParams.from_query(query_dict(parse_qsl(search["query"])))
+        filters = (
+            *public_filters(),
+            *[f for g in params.group_filters().values() for f in g],
+            AnyOf("organization_ref", orgs),
+        )
+        saved_at = _aware(search["created_at"])
+        page, hits = 1, []
+        while page <= MAX_SEARCH_PAGES:  # the changed offers' organisations may hold more offers than one page
+            result = await backend.search(
+                OFFERS_INDEX, SearchQuery(text=params.q, filters=filters, page=page, per_page=1000)
             )
-            result = await backend.search(OFFERS_INDEX, query)
-            saved_at = _aware(search["created_at"])
-            for hit in result.hits:
-                offer = offers.get(hit.id)
-                if offer is None or changed_at[hit.id] < saved_at:
-                    continue
-                alert = Alert(
-                    "saved_search",
-                    f"saved-search:{search['id']}:{offer['id']}",
-                    {"search": search["name"], "offer": offer["title"], "org": offer["org_name"]},
-                    f"/offers/{offer['ref']}",
-                )
-                notified += len(await deliver(alert, [search["user"]]))
-        await AlertOfferChange.delete().where(AlertOfferChange.id.is_in([c["id"] for c in changes]))
+            hits.extend(result.hits)
+            if page * 1000 >= result.total:
+                break
+            page += 1
+        for hit in hits:
+            offer = offers.get(hit.id)
+            if offer is None or changed_at[hit.id] < saved_at:
+                continue
+            alert = Alert(
+                "saved_search",
+                f"saved-search:{search['id']}:{offer['id']}",
+                {"search": search["name"], "offer": offer["title"], "org": offer["org_name"]},
+                f"/offers/{offer['ref']}",
+            )
+            notified += len(await deliver(alert, [search["user"]]))
     return notified
 
 
