@@ -1,4 +1,4 @@
-"""The ``forestmatch`` command: serve, migrate, demo, import, export, createuser."""
+"""The ``forestmatch`` command: serve, migrate, demo, import, export, createuser, worker, mail."""
 
 from __future__ import annotations
 
@@ -179,11 +179,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        print("search sync worker running; Ctrl-C to stop", file=sys.stderr)
+        print("search sync, alerts and mail worker running; Ctrl-C to stop", file=sys.stderr)
         await run_worker(backend, stop, interval=args.interval, after_pass=after_pass)
         await backend.close()
 
     _run(_with_db(run()))
+    return 0
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    """Send the queued e-mails that are due (SMTP when FORESTMATCH_SMTP_HOST is set, else the local maildir)."""
+    from app.notifications import mail
+
+    async def run() -> str:
+        result = await mail.drain(ignore_backoff=args.retry_now)
+        left = await mail.counts()
+        return (
+            f"sent {result.sent}, postponed {result.retry}, refused {result.failed}; "
+            f"{left.get('pending', 0) + left.get('sending', 0)} waiting"
+        )
+
+    print(_run(_with_db(run())))
     return 0
 
 
@@ -361,6 +377,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run the search sync worker as its own process")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between passes when idle")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("mail", help="send the queued e-mails that are due, once")
+    p.add_argument("--retry-now", action="store_true", help="also send mails waiting for their next retry")
+    p.set_defaults(func=cmd_mail)
 
     p = sub.add_parser("matches", help="recommendations for a sourcing request")
     p.add_argument("request_ref")

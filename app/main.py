@@ -17,6 +17,7 @@ from app.imports import controllers as imports_controllers
 from app.indexing.runtime import start_worker, stop_worker
 from app.matching import controllers as matching_controllers
 from app.messaging import controllers as messaging_controllers
+from app.notifications import controllers as notifications_controllers
 from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
 from app.search import controllers as search_controllers
@@ -53,6 +54,7 @@ def create_app() -> Litestar:
         *sourcing_api.ROUTES,
         *matching_controllers.ROUTES,
         *messaging_controllers.ROUTES,
+        *notifications_controllers.ROUTES,
         *search_controllers.ROUTES,
         *inline_validation.ROUTES,
     ]

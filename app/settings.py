@@ -71,6 +71,22 @@ class Settings:
     sync_in_app: bool = True
     #: Seconds a public listing fragment may be reused by a worker (0 disables the micro-cache).
     list_cache_seconds: float = 2.0
+    #: Public address of the site, used for links in e-mails.
+    base_url: str = "http://127.0.0.1:8000"
+    #: SMTP server for e-mail; unset means e-mails are written to the local maildir ``<var_dir>/maildir``.
+    smtp_host: str = ""
+    #: SMTP port (587 for STARTTLS submission, 465 with ``smtp_ssl``, 25 for a local relay).
+    smtp_port: int = 587
+    #: SMTP user name; unset means no login.
+    smtp_user: str = ""
+    #: SMTP password.
+    smtp_password: str = ""
+    #: Sender address of notification e-mails.
+    smtp_from: str = "ForestMatch <noreply@forestmatch.local>"
+    #: Upgrade the SMTP connection with STARTTLS before logging in.
+    smtp_starttls: bool = True
+    #: Connect with TLS from the start (SMTPS, usually port 465) instead of STARTTLS.
+    smtp_ssl: bool = False
 
     @property
     def is_postgres(self) -> bool:
@@ -121,6 +137,14 @@ def load_settings() -> Settings:
         db_pool_max=int(env.get("FORESTMATCH_DB_POOL_MAX", "10")),
         sync_in_app=_bool(env.get("FORESTMATCH_SYNC_IN_APP"), True),
         list_cache_seconds=float(env.get("FORESTMATCH_LIST_CACHE_SECONDS", "2")),
+        base_url=env.get("FORESTMATCH_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        smtp_host=env.get("FORESTMATCH_SMTP_HOST", ""),
+        smtp_port=int(env.get("FORESTMATCH_SMTP_PORT", "587")),
+        smtp_user=env.get("FORESTMATCH_SMTP_USER", ""),
+        smtp_password=env.get("FORESTMATCH_SMTP_PASSWORD", ""),
+        smtp_from=env.get("FORESTMATCH_SMTP_FROM") or "ForestMatch <noreply@forestmatch.local>",
+        smtp_starttls=_bool(env.get("FORESTMATCH_SMTP_STARTTLS"), True),
+        smtp_ssl=_bool(env.get("FORESTMATCH_SMTP_SSL"), False),
     )
 
 

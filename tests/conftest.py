@@ -35,6 +35,12 @@ from app.db import ForestSQLiteEngine, activate_engine, migrate  # noqa: E402
 
 PG_ADMIN_DSN = os.environ.get("FORESTMATCH_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES = (
+    "email_outbox",
+    "notification",
+    "notification_preference",
+    "saved_search",
+    "alert_offer_change",
+    "alert_cursor",
     "match_event",
     "message",
     "conversation",

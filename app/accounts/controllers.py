@@ -79,7 +79,15 @@ async def signup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 
 async def _account_context(user: services.CurrentUser, **extra: Any) -> dict[str, Any]:
-    return {"tokens": await services.list_api_tokens(user), "errors": {}, "new_token": None, **extra}
+    from app.notifications.controllers import account_context as notifications_context
+
+    return {
+        "tokens": await services.list_api_tokens(user),
+        "errors": {},
+        "new_token": None,
+        **await notifications_context(user),
+        **extra,
+    }
 
 
 @get("/account", include_in_schema=False, guards=[guards.signed_in])

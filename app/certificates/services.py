@@ -11,6 +11,7 @@ from app.certificates.tables import Certificate
 from app.db import atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
+from app.notifications.alerts import certificate_status_changed
 from app.validation import MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import ALL_PRODUCT_TYPES, CERT_CODE_RE, CERTIFICATE_STATUSES, LICENSE_CODE_RE, SCOPES
 
@@ -84,6 +85,7 @@ async def update_certificate(user: CurrentUser, ref: str, raw: dict[str, Any]) -
     async with atomic():
         await Certificate.update(changes).where(Certificate.id == cert["id"])
         await record_change("certificate", ref)
+        await certificate_status_changed(cert["id"], cert["status"])
     return await get_certificate(ref)
 
 

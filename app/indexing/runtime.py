@@ -8,16 +8,26 @@ from typing import Any
 
 from app.indexing.sync import run_worker, stale_request_hooks
 from app.matching.services import mark_stale, recompute_stale
+from app.notifications.alerts import record_offer_changes
+from app.notifications.worker import after_sync_pass
 from app.settings import get_settings
 
 # Match records go stale when a request or an offer it could use changes; the worker recomputes them.
 if mark_stale not in stale_request_hooks:
     stale_request_hooks.append(mark_stale)
+# Offers the sync applied are queued (in its transaction) for the saved-search alerts.
+if record_offer_changes not in stale_request_hooks:
+    stale_request_hooks.append(record_offer_changes)
 
 
 async def after_pass(backend: Any) -> None:
-    """Work the sync worker does after each outbox pass: recompute a few stale match sets."""
-    await recompute_stale(backend)
+    """Work the sync worker does after each outbox pass: recompute a few stale match sets, then notifications
+    (alerts from the new matches and saved searches, the daily certificate check, a batch of e-mails)."""
+    recomputed = 0
+    try:
+        recomputed = await recompute_stale(backend)
+    finally:
+        await after_sync_pass(backend, recomputed=recomputed)
 
 
 _backend: Any = None

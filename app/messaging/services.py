@@ -20,6 +20,7 @@ from app.i18n import N_
 from app.i18n import gettext as _
 from app.matching.tables import Match, MatchBundle
 from app.messaging.tables import Conversation, MatchEvent, Message, OrganizationBlock
+from app.notifications import alerts as notify
 from app.offers.tables import Offer
 from app.validation import Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import CURRENCIES, UNITS
@@ -136,6 +137,7 @@ async def _event(
         details=details or {},
     )
     await event.save()
+    await notify.match_event_recorded(state, user, conversation_id, int(event.id), details or {})
     return int(event.id)
 
 
@@ -280,6 +282,7 @@ async def send_message(user: CurrentUser, conversation_id: int, body: Any) -> in
             created_at=moment,
         )
         await message.save()
+        await notify.message_sent(user, conversation_id, int(message.id), text)
         await Conversation.update({Conversation.last_message_at: moment}).where(Conversation.id == conversation_id)
         match_id = conversation["match"]
         if side == "producer" and "replied" not in states:

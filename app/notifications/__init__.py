@@ -1,0 +1,1 @@
+"""In-app notifications, e-mail (outbox, SMTP or local maildir), preferences, saved searches and alerts."""

@@ -1,0 +1,43 @@
+"""The notification work the background worker does after each search-sync pass (in the app process, or in
+``forestmatch worker``): alerts from new matches and saved searches, the daily certificate check, and one
+batch of the e-mail outbox. Each step is independent: one failing is logged and the others still run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from app.notifications import alerts, mail
+
+log = logging.getLogger("forestmatch.notifications")
+
+_last_certificate_check: dt.date | None = None
+_matches_scanned = False
+
+
+async def after_sync_pass(backend: Any, *, recomputed: int = 0) -> None:
+    """Alerts, the daily certificate check and a batch of e-mails; never raises.
+
+    The match scan runs when this pass recomputed some match sets (and once when the process starts, to catch
+    up on matches a crashed worker wrote), so an idle worker does not read the match table every second.
+    """
+    global _last_certificate_check, _matches_scanned
+    steps: list[tuple[str, Any]] = []
+    if recomputed or not _matches_scanned:
+        steps.append(("match alerts", alerts.match_alerts))
+    steps.append(("saved-search alerts", lambda: alerts.saved_search_alerts(backend)))
+    today = dt.date.today()
+    if _last_certificate_check != today:
+        steps.append(("certificate check", alerts.certificate_alerts))
+    steps.append(("mail", mail.send_batch))
+    for name, step in steps:
+        try:
+            await step()
+            if name == "match alerts":
+                _matches_scanned = True
+            if name == "certificate check":
+                # Once a day per process; the dedupe keys make a second run (another worker, a restart) harmless.
+                _last_certificate_check = today
+        except Exception:
+            log.exception("%s failed; will retry on the next pass", name)
