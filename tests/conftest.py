@@ -49,6 +49,7 @@ TABLES = (
     "match",
     "match_run",
     "search_outbox",
+    "password_reset",
     "api_token",
     "login_attempt",
     "offer",

@@ -9,9 +9,9 @@ from litestar import Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
-from app.accounts import services
+from app.accounts import password_reset, services
 from app.accounts.schemas import MeOut, OrganizationIn, OrganizationOut, organization_out
-from app.validation import FieldErrors
+from app.validation import FieldErrors, NotFound
 from app.web import guards
 from app.web.forms import read_form
 from app.web.middleware import SESSION_USER_KEY
@@ -34,8 +34,13 @@ def _client(request: Request[Any, Any, Any]) -> str:
 
 # --- pages -----------------------------------------------------------------------------------------------------
 @get("/login", include_in_schema=False, name="login")
-async def login_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:  # noqa: A002
-    return render(request, "accounts/login.html.jinja2", {"values": {}, "errors": {}, "next": safe_next(next, "")})
+async def login_page(
+    request: Request[Any, Any, Any],
+    next: FromQuery[str | None] = None,  # noqa: A002
+    reset: FromQuery[str | None] = None,
+) -> Template:
+    context = {"values": {}, "errors": {}, "next": safe_next(next, ""), "password_changed": reset == "done"}
+    return render(request, "accounts/login.html.jinja2", context)
 
 
 @post("/login", include_in_schema=False)
@@ -171,7 +176,59 @@ async def api_organization_update(
     return organization_out(await services.get_organization(ref), with_contact=True)
 
 
+# --- forgotten password ----------------------------------------------------------------------------------------
+FORGOT_PAGE = "accounts/password_forgot.html.jinja2"
+RESET_PAGE = "accounts/password_reset.html.jinja2"
+
+
+@get("/password/forgot", include_in_schema=False)
+async def forgot_page(request: Request[Any, Any, Any]) -> Template:
+    return render(request, FORGOT_PAGE, {"values": {}, "errors": {}, "sent": False})
+
+
+@post("/password/forgot", include_in_schema=False)
+async def forgot_submit(request: Request[Any, Any, Any]) -> Template:
+    """Queue a reset link; the page says the same whether or not the address has an account."""
+    data = await read_form(request)
+    try:
+        await password_reset.request_reset(data.get("email", ""), _client(request), limiter())
+    except FieldErrors as exc:
+        context = {"values": {"email": data.get("email", "")}, "errors": exc.errors, "sent": False}
+        return render(request, FORGOT_PAGE, context, status_code=422)
+    return render(request, FORGOT_PAGE, {"values": {}, "errors": {}, "sent": True})
+
+
+@get("/password/reset/{token:str}", include_in_schema=False)
+async def reset_page(request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+    try:
+        await password_reset.check_token(token)
+    except NotFound:
+        return render(request, RESET_PAGE, {"expired": True, "errors": {}, "token": ""}, status_code=404)
+    return render(
+        request, RESET_PAGE, {"expired": False, "errors": {}, "token": token, "min_password": services.MIN_PASSWORD}
+    )
+
+
+@post("/password/reset/{token:str}", include_in_schema=False)
+async def reset_submit(request: Request[Any, Any, Any], token: FromPath[str]) -> Template | Redirect:
+    """Set the new password, spend the link, and send the user to sign in with it."""
+    data = await read_form(request)
+    try:
+        await password_reset.reset_password(token, data)
+    except FieldErrors as exc:
+        context = {"expired": False, "errors": exc.errors, "token": token, "min_password": services.MIN_PASSWORD}
+        return render(request, RESET_PAGE, context, status_code=422)
+    except NotFound:
+        return render(request, RESET_PAGE, {"expired": True, "errors": {}, "token": ""}, status_code=404)
+    request.clear_session()
+    return see_other("/login?reset=done")
+
+
 ROUTES = [
+    forgot_page,
+    forgot_submit,
+    reset_page,
+    reset_submit,
     login_page,
     login_submit,
     logout,

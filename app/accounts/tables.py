@@ -69,3 +69,13 @@ class LoginAttempt(Table, tablename="login_attempt"):
 
     key = Varchar(length=300, index=True, index_method=IndexMethod.btree)
     attempted_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class PasswordReset(Table, tablename="password_reset"):
+    """A one-time link to choose a new password, sent by e-mail. Only the token's SHA-256 is stored."""
+
+    user = ForeignKey(references=User, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,102 @@
+"""Forgotten password: a one-time, one-hour link by e-mail (through the mail queue), no account enumeration."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mailbox
+import re
+from pathlib import Path
+
+from app.accounts.services import authenticate, now
+from app.accounts.tables import PasswordReset, User
+from app.notifications.mail import MaildirTransport, drain
+from app.notifications.tables import EmailOutbox
+from tests.factories import PASSWORD, make_user, post_form
+
+NEW_PASSWORD = "a much longer new secret"
+
+
+def _link(body: str) -> str:
+    match = re.search(r"http://[^/\s]+(/password/reset/[A-Za-z0-9_-]+)", body)
+    assert match, body
+    return match.group(1)
+
+
+async def test_reset_by_mailed_link_then_sign_in(client, tmp_path: Path) -> None:
+    user = await make_user("buyer", email="ana@example.org")
+    await User.update({User.locale: "es_MX"}).where(User.id == user.id)
+    await client.get("/password/forgot")
+    response = await post_form(client, "/password/forgot", {"email": "  Ana@Example.org "})
+    assert response.status_code == 200
+    assert 'data-testid="notice-reset-sent"' in response.text
+
+    mails = await EmailOutbox.select(EmailOutbox.to_address, EmailOutbox.subject, EmailOutbox.locale)
+    assert mails == [
+        {"to_address": "ana@example.org", "subject": "Elige una nueva contraseña de ForestMatch", "locale": "es_MX"}
+    ]
+    # The queued mail goes out through the worker's transport like every notification.
+    result = await drain(MaildirTransport(path=tmp_path / "maildir"))
+    assert result.sent == 1
+    delivered = list(mailbox.Maildir(tmp_path / "maildir", create=False))
+    assert len(delivered) == 1
+    link = _link(delivered[0].get_payload(decode=True).decode())
+
+    page = await client.get(link)
+    assert page.status_code == 200
+    assert 'data-testid="reset-form"' in page.text
+    mismatch = await post_form(client, link, {"password": NEW_PASSWORD, "password_again": "something else!!"})
+    assert mismatch.status_code == 422
+    assert "The two passwords are not the same." in mismatch.text
+    short = await post_form(client, link, {"password": "short", "password_again": "short"})
+    assert short.status_code == 422
+    assert "Use at least 10 characters." in short.text
+
+    done = await post_form(client, link, {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+    assert done.status_code == 303
+    assert done.headers["location"] == "/login?reset=done"
+    assert await authenticate("ana@example.org", NEW_PASSWORD) is not None
+    assert await authenticate("ana@example.org", PASSWORD) is None
+
+    # The link works once.
+    again = await client.get(link)
+    assert again.status_code == 404
+    assert 'data-testid="notice-link-expired"' in again.text
+    reused = await post_form(
+        client, link, {"password": "yet another password", "password_again": "yet another password"}
+    )
+    assert reused.status_code == 404
+    assert await authenticate("ana@example.org", NEW_PASSWORD) is not None
+
+
+async def test_unknown_address_gets_the_same_answer_and_no_mail(client) -> None:
+    await make_user("producer", email="known@example.org")
+    await client.get("/password/forgot")
+    unknown = await post_form(client, "/password/forgot", {"email": "nobody@example.org"})
+    assert unknown.status_code == 200
+    assert 'data-testid="notice-reset-sent"' in unknown.text
+    assert await EmailOutbox.count() == 0
+    assert await PasswordReset.count() == 0
+    empty = await post_form(client, "/password/forgot", {"email": ""})
+    assert empty.status_code == 422
+    assert "Enter an e-mail address." in empty.text
+
+
+async def test_expired_link_and_rate_limit(client) -> None:
+    user = await make_user("producer", email="late@example.org")
+    await client.get("/password/forgot")
+    assert (await post_form(client, "/password/forgot", {"email": "late@example.org"})).status_code == 200
+    body = (await EmailOutbox.select(EmailOutbox.body).first())["body"]
+    link = _link(body)
+    await PasswordReset.update({PasswordReset.expires_at: now() - dt.timedelta(minutes=1)}).where(
+        PasswordReset.user == user.id
+    )
+    expired = await post_form(client, link, {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+    assert expired.status_code == 404
+    assert await authenticate("late@example.org", PASSWORD) is not None
+
+    statuses = [
+        (await post_form(client, "/password/forgot", {"email": "late@example.org"})).status_code for _ in range(6)
+    ]
+    # Login limit defaults to 5 attempts per window; the first request above already counted.
+    assert statuses == [200, 200, 200, 200, 422, 422]
+    assert await EmailOutbox.count() == 5
