@@ -14,7 +14,7 @@ from app.accounts.schemas import MeOut, OrganizationIn, OrganizationOut, organiz
 from app.validation import FieldErrors, NotFound
 from app.web import guards
 from app.web.forms import read_form
-from app.web.middleware import SESSION_USER_KEY
+from app.web.middleware import session_for
 from app.web.pages import safe_next
 from app.web.render import render, see_other
 
@@ -54,7 +54,7 @@ async def login_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
         context = {"values": {"email": data.get("email", "")}, "errors": exc.errors, "next": target}
         return render(request, "accounts/login.html.jinja2", context, status_code=422)
     request.session.clear()
-    request.set_session({SESSION_USER_KEY: user.id})
+    request.set_session(session_for(user))
     return see_other(target)
 
 
@@ -79,7 +79,7 @@ async def signup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     except FieldErrors as exc:
         values = {k: v for k, v in data.items() if k != "password"}
         return render(request, "accounts/signup.html.jinja2", {"values": values, "errors": exc.errors}, status_code=422)
-    request.set_session({SESSION_USER_KEY: user.id})
+    request.set_session(session_for(user))
     return see_other("/my/organization")
 
 
@@ -108,6 +108,10 @@ async def account_password(request: Request[Any, Any, Any]) -> Template | Redire
     except FieldErrors as exc:
         context = await _account_context(request.user, errors=exc.errors)
         return render(request, "accounts/account.html.jinja2", context, status_code=422)
+    # Other sessions (another browser, a lost phone) end with the old password; this one carries on.
+    fresh = await services.load_user(request.user.id)
+    if fresh is not None:
+        request.set_session(session_for(fresh))
     return see_other("/account?saved=password")
 
 

@@ -39,6 +39,8 @@ class CurrentUser:
     organization_ref: str
     organization_kind: str
     locale: str
+    #: Changes whenever the password changes; a session remembers it, so a new password ends older sessions.
+    session_stamp: str = ""
 
     @property
     def is_staff(self) -> bool:
@@ -91,6 +93,11 @@ _USER_COLUMNS = (
 )
 
 
+def password_stamp(password_hash: str) -> str:
+    """A short digest of the stored hash (never the hash itself) that sessions carry."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
 def _to_current(row: dict[str, Any]) -> CurrentUser:
     return CurrentUser(
         id=row["id"],
@@ -102,6 +109,7 @@ def _to_current(row: dict[str, Any]) -> CurrentUser:
         organization_ref=row["organization_ref"] or "",
         organization_kind=row["organization_kind"] or "",
         locale=row["locale"] or "",
+        session_stamp=password_stamp(row["password_hash"]),
     )
 
 

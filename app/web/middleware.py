@@ -11,12 +11,19 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.accounts.services import load_user, user_for_token
+from app.accounts.services import CurrentUser, load_user, user_for_token
 from app.i18n import negotiate, normalize_locale, reset_locale, set_locale
 from app.settings import get_settings
 
 LOCALE_COOKIE = "fm_lang"
 SESSION_USER_KEY = "uid"
+#: The user's ``session_stamp`` when the session started: a changed password signs out every other session.
+SESSION_STAMP_KEY = "stamp"
+
+
+def session_for(user: CurrentUser) -> dict[str, Any]:
+    """What a signed-in session holds."""
+    return {SESSION_USER_KEY: user.id, SESSION_STAMP_KEY: user.session_stamp}
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -52,7 +59,7 @@ class ForestAuthMiddleware(AbstractAuthenticationMiddleware):
         uid = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
         if isinstance(uid, int):
             user = await load_user(uid)
-            if user is not None:
+            if user is not None and session.get(SESSION_STAMP_KEY) == user.session_stamp:
                 return AuthenticationResult(user=user, auth="session")
             session.clear()
         return AuthenticationResult(user=None, auth=None)

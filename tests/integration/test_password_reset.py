@@ -100,3 +100,29 @@ async def test_expired_link_and_rate_limit(client) -> None:
     # Login limit defaults to 5 attempts per window; the first request above already counted.
     assert statuses == [200, 200, 200, 200, 422, 422]
     assert await EmailOutbox.count() == 5
+
+
+async def test_new_password_ends_other_sessions(app, clean_db) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from tests.factories import sign_in
+
+    user = await make_user("producer", email="two-phones@example.org")
+    async with (
+        AsyncTestClient(app=app, base_url="http://testserver.local") as phone,
+        AsyncTestClient(app=app, base_url="http://testserver.local") as laptop,
+    ):
+        phone.follow_redirects = laptop.follow_redirects = False
+        await sign_in(phone, user)
+        await sign_in(laptop, user)
+        assert (await laptop.get("/account")).status_code == 200
+        changed = await post_form(
+            phone,
+            "/account/password",
+            {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD},
+        )
+        assert changed.status_code == 303, changed.text
+        assert (await phone.get("/account")).status_code == 200  # the session that changed it carries on
+        stale = await laptop.get("/account")
+        assert stale.status_code == 303  # the other session ended: back to sign in
+        assert stale.headers["location"].startswith("/login")
