@@ -18,5 +18,6 @@ APP_REGISTRY = AppRegistry(
         "app.indexing.piccolo_app",
         "app.matching.piccolo_app",
         "app.messaging.piccolo_app",
+        "app.analytics.piccolo_app",
     ]
 )

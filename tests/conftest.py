@@ -35,6 +35,9 @@ from app.db import ForestSQLiteEngine, activate_engine, migrate  # noqa: E402
 
 PG_ADMIN_DSN = os.environ.get("FORESTMATCH_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES = (
+    "program_organization",
+    "program_region",
+    "program",
     "match_event",
     "message",
     "conversation",

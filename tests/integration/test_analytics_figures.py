@@ -1,0 +1,272 @@
+"""Dashboard figures equal expectations computed by hand from a fixed data set, with and without filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from app.accounts.services import CurrentUser
+from app.accounts.tables import Organization
+from app.analytics import programs, services
+from app.analytics.filters import Filters, default_range
+from app.analytics.schemas import Summary
+from app.matching.tables import Match
+from app.messaging import services as messaging
+from app.messaging.tables import Conversation, Message
+from app.offers.tables import Offer
+from app.validation import PermissionDenied
+from tests.factories import make_certificate, make_offer, make_request, make_user
+
+UTC = dt.UTC
+NOW = dt.datetime.now(UTC)
+TODAY = NOW.date()
+BF = 423.776
+
+
+@dataclass
+class World:
+    staff: CurrentUser
+    p1: CurrentUser
+    p2: CurrentUser
+    p3: CurrentUser
+    b1: CurrentUser
+    b2: CurrentUser
+    deal_dates: list[dt.date]
+    contact_month: str
+
+
+async def _org(user: CurrentUser, **values: Any) -> None:
+    await Organization.update({getattr(Organization, k): v for k, v in values.items()}).where(
+        Organization.id == user.organization_id
+    )
+
+
+async def _conversation(buyer: CurrentUser, offer_ref: str, opened: dt.datetime, request_ref: str | None = None) -> int:
+    conversation_id = await messaging.start_conversation(buyer, offer_ref, request_ref)
+    await Conversation.update({Conversation.created_at: opened}).where(Conversation.id == conversation_id)
+    return conversation_id
+
+
+async def _reply(producer: CurrentUser, conversation_id: int, at: dt.datetime) -> None:
+    message_id = await messaging.send_message(producer, conversation_id, "We can deliver.")
+    await Message.update({Message.created_at: at}).where(Message.id == message_id)
+
+
+def _deal(quantity: str, unit: str, price: str, currency: str, date: dt.date) -> dict[str, str]:
+    return {"quantity": quantity, "unit": unit, "price": price, "currency": currency, "date": date.isoformat()}
+
+
+@pytest.fixture(name="world")
+async def fx_world(clean_db: str) -> World:
+    """Three producers, two buyers, five offers, three requests, four conversations, three deals."""
+    staff = await make_user("staff")
+    p1 = await make_user("producer", country="MX")
+    p2 = await make_user("producer", country="GT")
+    p3 = await make_user("producer", country="MX")
+    b1 = await make_user("buyer", country="MX")
+    b2 = await make_user("buyer", country="DE")
+    await _org(p1, region="MX-DUR", legal_form="ejido", lat=24.02, lon=-104.67)
+    await _org(p2, region="GT-PE", legal_form="community_concession", lat=16.91, lon=-89.89)
+    await _org(p3, region="MX-OAX", legal_form="comunidad", lat=17.06, lon=-96.72)
+
+    c1 = await make_certificate(p1, product_types=["sawn_timber", "roundwood"])
+    c2 = await make_certificate(p2, product_types=["sawn_timber", "tsr"])
+    c3 = await make_certificate(p3, product_types=["sawn_timber"])
+    await make_certificate(p3, product_types=["roundwood"], expires_on=(TODAY + dt.timedelta(days=30)).isoformat())
+
+    o1 = await make_offer(p1, c1["ref"], quantity="120", unit="m3")
+    o2 = await make_offer(p1, c1["ref"], product_type="roundwood", claim="FSC Mix", quantity="50", unit="m3")
+    o3 = await make_offer(
+        p2,
+        c2["ref"],
+        category="latex",
+        product_type="tsr",
+        species=["Hevea brasiliensis"],
+        quantity="5000",
+        unit="kg_drc",
+        min_order="100",
+        price_per="",
+    )
+    o4 = await make_offer(p2, c2["ref"], claim="FSC Controlled Wood", quantity="30", unit="m3")
+    o5 = await make_offer(p3, c3["ref"], quantity="80", unit="m3")
+    two_years_ago = NOW - dt.timedelta(days=730)
+    await Offer.update({Offer.created_at: two_years_ago}).where(Offer.ref == o5["ref"])
+
+    r1 = await make_request(b1, quantity="300")
+    await make_request(
+        b2,
+        category="latex",
+        product_types=["rss"],
+        species=[],
+        accepted_claims=["FSC 100%"],
+        quantity="10000",
+        unit="kg_drc",
+        min_per_supplier="1000",
+        delivery_country="DE",
+        delivery_region="",
+        delivery_place="Hamburg",
+        delivery_lat="53.57",
+        delivery_lon="9.99",
+        max_distance_km="",
+    )
+    r3 = await make_request(b1, product_types=["panels"], species=[], quantity="100", delivery_lon="-103.38")
+    ids = {r["ref"]: r["id"] for r in await Offer.select(Offer.ref, Offer.id)}
+    from app.sourcing.tables import SourcingRequest
+
+    req_ids = {r["ref"]: r["id"] for r in await SourcingRequest.select(SourcingRequest.ref, SourcingRequest.id)}
+    m1 = Match(request=req_ids[r1["ref"]], offer=ids[o1["ref"]], score=0.9, status="recommended")
+    await m1.save()
+    await Match(request=req_ids[r3["ref"]], offer=ids[o1["ref"]], score=0.2, status="withdrawn").save()
+    await Match.update({Match.created_at: NOW}).where(Match.id > 0)
+
+    opened = NOW - dt.timedelta(days=30)
+    conv1 = await _conversation(b1, o1["ref"], opened, r1["ref"])
+    await _reply(p1, conv1, opened + dt.timedelta(hours=2))
+    await messaging.send_message(b1, conv1, "Agreed, let us fix the price.")
+    d1 = TODAY - dt.timedelta(days=10)
+    first = await messaging.record_deal(b1, conv1, _deal("40", "m3", "14000.00", "USD", d1))
+    await messaging.confirm_deal(p1, first)
+    d2 = TODAY - dt.timedelta(days=5)
+    second = await messaging.record_deal(p1, conv1, _deal("1000", "bf", "900.00", "USD", d2))
+    await messaging.correct_deal(staff, second, {**_deal("2000", "bf", "1800.50", "USD", d2), "note": "typo"})
+
+    conv2 = await _conversation(b2, o3["ref"], opened)
+    await _reply(p2, conv2, opened + dt.timedelta(hours=6))
+    d3 = TODAY - dt.timedelta(days=3)
+    third = await messaging.record_deal(p2, conv2, _deal("2", "t_drc", "5000.00", "EUR", d3))
+    await messaging.confirm_deal(b2, third)
+
+    conv3 = await _conversation(b1, o4["ref"], opened)
+    await messaging.decline(b1, conv3, {"reason": "price", "text": ""})
+    await _conversation(b2, o2["ref"], opened)
+    return World(staff, p1, p2, p3, b1, b2, [d1, d2, d3], opened.strftime("%Y-%m"))
+
+
+def _filters(**overrides: Any) -> Filters:
+    start, end = default_range(TODAY)
+    return replace(Filters(date_from=start, date_to=end, today=TODAY), **overrides)
+
+
+async def test_unfiltered_figures(world: World) -> None:
+    s: Summary = await services.summary(world.staff, _filters())
+    assert (s.producers.reached, s.producers.active) == (3, 2)
+    assert [(g.key, g.reached, g.active) for g in s.producers.by_country] == [("MX", 2, 1), ("GT", 1, 1)]
+    assert sorted((g.key, g.reached, g.active) for g in s.producers.by_legal_form) == [
+        ("community_concession", 1, 1),
+        ("comunidad", 1, 0),
+        ("ejido", 1, 1),
+    ]
+    # Controlled Wood (o4) is not certified volume; o5 was posted two years ago.
+    assert [(v.category, v.unit, v.count, v.quantity) for v in s.offered] == [
+        ("latex", "kg_drc", 1, 5000.0),
+        ("timber", "m3", 2, 170.0),
+    ]
+    assert (s.demand.requests, s.demand.with_viable_match, s.demand.viable_share) == (3, 1, 0.3333)
+    assert [(v.category, v.count, v.quantity) for v in s.demand.by_family] == [
+        ("latex", 1, 10000.0),
+        ("timber", 2, 400.0),
+    ]
+    assert (s.contacts.conversations, s.contacts.replied, s.contacts.reply_rate) == (4, 2, 0.5)
+    assert s.contacts.median_reply_hours == 4.0  # replies after 2 h and 6 h
+    # The corrected deal counts with its corrected figures (2000 bd ft, 1800.50 USD), unconfirmed.
+    assert (s.deals.deals, s.deals.confirmed, s.deals.unconfirmed) == (3, 2, 1)
+    assert [(v.category, v.unit, v.deals, v.quantity, v.confirmed_quantity) for v in s.deals.volume] == [
+        ("latex", "kg_drc", 1, 2000.0, 2000.0),
+        ("timber", "m3", 2, round(40 + 2000 / BF, 3), 40.0),
+    ]
+    assert [(m.currency, m.deals, m.value, m.confirmed_value) for m in s.deals.value] == [
+        ("EUR", 1, Decimal("5000.00"), Decimal("5000.00")),
+        ("USD", 2, Decimal("15800.50"), Decimal("14000.00")),
+    ]
+    assert [(c.country, c.deals, c.confirmed) for c in s.deals.by_country] == [("MX", 2, 1), ("GT", 1, 1)]
+    assert [(r.buyer_ref, r.producer_ref, r.deals) for r in s.repeat_relationships] == [
+        (world.b1.organization_ref, world.p1.organization_ref, 2)
+    ]
+    assert [(step.state, step.count) for step in s.funnel] == [
+        ("recommended", 2),
+        ("viewed", 0),
+        ("contacted", 4),
+        ("replied", 2),
+        ("negotiating", 1),
+        ("deal_closed", 2),
+    ]
+    monthly = {m.month: (m.contacts, m.deals) for m in s.monthly}
+    assert len(s.monthly) == 12
+    expected_deals: dict[str, int] = {}
+    for d in world.deal_dates:
+        expected_deals[d.strftime("%Y-%m")] = expected_deals.get(d.strftime("%Y-%m"), 0) + 1
+    for month, (contacts, deals) in monthly.items():
+        assert contacts == (4 if month == world.contact_month else 0)
+        assert deals == expected_deals.get(month, 0)
+    assert [(u.category, u.product_type, u.country, u.region, u.requests, u.quantity) for u in s.unmet_demand] == [
+        ("latex", "rss", "DE", "", 1, 10000.0),
+        ("timber", "panels", "MX", "MX-JAL", 1, 100.0),
+    ]
+    assert [(c.organization_ref, c.days_left) for c in s.expiring_certificates] == [(world.p3.organization_ref, 30)]
+    assert sorted((p.lat, p.lon, p.count) for p in s.map.producers) == [
+        (16.9, -89.9, 1),
+        (17.1, -96.7, 1),
+        (24.0, -104.7, 1),
+    ]
+    assert sorted((p.lat, p.lon, p.count) for p in s.map.unmet_demand) == [(20.7, -103.4, 1), (53.6, 10.0, 1)]
+
+
+async def test_country_and_product_filters(world: World) -> None:
+    gt = await services.summary(world.staff, _filters(country="GT"))
+    assert (gt.producers.reached, gt.producers.active) == (1, 1)
+    assert [(v.category, v.count, v.quantity) for v in gt.offered] == [("latex", 1, 5000.0)]
+    assert (gt.contacts.conversations, gt.contacts.replied, gt.contacts.median_reply_hours) == (2, 1, 6.0)
+    assert (gt.deals.deals, gt.deals.confirmed) == (1, 1)
+    assert [(m.currency, m.value) for m in gt.deals.value] == [("EUR", Decimal("5000.00"))]
+    assert gt.demand.requests == 0
+    assert gt.repeat_relationships == []
+
+    sawn = await services.summary(world.staff, _filters(category="timber", product_type="sawn_timber"))
+    assert [(v.category, v.count, v.quantity) for v in sawn.offered] == [("timber", 1, 120.0)]
+    # p3 offers sawn timber (two years ago) and so is reached; only p1 and p2 were active.
+    assert (sawn.producers.reached, sawn.producers.active) == (3, 2)
+    assert (sawn.contacts.conversations, sawn.deals.deals) == (2, 2)
+    assert (sawn.demand.requests, sawn.demand.with_viable_match) == (1, 1)
+    assert sawn.unmet_demand == []
+
+    ejido = await services.summary(world.staff, _filters(legal_form="ejido", claim="FSC Mix"))
+    assert [(v.category, v.count, v.quantity) for v in ejido.offered] == [("timber", 1, 50.0)]
+    assert (ejido.contacts.conversations, ejido.contacts.replied, ejido.deals.deals) == (1, 0, 0)
+    # Legal form does not narrow demand; the claim does (requests accepting FSC Mix).
+    assert ejido.demand.requests == 2
+
+
+async def test_program_and_date_filters(world: World) -> None:
+    program_id = await programs.create_program(
+        world.staff,
+        {"name": "Mexico community forests", "regions": "MX-DUR", "organizations": world.b2.organization_ref},
+    )
+    s = await services.summary(world.staff, _filters(program=program_id))
+    assert (s.producers.reached, s.producers.active) == (1, 1)
+    # Conversations count when either side is in the program: c1 and c4 (p1), c2 (b2).
+    assert (s.contacts.conversations, s.contacts.replied) == (3, 2)
+    assert (s.deals.deals, s.deals.confirmed) == (3, 2)
+    assert s.demand.requests == 1
+    assert [(u.product_type, u.requests) for u in s.unmet_demand] == [("rss", 1)]
+    assert s.expiring_certificates == []
+
+    past = await services.summary(
+        world.staff, _filters(date_from=TODAY - dt.timedelta(days=4000), date_to=TODAY - dt.timedelta(days=800))
+    )
+    assert (past.producers.reached, past.offered, past.demand.requests) == (0, [], 0)
+    assert (past.contacts.conversations, past.deals.deals) == (0, 0)
+    assert [step.count for step in past.funnel] == [0, 0, 0, 0, 0, 0]
+
+    # Only the last deal's date is inside this window; the others are left out.
+    last = await services.summary(world.staff, _filters(date_from=world.deal_dates[2], date_to=TODAY))
+    assert [(m.currency, m.deals) for m in last.deals.value] == [("EUR", 1)]
+
+
+async def test_only_staff_get_a_summary(world: World) -> None:
+    for user in (world.p1, world.b1):
+        with pytest.raises(PermissionDenied):
+            await services.summary(user, _filters())
