@@ -154,32 +154,27 @@ async def summary(user: CurrentUser, f: Filters) -> Summary:
     if not user.is_staff:
         raise PermissionDenied()
     sql = Sql(fl.is_postgres())
-    (
-        producer_rows,
-        offered_rows,
-        demand_rows,
-        contact_rows,
-        median,
-        deal_rows,
-        pairs,
-        funnel,
-        unmet_rows,
-        expiring,
-        producer_points,
-        unmet_points,
-    ) = await asyncio.gather(
-        supply.producers(f),
-        supply.offered(f),
-        supply.demand(f, sql),
-        trade.contacts_by_month(f, sql),
-        trade.median_reply_seconds(f, sql),
-        trade.deals(f, sql),
-        trade.relationships(f, sql),
-        trade.funnel(f, sql),
-        supply.unmet(f, sql),
-        supply.expiring(f, EXPIRY_DAYS),
-        supply.producer_points(f, sql),
-        supply.unmet_points(f, sql),
+    # The queries are independent: run them side by side (SQLite: one pooled connection each; PostgreSQL: the pool).
+    async with asyncio.TaskGroup() as tg:
+        producer_task = tg.create_task(supply.producers(f))
+        offered_task = tg.create_task(supply.offered(f))
+        demand_task = tg.create_task(supply.demand(f, sql))
+        contact_task = tg.create_task(trade.contacts_by_month(f, sql))
+        median_task = tg.create_task(trade.median_reply_seconds(f, sql))
+        deal_task = tg.create_task(trade.deals(f, sql))
+        pairs_task = tg.create_task(trade.relationships(f, sql))
+        funnel_task = tg.create_task(trade.funnel(f, sql))
+        unmet_task = tg.create_task(supply.unmet(f, sql))
+        expiring_task = tg.create_task(supply.expiring(f, EXPIRY_DAYS))
+        producer_points_task = tg.create_task(supply.producer_points(f, sql))
+        unmet_points_task = tg.create_task(supply.unmet_points(f, sql))
+    producer_rows, offered_rows, demand_rows = producer_task.result(), offered_task.result(), demand_task.result()
+    contact_rows, median, deal_rows = contact_task.result(), median_task.result(), deal_task.result()
+    pairs, funnel, unmet_rows = pairs_task.result(), funnel_task.result(), unmet_task.result()
+    expiring, producer_points, unmet_points = (
+        expiring_task.result(),
+        producer_points_task.result(),
+        unmet_points_task.result(),
     )
     offered, offered_products, offered_by_country = _offered(offered_rows)
     deals, deal_months, deal_products = _deals(deal_rows)
