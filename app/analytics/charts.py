@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-BAR_ROW = 28
-LABEL_WIDTH = 190
-BAR_AREA = 260
+BAR_ROW = 26
+LABEL_WIDTH = 124
+BAR_AREA = 170
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def bar_chart(items: list[tuple[str, float, str]], limit: int = 12) -> BarChart:
         for i, (lab, v, t) in enumerate(items)
     ]
     return BarChart(
-        bars=bars, width=LABEL_WIDTH + BAR_AREA + 70, height=max(len(bars), 1) * BAR_ROW, label_width=LABEL_WIDTH
+        bars=bars, width=LABEL_WIDTH + BAR_AREA + 56, height=max(len(bars), 1) * BAR_ROW, label_width=LABEL_WIDTH
     )
 
 
@@ -68,9 +68,9 @@ def _nice_max(value: int) -> int:
     return value  # pragma: no cover
 
 
-def line_chart(months: list[str], series: dict[str, list[int]], width: int = 560, height: int = 220) -> LineChart:
+def line_chart(months: list[str], series: dict[str, list[int]], width: int = 360, height: int = 190) -> LineChart:
     """Monthly series on one axis starting at zero; month ticks thinned to stay legible on phones."""
-    left, bottom, top_pad = 40, 28, 10
+    left, bottom, top_pad = 30, 24, 8
     plot_w, plot_h = width - left - 10, height - bottom - top_pad
     top = _nice_max(max((v for values in series.values() for v in values), default=0))
     n = max(len(months) - 1, 1)
@@ -82,7 +82,7 @@ def line_chart(months: list[str], series: dict[str, list[int]], width: int = 560
     for key, values in series.items():
         dots = [(*xy(i, v), v) for i, v in enumerate(values)]
         out.append(Series(key=key, points=" ".join(f"{x},{y}" for x, y, _v in dots), dots=dots))
-    every = max(1, math.ceil(len(months) / 6))
+    every = max(1, math.ceil(len(months) / 4))
     ticks = [(xy(i, 0)[0], m) for i, m in enumerate(months) if i % every == 0]
     y_ticks = [(xy(0, v)[1], v) for v in (0, top // 2, top)]
     return LineChart(

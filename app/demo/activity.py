@@ -113,6 +113,7 @@ def simulate(  # noqa: PLR0913, PLR0915 - one pass over the simulated months rea
     next_ids: tuple[int, int, int] = (1, 1, 1),
     months: int = 9,
     corrections: int = 2,
+    view_share: float = 0.45,
 ) -> Activity:
     """The simulated trade. ``actors`` maps organisation id -> a user id acting for it."""
     rng = random.Random(f"activity-{seed}")
@@ -168,7 +169,7 @@ def simulate(  # noqa: PLR0913, PLR0915 - one pass over the simulated months rea
 
     # Buyers look at some of their recommendations first (match-level 'viewed' events).
     for m in match_list:
-        if rng.random() < 0.45:
+        if rng.random() < view_share:
             buyer = requests_by_id[m["request"]]["organization"]
             since = max(start, m["created_at"])
             event("viewed", buyer, since + (cap - since) * rng.random(), None, m["id"])

@@ -12,7 +12,7 @@
     var data = JSON.parse(dataNode.textContent || "{}");
     var fallback = document.getElementById("analytics-map-fallback");
     box.hidden = false;
-    if (fallback) fallback.hidden = true;
+    if (fallback) fallback.setAttribute("hidden", "");
     map = L.map(box, { attributionControl: true, worldCopyJump: false, minZoom: 1, maxZoom: 8 });
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Natural Earth");
