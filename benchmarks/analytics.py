@@ -92,7 +92,6 @@ async def _build(var_dir: Path, offers: int, events: int, seed: int) -> dict[str
     from app.demo.activity_db import backdate
     from app.demo.generator import generate
     from app.imports.services import import_document
-    from app.matching.tables import Match
     from app.offers.tables import Offer
     from app.sourcing.tables import SourcingRequest
 

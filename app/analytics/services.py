@@ -159,18 +159,16 @@ async def summary(user: CurrentUser, f: Filters) -> Summary:
         producer_task = tg.create_task(supply.producers(f))
         offered_task = tg.create_task(supply.offered(f))
         demand_task = tg.create_task(supply.demand(f, sql))
-        contact_task = tg.create_task(trade.contacts_by_month(f, sql))
-        median_task = tg.create_task(trade.median_reply_seconds(f, sql))
+        contact_task = tg.create_task(trade.conversations(f, sql))
         deal_task = tg.create_task(trade.deals(f, sql))
-        pairs_task = tg.create_task(trade.relationships(f, sql))
         funnel_task = tg.create_task(trade.funnel(f, sql))
         unmet_task = tg.create_task(supply.unmet(f, sql))
         expiring_task = tg.create_task(supply.expiring(f, EXPIRY_DAYS))
         producer_points_task = tg.create_task(supply.producer_points(f, sql))
         unmet_points_task = tg.create_task(supply.unmet_points(f, sql))
     producer_rows, offered_rows, demand_rows = producer_task.result(), offered_task.result(), demand_task.result()
-    contact_rows, median, deal_rows = contact_task.result(), median_task.result(), deal_task.result()
-    pairs, funnel, unmet_rows = pairs_task.result(), funnel_task.result(), unmet_task.result()
+    (contact_rows, median), (deal_rows, pairs) = contact_task.result(), deal_task.result()
+    funnel, unmet_rows = funnel_task.result(), unmet_task.result()
     expiring, producer_points, unmet_points = (
         expiring_task.result(),
         producer_points_task.result(),

@@ -12,7 +12,7 @@ from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
 from app.matching.tables import Match
 from app.messaging import services as messaging
-from app.messaging.tables import Conversation, Message
+from app.messaging.tables import Conversation, MatchEvent, Message
 from app.offers.tables import Offer
 from tests.factories import make_certificate, make_offer, make_request, make_user
 
@@ -41,14 +41,22 @@ async def _org(user: CurrentUser, **values: Any) -> None:
 
 
 async def _conversation(buyer: CurrentUser, offer_ref: str, opened: dt.datetime, request_ref: str | None = None) -> int:
+    """Open a conversation through the service, then move it (and its 'contacted' event) back to ``opened``."""
     conversation_id = await messaging.start_conversation(buyer, offer_ref, request_ref)
     await Conversation.update({Conversation.created_at: opened}).where(Conversation.id == conversation_id)
+    await MatchEvent.update({MatchEvent.at: opened}).where(
+        (MatchEvent.conversation == conversation_id) & (MatchEvent.state == "contacted")
+    )
     return conversation_id
 
 
 async def _reply(producer: CurrentUser, conversation_id: int, at: dt.datetime) -> None:
+    """The producer's first message, moved (with the 'replied' event recorded with it) to ``at``."""
     message_id = await messaging.send_message(producer, conversation_id, "We can deliver.")
     await Message.update({Message.created_at: at}).where(Message.id == message_id)
+    await MatchEvent.update({MatchEvent.at: at}).where(
+        (MatchEvent.conversation == conversation_id) & (MatchEvent.state == "replied")
+    )
 
 
 def _deal(quantity: str, unit: str, price: str, currency: str, date: dt.date) -> dict[str, str]:

@@ -1,4 +1,9 @@
-"""Trade indicators in SQL: contacts and replies, the funnel, and deals (with corrections and confirmations)."""
+"""Trade indicators in SQL: contacts and replies, the funnel, and deals (with corrections and confirmations).
+
+Shaped for a million match events on SQLite: each figure family is one statement (a materialised CTE feeds
+several results through UNION ALL), joins are added only when a filter needs them, and distinct counts group
+on an index whose order already matches (``analytics`` migration 2026-11-25T20:40).
+"""
 
 from __future__ import annotations
 
@@ -9,137 +14,174 @@ from app.analytics.filters import Filters, Sql
 from app.analytics.queries.supply import run
 from app.vocab import BOARD_FEET_PER_M3
 
-FUNNEL_EVENT_STATES = ("viewed", "contacted", "replied", "negotiating", "deal_closed", "declined")
+CONVERSATION_STATES = ("contacted", "replied", "negotiating", "deal_closed", "declined")
+MATCH_STATES = ("viewed",)
 
-_TRADE_JOINS = """
+_OFFER_JOINS = """
     JOIN offer f ON f.id = c.offer
     JOIN organization o ON o.id = c.producer_organization
-    JOIN organization b ON b.id = c.buyer_organization
 """
+_BUYER_JOIN = "JOIN organization b ON b.id = c.buyer_organization"
 
 
-async def contacts_by_month(f: Filters, sql: Sql) -> list[dict[str, Any]]:
-    """Conversations opened in the period per month, and how many the producer answered."""
-    where = fl.trade(f)
-    month = sql.month("c.created_at")
-    query = f"""
-        SELECT {month} AS month, COUNT(*) AS contacts,
-          SUM(CASE WHEN EXISTS (SELECT 1 FROM message ms WHERE ms.conversation = c.id
-                AND ms.sender_organization = c.producer_organization) THEN 1 ELSE 0 END) AS replied
-        FROM conversation c {_TRADE_JOINS}
-        WHERE c.created_at >= {{}} AND c.created_at < {{}} AND {where.sql}
-        GROUP BY {month}
+def _joins(f: Filters, always: bool = False) -> str:
+    """The joins the trade filters need (the buyer only for a program); none without filters."""
+    if not (always or fl.needs_trade_join(f)):
+        return ""
+    return _OFFER_JOINS + (_BUYER_JOIN if f.program is not None else "")
+
+
+async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], float | None]:
+    """Conversations opened in the period per month with how many the producer answered, and the median time
+    from opening to the producer's first message (seconds), in one pass over the events.
+
+    A conversation opens with its 'contacted' event and is answered at its 'replied' event, which the messaging
+    service records with the producer's first message; reading both from one covering index, grouped in its
+    order, needs no join at all unless a filter asks for the offer or the organisations.
     """
-    return await run(query, [f.start, f.end, *where.args])
-
-
-async def median_reply_seconds(f: Filters, sql: Sql) -> float | None:
-    """Median time from opening a conversation to the producer's first message, over answered conversations."""
     where = fl.trade(f)
-    seconds = sql.seconds_between("fr.first_reply", "fr.created_at")
+    filtered = fl.needs_trade_join(f)
+    source = f"JOIN conversation c ON c.id = fr.id {_joins(f)}" if filtered else ""
+    seconds = sql.seconds_between("t.replied", "t.opened")
     query = f"""
-        WITH fr AS (
-          SELECT c.created_at AS created_at,
-            (SELECT MIN(ms.created_at) FROM message ms WHERE ms.conversation = c.id
-               AND ms.sender_organization = c.producer_organization) AS first_reply
-          FROM conversation c {_TRADE_JOINS}
-          WHERE c.created_at >= {{}} AND c.created_at < {{}} AND {where.sql}
+        WITH fr AS MATERIALIZED (
+          SELECT e.conversation AS id, MIN(CASE WHEN e.state = 'contacted' THEN e.at END) AS opened,
+            MIN(CASE WHEN e.state = 'replied' THEN e.at END) AS replied
+          FROM match_event e WHERE e.conversation IS NOT NULL AND e.state IN ('contacted', 'replied')
+          GROUP BY e.conversation
         ),
-        d AS (SELECT {seconds} AS s FROM fr WHERE fr.first_reply IS NOT NULL),
-        ranked AS (SELECT s, ROW_NUMBER() OVER (ORDER BY s) AS rn, COUNT(*) OVER () AS n FROM d)
-        SELECT AVG(s) AS median FROM ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2
+        t AS MATERIALIZED (
+          SELECT fr.opened AS opened, fr.replied AS replied FROM fr {source}
+          WHERE fr.opened >= {{}} AND fr.opened < {{}} AND {where.sql}
+        ),
+        ranked AS (
+          SELECT {seconds} AS s, ROW_NUMBER() OVER (ORDER BY {seconds}) AS rn, COUNT(*) OVER () AS n
+          FROM t WHERE t.replied IS NOT NULL
+        )
+        SELECT {sql.month("t.opened")} AS month, COUNT(*) AS contacts, COUNT(t.replied) AS replied, NULL AS median
+        FROM t GROUP BY {sql.month("t.opened")}
+        UNION ALL
+        SELECT NULL, NULL, NULL, AVG(s) FROM ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2
     """
     rows = await run(query, [f.start, f.end, *where.args])
-    value = rows[0]["median"] if rows else None
-    return None if value is None else float(value)
+    months = [r for r in rows if r["month"] is not None]
+    medians = [r["median"] for r in rows if r["month"] is None and r["median"] is not None]
+    return months, float(medians[0]) if medians else None
 
 
-def _deal_cte(sql: Sql) -> str:
-    """``deal``: one row per recorded deal, carrying the figures of its latest staff correction.
+def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
+    """One row per recorded deal dated in the period, with the figures of its latest staff correction.
 
-    A correction may correct a correction, so each correction is followed back to the original ``deal_closed``
-    event; the chain's newest event holds the figures. A deal is confirmed when the other party confirmed any
-    event of its chain.
+    A correction may correct a correction, so corrections are followed back to the original ``deal_closed``
+    event (the recursion walks corrections only, which are few); the newest event of a chain holds the figures.
+    A deal is confirmed when the other party confirmed any event of its chain.
     """
-    return f"""
-        WITH RECURSIVE corr AS (
-          SELECT e.id AS id, {sql.json_int("e.details", "corrects")} AS target
-          FROM match_event e WHERE e.state = 'corrected'
+    where = fl.trade(f)
+    details = "CASE WHEN x.id IS NULL THEN e.details ELSE x.details END"
+    cte = f"""
+        WITH RECURSIVE corr AS MATERIALIZED (
+          SELECT k.id AS id, {sql.json_int("k.details", "corrects")} AS target
+          FROM match_event k WHERE k.state = 'corrected'
         ),
         chain(root, id) AS (
-          SELECT e.id, e.id FROM match_event e WHERE e.state = 'deal_closed'
+          SELECT corr.target, corr.id FROM corr WHERE corr.target NOT IN (SELECT id FROM corr)
           UNION ALL
           SELECT chain.root, corr.id FROM corr JOIN chain ON corr.target = chain.id
         ),
-        confirmed AS (
+        latest AS MATERIALIZED (SELECT chain.root AS root, MAX(chain.id) AS id FROM chain GROUP BY chain.root),
+        confirmed AS MATERIALIZED (
           SELECT {sql.json_int("k.details", "event_id")} AS id FROM match_event k WHERE k.state = 'deal_confirmed'
         ),
-        roots AS (
-          SELECT chain.root AS root, MAX(chain.id) AS latest,
-            MAX(CASE WHEN chain.id IN (SELECT id FROM confirmed) THEN 1 ELSE 0 END) AS confirmed
-          FROM chain GROUP BY chain.root
+        raw AS MATERIALIZED (
+          SELECT e.id AS root, e.conversation AS conversation, {details} AS details,
+            CASE WHEN e.id IN (SELECT id FROM confirmed) OR (l.id IS NOT NULL AND EXISTS (
+                SELECT 1 FROM chain ch WHERE ch.root = e.id AND ch.id IN (SELECT id FROM confirmed)))
+              THEN 1 ELSE 0 END AS confirmed
+          FROM match_event e LEFT JOIN latest l ON l.root = e.id LEFT JOIN match_event x ON x.id = l.id
+          WHERE e.state = 'deal_closed'
         ),
-        deal AS (
-          SELECT roots.root AS root, roots.confirmed AS confirmed, e.conversation AS conversation,
-            {sql.json_num("e.details", "quantity")} AS quantity, {sql.json_text("e.details", "unit")} AS unit,
-            {sql.json_num("e.details", "price")} AS price, {sql.json_text("e.details", "currency")} AS currency,
-            {sql.json_text("e.details", "date")} AS deal_date
-          FROM roots JOIN match_event e ON e.id = roots.latest
+        deal AS MATERIALIZED (
+          SELECT raw.root AS root, raw.confirmed AS confirmed, c.buyer_organization AS buyer,
+            c.producer_organization AS producer, f.category AS category, f.product_type AS product_type,
+            o.country AS country, {sql.json_text("raw.details", "currency")} AS currency,
+            substr({sql.json_text("raw.details", "date")}, 1, 7) AS month,
+            {sql.json_num("raw.details", "price")} AS price,
+            CASE {sql.json_text("raw.details", "unit")}
+              WHEN 'm3' THEN {sql.json_num("raw.details", "quantity")}
+              WHEN 'bf' THEN {sql.json_num("raw.details", "quantity")} / {BOARD_FEET_PER_M3}
+              WHEN 'kg_drc' THEN {sql.json_num("raw.details", "quantity")}
+              WHEN 't_drc' THEN {sql.json_num("raw.details", "quantity")} * 1000
+              WHEN 'kg_latex' THEN {sql.json_num("raw.details", "quantity")} * f.drc_percent / 100 END AS quantity
+          FROM raw JOIN conversation c ON c.id = raw.conversation {_joins(f, always=True)}
+          WHERE {sql.json_text("raw.details", "date")} >= {{}} AND {sql.json_text("raw.details", "date")} <= {{}}
+            AND {where.sql}
         )
     """
+    return cte, [f.date_from.isoformat(), f.date_to.isoformat(), *where.args]
 
 
-_CANONICAL = f"""
-    CASE deal.unit WHEN 'm3' THEN deal.quantity WHEN 'bf' THEN deal.quantity / {BOARD_FEET_PER_M3}
-      WHEN 'kg_drc' THEN deal.quantity WHEN 't_drc' THEN deal.quantity * 1000
-      WHEN 'kg_latex' THEN deal.quantity * f.drc_percent / 100 END
-"""
-
-
-def _deal_scope(f: Filters) -> tuple[str, list[Any]]:
-    where = fl.trade(f)
-    cond = f"deal.deal_date >= {{}} AND deal.deal_date <= {{}} AND {where.sql}"
-    return cond, [f.date_from.isoformat(), f.date_to.isoformat(), *where.args]
-
-
-async def deals(f: Filters, sql: Sql) -> list[dict[str, Any]]:
-    """Deals dated in the period, grouped by month, product, producer country, currency and confirmation."""
-    cond, args = _deal_scope(f)
+async def deals(f: Filters, sql: Sql, minimum_pair_deals: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Deals grouped by month, product, producer country, currency and confirmation; and the buyer-producer
+    pairs with at least ``minimum_pair_deals`` deals (repeat relationships), from one evaluation of the deals."""
+    cte, args = _deal_query(f, sql)
     query = f"""
-        {_deal_cte(sql)}
-        SELECT substr(deal.deal_date, 1, 7) AS month, f.category AS category, f.product_type AS product_type,
-          o.country AS country, deal.currency AS currency, deal.confirmed AS confirmed, COUNT(*) AS deals,
-          SUM({_CANONICAL}) AS quantity, SUM(deal.price) AS value
-        FROM deal JOIN conversation c ON c.id = deal.conversation {_TRADE_JOINS}
-        WHERE {cond}
-        GROUP BY substr(deal.deal_date, 1, 7), f.category, f.product_type, o.country, deal.currency, deal.confirmed
+        {cte}
+        SELECT 'g' AS kind, month, category, product_type, country, currency, confirmed, COUNT(*) AS deals,
+          SUM(quantity) AS quantity, SUM(price) AS value, NULL AS buyer, NULL AS producer
+        FROM deal GROUP BY month, category, product_type, country, currency, confirmed
+        UNION ALL
+        SELECT 'p', NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), NULL, NULL, buyer, producer
+        FROM deal GROUP BY buyer, producer HAVING COUNT(*) >= {{}}
     """
-    return await run(query, args)
+    rows = await run(query, [*args, minimum_pair_deals])
+    groups = [r for r in rows if r["kind"] == "g"]
+    pairs = [r for r in rows if r["kind"] == "p"]
+    if pairs:
+        ids = sorted({r["buyer"] for r in pairs} | {r["producer"] for r in pairs})
+        marks = ", ".join("{}" for _ in ids)
+        names = {r["id"]: r for r in await run(f"SELECT id, ref, name FROM organization WHERE id IN ({marks})", ids)}
+        pairs = [
+            {
+                "buyer_ref": names[r["buyer"]]["ref"],
+                "buyer_name": names[r["buyer"]]["name"],
+                "producer_ref": names[r["producer"]]["ref"],
+                "producer_name": names[r["producer"]]["name"],
+                "deals": r["deals"],
+            }
+            for r in pairs
+        ]
+        pairs.sort(key=lambda p: (-int(p["deals"]), p["buyer_name"], p["producer_name"]))
+    return groups, pairs
 
 
-async def relationships(f: Filters, sql: Sql, minimum: int = 2) -> list[dict[str, Any]]:
-    """Buyer-producer pairs with at least ``minimum`` deals dated in the period."""
-    cond, args = _deal_scope(f)
-    query = f"""
-        {_deal_cte(sql)}
-        SELECT b.ref AS buyer_ref, b.name AS buyer_name, o.ref AS producer_ref, o.name AS producer_name,
-          COUNT(*) AS deals
-        FROM deal JOIN conversation c ON c.id = deal.conversation {_TRADE_JOINS}
-        WHERE {cond}
-        GROUP BY b.ref, b.name, o.ref, o.name
-        HAVING COUNT(*) >= {{}}
-        ORDER BY COUNT(*) DESC, b.name, o.name
-    """
-    return await run(query, [*args, minimum])
+def _distinct_count(state: str, key: str, extra: str = "") -> str:
+    """Threads (conversations or matches) with an event of ``state`` in the period, grouped in index order."""
+    return (
+        f"SELECT '{state}' AS state, COUNT(*) AS n FROM (SELECT e.{key} FROM match_event e"
+        f" WHERE e.state = '{state}' AND e.{key} IS NOT NULL {extra} AND e.at >= {{}} AND e.at < {{}}"
+        f" GROUP BY e.{key}) AS t"
+    )
 
 
 async def funnel(f: Filters, sql: Sql) -> dict[str, int]:
     """How many matches or conversations reached each state in the period (recommended: match records)."""
     counts: dict[str, int] = {}
-    where = fl.supply(f)
+    if not fl.needs_trade_join(f):
+        parts = [
+            "SELECT 'recommended' AS state, COUNT(*) AS n FROM match m WHERE m.created_at >= {} AND m.created_at < {}"
+        ]
+        parts += [_distinct_count(s, "conversation") for s in CONVERSATION_STATES]
+        # Match-level events (e.g. viewed) count per match when no conversation is attached.
+        parts += [_distinct_count(s, "match", "AND e.conversation IS NULL") for s in MATCH_STATES]
+        parts += [_distinct_count(s, "conversation") for s in MATCH_STATES]
+        rows = await run(" UNION ALL ".join(parts), [f.start, f.end] * len(parts))
+        for row in rows:
+            counts[row["state"]] = counts.get(row["state"], 0) + int(row["n"] or 0)
+        return counts
+
+    where = fl.producer_org(f).extend(fl.offer_product(f, "f"))
     if f.program is not None:
         # A recommendation belongs to a program through either side, like a conversation.
-        where = fl.producer_org(f).extend(fl.offer_product(f, "f"))
         a, b = fl.in_program("o", f.program), fl.in_program("b", f.program)
         where.add(f"({a.sql} OR {b.sql})", *a.args, *b.args)
     recommended = f"""
@@ -148,36 +190,22 @@ async def funnel(f: Filters, sql: Sql) -> dict[str, int]:
           JOIN sourcing_request r ON r.id = m.request JOIN organization b ON b.id = r.organization
         WHERE m.created_at >= {{}} AND m.created_at < {{}} AND {where.sql}
     """
-    if not fl.needs_trade_join(f):
-        recommended = "SELECT COUNT(*) AS n FROM match m WHERE m.created_at >= {} AND m.created_at < {}"
-        where = fl.Where()
     rows = await run(recommended, [f.start, f.end, *where.args])
     counts["recommended"] = int(rows[0]["n"] or 0)
-
-    states = ", ".join(f"'{s}'" for s in FUNNEL_EVENT_STATES)
+    states = ", ".join(f"'{s}'" for s in (*MATCH_STATES, *CONVERSATION_STATES))
+    trade = fl.trade(f)
     # One key per thread: the conversation, or for match-only events (e.g. viewed) the match, negated.
-    key = "COALESCE(e.conversation, -e.match)"
-    if fl.needs_trade_join(f):
-        trade = fl.trade(f)
-        query = f"""
-            SELECT e.state AS state, COUNT(DISTINCT {key}) AS n FROM match_event e
-              LEFT JOIN match m ON m.id = e.match
-              LEFT JOIN conversation c ON c.id = e.conversation
-              JOIN offer f ON f.id = COALESCE(c.offer, m.offer)
-              JOIN organization o ON o.id = f.organization
-              LEFT JOIN sourcing_request r ON r.id = COALESCE(c.request, m.request)
-              JOIN organization b ON b.id = COALESCE(c.buyer_organization, r.organization)
-            WHERE e.state IN ({states}) AND e.at >= {{}} AND e.at < {{}} AND {trade.sql}
-            GROUP BY e.state
-        """
-        args = [f.start, f.end, *trade.args]
-    else:
-        query = f"""
-            SELECT e.state AS state, COUNT(DISTINCT {key}) AS n FROM match_event e
-            WHERE e.state IN ({states}) AND e.at >= {{}} AND e.at < {{}}
-            GROUP BY e.state
-        """
-        args = [f.start, f.end]
-    for row in await run(query, args):
+    query = f"""
+        SELECT e.state AS state, COUNT(DISTINCT COALESCE(e.conversation, -e.match)) AS n FROM match_event e
+          LEFT JOIN match m ON m.id = e.match
+          LEFT JOIN conversation c ON c.id = e.conversation
+          JOIN offer f ON f.id = COALESCE(c.offer, m.offer)
+          JOIN organization o ON o.id = f.organization
+          LEFT JOIN sourcing_request r ON r.id = COALESCE(c.request, m.request)
+          JOIN organization b ON b.id = COALESCE(c.buyer_organization, r.organization)
+        WHERE e.state IN ({states}) AND e.at >= {{}} AND e.at < {{}} AND {trade.sql}
+        GROUP BY e.state
+    """
+    for row in await run(query, [f.start, f.end, *trade.args]):
         counts[row["state"]] = int(row["n"])
     return counts
