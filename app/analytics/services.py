@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.accounts.services import CurrentUser
+from app.analytics import cache
 from app.analytics import filters as fl
 from app.analytics.filters import EXPIRY_DAYS, Filters, Sql
 from app.analytics.queries import supply, trade
@@ -150,9 +151,19 @@ def _deals(rows: list[dict[str, Any]]) -> tuple[DealsOut, dict[str, int], dict[t
 
 
 async def summary(user: CurrentUser, f: Filters) -> Summary:
-    """Every indicator for the filters (staff only)."""
+    """Every indicator for the filters (staff only); reused while the underlying records are unchanged."""
     if not user.is_staff:
         raise PermissionDenied()
+    print_ = await cache.fingerprint()
+    cached = cache.get(f, print_)
+    if cached is None:
+        cached = await compute(f)
+        cache.put(f, print_, cached)
+    return cached
+
+
+async def compute(f: Filters) -> Summary:
+    """Every indicator for the filters, computed now from the records."""
     sql = Sql(fl.is_postgres())
     # The queries are independent: run them side by side (SQLite: one pooled connection each; PostgreSQL: the pool).
     async with asyncio.TaskGroup() as tg:

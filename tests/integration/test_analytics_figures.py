@@ -93,6 +93,7 @@ async def test_country_and_product_filters(world: World) -> None:
     assert (gt.deals.deals, gt.deals.confirmed) == (1, 1)
     assert [(m.currency, m.value) for m in gt.deals.value] == [("EUR", Decimal("5000.00"))]
     assert gt.demand.requests == 0
+    assert [step.count for step in gt.funnel] == [0, 0, 2, 1, 0, 1]
     assert gt.repeat_relationships == []
 
     sawn = await services.summary(world.staff, _filters(category="timber", product_type="sawn_timber"))
@@ -121,6 +122,7 @@ async def test_program_and_date_filters(world: World) -> None:
     assert (s.contacts.conversations, s.contacts.replied) == (3, 2)
     assert (s.deals.deals, s.deals.confirmed) == (3, 2)
     assert s.demand.requests == 1
+    assert [step.count for step in s.funnel] == [2, 0, 3, 2, 1, 2]
     assert [(u.product_type, u.requests) for u in s.unmet_demand] == [("rss", 1)]
     assert s.expiring_certificates == []
 
@@ -140,3 +142,23 @@ async def test_only_staff_get_a_summary(world: World) -> None:
     for user in (world.p1, world.b1):
         with pytest.raises(PermissionDenied):
             await services.summary(user, _filters())
+
+
+async def test_figures_follow_new_records_at_once(world: World) -> None:
+    from app.messaging import services as messaging
+    from app.offers.tables import Offer
+
+    f = _filters()
+    before = await services.summary(world.staff, f)
+    assert before.contacts.conversations == 4
+    # Nothing changed: the same figures are served again without recomputing.
+    assert await services.summary(world.staff, f) is before
+    mix = await Offer.select(Offer.ref).where(Offer.claim == "FSC Mix").first()
+    await messaging.start_conversation(world.b1, mix["ref"])
+    after = await services.summary(world.staff, f)
+    assert (after.contacts.conversations, after.funnel[2].count) == (5, 5)
+    program_id = await programs.create_program(world.staff, {"name": "Petén", "regions": "GT-PE"})
+    petén = await services.summary(world.staff, _filters(program=program_id))
+    assert petén.producers.reached == 1
+    await programs.update_program(world.staff, program_id, {"name": "Petén", "regions": "GT-PE MX-DUR"})
+    assert (await services.summary(world.staff, _filters(program=program_id))).producers.reached == 2

@@ -184,28 +184,41 @@ async def funnel(f: Filters, sql: Sql) -> dict[str, int]:
         # A recommendation belongs to a program through either side, like a conversation.
         a, b = fl.in_program("o", f.program), fl.in_program("b", f.program)
         where.add(f"({a.sql} OR {b.sql})", *a.args, *b.args)
-    recommended = f"""
-        SELECT COUNT(*) AS n FROM match m JOIN offer f ON f.id = m.offer
-          JOIN organization o ON o.id = f.organization
-          JOIN sourcing_request r ON r.id = m.request JOIN organization b ON b.id = r.organization
-        WHERE m.created_at >= {{}} AND m.created_at < {{}} AND {where.sql}
+    match_side = f"""
+        JOIN match m ON m.id = v.id JOIN offer f ON f.id = m.offer JOIN organization o ON o.id = f.organization
+        JOIN sourcing_request r ON r.id = m.request JOIN organization b ON b.id = r.organization
+        WHERE {where.sql}
     """
-    rows = await run(recommended, [f.start, f.end, *where.args])
-    counts["recommended"] = int(rows[0]["n"] or 0)
-    states = ", ".join(f"'{s}'" for s in (*MATCH_STATES, *CONVERSATION_STATES))
     trade = fl.trade(f)
-    # One key per thread: the conversation, or for match-only events (e.g. viewed) the match, negated.
-    query = f"""
-        SELECT e.state AS state, COUNT(DISTINCT COALESCE(e.conversation, -e.match)) AS n FROM match_event e
-          LEFT JOIN match m ON m.id = e.match
-          LEFT JOIN conversation c ON c.id = e.conversation
-          JOIN offer f ON f.id = COALESCE(c.offer, m.offer)
-          JOIN organization o ON o.id = f.organization
-          LEFT JOIN sourcing_request r ON r.id = COALESCE(c.request, m.request)
-          JOIN organization b ON b.id = COALESCE(c.buyer_organization, r.organization)
-        WHERE e.state IN ({states}) AND e.at >= {{}} AND e.at < {{}} AND {trade.sql}
-        GROUP BY e.state
+    states = (*CONVERSATION_STATES, *MATCH_STATES)
+    flags = ", ".join(f"MAX(CASE WHEN e.state = '{s}' THEN 1 ELSE 0 END) AS {s}" for s in states)
+    sums = ", ".join(f"SUM(t.{s}) AS {s}" for s in states)
+    listed = ", ".join(f"'{s}'" for s in states)
+    # Events are first reduced to one row per conversation (or match) in index order; only those rows are joined
+    # to the offer and organisations the filters look at.
+    match_query = f"""
+        WITH viewed AS MATERIALIZED (
+          SELECT e.match AS id FROM match_event e
+          WHERE e.state IN ({", ".join(f"'{s}'" for s in MATCH_STATES)}) AND e.conversation IS NULL
+            AND e.match IS NOT NULL AND e.at >= {{}} AND e.at < {{}}
+          GROUP BY e.match
+        )
+        SELECT 'recommended' AS state, COUNT(*) AS n FROM (SELECT m0.id AS id FROM match m0
+          WHERE m0.created_at >= {{}} AND m0.created_at < {{}}) AS v {match_side}
+        UNION ALL
+        SELECT 'viewed', COUNT(*) FROM viewed AS v {match_side}
     """
-    for row in await run(query, [f.start, f.end, *trade.args]):
-        counts[row["state"]] = int(row["n"])
+    rows = await run(match_query, [f.start, f.end, f.start, f.end, *where.args, *where.args])
+    counts = {r["state"]: int(r["n"] or 0) for r in rows}
+    conversation_query = f"""
+        WITH conv AS MATERIALIZED (
+          SELECT e.conversation AS id, {flags} FROM match_event e
+          WHERE e.conversation IS NOT NULL AND e.state IN ({listed}) AND e.at >= {{}} AND e.at < {{}}
+          GROUP BY e.conversation
+        )
+        SELECT {sums} FROM conv AS t JOIN conversation c ON c.id = t.id {_joins(f, always=True)} WHERE {trade.sql}
+    """
+    totals = (await run(conversation_query, [f.start, f.end, *trade.args]))[0]
+    for state in states:
+        counts[state] = counts.get(state, 0) + int(totals[state] or 0)
     return counts
