@@ -43,16 +43,29 @@ async def producers(f: Filters) -> list[dict[str, Any]]:
 
 
 async def offered(f: Filters) -> list[dict[str, Any]]:
-    """Certified offers posted in the period: count and canonical quantity per product type and country."""
-    where = fl.supply(f)
-    sql = f"""
-        SELECT f.category AS category, f.product_type AS product_type, o.country AS country,
-          COUNT(*) AS offers, SUM(f.quantity_canonical) AS quantity
-        FROM offer f JOIN organization o ON o.id = f.organization
-        WHERE f.created_at >= {{}} AND f.created_at < {{}} AND f.claim <> {{}} AND {where.sql}
-        GROUP BY f.category, f.product_type, o.country
+    """Certified offers posted in the period: count and canonical quantity per product type and country.
+
+    Offers are grouped per organisation first (one pass over the offers), so only those groups meet the
+    organisation table and its filters.
     """
-    return await run(sql, [f.start, f.end, UNCERTIFIED_CLAIM, *where.args])
+    product = fl.offer_product(f)
+    org = fl.producer_org(f)
+    if f.program is not None:
+        org.extend(fl.in_program("o", f.program))
+    sql = f"""
+        SELECT g.category AS category, g.product_type AS product_type, o.country AS country,
+          SUM(g.offers) AS offers, SUM(g.quantity) AS quantity
+        FROM (
+          SELECT f.organization AS organization, f.category AS category, f.product_type AS product_type,
+            COUNT(*) AS offers, SUM(f.quantity_canonical) AS quantity
+          FROM offer f
+          WHERE f.created_at >= {{}} AND f.created_at < {{}} AND f.claim <> {{}} AND {product.sql}
+          GROUP BY f.organization, f.category, f.product_type
+        ) AS g JOIN organization o ON o.id = g.organization
+        WHERE {org.sql}
+        GROUP BY g.category, g.product_type, o.country
+    """
+    return await run(sql, [f.start, f.end, UNCERTIFIED_CLAIM, *product.args, *org.args])
 
 
 def _deal_for_request(req: str) -> str:
