@@ -214,7 +214,8 @@ def simulate(  # noqa: PLR0913, PLR0915 - one pass over the simulated months rea
                     last = after(last, dt.timedelta(days=rng.uniform(1, 20)))
                     recorder, other = (buyer, producer) if rng.random() < 0.6 else (producer, buyer)
                     message(cid, recorder, last, _FOLLOW_UPS[lang][1])
-                    typed, unit, number = _deal_quantity(rng, offer, request and request["quantity_canonical"])
+                    wanted = float(request["quantity_canonical"]) if request else None
+                    typed, unit, number = _deal_quantity(rng, offer, wanted)
                     price, currency = _price(rng, offer, number)
                     details = {
                         "quantity": float(typed),
@@ -259,19 +260,19 @@ def simulate(  # noqa: PLR0913, PLR0915 - one pass over the simulated months rea
 
     # Staff correct a couple of deals (a typo in the price): the correction carries the figures that count.
     if staff_user is not None:
-        for deal in rng.sample(deals, min(corrections, len(deals))):
+        for corrected in rng.sample(deals, min(corrections, len(deals))):
             fixed = {
-                **deal["details"],
-                "price": str((Decimal(deal["details"]["price"]) * Decimal("0.9")).quantize(Decimal("0.01"))),
-                "corrects": deal["id"],
+                **corrected["details"],
+                "price": str((Decimal(corrected["details"]["price"]) * Decimal("0.9")).quantize(Decimal("0.01"))),
+                "corrects": corrected["id"],
                 "note": "Price per invoice",
             }
-            when = after(deal["at"], dt.timedelta(days=2))
+            when = after(corrected["at"], dt.timedelta(days=2))
             out.events.append(
                 {
                     "id": event_id,
-                    "match": deal["match"],
-                    "conversation": deal["conversation"],
+                    "match": corrected["match"],
+                    "conversation": corrected["conversation"],
                     "state": "corrected",
                     "actor": staff_user,
                     "actor_organization": None,
