@@ -26,7 +26,7 @@ _MEMBERSHIP = ("program_region", "program_organization")
 
 _FINGERPRINT_SQL = "SELECT " + ", ".join(
     [f"(SELECT MAX(id) FROM {t}) AS {t}_id" for t in (*_APPEND_ONLY, *_MEMBERSHIP)]
-    + [f"(SELECT COUNT(*) FROM {t}) AS {t}_n" for t in (*_APPEND_ONLY, *_CHANGING, *_MEMBERSHIP)]
+    + [f"(SELECT COUNT(*) FROM {t}) AS {t}_n" for t in (*_CHANGING, *_MEMBERSHIP)]
     + [f"(SELECT MAX(updated_at) FROM {t}) AS {t}_at" for t in _CHANGING]
 )
 

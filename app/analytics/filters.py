@@ -355,3 +355,46 @@ def needs_trade_join(f: Filters) -> bool:
 
 def with_dates(f: Filters, date_from: dt.date, date_to: dt.date) -> Filters:
     return replace(f, date_from=date_from, date_to=date_to)
+
+
+# --- id sets: filters applied once to the small tables, then tested in memory while scanning the large ones -------
+def _program_orgs(program: int) -> Where:
+    inner = in_program("po2", program)
+    return Where().add(f"SELECT po2.id FROM organization po2 WHERE {inner.sql}", *inner.args)
+
+
+def _offer_ids(f: Filters) -> Where:
+    """Offers of the chosen product from producers in the chosen place and legal form (program aside)."""
+    inner = producer_org(f, "fo").extend(offer_product(f, "ff"))
+    return Where().add(
+        f"SELECT ff.id FROM offer ff JOIN organization fo ON fo.id = ff.organization WHERE {inner.sql}", *inner.args
+    )
+
+
+def conversation_ids(f: Filters) -> Where:
+    """``SELECT id FROM conversation`` for the trade filters (a sequential scan with in-memory set tests)."""
+    w = Where()
+    if f.country or f.region or f.legal_form or has_product_filter(f):
+        offers = _offer_ids(f)
+        w.add(f"c2.offer IN ({offers.sql})", *offers.args)
+    if f.program is not None:
+        a, b = _program_orgs(f.program), _program_orgs(f.program)
+        w.add(f"(c2.producer_organization IN ({a.sql}) OR c2.buyer_organization IN ({b.sql}))", *a.args, *b.args)
+    return Where().add(f"SELECT c2.id FROM conversation c2 WHERE {w.sql}", *w.args)
+
+
+def match_conditions(f: Filters, match: str = "m") -> Where:
+    """Conditions on a match alias for the trade filters: its offer, and either side's program."""
+    w = Where()
+    if f.country or f.region or f.legal_form or has_product_filter(f):
+        offers = _offer_ids(f)
+        w.add(f"{match}.offer IN ({offers.sql})", *offers.args)
+    if f.program is not None:
+        a, b = _program_orgs(f.program), _program_orgs(f.program)
+        w.add(
+            f"({match}.offer IN (SELECT pf.id FROM offer pf WHERE pf.organization IN ({a.sql}))"
+            f" OR {match}.request IN (SELECT pr3.id FROM sourcing_request pr3 WHERE pr3.organization IN ({b.sql})))",
+            *a.args,
+            *b.args,
+        )
+    return w

@@ -13,7 +13,7 @@ from app.offers.tables import Offer
 PRODUCER_KINDS = "('producer', 'both')"
 #: Controlled Wood is controlled, not certified (DOMAIN.md): it is left out of "certified volume offered".
 UNCERTIFIED_CLAIM = "FSC Controlled Wood"
-MAP_POINTS_MAX = 3000
+MAP_POINTS_MAX = 1000
 
 
 async def run(sql: str, args: list[Any]) -> list[dict[str, Any]]:

@@ -39,9 +39,8 @@ async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], flo
     service records with the producer's first message; reading both from one covering index, grouped in its
     order, needs no join at all unless a filter asks for the offer or the organisations.
     """
-    where = fl.trade(f)
-    filtered = fl.needs_trade_join(f)
-    source = f"JOIN conversation c ON c.id = fr.id {_joins(f)}" if filtered else ""
+    where = fl.conversation_ids(f) if fl.needs_trade_join(f) else None
+    scope = f"AND fr.id IN ({where.sql})" if where else ""
     seconds = sql.seconds_between("t.replied", "t.opened")
     query = f"""
         WITH fr AS MATERIALIZED (
@@ -51,8 +50,8 @@ async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], flo
           GROUP BY e.conversation
         ),
         t AS MATERIALIZED (
-          SELECT fr.opened AS opened, fr.replied AS replied FROM fr {source}
-          WHERE fr.opened >= {{}} AND fr.opened < {{}} AND {where.sql}
+          SELECT fr.opened AS opened, fr.replied AS replied FROM fr
+          WHERE fr.opened >= {{}} AND fr.opened < {{}} {scope}
         ),
         ranked AS (
           SELECT {seconds} AS s, ROW_NUMBER() OVER (ORDER BY {seconds}) AS rn, COUNT(*) OVER () AS n
@@ -63,7 +62,7 @@ async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], flo
         UNION ALL
         SELECT NULL, NULL, NULL, AVG(s) FROM ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2
     """
-    rows = await run(query, [f.start, f.end, *where.args])
+    rows = await run(query, [f.start, f.end, *(where.args if where else [])])
     months = [r for r in rows if r["month"] is not None]
     medians = [r["median"] for r in rows if r["month"] is None and r["median"] is not None]
     return months, float(medians[0]) if medians else None
@@ -154,12 +153,17 @@ async def deals(f: Filters, sql: Sql, minimum_pair_deals: int = 2) -> tuple[list
     return groups, pairs
 
 
-def _distinct_count(state: str, key: str, extra: str = "") -> str:
+#: Match-level only: some event of the group has no conversation. A HAVING, not a WHERE term, so the planner keeps
+#: the (state, match, conversation, at) index instead of looking rows up by conversation IS NULL.
+WITHOUT_CONVERSATION = "HAVING SUM(CASE WHEN e.conversation IS NULL THEN 1 ELSE 0 END) > 0"
+
+
+def _distinct_count(state: str, key: str, having: str = "") -> str:
     """Threads (conversations or matches) with an event of ``state`` in the period, grouped in index order."""
     return (
         f"SELECT '{state}' AS state, COUNT(*) AS n FROM (SELECT e.{key} FROM match_event e"
-        f" WHERE e.state = '{state}' AND e.{key} IS NOT NULL {extra} AND e.at >= {{}} AND e.at < {{}}"
-        f" GROUP BY e.{key}) AS t"
+        f" WHERE e.state = '{state}' AND e.{key} IS NOT NULL AND e.at >= {{}} AND e.at < {{}}"
+        f" GROUP BY e.{key} {having}) AS t"
     )
 
 
@@ -172,53 +176,55 @@ async def funnel(f: Filters, sql: Sql) -> dict[str, int]:
         ]
         parts += [_distinct_count(s, "conversation") for s in CONVERSATION_STATES]
         # Match-level events (e.g. viewed) count per match when no conversation is attached.
-        parts += [_distinct_count(s, "match", "AND e.conversation IS NULL") for s in MATCH_STATES]
+        parts += [_distinct_count(s, "match", WITHOUT_CONVERSATION) for s in MATCH_STATES]
         parts += [_distinct_count(s, "conversation") for s in MATCH_STATES]
         rows = await run(" UNION ALL ".join(parts), [f.start, f.end] * len(parts))
         for row in rows:
             counts[row["state"]] = counts.get(row["state"], 0) + int(row["n"] or 0)
         return counts
 
-    where = fl.producer_org(f).extend(fl.offer_product(f, "f"))
-    if f.program is not None:
-        # A recommendation belongs to a program through either side, like a conversation.
-        a, b = fl.in_program("o", f.program), fl.in_program("b", f.program)
-        where.add(f"({a.sql} OR {b.sql})", *a.args, *b.args)
-    match_side = f"""
-        JOIN match m ON m.id = v.id JOIN offer f ON f.id = m.offer JOIN organization o ON o.id = f.organization
-        JOIN sourcing_request r ON r.id = m.request JOIN organization b ON b.id = r.organization
-        WHERE {where.sql}
-    """
-    trade = fl.trade(f)
+    # Filters are applied once to offers, organisations and conversations (id sets held in memory); the events
+    # are then reduced per conversation or match in index order, with no join per event.
+    matches = fl.match_conditions(f)
+    conversations_in = fl.conversation_ids(f)
     states = (*CONVERSATION_STATES, *MATCH_STATES)
     flags = ", ".join(f"MAX(CASE WHEN e.state = '{s}' THEN 1 ELSE 0 END) AS {s}" for s in states)
     sums = ", ".join(f"SUM(t.{s}) AS {s}" for s in states)
     listed = ", ".join(f"'{s}'" for s in states)
-    # Events are first reduced to one row per conversation (or match) in index order; only those rows are joined
-    # to the offer and organisations the filters look at.
-    match_query = f"""
-        WITH viewed AS MATERIALIZED (
-          SELECT e.match AS id FROM match_event e
-          WHERE e.state IN ({", ".join(f"'{s}'" for s in MATCH_STATES)}) AND e.conversation IS NULL
-            AND e.match IS NOT NULL AND e.at >= {{}} AND e.at < {{}}
-          GROUP BY e.match
-        )
-        SELECT 'recommended' AS state, COUNT(*) AS n FROM (SELECT m0.id AS id FROM match m0
-          WHERE m0.created_at >= {{}} AND m0.created_at < {{}}) AS v {match_side}
-        UNION ALL
-        SELECT 'viewed', COUNT(*) FROM viewed AS v {match_side}
-    """
-    rows = await run(match_query, [f.start, f.end, f.start, f.end, *where.args, *where.args])
-    counts = {r["state"]: int(r["n"] or 0) for r in rows}
-    conversation_query = f"""
+    query = f"""
         WITH conv AS MATERIALIZED (
           SELECT e.conversation AS id, {flags} FROM match_event e
           WHERE e.conversation IS NOT NULL AND e.state IN ({listed}) AND e.at >= {{}} AND e.at < {{}}
+            AND e.conversation IN ({conversations_in.sql})
           GROUP BY e.conversation
+        ),
+        viewed AS MATERIALIZED (
+          SELECT e.match AS id FROM match_event e
+          WHERE e.state IN ({", ".join(f"'{s}'" for s in MATCH_STATES)}) AND e.match IS NOT NULL
+            AND e.at >= {{}} AND e.at < {{}}
+            AND e.match IN (SELECT m.id FROM match m WHERE {matches.sql})
+          GROUP BY e.match {WITHOUT_CONVERSATION}
         )
-        SELECT {sums} FROM conv AS t JOIN conversation c ON c.id = t.id {_joins(f, always=True)} WHERE {trade.sql}
+        SELECT {sums},
+          (SELECT COUNT(*) FROM viewed) AS viewed_match,
+          (SELECT COUNT(*) FROM match m WHERE m.created_at >= {{}} AND m.created_at < {{}} AND {matches.sql})
+            AS recommended
+        FROM conv AS t
     """
-    totals = (await run(conversation_query, [f.start, f.end, *trade.args]))[0]
+    args = [
+        f.start,
+        f.end,
+        *conversations_in.args,
+        f.start,
+        f.end,
+        *matches.args,
+        f.start,
+        f.end,
+        *matches.args,
+    ]
+    row = (await run(query, args))[0]
+    counts["recommended"] = int(row["recommended"] or 0)
     for state in states:
-        counts[state] = counts.get(state, 0) + int(totals[state] or 0)
+        counts[state] = int(row[state] or 0)
+    counts["viewed"] += int(row["viewed_match"] or 0)
     return counts
