@@ -42,7 +42,7 @@ class AnalyticsPage(BasePage):
         await self.expect_at(re.escape(self.path) + r"\?.*country=" + code + ".*")
 
 
-def _offline(page: Page, origin: str) -> list[str]:
+async def _offline(page: Page, origin: str) -> list[str]:
     """Abort (and remember) every request that would leave the app's own origin."""
     outside: list[str] = []
 
@@ -53,7 +53,7 @@ def _offline(page: Page, origin: str) -> list[str]:
             outside.append(route.request.url)
             await route.abort()
 
-    page.context_routes = guard  # keep a reference for the test's lifetime
+    await page.route("**/*", guard)
     return outside
 
 
@@ -61,8 +61,7 @@ async def test_dashboard_renders_charts_and_map_offline_and_tables_toggle(
     new_page: Any, live: Any, world: World
 ) -> None:
     page = await new_page(viewport={"width": 1280, "height": 900})
-    outside = _offline(page, live.url)
-    await page.route("**/*", page.context_routes)
+    outside = await _offline(page, live.url)
     login = LoginPage(page)
     await login.open()
     await login.sign_in(world.staff.email, PASSWORD)
