@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import json
 import sys
@@ -315,8 +316,18 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
             organization_ref=org_ref,
             organization_name="ForestMatch program" if role == "staff" else None,
         )
+    # Months of simulated trade (conversations, messages, match events, deals) for the measurement dashboard.
+    from app.demo.activity_db import backdate, load_activity
+    from app.indexing.runtime import get_backend
+
+    await backdate(dt.datetime.now(dt.UTC), seed)
     await _after_import()
-    return "demo data loaded: " + summary.line()
+    backend = get_backend()
+    try:
+        trade = await load_activity(seed, backend)
+    finally:
+        await backend.close()
+    return "demo data loaded: " + summary.line() + "\n" + trade
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -10,6 +10,8 @@ from litestar.plugins.htmx import HTMXRequest
 
 from app.accounts import api as accounts_api
 from app.accounts import controllers as accounts_controllers
+from app.analytics import api as analytics_api
+from app.analytics import controllers as analytics_controllers
 from app.certificates import api as certificates_api
 from app.certificates import controllers as certificates_controllers
 from app.db import close_pool, start_pool
@@ -57,6 +59,8 @@ def create_app() -> Litestar:
         *notifications_controllers.ROUTES,
         *search_controllers.ROUTES,
         *inline_validation.ROUTES,
+        *analytics_controllers.ROUTES,
+        *analytics_api.ROUTES,
     ]
     return Litestar(
         route_handlers=route_handlers,

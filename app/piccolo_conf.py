@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "app.matching.piccolo_app",
         "app.messaging.piccolo_app",
         "app.notifications.piccolo_app",
+        "app.analytics.piccolo_app",
     ]
 )

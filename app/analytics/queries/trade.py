@@ -1,0 +1,230 @@
+"""Trade indicators in SQL: contacts and replies, the funnel, and deals (with corrections and confirmations).
+
+Shaped for a million match events on SQLite: each figure family is one statement (a materialised CTE feeds
+several results through UNION ALL), joins are added only when a filter needs them, and distinct counts group
+on an index whose order already matches (``analytics`` migration 2026-11-25T20:40).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.analytics import filters as fl
+from app.analytics.filters import Filters, Sql
+from app.analytics.queries.supply import run
+from app.vocab import BOARD_FEET_PER_M3
+
+CONVERSATION_STATES = ("contacted", "replied", "negotiating", "deal_closed", "declined")
+MATCH_STATES = ("viewed",)
+
+_OFFER_JOINS = """
+    JOIN offer f ON f.id = c.offer
+    JOIN organization o ON o.id = c.producer_organization
+"""
+_BUYER_JOIN = "JOIN organization b ON b.id = c.buyer_organization"
+
+
+def _joins(f: Filters, always: bool = False) -> str:
+    """The joins the trade filters need (the buyer only for a program); none without filters."""
+    if not (always or fl.needs_trade_join(f)):
+        return ""
+    return _OFFER_JOINS + (_BUYER_JOIN if f.program is not None else "")
+
+
+async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], float | None]:
+    """Conversations opened in the period per month with how many the producer answered, and the median time
+    from opening to the producer's first message (seconds), in one pass over the events.
+
+    A conversation opens with its 'contacted' event and is answered at its 'replied' event, which the messaging
+    service records with the producer's first message; reading both from one covering index, grouped in its
+    order, needs no join at all unless a filter asks for the offer or the organisations.
+    """
+    where = fl.conversation_ids(f) if fl.needs_trade_join(f) else None
+    scope = f"AND fr.id IN ({where.sql})" if where else ""
+    seconds = sql.seconds_between("t.replied", "t.opened")
+    query = f"""
+        WITH fr AS MATERIALIZED (
+          SELECT e.conversation AS id, MIN(CASE WHEN e.state = 'contacted' THEN e.at END) AS opened,
+            MIN(CASE WHEN e.state = 'replied' THEN e.at END) AS replied
+          FROM match_event e WHERE e.conversation IS NOT NULL AND e.state IN ('contacted', 'replied')
+          GROUP BY e.conversation
+        ),
+        t AS MATERIALIZED (
+          SELECT fr.opened AS opened, fr.replied AS replied FROM fr
+          WHERE fr.opened >= {{}} AND fr.opened < {{}} {scope}
+        ),
+        ranked AS (
+          SELECT {seconds} AS s, ROW_NUMBER() OVER (ORDER BY {seconds}) AS rn, COUNT(*) OVER () AS n
+          FROM t WHERE t.replied IS NOT NULL
+        )
+        SELECT {sql.month("t.opened")} AS month, COUNT(*) AS contacts, COUNT(t.replied) AS replied, NULL AS median
+        FROM t GROUP BY {sql.month("t.opened")}
+        UNION ALL
+        SELECT NULL, NULL, NULL, AVG(s) FROM ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2
+    """
+    rows = await run(query, [f.start, f.end, *(where.args if where else [])])
+    months = [r for r in rows if r["month"] is not None]
+    medians = [r["median"] for r in rows if r["month"] is None and r["median"] is not None]
+    return months, float(medians[0]) if medians else None
+
+
+def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
+    """One row per recorded deal dated in the period, with the figures of its latest staff correction.
+
+    A correction may correct a correction, so corrections are followed back to the original ``deal_closed``
+    event (the recursion walks corrections only, which are few); the newest event of a chain holds the figures.
+    A deal is confirmed when the other party confirmed any event of its chain.
+    """
+    where = fl.trade(f)
+    details = "CASE WHEN x.id IS NULL THEN e.details ELSE x.details END"
+    cte = f"""
+        WITH RECURSIVE corr AS MATERIALIZED (
+          SELECT k.id AS id, {sql.json_int("k.details", "corrects")} AS target
+          FROM match_event k WHERE k.state = 'corrected'
+        ),
+        chain(root, id) AS (
+          SELECT corr.target, corr.id FROM corr WHERE corr.target NOT IN (SELECT id FROM corr)
+          UNION ALL
+          SELECT chain.root, corr.id FROM corr JOIN chain ON corr.target = chain.id
+        ),
+        latest AS MATERIALIZED (SELECT chain.root AS root, MAX(chain.id) AS id FROM chain GROUP BY chain.root),
+        confirmed AS MATERIALIZED (
+          SELECT {sql.json_int("k.details", "event_id")} AS id FROM match_event k WHERE k.state = 'deal_confirmed'
+        ),
+        raw AS MATERIALIZED (
+          SELECT e.id AS root, e.conversation AS conversation, {details} AS details,
+            CASE WHEN e.id IN (SELECT id FROM confirmed) OR (l.id IS NOT NULL AND EXISTS (
+                SELECT 1 FROM chain ch WHERE ch.root = e.id AND ch.id IN (SELECT id FROM confirmed)))
+              THEN 1 ELSE 0 END AS confirmed
+          FROM match_event e LEFT JOIN latest l ON l.root = e.id LEFT JOIN match_event x ON x.id = l.id
+          WHERE e.state = 'deal_closed'
+        ),
+        deal AS MATERIALIZED (
+          SELECT raw.root AS root, raw.confirmed AS confirmed, c.buyer_organization AS buyer,
+            c.producer_organization AS producer, f.category AS category, f.product_type AS product_type,
+            o.country AS country, {sql.json_text("raw.details", "currency")} AS currency,
+            substr({sql.json_text("raw.details", "date")}, 1, 7) AS month,
+            {sql.json_num("raw.details", "price")} AS price,
+            CASE {sql.json_text("raw.details", "unit")}
+              WHEN 'm3' THEN {sql.json_num("raw.details", "quantity")}
+              WHEN 'bf' THEN {sql.json_num("raw.details", "quantity")} / {BOARD_FEET_PER_M3}
+              WHEN 'kg_drc' THEN {sql.json_num("raw.details", "quantity")}
+              WHEN 't_drc' THEN {sql.json_num("raw.details", "quantity")} * 1000
+              WHEN 'kg_latex' THEN {sql.json_num("raw.details", "quantity")} * f.drc_percent / 100 END AS quantity
+          FROM raw JOIN conversation c ON c.id = raw.conversation {_joins(f, always=True)}
+          WHERE {sql.json_text("raw.details", "date")} >= {{}} AND {sql.json_text("raw.details", "date")} <= {{}}
+            AND {where.sql}
+        )
+    """
+    return cte, [f.date_from.isoformat(), f.date_to.isoformat(), *where.args]
+
+
+async def deals(f: Filters, sql: Sql, minimum_pair_deals: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Deals grouped by month, product, producer country, currency and confirmation; and the buyer-producer
+    pairs with at least ``minimum_pair_deals`` deals (repeat relationships), from one evaluation of the deals."""
+    cte, args = _deal_query(f, sql)
+    query = f"""
+        {cte}
+        SELECT 'g' AS kind, month, category, product_type, country, currency, confirmed, COUNT(*) AS deals,
+          SUM(quantity) AS quantity, SUM(price) AS value, NULL AS buyer, NULL AS producer
+        FROM deal GROUP BY month, category, product_type, country, currency, confirmed
+        UNION ALL
+        SELECT 'p', NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*), NULL, NULL, buyer, producer
+        FROM deal GROUP BY buyer, producer HAVING COUNT(*) >= {{}}
+    """
+    rows = await run(query, [*args, minimum_pair_deals])
+    groups = [r for r in rows if r["kind"] == "g"]
+    pairs = [r for r in rows if r["kind"] == "p"]
+    if pairs:
+        ids = sorted({r["buyer"] for r in pairs} | {r["producer"] for r in pairs})
+        marks = ", ".join("{}" for _ in ids)
+        names = {r["id"]: r for r in await run(f"SELECT id, ref, name FROM organization WHERE id IN ({marks})", ids)}
+        pairs = [
+            {
+                "buyer_ref": names[r["buyer"]]["ref"],
+                "buyer_name": names[r["buyer"]]["name"],
+                "producer_ref": names[r["producer"]]["ref"],
+                "producer_name": names[r["producer"]]["name"],
+                "deals": r["deals"],
+            }
+            for r in pairs
+        ]
+        pairs.sort(key=lambda p: (-int(p["deals"]), p["buyer_name"], p["producer_name"]))
+    return groups, pairs
+
+
+#: Match-level only: some event of the group has no conversation. A HAVING, not a WHERE term, so the planner keeps
+#: the (state, match, conversation, at) index instead of looking rows up by conversation IS NULL.
+WITHOUT_CONVERSATION = "HAVING SUM(CASE WHEN e.conversation IS NULL THEN 1 ELSE 0 END) > 0"
+
+
+def _distinct_count(state: str, key: str, having: str = "") -> str:
+    """Threads (conversations or matches) with an event of ``state`` in the period, grouped in index order."""
+    return (
+        f"SELECT '{state}' AS state, COUNT(*) AS n FROM (SELECT e.{key} FROM match_event e"
+        f" WHERE e.state = '{state}' AND e.{key} IS NOT NULL AND e.at >= {{}} AND e.at < {{}}"
+        f" GROUP BY e.{key} {having}) AS t"
+    )
+
+
+async def funnel(f: Filters, sql: Sql) -> dict[str, int]:
+    """How many matches or conversations reached each state in the period (recommended: match records)."""
+    counts: dict[str, int] = {}
+    if not fl.needs_trade_join(f):
+        parts = [
+            "SELECT 'recommended' AS state, COUNT(*) AS n FROM match m WHERE m.created_at >= {} AND m.created_at < {}"
+        ]
+        parts += [_distinct_count(s, "conversation") for s in CONVERSATION_STATES]
+        # Match-level events (e.g. viewed) count per match when no conversation is attached.
+        parts += [_distinct_count(s, "match", WITHOUT_CONVERSATION) for s in MATCH_STATES]
+        parts += [_distinct_count(s, "conversation") for s in MATCH_STATES]
+        rows = await run(" UNION ALL ".join(parts), [f.start, f.end] * len(parts))
+        for row in rows:
+            counts[row["state"]] = counts.get(row["state"], 0) + int(row["n"] or 0)
+        return counts
+
+    # Filters are applied once to offers, organisations and conversations (id sets held in memory); the events
+    # are then reduced per conversation or match in index order, with no join per event.
+    matches = fl.match_conditions(f)
+    conversations_in = fl.conversation_ids(f)
+    states = (*CONVERSATION_STATES, *MATCH_STATES)
+    flags = ", ".join(f"MAX(CASE WHEN e.state = '{s}' THEN 1 ELSE 0 END) AS {s}" for s in states)
+    sums = ", ".join(f"SUM(t.{s}) AS {s}" for s in states)
+    listed = ", ".join(f"'{s}'" for s in states)
+    query = f"""
+        WITH conv AS MATERIALIZED (
+          SELECT e.conversation AS id, {flags} FROM match_event e
+          WHERE e.conversation IS NOT NULL AND e.state IN ({listed}) AND e.at >= {{}} AND e.at < {{}}
+            AND e.conversation IN ({conversations_in.sql})
+          GROUP BY e.conversation
+        ),
+        viewed AS MATERIALIZED (
+          SELECT e.match AS id FROM match_event e
+          WHERE e.state IN ({", ".join(f"'{s}'" for s in MATCH_STATES)}) AND e.match IS NOT NULL
+            AND e.at >= {{}} AND e.at < {{}}
+            AND e.match IN (SELECT m.id FROM match m WHERE {matches.sql})
+          GROUP BY e.match {WITHOUT_CONVERSATION}
+        )
+        SELECT {sums},
+          (SELECT COUNT(*) FROM viewed) AS viewed_match,
+          (SELECT COUNT(*) FROM match m WHERE m.created_at >= {{}} AND m.created_at < {{}} AND {matches.sql})
+            AS recommended
+        FROM conv AS t
+    """
+    args = [
+        f.start,
+        f.end,
+        *conversations_in.args,
+        f.start,
+        f.end,
+        *matches.args,
+        f.start,
+        f.end,
+        *matches.args,
+    ]
+    row = (await run(query, args))[0]
+    counts["recommended"] = int(row["recommended"] or 0)
+    for state in states:
+        counts[state] = int(row[state] or 0)
+    counts["viewed"] += int(row["viewed_match"] or 0)
+    return counts

@@ -1,0 +1,105 @@
+"""The demo's simulated trade: loaded with the demo set, deterministic, and following the messaging rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from app.analytics import services
+from app.analytics.filters import parse_filters
+from app.cli import load_demo
+from app.demo.activity import simulate
+from app.messaging.tables import Conversation, MatchEvent, Message
+from tests.factories import make_user
+
+
+async def test_demo_load_adds_months_of_consistent_trade(clean_db: str) -> None:
+    line = await load_demo(seed=42, offers=400, quiet=True)
+    assert "simulated trade:" in line
+    conversations = {c["id"]: c for c in await Conversation.select()}
+    events = await MatchEvent.select().order_by(MatchEvent.id).output(load_json=True)
+    messages = await Message.select().order_by(Message.id)
+    assert len(conversations) >= 100
+    now = dt.datetime.now(dt.UTC)
+    assert all(e["at"] <= now for e in events) and all(m["created_at"] <= now for m in messages)
+    by_conversation: dict[int, list[dict]] = defaultdict(list)
+    for e in events:
+        if e["conversation"] is not None:
+            by_conversation[e["conversation"]].append(e)
+    by_id = {e["id"]: e for e in events}
+    for cid, conversation in conversations.items():
+        states = [e["state"] for e in by_conversation[cid]]
+        assert states[0] == "contacted"
+        assert by_conversation[cid][0]["actor_organization"] == conversation["buyer_organization"]
+        assert states.count("replied") <= 1 and states.count("negotiating") <= 1
+        if "replied" in states:
+            replied = by_conversation[cid][states.index("replied")]
+            assert replied["actor_organization"] == conversation["producer_organization"]
+            first_producer_message = min(
+                m["created_at"]
+                for m in messages
+                if m["conversation"] == cid and m["sender_organization"] == conversation["producer_organization"]
+            )
+            assert replied["at"] == first_producer_message
+        if "negotiating" in states:
+            assert states.index("negotiating") > states.index("replied")
+    deals = [e for e in events if e["state"] == "deal_closed"]
+    confirmations = [e for e in events if e["state"] == "deal_confirmed"]
+    corrections = [e for e in events if e["state"] == "corrected"]
+    assert len(deals) >= 20 and len(confirmations) >= 10 and len(corrections) == 2
+    for c in confirmations:
+        deal = by_id[c["details"]["event_id"]]
+        assert deal["state"] == "deal_closed" and deal["conversation"] == c["conversation"]
+        assert deal["actor_organization"] != c["actor_organization"]
+    for c in corrections:
+        assert by_id[c["details"]["corrects"]]["state"] == "deal_closed"
+        assert c["actor_organization"] is None
+    # The dashboard is alive: contacts in at least six of the last twelve months, deals with values.
+    staff = await make_user("staff")
+    summary = await services.summary(staff, parse_filters({}, set()))
+    assert sum(1 for m in summary.monthly if m.contacts) >= 6
+    assert summary.deals.deals == len(
+        [d for d in deals if d["details"]["date"] >= summary.filters.date_from.isoformat()]
+    )
+    assert summary.funnel[0].count > summary.funnel[2].count > summary.funnel[5].count > 0
+
+
+def test_simulation_is_deterministic_by_seed() -> None:
+    now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    past = now - dt.timedelta(days=300)
+    offers = [
+        {
+            "id": i,
+            "organization": 100 + i % 5,
+            "category": "timber",
+            "unit": "m3",
+            "drc_percent": None,
+            "quantity_canonical": 50.0 + i,
+            "price_amount": 300,
+            "price_currency": "USD",
+            "created_at": past,
+            "country": "MX",
+        }
+        for i in range(1, 41)
+    ]
+    requests = [
+        {"id": i, "organization": 200 + i % 3, "quantity_canonical": 100.0, "created_at": past} for i in range(1, 9)
+    ]
+    matches = [{"id": i, "request": 1 + i % 8, "offer": 1 + i % 40, "created_at": past} for i in range(1, 30)]
+    actors = {org: org * 10 for org in (*range(100, 105), *range(200, 203))}
+
+    def run(seed: int) -> tuple[list, list, list]:
+        a = simulate(
+            seed,
+            now=now,
+            offers=offers,
+            requests=requests,
+            matches=matches,
+            actors=actors,
+            staff_user=1,
+            conversations=30,
+        )
+        return a.conversations, a.messages, a.events
+
+    assert run(7) == run(7)
+    assert run(7) != run(8)
