@@ -65,6 +65,18 @@ async def test_recommendation_to_confirmed_deal(new_page: Any, live: Any) -> Non
     await producer_thread.open()
     await producer_thread.confirm_deal()
 
+    # The program's dashboard counts the deal for the producer's country, confirmed.
+    staff = await make_user("staff", email="e2e-staff@example.org")
+    staff_page = await _signed_in(new_page, staff.email)
+    await staff_page.goto("/staff/analytics")
+    await expect(staff_page.get_by_test_id("fig-deals").locator("strong")).to_have_text("1")
+    mexico = (
+        staff_page.get_by_test_id("table-deals_by_country")
+        .locator("tbody tr")
+        .filter(has=staff_page.locator("th", has_text="MX"))
+    )
+    await expect(mexico.locator("td")).to_have_text(["1", "1"])
+
     events = (
         await MatchEvent.select(MatchEvent.state, MatchEvent.actor, MatchEvent.details)
         .where(MatchEvent.conversation == conversation_id)
