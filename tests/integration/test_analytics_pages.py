@@ -79,9 +79,9 @@ async def test_bad_filters_are_shown_inline_and_refused_by_the_api(client, world
     await sign_in(client, world.staff)
     page = await client.get("/staff/analytics?date_from=2026-13-01&country=Mexico&program=999")
     assert page.status_code == 422
-    assert 'id="f-date_from-error">Enter a date as YYYY-MM-DD.<' in page.text
-    assert 'id="f-country-error">Enter a two-letter country code, e.g. MX.<' in page.text
-    assert 'id="f-program-error">Choose a program from the list.<' in page.text
+    assert 'id="f-date_from-error" aria-live="polite">Enter a date as YYYY-MM-DD.<' in page.text
+    assert 'id="f-country-error" aria-live="polite">Enter a two-letter country code, e.g. MX.<' in page.text
+    assert 'id="f-program-error" aria-live="polite">Choose a program from the list.<' in page.text
     headers = await api_token(world.staff)
     api = await client.get("/api/v1/analytics/summary?date_from=2026-05-01&date_to=2026-04-01", headers=headers)
     assert api.status_code == 400
@@ -146,7 +146,7 @@ async def test_staff_create_edit_and_delete_a_program(client, world: World) -> N
     await sign_in(client, world.staff)
     bad = await post_form(client, "/staff/programs", {"name": "", "regions": "Mexico", "organizations": "no-such-org"})
     assert bad.status_code == 422
-    assert 'id="f-name-error">This field is required.<' in bad.text
+    assert 'id="f-name-error" aria-live="polite">This field is required.<' in bad.text
     assert "Not a country or region code: Mexico." in bad.text
     assert "No organisation with the reference: no-such-org." in bad.text
     assert await Program.count() == 0

@@ -89,7 +89,7 @@ async def test_maildir_delivery_once_with_fixed_message_id(clean_db, tmp_path: P
     message = messages[0]
     assert message["Message-ID"] == row["message_id"]
     assert message["To"] == user.email
-    assert message["Subject"] == "New message from Ejido El Largo"
+    assert message["Subject"] == "Nova mensagem de Ejido El Largo"
     assert message["Content-Language"] == "pt-BR"
     assert "¿Tienen 40 m³?" in message.get_content()
     # Nothing is due any more.

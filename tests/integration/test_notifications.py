@@ -51,7 +51,11 @@ async def test_message_notifies_the_other_side_per_their_choices(client) -> None
         [(producer.email, "pt_BR"), (mail_only.email, "es_MX")]
     )
     assert all(m["status"] == "pending" and m["attempts"] == 0 for m in queued)
-    assert queued[0]["subject"] == f"New message from {buyer.organization_name}"
+    subjects = {m["locale"]: m["subject"] for m in queued}
+    assert subjects == {
+        "pt_BR": f"Nova mensagem de {buyer.organization_name}",
+        "es_MX": f"Nuevo mensaje de {buyer.organization_name}",
+    }
     assert f"http://127.0.0.1:8000/conversations/{thread}#latest" in queued[0]["body"]
     assert len({m["message_id"] for m in queued}) == 2
 
@@ -78,7 +82,7 @@ async def test_deal_recorded_confirmed_and_declined_notify_the_other_side(client
     token = set_locale("pt_BR")
     pt_date = format_date(TODAY)
     reset_locale(token)
-    assert f"40 m³ at 350 USD, dated {pt_date}." in pt_mail["body"]  # the date in Portuguese (sentence: untranslated)
+    assert f"40 m³ por 350 USD, com data de {pt_date}." in pt_mail["body"]  # sentence and date in Portuguese
     assert pt_date != format_date(TODAY)
     recorded = await notes(producer, "deal_recorded")
     assert len(recorded) == 1
