@@ -178,6 +178,7 @@ class EmbeddedBackend:
     def _finish_rebuild(self, layout: store.Layout, settings: IndexSettings) -> int:
         with self._transaction(write=True) as conn:
             store.create_indexes(conn, layout, settings)
+            store.analyze(conn, layout)
             old = self._active(conn, layout.index)
             conn.execute(
                 "UPDATE fm_generations SET state = 'dropped' WHERE index_name = ? AND state = 'active'", (layout.index,)

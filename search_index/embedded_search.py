@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from search_index.analysis import MatchPlan, mark_matches, safe_highlight
-from search_index.embedded_store import FilterCompiler, Layout, col, facet_key, order_sql
+from search_index.embedded_sql import FilterCompiler, order_sql, score_sql
+from search_index.embedded_store import Layout, col, facet_key
 from search_index.index_settings import IndexSettings
-from search_index.query import Hit, SearchQuery, SearchResult
+from search_index.query import Hit, ScoreSort, SearchQuery, SearchResult
 
 
 def highlight_value(value: Any, plan: MatchPlan | None) -> str | None:
@@ -82,6 +83,10 @@ def _hits(
 ) -> list[Hit]:
     if not rows:
         return []
+    if query.ids_only:
+        return [
+            Hit(doc_id, {"id": doc_id}, -score if score is not None else None, dist) for _, doc_id, score, dist in rows
+        ]
     marks = ", ".join("?" * len(rows))
     documents = dict(conn.execute(f"SELECT rid, doc FROM {layout.source} WHERE rid IN ({marks})", [r[0] for r in rows]))
     hits = []
@@ -113,6 +118,8 @@ class _Parts:
     order: list[tuple[str, str]]
     order_params: list[Any]
     distance: tuple[str, list[Any]] | None
+    #: A ScoreSort's sum (the page is ordered by it, highest first).
+    score: tuple[str, list[Any]] | None = None
 
 
 def _parts(layout: Layout, query: SearchQuery, plan: MatchPlan | None, list_fields: set[str]) -> _Parts:
@@ -127,7 +134,11 @@ def _parts(layout: Layout, query: SearchQuery, plan: MatchPlan | None, list_fiel
         where.insert(0, f"{layout.fts} MATCH ?")
         params.insert(0, plan.expression)
     order, order_params, distance = order_sql(query.sort)
-    return _Parts(source, " WHERE " + " AND ".join(where) if where else "", params, order, order_params, distance)
+    scored = next((s for s in query.sort if isinstance(s, ScoreSort)), None)
+    score = score_sql(scored, layout, list_fields) if scored else None
+    return _Parts(
+        source, " WHERE " + " AND ".join(where) if where else "", params, order, order_params, distance, score
+    )
 
 
 def _page_direct(
@@ -138,18 +149,27 @@ def _page_direct(
     q: _Parts,
     limit: int,
     offset: int,
-) -> list[tuple[int, str, float | None, float | None]]:
+    *,
+    with_total: bool = False,
+) -> list[Any]:
+    """(rid, id, score, distance) of one page; with ``with_total``, each row also ends with the number of matches."""
     distance_sql, select_params = q.distance or ("NULL", [])
     order, order_params = list(q.order), list(q.order_params)
     score_sql = "NULL"
-    if plan:
+    if q.score:
+        # Negated like bm25 (lower first); _hits negates it back.
+        score_sql = f"-{q.score[0]}"
+        select_params = [*q.score[1], *select_params]
+        order.append(("score", "ASC"))
+    elif plan:
         score_sql = f"bm25({layout.fts}, {_weights(settings)})"
         if plan.exact_expression != plan.expression:
             order.append((f"(d.rid NOT IN (SELECT rowid FROM {layout.fts} WHERE {layout.fts} MATCH ?))", "ASC"))
             order_params.append(plan.exact_expression)
         order.append(("score", "ASC"))
     sql = (
-        f"SELECT d.rid, d.id, {score_sql} AS score, {distance_sql} FROM {q.source}{q.where_sql} "
+        f"SELECT d.rid, d.id, {score_sql} AS score, {distance_sql}{', count(*) OVER ()' if with_total else ''} "
+        f"FROM {q.source}{q.where_sql} "
         f"ORDER BY {_order_by(order)} LIMIT ? OFFSET ?"
     )
     return conn.execute(sql, [*select_params, *q.params, *order_params, limit, offset]).fetchall()
@@ -211,11 +231,22 @@ def run_search(
         if limit and not plan:
             rows = _page_direct(conn, layout, settings, plan, q, limit, offset)
     else:
+        if stats is None and q.score and query.per_page:
+            # A ScoreSort evaluates every match anyway: count them in the same pass (a window over the matches).
+            limit = max(0, min(query.per_page, settings.max_total_hits - offset))
+            counted = _page_direct(conn, layout, settings, plan, q, limit, offset, with_total=True) if limit else []
+            rows = [r[:4] for r in counted]
+            if counted:
+                stats = (counted[0][4], {})
         if stats is None:
             stats = (conn.execute(f"SELECT count(*) FROM {q.source}{q.where_sql}", q.params).fetchone()[0], {})
-        limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))
-        if limit:
-            rows = _page_direct(conn, layout, settings, plan, q, limit, offset)
+            limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))
+            if limit and not rows:
+                rows = _page_direct(conn, layout, settings, plan, q, limit, offset)
+        elif not rows:
+            limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))
+            if limit:
+                rows = _page_direct(conn, layout, settings, plan, q, limit, offset)
     total = min(stats[0], settings.max_total_hits)
     facet_counts = {f: dict(stats[1].get(f, {})) for f in facets}
     return SearchResult(_hits(conn, layout, query, plan, rows), total, query.page, query.per_page, facet_counts), stats
