@@ -23,13 +23,20 @@ import anyio.to_thread
 
 from search_index import embedded_store as store
 from search_index.analysis import MatchPlan, Vocabulary, build_match, parse_query, synonym_table
-from search_index.embedded_search import Stats, run_search
+from search_index.embedded_search import Row, Stats, run_search
 from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
 from search_index.query import SearchQuery, SearchResult
 
 T = TypeVar("T")
 REBUILD_BATCH = 2000
 STATS_CACHE_SIZE = 512
+
+
+def _remember(cache: OrderedDict[tuple[Any, ...], T], key: tuple[Any, ...], value: T) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > STATS_CACHE_SIZE:
+        cache.popitem(last=False)
 
 
 class EmbeddedBackend:
@@ -49,6 +56,7 @@ class EmbeddedBackend:
         self._ensured: set[str] = set()
         self._initialised = False
         self._stats: OrderedDict[tuple[Any, ...], Stats] = OrderedDict()
+        self._pages: OrderedDict[tuple[Any, ...], list[Row]] = OrderedDict()
         self._stats_lock = threading.Lock()
 
     # -- connections and transactions ------------------------------------------------------------------------
@@ -302,16 +310,19 @@ class EmbeddedBackend:
                 return SearchResult([], 0, query.page, query.per_page, {f: {} for f in query.facets})
             list_fields = {r[0] for r in conn.execute(f"SELECT field FROM {active[0].lists}")}
             plan = self._plan(conn, active, settings, query.text)
-            # Counts and facets are cached per index version: paging and repeated searches skip them.
+            # Counts and facets, and the hits of each page (ids and scores, not documents), are cached per index
+            # version (every write bumps it): paging and repeated searches skip them, and never see stale results.
             key = (index, active[0].gen, active[2], active[3], query.text, query.filters, query.facets)
+            page_key = (*key, query.sort, query.page, query.per_page)
             with self._stats_lock:
                 stats = self._stats.get(key)
-            result, stats = run_search(conn, active[0], settings, query, plan, list_fields, stats)
+                rows = self._pages.get(page_key)
+            result, stats, rows = run_search(conn, active[0], settings, query, plan, list_fields, stats, rows)
             with self._stats_lock:
-                self._stats[key] = stats
-                self._stats.move_to_end(key)
-                while len(self._stats) > STATS_CACHE_SIZE:
-                    self._stats.popitem(last=False)
+                _remember(self._stats, key, stats)
+                # Large pages (the matcher's candidate ids, one set per request and moment) would only churn it.
+                if query.per_page <= 100:
+                    _remember(self._pages, page_key, rows)
             return result
 
     async def search(self, index: str, query: SearchQuery) -> SearchResult:

@@ -42,6 +42,8 @@ def highlight_value(value: Any, plan: MatchPlan | None) -> str | None:
 CANDIDATES = "temp.fm_candidates"
 #: (total before capping, facet counts) of a query; cached per index version by the backend.
 Stats = tuple[int, dict[str, dict[str, int]]]
+#: (rid, id, score, distance) of one hit of a page; pages are cached per index version by the backend too.
+Row = tuple[int, str, float | None, float | None]
 
 
 def _facets_and_total(
@@ -79,7 +81,7 @@ def _hits(
     layout: Layout,
     query: SearchQuery,
     plan: MatchPlan | None,
-    rows: list[tuple[int, str, float | None, float | None]],
+    rows: list[Row],
 ) -> list[Hit]:
     if not rows:
         return []
@@ -183,7 +185,8 @@ def run_search(
     plan: MatchPlan | None,
     list_fields: set[str],
     stats: Stats | None = None,
-) -> tuple[SearchResult, Stats]:
+    cached_rows: list[Row] | None = None,
+) -> tuple[SearchResult, Stats, list[Row]]:
     """Execute a validated query against one generation (inside a read transaction); ``stats`` from an earlier
     identical query (same index version) skip the count and facets.
 
@@ -191,10 +194,12 @@ def run_search(
     score, typo rank, sort keys and facet columns): the full-text match, bm25 and the filters run once for the
     total, every facet and the page. Without text, pages are read directly (sorted pages from an index).
     """
-    q = _parts(layout, query, plan, list_fields)
     facets = list(dict.fromkeys(query.facets))
+    if stats is not None and cached_rows is not None:
+        return _result(conn, layout, settings, query, plan, facets, stats, cached_rows), stats, cached_rows
+    q = _parts(layout, query, plan, list_fields)
     offset = (query.page - 1) * query.per_page
-    rows: list[tuple[int, str, float | None, float | None]] = []
+    rows: list[Row] = []
     if stats is None and (facets or plan):
         columns = ["d.rid AS rid", "d.id AS id"]
         select_params: list[Any] = []
@@ -247,6 +252,19 @@ def run_search(
             limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))
             if limit:
                 rows = _page_direct(conn, layout, settings, plan, q, limit, offset)
+    return _result(conn, layout, settings, query, plan, facets, stats, rows), stats, rows
+
+
+def _result(
+    conn: sqlite3.Connection,
+    layout: Layout,
+    settings: IndexSettings,
+    query: SearchQuery,
+    plan: MatchPlan | None,
+    facets: list[str],
+    stats: Stats,
+    rows: list[Row],
+) -> SearchResult:
     total = min(stats[0], settings.max_total_hits)
     facet_counts = {f: dict(stats[1].get(f, {})) for f in facets}
-    return SearchResult(_hits(conn, layout, query, plan, rows), total, query.page, query.per_page, facet_counts), stats
+    return SearchResult(_hits(conn, layout, query, plan, rows), total, query.page, query.per_page, facet_counts)
