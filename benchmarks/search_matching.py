@@ -366,6 +366,16 @@ def _endpoint(
     result = parse_wrk(run_wrk(wrk_argv(wrk, args.threads, args.connections, args.duration, url), args.duration))
     if server.process.poll() is not None:
         raise BenchError(f"the server died during the run:\n{server.log_tail()}")
+    varied = None
+    if path == ENDPOINT:
+        # The same URL again and again measures the backend's per-index-version result cache; this run picks one
+        # of VARIED_URLS at random per request, so most searches are computed (repeats hit the cache).
+        script = var_dir / "varied.lua"
+        script.write_text(_varied_script(), encoding="utf-8")
+        argv = wrk_argv(wrk, args.threads, args.connections, args.duration, url)
+        varied = parse_wrk(run_wrk([*argv[:-1], "-s", str(script), argv[-1]], args.duration))
+        if server.process.poll() is not None:
+            raise BenchError(f"the server died during the varied run:\n{server.log_tail()}")
     proc = _proc_status(server.pid)  # still running: its peak, and what is resident now (anonymous vs file pages)
     out.update(
         rps=result.requests_per_s,
@@ -378,10 +388,39 @@ def _endpoint(
         rss_file_mb=_mb(proc, "RssFile"),
         threads=proc.get("Threads", "?"),
         pss_mb=_mb(_proc_status(server.pid, "smaps_rollup"), "Pss"),
+        varied_rps=varied.requests_per_s if varied else math.nan,
+        varied_p50=varied.p50_ms if varied else math.nan,
+        varied_p99=varied.p99_ms if varied else math.nan,
+        varied_errors=varied.non_2xx_3xx + varied.socket_errors if varied else 0,
     )
     server.stop()
     servers.remove(server)
     return out
+
+
+def varied_urls() -> list[str]:
+    """Search API URLs over every word of WORDS, with no claim filter or one of three, pages 1-4."""
+    from urllib.parse import urlencode
+
+    urls = []
+    for category, words in WORDS.items():
+        for word in words:
+            for claim in ("", "FSC 100%", "FSC Mix", "FSC Mix Credit"):
+                for page in range(1, 5):
+                    params = {"q": word, "category": category, **({"claim": claim} if claim else {}), "page": page}
+                    urls.append("/api/v1/search/offers?" + urlencode(params))
+    return urls
+
+
+def _varied_script() -> str:
+    paths = ", ".join(json.dumps(u) for u in varied_urls())
+    return (
+        f"local paths = {{{paths}}}\n"
+        "local n = 0\n"
+        "function setup(thread) n = n + 1; thread:set('id', n) end\n"
+        "function init(args) math.randomseed(os.time() * 100 + id) end\n"
+        "function request() return wrk.format('GET', paths[math.random(#paths)]) end\n"
+    )
 
 
 def _load() -> str:
@@ -460,6 +499,17 @@ def _print_table(r: dict[str, Any], wrk_line: str) -> None:
         rows += [
             (f"wrk {e['path']}: req/s", f"{e['rps']:.1f}", f">= {TARGETS['rps']:.0f}"),
             ("  p50 / p99", f"{e['p50']:.1f} / {e['p99']:.1f} ms", ""),
+            (
+                f"wrk, one of {len(varied_urls())} search URLs at random: req/s",
+                f"{e.get('varied_rps', math.nan):.1f}",
+                "",
+            ),
+            (
+                "  p50 / p99; non-2xx/3xx or socket errors",
+                f"{e.get('varied_p50', math.nan):.1f} / {e.get('varied_p99', math.nan):.1f} ms; "
+                f"{e.get('varied_errors', 0)}",
+                "",
+            ),
             (
                 "server RSS idle / peak (VmHWM)",
                 f"{e['rss_idle_mb']:.0f} / {e['rss_peak_mb']:.0f} MB",
