@@ -55,9 +55,11 @@ def _facets_and_total(
     limit = settings.max_values_per_facet
     for i, field in enumerate(facets):
         if field in list_fields:
+            # "rid IN (candidates)" reads the covering (rid, field, value) index; a join on it read the table too
+            # (about 3 times slower for the species facet of "pino", 23k matches).
             arms.append(
-                f"SELECT * FROM (SELECT {i}, v.value, count(*) FROM {CANDIDATES} c CROSS JOIN {layout.vals} v "
-                "ON v.rid = c.rid AND v.field = ? GROUP BY v.value ORDER BY v.value LIMIT ?)"
+                f"SELECT * FROM (SELECT {i}, v.value, count(*) FROM {layout.vals} v WHERE v.field = ? "
+                f"AND v.rid IN (SELECT rid FROM {CANDIDATES}) GROUP BY v.value ORDER BY v.value LIMIT ?)"
             )
             params += [field, limit]
         else:
