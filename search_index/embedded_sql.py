@@ -109,9 +109,27 @@ def score_sql(spec: ScoreSort, layout: Layout, list_fields: set[str]) -> tuple[s
             terms.append(f"coalesce(? * max(0.0, min(1.0, (d.{col(part.field)} - ?) / ?)), 0.0)")
             params += [part.weight, part.zero, float(part.full - part.zero)]
         elif isinstance(part, Lookup):
-            cases = " ".join("WHEN ? THEN ?" for _ in part.weights) or "WHEN NULL THEN NULL"
+            cases = " ".join("WHEN ? THEN ?" for _ in part.weights)
             values = [x for value, weight in part.weights for x in (sql_value(value), weight)]
-            if part.field in list_fields:
+            if not part.weights:
+                terms.append("?")
+                params.append(part.default)
+            elif part.field in list_fields and all(w >= part.default for _, w in part.weights):
+                # Largest weight first: one "rid IN (...)" set per weight, built once per query, instead of a
+                # subquery per document.
+                by_weight: dict[float, list[Any]] = {}
+                for value, weight in part.weights:
+                    by_weight.setdefault(weight, []).append(sql_value(value))
+                clauses = []
+                for weight, group in sorted(by_weight.items(), reverse=True):
+                    clauses.append(
+                        f"WHEN d.rid IN (SELECT v.rid FROM {layout.vals} v WHERE v.field = ? "
+                        f"AND v.value IN ({', '.join('?' * len(group))})) THEN ?"
+                    )
+                    params += [part.field, *group, weight]
+                terms.append(f"(CASE {' '.join(clauses)} ELSE ? END)")
+                params.append(part.default)
+            elif part.field in list_fields:
                 terms.append(
                     f"coalesce((SELECT max(CASE v.value {cases} ELSE ? END) FROM {layout.vals} v "
                     "WHERE v.field = ? AND v.rid = d.rid), ?)"

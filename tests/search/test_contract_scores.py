@@ -105,6 +105,17 @@ async def test_falling_ramp_and_missing_values(loaded: SearchBackend) -> None:
     assert [h.id for h in result.hits][:5] == ["o5", "o3", "o1", "o2", "o6"]
 
 
+async def test_lookup_on_a_list_takes_the_largest_element_even_below_the_default(loaded: SearchBackend) -> None:
+    # o1's only species weighs less than the default; o5 (same species) too; every other document gets the default.
+    below = ScoreSort((Lookup("species", (("swietenia macrophylla", 0.01), ("Pinus engelmannii", 0.5)), default=0.05),))
+    result = await loaded.search(INDEX, SearchQuery(sort=(below,), ids_only=True, per_page=10))
+    assert {h.id: h.score for h in result.hits} == pytest.approx(
+        {"o6": 0.5, "o2": 0.05, "o3": 0.05, "o4": 0.05, "o7": 0.05, "o8": 0.05, "o1": 0.01, "o5": 0.01}, abs=1e-9
+    )
+    assert result.hits[0].id == "o6"
+    assert {h.id for h in result.hits[-2:]} == {"o1", "o5"}
+
+
 @pytest.mark.parametrize(
     "query",
     [
