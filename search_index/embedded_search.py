@@ -126,8 +126,14 @@ class _Parts:
     score: tuple[str, list[Any]] | None = None
 
 
-def _parts(layout: Layout, query: SearchQuery, plan: MatchPlan | None, list_fields: set[str]) -> _Parts:
-    compiler = FilterCompiler(layout, list_fields)
+def _parts(
+    layout: Layout,
+    query: SearchQuery,
+    plan: MatchPlan | None,
+    list_fields: set[str],
+    conn: sqlite3.Connection | None = None,
+) -> _Parts:
+    compiler = FilterCompiler(layout, list_fields, conn)
     where = [compiler.compile(f) for f in query.filters]
     params = list(compiler.params)
     source = f"{layout.docs} d"
@@ -153,10 +159,8 @@ def _page_direct(
     q: _Parts,
     limit: int,
     offset: int,
-    *,
-    with_total: bool = False,
-) -> list[Any]:
-    """(rid, id, score, distance) of one page; with ``with_total``, each row also ends with the number of matches."""
+) -> list[Row]:
+    """(rid, id, score, distance) of one page."""
     distance_sql, select_params = q.distance or ("NULL", [])
     order, order_params = list(q.order), list(q.order_params)
     score_sql = "NULL"
@@ -172,8 +176,7 @@ def _page_direct(
             order_params.append(plan.exact_expression)
         order.append(("score", "ASC"))
     sql = (
-        f"SELECT d.rid, d.id, {score_sql} AS score, {distance_sql}{', count(*) OVER ()' if with_total else ''} "
-        f"FROM {q.source}{q.where_sql} "
+        f"SELECT d.rid, d.id, {score_sql} AS score, {distance_sql} FROM {q.source}{q.where_sql} "
         f"ORDER BY {_order_by(order)} LIMIT ? OFFSET ?"
     )
     return conn.execute(sql, [*select_params, *q.params, *order_params, limit, offset]).fetchall()
@@ -199,7 +202,7 @@ def run_search(
     facets = list(dict.fromkeys(query.facets))
     if stats is not None and cached_rows is not None:
         return _result(conn, layout, settings, query, plan, facets, stats, cached_rows), stats, cached_rows
-    q = _parts(layout, query, plan, list_fields)
+    q = _parts(layout, query, plan, list_fields, conn)
     offset = (query.page - 1) * query.per_page
     rows: list[Row] = []
     if stats is None and (facets or plan):
@@ -239,12 +242,12 @@ def run_search(
             rows = _page_direct(conn, layout, settings, plan, q, limit, offset)
     else:
         if stats is None and q.score and query.per_page:
-            # A ScoreSort evaluates every match anyway: count them in the same pass (a window over the matches).
+            # A ScoreSort ranks every match: a first page that is not full also gives the total, without a count
+            # (counting in the same statement, with a window, costs more than a count for large sets).
             limit = max(0, min(query.per_page, settings.max_total_hits - offset))
-            counted = _page_direct(conn, layout, settings, plan, q, limit, offset, with_total=True) if limit else []
-            rows = [r[:4] for r in counted]
-            if counted:
-                stats = (counted[0][4], {})
+            rows = _page_direct(conn, layout, settings, plan, q, limit, offset) if limit else []
+            if offset == 0 and len(rows) < limit:
+                stats = (len(rows), {})
         if stats is None:
             stats = (conn.execute(f"SELECT count(*) FROM {q.source}{q.where_sql}", q.params).fetchone()[0], {})
             limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))

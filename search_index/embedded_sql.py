@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,24 +25,33 @@ from search_index.query import (
 )
 
 EARTH_RADIUS_KM = 6371.0088
+#: Radius up to which a GeoRadius filter may drive a query from the (lat, lon) index (a band about 5 degrees wide).
+GEO_INDEX_MAX_KM = 300.0
+#: Index entries a range filter may read to learn whether it is selective (see FilterCompiler._range).
+RANGE_PROBE = 1000
 
 
 def distance_sql(lat: float, lon: float) -> tuple[str, list[Any]]:
     """Haversine distance in km from (lat, lon) to the document's point (NULL without one)."""
+    # Constants folded into parameters (it runs for every matching row): half-angles by one multiplication, the
+    # cosine of the fixed latitude computed once here.
+    half, full = math.pi / 360, math.pi / 180
     sql = (
-        f"({2 * EARTH_RADIUS_KM!r} * asin(min(1.0, sqrt(pow(sin(radians(d.lat - ?) / 2), 2) + "
-        "cos(radians(?)) * cos(radians(d.lat)) * pow(sin(radians(d.lon - ?) / 2), 2)))))"
+        f"({2 * EARTH_RADIUS_KM!r} * asin(min(1.0, sqrt(pow(sin((d.lat - ?) * {half!r}), 2) + "
+        f"? * cos(d.lat * {full!r}) * pow(sin((d.lon - ?) * {half!r}), 2)))))"
     )
-    return sql, [lat, lat, lon]
+    return sql, [lat, math.cos(math.radians(lat)), lon]
 
 
 class FilterCompiler:
     """Translate structured filters into SQL over ``d`` (the docs table) with bound parameters."""
 
-    def __init__(self, layout: Layout, list_fields: set[str]) -> None:
+    def __init__(self, layout: Layout, list_fields: set[str], conn: sqlite3.Connection | None = None) -> None:
         self.layout = layout
         self.list_fields = list_fields
         self.params: list[Any] = []
+        #: For probing how many documents a range matches (see ``_range``).
+        self.conn = conn
 
     def _membership(self, field: str, condition: str, params: list[Any]) -> str:
         if field in self.list_fields:
@@ -52,7 +62,8 @@ class FilterCompiler:
         self.params.extend(params)
         return f"d.{col(field)} {condition}"
 
-    def compile(self, flt: Filter) -> str:
+    def compile(self, flt: Filter, top: bool = True) -> str:
+        """SQL for one filter; ``top`` for a filter ANDed at the top of the WHERE clause (not inside a NOT)."""
         if isinstance(flt, Eq):
             return self._membership(flt.field, "= ?", [sql_value(flt.value)])
         if isinstance(flt, AnyOf):
@@ -61,25 +72,43 @@ class FilterCompiler:
             marks = ", ".join("?" * len(flt.values))
             return self._membership(flt.field, f"IN ({marks})", [sql_value(v) for v in flt.values])
         if isinstance(flt, Range):
-            # One-sided ranges stay one-sided: SQLite's planner takes "BETWEEN" as very selective (1/64 of the rows)
-            # and would drive every query from an open-ended range.
-            if flt.gte is None:
-                return self._membership(flt.field, "<= ?", [flt.lte])
-            if flt.lte is None:
-                return self._membership(flt.field, ">= ?", [flt.gte])
-            return self._membership(flt.field, "BETWEEN ? AND ?", [flt.gte, flt.lte])
+            return self._range(flt, top)
         if isinstance(flt, Not):
-            return f"NOT IFNULL(({self.compile(flt.filter)}), 0)"
+            return f"NOT IFNULL(({self.compile(flt.filter, top=False)}), 0)"
         if isinstance(flt, GeoRadius):
             return self._geo_radius(flt)
         raise ValueError(f"unsupported filter {flt!r}")
+
+    def _range(self, flt: Range, top: bool) -> str:
+        """Without histograms (SQLite's STAT4 is not compiled in), the planner guesses a range keeps 1/4 of the rows
+        (1/64 for two bounds) and either drives a query from an open-ended range over nearly every row or ignores a
+        range that keeps only a few. A probe of at most RANGE_PROBE index entries tells which: a selective range
+        is marked likely to drive (``likelihood``), a broad one is kept off its index (``+``)."""
+        if flt.gte is None:
+            condition, params = "<= ?", [flt.lte]
+        elif flt.lte is None:
+            condition, params = ">= ?", [flt.gte]
+        else:
+            condition, params = "BETWEEN ? AND ?", [flt.gte, flt.lte]
+        if flt.field in self.list_fields or not top or self.conn is None:
+            return self._membership(flt.field, condition, params)
+        column = col(flt.field)
+        probe = f"SELECT count(*) FROM (SELECT 1 FROM {self.layout.docs} d WHERE d.{column} {condition} LIMIT ?)"
+        found = self.conn.execute(probe, [*params, RANGE_PROBE]).fetchone()[0]
+        self.params.extend(params)
+        if found < RANGE_PROBE:
+            return f"likelihood(d.{column} {condition}, 0.001)"
+        return f"+d.{column} {condition}"
 
     def _geo_radius(self, flt: GeoRadius) -> str:
         angle = flt.radius_km / EARTH_RADIUS_KM
         parts = ["d.lat IS NOT NULL"]
         if angle < math.pi / 2:
             dlat = math.degrees(angle) + 1e-9
-            parts.append("d.lat BETWEEN ? AND ?")
+            # SQLite takes any two-sided range as very selective: a wide band (a radius of thousands of km) would
+            # drive the query from the (lat, lon) index over nearly every row. "+" keeps it a plain test there.
+            lat = "d.lat" if flt.radius_km <= GEO_INDEX_MAX_KM else "+d.lat"
+            parts.append(f"{lat} BETWEEN ? AND ?")
             self.params += [flt.lat - dlat, flt.lat + dlat]
             if abs(flt.lat) + dlat < 90:
                 dlon = math.degrees(math.asin(math.sin(angle) / math.cos(math.radians(flt.lat)))) + 1e-9

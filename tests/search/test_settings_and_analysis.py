@@ -36,9 +36,10 @@ def test_offers_settings_match_the_documented_fields() -> None:
         "species",
         "species_keys",
         "min_order_canonical",
+        "updated_at",
         "_geo",
     }
-    assert settings.sortable == {"quantity_canonical", "created_at", "updated_at", "certificate_expires_on", "_geo"}
+    assert settings.sortable == {"quantity_canonical", "created_at", "certificate_expires_on", "_geo"}
     assert (settings.one_typo, settings.two_typos) == (5, 9)
 
 
