@@ -16,7 +16,22 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from search_index.query import AnyOf, Eq, Filter, GeoRadius, GeoSort, Not, Range, SearchQuery, SortSpec
+from search_index.query import (
+    AnyOf,
+    Eq,
+    Filter,
+    GeoRadius,
+    GeoSort,
+    Lookup,
+    Nearness,
+    Not,
+    Ramp,
+    Range,
+    ScorePart,
+    ScoreSort,
+    SearchQuery,
+    SortSpec,
+)
 
 SETTINGS_DIR = Path(__file__).resolve().parent / "settings"
 INDEX_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -159,6 +174,32 @@ def check_filter(flt: Filter, settings: IndexSettings) -> None:
         raise ValueError(f"unsupported filter {flt!r}")
 
 
+def check_score_part(part: ScorePart, settings: IndexSettings) -> None:
+    """ValueError unless a ScoreSort part is well formed and reads a filterable or sortable attribute."""
+    if isinstance(part, Ramp):
+        _check_field(part.field, frozenset(settings.columns), "filterable or sortable", settings)
+        for number, what in ((part.zero, "zero"), (part.full, "full"), (part.weight, "weight")):
+            _finite(number, f"Ramp {what}")
+        if part.zero == part.full:
+            raise ValueError("Ramp needs zero != full")
+    elif isinstance(part, Lookup):
+        _check_field(part.field, frozenset(settings.columns), "filterable or sortable", settings)
+        _finite(part.default, "Lookup default")
+        for value, weight in part.weights:
+            _check_scalar(value, part.field)
+            _finite(weight, "Lookup weight")
+    elif isinstance(part, Nearness):
+        if GEO not in settings.sortable:
+            raise ValueError(f"_geo is not sortable in index {settings.index!r}")
+        _check_point(part.lat, part.lon)
+        _finite(part.weight, "Nearness weight")
+        _finite(part.missing, "Nearness missing")
+        if _finite(part.half_km, "half_km") <= 0:
+            raise ValueError("half_km must be positive")
+    else:
+        raise ValueError(f"unsupported score part {part!r}")
+
+
 def check_query(query: SearchQuery, settings: IndexSettings) -> None:
     """ValueError unless every part of the query is valid for this index."""
     if not isinstance(query.text, str):
@@ -182,6 +223,11 @@ def check_query(query: SearchQuery, settings: IndexSettings) -> None:
             if GEO not in settings.sortable:
                 raise ValueError(f"_geo is not sortable in index {settings.index!r}")
             _check_point(spec.lat, spec.lon)
+        elif isinstance(spec, ScoreSort):
+            if len(query.sort) != 1 or query.text.strip() or not query.ids_only:
+                raise ValueError("ScoreSort must be the only sort, without text, in an ids_only query")
+            for part in spec.parts:
+                check_score_part(part, settings)
         else:
             raise ValueError(f"unsupported sort {spec!r}")
     for name in query.highlight:

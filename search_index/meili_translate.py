@@ -13,7 +13,23 @@ from typing import Any
 
 from search_index.analysis import POST, PRE, parse_query, safe_highlight
 from search_index.index_settings import IndexSettings, check_filter, check_index_name, check_query
-from search_index.query import AnyOf, Eq, Filter, GeoRadius, GeoSort, Hit, Not, Range, SearchQuery, SearchResult, Sort
+from search_index.query import (
+    AnyOf,
+    Eq,
+    Filter,
+    GeoRadius,
+    GeoSort,
+    Hit,
+    Lookup,
+    Nearness,
+    Not,
+    Ramp,
+    Range,
+    ScoreSort,
+    SearchQuery,
+    SearchResult,
+    Sort,
+)
 
 _QUERY_OPERATORS_RE = re.compile(r'"|(?:(?<=\s)|^)-+')
 
@@ -82,6 +98,8 @@ def filter_expressions(filters: tuple[Filter, ...], settings: IndexSettings) -> 
 def sort_expression(spec: Sort) -> str:
     if isinstance(spec, GeoSort):
         return f"_geoPoint({number(spec.lat)}, {number(spec.lon)}):asc"
+    if isinstance(spec, ScoreSort):
+        raise ValueError("a ScoreSort has no Meilisearch sort expression (scored by parse_response)")
     return f"{spec.field}:{'desc' if spec.descending else 'asc'}"
 
 
@@ -90,19 +108,39 @@ def query_text(text: str) -> str:
     return " ".join(_QUERY_OPERATORS_RE.sub(" ", text).split())
 
 
+def score_sort(query: SearchQuery) -> ScoreSort | None:
+    return next((s for s in query.sort if isinstance(s, ScoreSort)), None)
+
+
+def score_fields(spec: ScoreSort) -> list[str]:
+    """The attributes a ScoreSort reads (besides ``id``)."""
+    fields = [p.field if isinstance(p, (Ramp, Lookup)) else "_geo" for p in spec.parts]
+    return list(dict.fromkeys(fields))
+
+
 def search_params(query: SearchQuery, settings: IndexSettings) -> dict[str, Any]:
-    """The body of ``POST /indexes/<uid>/search`` except ``q``."""
+    """The body of ``POST /indexes/<uid>/search`` except ``q``.
+
+    Meilisearch cannot sort by a computed score: a ScoreSort query asks for every match (up to maxTotalHits) with
+    only the attributes the score reads, and ``parse_response`` scores, sorts and pages them (see ScoreSort: it is
+    for candidate retrieval, over the few thousand offers that pass a request's hard constraints)."""
     check_query(query, settings)
+    scored = score_sort(query)
     params: dict[str, Any] = {"page": query.page, "hitsPerPage": query.per_page, "matchingStrategy": "all"}
+    if scored:
+        params = {"offset": 0, "limit": settings.max_total_hits, "matchingStrategy": "all"}
+        params["attributesToRetrieve"] = ["id", *score_fields(scored)]
+    elif query.ids_only:
+        params["attributesToRetrieve"] = ["id"]
     if parse_query(query.text).words:
         params["showRankingScore"] = True
     if query.filters:
         params["filter"] = filter_expressions(query.filters, settings)
     if query.facets:
         params["facets"] = list(query.facets)
-    if query.sort:
+    if query.sort and not scored:
         params["sort"] = [sort_expression(s) for s in query.sort]
-    if query.highlight:
+    if query.highlight and not query.ids_only:
         params["attributesToHighlight"] = list(query.highlight)
         params["highlightPreTag"] = PRE
         params["highlightPostTag"] = POST
@@ -120,13 +158,69 @@ def _formatted(value: Any) -> str | None:
     return None
 
 
+def _key(value: Any) -> Any:
+    """How values compare in a Lookup (strings ignore case, as filters do in both backends)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value.lower()
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def document_score(document: dict[str, Any], spec: ScoreSort) -> float:
+    """The sum of a ScoreSort's parts for one document (the embedded backend computes the same in SQL)."""
+    total = 0.0
+    for part in spec.parts:
+        if isinstance(part, Ramp):
+            value = document.get(part.field)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                total += part.weight * max(0.0, min(1.0, (value - part.zero) / (part.full - part.zero)))
+        elif isinstance(part, Lookup):
+            weights = {_key(v): w for v, w in reversed(part.weights)}
+            value = document.get(part.field)
+            values = value if isinstance(value, list) else [] if value is None else [value]
+            total += max((weights.get(_key(v), part.default) for v in values), default=part.default)
+        elif isinstance(part, Nearness):
+            geo = document.get("_geo")
+            if isinstance(geo, dict) and geo.get("lat") is not None and geo.get("lng") is not None:
+                total += part.weight / (
+                    1.0 + _km(part.lat, part.lon, float(geo["lat"]), float(geo["lng"])) / part.half_km
+                )
+            else:
+                total += part.missing
+    return total
+
+
+def _parse_scored(response: dict[str, Any], query: SearchQuery, spec: ScoreSort) -> SearchResult:
+    scored = sorted(
+        ((document_score(raw, spec), str(raw.get("id"))) for raw in response.get("hits", [])),
+        key=lambda item: (-item[0], item[1]),
+    )
+    start = (query.page - 1) * query.per_page
+    hits = [Hit(id=i, document={"id": i}, score=s, distance_km=None) for s, i in scored[start : start + query.per_page]]
+    distribution = response.get("facetDistribution") or {}
+    facets = {f: {str(k): int(v) for k, v in (distribution.get(f) or {}).items()} for f in query.facets}
+    return SearchResult(hits, len(scored), query.page, query.per_page, facets)
+
+
 def parse_response(response: dict[str, Any], query: SearchQuery) -> SearchResult:
     """A Meilisearch search response as a SearchResult."""
+    scored = score_sort(query)
+    if scored:
+        return _parse_scored(response, query, scored)
     has_text = bool(parse_query(query.text).words)
     geo_sorted = any(isinstance(s, GeoSort) for s in query.sort)
     hits = []
     for raw in response.get("hits", []):
         document = {k: v for k, v in raw.items() if not k.startswith("_") or k == "_geo"}
+        if query.ids_only:
+            document = {"id": document.get("id")}
         formatted = raw.get("_formatted") or {}
         highlights = {}
         for name in query.highlight:

@@ -75,7 +75,58 @@ class GeoSort:
     lon: float
 
 
-Sort = SortSpec | GeoSort
+@dataclass(frozen=True)
+class Ramp:
+    """Score part: ``weight * clamp((field - zero) / (full - zero), 0, 1)``; 0 when the document has no number there.
+    ``full`` may be below ``zero`` (a part falling as the value grows)."""
+
+    field: str
+    zero: float
+    full: float
+    weight: float
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Score part: the weight given to the document's value in ``weights`` (``default`` for any other value and for
+    documents without one); for a list-valued field, the largest over its elements."""
+
+    field: str
+    weights: tuple[tuple[Scalar, float], ...]
+    default: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weights", tuple((v, w) for v, w in self.weights))
+
+
+@dataclass(frozen=True)
+class Nearness:
+    """Score part: ``weight / (1 + km / half_km)`` from (``lat``, ``lon``); ``missing`` without ``_geo``."""
+
+    lat: float
+    lon: float
+    half_km: float
+    weight: float
+    missing: float = 0.0
+
+
+ScorePart = Ramp | Lookup | Nearness
+
+
+@dataclass(frozen=True)
+class ScoreSort:
+    """Highest sum of the parts first (ties in a stable, backend-specific order); hits carry the sum as ``score``.
+
+    Only on its own (the query's only sort), without text, and with ``ids_only``: it is made for candidate
+    retrieval (the matcher asks for the best-scoring ids, then reads the truth from the database)."""
+
+    parts: tuple[ScorePart, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", tuple(self.parts))
+
+
+Sort = SortSpec | GeoSort | ScoreSort
 
 
 @dataclass(frozen=True)
@@ -89,6 +140,8 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     highlight: tuple[str, ...] = ()
+    #: Hits carry only ``{"id": ...}`` as their document (no stored document is read or sent).
+    ids_only: bool = False
 
     def __post_init__(self) -> None:
         for name in ("filters", "facets", "sort", "highlight"):
@@ -97,8 +150,9 @@ class SearchQuery:
 
 @dataclass(frozen=True)
 class Hit:
-    """One result: the stored document, a backend-specific relevance score (higher is better, None without text),
-    the distance in km when sorted by GeoSort, and HTML-safe highlighted fields (``<mark>`` around matches)."""
+    """One result: the stored document (only ``{"id": ...}`` for ``ids_only`` queries), a backend-specific relevance
+    score (higher is better, None without text; the sum of the parts with a ScoreSort), the distance in km when sorted
+    by GeoSort, and HTML-safe highlighted fields (``<mark>`` around matches)."""
 
     id: str
     document: dict[str, Any]

@@ -10,6 +10,7 @@ from typing import Any
 from babel import Locale
 
 from app.i18n import SUPPORTED_LOCALES, translations_for
+from app.matching.engine import offered_species_keys
 from app.offers.tables import Offer
 from app.vocab import ALL_PRODUCT_TYPES, resolve_species, species_names
 
@@ -111,6 +112,7 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         "product_type_labels": _labels(ALL_PRODUCT_TYPES.get(row["product_type"], row["product_type"])),
         "species": species,
         "species_names": names,
+        "species_keys": offered_species_keys(species),  # the matcher's species constraint as a filter
         "claim": row["claim"],
         "status": row["status"] if row["organization_active"] is not False else "closed",
         "country": row["country"] or "",

@@ -138,6 +138,34 @@ def _species_relation(wanted: str, offered: str) -> int:
     return 2 if fold(resolve_species(wanted)) == fold(resolve_species(offered)) else 1
 
 
+GENUS_KEY = "genus:"
+
+
+def offered_species_keys(species: Iterable[str]) -> list[str]:
+    """Search-index keys of an offer's species: each folded scientific name and ``genus:<its first word>``."""
+    keys: list[str] = []
+    for name in species:
+        sci = fold(resolve_species(name))
+        keys += [sci, GENUS_KEY + sci.split(" ")[0]]
+    return list(dict.fromkeys(keys))
+
+
+def wanted_species_keys(species: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(keys an offer must have one of to pass the species constraint, keys meaning the same species).
+
+    The same rule as ``species_matches``: an offer matches a wanted name by its full scientific name, and a wanted
+    single word (a genus) matches every offered species whose first word it is."""
+    exact: list[str] = []
+    genus: list[str] = []
+    for name in species:
+        sci = resolve_species(name)
+        exact.append(fold(sci))
+        if " " not in sci.strip():
+            genus.append(GENUS_KEY + fold(sci))
+    exact = list(dict.fromkeys(exact))
+    return list(dict.fromkeys(exact + genus)), exact
+
+
 def _best_species(request: RequestSpec, offer: OfferSpec) -> tuple[int, str | None]:
     """The strongest relation between any requested and offered species, with the offered name giving it."""
     best, name = 0, None
@@ -294,6 +322,10 @@ def score_offer(request: RequestSpec, offer: OfferSpec, *, now: datetime) -> Sco
 def _rank_key(scored: ScoredOffer) -> tuple[float, bool, float, str]:
     km = scored.distance_km
     return (-scored.score, km is None, km if km is not None else 0.0, scored.offer.ref)
+
+
+#: The ranking order (best first), for callers that merge ranked lists.
+rank_key = _rank_key
 
 
 def rank(request: RequestSpec, offers: Iterable[OfferSpec], *, now: datetime) -> list[ScoredOffer]:

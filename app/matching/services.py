@@ -1,7 +1,7 @@
 """Matching sourcing requests and offers: candidates from the search index, truth from the database.
 
-1. Candidate retrieval asks the search backend with every hard constraint as a structured filter (nearest
-   first when there is a delivery point). If the search engine is down, the same constraints run in SQL.
+1. Candidate retrieval (``candidates``) asks the search backend for ids with every hard constraint as a structured
+   filter, best upper-bound score first. If the search engine is down, the same constraints run in SQL.
 2. The candidates are re-read from the database and the engine re-checks every hard constraint there, so a
    stale index can cost a recommendation but can never produce one that breaks a constraint.
 3. Results are stored (``Match``/``MatchBundle``), keeping each match's status across recomputations.
@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +17,17 @@ from typing import Any
 from app.accounts.services import CurrentUser, now
 from app.db import atomic
 from app.i18n import get_locale, reset_locale, set_locale
-from app.indexing.documents import OFFERS_INDEX, date_int
 from app.matching import engine
+from app.matching.candidates import (
+    _OFFER_SPEC_COLUMNS,
+    MAX_RECOMMENDATIONS,
+    _json_list,
+    _offer_specs,
+    best_candidates,
+    candidate_query,
+    offer_spec,
+    request_spec,
+)
 from app.matching.tables import Match, MatchBundle, MatchRun
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
@@ -28,7 +36,16 @@ from app.vocab import CANONICAL_UNIT
 
 log = logging.getLogger("forestmatch.matching")
 
-MAX_CANDIDATES = 1000
+__all__ = [
+    "_OFFER_SPEC_COLUMNS",
+    "MAX_RECOMMENDATIONS",
+    "MatchAnswer",
+    "_offer_specs",
+    "candidate_query",
+    "compute_matches",
+    "offer_spec",
+    "request_spec",
+]
 
 
 @dataclass
@@ -69,184 +86,6 @@ class MatchAnswer:
         }
 
 
-def _json_list(value: Any) -> list[Any]:
-    if isinstance(value, str):
-        return list(json.loads(value))
-    return list(value or [])
-
-
-def request_spec(row: dict[str, Any]) -> engine.RequestSpec:
-    return engine.RequestSpec(
-        ref=row["ref"],
-        organization_ref=row["organization_ref"],
-        category=row["category"],
-        product_types=tuple(_json_list(row["product_types"])),
-        species=tuple(_json_list(row["species"])),
-        accepted_claims=tuple(_json_list(row["accepted_claims"])),
-        quantity=float(row["quantity_canonical"]),
-        unit=CANONICAL_UNIT[row["category"]],
-        min_per_supplier=row["min_per_supplier_canonical"],
-        partial_ok=bool(row["partial_ok"]),
-        delivery_lat=row["delivery_lat"],
-        delivery_lon=row["delivery_lon"],
-        delivery_place=row["delivery_place"] or "",
-        max_distance_km=row["max_distance_km"],
-        needed_from=row["needed_from"],
-        needed_by=row["needed_by"],
-    )
-
-
-_OFFER_SPEC_COLUMNS = (
-    Offer.id,
-    Offer.ref,
-    Offer.category,
-    Offer.product_type,
-    Offer.species,
-    Offer.claim,
-    Offer.status,
-    Offer.quantity_canonical,
-    Offer.min_order_canonical,
-    Offer.available_from,
-    Offer.available_to,
-    Offer.lat,
-    Offer.lon,
-    Offer.updated_at,
-    Offer.organization.ref.as_alias("organization_ref"),
-    Offer.organization.name.as_alias("organization_name"),
-    Offer.organization.is_active.as_alias("organization_active"),
-    Offer.organization.lat.as_alias("organization_lat"),
-    Offer.organization.lon.as_alias("organization_lon"),
-    Offer.certificate.status.as_alias("certificate_status"),
-    Offer.certificate.expires_on.as_alias("certificate_expires_on"),
-    Offer.certificate.product_types.as_alias("certificate_product_types"),
-    Offer.certificate.verification.as_alias("certificate_verification"),
-    Offer.certificate.verified_at.as_alias("certificate_verified_at"),
-)
-
-
-def offer_spec(row: dict[str, Any]) -> engine.OfferSpec:
-    lat = row["lat"] if row["lat"] is not None else row["organization_lat"]
-    lon = row["lon"] if row["lon"] is not None else row["organization_lon"]
-    updated = row["updated_at"]
-    if updated.tzinfo is None:
-        updated = updated.replace(tzinfo=dt.UTC)
-    return engine.OfferSpec(
-        ref=row["ref"],
-        organization_ref=row["organization_ref"],
-        organization_name=row["organization_name"],
-        organization_active=bool(row["organization_active"]),
-        category=row["category"],
-        product_type=row["product_type"],
-        species=tuple(_json_list(row["species"])),
-        claim=row["claim"],
-        status=row["status"],
-        quantity=float(row["quantity_canonical"]),
-        min_order=row["min_order_canonical"],
-        available_from=row["available_from"],
-        available_to=row["available_to"],
-        lat=lat if lat is not None and lon is not None else None,
-        lon=lon if lat is not None and lon is not None else None,
-        certificate_status=row["certificate_status"],
-        certificate_expires_on=row["certificate_expires_on"],
-        certificate_product_types=tuple(_json_list(row["certificate_product_types"])),
-        certificate_verification=row["certificate_verification"],
-        certificate_verified_at=row["certificate_verified_at"],
-        updated_at=updated,
-    )
-
-
-def candidate_query(spec: engine.RequestSpec) -> Any:
-    """The hard constraints as structured search filters."""
-    from search_index.query import AnyOf, Eq, GeoRadius, GeoSort, Not, Range, SearchQuery, SortSpec
-
-    filters: list[Any] = [
-        Eq("category", spec.category),
-        AnyOf("product_type", spec.product_types),
-        AnyOf("claim", spec.accepted_claims),
-        Eq("status", "active"),
-        Eq("certificate_status", "valid"),
-        Eq("certificate_covers", True),
-        Range("certificate_expires_on", gte=date_int(spec.needed_by)),
-        Range("available_from", lte=date_int(spec.needed_by)),
-        Range("available_to", gte=date_int(spec.needed_from)),
-        Not(Eq("organization_ref", spec.organization_ref)),
-    ]
-    if spec.min_per_supplier:
-        filters.append(Range("quantity_canonical", gte=spec.min_per_supplier))
-    has_point = spec.delivery_lat is not None and spec.delivery_lon is not None
-    if spec.max_distance_km is not None and has_point:
-        filters.append(GeoRadius(spec.delivery_lat, spec.delivery_lon, spec.max_distance_km))  # type: ignore[arg-type]
-    sort = (
-        (GeoSort(spec.delivery_lat, spec.delivery_lon),)
-        if has_point
-        else (  # type: ignore[arg-type]
-            SortSpec("quantity_canonical", descending=True),
-        )
-    )
-    return SearchQuery(filters=tuple(filters), sort=sort, per_page=MAX_CANDIDATES)
-
-
-async def _sql_candidates(spec: engine.RequestSpec) -> list[str]:
-    """The same constraints in SQL, for when the search engine cannot answer."""
-    where = [
-        Offer.category == spec.category,
-        Offer.product_type.is_in(list(spec.product_types)),
-        Offer.claim.is_in(list(spec.accepted_claims)),
-        Offer.status == "active",
-        Offer.certificate.status == "valid",
-        Offer.certificate.expires_on >= spec.needed_by,
-        Offer.available_from <= spec.needed_by,
-        Offer.available_to >= spec.needed_from,
-        Offer.organization.ref != spec.organization_ref,
-    ]
-    if spec.min_per_supplier:
-        where.append(Offer.quantity_canonical >= spec.min_per_supplier)
-    rows = await Offer.select(Offer.ref).where(*where).limit(MAX_CANDIDATES * 5)
-    return [r["ref"] for r in rows]
-
-
-async def _candidates(spec: engine.RequestSpec, backend: Any) -> tuple[list[str], bool]:
-    try:
-        result = await backend.search(OFFERS_INDEX, candidate_query(spec))
-        return [hit.id for hit in result.hits], False
-    except Exception as exc:  # search engine down or misconfigured: stay correct, answer from SQL
-        log.warning("search backend unavailable for matching, using SQL: %s", exc)
-        return await _sql_candidates(spec), True
-
-
-_OFFER_SPEC_SQL = """
-SELECT o.id, o.ref, o.category, o.product_type, o.species, o.claim, o.status, o.quantity_canonical,
-       o.min_order_canonical, o.available_from, o.available_to, o.lat, o.lon, o.updated_at,
-       g.ref AS organization_ref, g.name AS organization_name, g.is_active AS organization_active,
-       g.lat AS organization_lat, g.lon AS organization_lon,
-       c.status AS certificate_status, c.expires_on AS certificate_expires_on,
-       c.product_types AS certificate_product_types, c.verification AS certificate_verification,
-       c.verified_at AS certificate_verified_at
-FROM offer o
-JOIN organization g ON g.id = o.organization
-JOIN certificate c ON c.id = o.certificate
-WHERE o.ref IN ({refs})
-"""
-
-
-async def _offer_specs(refs: list[str]) -> list[engine.OfferSpec]:
-    """The database's current truth for these offers (one hand-written query per 500 refs: this runs for
-    every match and is several times cheaper than the ORM's joined select)."""
-    specs: list[engine.OfferSpec] = []
-    for start in range(0, len(refs), 500):
-        chunk = refs[start : start + 500]
-        sql = _OFFER_SPEC_SQL.replace("{refs}", ", ".join("{}" for _ in chunk))
-        for row in await Offer.raw(sql, *chunk):
-            for key in ("available_from", "available_to", "certificate_expires_on"):
-                if isinstance(row[key], str):
-                    row[key] = dt.date.fromisoformat(row[key])
-            for key in ("updated_at", "certificate_verified_at"):
-                if isinstance(row[key], str):
-                    row[key] = dt.datetime.fromisoformat(row[key])
-            specs.append(offer_spec(row))
-    return specs
-
-
 async def _load_request(ref: str) -> dict[str, Any]:
     row = await (
         SourcingRequest.select(
@@ -272,9 +111,9 @@ async def compute_matches(
         if row["status"] != "open":
             ranked, bundles, degraded = [], [], False
         else:
-            refs, degraded = await _candidates(spec, backend)
-            offers = await _offer_specs(refs)
-            ranked, bundles = engine.match(spec, offers, now=now())
+            found = await best_candidates(spec, backend, now())
+            ranked, degraded = found.ranked, found.degraded
+            bundles = [] if found.covered else engine.propose_bundles(spec, ranked)
     finally:
         if token is not None:
             reset_locale(token)

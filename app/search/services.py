@@ -354,7 +354,9 @@ class SearchItem:
         }
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.document, "highlights": self.highlights, "distance_km": self.distance_km}
+        # species_keys is the matcher's species filter, not part of the published document.
+        document = {k: v for k, v in self.document.items() if k != "species_keys"}
+        return {**document, "highlights": self.highlights, "distance_km": self.distance_km}
 
 
 @dataclass
@@ -469,8 +471,9 @@ async def search_offers(params: SearchParams, backend: Any, *, suggest: bool = T
     extra = [g for g in active if g in ("q", "quantity", "distance")] if suggest and main.total == 0 and active else []
     try:
         results: list[SearchResult] = await asyncio.gather(
-            *(backend.search(OFFERS_INDEX, query(FACET_GROUP[f], facets=(f,), per_page=1)) for f in facet_runs),
-            *(backend.search(OFFERS_INDEX, query(g, per_page=1)) for g in extra),
+            # Counts only (per_page=0): no hits to rank or read.
+            *(backend.search(OFFERS_INDEX, query(FACET_GROUP[f], facets=(f,), per_page=0)) for f in facet_runs),
+            *(backend.search(OFFERS_INDEX, query(g, per_page=0)) for g in extra),
         )
         for f, result in zip(facet_runs, results, strict=False):
             facets[f] = _counts(result.facets.get(f, {}))

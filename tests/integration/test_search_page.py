@@ -250,6 +250,7 @@ async def test_api_json_shape_and_openapi(index: AsyncTestClient) -> None:
     assert item["highlights"]["title"] == "Spanish <mark>cedar</mark> planks"
     assert round(item["distance_km"]) == 43
     assert item["species"] == ["Cedrela odorata"]
+    assert "species_keys" not in item  # the matcher's filter key stays internal
     schema = (await index.get("/schema/openapi.json")).json()
     assert "/api/v1/search/offers" in schema["paths"]
     assert "/search" not in schema["paths"]

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from search_index import AnyOf, Eq, GeoRadius, GeoSort, Not, Range, SearchQuery, SortSpec, load_index_settings
+from search_index import (
+    AnyOf,
+    Eq,
+    GeoRadius,
+    GeoSort,
+    Lookup,
+    Nearness,
+    Not,
+    Ramp,
+    Range,
+    ScoreSort,
+    SearchQuery,
+    SortSpec,
+    load_index_settings,
+)
 from search_index.meili_translate import (
+    document_score,
     filter_expression,
     filter_expressions,
     index_uid,
@@ -223,3 +240,71 @@ def test_parse_response() -> None:
         "title": "&lt;b&gt;Tablas&lt;/b&gt; de <mark>caoba</mark>",
         "species_names": "<mark>caoba</mark>, mogno",
     }
+
+
+# -- ids only and ScoreSort (scored here: Meilisearch cannot sort by a computed sum) --------------------------------
+
+
+def test_search_params_ids_only() -> None:
+    query = SearchQuery(text="caoba", ids_only=True, highlight=("title",), sort=(SortSpec("created_at"),))
+    assert search_params(query, SETTINGS) == {
+        "page": 1,
+        "hitsPerPage": 20,
+        "matchingStrategy": "all",
+        "showRankingScore": True,
+        "sort": ["created_at:asc"],
+        "attributesToRetrieve": ["id"],
+    }
+
+
+SCORED = ScoreSort(
+    (
+        Ramp("quantity_canonical", 0.0, 20.0, 0.3),
+        Lookup("species_keys", (("swietenia macrophylla", 0.15),), default=0.12),
+        Lookup("certificate_verified", ((True, 0.15),), default=0.06),
+        Nearness(18.5, -88.3, 500.0, 0.2, missing=0.1),
+    )
+)
+
+
+def test_search_params_score_sort_asks_for_every_match_with_the_scored_attributes() -> None:
+    query = SearchQuery(filters=(Eq("category", "timber"),), sort=(SCORED,), ids_only=True, page=2, per_page=3)
+    assert search_params(query, SETTINGS) == {
+        "offset": 0,
+        "limit": 100000,
+        "matchingStrategy": "all",
+        "attributesToRetrieve": ["id", "quantity_canonical", "species_keys", "certificate_verified", "_geo"],
+        "filter": ['category = "timber"'],
+    }
+
+
+def test_document_score() -> None:
+    doc = {
+        "id": "a",
+        "quantity_canonical": 10,
+        "species_keys": ["genus:swietenia", "Swietenia Macrophylla"],
+        "certificate_verified": True,
+        "_geo": {"lat": 18.5, "lng": -88.3},
+    }
+    assert document_score(doc, SCORED) == pytest.approx(0.15 + 0.15 + 0.15 + 0.2)
+    bare = {"id": "b", "certificate_verified": False, "species_keys": []}
+    assert document_score(bare, SCORED) == pytest.approx(0.0 + 0.12 + 0.06 + 0.1)
+    far = {"id": "c", "quantity_canonical": 40.0, "species_keys": ["genus:pinus"], "_geo": {"lat": 18.5, "lng": -93.0}}
+    km = 2 * 6371.0088 * math.asin(math.sqrt(math.cos(math.radians(18.5)) ** 2 * math.sin(math.radians(4.7) / 2) ** 2))
+    assert document_score(far, SCORED) == pytest.approx(0.3 + 0.12 + 0.06 + 0.2 / (1 + km / 500))
+
+
+def test_parse_response_scores_sorts_and_pages() -> None:
+    hits = [
+        {"id": "low", "quantity_canonical": 1, "certificate_verified": False},
+        {"id": "top", "quantity_canonical": 20, "certificate_verified": True, "_geo": {"lat": 18.5, "lng": -88.3}},
+        {"id": "mid", "quantity_canonical": 10, "certificate_verified": True},
+        {"id": "tie", "quantity_canonical": 10, "certificate_verified": True},
+    ]
+    response = {"hits": hits, "estimatedTotalHits": 4, "facetDistribution": {}}
+    first = parse_response(response, SearchQuery(sort=(SCORED,), ids_only=True, per_page=2))
+    second = parse_response(response, SearchQuery(sort=(SCORED,), ids_only=True, page=2, per_page=2))
+    assert [(h.id, round(h.score or 0, 6)) for h in first.hits] == [("top", 0.77), ("mid", 0.52)]
+    assert [(h.id, round(h.score or 0, 6)) for h in second.hits] == [("tie", 0.52), ("low", 0.295)]
+    assert first.total == second.total == 4
+    assert first.hits[0].document == {"id": "top"}

@@ -34,6 +34,9 @@ def test_offers_settings_match_the_documented_fields() -> None:
         "quantity_canonical",
         "organization_ref",
         "species",
+        "species_keys",
+        "min_order_canonical",
+        "updated_at",
         "_geo",
     }
     assert settings.sortable == {"quantity_canonical", "created_at", "certificate_expires_on", "_geo"}
