@@ -33,36 +33,38 @@ def _joins(f: Filters, always: bool = False) -> str:
 
 async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], float | None]:
     """Conversations opened in the period per month with how many the producer answered, and the median time
-    from opening to the producer's first message (seconds), in one pass over the events.
+    from opening to the producer's first message (seconds).
 
-    A conversation opens with its 'contacted' event and is answered at its 'replied' event, which the messaging
-    service records with the producer's first message; reading both from one covering index, grouped in its
-    order, needs no join at all unless a filter asks for the offer or the organisations.
+    A conversation opens with its first 'contacted' event and is answered at its first 'replied' event, which the
+    messaging service records with the producer's first message. The 'contacted' events are grouped per
+    conversation in the order of the (state, conversation, at) index; each opened conversation then looks its
+    first reply up in the (conversation, state, at) index. Both read the index only, with no per-event CASE (a
+    single pass over all events with one CASE per state measured three times slower at a million events).
     """
-    where = fl.conversation_ids(f) if fl.needs_trade_join(f) else None
-    scope = f"AND fr.id IN ({where.sql})" if where else ""
+    scope = ""
+    args: list[Any] = []
+    if fl.needs_trade_join(f):
+        where = fl.conversation_ids(f)
+        scope, args = f"AND e.conversation IN ({where.sql})", list(where.args)
     seconds = sql.seconds_between("t.replied", "t.opened")
     query = f"""
-        WITH fr AS MATERIALIZED (
-          SELECT e.conversation AS id, MIN(CASE WHEN e.state = 'contacted' THEN e.at END) AS opened,
-            MIN(CASE WHEN e.state = 'replied' THEN e.at END) AS replied
-          FROM match_event e WHERE e.conversation IS NOT NULL AND e.state IN ('contacted', 'replied')
-          GROUP BY e.conversation
+        WITH t AS MATERIALIZED (
+          SELECT MIN(e.at) AS opened,
+            (SELECT MIN(r.at) FROM match_event r WHERE r.conversation = e.conversation AND r.state = 'replied')
+              AS replied
+          FROM match_event e WHERE e.state = 'contacted' AND e.conversation IS NOT NULL {scope}
+          GROUP BY e.conversation HAVING MIN(e.at) >= {{}} AND MIN(e.at) < {{}}
         ),
-        t AS MATERIALIZED (
-          SELECT fr.opened AS opened, fr.replied AS replied FROM fr
-          WHERE fr.opened >= {{}} AND fr.opened < {{}} {scope}
-        ),
-        ranked AS (
-          SELECT {seconds} AS s, ROW_NUMBER() OVER (ORDER BY {seconds}) AS rn, COUNT(*) OVER () AS n
-          FROM t WHERE t.replied IS NOT NULL
-        )
+        d AS MATERIALIZED (SELECT {seconds} AS s FROM t WHERE t.replied IS NOT NULL)
         SELECT {sql.month("t.opened")} AS month, COUNT(*) AS contacts, COUNT(t.replied) AS replied, NULL AS median
         FROM t GROUP BY {sql.month("t.opened")}
         UNION ALL
-        SELECT NULL, NULL, NULL, AVG(s) FROM ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2
+        SELECT NULL, NULL, NULL, AVG(m.s) FROM (
+          SELECT d.s AS s FROM d ORDER BY d.s
+          LIMIT 2 - (SELECT COUNT(*) FROM d) % 2 OFFSET ((SELECT COUNT(*) FROM d) - 1) / 2
+        ) AS m
     """
-    rows = await run(query, [f.start, f.end, *(where.args if where else [])])
+    rows = await run(query, [*args, f.start, f.end])
     months = [r for r in rows if r["month"] is not None]
     medians = [r["median"] for r in rows if r["month"] is None and r["median"] is not None]
     return months, float(medians[0]) if medians else None
