@@ -155,78 +155,53 @@ async def deals(f: Filters, sql: Sql, minimum_pair_deals: int = 2) -> tuple[list
     return groups, pairs
 
 
-#: Match-level only: some event of the group has no conversation. A HAVING, not a WHERE term, so the planner keeps
-#: the (state, match, conversation, at) index instead of looking rows up by conversation IS NULL.
-WITHOUT_CONVERSATION = "HAVING SUM(CASE WHEN e.conversation IS NULL THEN 1 ELSE 0 END) > 0"
-
-
-def _distinct_count(state: str, key: str, having: str = "") -> str:
-    """Threads (conversations or matches) with an event of ``state`` in the period, grouped in index order."""
+def _distinct_count(state: str, scope: str = "") -> str:
+    """Conversations with an event of ``state`` in the period, grouped in the order of the (state, conversation,
+    at) index, which holds every column read."""
     return (
-        f"SELECT '{state}' AS state, COUNT(*) AS n FROM (SELECT e.{key} FROM match_event e"
-        f" WHERE e.state = '{state}' AND e.{key} IS NOT NULL AND e.at >= {{}} AND e.at < {{}}"
-        f" GROUP BY e.{key} {having}) AS t"
+        f"SELECT '{state}' AS state, COUNT(*) AS n FROM (SELECT e.conversation FROM match_event e"
+        f" WHERE e.state = '{state}' AND e.conversation IS NOT NULL AND e.at >= {{}} AND e.at < {{}} {scope}"
+        f" GROUP BY e.conversation) AS t"
+    )
+
+
+def _viewed_matches(matches: str) -> str:
+    """Matches with a match-level event (no conversation) of a match state in the period: one seek per match into
+    the (state, match, conversation, at) index, cheaper than grouping every 'viewed' event."""
+    states = ", ".join(f"'{s}'" for s in MATCH_STATES)
+    return (
+        f"SELECT 'viewed' AS state, COUNT(*) AS n FROM match m WHERE {matches} AND EXISTS ("
+        f"SELECT 1 FROM match_event e WHERE e.state IN ({states})"
+        f" AND e.match = m.id AND e.conversation IS NULL AND e.at >= {{}} AND e.at < {{}})"
     )
 
 
 async def funnel(f: Filters, sql: Sql) -> dict[str, int]:
-    """How many matches or conversations reached each state in the period (recommended: match records)."""
-    counts: dict[str, int] = {}
-    if not fl.needs_trade_join(f):
-        parts = [
-            "SELECT 'recommended' AS state, COUNT(*) AS n FROM match m WHERE m.created_at >= {} AND m.created_at < {}"
-        ]
-        parts += [_distinct_count(s, "conversation") for s in CONVERSATION_STATES]
-        # Match-level events (e.g. viewed) count per match when no conversation is attached.
-        parts += [_distinct_count(s, "match", WITHOUT_CONVERSATION) for s in MATCH_STATES]
-        parts += [_distinct_count(s, "conversation") for s in MATCH_STATES]
-        rows = await run(" UNION ALL ".join(parts), [f.start, f.end] * len(parts))
-        for row in rows:
-            counts[row["state"]] = counts.get(row["state"], 0) + int(row["n"] or 0)
-        return counts
+    """How many matches or conversations reached each state in the period (recommended: match records).
 
-    # Filters are applied once to offers, organisations and conversations (id sets held in memory); the events
-    # are then reduced per conversation or match in index order, with no join per event.
-    matches = fl.match_conditions(f)
-    conversations_in = fl.conversation_ids(f)
-    states = (*CONVERSATION_STATES, *MATCH_STATES)
-    flags = ", ".join(f"MAX(CASE WHEN e.state = '{s}' THEN 1 ELSE 0 END) AS {s}" for s in states)
-    sums = ", ".join(f"SUM(t.{s}) AS {s}" for s in states)
-    listed = ", ".join(f"'{s}'" for s in states)
-    query = f"""
-        WITH conv AS MATERIALIZED (
-          SELECT e.conversation AS id, {flags} FROM match_event e
-          WHERE e.conversation IS NOT NULL AND e.state IN ({listed}) AND e.at >= {{}} AND e.at < {{}}
-            AND e.conversation IN ({conversations_in.sql})
-          GROUP BY e.conversation
-        ),
-        viewed AS MATERIALIZED (
-          SELECT e.match AS id FROM match_event e
-          WHERE e.state IN ({", ".join(f"'{s}'" for s in MATCH_STATES)}) AND e.match IS NOT NULL
-            AND e.at >= {{}} AND e.at < {{}}
-            AND e.match IN (SELECT m.id FROM match m WHERE {matches.sql})
-          GROUP BY e.match {WITHOUT_CONVERSATION}
-        )
-        SELECT {sums},
-          (SELECT COUNT(*) FROM viewed) AS viewed_match,
-          (SELECT COUNT(*) FROM match m WHERE m.created_at >= {{}} AND m.created_at < {{}} AND {matches.sql})
-            AS recommended
-        FROM conv AS t
+    One statement of small index-ordered counts. With filters, the conversations in scope are listed once (a
+    materialised set, filters applied to offers and organisations first) and each count keeps its own index.
     """
-    args = [
-        f.start,
-        f.end,
-        *conversations_in.args,
-        f.start,
-        f.end,
-        *matches.args,
-        f.start,
-        f.end,
-        *matches.args,
+    matches = fl.match_conditions(f)
+    head, scope, scope_args = "", "", []
+    if fl.needs_trade_join(f):
+        where = fl.conversation_ids(f)
+        head, scope_args = f"WITH scope AS MATERIALIZED ({where.sql}) ", list(where.args)
+        # Unary plus: test membership while reading the state's index range, rather than one seek per id and state.
+        scope = "AND +e.conversation IN (SELECT scope.id FROM scope)"
+    parts = [
+        f"SELECT 'recommended' AS state, COUNT(*) AS n FROM match m WHERE m.created_at >= {{}}"
+        f" AND m.created_at < {{}} AND {matches.sql}"
     ]
-    row = (await run(query, args))[0]
-    counts["recommended"] = int(row["recommended"] or 0)
-    for state in states:
-        counts[state] = int(row[state] or 0)
-    counts["viewed"] += int(row["viewed_match"] or 0)
+    args: list[Any] = [f.start, f.end, *matches.args]
+    for state in (*CONVERSATION_STATES, *MATCH_STATES):
+        parts.append(_distinct_count(state, scope))
+        args += [f.start, f.end]
+    # Match-level events (e.g. viewed) count per match when no conversation is attached.
+    parts.append(_viewed_matches(matches.sql))
+    args += [*matches.args, f.start, f.end]
+    rows = await run(head + " UNION ALL ".join(parts), [*scope_args, *args])
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + int(row["n"] or 0)
     return counts
