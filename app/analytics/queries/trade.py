@@ -36,10 +36,10 @@ async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], flo
     from opening to the producer's first message (seconds).
 
     A conversation opens with its first 'contacted' event and is answered at its first 'replied' event, which the
-    messaging service records with the producer's first message. The 'contacted' events are grouped per
-    conversation in the order of the (state, conversation, at) index; each opened conversation then looks its
-    first reply up in the (conversation, state, at) index. Both read the index only, with no per-event CASE (a
-    single pass over all events with one CASE per state measured three times slower at a million events).
+    messaging service records with the producer's first message. Both are read in one pass over the
+    (conversation, state, at) index, grouped in its order, with FILTER aggregates and the period tested in HAVING
+    (no per-event CASE, no materialised grouping: a pass with a CASE per state measured three times slower, and
+    first-reply lookups per conversation 35% slower, at a million events).
     """
     scope = ""
     args: list[Any] = []
@@ -47,13 +47,12 @@ async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], flo
         where = fl.conversation_ids(f)
         scope, args = f"AND e.conversation IN ({where.sql})", list(where.args)
     seconds = sql.seconds_between("t.replied", "t.opened")
+    opened = "MIN(e.at) FILTER (WHERE e.state = 'contacted')"
     query = f"""
         WITH t AS MATERIALIZED (
-          SELECT MIN(e.at) AS opened,
-            (SELECT MIN(r.at) FROM match_event r WHERE r.conversation = e.conversation AND r.state = 'replied')
-              AS replied
-          FROM match_event e WHERE e.state = 'contacted' AND e.conversation IS NOT NULL {scope}
-          GROUP BY e.conversation HAVING MIN(e.at) >= {{}} AND MIN(e.at) < {{}}
+          SELECT {opened} AS opened, MIN(e.at) FILTER (WHERE e.state = 'replied') AS replied
+          FROM match_event e WHERE e.conversation IS NOT NULL AND e.state IN ('contacted', 'replied') {scope}
+          GROUP BY e.conversation HAVING {opened} >= {{}} AND {opened} < {{}}
         ),
         d AS MATERIALIZED (SELECT {seconds} AS s FROM t WHERE t.replied IS NOT NULL)
         SELECT {sql.month("t.opened")} AS month, COUNT(*) AS contacts, COUNT(t.replied) AS replied, NULL AS median
