@@ -365,7 +365,12 @@ def _program_orgs(program: int) -> Where:
 
 def _offer_ids(f: Filters) -> Where:
     """Offers of the chosen product from producers in the chosen place and legal form (program aside)."""
-    inner = producer_org(f, "fo").extend(offer_product(f, "ff"))
+    org = producer_org(f, "fo")
+    product = offer_product(f, "ff")
+    if not org.parts:
+        # Product conditions only: read the offer's own indexes, without visiting every organisation.
+        return Where().add(f"SELECT ff.id FROM offer ff WHERE {product.sql}", *product.args)
+    inner = org.extend(product)
     return Where().add(
         f"SELECT ff.id FROM offer ff JOIN organization fo ON fo.id = ff.organization WHERE {inner.sql}", *inner.args
     )

@@ -33,36 +33,37 @@ def _joins(f: Filters, always: bool = False) -> str:
 
 async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], float | None]:
     """Conversations opened in the period per month with how many the producer answered, and the median time
-    from opening to the producer's first message (seconds), in one pass over the events.
+    from opening to the producer's first message (seconds).
 
-    A conversation opens with its 'contacted' event and is answered at its 'replied' event, which the messaging
-    service records with the producer's first message; reading both from one covering index, grouped in its
-    order, needs no join at all unless a filter asks for the offer or the organisations.
+    A conversation opens with its first 'contacted' event and is answered at its first 'replied' event, which the
+    messaging service records with the producer's first message. Both are read in one pass over the
+    (conversation, state, at) index, grouped in its order, with FILTER aggregates and the period tested in HAVING
+    (no per-event CASE, no materialised grouping: a pass with a CASE per state measured three times slower, and
+    first-reply lookups per conversation 35% slower, at a million events).
     """
-    where = fl.conversation_ids(f) if fl.needs_trade_join(f) else None
-    scope = f"AND fr.id IN ({where.sql})" if where else ""
+    scope = ""
+    args: list[Any] = []
+    if fl.needs_trade_join(f):
+        where = fl.conversation_ids(f)
+        scope, args = f"AND e.conversation IN ({where.sql})", list(where.args)
     seconds = sql.seconds_between("t.replied", "t.opened")
+    opened = "MIN(e.at) FILTER (WHERE e.state = 'contacted')"
     query = f"""
-        WITH fr AS MATERIALIZED (
-          SELECT e.conversation AS id, MIN(CASE WHEN e.state = 'contacted' THEN e.at END) AS opened,
-            MIN(CASE WHEN e.state = 'replied' THEN e.at END) AS replied
-          FROM match_event e WHERE e.conversation IS NOT NULL AND e.state IN ('contacted', 'replied')
-          GROUP BY e.conversation
+        WITH t AS MATERIALIZED (
+          SELECT {opened} AS opened, MIN(e.at) FILTER (WHERE e.state = 'replied') AS replied
+          FROM match_event e WHERE e.conversation IS NOT NULL AND e.state IN ('contacted', 'replied') {scope}
+          GROUP BY e.conversation HAVING {opened} >= {{}} AND {opened} < {{}}
         ),
-        t AS MATERIALIZED (
-          SELECT fr.opened AS opened, fr.replied AS replied FROM fr
-          WHERE fr.opened >= {{}} AND fr.opened < {{}} {scope}
-        ),
-        ranked AS (
-          SELECT {seconds} AS s, ROW_NUMBER() OVER (ORDER BY {seconds}) AS rn, COUNT(*) OVER () AS n
-          FROM t WHERE t.replied IS NOT NULL
-        )
+        d AS MATERIALIZED (SELECT {seconds} AS s FROM t WHERE t.replied IS NOT NULL)
         SELECT {sql.month("t.opened")} AS month, COUNT(*) AS contacts, COUNT(t.replied) AS replied, NULL AS median
         FROM t GROUP BY {sql.month("t.opened")}
         UNION ALL
-        SELECT NULL, NULL, NULL, AVG(s) FROM ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2
+        SELECT NULL, NULL, NULL, AVG(m.s) FROM (
+          SELECT d.s AS s FROM d ORDER BY d.s
+          LIMIT 2 - (SELECT COUNT(*) FROM d) % 2 OFFSET ((SELECT COUNT(*) FROM d) - 1) / 2
+        ) AS m
     """
-    rows = await run(query, [f.start, f.end, *(where.args if where else [])])
+    rows = await run(query, [*args, f.start, f.end])
     months = [r for r in rows if r["month"] is not None]
     medians = [r["median"] for r in rows if r["month"] is None and r["median"] is not None]
     return months, float(medians[0]) if medians else None
@@ -74,9 +75,13 @@ def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
     A correction may correct a correction, so corrections are followed back to the original ``deal_closed``
     event (the recursion walks corrections only, which are few); the newest event of a chain holds the figures.
     A deal is confirmed when the other party confirmed any event of its chain.
+
+    Each deal's JSON details are read once (``raw``: five fields, not the ten extractions of repeating them per
+    use), and the conversation, offer and organisation are joined only for deals dated in the period.
     """
     where = fl.trade(f)
     details = "CASE WHEN x.id IS NULL THEN e.details ELSE x.details END"
+    quantity = "raw.quantity"
     cte = f"""
         WITH RECURSIVE corr AS MATERIALIZED (
           SELECT k.id AS id, {sql.json_int("k.details", "corrects")} AS target
@@ -92,7 +97,10 @@ def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
           SELECT {sql.json_int("k.details", "event_id")} AS id FROM match_event k WHERE k.state = 'deal_confirmed'
         ),
         raw AS MATERIALIZED (
-          SELECT e.id AS root, e.conversation AS conversation, {details} AS details,
+          SELECT e.id AS root, e.conversation AS conversation,
+            {sql.json_text(details, "date")} AS date, {sql.json_text(details, "currency")} AS currency,
+            {sql.json_num(details, "price")} AS price, {sql.json_text(details, "unit")} AS unit,
+            {sql.json_num(details, "quantity")} AS quantity,
             CASE WHEN e.id IN (SELECT id FROM confirmed) OR (l.id IS NOT NULL AND EXISTS (
                 SELECT 1 FROM chain ch WHERE ch.root = e.id AND ch.id IN (SELECT id FROM confirmed)))
               THEN 1 ELSE 0 END AS confirmed
@@ -102,18 +110,15 @@ def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
         deal AS MATERIALIZED (
           SELECT raw.root AS root, raw.confirmed AS confirmed, c.buyer_organization AS buyer,
             c.producer_organization AS producer, f.category AS category, f.product_type AS product_type,
-            o.country AS country, {sql.json_text("raw.details", "currency")} AS currency,
-            substr({sql.json_text("raw.details", "date")}, 1, 7) AS month,
-            {sql.json_num("raw.details", "price")} AS price,
-            CASE {sql.json_text("raw.details", "unit")}
-              WHEN 'm3' THEN {sql.json_num("raw.details", "quantity")}
-              WHEN 'bf' THEN {sql.json_num("raw.details", "quantity")} / {BOARD_FEET_PER_M3}
-              WHEN 'kg_drc' THEN {sql.json_num("raw.details", "quantity")}
-              WHEN 't_drc' THEN {sql.json_num("raw.details", "quantity")} * 1000
-              WHEN 'kg_latex' THEN {sql.json_num("raw.details", "quantity")} * f.drc_percent / 100 END AS quantity
+            o.country AS country, raw.currency AS currency, substr(raw.date, 1, 7) AS month, raw.price AS price,
+            CASE raw.unit
+              WHEN 'm3' THEN {quantity}
+              WHEN 'bf' THEN {quantity} / {BOARD_FEET_PER_M3}
+              WHEN 'kg_drc' THEN {quantity}
+              WHEN 't_drc' THEN {quantity} * 1000
+              WHEN 'kg_latex' THEN {quantity} * f.drc_percent / 100 END AS quantity
           FROM raw JOIN conversation c ON c.id = raw.conversation {_joins(f, always=True)}
-          WHERE {sql.json_text("raw.details", "date")} >= {{}} AND {sql.json_text("raw.details", "date")} <= {{}}
-            AND {where.sql}
+          WHERE raw.date >= {{}} AND raw.date <= {{}} AND {where.sql}
         )
     """
     return cte, [f.date_from.isoformat(), f.date_to.isoformat(), *where.args]
@@ -153,78 +158,53 @@ async def deals(f: Filters, sql: Sql, minimum_pair_deals: int = 2) -> tuple[list
     return groups, pairs
 
 
-#: Match-level only: some event of the group has no conversation. A HAVING, not a WHERE term, so the planner keeps
-#: the (state, match, conversation, at) index instead of looking rows up by conversation IS NULL.
-WITHOUT_CONVERSATION = "HAVING SUM(CASE WHEN e.conversation IS NULL THEN 1 ELSE 0 END) > 0"
-
-
-def _distinct_count(state: str, key: str, having: str = "") -> str:
-    """Threads (conversations or matches) with an event of ``state`` in the period, grouped in index order."""
+def _distinct_count(state: str, scope: str = "") -> str:
+    """Conversations with an event of ``state`` in the period, grouped in the order of the (state, conversation,
+    at) index, which holds every column read."""
     return (
-        f"SELECT '{state}' AS state, COUNT(*) AS n FROM (SELECT e.{key} FROM match_event e"
-        f" WHERE e.state = '{state}' AND e.{key} IS NOT NULL AND e.at >= {{}} AND e.at < {{}}"
-        f" GROUP BY e.{key} {having}) AS t"
+        f"SELECT '{state}' AS state, COUNT(*) AS n FROM (SELECT e.conversation FROM match_event e"
+        f" WHERE e.state = '{state}' AND e.conversation IS NOT NULL AND e.at >= {{}} AND e.at < {{}} {scope}"
+        f" GROUP BY e.conversation) AS t"
+    )
+
+
+def _viewed_matches(matches: str) -> str:
+    """Matches with a match-level event (no conversation) of a match state in the period: one seek per match into
+    the (state, match, conversation, at) index, cheaper than grouping every 'viewed' event."""
+    states = ", ".join(f"'{s}'" for s in MATCH_STATES)
+    return (
+        f"SELECT 'viewed' AS state, COUNT(*) AS n FROM match m WHERE {matches} AND EXISTS ("
+        f"SELECT 1 FROM match_event e WHERE e.state IN ({states})"
+        f" AND e.match = m.id AND e.conversation IS NULL AND e.at >= {{}} AND e.at < {{}})"
     )
 
 
 async def funnel(f: Filters, sql: Sql) -> dict[str, int]:
-    """How many matches or conversations reached each state in the period (recommended: match records)."""
-    counts: dict[str, int] = {}
-    if not fl.needs_trade_join(f):
-        parts = [
-            "SELECT 'recommended' AS state, COUNT(*) AS n FROM match m WHERE m.created_at >= {} AND m.created_at < {}"
-        ]
-        parts += [_distinct_count(s, "conversation") for s in CONVERSATION_STATES]
-        # Match-level events (e.g. viewed) count per match when no conversation is attached.
-        parts += [_distinct_count(s, "match", WITHOUT_CONVERSATION) for s in MATCH_STATES]
-        parts += [_distinct_count(s, "conversation") for s in MATCH_STATES]
-        rows = await run(" UNION ALL ".join(parts), [f.start, f.end] * len(parts))
-        for row in rows:
-            counts[row["state"]] = counts.get(row["state"], 0) + int(row["n"] or 0)
-        return counts
+    """How many matches or conversations reached each state in the period (recommended: match records).
 
-    # Filters are applied once to offers, organisations and conversations (id sets held in memory); the events
-    # are then reduced per conversation or match in index order, with no join per event.
-    matches = fl.match_conditions(f)
-    conversations_in = fl.conversation_ids(f)
-    states = (*CONVERSATION_STATES, *MATCH_STATES)
-    flags = ", ".join(f"MAX(CASE WHEN e.state = '{s}' THEN 1 ELSE 0 END) AS {s}" for s in states)
-    sums = ", ".join(f"SUM(t.{s}) AS {s}" for s in states)
-    listed = ", ".join(f"'{s}'" for s in states)
-    query = f"""
-        WITH conv AS MATERIALIZED (
-          SELECT e.conversation AS id, {flags} FROM match_event e
-          WHERE e.conversation IS NOT NULL AND e.state IN ({listed}) AND e.at >= {{}} AND e.at < {{}}
-            AND e.conversation IN ({conversations_in.sql})
-          GROUP BY e.conversation
-        ),
-        viewed AS MATERIALIZED (
-          SELECT e.match AS id FROM match_event e
-          WHERE e.state IN ({", ".join(f"'{s}'" for s in MATCH_STATES)}) AND e.match IS NOT NULL
-            AND e.at >= {{}} AND e.at < {{}}
-            AND e.match IN (SELECT m.id FROM match m WHERE {matches.sql})
-          GROUP BY e.match {WITHOUT_CONVERSATION}
-        )
-        SELECT {sums},
-          (SELECT COUNT(*) FROM viewed) AS viewed_match,
-          (SELECT COUNT(*) FROM match m WHERE m.created_at >= {{}} AND m.created_at < {{}} AND {matches.sql})
-            AS recommended
-        FROM conv AS t
+    One statement of small index-ordered counts. With filters, the conversations in scope are listed once (a
+    materialised set, filters applied to offers and organisations first) and each count keeps its own index.
     """
-    args = [
-        f.start,
-        f.end,
-        *conversations_in.args,
-        f.start,
-        f.end,
-        *matches.args,
-        f.start,
-        f.end,
-        *matches.args,
+    matches = fl.match_conditions(f)
+    head, scope, scope_args = "", "", []
+    if fl.needs_trade_join(f):
+        where = fl.conversation_ids(f)
+        head, scope_args = f"WITH scope AS MATERIALIZED ({where.sql}) ", list(where.args)
+        # Unary plus: test membership while reading the state's index range, rather than one seek per id and state.
+        scope = "AND +e.conversation IN (SELECT scope.id FROM scope)"
+    parts = [
+        f"SELECT 'recommended' AS state, COUNT(*) AS n FROM match m WHERE m.created_at >= {{}}"
+        f" AND m.created_at < {{}} AND {matches.sql}"
     ]
-    row = (await run(query, args))[0]
-    counts["recommended"] = int(row["recommended"] or 0)
-    for state in states:
-        counts[state] = int(row[state] or 0)
-    counts["viewed"] += int(row["viewed_match"] or 0)
+    args: list[Any] = [f.start, f.end, *matches.args]
+    for state in (*CONVERSATION_STATES, *MATCH_STATES):
+        parts.append(_distinct_count(state, scope))
+        args += [f.start, f.end]
+    # Match-level events (e.g. viewed) count per match when no conversation is attached.
+    parts.append(_viewed_matches(matches.sql))
+    args += [*matches.args, f.start, f.end]
+    rows = await run(head + " UNION ALL ".join(parts), [*scope_args, *args])
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + int(row["n"] or 0)
     return counts
