@@ -1,0 +1,260 @@
+"""Opening conversations (from an offer, a recommendation or a bundle), messages, and reading threads."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from app.accounts.services import CurrentUser, now
+from app.accounts.tables import Organization
+from app.db import atomic, engine
+from app.i18n import gettext as _
+from app.matching.tables import Match, MatchBundle
+from app.messaging.services.core import (
+    _CONVERSATION_COLUMNS,
+    MAX_BODY,
+    RATE_LIMIT_MESSAGES,
+    RATE_LIMIT_WINDOW,
+    Blocked,
+    RateLimited,
+    _event,
+    _other_org,
+    _party,
+    get_conversation_for,
+    is_blocked,
+    side_of,
+)
+from app.messaging.tables import Conversation, MatchEvent, Message, OrganizationBlock
+from app.notifications import alerts as notify
+from app.offers.tables import Offer
+from app.validation import Checker, NotFound, PermissionDenied
+
+
+# --- starting conversations ------------------------------------------------------------------------------------
+async def start_conversation(
+    user: CurrentUser, offer_ref: str, request_ref: str | None = None, *, bundle_key: str | None = None
+) -> int:
+    """Open (or reuse) the buyer organisation's conversation about an offer; records 'contacted'."""
+    from app.offers.controllers import get_visible_offer
+    from app.sourcing.services import get_request_for
+
+    if not user.is_buyer or user.organization_id is None:
+        raise PermissionDenied()
+    offer = await get_visible_offer(user, offer_ref)
+    producer_org = offer["organization"]
+    if producer_org == user.organization_id:
+        raise PermissionDenied()
+    request_id = match_id = None
+    if request_ref:
+        request_row = await get_request_for(user, request_ref)
+        request_id = request_row["id"]
+        match = await Match.select(Match.id).where((Match.request == request_id) & (Match.offer == offer["id"])).first()
+        match_id = match["id"] if match else None
+    if await is_blocked(user.organization_id, producer_org):
+        raise PermissionDenied()
+    async with atomic():
+        existing = (
+            await Conversation.select(
+                Conversation.id, Conversation.match, Conversation.request, Conversation.bundle_key
+            )
+            .where((Conversation.buyer_organization == user.organization_id) & (Conversation.offer == offer["id"]))
+            .first()
+        )
+        if existing is None:
+            conversation = Conversation(
+                buyer_organization=user.organization_id,
+                producer_organization=producer_org,
+                offer=offer["id"],
+                request=request_id,
+                match=match_id,
+                bundle_key=bundle_key,
+                created_by=user.id,
+                created_at=now(),
+                last_message_at=now(),
+            )
+            await conversation.save()
+            conversation_id = int(conversation.id)
+            await _event("contacted", user, conversation_id=conversation_id, match_id=match_id)
+            return conversation_id
+        conversation_id = existing["id"]
+        # A thread opened from the offer page gains its request and match when contacted again from one.
+        links: dict[Any, Any] = {}
+        if request_id and existing["request"] is None:
+            links[Conversation.request] = request_id
+        if match_id and existing["match"] is None:
+            links[Conversation.match] = match_id
+        if bundle_key and existing["bundle_key"] is None:
+            links[Conversation.bundle_key] = bundle_key
+        if links:
+            await Conversation.update(links).where(Conversation.id == conversation_id)
+        if match_id and not await MatchEvent.exists().where(
+            (MatchEvent.match == match_id) & (MatchEvent.state == "contacted")
+        ):
+            await _event("contacted", user, conversation_id=conversation_id, match_id=match_id)
+        return conversation_id
+
+
+async def start_bundle_conversations(user: CurrentUser, request_ref: str, bundle_rank: int) -> list[int]:
+    """One conversation per producer of a stored bundle, all sharing one bundle_key."""
+    from app.sourcing.services import get_request_for
+
+    if not user.is_buyer:
+        raise PermissionDenied()
+    request_row = await get_request_for(user, request_ref)
+    bundle = (
+        await MatchBundle.select(MatchBundle.offer_refs)
+        .where((MatchBundle.request == request_row["id"]) & (MatchBundle.rank == bundle_rank))
+        .output(load_json=True)
+        .first()
+    )
+    if not bundle:
+        raise NotFound()
+    refs = list(bundle["offer_refs"] or [])
+    owners = {
+        r["ref"]: r["organization"]
+        for r in await Offer.select(Offer.ref, Offer.organization).where(Offer.ref.is_in(refs or ["-"]))
+    }
+    key = f"b-{secrets.token_hex(8)}"
+    ids: list[int] = []
+    producers: set[int] = set()
+    for ref in refs:
+        if ref not in owners or owners[ref] in producers:
+            continue
+        producers.add(owners[ref])
+        ids.append(await start_conversation(user, ref, request_ref, bundle_key=key))
+    if not ids:
+        raise NotFound()
+    return ids
+
+
+# --- messages --------------------------------------------------------------------------------------------------
+async def _hold_user_lock(user_id: int) -> None:
+    """Serialise one user's sends on PostgreSQL so the rate-limit count cannot be raced by two workers."""
+    if isinstance(engine(), PostgresEngine):
+        await Message.raw("SELECT pg_advisory_xact_lock({})", 7_000_000_000 + user_id)
+
+
+async def send_message(user: CurrentUser, conversation_id: int, body: Any) -> int:
+    """Post a plain-text message as one of the two parties (blocked pairs and floods refused)."""
+    conversation, side = await _party(user, conversation_id)
+    c = Checker({"body": body})
+    text = c.text("body", required=True, max_len=MAX_BODY)
+    c.raise_if_errors()
+    if await is_blocked(conversation["buyer_organization"], conversation["producer_organization"]):
+        raise Blocked()
+    async with atomic():
+        # SQLite: the IMMEDIATE transaction already serialises writers; the count is therefore exact.
+        await _hold_user_lock(user.id)
+        moment = now()
+        recent = await Message.count().where(
+            (Message.sender == user.id) & (Message.created_at >= moment - RATE_LIMIT_WINDOW)
+        )
+        if recent >= RATE_LIMIT_MESSAGES:
+            raise RateLimited(
+                {
+                    "body": _(
+                        "You have sent %(n)s messages in the last 10 minutes. Wait a few minutes and try again.",
+                        n=RATE_LIMIT_MESSAGES,
+                    )
+                },
+                {"body": text},
+            )
+        states = {
+            r["state"]
+            for r in await MatchEvent.select(MatchEvent.state).where(MatchEvent.conversation == conversation_id)
+        }
+        message = Message(
+            conversation=conversation_id,
+            sender=user.id,
+            sender_organization=user.organization_id,
+            body=text,
+            created_at=moment,
+        )
+        await message.save()
+        await notify.message_sent(user, conversation_id, int(message.id), text)
+        await Conversation.update({Conversation.last_message_at: moment}).where(Conversation.id == conversation_id)
+        match_id = conversation["match"]
+        if side == "producer" and "replied" not in states:
+            await _event("replied", user, conversation_id=conversation_id, match_id=match_id)
+        elif side == "buyer" and "replied" in states and "negotiating" not in states:
+            await _event("negotiating", user, conversation_id=conversation_id, match_id=match_id)
+    return int(message.id)
+
+
+async def list_conversations(user: CurrentUser) -> list[dict[str, Any]]:
+    """The user's organisation's conversations, latest activity first (staff: all, newest 200)."""
+    query = Conversation.select(*_CONVERSATION_COLUMNS).order_by(Conversation.last_message_at, ascending=False)
+    if user.is_staff:
+        return await query.limit(200)
+    if user.organization_id is None:
+        return []
+    return await query.where(
+        (Conversation.buyer_organization == user.organization_id)
+        | (Conversation.producer_organization == user.organization_id)
+    )
+
+
+async def get_thread(user: CurrentUser, conversation_id: int) -> dict[str, Any]:
+    """A conversation with its messages and events, for a party or staff (others: NotFound)."""
+    conversation = await get_conversation_for(user, conversation_id)
+    messages = (
+        await Message.select(
+            Message.all_columns(),
+            Message.sender.name.as_alias("sender_name"),
+            Message.sender_organization.name.as_alias("sender_organization_name"),
+        )
+        .where(Message.conversation == conversation_id)
+        .order_by(Message.created_at)
+        .order_by(Message.id)
+    )
+    events = (
+        await MatchEvent.select(
+            MatchEvent.all_columns(),
+            MatchEvent.actor.name.as_alias("actor_name"),
+            MatchEvent.actor_organization.name.as_alias("actor_organization_name"),
+        )
+        .where(MatchEvent.conversation == conversation_id)
+        .order_by(MatchEvent.id)
+        .output(load_json=True)
+    )
+    side = side_of(user, conversation)
+    blocked_by_me = blocked_by_them = False
+    if side:
+        other = _other_org(conversation, side)
+        blocked_by_me = await OrganizationBlock.exists().where(
+            OrganizationBlock.pair_key == f"{user.organization_id}:{other}"
+        )
+        blocked_by_them = await OrganizationBlock.exists().where(
+            OrganizationBlock.pair_key == f"{other}:{user.organization_id}"
+        )
+    confirmed = {e["details"].get("event_id") for e in events if e["state"] == "deal_confirmed"}
+    return {
+        "conversation": conversation,
+        "messages": messages,
+        "events": events,
+        "side": side,
+        "blocked_by_me": blocked_by_me,
+        "blocked_by_them": blocked_by_them,
+        "confirmed_event_ids": confirmed,
+    }
+
+
+async def organization_name(org_id: int) -> str:
+    row = await Organization.select(Organization.name).where(Organization.id == org_id).first()
+    return row["name"] if row else ""
+
+
+async def match_reasons(conversation: dict[str, Any]) -> list[str]:
+    """Why the offer fits the request, in the reader's language (empty without a request)."""
+    from app.matching import engine as matcher
+    from app.matching.services import _load_request, _offer_specs, request_spec
+
+    if not (conversation["request_ref"] and conversation["offer_ref"]):
+        return []
+    spec = request_spec(await _load_request(conversation["request_ref"]))
+    offers = await _offer_specs([conversation["offer_ref"]])
+    if not offers:
+        return []
+    return matcher.score_offer(spec, offers[0], now=now()).reasons
