@@ -131,7 +131,7 @@ def _display_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
         shown["unit"] = label(_units(), params.get("unit"))
         shown["price"] = format_number(float(params.get("price") or 0), 2)
     if kind == "offer_match":
-        shown["score"] = format_number(float(params.get("score") or 0), 2)
+        shown["score"] = format_number(float(params.get("score") or 0) * 100, 0) + " %"
     if kind == "deal_declined":
         from app.messaging.services import DECLINE_REASONS
 

@@ -48,10 +48,10 @@ def test_parameters_are_shown_in_the_readers_language() -> None:
     )
     assert render_in("pt_BR", "cert_expiring", PARAMS["cert_expiring"])[0].endswith("1 de mai. de 2026")
     assert (
-        render_in("en", "offer_match", PARAMS["offer_match"])[1] == "Boards from Ejido fits your request (score 0.81)."
+        render_in("en", "offer_match", PARAMS["offer_match"])[1] == "Boards from Ejido fits your request (score 81 %)."
     )
     assert render_in("es_MX", "offer_match", PARAMS["offer_match"])[1] == (
-        "Boards de Ejido se ajusta a su solicitud (puntuación 0.81)."
+        "Boards de Ejido se ajusta a su solicitud (puntuación 81 %)."
     )
     assert render_in("en", "deal_declined", PARAMS["deal_declined"])[1] == "Reason: Price."
 
