@@ -11,6 +11,8 @@ from litestar.response import Redirect, Template
 from app.accounts.services import CurrentUser
 from app.certificates import services as certificates
 from app.matching.services import requests_for_offer
+from app.messaging.inbox import awaiting_reply, unseen_recommendations
+from app.notifications.services import list_saved_searches
 from app.offers import services as offers
 from app.sourcing import services as sourcing
 from app.vocab import OFFER_STATUSES
@@ -43,6 +45,7 @@ async def _producer_context(user: CurrentUser) -> dict[str, Any]:
             fitting.append({"offer": offer, "request": row, "scored": scored})
     fitting.sort(key=lambda item: -item["scored"].score)
     return {
+        "awaiting_reply": await awaiting_reply(org_id),
         "fitting_requests": fitting[:10],
         "offer_counts": counts,
         "recent_offers": my_offers[:RECENT],
@@ -58,7 +61,13 @@ async def _buyer_context(user: CurrentUser) -> dict[str, Any]:
     assert org_id is not None
     rows = await sourcing.list_for_organization(org_id)
     open_requests = [row for row in rows if row["status"] == "open"]
-    return {"open_requests": open_requests, "closed_count": len(rows) - len(open_requests)}
+    return {
+        "open_requests": open_requests,
+        "closed_count": len(rows) - len(open_requests),
+        "unseen": await unseen_recommendations(org_id),
+        "awaiting_reply": await awaiting_reply(org_id),
+        "saved_searches": await list_saved_searches(user),
+    }
 
 
 @get("/dashboard", include_in_schema=False, guards=[guards.signed_in], name="dashboard")

@@ -120,3 +120,46 @@ async def test_producer_dashboard_lists_requests_that_fit(client) -> None:
     refs = re.findall(r'data-testid="fitting-request" data-ref="([^"]+)"', response.text)
     assert refs == [fitting["ref"]]
     assert "Boards for a Guadalajara workshop" in response.text
+
+
+async def test_buyer_dashboard_shows_unseen_matches_waiting_threads_and_saved_searches(client) -> None:
+    from app.matching.services import compute_matches
+    from app.messaging import services as messaging
+    from app.messaging.viewing import record_viewed
+    from app.notifications.services import save_search
+
+    class _SearchDown:
+        async def search(self, *args, **kwargs):
+            raise RuntimeError("search engine down")  # matching falls back to SQL, deterministically
+
+    producer = await make_user("producer", org_name="Ejido La Victoria")
+    cert = await make_certificate(producer)
+    first = await make_offer(producer, cert["ref"], title="Tablas A")
+    second = await make_offer(producer, cert["ref"], title="Tablas B")
+    buyer = await make_user("buyer")
+    wanted = await make_request(buyer)
+    answer = await compute_matches(wanted["ref"], _SearchDown())
+    assert {m.offer.ref for m in answer.matches} == {first["ref"], second["ref"]}
+    await record_viewed(buyer, wanted["id"], [first["ref"]])
+    waiting = await messaging.start_conversation(buyer, first["ref"], wanted["ref"])
+    await messaging.send_message(buyer, waiting, "¿Precio?")
+    await messaging.send_message(producer, waiting, "350 USD/m3")
+    answered = await messaging.start_conversation(buyer, second["ref"])
+    await messaging.send_message(buyer, answered, "¿Fechas?")
+    await save_search(buyer, {"query": "q=pino&category=timber", "name": "Pino"})
+
+    await sign_in(client, buyer)
+    page = await client.get("/dashboard")
+    assert page.status_code == 200
+    assert f'data-testid="unseen-{wanted["ref"]}"' in page.text
+    assert "1 new recommendation<" in page.text
+    assert f'data-testid="awaiting-{waiting}"' in page.text
+    assert f'data-testid="awaiting-{answered}"' not in page.text  # the buyer wrote last there
+    assert '<a href="/search?q=pino&amp;category=timber">Pino</a>' in page.text
+
+    # The producer's side: the thread where the buyer wrote last waits for the producer.
+    await client.post("/logout", headers={"x-csrftoken": client.cookies.get("fm_csrf")})
+    await sign_in(client, producer)
+    page = await client.get("/dashboard")
+    assert f'data-testid="awaiting-{answered}"' in page.text
+    assert f'data-testid="awaiting-{waiting}"' not in page.text
