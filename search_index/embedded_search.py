@@ -145,7 +145,7 @@ def _parts(
     list_fields: set[str],
     conn: sqlite3.Connection | None = None,
 ) -> _Parts:
-    compiler = FilterCompiler(layout, list_fields, conn)
+    compiler = FilterCompiler(layout, list_fields, conn, query.filters)
     where = [compiler.compile(f) for f in query.filters]
     params = list(compiler.params)
     source = f"{layout.docs} d"

@@ -97,3 +97,39 @@ async def test_filter_values_compare_case_insensitively(pair: tuple[EmbeddedBack
     writer, _ = pair
     await writer.upsert(INDEX, [offer("a", "Uno", country="MX"), offer("b", "Dos", country="gt")])
     assert await found(writer, filters=(AnyOf("country", ("mx", "GT")),)) == {"a", "b"}
+
+
+async def test_broad_list_values_filter_as_a_membership_test(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list-valued filter matching at least RANGE_PROBE documents, next to an equality on a scalar column, is
+    compiled as a membership test ("+d.rid IN"); a narrow one, or one alone, may drive the query. Same answers."""
+    from search_index import embedded_sql
+    from search_index.embedded_store import Layout
+
+    writer, _ = pair
+    species = ["Pinus patula", "Quercus rugosa"]
+    docs = [offer("a", "Uno", category="timber", species=species), offer("b", "Dos", category="timber")]
+    docs += [offer("c", "Tres", category="latex", species=["Pinus patula"]), offer("d", "Cuatro", species=species)]
+    await writer.upsert(INDEX, docs)
+    wanted = (Eq("category", "timber"), AnyOf("species", ("pinus patula", "Abies religiosa")))
+    assert await found(writer, filters=wanted) == {"a"}
+    monkeypatch.setattr(embedded_sql, "RANGE_PROBE", 3)
+    assert await found(writer, filters=wanted) == {"a"}
+    assert await found(writer, filters=(Not(AnyOf("species", ("Pinus patula",))), Eq("category", "timber"))) == {"b"}
+
+    conn = sqlite3.connect(writer.path)
+    try:
+        gen = conn.execute("SELECT gen FROM fm_generations WHERE state = 'active'").fetchone()[0]
+        layout = Layout(INDEX, gen)
+        lists = {"species"}
+
+        def compiled(filters: tuple[object, ...]) -> list[str]:
+            compiler = embedded_sql.FilterCompiler(layout, lists, conn, filters)  # type: ignore[arg-type]
+            return [compiler.compile(f) for f in filters]  # type: ignore[arg-type]
+
+        assert compiled(wanted)[1].startswith("+d.rid IN (SELECT")  # 3 documents list one of the values
+        assert compiled((wanted[0], AnyOf("species", ("Quercus rugosa",))))[1].startswith("d.rid IN (SELECT")
+        assert compiled((wanted[1],))[0].startswith("d.rid IN (SELECT")  # nothing else can drive
+    finally:
+        conn.close()
