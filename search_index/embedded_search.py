@@ -187,6 +187,19 @@ def _page_direct(
             order.append((f"(d.rid NOT IN (SELECT rowid FROM {layout.fts} WHERE {layout.fts} MATCH ?))", "ASC"))
             order_params.append(plan.exact_expression)
         order.append(("score", "ASC"))
+    if q.score and not plan:
+        # The ids are read for the page only: every column a ScoreSort and the filters read is in the covering
+        # index, so ranking a broad set never reads its table rows (the matcher's candidates: 12-20k of them).
+        sql = (
+            f"SELECT d.rid, {score_sql} AS score, {distance_sql} FROM {q.source}{q.where_sql} "
+            f"ORDER BY {_order_by(order)} LIMIT ? OFFSET ?"
+        )
+        page = conn.execute(sql, [*select_params, *q.params, *order_params, limit, offset]).fetchall()
+        if not page:
+            return []
+        marks = ", ".join("?" * len(page))
+        ids = dict(conn.execute(f"SELECT rid, id FROM {q.source} WHERE d.rid IN ({marks})", [r[0] for r in page]))
+        return [(rid, ids[rid], score, dist) for rid, score, dist in page]
     sql = (
         f"SELECT d.rid, d.id, {score_sql} AS score, {distance_sql} FROM {q.source}{q.where_sql} "
         f"ORDER BY {_order_by(order)} LIMIT ? OFFSET ?"
