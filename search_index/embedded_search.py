@@ -16,7 +16,7 @@ from search_index.analysis import MatchPlan, mark_matches, safe_highlight
 from search_index.embedded_sql import FilterCompiler, order_sql, score_sql
 from search_index.embedded_store import Layout, col, facet_key
 from search_index.index_settings import IndexSettings
-from search_index.query import Hit, ScoreSort, SearchQuery, SearchResult
+from search_index.query import Eq, Hit, ScoreSort, SearchQuery, SearchResult
 
 
 def highlight_value(value: Any, plan: MatchPlan | None) -> str | None:
@@ -51,10 +51,29 @@ def _order(value: Any) -> tuple[int, Any]:
     return (1, value) if isinstance(value, str) else (0, value)
 
 
+def _scalar_groups(conn: sqlite3.Connection, scalar: list[tuple[int, str]], fixed: set[str]) -> list[tuple[Any, ...]]:
+    """(value per scalar facet..., count) groups of the candidates.
+
+    Facets on a field a top-level equality filter fixes hold one value (up to case) in every candidate: they go
+    last in the GROUP BY, so the sort compares the varying columns first (same groups; the sort of the 22k hits of
+    "pino" + timber + FSC 100% + MX, where only the product type varies, about a quarter cheaper). Taking them out
+    of the sort with min()/max() checks instead was slower: a dozen aggregate calls per row cost more."""
+    columns = [f"a{i}" for i, _ in scalar]
+    keys = [c for c, (_, f) in zip(columns, scalar, strict=True) if f not in fixed]
+    keys += [c for c in columns if c not in keys]
+    sql = f"SELECT {', '.join(columns)}, count(*) FROM {CANDIDATES} GROUP BY {', '.join(keys)}"
+    return conn.execute(sql).fetchall()
+
+
 def _facets_and_total(
-    conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, facets: list[str], list_fields: set[str]
+    conn: sqlite3.Connection,
+    layout: Layout,
+    settings: IndexSettings,
+    facets: list[str],
+    list_fields: set[str],
+    fixed: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> Stats:
-    """Total and facet counts over the materialised candidates.
+    """Total and facet counts over the materialised candidates (``fixed``: fields of top-level Eq filters).
 
     Scalar facets are counted together: one GROUP BY over all their columns (one sort of the candidates, where a
     GROUP BY per facet sorted them once per facet), summed per facet here. List facets count their values."""
@@ -62,10 +81,9 @@ def _facets_and_total(
     counts: dict[str, dict[str, int]] = {f: {} for f in facets}
     scalar = [(i, f) for i, f in enumerate(facets) if f not in list_fields]
     if scalar:
-        columns = ", ".join(f"a{i}" for i, _ in scalar)
         sums: list[dict[tuple[int, Any], list[Any]]] = [{} for _ in scalar]
         total = 0
-        for row in conn.execute(f"SELECT {columns}, count(*) FROM {CANDIDATES} GROUP BY {columns}"):
+        for row in _scalar_groups(conn, scalar, fixed):
             n = row[-1]
             total += n
             for j, value in enumerate(row[:-1]):
@@ -251,7 +269,8 @@ def run_search(
             [*select_params, *q.params],
         )
         try:
-            stats = _facets_and_total(conn, layout, settings, facets, list_fields)
+            fixed = {f.field for f in query.filters if isinstance(f, Eq) and f.field not in list_fields}
+            stats = _facets_and_total(conn, layout, settings, facets, list_fields, fixed)
             limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))
             if limit and plan:
                 keys = [f"k{i} {direction}" for i, (_, direction) in enumerate(q.order)]

@@ -133,3 +133,39 @@ async def test_broad_list_values_filter_as_a_membership_test(
         assert compiled((wanted[1],))[0].startswith("d.rid IN (SELECT")  # nothing else can drive
     finally:
         conn.close()
+
+
+async def test_facets_on_a_field_an_equality_filter_fixes(pair: tuple[EmbeddedBackend, EmbeddedBackend]) -> None:
+    """Such facets are read per group of the other facets when the value is uniform, and fully grouped when the
+    stored values differ in case: same counts either way."""
+    writer, _ = pair
+    await writer.upsert(
+        INDEX,
+        [
+            offer("a", "Pino uno", country="MX", claim="FSC 100%", category="timber"),
+            offer("b", "Pino dos", country="MX", claim="FSC Mix", category="timber"),
+            offer("c", "Pino tres", country="MX", claim="FSC Mix", category="latex"),
+            offer("d", "Pino cuatro", country="GT", claim="FSC Mix", category="timber"),
+        ],
+    )
+    facets = ("country", "claim", "category")
+    result = await writer.search(INDEX, SearchQuery(text="pino", filters=(Eq("country", "mx"),), facets=facets))
+    assert result.total == 3
+    assert result.facets == {
+        "country": {"MX": 3},
+        "claim": {"FSC 100%": 1, "FSC Mix": 2},
+        "category": {"latex": 1, "timber": 2},
+    }
+    only_fixed = SearchQuery(filters=(Eq("country", "MX"), Eq("claim", "FSC Mix")), facets=("country", "claim"))
+    result = await writer.search(INDEX, only_fixed)
+    assert (result.total, result.facets) == (2, {"country": {"MX": 2}, "claim": {"FSC Mix": 2}})
+    await writer.upsert(INDEX, [offer("e", "Pino cinco", country="mx", claim="FSC Mix", category="timber")])
+    result = await writer.search(INDEX, SearchQuery(text="pino", filters=(Eq("country", "MX"),), facets=facets))
+    assert result.total == 4
+    assert result.facets == {
+        "country": {"MX": 3, "mx": 1},
+        "claim": {"FSC 100%": 1, "FSC Mix": 3},
+        "category": {"latex": 1, "timber": 3},
+    }
+    result = await writer.search(INDEX, SearchQuery(filters=(Eq("country", "nowhere"),), facets=facets))
+    assert (result.total, result.facets) == (0, {"country": {}, "claim": {}, "category": {}})
