@@ -212,17 +212,23 @@ def _page_direct(
             f"SELECT d.rid, {score_sql} AS score, {distance_sql} FROM {q.source}{q.where_sql} "
             f"ORDER BY {_order_by(order)} LIMIT ? OFFSET ?"
         )
-        page = conn.execute(sql, [*select_params, *q.params, *order_params, limit, offset]).fetchall()
-        if not page:
-            return []
-        marks = ", ".join("?" * len(page))
-        ids = dict(conn.execute(f"SELECT rid, id FROM {q.source} WHERE d.rid IN ({marks})", [r[0] for r in page]))
-        return [(rid, ids[rid], score, dist) for rid, score, dist in page]
+        return _with_ids(
+            conn, layout, conn.execute(sql, [*select_params, *q.params, *order_params, limit, offset]).fetchall()
+        )
     sql = (
         f"SELECT d.rid, d.id, {score_sql} AS score, {distance_sql} FROM {q.source}{q.where_sql} "
         f"ORDER BY {_order_by(order)} LIMIT ? OFFSET ?"
     )
     return conn.execute(sql, [*select_params, *q.params, *order_params, limit, offset]).fetchall()
+
+
+def _with_ids(conn: sqlite3.Connection, layout: Layout, page: list[tuple[int, Any, Any]]) -> list[Row]:
+    """(rid, id, score, distance) rows of a page ranked by rid."""
+    if not page:
+        return []
+    marks = ", ".join("?" * len(page))
+    ids = dict(conn.execute(f"SELECT rid, id FROM {layout.docs} WHERE rid IN ({marks})", [r[0] for r in page]))
+    return [(rid, ids[rid], score, dist) for rid, score, dist in page]
 
 
 def run_search(
@@ -249,7 +255,8 @@ def run_search(
     offset = (query.page - 1) * query.per_page
     rows: list[Row] = []
     if stats is None and (facets or plan):
-        columns = ["d.rid AS rid", "d.id AS id"]
+        # No id column: the ids of the page are read afterwards (a text column per hit made the table larger).
+        columns = ["d.rid AS rid"]
         select_params: list[Any] = []
         if plan and query.per_page:  # facet-only queries (per_page=0) skip ranking entirely
             columns.append(f"bm25({layout.fts}, {_weights(settings)}) AS score")
@@ -276,10 +283,10 @@ def run_search(
                 keys = [f"k{i} {direction}" for i, (_, direction) in enumerate(q.order)]
                 keys += ["typo"] if plan.exact_expression != plan.expression else []
                 sql = (
-                    f"SELECT rid, id, score, {'dist' if q.distance else 'NULL'} FROM {CANDIDATES} "
+                    f"SELECT rid, score, {'dist' if q.distance else 'NULL'} FROM {CANDIDATES} "
                     f"ORDER BY {', '.join([*keys, 'score', 'rid'])} LIMIT ? OFFSET ?"
                 )
-                rows = conn.execute(sql, [limit, offset]).fetchall()
+                rows = _with_ids(conn, layout, conn.execute(sql, [limit, offset]).fetchall())
         finally:
             conn.execute(f"DROP TABLE IF EXISTS {CANDIDATES}")
         if limit and not plan:
