@@ -97,3 +97,75 @@ async def test_filter_values_compare_case_insensitively(pair: tuple[EmbeddedBack
     writer, _ = pair
     await writer.upsert(INDEX, [offer("a", "Uno", country="MX"), offer("b", "Dos", country="gt")])
     assert await found(writer, filters=(AnyOf("country", ("mx", "GT")),)) == {"a", "b"}
+
+
+async def test_broad_list_values_filter_as_a_membership_test(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list-valued filter matching at least RANGE_PROBE documents, next to an equality on a scalar column, is
+    compiled as a membership test ("+d.rid IN"); a narrow one, or one alone, may drive the query. Same answers."""
+    from search_index import embedded_sql
+    from search_index.embedded_store import Layout
+
+    writer, _ = pair
+    species = ["Pinus patula", "Quercus rugosa"]
+    docs = [offer("a", "Uno", category="timber", species=species), offer("b", "Dos", category="timber")]
+    docs += [offer("c", "Tres", category="latex", species=["Pinus patula"]), offer("d", "Cuatro", species=species)]
+    await writer.upsert(INDEX, docs)
+    wanted = (Eq("category", "timber"), AnyOf("species", ("pinus patula", "Abies religiosa")))
+    assert await found(writer, filters=wanted) == {"a"}
+    monkeypatch.setattr(embedded_sql, "RANGE_PROBE", 3)
+    assert await found(writer, filters=wanted) == {"a"}
+    assert await found(writer, filters=(Not(AnyOf("species", ("Pinus patula",))), Eq("category", "timber"))) == {"b"}
+
+    conn = sqlite3.connect(writer.path)
+    try:
+        gen = conn.execute("SELECT gen FROM fm_generations WHERE state = 'active'").fetchone()[0]
+        layout = Layout(INDEX, gen)
+        lists = {"species"}
+
+        def compiled(filters: tuple[object, ...]) -> list[str]:
+            compiler = embedded_sql.FilterCompiler(layout, lists, conn, filters)  # type: ignore[arg-type]
+            return [compiler.compile(f) for f in filters]  # type: ignore[arg-type]
+
+        assert compiled(wanted)[1].startswith("+d.rid IN (SELECT")  # 3 documents list one of the values
+        assert compiled((wanted[0], AnyOf("species", ("Quercus rugosa",))))[1].startswith("d.rid IN (SELECT")
+        assert compiled((wanted[1],))[0].startswith("d.rid IN (SELECT")  # nothing else can drive
+    finally:
+        conn.close()
+
+
+async def test_facets_on_a_field_an_equality_filter_fixes(pair: tuple[EmbeddedBackend, EmbeddedBackend]) -> None:
+    """Such facets are read per group of the other facets when the value is uniform, and fully grouped when the
+    stored values differ in case: same counts either way."""
+    writer, _ = pair
+    await writer.upsert(
+        INDEX,
+        [
+            offer("a", "Pino uno", country="MX", claim="FSC 100%", category="timber"),
+            offer("b", "Pino dos", country="MX", claim="FSC Mix", category="timber"),
+            offer("c", "Pino tres", country="MX", claim="FSC Mix", category="latex"),
+            offer("d", "Pino cuatro", country="GT", claim="FSC Mix", category="timber"),
+        ],
+    )
+    facets = ("country", "claim", "category")
+    result = await writer.search(INDEX, SearchQuery(text="pino", filters=(Eq("country", "mx"),), facets=facets))
+    assert result.total == 3
+    assert result.facets == {
+        "country": {"MX": 3},
+        "claim": {"FSC 100%": 1, "FSC Mix": 2},
+        "category": {"latex": 1, "timber": 2},
+    }
+    only_fixed = SearchQuery(filters=(Eq("country", "MX"), Eq("claim", "FSC Mix")), facets=("country", "claim"))
+    result = await writer.search(INDEX, only_fixed)
+    assert (result.total, result.facets) == (2, {"country": {"MX": 2}, "claim": {"FSC Mix": 2}})
+    await writer.upsert(INDEX, [offer("e", "Pino cinco", country="mx", claim="FSC Mix", category="timber")])
+    result = await writer.search(INDEX, SearchQuery(text="pino", filters=(Eq("country", "MX"),), facets=facets))
+    assert result.total == 4
+    assert result.facets == {
+        "country": {"MX": 3, "mx": 1},
+        "claim": {"FSC 100%": 1, "FSC Mix": 3},
+        "category": {"latex": 1, "timber": 3},
+    }
+    result = await writer.search(INDEX, SearchQuery(filters=(Eq("country", "nowhere"),), facets=facets))
+    assert (result.total, result.facets) == (0, {"country": {}, "claim": {}, "category": {}})
