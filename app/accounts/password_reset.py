@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from email.utils import parseaddr
 
 from app.accounts.services import LoginRateLimiter, check_password, hash_password, now
 from app.accounts.tables import PasswordReset, User
 from app.db import atomic
 from app.i18n import gettext as _
 from app.i18n import normalize_locale, reset_locale, set_locale
+from app.notifications.services import message_id_for
 from app.notifications.tables import EmailOutbox
 from app.settings import get_settings
 from app.validation import Checker, FieldErrors, NotFound
@@ -70,7 +70,6 @@ async def request_reset(email: str, client: str, limiter: LoginRateLimiter) -> s
     settings = get_settings()
     locale = normalize_locale(user["locale"]) or settings.default_locale
     subject, body = _mail_text(locale, user["name"], f"{settings.base_url}/password/reset/{token}")
-    domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or "forestmatch.local"
     moment = now()
     async with atomic():
         await PasswordReset(
@@ -81,7 +80,7 @@ async def request_reset(email: str, client: str, limiter: LoginRateLimiter) -> s
             subject=subject,
             body=body,
             locale=locale,
-            message_id=f"<reset-{_digest(token)[:32]}@{domain}>",
+            message_id=message_id_for("password-reset:" + _digest(token)),
             next_attempt_at=moment,
             created_at=moment,
         ).save()

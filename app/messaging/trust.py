@@ -58,7 +58,6 @@ async def _reply_delays(org_id: int, since: dt.datetime) -> tuple[int, list[dt.t
 
 def _confirmed_deal_dates(events: list[dict[str, Any]]) -> list[dt.date]:
     """The effective date of each confirmed deal among one producer's deal events (corrections applied)."""
-    by_id = {e["id"]: e for e in events}
     confirmed = {e["details"].get("event_id") for e in events if e["state"] == "deal_confirmed"}
     dates = []
     for deal in (e for e in events if e["state"] == "deal_closed"):
@@ -68,7 +67,7 @@ def _confirmed_deal_dates(events: list[dict[str, Any]]) -> list[dt.date]:
         )
         if not any(v["id"] in confirmed for v in versions):
             continue
-        latest = by_id[versions[-1]["id"]]
+        latest = versions[-1]
         try:
             dates.append(dt.date.fromisoformat(latest["details"]["date"]))
         except (KeyError, TypeError, ValueError):

@@ -17,26 +17,15 @@ async def record_viewed(user: CurrentUser, request_id: int, offer_refs: list[str
     """
     if not offer_refs or not user.is_buyer or user.organization_id is None:
         return 0
+    # Most views find everything already seen: check without taking the write lock first.
+    if not await _unseen(user.organization_id, request_id, offer_refs):
+        return 0
     async with atomic():
         if isinstance(engine(), PostgresEngine):
             # Two tabs opening the same request at once must not both add the event (SQLite: the IMMEDIATE
             # transaction already serialises writers).
             await Match.raw("SELECT pg_advisory_xact_lock({})", 8_000_000_000 + request_id)
-        matches = await Match.select(Match.id).where(
-            (Match.request == request_id)
-            & (Match.request.organization == user.organization_id)
-            & Match.offer.ref.is_in(list(dict.fromkeys(offer_refs)))
-        )
-        ids = [m["id"] for m in matches]
-        if not ids:
-            return 0
-        seen = {
-            r["match"]
-            for r in await MatchEvent.select(MatchEvent.match).where(
-                MatchEvent.match.is_in(ids) & (MatchEvent.state == "viewed")
-            )
-        }
-        fresh = [i for i in ids if i not in seen]
+        fresh = await _unseen(user.organization_id, request_id, offer_refs)
         if fresh:
             at = now()
             await MatchEvent.insert(
@@ -53,3 +42,22 @@ async def record_viewed(user: CurrentUser, request_id: int, offer_refs: list[str
                 ]
             )
         return len(fresh)
+
+
+async def _unseen(org_id: int, request_id: int, offer_refs: list[str]) -> list[int]:
+    """Ids of the shown matches of this organisation's request that have no 'viewed' event yet."""
+    matches = await Match.select(Match.id).where(
+        (Match.request == request_id)
+        & (Match.request.organization == org_id)
+        & Match.offer.ref.is_in(list(dict.fromkeys(offer_refs)))
+    )
+    ids = [m["id"] for m in matches]
+    if not ids:
+        return []
+    seen = {
+        r["match"]
+        for r in await MatchEvent.select(MatchEvent.match).where(
+            MatchEvent.match.is_in(ids) & (MatchEvent.state == "viewed")
+        )
+    }
+    return [i for i in ids if i not in seen]

@@ -53,7 +53,8 @@ def _row_values(row: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def _read_request_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
+async def read_request_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The request form as the checker wants it (also used by inline validation)."""
     data = await read_form(request, multi=MULTI)
     # An unticked checkbox sends nothing; on this form that means "no partial deliveries".
     data["partial_ok"] = "1" if data.get("partial_ok") in ("1", "on", "true") else "0"
@@ -80,7 +81,7 @@ async def new_request_page(request: Request[Any, Any, Any]) -> Template:
 @post("/my/requests/new", include_in_schema=False, guards=[guards.buyer])
 async def new_request_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Create a sourcing request from the form."""
-    data = await _read_request_form(request)
+    data = await read_request_form(request)
     try:
         row = await services.create_request(request.user, data)
     except FieldErrors as exc:
@@ -99,7 +100,7 @@ async def edit_request_submit(request: Request[Any, Any, Any], ref: FromPath[str
     """Save changes to one of the organisation's requests."""
     # Another organisation's request does not exist for this user (404), same as on the detail page.
     row = await services.get_request_for(request.user, ref)
-    data = await _read_request_form(request)
+    data = await read_request_form(request)
     try:
         await services.update_request(request.user, ref, {**data, "status": row["status"]})
     except FieldErrors as exc:

@@ -10,16 +10,18 @@ JavaScript nothing of this runs and the submit shows every error, as before.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import MediaType, Request, Response, post
 from litestar.params import FromPath
 from markupsafe import Markup, escape
 
+from app.certificates.controllers import MULTI as CERTIFICATE_MULTI
 from app.certificates.services import check_certificate
 from app.i18n import gettext as _
 from app.offers.services import check_offer
+from app.sourcing.controllers import read_request_form
 from app.sourcing.services import check_request
 from app.validation import FieldErrors, NotFound
 from app.web import guards
@@ -28,16 +30,18 @@ from app.web.forms import read_form
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
-def _request_form(data: dict[str, Any]) -> dict[str, Any]:
-    data["partial_ok"] = "1" if data.get("partial_ok") in ("1", "on", "true") else "0"
-    return data
+FormReader = Callable[[Request[Any, Any, Any]], Awaitable[dict[str, Any]]]
 
 
-#: form name -> (checker, multi-valued fields, form data adjuster)
-FORMS: dict[str, tuple[Callable[[dict[str, Any]], Any], tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {
-    "offer": (check_offer, (), lambda d: d),
-    "request": (check_request, ("product_types", "accepted_claims"), _request_form),
-    "certificate": (check_certificate, ("product_types",), lambda d: d),
+async def _certificate_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return await read_form(request, multi=CERTIFICATE_MULTI)
+
+
+#: form name -> (checker, the same form reader the form's own submit uses)
+FORMS: dict[str, tuple[Callable[[dict[str, Any]], Any], FormReader]] = {
+    "offer": (check_offer, read_form),
+    "request": (check_request, read_request_form),
+    "certificate": (check_certificate, _certificate_form),
 }
 
 
@@ -51,7 +55,7 @@ def _filled(value: Any) -> bool:
 
 def field_errors(form: str, data: dict[str, Any]) -> dict[str, str]:
     """The error to show now for every posted field ('' when fine)."""
-    check, _multi, _adjust = FORMS[form]
+    check, _reader = FORMS[form]
     try:
         check(data)
         errors: dict[str, str] = {}
@@ -73,8 +77,8 @@ async def validate_form(request: Request[Any, Any, Any], form: FromPath[str]) ->
     """Errors of a form being filled in, as out-of-band swaps (see the module docstring)."""
     if form not in FORMS:
         raise NotFound()
-    _check, multi, adjust = FORMS[form]
-    data = adjust(await read_form(request, multi=multi))
+    _check, reader = FORMS[form]
+    data = await reader(request)
     parts = [
         Markup('<p class="field-error" id="f-{}-error" aria-live="polite" hx-swap-oob="true">{}</p>').format(
             name, escape(message)
