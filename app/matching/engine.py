@@ -347,16 +347,39 @@ def _spread_km(members: list[ScoredOffer]) -> float | None:
     return spread
 
 
-def _closeness_row(seed: ScoredOffer, candidates: list[ScoredOffer]) -> list[float]:
+#: (latitude in radians, its cosine, longitude in degrees) of an offer's point, or None: haversine_km's own
+#: operations, hoisted out of the seed x candidate loop of the bundles (same values, bit for bit).
+_Point = tuple[float, float, float] | None
+
+
+def _points(candidates: list[ScoredOffer]) -> list[_Point]:
+    points: list[_Point] = []
+    for c in candidates:
+        lat, lon = c.offer.lat, c.offer.lon
+        if lat is None or lon is None:
+            points.append(None)
+        else:
+            p = math.radians(lat)
+            points.append((p, math.cos(p), lon))
+    return points
+
+
+def _closeness_row(seed: _Point, points: list[_Point]) -> list[float]:
     """1 / (1 + km / COHESION_KM) from the seed to every candidate (UNKNOWN_CLOSENESS without locations)."""
-    if seed.offer.lat is None or seed.offer.lon is None:
-        return [UNKNOWN_CLOSENESS] * len(candidates)
-    return [
-        UNKNOWN_CLOSENESS
-        if c.offer.lat is None or c.offer.lon is None
-        else 1.0 / (1.0 + haversine_km(seed.offer.lat, seed.offer.lon, c.offer.lat, c.offer.lon) / COHESION_KM)
-        for c in candidates
-    ]
+    if seed is None:
+        return [UNKNOWN_CLOSENESS] * len(points)
+    p1, cos1, lon1 = seed
+    sin, asin, sqrt, radians = math.sin, math.asin, math.sqrt, math.radians
+    row: list[float] = []
+    for point in points:
+        if point is None:
+            row.append(UNKNOWN_CLOSENESS)
+            continue
+        p2, cos2, lon2 = point
+        a = sin((p2 - p1) / 2) ** 2 + cos1 * cos2 * sin(radians(lon2 - lon1) / 2) ** 2
+        km = 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(a)))
+        row.append(1.0 / (1.0 + km / COHESION_KM))
+    return row
 
 
 def _grow(
@@ -440,8 +463,9 @@ def propose_bundles(
         return []
     candidates = sorted(ranked, key=_rank_key)[:BUNDLE_CANDIDATES]
     found: dict[frozenset[str], Bundle] = {}
+    points = _points(candidates)
     for seed_index in range(min(BUNDLE_SEEDS, len(candidates))):
-        closeness = _closeness_row(candidates[seed_index], candidates)
+        closeness = _closeness_row(points[seed_index], points)
         members = _grow(seed_index, candidates, closeness, request.quantity, min_size, max_size)
         if members is None:
             continue
