@@ -327,7 +327,10 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
         trade = await load_activity(seed, backend)
     finally:
         await backend.close()
-    return "demo data loaded: " + summary.line() + "\n" + trade
+    from app.demo.inbox import seed_inbox
+
+    notes = await seed_inbox([email for email, _role, _org in DEMO_USERS], dt.datetime.now(dt.UTC))
+    return "demo data loaded: " + summary.line() + "\n" + trade + f", {notes} notifications for the demo accounts"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -59,6 +59,7 @@ async def test_no_page_scrolls_sideways_at_phone_width(new_page: NewPage) -> Non
 
     common = ["/", "/offers", "/search?q=caoba", f"/offers/{offer['ref']}", "/notifications", "/conversations"]
     assert await _sweep(new_page, producer.email, [*common, "/dashboard", "/my/offers", "/my/certificates"]) == {}
-    assert await _sweep(new_page, buyer.email, [*common, "/dashboard", "/my/requests", f"/requests/{request['ref']}"]) == {}
+    buyer_pages = ["/dashboard", "/my/requests", f"/requests/{request['ref']}"]
+    assert await _sweep(new_page, buyer.email, [*common, *buyer_pages]) == {}
     staff_pages = ["/staff/certificates", "/staff/organizations", "/staff/users", "/staff/analytics", "/staff/import"]
     assert await _sweep(new_page, staff.email, [*common, *staff_pages]) == {}

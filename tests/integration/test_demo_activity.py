@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from app.accounts.tables import User
 from app.analytics import services
 from app.analytics.filters import parse_filters
 from app.cli import load_demo
 from app.demo.activity import simulate
 from app.messaging.tables import Conversation, MatchEvent, Message
+from app.notifications.tables import EmailOutbox, Notification
 from tests.factories import make_user
 
 
@@ -62,6 +64,42 @@ async def test_demo_load_adds_months_of_consistent_trade(clean_db: str) -> None:
         [d for d in deals if d["details"]["date"] >= summary.filters.date_from.isoformat()]
     )
     assert summary.funnel[0].count > summary.funnel[2].count > summary.funnel[5].count > 0
+    await _demo_inboxes_hold_what_the_trade_said(line, conversations, messages)
+
+
+async def _demo_inboxes_hold_what_the_trade_said(line: str, conversations: dict, messages: list[dict]) -> None:
+    """The demo producer and buyer find their notification centres filled as the live alerts would have: the
+    latest message from the other side of each recent conversation, and their best matches; two unread each."""
+    demo = {u["email"]: u for u in await User.select().where(User.email.like("%@demo.forestmatch.org"))}
+    rows = await Notification.select().order_by(Notification.id).output(load_json=True)
+    seeded = [n for n in rows if n["recipient"] in {u["id"] for u in demo.values()}]
+    assert line.endswith(f", {len(seeded)} notifications for the demo accounts")
+    latest: dict[int, dict] = {}
+    for m in messages:
+        latest[m["conversation"]] = m  # messages are ordered by id
+    for email, role in (("producer@demo.forestmatch.org", "producer"), ("buyer@demo.forestmatch.org", "buyer")):
+        user = demo[email]
+        mine = [n for n in seeded if n["recipient"] == user["id"]]
+        assert sum(1 for n in mine if n["read_at"] is None) == 2, email
+        assert all(n["in_app"] for n in mine)
+        kinds = {n["kind"] for n in mine}
+        assert kinds <= {"message", "offer_match" if role == "buyer" else "request_fit"}
+        for n in mine:
+            assert n["dedupe_key"].startswith(f"{user['id']}:")
+            if n["kind"] == "message":
+                cid = int(n["link"].split("/")[2].split("#")[0])
+                conversation = conversations[cid]
+                assert user["organization"] in (
+                    conversation["buyer_organization"],
+                    conversation["producer_organization"],
+                )
+                message = latest[cid]
+                assert n["dedupe_key"] == f"{user['id']}:message:{message['id']}"
+                assert message["sender_organization"] != user["organization"]
+                assert n["params"]["excerpt"] == message["body"][:200] or n["params"]["excerpt"].endswith("…")
+                assert n["created_at"] == message["created_at"]
+        assert sum(1 for n in mine if n["kind"] != "message") >= 1, email
+    assert await EmailOutbox.count() == 0  # nothing is mailed to the demo addresses
 
 
 def test_simulation_is_deterministic_by_seed() -> None:
