@@ -17,39 +17,19 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
-from app.accounts.services import CurrentUser, get_organization
+from app.accounts.services import get_organization
 from app.certificates import services as certificates
 from app.i18n import get_locale
 from app.messaging.trust import producer_trust
 from app.offers import services
-from app.validation import FieldErrors, NotFound, PermissionDenied
+from app.offers.services import get_own_offer, get_visible_offer, owns
+from app.validation import FieldErrors, NotFound
 from app.vocab import CATEGORIES
 from app.web import guards, microcache
 from app.web.forms import read_form
 from app.web.render import render, see_other, wants_fragment
 
 PRODUCER_KINDS = ("producer", "both")
-
-
-# --- visibility rules (candidates for app/offers/services.py) -------------------------------------------------
-def owns(user: CurrentUser | None, offer: dict[str, Any]) -> bool:
-    return bool(user and user.is_producer and user.organization_id == offer["organization"])
-
-
-async def get_visible_offer(user: CurrentUser | None, ref: str) -> dict[str, Any]:
-    """An offer as this user may see it: public ones for everyone, the rest only for its producer and staff."""
-    offer = await services.get_offer(ref)
-    if services.publicly_listed(offer) or owns(user, offer) or (user is not None and user.is_staff):
-        return offer
-    raise NotFound()
-
-
-async def get_own_offer(user: CurrentUser, ref: str) -> dict[str, Any]:
-    """An offer of the user's own organisation, for its edit form (PermissionDenied otherwise)."""
-    offer = await services.get_offer(ref)
-    if not owns(user, offer):
-        raise PermissionDenied()
-    return offer
 
 
 def certificate_warning(offer: dict[str, Any]) -> str | None:

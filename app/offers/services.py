@@ -253,6 +253,27 @@ LIMIT {} OFFSET {}
 _PUBLIC_COUNT_SQL = "SELECT COUNT(*) AS n " + _PUBLIC_FROM
 
 
+# --- who may see or edit an offer ---------------------------------------------------------------------------
+def owns(user: CurrentUser | None, offer: dict[str, Any]) -> bool:
+    return bool(user and user.is_producer and user.organization_id == offer["organization"])
+
+
+async def get_visible_offer(user: CurrentUser | None, ref: str) -> dict[str, Any]:
+    """An offer as this user may see it: public ones for everyone, the rest only for its producer and staff."""
+    offer = await get_offer(ref)
+    if publicly_listed(offer) or owns(user, offer) or (user is not None and user.is_staff):
+        return offer
+    raise NotFound()
+
+
+async def get_own_offer(user: CurrentUser, ref: str) -> dict[str, Any]:
+    """An offer of the user's own organisation, for its edit form (PermissionDenied otherwise)."""
+    offer = await get_offer(ref)
+    if not owns(user, offer):
+        raise PermissionDenied()
+    return offer
+
+
 async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
     """Publicly listed offers (the rules of ``public_offer_conditions``), newest first, one page and the total.
 

@@ -470,7 +470,7 @@ async def test_offer_of_deactivated_organisation_is_not_public(client) -> None:
     assert (await client.get(f"/offers/{offer['ref']}")).status_code == 404
     contact = await post_form(client, f"/offers/{offer['ref']}/contact", {})
     assert contact.status_code == 404
-    from app.offers.controllers import get_visible_offer
+    from app.offers.services import get_visible_offer
 
     # The producer still sees its own offer (its page marks it as not listed).
     assert (await get_visible_offer(producer, offer["ref"]))["organization_active"] is False

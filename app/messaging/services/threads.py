@@ -28,6 +28,7 @@ from app.messaging.services.core import (
 )
 from app.messaging.tables import Conversation, MatchEvent, Message, OrganizationBlock
 from app.notifications import alerts as notify
+from app.offers.services import get_visible_offer
 from app.offers.tables import Offer
 from app.validation import Checker, NotFound, PermissionDenied
 
@@ -37,7 +38,6 @@ async def start_conversation(
     user: CurrentUser, offer_ref: str, request_ref: str | None = None, *, bundle_key: str | None = None
 ) -> int:
     """Open (or reuse) the buyer organisation's conversation about an offer; records 'contacted'."""
-    from app.offers.controllers import get_visible_offer
     from app.sourcing.services import get_request_for
 
     if not user.is_buyer or user.organization_id is None:
