@@ -31,6 +31,7 @@ from app.web import config, dashboard, inline_validation, pages
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.middleware import (
     ForestAuthMiddleware,
+    head_as_get,
     locale_middleware_factory,
     security_headers_middleware_factory,
 )
@@ -62,7 +63,7 @@ def create_app() -> Litestar:
         *analytics_controllers.ROUTES,
         *analytics_api.ROUTES,
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         middleware=[
             security_headers_middleware_factory,
@@ -81,3 +82,5 @@ def create_app() -> Litestar:
         on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,
     )
+    app.asgi_handler = head_as_get(app.asgi_handler)
+    return app

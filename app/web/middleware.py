@@ -137,3 +137,27 @@ def security_headers_middleware_factory(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_wrapper)
 
     return middleware
+
+
+def head_as_get(app: ASGIApp) -> ASGIApp:
+    """Answer HEAD wherever GET is answered (RFC 9110: the same status and headers, no body).
+
+    Litestar routes HEAD only to handlers declared for it, so uptime monitors, link checkers and caches that ask
+    with HEAD got 405 from every page. Wraps the application's router (``Litestar.asgi_handler``), which runs
+    before routing: the request is handled as a GET and the body chunks are not sent."""
+
+    async def handler(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await app({**scope, "method": "GET"}, receive, send_headers_only)  # type: ignore[arg-type]
+
+    return handler
