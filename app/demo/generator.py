@@ -777,6 +777,33 @@ _DISTANCES = {
     "EU": (8000, 10000, 12000, 15000, 18000),
 }
 
+# Request titles as a buyer types them: what (product, and the species when one is named) and for where.
+REQUEST_NOUNS: dict[str, dict[str, str]] = {
+    "es": {
+        "roundwood": "Trocería", "fuelwood": "Leña", "charcoal": "Carbón vegetal", "chips": "Astilla",
+        "sawn_timber": "Madera aserrada", "panels": "Tableros", "mouldings_flooring": "Duela y molduras",
+        "furniture_parts": "Partes para muebles", "crafts": "Artesanías", "field_latex": "Látex de campo",
+        "latex_concentrate": "Látex concentrado", "rss": "Hule en lámina ahumada (RSS)", "tsr": "Hule TSR",
+        "cup_lump": "Coágulo de taza", "crepe": "Hule crepé",
+    },
+    "pt": {
+        "roundwood": "Toras", "fuelwood": "Lenha", "charcoal": "Carvão vegetal", "chips": "Cavacos de madeira",
+        "sawn_timber": "Madeira serrada", "panels": "Painéis", "mouldings_flooring": "Pisos e molduras",
+        "furniture_parts": "Peças para móveis", "crafts": "Artesanato", "field_latex": "Látex de campo",
+        "latex_concentrate": "Látex concentrado", "rss": "Borracha em folha fumada (RSS)", "tsr": "Borracha TSR",
+        "cup_lump": "Coágulo de tigela", "crepe": "Crepe de borracha",
+    },
+    "en": {
+        "roundwood": "Roundwood", "fuelwood": "Fuelwood", "charcoal": "Charcoal", "chips": "Wood chips",
+        "sawn_timber": "Sawn timber", "panels": "Panels", "mouldings_flooring": "Flooring and mouldings",
+        "furniture_parts": "Furniture parts", "crafts": "Crafts", "field_latex": "Field latex",
+        "latex_concentrate": "Latex concentrate", "rss": "Ribbed smoked sheets", "tsr": "TSR rubber",
+        "cup_lump": "Cup lump", "crepe": "Crepe rubber",
+    },
+}
+REQUEST_TITLE = {"es": ("{what} de {sp}", "{what} para {place}"), "pt": ("{what} de {sp}", "{what} para {place}"),
+                 "en": ("{sp} {what_lower}", "{what} for {place}")}
+
 # Offer titles: {sp} common name, {Sp} capitalised; latex titles use {drc}, {grade}, {tsr}.
 TITLES: dict[str, dict[str, tuple[str, ...]]] = {
     "es": {
@@ -962,6 +989,17 @@ def _weighted_sample(rng: random.Random, items: Sequence[tuple[str, float]], k: 
         pick = rng.choices(range(len(pool)), weights=[w for _, w in pool])[0]
         out.append(pool.pop(pick)[0])
     return out
+
+
+def _request_title(city: BuyerCity, product_type: str, species: list[str]) -> str:
+    """A buyer's title for a request, in the city's language (English where it has none of ours); no randomness,
+    so adding titles left every other generated value as it was."""
+    lang = city.lang if city.lang in REQUEST_NOUNS else "en"
+    what = REQUEST_NOUNS[lang][product_type]
+    with_species, for_place = REQUEST_TITLE[lang]
+    if species:
+        what = with_species.format(what=what, what_lower=what[:1].lower() + what[1:], sp=species[0])
+    return for_place.format(what=what[:1].upper() + what[1:], place=city.locality)
 
 
 def _common_name(scientific: str, lang: str) -> str:
@@ -1620,6 +1658,7 @@ class _Generator:
         req: dict[str, Any] = {
             "ref": ref,
             "organization": buyer.ref,
+            "title": _request_title(city, product_types[0], species),
             "category": category,
             "product_types": product_types,
             "species": species,

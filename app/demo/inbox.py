@@ -95,7 +95,7 @@ async def _buyer_match_alerts(org: int) -> list[dict[str, Any]]:
             "kind": "offer_match",
             "key": f"offer-match:{r['request']}:{r['offer']}",
             "params": {
-                "request": r["request_title"],
+                "request": r["request_title"] or r["request_ref"],
                 "offer": r["offer_title"],
                 "org": r["producer_name"],
                 "score": round(float(r["score"]), 2),
@@ -120,7 +120,11 @@ async def _producer_match_alerts(org: int) -> list[dict[str, Any]]:
             alerts[r["request"]] = {
                 "kind": "request_fit",
                 "key": f"request-fit:{r['request']}",
-                "params": {"offer": r["offer_title"], "request": r["request_title"], "org": r["buyer_name"]},
+                "params": {
+                    "offer": r["offer_title"],
+                    "request": r["request_title"] or r["request_ref"],
+                    "org": r["buyer_name"],
+                },
                 "link": f"/requests/{r['request_ref']}",
                 "at": r["updated_at"],
             }

@@ -168,7 +168,7 @@ async def match_alerts() -> int:
                 "offer_match",
                 f"offer-match:{row['request']}:{row['offer']}",
                 {
-                    "request": row["request_title"],
+                    "request": row["request_title"] or row["request_ref"],
                     "offer": row["offer_title"],
                     "org": row["producer_name"],
                     "score": round(float(row["score"]), 2),
@@ -180,7 +180,11 @@ async def match_alerts() -> int:
             alert = Alert(
                 "request_fit",
                 f"request-fit:{row['request']}",
-                {"offer": row["offer_title"], "request": row["request_title"], "org": row["buyer_name"]},
+                {
+                    "offer": row["offer_title"],
+                    "request": row["request_title"] or row["request_ref"],
+                    "org": row["buyer_name"],
+                },
                 f"/requests/{row['request_ref']}",
             )
             notified += len(await deliver(alert, await org_users([row["producer_org"]], "producer")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -105,6 +106,23 @@ def fmt_quantity(value: Any, unit: str | None) -> str:
     return f"{format_number(value, 2)} {label('unit', unit)}".strip()
 
 
+def request_name(item: Any) -> str:
+    """A sourcing request's title, or for one without (the import format makes it optional) what it asks for:
+    'Sawn timber, 120 m³' in the reader's language."""
+    get = item.get if isinstance(item, dict) else lambda key, default=None: getattr(item, key, default)
+    title = (get("title") or "").strip()
+    if title:
+        return title
+    types = list(get("product_types") or [])
+    if isinstance(types, str):  # a JSON text straight from a raw query
+        types = json.loads(types)
+    what = label("product_type", types[0]) if types else gettext("Sourcing request")
+    if len(types) > 1:
+        what = gettext("%(product)s and %(count)s more", product=what, count=format_number(len(types) - 1))
+    quantity = fmt_quantity(get("quantity"), get("unit"))
+    return gettext("%(what)s, %(quantity)s", what=what, quantity=quantity) if quantity else what
+
+
 def species_label(name: str) -> str:
     return _species_label(name, get_locale())
 
@@ -168,4 +186,5 @@ def template_globals() -> dict[str, Any]:
         "species_label": species_label,
         "species_text": species_text,
         "offer_card_view": offer_card_view,
+        "request_name": request_name,
     }

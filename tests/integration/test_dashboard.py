@@ -163,3 +163,24 @@ async def test_buyer_dashboard_shows_unseen_matches_waiting_threads_and_saved_se
     page = await client.get("/dashboard")
     assert f'data-testid="awaiting-{answered}"' in page.text
     assert f'data-testid="awaiting-{waiting}"' not in page.text
+
+
+async def test_requests_without_a_title_are_named_by_what_they_ask_for(client) -> None:
+    """The import format makes a request's title optional: pages name such a request by its products and volume
+    in the reader's language, never "untitled"; one with a title keeps it."""
+    buyer = await make_user("buyer")
+    bare = await make_request(buyer, title="", product_types=["sawn_timber", "panels"], quantity="250")
+    titled = await make_request(buyer, title="Tablas para taller")
+    await sign_in(client, buyer)
+    client.cookies.set("fm_lang", "es_MX")
+    for path in ("/dashboard", "/my/requests"):
+        page = await client.get(path)
+        assert page.status_code == 200
+        assert f'<a href="/requests/{bare["ref"]}">Madera aserrada y 1 más, 250 m³</a>' in page.text, path
+        assert f'<a href="/requests/{titled["ref"]}">Tablas para taller</a>' in page.text, path
+    detail = await client.get(f"/requests/{bare['ref']}")
+    assert '<h1 id="request-title">Madera aserrada y 1 más, 250 m³</h1>' in detail.text
+    assert "<title>Madera aserrada y 1 más, 250 m³" in detail.text
+    client.cookies.set("fm_lang", "en")
+    detail = await client.get(f"/requests/{bare['ref']}")
+    assert '<h1 id="request-title">Sawn timber and 1 more, 250 m³</h1>' in detail.text
