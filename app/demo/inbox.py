@@ -17,6 +17,8 @@ from app.accounts.tables import User
 from app.db import atomic
 from app.matching.tables import Match
 from app.messaging.tables import Conversation, Message
+from app.notifications.alerts import match_alert_columns, offer_match_alert, request_fit_alert
+from app.notifications.services import Alert
 from app.notifications.tables import Notification
 
 CONVERSATIONS = 6
@@ -64,23 +66,13 @@ async def _message_alerts(user: dict[str, Any]) -> list[dict[str, Any]]:
     return alerts
 
 
-def _match_columns() -> tuple[Any, ...]:
-    return (
-        Match.request,
-        Match.offer,
-        Match.score,
-        Match.updated_at,
-        Match.request.ref.as_alias("request_ref"),
-        Match.request.title.as_alias("request_title"),
-        Match.request.organization.name.as_alias("buyer_name"),
-        Match.offer.title.as_alias("offer_title"),
-        Match.offer.organization.name.as_alias("producer_name"),
-    )
+def _dated(alert: Alert, at: dt.datetime) -> dict[str, Any]:
+    return {"kind": alert.kind, "key": alert.key, "params": alert.params, "link": alert.link, "at": at}
 
 
 async def _buyer_match_alerts(org: int) -> list[dict[str, Any]]:
     rows = (
-        await Match.select(*_match_columns())
+        await Match.select(*match_alert_columns())
         .where(
             (Match.request.organization == org)
             & (Match.request.status == "open")
@@ -90,26 +82,12 @@ async def _buyer_match_alerts(org: int) -> list[dict[str, Any]]:
         .order_by(Match.score, ascending=False)
         .limit(MATCH_ALERTS)
     )
-    return [
-        {
-            "kind": "offer_match",
-            "key": f"offer-match:{r['request']}:{r['offer']}",
-            "params": {
-                "request": r["request_title"] or r["request_ref"],
-                "offer": r["offer_title"],
-                "org": r["producer_name"],
-                "score": round(float(r["score"]), 2),
-            },
-            "link": f"/requests/{r['request_ref']}",
-            "at": r["updated_at"],
-        }
-        for r in rows
-    ]
+    return [_dated(offer_match_alert(r), r["updated_at"]) for r in rows]
 
 
 async def _producer_match_alerts(org: int) -> list[dict[str, Any]]:
     rows = (
-        await Match.select(*_match_columns())
+        await Match.select(*match_alert_columns())
         .where((Match.offer.organization == org) & (Match.request.status == "open") & (Match.status == "recommended"))
         .order_by(Match.score, ascending=False)
         .limit(50)
@@ -117,17 +95,7 @@ async def _producer_match_alerts(org: int) -> list[dict[str, Any]]:
     alerts: dict[int, dict[str, Any]] = {}
     for r in rows:  # one alert per request, as the live hook keys them
         if r["request"] not in alerts and len(alerts) < MATCH_ALERTS:
-            alerts[r["request"]] = {
-                "kind": "request_fit",
-                "key": f"request-fit:{r['request']}",
-                "params": {
-                    "offer": r["offer_title"],
-                    "request": r["request_title"] or r["request_ref"],
-                    "org": r["buyer_name"],
-                },
-                "link": f"/requests/{r['request_ref']}",
-                "at": r["updated_at"],
-            }
+            alerts[r["request"]] = _dated(request_fit_alert(r), r["updated_at"])
     return list(alerts.values())
 
 

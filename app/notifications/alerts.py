@@ -131,29 +131,59 @@ async def _move_cursor(name: str, at: dt.datetime) -> None:
             await AlertCursor(name=name, at=at).save()
 
 
+def match_alert_columns() -> tuple[Any, ...]:
+    """What ``offer_match_alert`` and ``request_fit_alert`` read of a match record."""
+    return (
+        Match.id,
+        Match.request,
+        Match.offer,
+        Match.score,
+        Match.updated_at,
+        Match.request.ref.as_alias("request_ref"),
+        Match.request.title.as_alias("request_title"),
+        Match.request.status.as_alias("request_status"),
+        Match.request.created_at.as_alias("request_created_at"),
+        Match.request.organization.as_alias("buyer_org"),
+        Match.request.organization.name.as_alias("buyer_name"),
+        Match.offer.ref.as_alias("offer_ref"),
+        Match.offer.title.as_alias("offer_title"),
+        Match.offer.updated_at.as_alias("offer_updated_at"),
+        Match.offer.organization.as_alias("producer_org"),
+        Match.offer.organization.name.as_alias("producer_name"),
+    )
+
+
+def offer_match_alert(row: dict[str, Any]) -> Alert:
+    """For the buyer: a new or changed offer fits one of their open requests."""
+    return Alert(
+        "offer_match",
+        f"offer-match:{row['request']}:{row['offer']}",
+        {
+            "request": row["request_title"] or row["request_ref"],
+            "offer": row["offer_title"],
+            "org": row["producer_name"],
+            "score": round(float(row["score"]), 2),
+        },
+        f"/requests/{row['request_ref']}",
+    )
+
+
+def request_fit_alert(row: dict[str, Any]) -> Alert:
+    """For the producer: a new request fits one of their offers (one alert per request)."""
+    return Alert(
+        "request_fit",
+        f"request-fit:{row['request']}",
+        {"offer": row["offer_title"], "request": row["request_title"] or row["request_ref"], "org": row["buyer_name"]},
+        f"/requests/{row['request_ref']}",
+    )
+
+
 async def match_alerts() -> int:
     """Scan match records written since the last scan; returns how many users were notified."""
     moment = now()
     since = await _cursor("matches", moment - dt.timedelta(days=1)) - SCAN_MARGIN
     rows = await (
-        Match.select(
-            Match.id,
-            Match.request,
-            Match.offer,
-            Match.score,
-            Match.updated_at,
-            Match.request.ref.as_alias("request_ref"),
-            Match.request.title.as_alias("request_title"),
-            Match.request.status.as_alias("request_status"),
-            Match.request.created_at.as_alias("request_created_at"),
-            Match.request.organization.as_alias("buyer_org"),
-            Match.request.organization.name.as_alias("buyer_name"),
-            Match.offer.ref.as_alias("offer_ref"),
-            Match.offer.title.as_alias("offer_title"),
-            Match.offer.updated_at.as_alias("offer_updated_at"),
-            Match.offer.organization.as_alias("producer_org"),
-            Match.offer.organization.name.as_alias("producer_name"),
-        )
+        Match.select(*match_alert_columns())
         .where((Match.updated_at >= since) & (Match.status == "recommended"))
         .order_by(Match.updated_at)
         .limit(SCAN_LIMIT)
@@ -164,29 +194,10 @@ async def match_alerts() -> int:
             continue
         offer_newer = _aware(row["offer_updated_at"]) > _aware(row["request_created_at"])
         if offer_newer and row["score"] >= OFFER_ALERT_MIN_SCORE:
-            alert = Alert(
-                "offer_match",
-                f"offer-match:{row['request']}:{row['offer']}",
-                {
-                    "request": row["request_title"] or row["request_ref"],
-                    "offer": row["offer_title"],
-                    "org": row["producer_name"],
-                    "score": round(float(row["score"]), 2),
-                },
-                f"/requests/{row['request_ref']}",
-            )
+            alert = offer_match_alert(row)
             notified += len(await deliver(alert, await org_users([row["buyer_org"]], "buyer")))
         elif not offer_newer:
-            alert = Alert(
-                "request_fit",
-                f"request-fit:{row['request']}",
-                {
-                    "offer": row["offer_title"],
-                    "request": row["request_title"] or row["request_ref"],
-                    "org": row["buyer_name"],
-                },
-                f"/requests/{row['request_ref']}",
-            )
+            alert = request_fit_alert(row)
             notified += len(await deliver(alert, await org_users([row["producer_org"]], "producer")))
     if rows:
         await _move_cursor("matches", max(_aware(r["updated_at"]) for r in rows))
