@@ -106,15 +106,19 @@ def fmt_quantity(value: Any, unit: str | None) -> str:
     return f"{format_number(value, 2)} {label('unit', unit)}".strip()
 
 
-def request_name(item: Any) -> str:
+def request_name(item: Any, prefix: str = "") -> str:
     """A sourcing request's title, or for one without (the import format makes it optional) what it asks for:
-    'Sawn timber, 120 m³' in the reader's language."""
-    get = item.get if isinstance(item, dict) else lambda key, default=None: getattr(item, key, default)
+    'Sawn timber, 120 m³' in the reader's language. ``prefix``: the request's keys carry it in a joined row
+    (``request_`` in a conversation's)."""
+    if isinstance(item, dict):
+        get = lambda key, default=None: item.get(prefix + key, default)  # noqa: E731
+    else:
+        get = lambda key, default=None: getattr(item, prefix + key, default)  # noqa: E731
     title = (get("title") or "").strip()
     if title:
         return title
-    types = list(get("product_types") or [])
-    if isinstance(types, str):  # a JSON text straight from a raw query
+    types = get("product_types") or []
+    if isinstance(types, str):  # JSON text, as a joined column comes
         types = json.loads(types)
     what = label("product_type", types[0]) if types else gettext("Sourcing request")
     if len(types) > 1:

@@ -316,3 +316,14 @@ async def test_conversation_api_is_documented(client) -> None:
         "429",
     ]
     assert not [p for p in paths if p.startswith("/conversations")]
+
+
+async def test_a_titleless_request_is_named_by_what_it_asks_for_in_threads(client) -> None:
+    _producer, offer = await _producer_with_offer()
+    buyer = await make_user("buyer")
+    request = await make_request(buyer, title="", quantity="120")
+    conversation_id = await _contact(client, buyer, offer["ref"], request=request["ref"])
+    thread = await client.get(f"/conversations/{conversation_id}")
+    assert f'<a href="/requests/{request["ref"]}" data-testid="thread-request">Sawn timber, 120 m³</a>' in thread.text
+    listing = await client.get("/conversations")
+    assert " · Sawn timber, 120 m³</p>" in listing.text

@@ -56,6 +56,10 @@ _CONVERSATION_COLUMNS = (
     Conversation.offer.title.as_alias("offer_title"),
     Conversation.request.ref.as_alias("request_ref"),
     Conversation.request.title.as_alias("request_title"),
+    # For naming a request that has no title (see app.web.render.request_name).
+    Conversation.request.product_types.as_alias("request_product_types"),
+    Conversation.request.quantity.as_alias("request_quantity"),
+    Conversation.request.unit.as_alias("request_unit"),
 )
 
 
