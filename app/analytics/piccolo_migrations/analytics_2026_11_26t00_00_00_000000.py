@@ -1,4 +1,4 @@
-"""Indexes for the dashboard's data fingerprint and its funnel (SQLite and PostgreSQL).
+"""Indexes for the dashboard's data fingerprint, its funnel and its contacts (SQLite and PostgreSQL).
 
 Hand-written like the 2026-11-25T20:40 and 21:40 migrations. Measured on benchmarks/analytics.py's set (100k
 offers, 1.04M match events), raw statement times on SQLite:
@@ -7,7 +7,10 @@ offers, 1.04M match events), raw statement times on SQLite:
   scan of 100k rows each without an index (the whole fingerprint: 22 -> 2 ms, on every page view, warm or cold);
 - the funnel's 'deal_closed' count picked the partial ``match_event_deal_closed`` index, which had no ``at``, and
   read one table row per deal for the period test (the funnel statement: 120 -> 104 ms). The replacement holds
-  ``at`` too, so both the funnel and the deals read it alone; the old one is dropped (it would be redundant).
+  ``at`` too, so both the funnel and the deals read it alone; the old one is dropped (it would be redundant);
+- contacts and reply time: each conversation's first 'contacted' and 'replied' events from a partial index holding
+  only those two states (264k of the 442k conversation events), instead of skipping the other states' entries of
+  ``match_event_conversation_state_at`` (the grouping pass: 107 -> 88 ms).
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -18,12 +21,19 @@ from app.db import engine as current_engine
 
 ID = "2026-11-26T00:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "indexes for the dashboard's fingerprint and funnel"
+DESCRIPTION = "indexes for the dashboard's fingerprint, funnel and contacts"
 
 #: name, table, SQLite columns, PostgreSQL columns (with INCLUDE), partial-index condition
 INDEXES = (
     ("offer_updated_at", "offer", "updated_at", "updated_at", ""),
     ("match_updated_at", "match", "updated_at", "updated_at", ""),
+    (
+        "match_event_contact_reply",
+        "match_event",
+        "conversation, state, at",
+        "conversation, state, at",
+        "state IN ('contacted', 'replied')",
+    ),
     (
         "match_event_deal_closed_at",
         "match_event",
