@@ -10,7 +10,12 @@ offers, 1.04M match events), raw statement times on SQLite:
   ``at`` too, so both the funnel and the deals read it alone; the old one is dropped (it would be redundant);
 - contacts and reply time: each conversation's first 'contacted' and 'replied' events from a partial index holding
   only those two states (264k of the 442k conversation events), instead of skipping the other states' entries of
-  ``match_event_conversation_state_at`` (the grouping pass: 107 -> 88 ms).
+  ``match_event_conversation_state_at`` (the grouping pass: 107 -> 88 ms);
+- deals: each deal's offer terms (category, product type, DRC) from a small covering index rather than the wide
+  offer row (deal statement 195 -> 181 ms);
+- filtered funnel: the offers of a producer place and product (``filters._offer_ids``) read from a covering index
+  instead of one offer row each (37 -> 6 ms, and it is listed up to three times), and the 'recommended' count of
+  matches about those offers reads (offer, created_at) instead of the wide match row (100 -> 22 ms).
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -34,6 +39,21 @@ INDEXES = (
         "conversation, state, at",
         "state IN ('contacted', 'replied')",
     ),
+    (
+        "offer_deal_terms",
+        "offer",
+        "id, category, product_type, drc_percent",
+        "id, category, product_type, drc_percent",
+        "",
+    ),
+    (
+        "offer_producer_product",
+        "offer",
+        "organization, category, product_type, claim",
+        "organization, category, product_type, claim",
+        "",
+    ),
+    ("match_offer_created", "match", "offer, created_at", "offer, created_at", ""),
     (
         "match_event_deal_closed_at",
         "match_event",
