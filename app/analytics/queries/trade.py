@@ -196,16 +196,6 @@ async def deals(f: Filters, sql: Sql, minimum_pair_deals: int = 2) -> tuple[list
     return groups, pairs
 
 
-def _distinct_count(state: str) -> str:
-    """Conversations with an event of ``state`` in the period, grouped in the order of the (state, conversation,
-    at) index, which holds every column read."""
-    return (
-        f"SELECT '{state}' AS state, COUNT(*) AS n FROM (SELECT e.conversation FROM match_event e"
-        f" WHERE e.state = '{state}' AND e.conversation IS NOT NULL AND e.at >= {{}} AND e.at < {{}}"
-        f" GROUP BY e.conversation) AS t"
-    )
-
-
 def _viewed_matches(matches: str) -> str:
     """Matches with a match-level event (no conversation) of a match state in the period: one seek per match into
     the (state, match, conversation, at) index, cheaper than grouping every 'viewed' event."""
@@ -220,40 +210,31 @@ def _viewed_matches(matches: str) -> str:
 async def funnel(f: Filters, sql: Sql) -> dict[str, int]:
     """How many matches or conversations reached each state in the period (recommended: match records).
 
-    Without filters, one statement of small index-ordered counts, one per state. With filters, the conversations
-    in scope are listed once (a materialised set, filters applied to offers and organisations first) and every
-    state's events are read in one pass over the (state, conversation, at) index, testing membership in that set:
-    SQLite builds the set's lookup once per subquery, and building it once per state cost more than the reading
-    (420 -> 290 ms for country and category, 620 -> 330 ms for a claim held by most offers).
+    The conversations per state are one pass over the (state, conversation, at) index: distinct conversations
+    counted per state in index order, so nothing is sorted (53 -> 36 ms against one grouped count per state).
+    With filters, the conversations in scope are listed once (a materialised set, filters applied to offers and
+    organisations first) and tested while reading: SQLite builds that set's lookup once per subquery, so one
+    subquery for all states builds it once (the funnel statement with country and category 430 -> 210 ms, with a
+    claim most offers hold 630 -> 355 ms, with the covering indexes of the 2026-11-26 migration).
     """
     matches = fl.match_conditions(f)
-    states = (*CONVERSATION_STATES, *MATCH_STATES)
-    parts = [
-        f"SELECT 'recommended' AS state, COUNT(*) AS n FROM match m WHERE m.created_at >= {{}}"
-        f" AND m.created_at < {{}} AND {matches.sql}"
-    ]
-    args: list[Any] = [f.start, f.end, *matches.args]
-    head, scope_args = "", []
+    head, scope, scope_args = "", "", []
     if fl.needs_trade_join(f):
         where = fl.conversation_ids(f)
         head, scope_args = f"WITH scope AS MATERIALIZED ({where.sql}) ", list(where.args)
-        at = sql.unindexed("e.at")
-        listed = ", ".join(f"'{s}'" for s in states)
-        # Unary plus: test membership while reading the index range, rather than one seek per id and state.
-        parts.append(
-            f"SELECT t.state AS state, COUNT(*) AS n FROM (SELECT e.state AS state, e.conversation AS conversation"
-            f" FROM match_event e WHERE e.state IN ({listed}) AND e.conversation IS NOT NULL AND {at} >= {{}}"
-            f" AND {at} < {{}} AND +e.conversation IN (SELECT scope.id FROM scope)"
-            f" GROUP BY e.state, e.conversation) AS t GROUP BY t.state"
-        )
-        args += [f.start, f.end]
-    else:
-        for state in states:
-            parts.append(_distinct_count(state))
-            args += [f.start, f.end]
-    # Match-level events (e.g. viewed) count per match when no conversation is attached.
-    parts.append(_viewed_matches(matches.sql))
-    args += [*matches.args, f.start, f.end]
+        # Unary plus: test membership while reading the state's index range, rather than one seek per id and state.
+        scope = "AND +e.conversation IN (SELECT scope.id FROM scope)"
+    at = sql.unindexed("e.at")
+    states = ", ".join(f"'{s}'" for s in (*CONVERSATION_STATES, *MATCH_STATES))
+    parts = [
+        f"SELECT 'recommended' AS state, COUNT(*) AS n FROM match m WHERE m.created_at >= {{}}"
+        f" AND m.created_at < {{}} AND {matches.sql}",
+        f"SELECT e.state AS state, COUNT(DISTINCT e.conversation) AS n FROM match_event e WHERE e.state IN ({states})"
+        f" AND e.conversation IS NOT NULL AND {at} >= {{}} AND {at} < {{}} {scope} GROUP BY e.state",
+        # Match-level events (e.g. viewed) count per match when no conversation is attached.
+        _viewed_matches(matches.sql),
+    ]
+    args: list[Any] = [f.start, f.end, *matches.args, f.start, f.end, *matches.args, f.start, f.end]
     rows = await run(head + " UNION ALL ".join(parts), [*scope_args, *args])
     counts: dict[str, int] = {}
     for row in rows:
