@@ -13,9 +13,12 @@ offers, 1.04M match events), raw statement times on SQLite:
   ``match_event_conversation_state_at`` (the grouping pass: 107 -> 88 ms);
 - deals: each deal's offer terms (category, product type, DRC) from a small covering index rather than the wide
   offer row (deal statement 195 -> 181 ms);
-- filtered funnel: the offers of a producer place and product (``filters._offer_ids``) read from a covering index
-  instead of one offer row each (37 -> 6 ms, and it is listed up to three times), and the 'recommended' count of
-  matches about those offers reads (offer, created_at) instead of the wide match row (100 -> 22 ms).
+- certified volume offered: offers grouped per producer and product in the order of ``offer_producer_product``,
+  read whole (a period of a year holds most offers) instead of a date range of ``offer_supply`` then sorted
+  (36 -> 16 ms, and at most that for any period);
+- filtered funnel: the offers of a producer place and product (``filters._offer_ids``) read from the same covering
+  index instead of one offer row each (37 -> 6 ms, and it is listed up to three times), and the 'recommended'
+  count of matches about those offers reads (offer, created_at) instead of the wide match row (100 -> 22 ms).
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -49,8 +52,8 @@ INDEXES = (
     (
         "offer_producer_product",
         "offer",
-        "organization, category, product_type, claim",
-        "organization, category, product_type, claim",
+        "organization, category, product_type, claim, created_at, quantity_canonical",
+        "organization, category, product_type, claim, created_at, quantity_canonical",
         "",
     ),
     ("match_offer_created", "match", "offer, created_at", "offer, created_at", ""),
