@@ -236,6 +236,14 @@ class Sql:
     def round1(self, column: str) -> str:
         return f"ROUND(CAST({column} AS NUMERIC), 1)"
 
+    def unindexed(self, column: str) -> str:
+        """The column, kept from driving SQLite's index choice (its unary plus is a no-op on any value).
+
+        SQLite has no statistics on value ranges and takes a two-sided date range for a narrow one, so it would
+        read a period through the date index even when the period holds almost every row.
+        """
+        return column if self.pg else f"+{column}"
+
 
 class Where:
     """SQL conditions joined with AND, with their ``{}`` parameters in order (Piccolo's raw placeholders)."""

@@ -168,7 +168,7 @@ async def compute(f: Filters) -> Summary:
     # The queries are independent: run them side by side (SQLite: one pooled connection each; PostgreSQL: the pool).
     async with asyncio.TaskGroup() as tg:
         producer_task = tg.create_task(supply.producers(f))
-        offered_task = tg.create_task(supply.offered(f))
+        offered_task = tg.create_task(supply.offered(f, sql))
         demand_task = tg.create_task(supply.demand(f, sql))
         contact_task = tg.create_task(trade.conversations(f, sql))
         deal_task = tg.create_task(trade.deals(f, sql))

@@ -42,30 +42,33 @@ async def producers(f: Filters) -> list[dict[str, Any]]:
     return await run(sql, args)
 
 
-async def offered(f: Filters) -> list[dict[str, Any]]:
+async def offered(f: Filters, sql: Sql) -> list[dict[str, Any]]:
     """Certified offers posted in the period: count and canonical quantity per product type and country.
 
     Offers are grouped per organisation first (one pass over the offers), so only those groups meet the
-    organisation table and its filters.
+    organisation table and its filters. The pass reads the (organization, category, product_type, ...) covering
+    index whole, in the grouping's order, rather than the period's range of the date index and a sort: a year
+    holds most offers, and reading all of them costs less than sorting most of them.
     """
     product = fl.offer_product(f)
     org = fl.producer_org(f)
     if f.program is not None:
         org.extend(fl.in_program("o", f.program))
-    sql = f"""
+    created = sql.unindexed("f.created_at")
+    query = f"""
         SELECT g.category AS category, g.product_type AS product_type, o.country AS country,
           SUM(g.offers) AS offers, SUM(g.quantity) AS quantity
         FROM (
           SELECT f.organization AS organization, f.category AS category, f.product_type AS product_type,
             COUNT(*) AS offers, SUM(f.quantity_canonical) AS quantity
           FROM offer f
-          WHERE f.created_at >= {{}} AND f.created_at < {{}} AND f.claim <> {{}} AND {product.sql}
+          WHERE {created} >= {{}} AND {created} < {{}} AND f.claim <> {{}} AND {product.sql}
           GROUP BY f.organization, f.category, f.product_type
         ) AS g JOIN organization o ON o.id = g.organization
         WHERE {org.sql}
         GROUP BY g.category, g.product_type, o.country
     """
-    return await run(sql, [f.start, f.end, UNCERTIFIED_CLAIM, *product.args, *org.args])
+    return await run(query, [f.start, f.end, UNCERTIFIED_CLAIM, *product.args, *org.args])
 
 
 def _deal_for_request(req: str) -> str:
