@@ -174,9 +174,15 @@ def format_date(value: dt.date | None, fmt: str = "medium") -> str:
 
 
 def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
+    """Date and time to the minute, in UTC and saying so ("11 may 2026, 7:33 p.m. UTC"): seconds are noise on a
+    message or a notification, and users read them from several time zones."""
     if value is None:
         return ""
-    return babel_dates.format_datetime(value, format=fmt, locale=babel_locale(), tzinfo=dt.UTC)
+    locale = babel_locale()
+    date = babel_dates.format_date(value.astimezone(dt.UTC) if value.tzinfo else value, format=fmt, locale=locale)
+    time = babel_dates.format_time(value, format="short", locale=locale, tzinfo=dt.UTC)
+    pattern = babel_dates.get_datetime_format(fmt, locale=locale)
+    return pattern.replace("{1}", date).replace("{0}", f"{time} UTC")
 
 
 def format_duration(value: dt.timedelta | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -121,5 +122,31 @@ def test_format_number(locale: str, expected: str) -> None:
     token = set_locale(locale)
     try:
         assert format_number(1234.5) == expected
+    finally:
+        reset_locale(token)
+
+
+def test_datetimes_read_to_the_minute_in_utc_and_say_so() -> None:
+    from app.i18n import format_datetime, reset_locale, set_locale
+
+    # 23:33 in Mexico City (UTC-6) is 05:33 the next day in UTC: the date moves with the time.
+    moment = dt.datetime(2026, 5, 11, 23, 33, 40, tzinfo=dt.timezone(dt.timedelta(hours=-6)))
+    expected = {
+        "es_MX": "12 may 2026, 5:33\u202fa.m. UTC",
+        "en": "May 12, 2026, 5:33\u202fAM UTC",
+        "pt_BR": "12 de mai. de 2026 05:33 UTC",
+    }
+    shown = {}
+    for locale in expected:
+        token = set_locale(locale)
+        try:
+            shown[locale] = format_datetime(moment)
+        finally:
+            reset_locale(token)
+    assert shown == expected
+    token = set_locale("en")
+    try:
+        assert format_datetime(dt.datetime(2026, 5, 11, 23, 33)) == "May 11, 2026, 11:33\u202fPM UTC"  # naive = UTC
+        assert format_datetime(None) == ""
     finally:
         reset_locale(token)
