@@ -125,6 +125,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 async def _after_import() -> None:
     """Bring the search index in step before ``import`` exits, so ``forestmatch matches`` right after sees the data."""
+    from app.db import refresh_statistics
     from app.indexing.runtime import get_backend
     from app.indexing.sync import drain
 
@@ -132,6 +133,7 @@ async def _after_import() -> None:
     await backend.ensure_index("offers")
     await drain(backend, ignore_backoff=True)
     await backend.close()
+    await refresh_statistics()  # a bulk change: plan the next queries on the new data
 
 
 def cmd_sync(_: argparse.Namespace) -> int:
@@ -330,6 +332,9 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
     from app.demo.inbox import seed_inbox
 
     notes = await seed_inbox([email for email, _role, _org in DEMO_USERS], dt.datetime.now(dt.UTC))
+    from app.db import refresh_statistics
+
+    await refresh_statistics()
     return "demo data loaded: " + summary.line() + "\n" + trade + f", {notes} notifications for the demo accounts"
 
 

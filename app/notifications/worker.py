@@ -1,6 +1,7 @@
 """The notification work the background worker does after each search-sync pass (in the app process, or in
-``forestmatch worker``): alerts from new matches and saved searches, the daily certificate check, and one
-batch of the e-mail outbox. Each step is independent: one failing is logged and the others still run."""
+``forestmatch worker``): alerts from new matches and saved searches, the daily certificate check, one batch of the
+e-mail outbox, and hourly the database's planner statistics. Each step is independent: one failing is logged and
+the others still run."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import datetime as dt
 import logging
 from typing import Any
 
+from app.db import refresh_statistics
 from app.notifications import alerts, mail
 
 log = logging.getLogger("forestmatch.notifications")
 
 _last_certificate_check: dt.date | None = None
 _matches_scanned = False
+#: When this process last refreshed the database's planner statistics (SQLite only; see app.db.refresh_statistics).
+_last_statistics: dt.datetime | None = None
+STATISTICS_EVERY = dt.timedelta(hours=1)
 
 
 async def after_sync_pass(backend: Any, *, recomputed: int = 0) -> None:
@@ -22,7 +27,7 @@ async def after_sync_pass(backend: Any, *, recomputed: int = 0) -> None:
     The match scan runs when this pass recomputed some match sets (and once when the process starts, to catch
     up on matches a crashed worker wrote), so an idle worker does not read the match table every second.
     """
-    global _last_certificate_check, _matches_scanned
+    global _last_certificate_check, _matches_scanned, _last_statistics
     steps: list[tuple[str, Any]] = []
     if recomputed or not _matches_scanned:
         steps.append(("match alerts", alerts.match_alerts))
@@ -31,11 +36,16 @@ async def after_sync_pass(backend: Any, *, recomputed: int = 0) -> None:
     if _last_certificate_check != today:
         steps.append(("certificate check", alerts.certificate_alerts))
     steps.append(("mail", mail.send_batch))
+    moment = dt.datetime.now(dt.UTC)
+    if _last_statistics is None or moment - _last_statistics >= STATISTICS_EVERY:
+        steps.append(("planner statistics", refresh_statistics))
     for name, step in steps:
         try:
             await step()
             if name == "match alerts":
                 _matches_scanned = True
+            if name == "planner statistics":
+                _last_statistics = moment
             if name == "certificate check":
                 # Once a day per process; the dedupe keys make a second run (another worker, a restart) harmless.
                 _last_certificate_check = today

@@ -1,0 +1,42 @@
+"""Planner statistics: SQLite gets sampled ANALYZE statistics after bulk loads and hourly from the worker, so a
+pilot's database is planned like the benchmarked one; PostgreSQL keeps its own (autovacuum)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.db import refresh_statistics
+from app.notifications import worker
+from app.offers.tables import Offer
+from tests.factories import make_certificate, make_offer, make_user
+
+
+async def _analyzed_tables() -> set[str]:
+    return {r["tbl"] for r in await Offer.raw("SELECT DISTINCT tbl FROM sqlite_stat1")}
+
+
+async def test_statistics_are_written_on_sqlite_only(db: str, clean_db: str) -> None:
+    producer = await make_user("producer")
+    await make_offer(producer, (await make_certificate(producer))["ref"])
+    wrote = await refresh_statistics()
+    assert wrote is (db == "sqlite")
+    if db == "sqlite":
+        assert {"offer", "certificate", "organization", "account_user"} <= await _analyzed_tables()
+
+
+async def test_the_worker_refreshes_statistics_once_an_hour(db: str, clean_db: str, monkeypatch) -> None:
+    calls: list[dt.datetime] = []
+
+    async def counting() -> bool:
+        calls.append(dt.datetime.now(dt.UTC))
+        return await refresh_statistics()
+
+    monkeypatch.setattr(worker, "refresh_statistics", counting)
+    monkeypatch.setattr(worker, "_last_statistics", None)
+    await worker.after_sync_pass(None)
+    await worker.after_sync_pass(None)
+    assert len(calls) == 1
+    # An hour later it runs again.
+    monkeypatch.setattr(worker, "_last_statistics", calls[0] - worker.STATISTICS_EVERY)
+    await worker.after_sync_pass(None)
+    assert len(calls) == 2
