@@ -236,6 +236,11 @@ class Sql:
     def round1(self, column: str) -> str:
         return f"ROUND(CAST({column} AS NUMERIC), 1)"
 
+    def indexed_by(self, index: str) -> str:
+        """SQLite's ``INDEXED BY`` for a query whose best index its statistics can hide (nothing on PostgreSQL):
+        with sampled statistics (``app.db.refresh_statistics``) SQLite may prefer a wider index plus a sort."""
+        return "" if self.pg else f" INDEXED BY {index}"
+
     def unindexed(self, column: str) -> str:
         """The column, kept from driving SQLite's index choice (its unary plus is a no-op on any value).
 

@@ -76,7 +76,8 @@ async def test_dashboard_renders_charts_and_map_offline_and_tables_toggle(
     # The map: Leaflet draws the shipped outline and one marker per point (3 producer places, 2 unmet requests).
     await expect(dashboard.map).to_be_visible()
     await expect(dashboard.map).to_have_attribute("data-outline-loaded", "true")
-    assert await dashboard.map.locator("path.leaflet-interactive, .leaflet-overlay-pane path").count() > 100
+    # Leaflet may still be drawing the outline when the attribute is set: wait for the 101st path, not a snapshot.
+    await expect(dashboard.map.locator(".leaflet-overlay-pane path").nth(100)).to_be_attached()
     await expect(dashboard.map.locator("path.map-point")).to_have_count(5)
     await expect(dashboard.fallback).to_be_hidden()
     assert await dashboard.map.locator("img.leaflet-tile").count() == 0
