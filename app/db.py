@@ -132,7 +132,8 @@ async def close_pool() -> None:
 ANALYSIS_LIMIT = 400
 
 
-def _analyze(path: str) -> None:
+def analyze_sqlite(path: str) -> None:
+    """Sampled planner statistics for the SQLite file at ``path`` (see ``refresh_statistics``)."""
     conn = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S)
     try:
         conn.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
@@ -154,7 +155,7 @@ async def refresh_statistics() -> bool:
     db = engine()
     if not isinstance(db, SQLiteEngine):
         return False
-    await asyncio.to_thread(_analyze, db.path)
+    await asyncio.to_thread(analyze_sqlite, db.path)
     return True
 
 

@@ -9,7 +9,8 @@ What it does (everything on 127.0.0.1, every wait bounded in time):
    backdating (offers over 18 months, requests over 9), 100 synthetic recommendations per request, then the
    demo's trade simulation (``app.demo.activity.simulate``) in batches of 20,000 conversations until at least
    ``--events`` match events exist: about half are buyers viewing recommendations, the rest the conversations'
-   events, with their messages, written with ``sqlite3.executemany`` in the app's storage format, then ANALYZE;
+   events, with their messages, written with ``sqlite3.executemany`` in the app's storage format, then the app's
+   sampled planner statistics (``app.db.analyze_sqlite``, what a deployment's worker writes hourly);
 2. starts ``forestmatch serve --workers 1 --no-access-log`` on it and signs the staff account in;
 3. times ``--runs`` sequential GETs (after 3 discarded) of the dashboard page, its htmx fragment, a CSV table and
    ``/api/v1/analytics/summary``; "cold" requests change the (future) end date each time so that no computed
@@ -105,7 +106,7 @@ def _write(db: Path, table: str, rows: list[dict[str, Any]], columns: tuple[str,
 async def _build(var_dir: Path, offers: int, events: int, seed: int) -> dict[str, Any]:
     from app.accounts.services import create_user
     from app.accounts.tables import Organization, User
-    from app.db import close_pool, migrate, start_pool
+    from app.db import analyze_sqlite, close_pool, migrate, start_pool
     from app.demo.activity import simulate
     from app.demo.activity_db import backdate
     from app.demo.generator import generate
@@ -247,9 +248,7 @@ async def _build(var_dir: Path, offers: int, events: int, seed: int) -> dict[str
             batch += 1
             _progress(f"simulated trade: {total_events} events, {total_conversations} conversations")
         out["simulate_s"] = time.perf_counter() - started
-        conn = sqlite3.connect(db)
-        conn.execute("ANALYZE")
-        conn.close()
+        analyze_sqlite(str(db))  # the statistics a deployment gets (sampled, as the app's worker writes them)
         out.update(
             offers=len(offer_rows),
             requests=len(request_rows),
@@ -343,17 +342,15 @@ def measure(var_dir: Path, runs: int) -> list[tuple[str, float, float, int, int]
 
 
 def upgrade(var_dir: Path) -> None:
-    """A reused var dir gets the migrations added since it was built (e.g. new indexes), then ANALYZE as a build."""
+    """A reused var dir gets the migrations added since it was built (e.g. new indexes), then the app's sampled
+    planner statistics, as a build (and a deployment's worker) writes them."""
     env = {**os.environ, "FORESTMATCH_VAR_DIR": str(var_dir), "FORESTMATCH_SYNC_IN_APP": "false"}
     env["FORESTMATCH_DATABASE_URL"] = f"sqlite:///{var_dir / 'forestmatch.db'}"
     exe = shutil.which("forestmatch") or str(Path(sys.executable).parent / "forestmatch")
     subprocess.run([exe, "migrate"], env=env, cwd=var_dir, check=True, stdout=subprocess.DEVNULL, timeout=1800)
-    conn = sqlite3.connect(var_dir / "forestmatch.db")
-    try:
-        conn.execute("ANALYZE")
-        conn.commit()
-    finally:
-        conn.close()
+    from app.db import analyze_sqlite
+
+    analyze_sqlite(str(var_dir / "forestmatch.db"))
 
 
 def _interrupted(signum: int, frame: FrameType | None) -> None:
