@@ -28,7 +28,7 @@ from app.sourcing import api as sourcing_api
 from app.sourcing import controllers as sourcing_controllers
 from app.staff import controllers as staff_controllers
 from app.web import config, dashboard, inline_validation, pages
-from app.web.errors import EXCEPTION_HANDLERS
+from app.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
 from app.web.middleware import (
     ForestAuthMiddleware,
     head_as_get,
@@ -78,6 +78,7 @@ def create_app() -> Litestar:
         openapi_config=config.openapi_config(),
         compression_config=config.compression_config(),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=reject_impossible_ids,
         on_startup=[start_pool, start_worker],
         on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Response, Template
 
@@ -20,6 +20,7 @@ from app.web.forms import read_form
 from app.web.render import render, see_other, wants_fragment
 
 LIST_PAGE = "notifications/page.html.jinja2"
+Page = Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE, description="Page number, from 1.")]
 LIST_FRAGMENT = "notifications/_list.html.jinja2"
 #: htmx event the header badge listens for, sent after every change to the reader's notifications.
 CHANGED_EVENT = "fm-notifications"
@@ -142,10 +143,9 @@ async def saved_search_delete(request: Request[Any, Any, Any], search_id: FromPa
     responses=api_errors(401),
 )
 async def api_notifications(
-    request: Request[Any, Any, Any], unread: FromQuery[bool] = False, page: FromQuery[int] = 1
+    request: Request[Any, Any, Any], unread: FromQuery[bool] = False, page: Page = 1
 ) -> NotificationPageOut:
     """The caller's notifications, newest first, 50 a page; title and body in the caller's language."""
-    page = max(page, 1)
     rows, total = await services.list_notifications(request.user, unread_only=unread, page=page)
     return NotificationPageOut(
         items=[notification_out(r) for r in rows],

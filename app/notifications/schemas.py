@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+#: A notification id: a positive 64-bit row id (anything else cannot name one).
+NotificationId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
 
 
 class NotificationOut(msgspec.Struct):
@@ -32,7 +35,7 @@ class NotificationPageOut(msgspec.Struct):
 class MarkReadIn(msgspec.Struct):
     """Either ``ids`` (notifications of the caller) or ``all: true``."""
 
-    ids: list[int] | None = None
+    ids: list[NotificationId] | None = None
     all: bool = False
 
 

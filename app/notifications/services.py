@@ -24,6 +24,8 @@ from app.settings import get_settings
 from app.validation import Checker, FieldErrors, NotFound
 
 PAGE_SIZE = 50
+#: Pages beyond this are empty anyway; the bound keeps the offset a number the database takes.
+MAX_PAGE = 10_000
 MAX_MARK = 500
 MAX_SAVED_SEARCHES = 20
 
@@ -220,7 +222,7 @@ async def list_notifications(
         .where(where)
         .order_by(Notification.id, ascending=False)
         .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
+        .offset((min(max(page, 1), MAX_PAGE) - 1) * per_page)
         .output(load_json=True)
     )
     for row in rows:

@@ -104,6 +104,20 @@ def server_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Res
     return _page(request, 500, _("Something went wrong on our side."), _("Please try again in a moment."))
 
 
+#: The largest integer a database row id can be (SQLite and PostgreSQL bigint).
+MAX_ROW_ID = 2**63 - 1
+
+
+async def reject_impossible_ids(request: Request[Any, Any, Any]) -> None:
+    """Before any handler: an integer path parameter no row can have (beyond 64 bits) is simply not found.
+
+    The database drivers refuse such numbers (SQLite: OverflowError), which answered 500 for
+    ``/api/v1/conversations/-693433554597791300967202816``; checked once here rather than in every handler."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ROW_ID:
+            raise NotFound()
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     FieldErrors: field_errors_handler,
     ValidationException: validation_handler,

@@ -40,3 +40,26 @@ async def test_the_worker_refreshes_statistics_once_an_hour(db: str, clean_db: s
     monkeypatch.setattr(worker, "_last_statistics", calls[0] - worker.STATISTICS_EVERY)
     await worker.after_sync_pass(None)
     assert len(calls) == 2
+
+
+async def test_dashboard_answers_before_its_indexes_exist(db: str, clean_db: str) -> None:
+    """On SQLite the contacts statement names its partial index; a deployment running new code before
+    ``forestmatch migrate`` (no such index yet) must still get the same figures, not an error."""
+    from app.analytics import services
+    from app.analytics.filters import parse_filters
+    from app.analytics.queries import trade
+
+    with_index = await services.compute(parse_filters({}, set()))
+    if db != "sqlite":
+        return
+    create = (
+        "CREATE INDEX match_event_contact_reply ON match_event (conversation, state, at) "
+        "WHERE state IN ('contacted', 'replied')"
+    )
+    await Offer.raw("DROP INDEX match_event_contact_reply")
+    trade._present_indexes.clear()
+    try:
+        without = await services.compute(parse_filters({}, set()))
+    finally:
+        await Offer.raw(create)
+    assert without == with_index

@@ -31,6 +31,23 @@ def _joins(f: Filters, always: bool = False) -> str:
     return _OFFER_JOINS + (_BUYER_JOIN if f.program is not None else "")
 
 
+#: SQLite indexes seen to exist (an index, once created by its migration, stays).
+_present_indexes: set[str] = set()
+
+
+async def _indexed_by(sql: Sql, index: str) -> str:
+    """``sql.indexed_by(index)`` when the index exists: code that runs before ``forestmatch migrate`` has created it
+    stays correct, only slower (SQLite refuses a query naming a missing index)."""
+    if sql.pg:
+        return ""
+    if index not in _present_indexes:
+        rows = await run("SELECT name FROM sqlite_master WHERE type = 'index' AND name = {}", [index])
+        if not rows:
+            return ""
+        _present_indexes.add(index)
+    return sql.indexed_by(index)
+
+
 #: Reply times sampled to find a narrow window around the median (about this many, whatever the data's size).
 MEDIAN_SAMPLE = 2000
 
@@ -84,13 +101,14 @@ async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], flo
     if fl.needs_trade_join(f):
         where = fl.conversation_ids(f)
         scope, args = f"AND e.conversation IN ({where.sql})", list(where.args)
+    hint = await _indexed_by(sql, "match_event_contact_reply")
     seconds = sql.seconds_between("t.replied", "t.opened")
     opened = "MIN(e.at) FILTER (WHERE e.state = 'contacted')"
     query = f"""
         WITH t AS MATERIALIZED (
           SELECT e.conversation AS conversation, {opened} AS opened,
             MIN(e.at) FILTER (WHERE e.state = 'replied') AS replied
-          FROM match_event e{sql.indexed_by("match_event_contact_reply")}
+          FROM match_event e{hint}
           WHERE e.conversation IS NOT NULL AND e.state IN ('contacted', 'replied') {scope}
           GROUP BY e.conversation HAVING {opened} >= {{}} AND {opened} < {{}}
         ),
