@@ -42,6 +42,19 @@ class NotFound(Exception):
     """The record does not exist, or is not visible to this user."""
 
 
+_PAGE_NUMBER = re.compile(r"[0-9]{1,5}")
+
+
+def page_number(raw: Any, maximum: int) -> int | None:
+    """A page number from a query string: ASCII digits from 1 to ``maximum``, else None (``str.isdigit`` also
+    accepts '¹', which ``int`` refuses: that answered 500)."""
+    if isinstance(raw, str) and _PAGE_NUMBER.fullmatch(raw.strip()):
+        value = int(raw.strip())
+        if 1 <= value <= maximum:
+            return value
+    return None
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 

@@ -22,7 +22,7 @@ from app.i18n import ngettext
 from app.indexing.documents import OFFERS_INDEX, date_int, offer_documents
 from app.offers.services import public_offer_conditions
 from app.offers.tables import Offer
-from app.validation import Checker
+from app.validation import Checker, page_number
 from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, COUNTRY_RE, REGION_RE, SPECIES, fold, resolve_species
 from search_index import AnyOf, Eq, GeoRadius, GeoSort, Range, SearchQuery, SearchResult, SortSpec
 
@@ -157,8 +157,9 @@ class SearchParams:
             p.sort = "relevance"
         page = query.get("page")
         if page not in (None, ""):
-            if isinstance(page, str) and page.strip().isdigit() and 1 <= int(page) <= MAX_PAGE:
-                p.page = int(page)
+            number = page_number(page, MAX_PAGE)
+            if number is not None:
+                p.page = number
             else:
                 c.fail("page", _("Enter a page number from 1 to %(n)s.", n=MAX_PAGE))
         p.errors = c.errors

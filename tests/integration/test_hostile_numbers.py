@@ -39,3 +39,15 @@ async def test_huge_ids_and_pages_are_refused_cleanly(client: AsyncTestClient) -
     centre = await client.get("/notifications?page=4422422818686071887364096")
     assert centre.status_code == 200
     assert "hola" not in centre.text  # the page past the last one: empty, not an error
+
+
+async def test_page_numbers_in_other_digits_are_field_errors(client: AsyncTestClient) -> None:
+    """'¹' passes str.isdigit() but not int(): the search answered 500 for ?page=¹."""
+    search = await client.get("/api/v1/search/offers", params={"q": "pino", "page": "¹"})
+    assert search.status_code == 400
+    assert [e["field"] for e in search.json()["errors"]] == ["page"]
+    listing = await client.get("/offers", params={"page": "¹"})
+    assert listing.status_code == 200  # the list falls back to its first page
+    page = await client.get("/search", params={"q": "pino", "page": "٣"})  # Arabic-Indic three
+    assert page.status_code == 200  # the page shows the field's message inline
+    assert "Enter a page number from 1 to" in page.text
