@@ -41,6 +41,8 @@ class CurrentUser:
     locale: str
     #: Changes whenever the password changes; a session remembers it, so a new password ends older sessions.
     session_stamp: str = ""
+    #: ISO code of the organisation's country: the time zone moments are shown in (vocab.COUNTRY_TIME_ZONES).
+    organization_country: str = ""
 
     @property
     def is_staff(self) -> bool:
@@ -90,6 +92,7 @@ _USER_COLUMNS = (
     User.organization.ref.as_alias("organization_ref"),
     User.organization.kind.as_alias("organization_kind"),
     User.organization.is_active.as_alias("organization_active"),
+    User.organization.country.as_alias("organization_country"),
 )
 
 
@@ -110,6 +113,7 @@ def _to_current(row: dict[str, Any]) -> CurrentUser:
         organization_kind=row["organization_kind"] or "",
         locale=row["locale"] or "",
         session_stamp=password_stamp(row["password_hash"]),
+        organization_country=row.get("organization_country") or "",
     )
 
 

@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
@@ -99,6 +100,28 @@ def reset_locale(token: contextvars.Token[str | None]) -> None:
     _current_locale.reset(token)
 
 
+#: The reader's time zone (an IANA name) for showing moments; UTC outside a request or when unknown.
+_current_time_zone: contextvars.ContextVar[str] = contextvars.ContextVar("forestmatch_time_zone", default="UTC")
+
+
+def set_time_zone(name: str) -> contextvars.Token[str]:
+    return _current_time_zone.set(name)
+
+
+def reset_time_zone(token: contextvars.Token[str]) -> None:
+    _current_time_zone.reset(token)
+
+
+def _zone() -> dt.tzinfo:
+    name = _current_time_zone.get()
+    if name == "UTC":
+        return dt.UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
 def get_locale() -> str:
     """The request's locale; outside a request (CLI, workers) the configured default language."""
     current = _current_locale.get()
@@ -174,15 +197,27 @@ def format_date(value: dt.date | None, fmt: str = "medium") -> str:
 
 
 def format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
-    """Date and time to the minute, in UTC and saying so ("11 may 2026, 7:33 p.m. UTC"): seconds are noise on a
-    message or a notification, and users read them from several time zones."""
+    """Date and time to the minute in the reader's time zone, saying which ("11 may 2026, 1:33 p.m. UTC−6"):
+    seconds are noise on a message or a notification, and readers sit in several time zones. Naive values are UTC."""
     if value is None:
         return ""
+    moment = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(_zone())
     locale = babel_locale()
-    date = babel_dates.format_date(value.astimezone(dt.UTC) if value.tzinfo else value, format=fmt, locale=locale)
-    time = babel_dates.format_time(value, format="short", locale=locale, tzinfo=dt.UTC)
+    date = babel_dates.format_date(moment, format=fmt, locale=locale)
+    time = babel_dates.format_time(moment, format="short", locale=locale, tzinfo=moment.tzinfo)
     pattern = babel_dates.get_datetime_format(fmt, locale=locale)
-    return pattern.replace("{1}", date).replace("{0}", f"{time} UTC")
+    return pattern.replace("{1}", date).replace("{0}", f"{time} {_offset_label(moment)}")
+
+
+def _offset_label(moment: dt.datetime) -> str:
+    """'UTC', 'UTC−6', 'UTC+5:30' (a minus sign, as typeset)."""
+    offset = moment.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def format_duration(value: dt.timedelta | None) -> str:

@@ -12,8 +12,9 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.services import CurrentUser, load_user, user_for_token
-from app.i18n import negotiate, normalize_locale, reset_locale, set_locale
+from app.i18n import negotiate, normalize_locale, reset_locale, reset_time_zone, set_locale, set_time_zone
 from app.settings import get_settings
+from app.vocab import COUNTRY_TIME_ZONES
 
 LOCALE_COOKIE = "fm_lang"
 SESSION_USER_KEY = "uid"
@@ -103,9 +104,13 @@ def locale_middleware_factory(app: ASGIApp) -> ASGIApp:
         locale = choose_locale(scope)
         scope.setdefault("state", {})["locale"] = locale
         token = set_locale(locale)
+        user = scope.get("user")
+        country = getattr(user, "organization_country", "") if user is not None else ""
+        zone_token = set_time_zone(COUNTRY_TIME_ZONES.get(country, "UTC"))
         try:
             await app(scope, receive, send)
         finally:
+            reset_time_zone(zone_token)
             reset_locale(token)
 
     return middleware

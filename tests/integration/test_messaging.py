@@ -327,3 +327,26 @@ async def test_a_titleless_request_is_named_by_what_it_asks_for_in_threads(clien
     assert f'<a href="/requests/{request["ref"]}" data-testid="thread-request">Sawn timber, 120 m³</a>' in thread.text
     listing = await client.get("/conversations")
     assert " · Sawn timber, 120 m³</p>" in listing.text
+
+
+async def test_thread_times_read_in_the_readers_time_zone(client) -> None:
+    """A buyer in Mexico reads a message's time in Mexico City's zone; one from a country without a listed zone
+    reads UTC. Both say which."""
+    from zoneinfo import ZoneInfo
+
+    _producer, offer = await _producer_with_offer()
+    buyer = await make_user("buyer", country="MX")
+    conversation_id = await _contact(client, buyer, offer["ref"])
+    await post_form(client, f"/conversations/{conversation_id}/messages", {"body": "¿Tienen 40 m3?"})
+    sent = (await Message.select(Message.created_at).where(Message.conversation == conversation_id).first())[
+        "created_at"
+    ]
+    local = sent.astimezone(ZoneInfo("America/Mexico_City"))
+    page = await client.get(f"/conversations/{conversation_id}")
+    hour = local.strftime("%-I:%M")
+    assert f"{hour}\u202f{'AM' if local.hour < 12 else 'PM'} UTC\u22126</time>" in page.text
+    fiji = await make_user("buyer", country="FJ")
+    other = await _contact(client, fiji, offer["ref"])
+    await post_form(client, f"/conversations/{other}/messages", {"body": "Hello"})
+    page = await client.get(f"/conversations/{other}")
+    assert " UTC</time>" in page.text and "UTC\u2212" not in page.text

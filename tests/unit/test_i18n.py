@@ -150,3 +150,27 @@ def test_datetimes_read_to_the_minute_in_utc_and_say_so() -> None:
         assert format_datetime(None) == ""
     finally:
         reset_locale(token)
+
+
+def test_moments_show_in_the_readers_time_zone_with_its_offset() -> None:
+    from app.i18n import format_datetime, reset_locale, reset_time_zone, set_locale, set_time_zone
+
+    moment = dt.datetime(2026, 5, 11, 23, 33, 40, tzinfo=dt.UTC)
+    shown = {}
+    token = set_locale("en")
+    try:
+        for zone in ("America/Mexico_City", "America/Sao_Paulo", "Asia/Kolkata", "UTC", "Not/AZone"):
+            zone_token = set_time_zone(zone)
+            try:
+                shown[zone] = format_datetime(moment)
+            finally:
+                reset_time_zone(zone_token)
+    finally:
+        reset_locale(token)
+    assert shown == {
+        "America/Mexico_City": "May 11, 2026, 5:33\u202fPM UTC\u22126",
+        "America/Sao_Paulo": "May 11, 2026, 8:33\u202fPM UTC\u22123",
+        "Asia/Kolkata": "May 12, 2026, 5:03\u202fAM UTC+5:30",
+        "UTC": "May 11, 2026, 11:33\u202fPM UTC",
+        "Not/AZone": "May 11, 2026, 11:33\u202fPM UTC",
+    }
