@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
@@ -150,8 +151,6 @@ async def refresh_statistics() -> bool:
     the benchmarks measure (which run ANALYZE). PostgreSQL's autovacuum keeps its own: nothing to do there.
     Runs after bulk imports, after the demo load, and hourly in the background worker.
     """
-    import asyncio
-
     db = engine()
     if not isinstance(db, SQLiteEngine):
         return False

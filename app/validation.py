@@ -42,6 +42,10 @@ class NotFound(Exception):
     """The record does not exist, or is not visible to this user."""
 
 
+#: The last page number any list accepts (pages beyond the last are empty; the bound keeps offsets sane).
+MAX_PAGE = 10_000
+#: The largest integer a database row id can be (SQLite INTEGER, PostgreSQL bigint).
+MAX_ROW_ID = 2**63 - 1
 _PAGE_NUMBER = re.compile(r"[0-9]{1,5}")
 
 

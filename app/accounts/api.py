@@ -11,12 +11,14 @@ from litestar.params import QueryParameter
 
 from app.accounts import services
 from app.accounts.tables import Organization
+from app.validation import MAX_PAGE
 
 PER_PAGE = 20
 PRODUCER_KINDS = ("producer", "both")
-Page = Annotated[int, QueryParameter(ge=1, le=10_000, description="Page number, from 1.")]
 #: Who may call an operation: signed-in (session cookie + x-csrftoken, or Bearer token), or also anonymous.
 SIGNED_IN: list[dict[str, list[str]]] = [{"token": []}]
+#: A page number in list endpoints (pages beyond the last are empty; the bound keeps offsets sane).
+Page = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 PUBLIC: list[dict[str, list[str]]] = [{}, {"token": []}]
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from app.accounts.api import SIGNED_IN, api_errors
+from app.accounts.api import SIGNED_IN, Page, api_errors
 from app.accounts.services import CurrentUser
 from app.certificates import services
 from app.certificates.schemas import CertificateIn, CertificateOut, CertificatePage, VerificationIn, certificate_out
@@ -18,7 +18,6 @@ from app.web import guards
 
 PER_PAGE = 20
 TAGS = ["certificates"]
-Page = Annotated[int, QueryParameter(ge=1, le=10_000, description="Page number, from 1.")]
 
 
 def _visible(user: CurrentUser, row: dict[str, Any]) -> bool:

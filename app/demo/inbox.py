@@ -17,17 +17,13 @@ from app.accounts.tables import User
 from app.db import atomic
 from app.matching.tables import Match
 from app.messaging.tables import Conversation, Message
-from app.notifications.alerts import match_alert_columns, offer_match_alert, request_fit_alert
+from app.notifications.alerts import match_alert_columns, message_alert, offer_match_alert, request_fit_alert
 from app.notifications.services import Alert
 from app.notifications.tables import Notification
 
 CONVERSATIONS = 6
 MATCH_ALERTS = 2
 UNREAD = 2
-
-
-def _excerpt(body: str) -> str:
-    return body if len(body) <= 200 else body[:199] + "…"
 
 
 async def _message_alerts(user: dict[str, Any]) -> list[dict[str, Any]]:
@@ -54,15 +50,8 @@ async def _message_alerts(user: dict[str, Any]) -> list[dict[str, Any]]:
         )
         if latest is None or latest["sender_organization"] == org:
             continue  # the demo user spoke last: nothing to be told
-        alerts.append(
-            {
-                "kind": "message",
-                "key": f"message:{latest['id']}",
-                "params": {"org": latest["org_name"], "excerpt": _excerpt(latest["body"])},
-                "link": f"/conversations/{conversation['id']}#latest",
-                "at": latest["created_at"],
-            }
-        )
+        alert = message_alert(conversation["id"], latest["id"], latest["org_name"], latest["body"])
+        alerts.append(_dated(alert, latest["created_at"]))
     return alerts
 
 

@@ -83,19 +83,21 @@ async def _other_side(conversation_id: int, actor_org: int | None) -> tuple[dict
     return conversation, await org_users(orgs)
 
 
+def message_alert(conversation_id: int, message_id: int, sender_org: str, body: str) -> Alert:
+    """For the other side of a conversation: a new message, with its first 200 characters."""
+    excerpt = body if len(body) <= 200 else body[:199] + "…"
+    return Alert(
+        "message",
+        f"message:{message_id}",
+        {"org": sender_org, "excerpt": excerpt},
+        f"/conversations/{conversation_id}#latest",
+    )
+
+
 async def message_sent(user: CurrentUser, conversation_id: int, message_id: int, body: str) -> None:
     """Hook: a party posted a message; the other organisation's users are told."""
     _conversation, recipients = await _other_side(conversation_id, user.organization_id)
-    excerpt = body if len(body) <= 200 else body[:199] + "…"
-    await deliver(
-        Alert(
-            "message",
-            f"message:{message_id}",
-            {"org": user.organization_name, "excerpt": excerpt},
-            f"/conversations/{conversation_id}#latest",
-        ),
-        recipients,
-    )
+    await deliver(message_alert(conversation_id, message_id, user.organization_name, body), recipients)
 
 
 _EVENT_KINDS = {"deal_closed": "deal_recorded", "deal_confirmed": "deal_confirmed", "declined": "deal_declined"}

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Response, Template
 
-from app.accounts.api import SIGNED_IN, api_errors
+from app.accounts.api import SIGNED_IN, Page, api_errors
 from app.i18n import gettext as _
 from app.notifications import services
 from app.notifications.schemas import MarkReadIn, NotificationPageOut, UnreadOut, notification_out
@@ -20,7 +20,6 @@ from app.web.forms import read_form
 from app.web.render import render, see_other, wants_fragment
 
 LIST_PAGE = "notifications/page.html.jinja2"
-Page = Annotated[int, QueryParameter(ge=1, le=services.MAX_PAGE, description="Page number, from 1.")]
 LIST_FRAGMENT = "notifications/_list.html.jinja2"
 #: htmx event the header badge listens for, sent after every change to the reader's notifications.
 CHANGED_EVENT = "fm-notifications"

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 import msgspec
 
+from app.validation import MAX_ROW_ID
+
 #: A notification id: a positive 64-bit row id (anything else cannot name one).
-NotificationId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+NotificationId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ROW_ID)]
 
 
 class NotificationOut(msgspec.Struct):

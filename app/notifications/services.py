@@ -21,11 +21,9 @@ from app.i18n import gettext as _
 from app.notifications.kinds import KINDS, kinds_for_role, render_in
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference, SavedSearch
 from app.settings import get_settings
-from app.validation import Checker, FieldErrors, NotFound
+from app.validation import MAX_PAGE, Checker, FieldErrors, NotFound
 
 PAGE_SIZE = 50
-#: Pages beyond this are empty anyway; the bound keeps the offset a number the database takes.
-MAX_PAGE = 10_000
 MAX_MARK = 500
 MAX_SAVED_SEARCHES = 20
 

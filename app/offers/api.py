@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from app.accounts.api import PUBLIC, SIGNED_IN, api_errors
+from app.accounts.api import PUBLIC, SIGNED_IN, Page, api_errors
 from app.accounts.services import CurrentUser
 from app.i18n import gettext as _
 from app.offers import services
@@ -19,7 +19,6 @@ from app.vocab import OFFER_STATUSES
 from app.web import guards
 
 TAGS = ["offers"]
-Page = Annotated[int, QueryParameter(ge=1, le=10_000, description="Page number, from 1.")]
 NO_DELETE = (
     "Offers are never deleted: a buyer may be talking about one, and the program measures what was offered. "
     'There is no DELETE; close an offer with POST /api/v1/offers/{ref}/status and {"status": "closed"}.'

@@ -18,7 +18,7 @@ from app.i18n import gettext as _
 from app.indexing.services import record_change
 from app.offers.tables import Offer
 from app.units import UnitError, to_canonical
-from app.validation import MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied, page_number
+from app.validation import MAX_PAGE, MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied, page_number
 from app.vocab import CATEGORIES, CLAIMS, COUNTRY_RE, CURRENCIES, INCOTERMS, OFFER_STATUSES, PRODUCT_TYPES, UNITS
 
 PER_PAGE = 20
@@ -189,7 +189,7 @@ class OfferFilters:
         )
         claim = c.choice("claim", CLAIMS)
         country = c.pattern("country", COUNTRY_RE, _("Use a two-letter ISO 3166-1 country code, e.g. MX."))
-        page = page_number(query.get("page") or "1", 9_999) or 1
+        page = page_number(query.get("page") or "1", MAX_PAGE - 1) or 1
         return cls(category, product_type, claim, country, page, c.errors)
 
     def as_query(self) -> dict[str, str]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
-from app.accounts.api import SIGNED_IN, api_errors
+from app.accounts.api import SIGNED_IN, Page, api_errors
 from app.accounts.services import CurrentUser
 from app.sourcing import services
 from app.sourcing.schemas import RequestIn, RequestOut, RequestPage, RequestStatusIn, request_out
@@ -19,7 +19,6 @@ from app.web import guards
 
 PER_PAGE = 20
 TAGS = ["sourcing requests"]
-Page = Annotated[int, QueryParameter(ge=1, le=10_000, description="Page number, from 1.")]
 _DELIVERY_FIELDS = ("country", "region", "place", "lat", "lon")
 
 

@@ -18,7 +18,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 
 from app.i18n import gettext as _
-from app.validation import FieldErrors, NotFound, PermissionDenied
+from app.validation import MAX_ROW_ID, FieldErrors, NotFound, PermissionDenied
 
 log = logging.getLogger("forestmatch")
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
@@ -102,10 +102,6 @@ def server_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Res
     if _is_api(request):
         return _json(500, _("Something went wrong on our side."))
     return _page(request, 500, _("Something went wrong on our side."), _("Please try again in a moment."))
-
-
-#: The largest integer a database row id can be (SQLite and PostgreSQL bigint).
-MAX_ROW_ID = 2**63 - 1
 
 
 async def reject_impossible_ids(request: Request[Any, Any, Any]) -> None:

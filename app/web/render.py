@@ -110,10 +110,10 @@ def request_name(item: Any, prefix: str = "") -> str:
     """A sourcing request's title, or for one without (the import format makes it optional) what it asks for:
     'Sawn timber, 120 m³' in the reader's language. ``prefix``: the request's keys carry it in a joined row
     (``request_`` in a conversation's)."""
-    if isinstance(item, dict):
-        get = lambda key, default=None: item.get(prefix + key, default)  # noqa: E731
-    else:
-        get = lambda key, default=None: getattr(item, prefix + key, default)  # noqa: E731
+
+    def get(key: str) -> Any:
+        return item.get(prefix + key) if isinstance(item, dict) else getattr(item, prefix + key, None)
+
     title = (get("title") or "").strip()
     if title:
         return title

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from app.db import refresh_statistics
 from app.notifications import worker
 from app.offers.tables import Offer
@@ -49,9 +51,9 @@ async def test_dashboard_answers_before_its_indexes_exist(db: str, clean_db: str
     from app.analytics.filters import parse_filters
     from app.analytics.queries import trade
 
-    with_index = await services.compute(parse_filters({}, set()))
     if db != "sqlite":
-        return
+        pytest.skip("INDEXED BY is SQLite's; PostgreSQL queries name no index")
+    with_index = await services.compute(parse_filters({}, set()))
     create = (
         "CREATE INDEX match_event_contact_reply ON match_event (conversation, state, at) "
         "WHERE state IN ('contacted', 'replied')"
