@@ -52,6 +52,7 @@ TABLES = (
     "match",
     "match_run",
     "search_outbox",
+    "search_sync_lease",  # i10-security: the outbox drainer's lease
     "password_reset",
     "api_token",
     "login_attempt",
