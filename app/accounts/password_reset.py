@@ -53,10 +53,10 @@ async def request_reset(email: str, client: str, limiter: LoginRateLimiter) -> s
     address = (email or "").strip().lower()
     if not address or "@" not in address:
         raise FieldErrors({"email": _("Enter an e-mail address.")}, {"email": email})
-    keys = ["reset:" + address, "reset-ip:" + client]
-    if await limiter.blocked(keys):
+    # Every request counts towards the limit, found or not.
+    limits = [("reset:" + address, limiter.max_attempts), ("reset-address:" + client, limiter.address_max_attempts)]
+    if await limiter.take(limits) is None:
         raise FieldErrors({"email": _("Too many requests. Wait a few minutes and try again.")}, {"email": email})
-    await limiter.record_failure(keys)  # every request counts towards the limit, found or not
     user = (
         await User.select(User.id, User.name, User.locale, User.email)
         .where(

@@ -1,4 +1,4 @@
-"""Accounts: organisations, users, passwords, API tokens and the shared sign-in rate limit."""
+"""Accounts: organisations, users, passwords, API tokens and signing in under the shared rate limit."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from app.accounts.tables import ApiToken, LoginAttempt, Organization, User
+from app.accounts.rate_limit import LoginRateLimiter
+from app.accounts.tables import ApiToken, Organization, User
 from app.db import atomic
 from app.i18n import SUPPORTED_LOCALES
 from app.i18n import gettext as _
 from app.indexing.services import record_change
-from app.settings import get_settings
 from app.validation import MAX_NAME, MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import COUNTRY_RE, LEGAL_FORMS, ORG_KINDS, REGION_RE
 
@@ -403,59 +403,20 @@ async def user_for_token(token: str) -> CurrentUser | None:
     return await load_user(row["user_id"])
 
 
-# --- sign-in rate limit ----------------------------------------------------------------------------------------
-class LoginRateLimiter:
-    """Failed sign-ins per key in a sliding window, stored where every worker sees them (database or Redis)."""
-
-    def __init__(self) -> None:
-        settings = get_settings()
-        self.max_attempts = settings.login_max_attempts
-        self.window = settings.login_window_seconds
-        self._redis: Any = None
-        if settings.redis_url:
-            import redis.asyncio as redis_asyncio
-
-            self._redis = redis_asyncio.from_url(settings.redis_url)
-
-    async def blocked(self, keys: list[str]) -> bool:
-        if self._redis is not None:
-            values = await self._redis.mget([f"fm:login:{k}" for k in keys])
-            return any(int(v or 0) >= self.max_attempts for v in values)
-        since = now() - dt.timedelta(seconds=self.window)
-        for key in keys:
-            count = await LoginAttempt.count().where((LoginAttempt.key == key) & (LoginAttempt.attempted_at > since))
-            if count >= self.max_attempts:
-                return True
-        return False
-
-    async def record_failure(self, keys: list[str]) -> None:
-        if self._redis is not None:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                for key in keys:
-                    pipe.incr(f"fm:login:{key}")
-                    pipe.expire(f"fm:login:{key}", self.window, nx=True)
-                await pipe.execute()
-            return
-        await LoginAttempt.insert(*[LoginAttempt(key=key) for key in keys])
-        # Keep the table small: forget attempts older than the window.
-        await LoginAttempt.delete().where(LoginAttempt.attempted_at < now() - dt.timedelta(seconds=self.window))
-
-    async def clear(self, key: str) -> None:
-        if self._redis is not None:
-            await self._redis.delete(f"fm:login:{key}")
-            return
-        await LoginAttempt.delete().where(LoginAttempt.key == key)
-
-
+# --- sign-in ----------------------------------------------------------------------------------------------------
 async def sign_in(email: str, password: str, client: str, limiter: LoginRateLimiter) -> CurrentUser:
-    """Check credentials under the rate limit; raises FieldErrors with a message for the form."""
-    email_key = "email:" + email.strip().lower()
-    keys = [email_key, "ip:" + client]
-    if await limiter.blocked(keys):
+    """Check credentials under the rate limit; raises FieldErrors with a message for the form.
+
+    The attempt is counted against the account and the client address before the password is checked (one atomic
+    step), so concurrent tries can never check more passwords than the limit allows."""
+    account_key = "account:" + email.strip().lower()
+    address_key = "address:" + client
+    attempt = await limiter.take([(account_key, limiter.max_attempts), (address_key, limiter.address_max_attempts)])
+    if attempt is None:
         raise FieldErrors({"email": _("Too many failed attempts. Wait a few minutes and try again.")}, {"email": email})
     user = await authenticate(email, password)
-    if user is None:
-        await limiter.record_failure(keys)
+    if user is None:  # the attempt stays counted as a failure
         raise FieldErrors({"password": _("E-mail or password is not right.")}, {"email": email})
-    await limiter.clear(email_key)
+    await limiter.clear(account_key)
+    await limiter.give_back(attempt, address_key)
     return user
