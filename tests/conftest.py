@@ -54,6 +54,7 @@ TABLES = (
     "search_outbox",
     "search_sync_lease",  # i10-security: the outbox drainer's lease
     "password_reset",
+    "account_session",  # i10-security: server-side sessions
     "api_token",
     "login_attempt",
     "offer",

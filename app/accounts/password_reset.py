@@ -12,6 +12,7 @@ import hashlib
 import secrets
 
 from app.accounts.services import LoginRateLimiter, check_password, hash_password, now
+from app.accounts.sessions import end_sessions_of
 from app.accounts.tables import PasswordReset, User
 from app.db import atomic
 from app.i18n import gettext as _
@@ -115,6 +116,7 @@ async def reset_password(token: str, raw: dict[str, str]) -> int:
         row = await PasswordReset.select(PasswordReset.user).where(PasswordReset.id == reset_id).first()
         user_id = int(row["user"])  # type: ignore[index]
         await User.update({User.password_hash: hash_password(password)}).where(User.id == user_id)
+        await end_sessions_of(user_id)  # whoever knew the old password is signed out everywhere
         await PasswordReset.update({PasswordReset.used_at: now()}).where(
             (PasswordReset.user == user_id) & PasswordReset.used_at.is_null()
         )

@@ -39,8 +39,8 @@ class CurrentUser:
     organization_ref: str
     organization_kind: str
     locale: str
-    #: Changes whenever the password changes; a session remembers it, so a new password ends older sessions.
-    session_stamp: str = ""
+    #: The ``account_session`` row when signed in through a browser session (None with an API token).
+    session_id: int | None = None
     #: ISO code of the organisation's country: the time zone moments are shown in (vocab.COUNTRY_TIME_ZONES).
     organization_country: str = ""
 
@@ -96,12 +96,8 @@ _USER_COLUMNS = (
 )
 
 
-def password_stamp(password_hash: str) -> str:
-    """A short digest of the stored hash (never the hash itself) that sessions carry."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
-def _to_current(row: dict[str, Any]) -> CurrentUser:
+def user_from_row(row: dict[str, Any]) -> CurrentUser:
+    """The CurrentUser of a row selected with the user's columns (``_USER_COLUMNS`` or the sessions' join)."""
     return CurrentUser(
         id=row["id"],
         email=row["email"],
@@ -112,7 +108,6 @@ def _to_current(row: dict[str, Any]) -> CurrentUser:
         organization_ref=row["organization_ref"] or "",
         organization_kind=row["organization_kind"] or "",
         locale=row["locale"] or "",
-        session_stamp=password_stamp(row["password_hash"]),
         organization_country=row.get("organization_country") or "",
     )
 
@@ -122,7 +117,7 @@ async def load_user(user_id: int) -> CurrentUser | None:
     row = await User.select(*_USER_COLUMNS).where(User.id == user_id).first()
     if not row or not row["is_active"] or row["organization_active"] is False:
         return None
-    return _to_current(row)
+    return user_from_row(row)
 
 
 # --- organisations ---------------------------------------------------------------------------------------------
@@ -279,20 +274,26 @@ async def authenticate(email: str, password: str) -> CurrentUser | None:
     if row["organization_active"] is False:
         return None
     await User.update({User.last_login_at: now()}).where(User.id == row["id"])
-    return _to_current(row)
+    return user_from_row(row)
 
 
 _DUMMY_HASH = hash_password("not-a-real-password-just-timing")
 
 
 async def change_password(user: CurrentUser, raw: dict[str, Any]) -> None:
+    """Set a new password (the current one is asked again) and end the user's other sessions."""
     c = Checker(raw)
     row = await User.select(User.password_hash).where(User.id == user.id).first()
     if not row or not verify_password(row["password_hash"], str(raw.get("current_password") or "")):
         c.fail("current_password", _("The current password is not right."))
     new = check_password(c, "new_password")
     c.raise_if_errors()
-    await User.update({User.password_hash: hash_password(new)}).where(User.id == user.id)
+    from app.accounts.sessions import end_sessions_of
+
+    async with atomic():
+        await User.update({User.password_hash: hash_password(new)}).where(User.id == user.id)
+        # Other sessions (another browser, a lost phone) end with the old password; this one carries on.
+        await end_sessions_of(user.id, keep=user.session_id)
 
 
 async def set_locale(user: CurrentUser, locale: str) -> None:
@@ -306,9 +307,14 @@ async def set_user_active(staff: CurrentUser, user_id: int, active: bool) -> Non
         raise PermissionDenied()
     if user_id == staff.id:
         raise FieldErrors({"user": _("You cannot deactivate your own account.")})
-    updated = await User.update({User.is_active: active}).where(User.id == user_id).returning(User.id)
-    if not updated:
-        raise NotFound()
+    from app.accounts.sessions import end_sessions_of
+
+    async with atomic():
+        updated = await User.update({User.is_active: active}).where(User.id == user_id).returning(User.id)
+        if not updated:
+            raise NotFound()
+        if not active:  # signed out everywhere now, and for good: reactivation does not revive old sessions
+            await end_sessions_of(user_id)
 
 
 async def list_users(staff: CurrentUser, *, page: int = 1, per_page: int = 50) -> tuple[list[dict[str, Any]], int]:

@@ -11,20 +11,27 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.accounts.services import CurrentUser, load_user, user_for_token
+from app.accounts.services import CurrentUser, user_for_token
+from app.accounts.sessions import end_session, open_session, user_for_session
 from app.i18n import negotiate, normalize_locale, reset_locale, reset_time_zone, set_locale, set_time_zone
 from app.settings import get_settings
 from app.vocab import COUNTRY_TIME_ZONES
 
 LOCALE_COOKIE = "fm_lang"
-SESSION_USER_KEY = "uid"
-#: The user's ``session_stamp`` when the session started: a changed password signs out every other session.
-SESSION_STAMP_KEY = "stamp"
+#: The session cookie holds only this: the key of an ``account_session`` row (see app.accounts.sessions).
+SESSION_KEY = "sid"
 
 
-def session_for(user: CurrentUser) -> dict[str, Any]:
-    """What a signed-in session holds."""
-    return {SESSION_USER_KEY: user.id, SESSION_STAMP_KEY: user.session_stamp}
+async def start_session(user: CurrentUser) -> dict[str, Any]:
+    """What a newly signed-in session holds (a fresh server-side session for the user)."""
+    return {SESSION_KEY: await open_session(user.id)}
+
+
+async def finish_session(session: dict[str, Any] | None) -> None:
+    """End the session this cookie names, on every worker (signing out)."""
+    key = session.get(SESSION_KEY) if isinstance(session, dict) else None
+    if isinstance(key, str):
+        await end_session(key)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -57,12 +64,12 @@ class ForestAuthMiddleware(AbstractAuthenticationMiddleware):
                 raise NotAuthorizedException("Invalid or revoked API token.")
             return AuthenticationResult(user=user, auth="token")
         session = connection.scope.get("session") or {}
-        uid = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
-        if isinstance(uid, int):
-            user = await load_user(uid)
-            if user is not None and session.get(SESSION_STAMP_KEY) == user.session_stamp:
+        if isinstance(session, dict) and session:
+            key = session.get(SESSION_KEY)
+            user = await user_for_session(key) if isinstance(key, str) else None
+            if user is not None:
                 return AuthenticationResult(user=user, auth="session")
-            session.clear()
+            session.clear()  # ended, expired, or a cookie from before server-side sessions: signed out
         return AuthenticationResult(user=None, auth=None)
 
 
