@@ -194,7 +194,8 @@ async def forgot_submit(request: Request[Any, Any, Any]) -> Template:
     """Queue a reset link; the page says the same whether or not the address has an account."""
     data = await read_form(request)
     try:
-        await password_reset.request_reset(data.get("email", ""), _client(request), limiter())
+        locale = request.scope.get("state", {}).get("locale", "")
+        await password_reset.request_reset(data.get("email", ""), _client(request), limiter(), locale=locale)
     except FieldErrors as exc:
         context = {"values": {"email": data.get("email", "")}, "errors": exc.errors, "sent": False}
         return render(request, FORGOT_PAGE, context, status_code=422)

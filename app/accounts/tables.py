@@ -91,3 +91,14 @@ class UserSession(Table, tablename="account_session"):
     created_at = Timestamptz(default=TimestamptzNow())
     #: Slides forward (at most once a day) while the session is used; past it the session has ended.
     expires_at = Timestamptz(index=True)
+
+
+class PasswordResetRequest(Table, tablename="password_reset_request"):
+    """A "send me a link" request as typed, queued for the background worker. The request itself does the same
+    work whether or not the address has an account (so its timing tells nothing); the worker looks the address up
+    and, for an active account, makes the link and queues the e-mail."""
+
+    email = Varchar(length=254)
+    #: The language the requester was reading, for an account that has no saved language.
+    locale = Varchar(length=10, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
