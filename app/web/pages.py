@@ -6,13 +6,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request, get
+from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 
 from app.i18n import SUPPORTED_LOCALES
 from app.offers.services import OfferFilters, count_active, list_public_offers
+from app.settings import get_settings
 from app.web.middleware import LOCALE_COOKIE
 from app.web.render import render
+from app.web.static_assets import static_file
 
 
 @get("/", include_in_schema=False, name="home")
@@ -46,7 +49,14 @@ async def set_language(
     target = safe_next(next)
     response = Redirect(path=target, status_code=303)
     if code in SUPPORTED_LOCALES:
-        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+        response.set_cookie(
+            LOCALE_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=get_settings().secure_cookies,
+        )
         user = request.scope.get("user")
         if user is not None:
             from app.accounts.services import set_locale
@@ -55,4 +65,15 @@ async def set_language(
     return response
 
 
-ROUTES = [home, about, set_language]
+@get(
+    "/favicon.ico",
+    include_in_schema=False,
+    name="favicon",
+    cache_control=CacheControlHeader(max_age=86_400, public=True),
+)
+async def favicon() -> File:
+    """The site's icon where browsers look for it (drawn in ``static/favicon.svg``)."""
+    return File(path=static_file("favicon.ico"), media_type="image/x-icon", content_disposition_type="inline")
+
+
+ROUTES = [home, about, set_language, favicon]
