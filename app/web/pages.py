@@ -1,11 +1,11 @@
-"""Site-wide pages: home, language switch, about/help."""
+"""Site-wide pages: home, language switch, about/help, favicon."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from litestar import Request, get
+from litestar import Request, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Template
@@ -13,6 +13,7 @@ from litestar.response import File, Redirect, Template
 from app.i18n import SUPPORTED_LOCALES
 from app.offers.services import OfferFilters, count_active, list_public_offers
 from app.settings import get_settings
+from app.web.forms import read_form
 from app.web.middleware import LOCALE_COOKIE
 from app.web.render import render
 from app.web.static_assets import static_file
@@ -41,13 +42,9 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
-@get("/lang/{code:str}", include_in_schema=False, name="set_language")
-async def set_language(
-    request: Request[Any, Any, Any], code: FromPath[str], next: FromQuery[str | None] = None
-) -> Redirect:  # noqa: A002
-    """Remember the chosen language in a cookie (and on the account when signed in)."""
-    target = safe_next(next)
-    response = Redirect(path=target, status_code=303)
+def _switch_language(code: str, target: str | None) -> Redirect:
+    """Back to ``target`` (same site only) with the chosen language in the visitor cookie."""
+    response = Redirect(path=safe_next(target), status_code=303)
     if code in SUPPORTED_LOCALES:
         response.set_cookie(
             LOCALE_COOKIE,
@@ -57,12 +54,28 @@ async def set_language(
             samesite="lax",
             secure=get_settings().secure_cookies,
         )
-        user = request.scope.get("user")
-        if user is not None:
-            from app.accounts.services import set_locale
-
-            await set_locale(user, code)
     return response
+
+
+@get("/lang/{code:str}", include_in_schema=False, name="set_language")
+async def set_language(code: FromPath[str], next: FromQuery[str | None] = None) -> Redirect:  # noqa: A002
+    """The header's language links: remember the language in this browser's cookie only.
+
+    A GET changes nothing on the server (any page or image elsewhere can make a browser send one); saving the
+    account's language is the POST below, behind the CSRF check."""
+    return _switch_language(code, next)
+
+
+@post("/lang/{code:str}", include_in_schema=False, name="save_language")
+async def save_language(request: Request[Any, Any, Any], code: FromPath[str]) -> Redirect:
+    """Choose the language (account page forms): the cookie, and the account's saved language when signed in."""
+    data = await read_form(request)
+    user = request.scope.get("user")
+    if user is not None and code in SUPPORTED_LOCALES:
+        from app.accounts.services import set_locale
+
+        await set_locale(user, code)
+    return _switch_language(code, data.get("next") or request.query_params.get("next"))
 
 
 @get(
@@ -76,4 +89,4 @@ async def favicon() -> File:
     return File(path=static_file("favicon.ico"), media_type="image/x-icon", content_disposition_type="inline")
 
 
-ROUTES = [home, about, set_language, favicon]
+ROUTES = [home, about, set_language, save_language, favicon]
