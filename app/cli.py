@@ -195,6 +195,9 @@ def cmd_mail(args: argparse.Namespace) -> int:
     from app.notifications import mail
 
     async def run() -> str:
+        from app.accounts.password_reset import process_requests
+
+        await process_requests()  # "send me a link" requests become e-mails first
         result = await mail.drain(ignore_backoff=args.retry_now)
         left = await mail.counts()
         return (

@@ -33,7 +33,7 @@ from app.web.middleware import (
     ForestAuthMiddleware,
     head_as_get,
     locale_middleware_factory,
-    security_headers_middleware_factory,
+    site_headers,
 )
 
 
@@ -66,10 +66,9 @@ def create_app() -> Litestar:
     app = Litestar(
         route_handlers=route_handlers,
         middleware=[
-            security_headers_middleware_factory,
             config.session_config(settings).middleware,
             config.csrf_middleware(settings),
-            DefineMiddleware(ForestAuthMiddleware, exclude=["^/static/", "^/schema"]),
+            DefineMiddleware(ForestAuthMiddleware, exclude=[*config.NO_SESSION_PATHS, "^/schema"]),
             locale_middleware_factory,
         ],
         template_config=config.template_config(),
@@ -83,5 +82,6 @@ def create_app() -> Litestar:
         on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,
     )
-    app.asgi_handler = head_as_get(app.asgi_handler)
+    # Outside routing, so that unmatched routes (404, 405) and error answers get the headers too.
+    app.asgi_handler = head_as_get(site_headers(app.asgi_handler, settings))
     return app

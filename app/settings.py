@@ -59,8 +59,11 @@ class Settings:
     secure_cookies: bool = False
     #: Debug mode: tracebacks in responses. Never on in production.
     debug: bool = False
-    #: Failed sign-ins allowed per e-mail and per client address within ``login_window_seconds``.
+    #: Failed sign-ins allowed per account (e-mail), from any address, within ``login_window_seconds``.
     login_max_attempts: int = 5
+    #: Failed sign-ins allowed per client address, on any accounts, within ``login_window_seconds`` (larger: an
+    #: office behind one NAT address must not be locked out by one colleague's typos).
+    login_max_attempts_per_address: int = 50
     #: Window for the sign-in rate limit.
     login_window_seconds: int = 900
     #: Default language for visitors without a preference.
@@ -132,6 +135,7 @@ def load_settings() -> Settings:
         secure_cookies=_bool(env.get("FORESTMATCH_SECURE_COOKIES"), False),
         debug=_bool(env.get("FORESTMATCH_DEBUG"), False),
         login_max_attempts=int(env.get("FORESTMATCH_LOGIN_MAX_ATTEMPTS", "5")),
+        login_max_attempts_per_address=int(env.get("FORESTMATCH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "50")),
         login_window_seconds=int(env.get("FORESTMATCH_LOGIN_WINDOW_SECONDS", "900")),
         default_locale=env.get("FORESTMATCH_DEFAULT_LOCALE", "es_MX"),
         db_pool_max=int(env.get("FORESTMATCH_DB_POOL_MAX", "10")),

@@ -23,6 +23,7 @@ import anyio.to_thread
 
 from search_index import embedded_store as store
 from search_index.analysis import MatchPlan, Vocabulary, build_match, parse_query, synonym_table
+from search_index.backend import SearchBackendError
 from search_index.embedded_search import Row, Stats, run_search
 from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
 from search_index.query import SearchQuery, SearchResult
@@ -34,6 +35,15 @@ STATS_CACHE_SIZE = 512
 CONNECTIONS = 4
 #: SQLite page cache per connection, in KiB.
 PAGE_CACHE_KB = 16384
+#: How long searches and rebuilds wait for a lock held by another connection (SQLite's busy timeout), in seconds.
+BUSY_TIMEOUT_S = 30.0
+#: How long the sync's writes (upsert, delete, creating the index) wait for the index's write lock before giving up
+#: with IndexBusy: the outbox worker retries them a moment later instead of sitting on a lock someone else holds.
+SYNC_WRITE_WAIT_S = 2.0
+
+
+class IndexBusy(SearchBackendError):
+    """The index file's write lock is held elsewhere (another process, a long rebuild): try again shortly."""
 
 
 def _remember(cache: OrderedDict[tuple[Any, ...], T], key: tuple[Any, ...], value: T) -> None:
@@ -68,8 +78,8 @@ class EmbeddedBackend:
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA busy_timeout = 30000")
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA synchronous = NORMAL")
         # No mmap: each connection's mapping of the index file counts in the process's resident memory once it is
         # read (a 300 MB index read by 40 worker threads made a 1.7 GB peak RSS); pages come from the OS page
@@ -106,13 +116,25 @@ class EmbeddedBackend:
             self._slots.release()
 
     @contextmanager
-    def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, write: bool, wait_s: float = BUSY_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
+        """A read transaction, or a write transaction holding the file's write lock (waiting at most ``wait_s`` for
+        it: IndexBusy after that)."""
         lock = self._write_lock if write else None
         with self._connection() as conn:
-            if lock:
-                lock.acquire()
+            if lock and not lock.acquire(timeout=wait_s):
+                raise IndexBusy(f"search index is locked: another write of this process held it for {wait_s:g} s")
             try:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                if write and wait_s != BUSY_TIMEOUT_S:
+                    conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
+                try:
+                    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                except sqlite3.OperationalError as exc:
+                    if write and ("locked" in str(exc) or "busy" in str(exc)):
+                        raise IndexBusy(f"search index is locked by another connection (waited {wait_s:g} s)") from exc
+                    raise
+                finally:
+                    if write and wait_s != BUSY_TIMEOUT_S:
+                        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
                 try:
                     yield conn
                 except BaseException:
@@ -153,7 +175,7 @@ class EmbeddedBackend:
     def _ensure(self, index: str, settings: IndexSettings) -> tuple[store.Layout, store.Layout] | None:
         """Create the index if missing. When the settings file changed, start reindexing the stored documents:
         returns the (source, target) generations, unless another process is already doing it."""
-        with self._transaction(write=True) as conn:
+        with self._transaction(write=True, wait_s=SYNC_WRITE_WAIT_S) as conn:
             active = self._active(conn, index)
             if active is None:
                 layout = self._new_generation(conn, index, settings, "active")
@@ -269,7 +291,7 @@ class EmbeddedBackend:
     # -- writes ----------------------------------------------------------------------------------------------
 
     def _upsert(self, index: str, settings: IndexSettings, documents: list[dict[str, Any]]) -> None:
-        with self._transaction(write=True) as conn:
+        with self._transaction(write=True, wait_s=SYNC_WRITE_WAIT_S) as conn:
             active = self._active(conn, index)
             layout = active[0] if active else self._new_generation(conn, index, settings, "active")
             if not active:
@@ -285,7 +307,7 @@ class EmbeddedBackend:
         await self._run(self._upsert, index, load_index_settings(index), list(documents))
 
     def _delete(self, index: str, settings: IndexSettings, ids: list[str]) -> None:
-        with self._transaction(write=True) as conn:
+        with self._transaction(write=True, wait_s=SYNC_WRITE_WAIT_S) as conn:
             active = self._active(conn, index)
             if active:
                 store.delete_documents(conn, active[0], settings, ids)

@@ -52,7 +52,10 @@ TABLES = (
     "match",
     "match_run",
     "search_outbox",
+    "search_sync_lease",  # i10-security: the outbox drainer's lease
     "password_reset",
+    "account_session",  # i10-security: server-side sessions
+    "password_reset_request",  # i10-security: queued "send me a link" requests
     "api_token",
     "login_attempt",
     "offer",

@@ -14,7 +14,7 @@ from app.accounts.schemas import MeOut, OrganizationIn, OrganizationOut, organiz
 from app.validation import FieldErrors, NotFound
 from app.web import guards
 from app.web.forms import read_form
-from app.web.middleware import session_for
+from app.web.middleware import finish_session, start_session
 from app.web.pages import safe_next
 from app.web.render import render, see_other
 
@@ -53,13 +53,16 @@ async def login_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     except FieldErrors as exc:
         context = {"values": {"email": data.get("email", "")}, "errors": exc.errors, "next": target}
         return render(request, "accounts/login.html.jinja2", context, status_code=422)
+    await finish_session(request.session)  # a session this browser had before ends: a new one starts
     request.session.clear()
-    request.set_session(session_for(user))
+    request.set_session(await start_session(user))
     return see_other(target)
 
 
 @post("/logout", include_in_schema=False)
 async def logout(request: Request[Any, Any, Any]) -> Redirect:
+    """End the session on the server (a copied cookie stops working everywhere), then clear the cookie."""
+    await finish_session(request.session)
     request.clear_session()
     return see_other("/")
 
@@ -79,7 +82,7 @@ async def signup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     except FieldErrors as exc:
         values = {k: v for k, v in data.items() if k != "password"}
         return render(request, "accounts/signup.html.jinja2", {"values": values, "errors": exc.errors}, status_code=422)
-    request.set_session(session_for(user))
+    request.set_session(await start_session(user))
     return see_other("/my/organization")
 
 
@@ -108,10 +111,6 @@ async def account_password(request: Request[Any, Any, Any]) -> Template | Redire
     except FieldErrors as exc:
         context = await _account_context(request.user, errors=exc.errors)
         return render(request, "accounts/account.html.jinja2", context, status_code=422)
-    # Other sessions (another browser, a lost phone) end with the old password; this one carries on.
-    fresh = await services.load_user(request.user.id)
-    if fresh is not None:
-        request.set_session(session_for(fresh))
     return see_other("/account?saved=password")
 
 
@@ -195,7 +194,8 @@ async def forgot_submit(request: Request[Any, Any, Any]) -> Template:
     """Queue a reset link; the page says the same whether or not the address has an account."""
     data = await read_form(request)
     try:
-        await password_reset.request_reset(data.get("email", ""), _client(request), limiter())
+        locale = request.scope.get("state", {}).get("locale", "")
+        await password_reset.request_reset(data.get("email", ""), _client(request), limiter(), locale=locale)
     except FieldErrors as exc:
         context = {"values": {"email": data.get("email", "")}, "errors": exc.errors, "sent": False}
         return render(request, FORGOT_PAGE, context, status_code=422)
@@ -224,6 +224,7 @@ async def reset_submit(request: Request[Any, Any, Any], token: FromPath[str]) ->
         return render(request, RESET_PAGE, context, status_code=422)
     except NotFound:
         return render(request, RESET_PAGE, {"expired": True, "errors": {}, "token": ""}, status_code=404)
+    await finish_session(request.session)
     request.clear_session()
     return see_other("/login?reset=done")
 

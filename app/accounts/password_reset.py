@@ -1,8 +1,10 @@
 """Forgotten passwords: a one-time link by e-mail, valid for an hour, that lets the user choose a new password.
 
-The answer to "send me a link" is the same whether or not the address has an account, so the form cannot be
-used to find out who is registered; requests are rate-limited per address and per client like sign-ins. The
-e-mail goes through the same queue as notifications (``email_outbox``), in the user's language.
+The answer to "send me a link" is the same whether or not the address has an account, and so is the work behind
+it: the request only counts against the rate limit (per address typed and per client, like sign-ins) and queues
+the address typed (``password_reset_request``). The background worker then looks the address up and, for an
+active account, makes the link and queues the e-mail through the same queue as notifications (``email_outbox``),
+in the user's language. So neither the page nor its timing tells who is registered.
 """
 
 from __future__ import annotations
@@ -10,10 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
 
 from app.accounts.services import LoginRateLimiter, check_password, hash_password, now
-from app.accounts.tables import PasswordReset, User
-from app.db import atomic
+from app.accounts.sessions import end_sessions_of
+from app.accounts.tables import PasswordReset, PasswordResetRequest, User
+from app.db import atomic, engine
 from app.i18n import gettext as _
 from app.i18n import normalize_locale, reset_locale, set_locale
 from app.notifications.services import message_id_for
@@ -45,46 +51,73 @@ def _mail_text(locale: str, name: str, url: str) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n"
 
 
-async def request_reset(email: str, client: str, limiter: LoginRateLimiter) -> str | None:
-    """Queue a reset link for an active account with this e-mail; returns the token (None when no mail is sent).
+async def request_reset(email: str, client: str, limiter: LoginRateLimiter, *, locale: str = "") -> None:
+    """Queue a reset link for this address, whatever it is (the worker sends one only to an active account).
 
-    Callers show the same message either way.
-    """
+    Known and unknown addresses take the same path here: one rate-limit step and one queued row, no look-up."""
     address = (email or "").strip().lower()
-    if not address or "@" not in address:
+    if not address or "@" not in address or len(address) > 254:
         raise FieldErrors({"email": _("Enter an e-mail address.")}, {"email": email})
-    keys = ["reset:" + address, "reset-ip:" + client]
-    if await limiter.blocked(keys):
+    # Every request counts towards the limit, found or not.
+    limits = [("reset:" + address, limiter.max_attempts), ("reset-address:" + client, limiter.address_max_attempts)]
+    if await limiter.take(limits) is None:
         raise FieldErrors({"email": _("Too many requests. Wait a few minutes and try again.")}, {"email": email})
-    await limiter.record_failure(keys)  # every request counts towards the limit, found or not
-    user = (
-        await User.select(User.id, User.name, User.locale, User.email)
-        .where(
-            (User.email == address) & (User.is_active == True)  # noqa: E712 - Piccolo builds SQL from ==
-        )
-        .first()
+    await PasswordResetRequest.insert(
+        PasswordResetRequest(email=address, locale=normalize_locale(locale) or "", created_at=now())
     )
-    if user is None:
-        return None
-    token = secrets.token_urlsafe(32)
+
+
+async def _take_requests(limit: int) -> list[dict[str, Any]]:
+    if isinstance(engine(), PostgresEngine):  # two workers never take the same requests
+        return await PasswordResetRequest.raw(
+            "SELECT id, email, locale FROM password_reset_request ORDER BY id LIMIT {} FOR UPDATE SKIP LOCKED", limit
+        )
+    return await (
+        PasswordResetRequest.select(PasswordResetRequest.id, PasswordResetRequest.email, PasswordResetRequest.locale)
+        .order_by(PasswordResetRequest.id)
+        .limit(limit)
+    )
+
+
+async def process_requests(limit: int = 200) -> int:
+    """Background step: turn queued requests into links and e-mails for active accounts (others are dropped);
+    returns how many e-mails were queued."""
+    if not await PasswordResetRequest.exists():
+        return 0  # the usual idle pass: no write transaction
     settings = get_settings()
-    locale = normalize_locale(user["locale"]) or settings.default_locale
-    subject, body = _mail_text(locale, user["name"], f"{settings.base_url}/password/reset/{token}")
-    moment = now()
+    queued = 0
     async with atomic():
-        await PasswordReset(
-            user=user["id"], token_hash=_digest(token), created_at=moment, expires_at=moment + LINK_LIFETIME
-        ).save()
-        await EmailOutbox(
-            to_address=user["email"],
-            subject=subject,
-            body=body,
-            locale=locale,
-            message_id=message_id_for("password-reset:" + _digest(token)),
-            next_attempt_at=moment,
-            created_at=moment,
-        ).save()
-    return token
+        requests = await _take_requests(limit)
+        addresses = sorted({r["email"] for r in requests})
+        users = {
+            u["email"]: u
+            for u in await User.select(User.id, User.name, User.locale, User.email).where(
+                User.email.is_in(addresses or [""]) & (User.is_active == True)  # noqa: E712 - Piccolo builds SQL
+            )
+        }
+        for request in requests:
+            user = users.get(request["email"])
+            if user is None:
+                continue
+            token = secrets.token_urlsafe(32)
+            locale = normalize_locale(user["locale"]) or request["locale"] or settings.default_locale
+            subject, body = _mail_text(locale, user["name"], f"{settings.base_url}/password/reset/{token}")
+            moment = now()
+            await PasswordReset(
+                user=user["id"], token_hash=_digest(token), created_at=moment, expires_at=moment + LINK_LIFETIME
+            ).save()
+            await EmailOutbox(
+                to_address=user["email"],
+                subject=subject,
+                body=body,
+                locale=locale,
+                message_id=message_id_for("password-reset:" + _digest(token)),
+                next_attempt_at=moment,
+                created_at=moment,
+            ).save()
+            queued += 1
+        await PasswordResetRequest.delete().where(PasswordResetRequest.id.is_in([r["id"] for r in requests] or [-1]))
+    return queued
 
 
 async def check_token(token: str) -> int:
@@ -115,6 +148,7 @@ async def reset_password(token: str, raw: dict[str, str]) -> int:
         row = await PasswordReset.select(PasswordReset.user).where(PasswordReset.id == reset_id).first()
         user_id = int(row["user"])  # type: ignore[index]
         await User.update({User.password_hash: hash_password(password)}).where(User.id == user_id)
+        await end_sessions_of(user_id)  # whoever knew the old password is signed out everywhere
         await PasswordReset.update({PasswordReset.used_at: now()}).where(
             (PasswordReset.user == user_id) & PasswordReset.used_at.is_null()
         )

@@ -1,4 +1,4 @@
-"""Accounts: organisations, users, passwords, API tokens and the shared sign-in rate limit."""
+"""Accounts: organisations, users, passwords, API tokens and signing in under the shared rate limit."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from app.accounts.tables import ApiToken, LoginAttempt, Organization, User
+from app.accounts.rate_limit import LoginRateLimiter
+from app.accounts.tables import ApiToken, Organization, User
 from app.db import atomic
 from app.i18n import SUPPORTED_LOCALES
 from app.i18n import gettext as _
 from app.indexing.services import record_change
-from app.settings import get_settings
 from app.validation import MAX_NAME, MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import COUNTRY_RE, LEGAL_FORMS, ORG_KINDS, REGION_RE
 
@@ -39,8 +39,8 @@ class CurrentUser:
     organization_ref: str
     organization_kind: str
     locale: str
-    #: Changes whenever the password changes; a session remembers it, so a new password ends older sessions.
-    session_stamp: str = ""
+    #: The ``account_session`` row when signed in through a browser session (None with an API token).
+    session_id: int | None = None
     #: ISO code of the organisation's country: the time zone moments are shown in (vocab.COUNTRY_TIME_ZONES).
     organization_country: str = ""
 
@@ -96,12 +96,8 @@ _USER_COLUMNS = (
 )
 
 
-def password_stamp(password_hash: str) -> str:
-    """A short digest of the stored hash (never the hash itself) that sessions carry."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
-def _to_current(row: dict[str, Any]) -> CurrentUser:
+def user_from_row(row: dict[str, Any]) -> CurrentUser:
+    """The CurrentUser of a row selected with the user's columns (``_USER_COLUMNS`` or the sessions' join)."""
     return CurrentUser(
         id=row["id"],
         email=row["email"],
@@ -112,7 +108,6 @@ def _to_current(row: dict[str, Any]) -> CurrentUser:
         organization_ref=row["organization_ref"] or "",
         organization_kind=row["organization_kind"] or "",
         locale=row["locale"] or "",
-        session_stamp=password_stamp(row["password_hash"]),
         organization_country=row.get("organization_country") or "",
     )
 
@@ -122,7 +117,7 @@ async def load_user(user_id: int) -> CurrentUser | None:
     row = await User.select(*_USER_COLUMNS).where(User.id == user_id).first()
     if not row or not row["is_active"] or row["organization_active"] is False:
         return None
-    return _to_current(row)
+    return user_from_row(row)
 
 
 # --- organisations ---------------------------------------------------------------------------------------------
@@ -279,20 +274,26 @@ async def authenticate(email: str, password: str) -> CurrentUser | None:
     if row["organization_active"] is False:
         return None
     await User.update({User.last_login_at: now()}).where(User.id == row["id"])
-    return _to_current(row)
+    return user_from_row(row)
 
 
 _DUMMY_HASH = hash_password("not-a-real-password-just-timing")
 
 
 async def change_password(user: CurrentUser, raw: dict[str, Any]) -> None:
+    """Set a new password (the current one is asked again) and end the user's other sessions."""
     c = Checker(raw)
     row = await User.select(User.password_hash).where(User.id == user.id).first()
     if not row or not verify_password(row["password_hash"], str(raw.get("current_password") or "")):
         c.fail("current_password", _("The current password is not right."))
     new = check_password(c, "new_password")
     c.raise_if_errors()
-    await User.update({User.password_hash: hash_password(new)}).where(User.id == user.id)
+    from app.accounts.sessions import end_sessions_of
+
+    async with atomic():
+        await User.update({User.password_hash: hash_password(new)}).where(User.id == user.id)
+        # Other sessions (another browser, a lost phone) end with the old password; this one carries on.
+        await end_sessions_of(user.id, keep=user.session_id)
 
 
 async def set_locale(user: CurrentUser, locale: str) -> None:
@@ -306,9 +307,14 @@ async def set_user_active(staff: CurrentUser, user_id: int, active: bool) -> Non
         raise PermissionDenied()
     if user_id == staff.id:
         raise FieldErrors({"user": _("You cannot deactivate your own account.")})
-    updated = await User.update({User.is_active: active}).where(User.id == user_id).returning(User.id)
-    if not updated:
-        raise NotFound()
+    from app.accounts.sessions import end_sessions_of
+
+    async with atomic():
+        updated = await User.update({User.is_active: active}).where(User.id == user_id).returning(User.id)
+        if not updated:
+            raise NotFound()
+        if not active:  # signed out everywhere now, and for good: reactivation does not revive old sessions
+            await end_sessions_of(user_id)
 
 
 async def list_users(staff: CurrentUser, *, page: int = 1, per_page: int = 50) -> tuple[list[dict[str, Any]], int]:
@@ -403,59 +409,20 @@ async def user_for_token(token: str) -> CurrentUser | None:
     return await load_user(row["user_id"])
 
 
-# --- sign-in rate limit ----------------------------------------------------------------------------------------
-class LoginRateLimiter:
-    """Failed sign-ins per key in a sliding window, stored where every worker sees them (database or Redis)."""
-
-    def __init__(self) -> None:
-        settings = get_settings()
-        self.max_attempts = settings.login_max_attempts
-        self.window = settings.login_window_seconds
-        self._redis: Any = None
-        if settings.redis_url:
-            import redis.asyncio as redis_asyncio
-
-            self._redis = redis_asyncio.from_url(settings.redis_url)
-
-    async def blocked(self, keys: list[str]) -> bool:
-        if self._redis is not None:
-            values = await self._redis.mget([f"fm:login:{k}" for k in keys])
-            return any(int(v or 0) >= self.max_attempts for v in values)
-        since = now() - dt.timedelta(seconds=self.window)
-        for key in keys:
-            count = await LoginAttempt.count().where((LoginAttempt.key == key) & (LoginAttempt.attempted_at > since))
-            if count >= self.max_attempts:
-                return True
-        return False
-
-    async def record_failure(self, keys: list[str]) -> None:
-        if self._redis is not None:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                for key in keys:
-                    pipe.incr(f"fm:login:{key}")
-                    pipe.expire(f"fm:login:{key}", self.window, nx=True)
-                await pipe.execute()
-            return
-        await LoginAttempt.insert(*[LoginAttempt(key=key) for key in keys])
-        # Keep the table small: forget attempts older than the window.
-        await LoginAttempt.delete().where(LoginAttempt.attempted_at < now() - dt.timedelta(seconds=self.window))
-
-    async def clear(self, key: str) -> None:
-        if self._redis is not None:
-            await self._redis.delete(f"fm:login:{key}")
-            return
-        await LoginAttempt.delete().where(LoginAttempt.key == key)
-
-
+# --- sign-in ----------------------------------------------------------------------------------------------------
 async def sign_in(email: str, password: str, client: str, limiter: LoginRateLimiter) -> CurrentUser:
-    """Check credentials under the rate limit; raises FieldErrors with a message for the form."""
-    email_key = "email:" + email.strip().lower()
-    keys = [email_key, "ip:" + client]
-    if await limiter.blocked(keys):
+    """Check credentials under the rate limit; raises FieldErrors with a message for the form.
+
+    The attempt is counted against the account and the client address before the password is checked (one atomic
+    step), so concurrent tries can never check more passwords than the limit allows."""
+    account_key = "account:" + email.strip().lower()
+    address_key = "address:" + client
+    attempt = await limiter.take([(account_key, limiter.max_attempts), (address_key, limiter.address_max_attempts)])
+    if attempt is None:
         raise FieldErrors({"email": _("Too many failed attempts. Wait a few minutes and try again.")}, {"email": email})
     user = await authenticate(email, password)
-    if user is None:
-        await limiter.record_failure(keys)
+    if user is None:  # the attempt stays counted as a failure
         raise FieldErrors({"password": _("E-mail or password is not right.")}, {"email": email})
-    await limiter.clear(email_key)
+    await limiter.clear(account_key)
+    await limiter.give_back(attempt, address_key)
     return user

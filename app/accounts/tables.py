@@ -11,6 +11,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -79,3 +80,25 @@ class PasswordReset(Table, tablename="password_reset"):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+
+
+class UserSession(Table, tablename="account_session"):
+    """A signed-in browser session. The cookie carries a random id; only its SHA-256 is stored. Signing out, a new
+    password or deactivation deletes the row, which ends the session on every worker at once."""
+
+    user = ForeignKey(references=User, index=True, on_delete=OnDelete.cascade)
+    key_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    #: Slides forward (at most once a day) while the session is used; past it the session has ended.
+    expires_at = Timestamptz(index=True)
+
+
+class PasswordResetRequest(Table, tablename="password_reset_request"):
+    """A "send me a link" request as typed, queued for the background worker. The request itself does the same
+    work whether or not the address has an account (so its timing tells nothing); the worker looks the address up
+    and, for an active account, makes the link and queues the e-mail."""
+
+    email = Varchar(length=254)
+    #: The language the requester was reading, for an account that has no saved language.
+    locale = Varchar(length=10, default="")
+    created_at = Timestamptz(default=TimestamptzNow())

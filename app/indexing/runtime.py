@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
+from app.accounts.password_reset import process_requests as process_reset_requests
 from app.indexing.sync import run_worker, stale_request_hooks
 from app.matching.services import mark_stale, recompute_stale
 from app.notifications.alerts import record_offer_changes
 from app.notifications.worker import after_sync_pass
 from app.settings import get_settings
+
+log = logging.getLogger("forestmatch.sync")
 
 # Match records go stale when a request or an offer it could use changes; the worker recomputes them.
 if mark_stale not in stale_request_hooks:
@@ -21,12 +25,17 @@ if record_offer_changes not in stale_request_hooks:
 
 
 async def after_pass(backend: Any) -> None:
-    """Work the sync worker does after each outbox pass: recompute a few stale match sets, then notifications
-    (alerts from the new matches and saved searches, the daily certificate check, a batch of e-mails)."""
+    """Work the sync worker does after each outbox pass: recompute a few stale match sets, turn queued
+    password-reset requests into e-mails, then notifications (alerts from the new matches and saved searches, the
+    daily certificate check, a batch of e-mails)."""
     recomputed = 0
     try:
         recomputed = await recompute_stale(backend)
     finally:
+        try:
+            await process_reset_requests()
+        except Exception:  # the requests stay queued for the next pass
+            log.exception("password-reset requests failed; will retry on the next pass")
         await after_sync_pass(backend, recomputed=recomputed)
 
 

@@ -1,8 +1,11 @@
 """Apply the search outbox to the index: in order, idempotently, with retries; and full rebuilds.
 
-Rows are taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL under a transaction-scoped advisory lock, so with
-several app workers (or a separate ``forestmatch worker``) each row is applied exactly once and batches are
-applied one after the other: a later change to an offer can never be overwritten by an earlier batch.
+Writes never wait on search. A drainer first takes the sync lease (one short statement: one holder at a time
+across every process, so batches are applied one after the other and a later change to an offer can never be
+overwritten by an earlier batch), reads the pending rows without a transaction, applies them to the index (whose
+writes wait at most a couple of seconds for its lock), and only then, in one short write transaction, runs the
+hooks and deletes the rows it applied. No database transaction or lock is held while the search engine works, so a
+slow, down or locked index leaves the site's writes alone; the rows stay queued and are retried.
 Documents are rebuilt from the database at apply time, so applying a row twice gives the same index.
 """
 
@@ -12,42 +15,58 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
-from piccolo.engine.postgres import PostgresEngine
-
-from app.db import atomic, engine
+from app.db import atomic
 from app.indexing.documents import OFFERS_INDEX, all_offer_documents, offer_documents
-from app.indexing.tables import SearchOutbox
+from app.indexing.tables import SearchOutbox, SearchSyncLease
 from app.offers.tables import Offer
+from search_index.embedded import IndexBusy
 
 log = logging.getLogger("forestmatch.sync")
 
 BATCH = 500
 MAX_BACKOFF_S = 300
-_ADVISORY_KEY = 4_242_017  # any constant shared by all workers of a deployment
+#: A locked index is retried this soon (no back-off: the lock is usually gone in moments).
+BUSY_RETRY_S = 2
+#: Longest a drainer may hold the lease for one batch; a drainer that died is replaced after this.
+LEASE_S = 60.0
+_LEASE_NAME = "search-outbox"
 
 #: Called with the refs of sourcing requests whose stored matches must be recomputed (set by the matcher).
 stale_request_hooks: list[Callable[[set[str], set[str]], Any]] = []
 
 
-async def _take_batch(limit: int) -> list[dict[str, Any]] | None:
-    """Lock and return the oldest available rows; None when another worker is draining right now."""
-    now = dt.datetime.now(dt.UTC)
-    if isinstance(engine(), PostgresEngine):
-        got = await SearchOutbox.raw("SELECT pg_try_advisory_xact_lock({}) AS ok", _ADVISORY_KEY)
-        if not got or not got[0]["ok"]:
-            return None
-        return await SearchOutbox.raw(
-            "SELECT id, entity, ref, attempts FROM search_outbox WHERE available_at <= {} "
-            "ORDER BY id LIMIT {} FOR UPDATE SKIP LOCKED",
-            now,
-            limit,
-        )
+async def _take_lease() -> str | None:
+    """The sync lease for this drainer (a fresh holder id), or None while another drainer holds it."""
+    holder = secrets.token_hex(8)
+    moment = time.time()
+    got = await SearchSyncLease.raw(
+        "INSERT INTO search_sync_lease (name, holder, expires_at) VALUES ({}, {}, {}) "
+        "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+        "WHERE search_sync_lease.expires_at < {} RETURNING holder",
+        _LEASE_NAME,
+        holder,
+        moment + LEASE_S,
+        moment,
+    )
+    return holder if got and got[0]["holder"] == holder else None
+
+
+async def _give_back_lease(holder: str) -> None:
+    await SearchSyncLease.update({SearchSyncLease.expires_at: 0.0, SearchSyncLease.holder: ""}).where(
+        (SearchSyncLease.name == _LEASE_NAME) & (SearchSyncLease.holder == holder)
+    )
+
+
+async def _pending_rows(limit: int) -> list[dict[str, Any]]:
+    """The oldest rows that are due, in commit order."""
     return await (
         SearchOutbox.select(SearchOutbox.id, SearchOutbox.entity, SearchOutbox.ref, SearchOutbox.attempts)
-        .where(SearchOutbox.available_at <= now)
+        .where(SearchOutbox.available_at <= dt.datetime.now(dt.UTC))
         .order_by(SearchOutbox.id)
         .limit(limit)
     )
@@ -68,39 +87,46 @@ async def _affected_offers(rows: list[dict[str, Any]]) -> set[str]:
 
 
 async def drain_once(backend: Any, limit: int = BATCH) -> int:
-    """Apply one batch of outbox rows; returns how many rows were applied (0: nothing to do or busy)."""
-    rows: list[dict[str, Any]] | None = None
+    """Apply one batch of outbox rows; returns how many rows were applied (0: nothing to do, busy, or failed)."""
+    holder = await _take_lease()
+    if holder is None:
+        return 0
     try:
-        async with atomic():
-            rows = await _take_batch(limit)
-            if not rows:
-                return 0
+        rows = await _pending_rows(limit)
+        if not rows:
+            return 0
+        try:
             offer_refs = await _affected_offers(rows)
             documents, missing = await offer_documents(offer_refs)
             if documents:
                 await backend.upsert(OFFERS_INDEX, documents)
             if missing:
                 await backend.delete(OFFERS_INDEX, missing)
-            request_refs = {r["ref"] for r in rows if r["entity"] == "request"}
+        except Exception as exc:  # the search engine is down, locked or rejected the batch: retry later, lose nothing
+            await _postpone(rows, exc)
+            return 0
+        request_refs = {r["ref"] for r in rows if r["entity"] == "request"}
+        async with atomic():  # short: the index work is done; the hooks and the bookkeeping commit together
             for hook in stale_request_hooks:
                 await hook(request_refs, offer_refs)
-            ids = [r["id"] for r in rows]
-            await SearchOutbox.delete().where(SearchOutbox.id.is_in(ids))
+            await SearchOutbox.delete().where(SearchOutbox.id.is_in([r["id"] for r in rows]))
         return len(rows)
-    except Exception as exc:  # the search engine is down or rejected the batch: retry later, lose nothing
-        if not rows:
-            raise
-        await _postpone(rows, exc)
-        return 0
+    finally:
+        await _give_back_lease(holder)
 
 
 async def _postpone(rows: list[dict[str, Any]], exc: Exception) -> None:
+    busy = isinstance(exc, IndexBusy)
     log.warning("search sync failed for %d change(s), will retry: %s", len(rows), exc)
     now = dt.datetime.now(dt.UTC)
     async with atomic():
         for row in rows:
-            attempts = int(row["attempts"] or 0) + 1
-            delay = min(MAX_BACKOFF_S, 2 ** min(attempts, 9))
+            attempts = int(row["attempts"] or 0)
+            if busy:  # someone else holds the index for a moment: not a failure of the engine, no back-off
+                delay = BUSY_RETRY_S
+            else:
+                attempts += 1
+                delay = min(MAX_BACKOFF_S, 2 ** min(attempts, 9))
             await SearchOutbox.update(
                 {
                     SearchOutbox.attempts: attempts,
@@ -113,7 +139,8 @@ async def _postpone(rows: list[dict[str, Any]], exc: Exception) -> None:
 async def drain(backend: Any, *, ignore_backoff: bool = False) -> int:
     """Apply everything pending now; returns the number of rows applied."""
     if ignore_backoff:
-        await SearchOutbox.update({SearchOutbox.available_at: dt.datetime.now(dt.UTC)}).where(SearchOutbox.attempts > 0)
+        moment = dt.datetime.now(dt.UTC)
+        await SearchOutbox.update({SearchOutbox.available_at: moment}).where(SearchOutbox.available_at > moment)
     total = 0
     while True:
         applied = await drain_once(backend)

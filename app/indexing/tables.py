@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Integer, Text, Timestamptz, Varchar
+from piccolo.columns import DoublePrecision, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -18,3 +18,15 @@ class SearchOutbox(Table, tablename="search_outbox"):
     available_at = Timestamptz(default=TimestamptzNow(), index=True)
     attempts = Integer(default=0)
     last_error = Text(default="")
+
+
+class SearchSyncLease(Table, tablename="search_sync_lease"):
+    """Who applies the outbox right now: one holder at a time across every process, for a bounded time.
+
+    Taken and given back in short statements, never held inside a database transaction, so applying a batch to a
+    slow or locked search engine never keeps a database lock."""
+
+    name = Varchar(length=40, unique=True)
+    holder = Varchar(length=40, default="")
+    #: Unix time (seconds) until which the holder may apply; a holder that died is replaced after it.
+    expires_at = DoublePrecision(default=0.0)

@@ -18,11 +18,14 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from app.settings import PROJECT_ROOT, Settings
+from app.web.api_docs import LocalSwaggerUI
 from app.web.middleware import TokenAwareCSRFMiddleware
 from app.web.render import template_globals
 from app.web.static_assets import STATIC_DIR, static_prefix
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
+#: Paths served without sessions, CSRF cookies or a signed-in user: files that are the same for everyone.
+NO_SESSION_PATHS = ["^/static/", "^/favicon.ico$"]
 
 
 def _derive(secret: str, purpose: str, size: int = 32) -> bytes:
@@ -50,7 +53,7 @@ def session_config(settings: Settings) -> CookieBackendConfig:
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
-        exclude=["^/static/"],
+        exclude=NO_SESSION_PATHS,
     )
 
 
@@ -62,7 +65,7 @@ def csrf_middleware(settings: Settings) -> DefineMiddleware:
         cookie_samesite="lax",
         cookie_httponly=True,
         header_name="x-csrftoken",
-        exclude=["^/static/"],
+        exclude=NO_SESSION_PATHS,
     )
     return DefineMiddleware(TokenAwareCSRFMiddleware, config=config)
 
@@ -82,6 +85,8 @@ def openapi_config() -> OpenAPIConfig:
         version="1.0.0",
         description="Organisations, certificates, offers, sourcing requests and bulk import (format forestmatch/1).",
         path="/schema",
+        # Swagger UI from our own static files: the stock viewers load CDN scripts that the CSP blocks.
+        render_plugins=[LocalSwaggerUI()],
         components=Components(
             security_schemes={
                 "token": SecurityScheme(type="http", scheme="bearer", description="API token from the account page")

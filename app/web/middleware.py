@@ -11,20 +11,27 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.accounts.services import CurrentUser, load_user, user_for_token
+from app.accounts.services import CurrentUser, user_for_token
+from app.accounts.sessions import end_session, open_session, user_for_session
 from app.i18n import negotiate, normalize_locale, reset_locale, reset_time_zone, set_locale, set_time_zone
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from app.vocab import COUNTRY_TIME_ZONES
 
 LOCALE_COOKIE = "fm_lang"
-SESSION_USER_KEY = "uid"
-#: The user's ``session_stamp`` when the session started: a changed password signs out every other session.
-SESSION_STAMP_KEY = "stamp"
+#: The session cookie holds only this: the key of an ``account_session`` row (see app.accounts.sessions).
+SESSION_KEY = "sid"
 
 
-def session_for(user: CurrentUser) -> dict[str, Any]:
-    """What a signed-in session holds."""
-    return {SESSION_USER_KEY: user.id, SESSION_STAMP_KEY: user.session_stamp}
+async def start_session(user: CurrentUser) -> dict[str, Any]:
+    """What a newly signed-in session holds (a fresh server-side session for the user)."""
+    return {SESSION_KEY: await open_session(user.id)}
+
+
+async def finish_session(session: dict[str, Any] | None) -> None:
+    """End the session this cookie names, on every worker (signing out)."""
+    key = session.get(SESSION_KEY) if isinstance(session, dict) else None
+    if isinstance(key, str):
+        await end_session(key)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -57,12 +64,12 @@ class ForestAuthMiddleware(AbstractAuthenticationMiddleware):
                 raise NotAuthorizedException("Invalid or revoked API token.")
             return AuthenticationResult(user=user, auth="token")
         session = connection.scope.get("session") or {}
-        uid = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
-        if isinstance(uid, int):
-            user = await load_user(uid)
-            if user is not None and session.get(SESSION_STAMP_KEY) == user.session_stamp:
+        if isinstance(session, dict) and session:
+            key = session.get(SESSION_KEY)
+            user = await user_for_session(key) if isinstance(key, str) else None
+            if user is not None:
                 return AuthenticationResult(user=user, auth="session")
-            session.clear()
+            session.clear()  # ended, expired, or a cookie from before server-side sessions: signed out
         return AuthenticationResult(user=None, auth=None)
 
 
@@ -122,13 +129,42 @@ CSP = (
 )
 
 
-def security_headers_middleware_factory(app: ASGIApp) -> ASGIApp:
-    """Content-Security-Policy (scripts from our origin only) and related headers on every response."""
+#: HSTS when the site is served over HTTPS (``FORESTMATCH_SECURE_COOKIES``): a year, this host only (operators decide
+#: about subdomains and preload lists themselves, at their proxy).
+HSTS = "max-age=31536000"
+#: Answers that are the same for every visitor and language (no Vary on language, no no-store).
+_SHARED_FILES = ("/static/", "/favicon.ico")
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+
+def _vary(existing: str | None, names: tuple[str, ...]) -> str:
+    """``existing`` Vary names plus ``names`` (each once, case-insensitively), as one header value."""
+    tokens = [t.strip() for t in (existing or "").split(",") if t.strip()]
+    for name in names:
+        if name.lower() not in {t.lower() for t in tokens}:
+            tokens.append(name)
+    return ", ".join(tokens)
+
+
+def site_headers(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """Headers every answer gets, wrapped around the whole application (``Litestar.asgi_handler``), so that answers
+    made outside routing (unmatched paths' 404 and 405, error pages) get them too:
+
+    - Content-Security-Policy (scripts, styles and everything else from our origin only), nosniff, Referrer-Policy,
+      X-Frame-Options; Strict-Transport-Security when served over HTTPS;
+    - ``Cache-Control: no-store`` on answers to a signed-in user or an API token (no copy of a private page or of
+      ``/api/v1/me`` in a shared or browser cache);
+    - ``Vary: Accept-Language, Cookie`` on every answer but shared files: pages are in the language negotiated
+      from the header, the language cookie or the account, and show who is signed in.
+
+    The visitor's language (cookie or Accept-Language) is set here as well, so a page for an unmatched path is in
+    that language; the locale middleware refines it with the account's saved language for routed requests."""
+    hsts = settings.secure_cookies
+
+    async def handler(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
+        shared = scope["path"].startswith(_SHARED_FILES)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -137,11 +173,21 @@ def security_headers_middleware_factory(app: ASGIApp) -> ASGIApp:
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "same-origin"
                 headers["X-Frame-Options"] = "DENY"
+                if hsts:
+                    headers["Strict-Transport-Security"] = HSTS
+                if scope.get("user") is not None:
+                    headers["Cache-Control"] = "no-store"
+                if not shared:
+                    headers["Vary"] = _vary(headers.get("Vary"), ("Accept-Language", "Cookie"))
             await send(message)
 
-        await app(scope, receive, send_wrapper)
+        token = set_locale(choose_locale(scope))
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            reset_locale(token)
 
-    return middleware
+    return handler
 
 
 def head_as_get(app: ASGIApp) -> ASGIApp:

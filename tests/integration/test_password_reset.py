@@ -1,4 +1,7 @@
-"""Forgotten password: a one-time, one-hour link by e-mail (through the mail queue), no account enumeration."""
+"""Forgotten password: a one-time, one-hour link by e-mail (through the mail queue), no account enumeration.
+
+The request only queues the address typed (the same work for every address); the background worker's step
+``process_requests`` makes the link and the e-mail for an active account."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ import mailbox
 import re
 from pathlib import Path
 
+from app.accounts.password_reset import process_requests
 from app.accounts.services import authenticate, now
-from app.accounts.tables import PasswordReset, User
+from app.accounts.tables import PasswordReset, PasswordResetRequest, User
 from app.notifications.mail import MaildirTransport, drain
 from app.notifications.tables import EmailOutbox
 from tests.factories import PASSWORD, make_user, post_form
@@ -29,6 +33,8 @@ async def test_reset_by_mailed_link_then_sign_in(client, tmp_path: Path) -> None
     response = await post_form(client, "/password/forgot", {"email": "  Ana@Example.org "})
     assert response.status_code == 200
     assert 'data-testid="notice-reset-sent"' in response.text
+    assert await EmailOutbox.count() == 0  # nothing but the queued request on the request path
+    assert await process_requests() == 1
 
     mails = await EmailOutbox.select(EmailOutbox.to_address, EmailOutbox.subject, EmailOutbox.locale)
     assert mails == [
@@ -74,6 +80,8 @@ async def test_unknown_address_gets_the_same_answer_and_no_mail(client) -> None:
     unknown = await post_form(client, "/password/forgot", {"email": "nobody@example.org"})
     assert unknown.status_code == 200
     assert 'data-testid="notice-reset-sent"' in unknown.text
+    assert await process_requests() == 0
+    assert await PasswordResetRequest.count() == 0
     assert await EmailOutbox.count() == 0
     assert await PasswordReset.count() == 0
     empty = await post_form(client, "/password/forgot", {"email": ""})
@@ -85,6 +93,7 @@ async def test_expired_link_and_rate_limit(client) -> None:
     user = await make_user("producer", email="late@example.org")
     await client.get("/password/forgot")
     assert (await post_form(client, "/password/forgot", {"email": "late@example.org"})).status_code == 200
+    assert await process_requests() == 1
     body = (await EmailOutbox.select(EmailOutbox.body).first())["body"]
     link = _link(body)
     await PasswordReset.update({PasswordReset.expires_at: now() - dt.timedelta(minutes=1)}).where(
@@ -99,7 +108,31 @@ async def test_expired_link_and_rate_limit(client) -> None:
     ]
     # Login limit defaults to 5 attempts per window; the first request above already counted.
     assert statuses == [200, 200, 200, 200, 422, 422]
+    assert await process_requests() == 4
     assert await EmailOutbox.count() == 5
+
+
+async def test_known_and_unknown_addresses_take_the_same_path(client) -> None:
+    """The request path does the same work for an address with an account and one without: one queued row of the
+    same shape, no link, no e-mail. Only the worker's step, off the request path, tells them apart."""
+    await make_user("producer", email="member@example.org")
+    await client.get("/password/forgot")
+    for email in ("Member@example.org", "stranger@example.org"):
+        response = await post_form(client, "/password/forgot", {"email": email})
+        assert response.status_code == 200
+        assert 'data-testid="notice-reset-sent"' in response.text
+    queued = await PasswordResetRequest.select(PasswordResetRequest.email, PasswordResetRequest.locale).order_by(
+        PasswordResetRequest.id
+    )
+    assert queued == [
+        {"email": "member@example.org", "locale": "en"},
+        {"email": "stranger@example.org", "locale": "en"},
+    ]
+    assert (await PasswordReset.count(), await EmailOutbox.count()) == (0, 0)
+    assert await process_requests() == 1
+    assert await PasswordResetRequest.count() == 0
+    mails = await EmailOutbox.select(EmailOutbox.to_address, EmailOutbox.locale)
+    assert mails == [{"to_address": "member@example.org", "locale": "en"}]
 
 
 async def test_new_password_ends_other_sessions(app, clean_db) -> None:

@@ -125,3 +125,31 @@ async def test_reindex_rebuilds_from_the_database(backend) -> None:
     await drain(backend)
     assert await pending() == 0
     assert await _ids(backend) == sorted(o["ref"] for o in made)
+
+
+async def test_a_locked_index_keeps_rows_queued_without_holding_the_database(db: str, backend, tmp_path) -> None:
+    """While another process holds the index file, a drain gives up quickly, leaves the rows queued for a prompt
+    retry (no back-off: the engine did not fail) and holds no database lock: a write made meanwhile goes through."""
+    import datetime as dt
+    import sqlite3
+
+    from app.indexing.sync import BUSY_RETRY_S
+
+    producer = await make_user("producer")
+    cert = await make_certificate(producer)
+    offer = await make_offer(producer, cert["ref"], title="Caoba en tablas")
+    other = sqlite3.connect(backend.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        assert await drain(backend) == 0
+        rows = await SearchOutbox.select(SearchOutbox.attempts, SearchOutbox.last_error, SearchOutbox.available_at)
+        assert [(r["attempts"], "locked by another connection" in r["last_error"]) for r in rows] == [(0, True)] * 2
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=BUSY_RETRY_S)
+        assert all(r["available_at"] <= soon for r in rows)
+        second = await make_offer(producer, cert["ref"], title="Cedro rojo")  # the database is free
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert await drain(backend, ignore_backoff=True) == 3
+    assert await pending() == 0
+    assert await _ids(backend) == sorted([offer["ref"], second["ref"]])

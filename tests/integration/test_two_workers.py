@@ -64,3 +64,30 @@ async def test_two_instances_share_sessions_csrf_and_rate_limit(db_url: str, tmp
             )
             assert blocked.status_code == 422
             assert "Too many failed attempts" in blocked.text
+
+
+async def test_logout_on_one_instance_ends_the_session_on_the_other(db_url: str, tmp_path: Path) -> None:
+    """A session cookie copied before logout is refused by every worker, not only the one that signed it out."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the multi-worker deployment runs on PostgreSQL")
+    user = await make_user("producer", email="signs-out@example.org")
+    env = {"FORESTMATCH_SECRET_KEY": "shared-secret-for-both-instances-0123456789"}
+    with AppServer(db_url, tmp_path / "a", extra_env=env) as a, AppServer(db_url, tmp_path / "b", extra_env=env) as b:
+        async with httpx.AsyncClient(timeout=10) as browser:
+            await browser.get(f"{a.url}/login")
+            signed = await browser.post(
+                f"{a.url}/login", data={"email": user.email, "password": PASSWORD, "_csrf_token": _csrf(browser)}
+            )
+            assert signed.status_code == 303
+            copied = browser.cookies.get("fm_session")
+            assert copied
+            assert (await browser.get(f"{a.url}/api/v1/me")).status_code == 200
+            logged_out = await browser.post(f"{b.url}/logout", data={"_csrf_token": _csrf(browser)})
+            assert logged_out.status_code == 303
+        async with httpx.AsyncClient(timeout=10) as thief:
+            thief.cookies.set("fm_session", copied)
+            for server in (a, b):
+                me = await thief.get(f"{server.url}/api/v1/me")
+                assert me.status_code == 401
+                page = await thief.get(f"{server.url}/account")
+                assert (page.status_code, page.headers["location"]) == (303, "/login?next=/account")

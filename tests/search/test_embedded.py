@@ -169,3 +169,27 @@ async def test_facets_on_a_field_an_equality_filter_fixes(pair: tuple[EmbeddedBa
     }
     result = await writer.search(INDEX, SearchQuery(filters=(Eq("country", "nowhere"),), facets=facets))
     assert (result.total, result.facets) == (0, {"country": {}, "claim": {}, "category": {}})
+
+
+async def test_writes_give_up_on_a_locked_file_and_reads_carry_on(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend],
+) -> None:
+    """Another process holding the file's write lock: the sync's writes fail with IndexBusy after a short wait
+    (not SQLite's 30 s busy timeout), searches keep answering, and the write succeeds once the lock is gone."""
+    from search_index.embedded import IndexBusy
+
+    writer, reader = pair
+    await writer.upsert(INDEX, [offer("a", "Pino uno")])
+    other = sqlite3.connect(writer.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(IndexBusy, match="locked by another connection"):
+            await writer.upsert(INDEX, [offer("b", "Pino dos")])
+        with pytest.raises(IndexBusy, match="locked by another connection"):
+            await writer.delete(INDEX, ["a"])
+        assert await found(reader, "pino") == {"a"}
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    await writer.upsert(INDEX, [offer("b", "Pino dos")])
+    assert await found(reader, "pino") == {"a", "b"}
