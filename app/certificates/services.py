@@ -12,6 +12,7 @@ from app.db import atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
 from app.notifications.alerts import certificate_status_changed
+from app.offers import visibility
 from app.validation import MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import ALL_PRODUCT_TYPES, CERT_CODE_RE, CERTIFICATE_STATUSES, LICENSE_CODE_RE, SCOPES
 
@@ -41,19 +42,21 @@ def check_certificate(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def certificate_problem(cert: dict[str, Any], product_type: str | None, on: dt.date | None = None) -> str | None:
-    """Why this certificate cannot support a certified sale of ``product_type`` (None when it can)."""
-    on = on or dt.date.today()
-    if cert["status"] != "valid":
-        return _(
-            "Certificate %(code)s is %(status)s; only a valid certificate supports a certified sale.",
-            code=cert["code"],
-            status=_(CERTIFICATE_STATUSES.get(cert["status"], cert["status"])).lower(),
-        )
-    if cert["expires_on"] < on:
-        return _("Certificate %(code)s expired on %(date)s.", code=cert["code"], date=cert["expires_on"].isoformat())
-    if product_type and product_type not in (cert["product_types"] or []):
-        return _("Certificate %(code)s does not cover this product type.", code=cert["code"])
-    return None
+    """Why this certificate cannot support a certified sale of ``product_type`` (None when it can): the certificate
+    requirements of the offer visibility rule (``app.offers.visibility``), on ``on`` (today by default)."""
+    facts = visibility.RowFacts(
+        {
+            "status": "active",
+            "organization_active": True,
+            "certificate_status": cert["status"],
+            "certificate_expires_on": cert["expires_on"],
+            "certificate_product_types": cert.get("product_types") or [],
+            "product_type": product_type or "",
+            "certificate_code": cert["code"],
+        }
+    )
+    failed = visibility.certificate_unmet(facts, on, check_product=bool(product_type))
+    return failed[0].reason(facts) if failed else None
 
 
 async def create_certificate(user: CurrentUser, raw: dict[str, Any]) -> dict[str, Any]:
