@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, get, put
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from app.accounts import services
+from app.accounts.schemas import MeOut, OrganizationIn, OrganizationOut, organization_out
 from app.accounts.tables import Organization
+from app.accounts.visibility import get_visible_organization, public_condition
 from app.validation import MAX_PAGE
+from app.web import guards
 
 PER_PAGE = 20
-PRODUCER_KINDS = ("producer", "both")
 #: Who may call an operation: signed-in (session cookie + x-csrftoken, or Bearer token), or also anonymous.
 SIGNED_IN: list[dict[str, list[str]]] = [{"token": []}]
 #: A page number in list endpoints (pages beyond the last are empty; the bound keeps offsets sane).
@@ -67,7 +69,7 @@ class OrganizationPage(msgspec.Struct):
 
 async def _public_producers(page: int) -> tuple[list[dict[str, Any]], int]:
     """Active producer organisations by name (the services' organisation list is the staff-only one)."""
-    where = (Organization.kind.is_in(list(PRODUCER_KINDS))) & (Organization.is_active == True)  # noqa: E712
+    where = public_condition()
     total = await Organization.count().where(where)
     rows = await (
         Organization.select(
@@ -115,4 +117,48 @@ async def api_organizations(request: Request[Any, Any, Any], page: Page = 1) -> 
     return OrganizationPage(items=items, page=page, per_page=PER_PAGE, total=total)
 
 
-ROUTES = [api_organizations]
+@get(
+    "/api/v1/me",
+    guards=[guards.signed_in],
+    tags=["accounts"],
+    summary="Who am I",
+    security=SIGNED_IN,
+    responses=api_errors(401),
+)
+async def api_me(request: Request[Any, Any, Any]) -> MeOut:
+    """The signed-in user and organisation."""
+    u = request.user
+    return MeOut(email=u.email, name=u.name, role=u.role, organization=u.organization_ref, locale=u.locale)
+
+
+@get(
+    "/api/v1/organizations/{ref:str}",
+    tags=["organizations"],
+    summary="Show an organisation",
+    security=PUBLIC,
+    responses=api_errors(404),
+)
+async def api_organization(request: Request[Any, Any, Any], ref: FromPath[str]) -> OrganizationOut:
+    """The profile of an active producer organisation (no sign-in needed); members also read their own, staff any.
+    Other organisations answer 404."""
+    return organization_out(await get_visible_organization(request.user, ref), with_contact=False)
+
+
+@put(
+    "/api/v1/organizations/{ref:str}",
+    guards=[guards.signed_in],
+    tags=["organizations"],
+    summary="Edit an organisation",
+    security=SIGNED_IN,
+    responses=api_errors(401, 403, 404),
+)
+async def api_organization_update(
+    request: Request[Any, Any, Any], ref: FromPath[str], data: JSONBody[OrganizationIn]
+) -> OrganizationOut:
+    """Update an organisation profile (its own members or staff)."""
+    org = await get_visible_organization(request.user, ref)
+    await services.update_organization(request.user, org["id"], msgspec.structs.asdict(data))
+    return organization_out(await services.get_organization(ref), with_contact=True)
+
+
+ROUTES = [api_organizations, api_me, api_organization, api_organization_update]

@@ -76,11 +76,68 @@ async def create_certificate(user: CurrentUser, raw: dict[str, Any]) -> dict[str
     return await get_certificate(ref)
 
 
+# --- who may see or edit a certificate ----------------------------------------------------------------------
+def may_see(user: CurrentUser | None, cert: dict[str, Any]) -> bool:
+    """A certificate record (with its verification notes) is for its own organisation and staff."""
+    return user is not None and (user.is_staff or cert["organization"] == user.organization_id)
+
+
+def may_edit(user: CurrentUser, cert: dict[str, Any]) -> bool:
+    """Producers of the owning organisation edit it; staff verify it instead."""
+    return user.is_producer and cert["organization"] == user.organization_id
+
+
+async def get_visible_certificate(user: CurrentUser | None, ref: str) -> dict[str, Any]:
+    """The certificate if this user may see it; NotFound otherwise (other organisations' refs stay hidden)."""
+    cert = await get_certificate(ref)
+    if not may_see(user, cert):
+        raise NotFound()
+    return cert
+
+
+async def list_visible_certificates(
+    user: CurrentUser, *, organization_ref: str | None, verification: str | None, page: int, per_page: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The certificates this user may see (``may_see``: its organisation's; staff: all, optionally one
+    organisation's by ref), soonest expiry first, one page and the total."""
+    where: list[Any] = []
+    if not user.is_staff:
+        if user.organization_id is None:
+            return [], 0
+        where.append(Certificate.organization == user.organization_id)
+    elif organization_ref:
+        where.append(Certificate.organization.ref == organization_ref)
+    if verification:
+        where.append(Certificate.verification == verification)
+    total = await Certificate.count().where(*where)
+    rows = await (
+        Certificate.select(
+            *Certificate.all_columns(),
+            Certificate.organization.name.as_alias("organization_name"),
+            Certificate.organization.ref.as_alias("organization_ref"),
+            Certificate.verified_by.email.as_alias("verified_by_email"),
+        )
+        .where(*where)
+        .order_by(Certificate.expires_on)
+        .order_by(Certificate.ref)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .output(load_json=True)
+    )
+    return rows, total
+
+
+async def get_own_certificate(user: CurrentUser, ref: str) -> dict[str, Any]:
+    """A certificate the user may edit, for its form (PermissionDenied otherwise)."""
+    cert = await get_certificate(ref)
+    if not may_edit(user, cert):
+        raise PermissionDenied()
+    return cert
+
+
 async def update_certificate(user: CurrentUser, ref: str, raw: dict[str, Any]) -> dict[str, Any]:
     """Edit a certificate of one's own organisation; a changed code or status goes back to the queue."""
-    cert = await get_certificate(ref)
-    if not (user.is_producer and cert["organization"] == user.organization_id):
-        raise PermissionDenied()
+    cert = await get_own_certificate(user, ref)
     clean = check_certificate(raw)
     changes: dict[Any, Any] = {**clean, "updated_at": now()}
     if any(clean[k] != cert[k] for k in ("code", "scope", "status", "expires_on", "product_types")):

@@ -17,6 +17,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
+from app.accounts import visibility as organizations
 from app.accounts.services import get_organization
 from app.certificates import services as certificates
 from app.i18n import get_locale
@@ -28,8 +29,6 @@ from app.vocab import CATEGORIES
 from app.web import guards, microcache
 from app.web.forms import read_form
 from app.web.render import render, see_other, wants_fragment
-
-PRODUCER_KINDS = ("producer", "both")
 
 
 # --- public pages ----------------------------------------------------------------------------------------------
@@ -91,7 +90,7 @@ async def offer_detail(request: HTMXRequest, ref: FromPath[str]) -> Template:
 async def producer_profile(request: HTMXRequest, ref: FromPath[str]) -> Template:
     """A producer's public profile: where it is, its certificates and its active offers."""
     org = await get_organization(ref)
-    if org["kind"] not in PRODUCER_KINDS or not org["is_active"]:
+    if not organizations.is_public(org):
         raise NotFound()
     user = request.user
     today = dt.date.today()

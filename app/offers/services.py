@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from app.accounts import visibility as organizations
 from app.accounts.services import CurrentUser, now
 from app.accounts.tables import Organization
 from app.certificates.services import certificate_problem
@@ -307,9 +308,7 @@ async def list_for_organization(org_id: int, *, listed_only: bool = False) -> li
 
 async def count_active() -> dict[str, Any]:
     """Live figures for the home page."""
-    producers = await Organization.count().where(
-        Organization.kind.is_in(["producer", "both"]) & (Organization.is_active == True)  # noqa: E712
-    )
+    producers = await Organization.count().where(organizations.public_condition())
     condition, args = visibility.sql()
     counted = await Offer.raw(f"SELECT COUNT(*) AS n FROM offer o {visibility.JOINS} WHERE {condition}", *args)
     return {"producers": producers, "offers": int(counted[0]["n"]) if counted else 0}

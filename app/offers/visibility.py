@@ -218,9 +218,7 @@ def hidden_reasons(row: Mapping[str, Any], on: dt.date | None = None) -> list[st
     return [r.reason(facts) for r in unmet(facts, on)]
 
 
-def certificate_unmet(
-    facts: OfferFacts, on: dt.date | None = None, *, check_product: bool = True
-) -> list[Requirement]:
+def certificate_unmet(facts: OfferFacts, on: dt.date | None = None, *, check_product: bool = True) -> list[Requirement]:
     """The certificate's own requirements this offer fails (``check_product=False``: ignore the product type)."""
     day = _today(on)
     return [

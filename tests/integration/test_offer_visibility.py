@@ -174,3 +174,39 @@ async def test_every_surface_agrees_on_a_hidden_offer(
         await sign_in(index, producer)
         own_page = await index.get(f"/offers/{created['ref']}")
         assert re.findall(r'<li data-testid="offer-hidden-reason">([^<]*)</li>', own_page.text) == expected
+
+
+# --- organisations: one rule for the profile page, the public list and the API -----------------------------------
+async def _org_surfaces(client: AsyncTestClient, ref: str, headers: dict[str, str] | None = None) -> tuple:
+    api = await client.get(f"/api/v1/organizations/{ref}", headers=headers or {})
+    listed = await client.get("/api/v1/organizations", headers=headers or {})
+    page = await client.get(f"/producers/{ref}")
+    return api.status_code, ref in [o["ref"] for o in listed.json()["items"]], page.status_code
+
+
+async def test_organisation_profiles_follow_one_rule(client: AsyncTestClient) -> None:
+    producer = await make_user("producer")
+    retired = await make_user("producer")
+    buyer = await make_user("buyer")
+    staff = await make_user("staff")
+    await Organization.update({Organization.is_active: False}).where(Organization.ref == retired.organization_ref)
+
+    # Visitors: an active producer is public everywhere; a deactivated one and a buyer nowhere (the API showed both).
+    assert await _org_surfaces(client, producer.organization_ref) == (200, True, 200)
+    assert await _org_surfaces(client, retired.organization_ref) == (404, False, 404)
+    assert await _org_surfaces(client, buyer.organization_ref) == (404, False, 404)
+    # A member reads its own organisation; staff read any (the public page stays the producers' public profile).
+    own = await client.get(f"/api/v1/organizations/{buyer.organization_ref}", headers=await api_token(buyer))
+    assert (own.status_code, own.json()["ref"]) == (200, buyer.organization_ref)
+    staff_headers = await api_token(staff)
+    for ref in (retired.organization_ref, buyer.organization_ref):
+        seen = await client.get(f"/api/v1/organizations/{ref}", headers=staff_headers)
+        assert (seen.status_code, seen.json()["ref"]) == (200, ref)
+    # Editing another organisation's hidden profile is "not found", as reading it is.
+    other = await client.put(
+        f"/api/v1/organizations/{buyer.organization_ref}", json={"name": "Renamed"}, headers=await api_token(producer)
+    )
+    assert other.status_code == 404
+    assert (await Organization.select(Organization.name).where(Organization.ref == buyer.organization_ref).first())[
+        "name"
+    ] != "Renamed"
