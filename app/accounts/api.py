@@ -14,7 +14,9 @@ from app.accounts.schemas import MeOut, OrganizationIn, OrganizationOut, organiz
 from app.accounts.tables import Organization
 from app.accounts.visibility import get_visible_organization, public_condition
 from app.validation import MAX_PAGE
+from app.vocab import COUNTRY_RE, LEGAL_FORMS, ORG_KINDS
 from app.web import guards
+from app.web.api_types import code, vocab
 
 PER_PAGE = 20
 #: Who may call an operation: signed-in (session cookie + x-csrftoken, or Bearer token), or also anonymous.
@@ -39,24 +41,34 @@ class ApiError(msgspec.Struct):
 
 _ERROR_TEXT = {
     400: "Some fields are not valid: one message per field in errors.",
-    401: "Not signed in, or the API token is unknown or revoked.",
-    403: "The account's role or organisation may not do this (or the CSRF header is missing).",
+    401: "An API token was sent that is unknown or revoked, or the operation needs a signed-in account.",
+    403: "The account's role or organisation may not do this (or, with a session cookie, the CSRF header is missing).",
     404: "No such record, or not visible to this account.",
+    409: "The record changed meanwhile or the action does not fit its current state.",
+    413: "The request body is too large.",
+    429: "Too many requests of this kind from this account: wait and try again.",
 }
 
 
 def api_errors(*codes: int) -> dict[int, ResponseSpec]:
-    """OpenAPI documentation of the error answers an operation can give (400 always: malformed input)."""
-    return {code: ResponseSpec(data_container=ApiError, description=_ERROR_TEXT[code]) for code in (400, *codes)}
+    """OpenAPI documentation of the error answers an operation can give, all in the ``ApiError`` shape.
+
+    400 (malformed input) and 401 (an unknown or revoked token is refused before any handler, even on public
+    operations) are always listed; pass the others the operation can answer."""
+    return {
+        code: ResponseSpec(data_container=ApiError, description=_ERROR_TEXT[code])
+        for code in sorted({400, 401, *codes})
+    }
 
 
 # Kept beside its handler: accounts/schemas.py belongs to the organisation-profile API.
 class OrganizationSummaryOut(msgspec.Struct):
     ref: str
     name: str
-    kind: str
-    legal_form: str
-    country: str
+    #: producer, buyer or both; "program" is the backbone organisation staff belong to.
+    kind: Annotated[str, vocab([*ORG_KINDS, "program"])]
+    legal_form: Annotated[str, vocab(["", *LEGAL_FORMS])]
+    country: Annotated[str, code(COUNTRY_RE, "MX", allow_empty=True)]
     region: str
 
 

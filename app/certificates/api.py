@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -14,6 +14,7 @@ from app.certificates.schemas import CertificateIn, CertificateOut, CertificateP
 from app.validation import Checker
 from app.vocab import VERIFICATION_STATES
 from app.web import guards
+from app.web.api_types import vocab_query
 
 PER_PAGE = 20
 TAGS = ["certificates"]
@@ -30,7 +31,7 @@ TAGS = ["certificates"]
 async def api_certificates(
     request: Request[Any, Any, Any],
     organization: FromQuery[str | None] = None,
-    verification: FromQuery[str | None] = None,
+    verification: Annotated[str | None, vocab_query(VERIFICATION_STATES)] = None,
     page: Page = 1,
 ) -> CertificatePage:
     """Your organisation's certificates, soonest expiry first. Staff see every organisation's and may filter by

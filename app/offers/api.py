@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from app.accounts.api import PUBLIC, SIGNED_IN, Page, api_errors
 from app.accounts.services import CurrentUser
@@ -15,8 +15,9 @@ from app.offers import services
 from app.offers.schemas import OfferIn, OfferOut, OfferPage, OfferStatusIn, offer_out
 from app.offers.tables import Offer
 from app.validation import Checker, FieldErrors
-from app.vocab import OFFER_STATUSES
+from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, COUNTRY_RE, OFFER_STATUSES
 from app.web import guards
+from app.web.api_types import code_query, vocab_query
 
 TAGS = ["offers"]
 NO_DELETE = (
@@ -57,10 +58,10 @@ async def _validated(data: OfferIn, write: Callable[[dict[str, Any]], Awaitable[
 
 @get("/api/v1/offers", tags=TAGS, summary="Browse offers", security=PUBLIC, responses=api_errors())
 async def api_offers(
-    category: FromQuery[str | None] = None,
-    product_type: FromQuery[str | None] = None,
-    claim: FromQuery[str | None] = None,
-    country: FromQuery[str | None] = None,
+    category: Annotated[str | None, vocab_query(CATEGORIES)] = None,
+    product_type: Annotated[str | None, vocab_query(ALL_PRODUCT_TYPES)] = None,
+    claim: Annotated[str | None, vocab_query(CLAIMS)] = None,
+    country: Annotated[str | None, code_query(COUNTRY_RE, "MX")] = None,
     page: Page = 1,
 ) -> OfferPage:
     """Listed offers (as ``GET /api/v1/offers/{ref}`` shows them to anyone), newest first, 20 a page; no sign-in
