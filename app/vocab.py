@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import Any
 
 from app.i18n import N_, gettext
 
@@ -254,3 +256,25 @@ def species_label(scientific: str, locale: str) -> str:
     lang = locale.split("_")[0]
     common = SPECIES.get(scientific, {}).get(lang)
     return f"{common[0]} ({scientific})" if common else scientific
+
+
+# --- the vocabulary as JSON Schema (OpenAPI enums are generated from the dictionaries above, never retyped) --------
+def vocabulary_schema(keys: Iterable[str], *, many: bool = False, text_list: bool = False) -> dict[str, Any]:
+    """JSON Schema of a vocabulary field: one key (``"enum"``), or a list of keys (``many``); ``text_list`` also
+    allows the forms' comma-separated string of keys. Nullable fields add ``{"type": "null"}`` themselves."""
+    item: dict[str, Any] = {"type": "string", "enum": list(keys)}
+    if not many:
+        return item
+    array: dict[str, Any] = {"type": "array", "items": item}
+    if text_list:
+        return {"oneOf": [array, {"type": "string", "description": "Keys separated by commas."}]}
+    return array
+
+
+def code_schema(regex: re.Pattern[str], example: str, *, allow_empty: bool = False) -> dict[str, Any]:
+    """JSON Schema of a code with a fixed format (country, region), from the regular expression the services use;
+    ``allow_empty``: the empty string stands for "not given"."""
+    pattern = regex.pattern
+    if allow_empty:
+        pattern = "^(?:" + pattern.removeprefix("^").removesuffix("$") + ")?$"
+    return {"type": "string", "pattern": pattern, "examples": [example]}

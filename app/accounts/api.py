@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, get, put
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from app.accounts import services
+from app.accounts.schemas import MeOut, OrganizationIn, OrganizationOut, organization_out
 from app.accounts.tables import Organization
+from app.accounts.visibility import get_visible_organization, public_condition
 from app.validation import MAX_PAGE
+from app.vocab import COUNTRY_RE, LEGAL_FORMS, ORG_KINDS
+from app.web import guards
+from app.web.api_types import code, vocab
 
 PER_PAGE = 20
-PRODUCER_KINDS = ("producer", "both")
 #: Who may call an operation: signed-in (session cookie + x-csrftoken, or Bearer token), or also anonymous.
 SIGNED_IN: list[dict[str, list[str]]] = [{"token": []}]
 #: A page number in list endpoints (pages beyond the last are empty; the bound keeps offsets sane).
@@ -37,24 +41,34 @@ class ApiError(msgspec.Struct):
 
 _ERROR_TEXT = {
     400: "Some fields are not valid: one message per field in errors.",
-    401: "Not signed in, or the API token is unknown or revoked.",
-    403: "The account's role or organisation may not do this (or the CSRF header is missing).",
+    401: "An API token was sent that is unknown or revoked, or the operation needs a signed-in account.",
+    403: "The account's role or organisation may not do this (or, with a session cookie, the CSRF header is missing).",
     404: "No such record, or not visible to this account.",
+    409: "The record changed meanwhile or the action does not fit its current state.",
+    413: "The request body is too large.",
+    429: "Too many requests of this kind from this account: wait and try again.",
 }
 
 
 def api_errors(*codes: int) -> dict[int, ResponseSpec]:
-    """OpenAPI documentation of the error answers an operation can give (400 always: malformed input)."""
-    return {code: ResponseSpec(data_container=ApiError, description=_ERROR_TEXT[code]) for code in (400, *codes)}
+    """OpenAPI documentation of the error answers an operation can give, all in the ``ApiError`` shape.
+
+    400 (malformed input) and 401 (an unknown or revoked token is refused before any handler, even on public
+    operations) are always listed; pass the others the operation can answer."""
+    return {
+        code: ResponseSpec(data_container=ApiError, description=_ERROR_TEXT[code])
+        for code in sorted({400, 401, *codes})
+    }
 
 
 # Kept beside its handler: accounts/schemas.py belongs to the organisation-profile API.
 class OrganizationSummaryOut(msgspec.Struct):
     ref: str
     name: str
-    kind: str
-    legal_form: str
-    country: str
+    #: producer, buyer or both; "program" is the backbone organisation staff belong to.
+    kind: Annotated[str, vocab([*ORG_KINDS, "program"])]
+    legal_form: Annotated[str, vocab(["", *LEGAL_FORMS])]
+    country: Annotated[str, code(COUNTRY_RE, "MX", allow_empty=True)]
     region: str
 
 
@@ -67,7 +81,7 @@ class OrganizationPage(msgspec.Struct):
 
 async def _public_producers(page: int) -> tuple[list[dict[str, Any]], int]:
     """Active producer organisations by name (the services' organisation list is the staff-only one)."""
-    where = (Organization.kind.is_in(list(PRODUCER_KINDS))) & (Organization.is_active == True)  # noqa: E712
+    where = public_condition()
     total = await Organization.count().where(where)
     rows = await (
         Organization.select(
@@ -115,4 +129,48 @@ async def api_organizations(request: Request[Any, Any, Any], page: Page = 1) -> 
     return OrganizationPage(items=items, page=page, per_page=PER_PAGE, total=total)
 
 
-ROUTES = [api_organizations]
+@get(
+    "/api/v1/me",
+    guards=[guards.signed_in],
+    tags=["accounts"],
+    summary="Who am I",
+    security=SIGNED_IN,
+    responses=api_errors(401),
+)
+async def api_me(request: Request[Any, Any, Any]) -> MeOut:
+    """The signed-in user and organisation."""
+    u = request.user
+    return MeOut(email=u.email, name=u.name, role=u.role, organization=u.organization_ref, locale=u.locale)
+
+
+@get(
+    "/api/v1/organizations/{ref:str}",
+    tags=["organizations"],
+    summary="Show an organisation",
+    security=PUBLIC,
+    responses=api_errors(404),
+)
+async def api_organization(request: Request[Any, Any, Any], ref: FromPath[str]) -> OrganizationOut:
+    """The profile of an active producer organisation (no sign-in needed); members also read their own, staff any.
+    Other organisations answer 404."""
+    return organization_out(await get_visible_organization(request.user, ref), with_contact=False)
+
+
+@put(
+    "/api/v1/organizations/{ref:str}",
+    guards=[guards.signed_in],
+    tags=["organizations"],
+    summary="Edit an organisation",
+    security=SIGNED_IN,
+    responses=api_errors(401, 403, 404),
+)
+async def api_organization_update(
+    request: Request[Any, Any, Any], ref: FromPath[str], data: JSONBody[OrganizationIn]
+) -> OrganizationOut:
+    """Update an organisation profile (its own members or staff)."""
+    org = await get_visible_organization(request.user, ref)
+    await services.update_organization(request.user, org["id"], msgspec.structs.asdict(data))
+    return organization_out(await services.get_organization(ref), with_contact=True)
+
+
+ROUTES = [api_organizations, api_me, api_organization, api_organization_update]

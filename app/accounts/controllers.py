@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-from litestar import Request, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts import password_reset, services
-from app.accounts.schemas import MeOut, OrganizationIn, OrganizationOut, organization_out
 from app.validation import FieldErrors, NotFound
 from app.web import guards
 from app.web.forms import read_form
@@ -155,30 +153,6 @@ async def organization_submit(request: Request[Any, Any, Any]) -> Template | Red
     return see_other("/my/organization?saved=1")
 
 
-# --- JSON API --------------------------------------------------------------------------------------------------
-@get("/api/v1/me", guards=[guards.signed_in], tags=["accounts"])
-async def api_me(request: Request[Any, Any, Any]) -> MeOut:
-    """The signed-in user and organisation."""
-    u = request.user
-    return MeOut(email=u.email, name=u.name, role=u.role, organization=u.organization_ref, locale=u.locale)
-
-
-@get("/api/v1/organizations/{ref:str}", tags=["organizations"])
-async def api_organization(ref: FromPath[str]) -> OrganizationOut:
-    """Public profile of an organisation (contact e-mail only for signed-in users)."""
-    return organization_out(await services.get_organization(ref), with_contact=False)
-
-
-@put("/api/v1/organizations/{ref:str}", guards=[guards.signed_in], tags=["organizations"])
-async def api_organization_update(
-    request: Request[Any, Any, Any], ref: FromPath[str], data: JSONBody[OrganizationIn]
-) -> OrganizationOut:
-    """Update an organisation profile (its own members or staff)."""
-    org = await services.get_organization(ref)
-    await services.update_organization(request.user, org["id"], msgspec.structs.asdict(data))
-    return organization_out(await services.get_organization(ref), with_contact=True)
-
-
 # --- forgotten password ----------------------------------------------------------------------------------------
 FORGOT_PAGE = "accounts/password_forgot.html.jinja2"
 RESET_PAGE = "accounts/password_reset.html.jinja2"
@@ -245,7 +219,4 @@ ROUTES = [
     account_token_revoke,
     organization_page,
     organization_submit,
-    api_me,
-    api_organization,
-    api_organization_update,
 ]

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+from app.i18n import SUPPORTED_LOCALES
+from app.vocab import COUNTRY_RE, LEGAL_FORMS, ORG_KINDS, USER_ROLES
+from app.web.api_types import code, vocab
 
 
 class MeOut(msgspec.Struct):
     email: str
     name: str
-    role: str
+    role: Annotated[str, vocab(USER_ROLES)]
     organization: str
-    locale: str
+    #: The account's language, or empty to follow the browser.
+    locale: Annotated[str, vocab(["", *SUPPORTED_LOCALES])]
 
 
 class OrganizationIn(msgspec.Struct, forbid_unknown_fields=True):
     """Editable profile fields; values are validated by the service with field-level messages."""
 
     name: str
-    legal_form: str = ""
-    country: str = ""
+    legal_form: Annotated[str, vocab(["", *LEGAL_FORMS])] = ""
+    country: Annotated[str, code(COUNTRY_RE, "MX", allow_empty=True)] = ""
     region: str = ""
     locality: str = ""
     lat: float | None = None
@@ -33,9 +38,10 @@ class OrganizationIn(msgspec.Struct, forbid_unknown_fields=True):
 class OrganizationOut(msgspec.Struct):
     ref: str
     name: str
-    kind: str
-    legal_form: str
-    country: str
+    #: producer, buyer or both; "program" is the backbone organisation staff belong to.
+    kind: Annotated[str, vocab([*ORG_KINDS, "program"])]
+    legal_form: Annotated[str, vocab(["", *LEGAL_FORMS])]
+    country: Annotated[str, code(COUNTRY_RE, "MX", allow_empty=True)]
     region: str
     locality: str
     lat: float | None

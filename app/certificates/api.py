@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -11,55 +11,13 @@ from app.accounts.api import SIGNED_IN, Page, api_errors
 from app.accounts.services import CurrentUser
 from app.certificates import services
 from app.certificates.schemas import CertificateIn, CertificateOut, CertificatePage, VerificationIn, certificate_out
-from app.certificates.tables import Certificate
-from app.validation import Checker, NotFound
+from app.validation import Checker
 from app.vocab import VERIFICATION_STATES
 from app.web import guards
+from app.web.api_types import vocab_query
 
 PER_PAGE = 20
 TAGS = ["certificates"]
-
-
-def _visible(user: CurrentUser, row: dict[str, Any]) -> bool:
-    return user.is_staff or row["organization"] == user.organization_id
-
-
-async def _certificate_for(user: CurrentUser, ref: str) -> dict[str, Any]:
-    """The certificate if this user may see it; others get NotFound (so refs of other organisations stay hidden)."""
-    row = await services.get_certificate(ref)
-    if not _visible(user, row):
-        raise NotFound()
-    return row
-
-
-# The services list one organisation's certificates or the staff queue; the API also needs staff-wide paging with
-# filters. Kept here, next to its only caller, until services.py grows an equivalent.
-async def _certificate_page(
-    *, org_id: int | None, organization_ref: str | None, verification: str | None, page: int
-) -> tuple[list[dict[str, Any]], int]:
-    where = []
-    if org_id is not None:
-        where.append(Certificate.organization == org_id)
-    if organization_ref:
-        where.append(Certificate.organization.ref == organization_ref)
-    if verification:
-        where.append(Certificate.verification == verification)
-    total = await Certificate.count().where(*where)
-    rows = await (
-        Certificate.select(
-            *Certificate.all_columns(),
-            Certificate.organization.name.as_alias("organization_name"),
-            Certificate.organization.ref.as_alias("organization_ref"),
-            Certificate.verified_by.email.as_alias("verified_by_email"),
-        )
-        .where(*where)
-        .order_by(Certificate.expires_on)
-        .order_by(Certificate.ref)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-        .output(load_json=True)
-    )
-    return rows, total
 
 
 @get(
@@ -73,7 +31,7 @@ async def _certificate_page(
 async def api_certificates(
     request: Request[Any, Any, Any],
     organization: FromQuery[str | None] = None,
-    verification: FromQuery[str | None] = None,
+    verification: Annotated[str | None, vocab_query(VERIFICATION_STATES)] = None,
     page: Page = 1,
 ) -> CertificatePage:
     """Your organisation's certificates, soonest expiry first. Staff see every organisation's and may filter by
@@ -82,14 +40,9 @@ async def api_certificates(
     c = Checker({"verification": verification})
     state = c.choice("verification", VERIFICATION_STATES)
     c.raise_if_errors()
-    if user.is_staff:
-        rows, total = await _certificate_page(org_id=None, organization_ref=organization, verification=state, page=page)
-    elif user.organization_id is None:
-        rows, total = [], 0
-    else:
-        rows, total = await _certificate_page(
-            org_id=user.organization_id, organization_ref=None, verification=state, page=page
-        )
+    rows, total = await services.list_visible_certificates(
+        user, organization_ref=organization, verification=state, page=page, per_page=PER_PAGE
+    )
     items = [certificate_out(r, for_staff=user.is_staff) for r in rows]
     return CertificatePage(items=items, page=page, per_page=PER_PAGE, total=total)
 
@@ -119,7 +72,7 @@ async def api_certificate_create(request: Request[Any, Any, Any], data: JSONBody
 async def api_certificate(request: Request[Any, Any, Any], ref: FromPath[str]) -> CertificateOut:
     """One certificate of your organisation (staff: any); other organisations' certificates answer 404."""
     user: CurrentUser = request.user
-    return certificate_out(await _certificate_for(user, ref), for_staff=user.is_staff)
+    return certificate_out(await services.get_visible_certificate(user, ref), for_staff=user.is_staff)
 
 
 @put(
@@ -136,7 +89,7 @@ async def api_certificate_update(
     """Replace a certificate's fields (producers of the owning organisation). A changed code, scope, status, expiry
     or product list sends it back to the verification queue."""
     user: CurrentUser = request.user
-    await _certificate_for(user, ref)
+    await services.get_visible_certificate(user, ref)
     return certificate_out(await services.update_certificate(user, ref, data.raw()), for_staff=user.is_staff)
 
 

@@ -13,22 +13,13 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from app.accounts.services import CurrentUser
 from app.certificates import services
-from app.validation import FieldErrors, PermissionDenied
+from app.validation import FieldErrors
 from app.web import guards
 from app.web.forms import read_form
 from app.web.render import render, see_other
 
 MULTI = ("product_types",)
-
-
-async def get_own_certificate(user: CurrentUser, ref: str) -> dict[str, Any]:
-    """A certificate of the user's own organisation, for its edit form (PermissionDenied otherwise)."""
-    cert = await services.get_certificate(ref)
-    if not (user.is_producer and cert["organization"] == user.organization_id):
-        raise PermissionDenied()
-    return cert
 
 
 def certificate_form_values(cert: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +77,7 @@ async def certificate_new_submit(request: HTMXRequest) -> Template | Redirect:
 
 @get("/my/certificates/{ref:str}/edit", include_in_schema=False, guards=[guards.producer])
 async def certificate_edit_page(request: HTMXRequest, ref: FromPath[str]) -> Template:
-    cert = await get_own_certificate(request.user, ref)
+    cert = await services.get_own_certificate(request.user, ref)
     return _form_page(request, certificate_form_values(cert), {}, cert=cert)
 
 
@@ -97,7 +88,7 @@ async def certificate_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> T
     try:
         await services.update_certificate(request.user, ref, data)
     except FieldErrors as exc:
-        cert = await get_own_certificate(request.user, ref)
+        cert = await services.get_own_certificate(request.user, ref)
         return _form_page(request, data, exc.errors, cert=cert, status_code=422)
     return see_other("/my/certificates")
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+from app.vocab import ALL_PRODUCT_TYPES, CERTIFICATE_STATUSES, SCOPES, VERIFICATION_STATES
+from app.web.api_types import vocab
 
 
 class CertificateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -13,11 +16,13 @@ class CertificateIn(msgspec.Struct, forbid_unknown_fields=True):
 
     code: str | None = None
     license_code: str | None = None
-    scope: str | None = None
-    status: str | None = None
+    scope: Annotated[str | None, vocab(SCOPES, nullable=True)] = None
+    status: Annotated[str | None, vocab(CERTIFICATE_STATUSES, nullable=True)] = None
     issued_on: str | None = None
     expires_on: str | None = None
-    product_types: list[str] | str | None = None
+    product_types: Annotated[
+        list[str] | str | None, vocab(ALL_PRODUCT_TYPES, many=True, text_list=True, nullable=True)
+    ] = None
     is_group: bool | str | None = None
     group: bool | str | None = None
 
@@ -30,7 +35,7 @@ class VerificationIn(msgspec.Struct, forbid_unknown_fields=True):
     """A staff decision after checking the certificate against the public FSC database."""
 
     #: verified | rejected
-    decision: str | None = None
+    decision: Annotated[str | None, vocab(("verified", "rejected"), nullable=True)] = None
     #: Required when rejecting; the producer reads it.
     reason: str | None = None
 
@@ -41,13 +46,13 @@ class CertificateOut(msgspec.Struct):
     organization_name: str
     code: str
     license_code: str
-    scope: str
-    status: str
+    scope: Annotated[str, vocab(SCOPES)]
+    status: Annotated[str, vocab(CERTIFICATE_STATUSES)]
     issued_on: dt.date | None
     expires_on: dt.date
-    product_types: list[str]
+    product_types: Annotated[list[str], vocab(ALL_PRODUCT_TYPES, many=True)]
     is_group: bool
-    verification: str
+    verification: Annotated[str, vocab(VERIFICATION_STATES)]
     verified_at: dt.datetime | None
     rejection_reason: str
     created_at: dt.datetime

@@ -12,6 +12,7 @@ from app.db import atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
 from app.notifications.alerts import certificate_status_changed
+from app.offers import visibility
 from app.validation import MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import ALL_PRODUCT_TYPES, CERT_CODE_RE, CERTIFICATE_STATUSES, LICENSE_CODE_RE, SCOPES
 
@@ -41,19 +42,21 @@ def check_certificate(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def certificate_problem(cert: dict[str, Any], product_type: str | None, on: dt.date | None = None) -> str | None:
-    """Why this certificate cannot support a certified sale of ``product_type`` (None when it can)."""
-    on = on or dt.date.today()
-    if cert["status"] != "valid":
-        return _(
-            "Certificate %(code)s is %(status)s; only a valid certificate supports a certified sale.",
-            code=cert["code"],
-            status=_(CERTIFICATE_STATUSES.get(cert["status"], cert["status"])).lower(),
-        )
-    if cert["expires_on"] < on:
-        return _("Certificate %(code)s expired on %(date)s.", code=cert["code"], date=cert["expires_on"].isoformat())
-    if product_type and product_type not in (cert["product_types"] or []):
-        return _("Certificate %(code)s does not cover this product type.", code=cert["code"])
-    return None
+    """Why this certificate cannot support a certified sale of ``product_type`` (None when it can): the certificate
+    requirements of the offer visibility rule (``app.offers.visibility``), on ``on`` (today by default)."""
+    facts = visibility.RowFacts(
+        {
+            "status": "active",
+            "organization_active": True,
+            "certificate_status": cert["status"],
+            "certificate_expires_on": cert["expires_on"],
+            "certificate_product_types": cert.get("product_types") or [],
+            "product_type": product_type or "",
+            "certificate_code": cert["code"],
+        }
+    )
+    failed = visibility.certificate_unmet(facts, on, check_product=bool(product_type))
+    return failed[0].reason(facts) if failed else None
 
 
 async def create_certificate(user: CurrentUser, raw: dict[str, Any]) -> dict[str, Any]:
@@ -73,11 +76,68 @@ async def create_certificate(user: CurrentUser, raw: dict[str, Any]) -> dict[str
     return await get_certificate(ref)
 
 
+# --- who may see or edit a certificate ----------------------------------------------------------------------
+def may_see(user: CurrentUser | None, cert: dict[str, Any]) -> bool:
+    """A certificate record (with its verification notes) is for its own organisation and staff."""
+    return user is not None and (user.is_staff or cert["organization"] == user.organization_id)
+
+
+def may_edit(user: CurrentUser, cert: dict[str, Any]) -> bool:
+    """Producers of the owning organisation edit it; staff verify it instead."""
+    return user.is_producer and cert["organization"] == user.organization_id
+
+
+async def get_visible_certificate(user: CurrentUser | None, ref: str) -> dict[str, Any]:
+    """The certificate if this user may see it; NotFound otherwise (other organisations' refs stay hidden)."""
+    cert = await get_certificate(ref)
+    if not may_see(user, cert):
+        raise NotFound()
+    return cert
+
+
+async def list_visible_certificates(
+    user: CurrentUser, *, organization_ref: str | None, verification: str | None, page: int, per_page: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The certificates this user may see (``may_see``: its organisation's; staff: all, optionally one
+    organisation's by ref), soonest expiry first, one page and the total."""
+    where: list[Any] = []
+    if not user.is_staff:
+        if user.organization_id is None:
+            return [], 0
+        where.append(Certificate.organization == user.organization_id)
+    elif organization_ref:
+        where.append(Certificate.organization.ref == organization_ref)
+    if verification:
+        where.append(Certificate.verification == verification)
+    total = await Certificate.count().where(*where)
+    rows = await (
+        Certificate.select(
+            *Certificate.all_columns(),
+            Certificate.organization.name.as_alias("organization_name"),
+            Certificate.organization.ref.as_alias("organization_ref"),
+            Certificate.verified_by.email.as_alias("verified_by_email"),
+        )
+        .where(*where)
+        .order_by(Certificate.expires_on)
+        .order_by(Certificate.ref)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .output(load_json=True)
+    )
+    return rows, total
+
+
+async def get_own_certificate(user: CurrentUser, ref: str) -> dict[str, Any]:
+    """A certificate the user may edit, for its form (PermissionDenied otherwise)."""
+    cert = await get_certificate(ref)
+    if not may_edit(user, cert):
+        raise PermissionDenied()
+    return cert
+
+
 async def update_certificate(user: CurrentUser, ref: str, raw: dict[str, Any]) -> dict[str, Any]:
     """Edit a certificate of one's own organisation; a changed code or status goes back to the queue."""
-    cert = await get_certificate(ref)
-    if not (user.is_producer and cert["organization"] == user.organization_id):
-        raise PermissionDenied()
+    cert = await get_own_certificate(user, ref)
     clean = check_certificate(raw)
     changes: dict[Any, Any] = {**clean, "updated_at": now()}
     if any(clean[k] != cert[k] for k in ("code", "scope", "status", "expires_on", "product_types")):

@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
 
+from app.accounts.api import SIGNED_IN, api_errors
 from app.i18n import gettext as _
 from app.imports.services import ImportRejected, export_document, import_document, validate_document
 from app.web import guards
@@ -32,7 +33,14 @@ def _rejected(exc: ImportRejected) -> Response[Any]:
 
 
 @post(
-    "/api/v1/import", guards=[guards.staff], tags=["bulk data"], status_code=200, request_max_body_size=MAX_UPLOAD_BYTES
+    "/api/v1/import",
+    guards=[guards.staff],
+    tags=["bulk data"],
+    status_code=200,
+    request_max_body_size=MAX_UPLOAD_BYTES,
+    summary="Import a forestmatch/1 document",
+    security=SIGNED_IN,
+    responses=api_errors(403, 413),
 )
 async def api_import(request: Request[Any, Any, Any]) -> Response[Any]:
     """Import a forestmatch/1 document (staff). All or nothing: a 400 lists every problem and writes nothing."""
@@ -58,7 +66,14 @@ async def api_import(request: Request[Any, Any, Any]) -> Response[Any]:
     return Response(content={"status": "imported", **summary.as_dict()}, media_type=MediaType.JSON)
 
 
-@get("/api/v1/export", guards=[guards.staff], tags=["bulk data"])
+@get(
+    "/api/v1/export",
+    guards=[guards.staff],
+    tags=["bulk data"],
+    summary="Export everything as a forestmatch/1 document",
+    security=SIGNED_IN,
+    responses=api_errors(403),
+)
 async def api_export() -> dict[str, Any]:
     """Everything as one forestmatch/1 document (staff)."""
     return await export_document()

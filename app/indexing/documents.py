@@ -11,6 +11,7 @@ from babel import Locale
 
 from app.i18n import SUPPORTED_LOCALES, translations_for
 from app.matching.engine import offered_species_keys
+from app.offers import visibility
 from app.offers.tables import Offer
 from app.vocab import ALL_PRODUCT_TYPES, resolve_species, species_names
 
@@ -95,11 +96,6 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         for name in species_names(sci):
             if name not in names:
                 names.append(name)
-    cert_types = row["certificate_product_types"] or []
-    if isinstance(cert_types, str):  # joined JSON columns come back as text on some engines
-        import json
-
-        cert_types = json.loads(cert_types)
     lat = row["lat"] if row["lat"] is not None else row["organization_lat"]
     lon = row["lon"] if row["lon"] is not None else row["organization_lon"]
     doc: dict[str, Any] = {
@@ -114,17 +110,15 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         "species_names": names,
         "species_keys": offered_species_keys(species),  # the matcher's species constraint as a filter
         "claim": row["claim"],
-        "status": row["status"] if row["organization_active"] is not False else "closed",
         "country": row["country"] or "",
         "region": row["region"] or "",
         "country_names": list(country_names(row["country"])) if row["country"] else [],
         "organization_ref": row["organization_ref"],
         "organization_name": row["organization_name"],
         "certificate_ref": row["certificate_ref"],
-        "certificate_status": row["certificate_status"],
         "certificate_verified": row["certificate_verification"] == "verified",
-        "certificate_covers": row["product_type"] in cert_types,
-        "certificate_expires_on": date_int(row["certificate_expires_on"]),
+        # status, certificate status, expiry and coverage: what the public visibility rule filters on.
+        **visibility.document_fields(row),
         "available_from": date_int(row["available_from"]),
         "available_to": date_int(row["available_to"]),
         "quantity": float(row["quantity"]),

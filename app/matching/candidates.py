@@ -19,6 +19,7 @@ from typing import Any
 
 from app.indexing.documents import OFFERS_INDEX, date_int
 from app.matching import engine
+from app.offers import visibility
 from app.offers.tables import Offer
 from app.vocab import CANONICAL_UNIT
 from search_index.query import (
@@ -192,6 +193,12 @@ def score_parts(spec: engine.RequestSpec, moment: dt.datetime) -> tuple[tuple[Sc
     return tuple(parts), constant
 
 
+def listed_through(spec: engine.RequestSpec, moment: dt.datetime) -> dt.date:
+    """The day an offer must still be listed on to serve the request: the end of its delivery window (and at least
+    today: an offer no longer listed is never recommended)."""
+    return max(spec.needed_by, moment.date())
+
+
 def candidate_query(
     spec: engine.RequestSpec, moment: dt.datetime, *, page: int = 1, quantity_at_least: float | None = None
 ) -> SearchQuery:
@@ -200,10 +207,8 @@ def candidate_query(
         Eq("category", spec.category),
         AnyOf("product_type", spec.product_types),
         AnyOf("claim", spec.accepted_claims),
-        Eq("status", "active"),
-        Eq("certificate_status", "valid"),
-        Eq("certificate_covers", True),
-        Range("certificate_expires_on", gte=date_int(spec.needed_by)),
+        # Listed for buyers, with the certificate valid through the delivery window.
+        *visibility.search_filters(listed_through(spec, moment)),
         Range("available_from", lte=date_int(spec.needed_by)),
         Range("available_to", gte=date_int(spec.needed_from)),
         Not(Eq("organization_ref", spec.organization_ref)),
@@ -225,15 +230,13 @@ def candidate_query(
     )
 
 
-async def _sql_candidates(spec: engine.RequestSpec) -> list[str]:
+async def _sql_candidates(spec: engine.RequestSpec, moment: dt.datetime) -> list[str]:
     """The same constraints in SQL, for when the search engine cannot answer."""
     where = [
         Offer.category == spec.category,
         Offer.product_type.is_in(list(spec.product_types)),
         Offer.claim.is_in(list(spec.accepted_claims)),
-        Offer.status == "active",
-        Offer.certificate.status == "valid",
-        Offer.certificate.expires_on >= spec.needed_by,
+        visibility.where(listed_through(spec, moment)),
         Offer.available_from <= spec.needed_by,
         Offer.available_to >= spec.needed_from,
         Offer.organization.ref != spec.organization_ref,
@@ -336,7 +339,7 @@ async def best_candidates(spec: engine.RequestSpec, backend: Any, moment: dt.dat
             covered = await _covered_elsewhere(spec, backend, moment)
     except Exception as exc:  # search engine down or misconfigured: stay correct, answer from SQL
         log.warning("search backend unavailable for matching, using SQL: %s", exc)
-        ranked = engine.rank(spec, await _offer_specs(await _sql_candidates(spec)), now=moment)
+        ranked = engine.rank(spec, await _offer_specs(await _sql_candidates(spec, moment)), now=moment)
         covered = any(s.offer.quantity >= spec.quantity for s in ranked)
         return Candidates(ranked[:MAX_RECOMMENDATIONS], covered, True)
     if not exhausted:

@@ -4,43 +4,60 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Request, get
 from litestar.params import FromPath
 
+from app.accounts.api import SIGNED_IN, api_errors
 from app.i18n import get_locale
 from app.indexing.runtime import get_backend
+from app.matching.schemas import FitOut, OfferFitsOut, RequestMatchesOut
 from app.matching.services import matches_for_user, offer_owned_or_public, requests_for_offer
 from app.web import guards
 
 
-@get("/api/v1/requests/{ref:str}/matches", guards=[guards.signed_in], tags=["matching"])
-async def api_request_matches(request: Request[Any, Any, Any], ref: FromPath[str]) -> dict[str, Any]:
+@get(
+    "/api/v1/requests/{ref:str}/matches",
+    guards=[guards.signed_in],
+    tags=["matching"],
+    summary="Recommendations for a sourcing request",
+    security=SIGNED_IN,
+    responses=api_errors(403, 404),
+)
+async def api_request_matches(request: Request[Any, Any, Any], ref: FromPath[str]) -> RequestMatchesOut:
     """Ranked recommendations and producer bundles for a sourcing request (its buyer or staff).
 
     The answer format is the one of the bulk data contract; reasons come in the caller's language.
     """
     answer = await matches_for_user(request.user, ref, get_backend())
-    return answer.as_json()
+    return msgspec.convert(answer.as_json(), RequestMatchesOut)
 
 
-@get("/api/v1/offers/{ref:str}/matches", guards=[guards.signed_in], tags=["matching"])
-async def api_offer_matches(request: Request[Any, Any, Any], ref: FromPath[str]) -> dict[str, Any]:
+@get(
+    "/api/v1/offers/{ref:str}/matches",
+    guards=[guards.signed_in],
+    tags=["matching"],
+    summary="Open requests an offer fits",
+    security=SIGNED_IN,
+    responses=api_errors(403, 404),
+)
+async def api_offer_matches(request: Request[Any, Any, Any], ref: FromPath[str]) -> OfferFitsOut:
     """Open sourcing requests this offer fits, best first (its producer or staff)."""
     await offer_owned_or_public(request.user, ref)
     fits = await requests_for_offer(ref, locale=get_locale())
-    return {
-        "offer": ref,
-        "requests": [
-            {
-                "request": row["ref"],
-                "organization": row["organization_ref"],
-                "score": round(scored.score, 4),
-                "distance_km": round(scored.distance_km, 1) if scored.distance_km is not None else None,
-                "reasons": scored.reasons,
-            }
+    return OfferFitsOut(
+        offer=ref,
+        requests=[
+            FitOut(
+                request=row["ref"],
+                organization=row["organization_ref"],
+                score=round(scored.score, 4),
+                distance_km=round(scored.distance_km, 1) if scored.distance_km is not None else None,
+                reasons=scored.reasons,
+            )
             for row, scored in fits
         ],
-    }
+    )
 
 
 ROUTES = [api_request_matches, api_offer_matches]

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from app.i18n import format_number, get_locale, gettext, ngettext
+from app.offers import visibility
 from app.vocab import CLAIMS, UNITS, fold, label, resolve_species, species_label, species_matches
 
 EARTH_RADIUS_KM = 6371.0088
@@ -184,23 +185,14 @@ def hard_constraint_failures(request: RequestSpec, offer: OfferSpec) -> list[str
     failures: list[str] = []
     if offer.organization_ref == request.organization_ref:
         failures.append("own_organization")
-    if not offer.organization_active:
-        failures.append("organization_inactive")
-    if offer.status != "active":
-        failures.append("offer_status")
+    # Listed for buyers (app.offers.visibility), with the certificate valid through the whole delivery window.
+    failures.extend(r.code for r in visibility.unmet(offer, request.needed_by))
     if offer.category != request.category:
         failures.append("category")
     if offer.product_type not in request.product_types:
         failures.append("product_type")
     if offer.claim not in request.accepted_claims:
         failures.append("claim")
-    if offer.certificate_status != "valid":
-        failures.append("certificate_status")
-    # The certificate must stay valid through the whole delivery window.
-    if offer.certificate_expires_on < request.needed_by:
-        failures.append("certificate_expiry")
-    if offer.product_type not in offer.certificate_product_types:
-        failures.append("certificate_scope")
     if offer.available_from > request.needed_by or offer.available_to < request.needed_from:
         failures.append("availability")
     if request.min_per_supplier is not None and offer.quantity < request.min_per_supplier:

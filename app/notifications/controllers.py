@@ -161,7 +161,7 @@ async def api_notifications(
     tags=TAGS,
     summary="Mark notifications read",
     security=SIGNED_IN,
-    responses=api_errors(401, 404),
+    responses=api_errors(401, 403, 404),
     status_code=200,
 )
 async def api_mark_read(request: Request[Any, Any, Any], data: JSONBody[MarkReadIn]) -> UnreadOut:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from app.accounts.api import PUBLIC, SIGNED_IN, Page, api_errors
 from app.accounts.services import CurrentUser
@@ -14,9 +14,10 @@ from app.i18n import gettext as _
 from app.offers import services
 from app.offers.schemas import OfferIn, OfferOut, OfferPage, OfferStatusIn, offer_out
 from app.offers.tables import Offer
-from app.validation import Checker, FieldErrors, NotFound
-from app.vocab import OFFER_STATUSES
+from app.validation import Checker, FieldErrors
+from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, COUNTRY_RE, OFFER_STATUSES
 from app.web import guards
+from app.web.api_types import code_query, vocab_query
 
 TAGS = ["offers"]
 NO_DELETE = (
@@ -24,20 +25,6 @@ NO_DELETE = (
     'There is no DELETE; close an offer with POST /api/v1/offers/{ref}/status and {"status": "closed"}.'
 )
 _NESTED_PRICE = {"price_amount": "price.amount", "price_currency": "price.currency"}
-
-
-def _visible(user: CurrentUser | None, row: dict[str, Any]) -> bool:
-    if row["status"] == "active":
-        return True
-    return user is not None and (user.is_staff or row["organization"] == user.organization_id)
-
-
-async def _offer_for(user: CurrentUser | None, ref: str) -> dict[str, Any]:
-    """The offer if this user may see it: active offers are public, others only for the owner and staff."""
-    row = await services.get_offer(ref)
-    if not _visible(user, row):
-        raise NotFound()
-    return row
 
 
 def _raw_offer(data: OfferIn) -> dict[str, Any]:
@@ -71,13 +58,14 @@ async def _validated(data: OfferIn, write: Callable[[dict[str, Any]], Awaitable[
 
 @get("/api/v1/offers", tags=TAGS, summary="Browse offers", security=PUBLIC, responses=api_errors())
 async def api_offers(
-    category: FromQuery[str | None] = None,
-    product_type: FromQuery[str | None] = None,
-    claim: FromQuery[str | None] = None,
-    country: FromQuery[str | None] = None,
+    category: Annotated[str | None, vocab_query(CATEGORIES)] = None,
+    product_type: Annotated[str | None, vocab_query(ALL_PRODUCT_TYPES)] = None,
+    claim: Annotated[str | None, vocab_query(CLAIMS)] = None,
+    country: Annotated[str | None, code_query(COUNTRY_RE, "MX")] = None,
     page: Page = 1,
 ) -> OfferPage:
-    """Active offers under a valid certificate, newest first, 20 a page; no sign-in needed. Filters: ``category``
+    """Listed offers (as ``GET /api/v1/offers/{ref}`` shows them to anyone), newest first, 20 a page; no sign-in
+    needed. Filters: ``category``
     (timber, latex), ``product_type``, ``claim`` (e.g. "FSC 100%"), ``country`` (ISO 3166-1, e.g. MX)."""
     query = {"category": category, "product_type": product_type, "claim": claim, "country": country}
     filters = services.OfferFilters.from_query({k: v for k, v in query.items() if v is not None})
@@ -114,8 +102,9 @@ async def api_offer_create(request: Request[Any, Any, Any], data: JSONBody[Offer
 
 @get("/api/v1/offers/{ref:str}", tags=TAGS, summary="Show an offer", security=PUBLIC, responses=api_errors(404))
 async def api_offer(request: Request[Any, Any, Any], ref: FromPath[str]) -> OfferOut:
-    """An active offer (public), or a paused/closed one for its owner and staff; anything else answers 404."""
-    return offer_out(await _offer_for(request.user, ref))
+    """A listed offer (active, of an active organisation, under a valid certificate that has not expired and covers
+    its product type), for anyone; any offer for its own producer and staff. Anything else answers 404."""
+    return offer_out(await services.get_visible_offer(request.user, ref))
 
 
 @put(
@@ -131,7 +120,7 @@ async def api_offer(request: Request[Any, Any, Any], ref: FromPath[str]) -> Offe
 async def api_offer_update(request: Request[Any, Any, Any], ref: FromPath[str], data: JSONBody[OfferIn]) -> OfferOut:
     """Replace an offer's fields (owner only)."""
     user: CurrentUser = request.user
-    await _offer_for(user, ref)
+    await services.get_visible_offer(user, ref)
     return offer_out(await _validated(data, lambda raw: services.update_offer(user, ref, raw)))
 
 
@@ -151,7 +140,7 @@ async def api_offer_status(
 ) -> OfferOut:
     """Set an offer's status (owner only)."""
     user: CurrentUser = request.user
-    await _offer_for(user, ref)
+    await services.get_visible_offer(user, ref)
     c = Checker({"status": data.status})
     status = c.choice("status", OFFER_STATUSES, required=True)
     c.raise_if_errors()

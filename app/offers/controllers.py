@@ -17,6 +17,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
+from app.accounts import visibility as organizations
 from app.accounts.services import get_organization
 from app.certificates import services as certificates
 from app.i18n import get_locale
@@ -28,19 +29,6 @@ from app.vocab import CATEGORIES
 from app.web import guards, microcache
 from app.web.forms import read_form
 from app.web.render import render, see_other, wants_fragment
-
-PRODUCER_KINDS = ("producer", "both")
-
-
-def certificate_warning(offer: dict[str, Any]) -> str | None:
-    """Why an own offer is not in the public list because of its certificate (None when it is fine)."""
-    cert = {
-        "code": offer["certificate_code"],
-        "status": offer["certificate_status"],
-        "expires_on": offer["certificate_expires_on"],
-        "product_types": None,
-    }
-    return certificates.certificate_problem(cert, None)
 
 
 # --- public pages ----------------------------------------------------------------------------------------------
@@ -92,8 +80,8 @@ async def offer_detail(request: HTMXRequest, ref: FromPath[str]) -> Template:
         "offer": offer,
         "contact_email": contact_email,
         "is_owner": owns(user, offer),
-        "listed": services.publicly_listed(offer),
-        "certificate_warning": certificate_warning(offer),
+        "is_staff": user is not None and user.is_staff,
+        "hidden_reasons": services.hidden_reasons(offer),
     }
     return render(request, "offers/detail.html.jinja2", context)
 
@@ -102,15 +90,11 @@ async def offer_detail(request: HTMXRequest, ref: FromPath[str]) -> Template:
 async def producer_profile(request: HTMXRequest, ref: FromPath[str]) -> Template:
     """A producer's public profile: where it is, its certificates and its active offers."""
     org = await get_organization(ref)
-    if org["kind"] not in PRODUCER_KINDS or not org["is_active"]:
+    if not organizations.is_public(org):
         raise NotFound()
     user = request.user
     today = dt.date.today()
-    offers = [
-        o
-        for o in await services.list_for_organization(org["id"], include_inactive=False)
-        if services.publicly_listed(o, today)
-    ]
+    offers = await services.list_for_organization(org["id"], listed_only=True)
     context = {
         "org": org,
         "certificates": await certificates.list_for_organization(org["id"]),
@@ -185,8 +169,7 @@ async def _my_offers_page(request: HTMXRequest, status_errors: dict[str, str], s
     rows = await services.list_for_organization(request.user.organization_id)
     today = dt.date.today()
     for row in rows:
-        row["certificate_warning"] = certificate_warning(row)
-        row["listed"] = services.publicly_listed(row, today)
+        row["hidden_reasons"] = services.hidden_reasons(row, today)
     context = {"rows": rows, "status_errors": status_errors}
     return render(request, "offers/mine.html.jinja2", context, status_code=status_code)
 

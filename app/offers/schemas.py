@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
-from app.vocab import CANONICAL_UNIT
+from app.vocab import (
+    ALL_PRODUCT_TYPES,
+    CANONICAL_UNIT,
+    CATEGORIES,
+    CERTIFICATE_STATUSES,
+    CLAIMS,
+    COUNTRY_RE,
+    CURRENCIES,
+    INCOTERMS,
+    OFFER_STATUSES,
+    UNITS,
+    VERIFICATION_STATES,
+)
+from app.web.api_types import code, vocab
+
+ALL_UNITS = [unit for units in UNITS.values() for unit in units]
 
 Number = str | float | int | None
 """A quantity, coordinate or amount: a JSON number or a decimal string such as "120.5"."""
@@ -18,23 +33,25 @@ class PriceIn(msgspec.Struct, forbid_unknown_fields=True):
     """The import format's price object: ``{"amount": "350.00", "currency": "USD", "per": "m3"}``."""
 
     amount: Number = None
-    currency: str | None = None
+    currency: Annotated[str | None, vocab(CURRENCIES, nullable=True)] = None
     #: The unit the price is per; it must be the offer's unit when given.
-    per: str | None = None
+    per: Annotated[str | None, vocab(ALL_UNITS, nullable=True)] = None
 
 
 class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
     """Offer fields as ``check_offer`` reads them; the price is flat (price_amount, price_currency) or ``price``."""
 
     certificate: str | None = None
-    category: str | None = None
-    product_type: str | None = None
+    category: Annotated[str | None, vocab(CATEGORIES, nullable=True)] = None
+    #: A product type of the category (DOMAIN.md), covered by the certificate.
+    product_type: Annotated[str | None, vocab(ALL_PRODUCT_TYPES, nullable=True)] = None
     species: list[str] | str | None = None
     title: str | None = None
     description: str | None = None
-    claim: str | None = None
+    claim: Annotated[str | None, vocab(CLAIMS, nullable=True)] = None
     quantity: Number = None
-    unit: str | None = None
+    #: timber: m3 or bf; latex: kg_drc, t_drc or kg_latex (with drc_percent).
+    unit: Annotated[str | None, vocab(ALL_UNITS, nullable=True)] = None
     drc_percent: Number = None
     min_order: Number = None
     available_from: str | None = None
@@ -42,10 +59,10 @@ class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
     lat: Number = None
     lon: Number = None
     price_amount: Number = None
-    price_currency: str | None = None
+    price_currency: Annotated[str | None, vocab(CURRENCIES, nullable=True)] = None
     price: PriceIn | None = None
-    incoterm: str | None = None
-    status: str | None = None
+    incoterm: Annotated[str | None, vocab(INCOTERMS, nullable=True)] = None
+    status: Annotated[str | None, vocab(OFFER_STATUSES, nullable=True)] = None
 
     def raw(self) -> dict[str, Any]:
         """The fields that were sent (null counts as not sent), with a nested price flattened as the service wants."""
@@ -59,38 +76,40 @@ class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
 class OfferStatusIn(msgspec.Struct, forbid_unknown_fields=True):
     """``{"status": "paused"}``: active, paused or closed."""
 
-    status: str | None = None
+    status: Annotated[str | None, vocab(OFFER_STATUSES, nullable=True)] = None
 
 
 class PriceOut(msgspec.Struct):
     amount: str
-    currency: str
-    per: str
+    currency: Annotated[str, vocab(CURRENCIES)]
+    per: Annotated[str, vocab(ALL_UNITS)]
 
 
 class OfferOut(msgspec.Struct):
     ref: str
     organization: str
     organization_name: str
-    country: str
+    #: The producer's country (ISO 3166-1), or empty when its profile does not say.
+    country: Annotated[str, code(COUNTRY_RE, "MX", allow_empty=True)]
+    #: ISO 3166-2, or empty when the producer has not said.
     region: str
     certificate: str
     certificate_code: str
-    certificate_status: str
+    certificate_status: Annotated[str, vocab(CERTIFICATE_STATUSES)]
     certificate_expires_on: dt.date
-    certificate_verification: str
-    category: str
-    product_type: str
+    certificate_verification: Annotated[str, vocab(VERIFICATION_STATES)]
+    category: Annotated[str, vocab(CATEGORIES)]
+    product_type: Annotated[str, vocab(ALL_PRODUCT_TYPES)]
     species: list[str]
     title: str
     description: str
-    claim: str
+    claim: Annotated[str, vocab(CLAIMS)]
     #: As entered, in ``unit``.
     quantity: float
-    unit: str
+    unit: Annotated[str, vocab(ALL_UNITS)]
     #: In ``canonical_unit``: m3 for timber, kg_drc (dry rubber content) for latex.
     quantity_canonical: float
-    canonical_unit: str
+    canonical_unit: Annotated[str, vocab(CANONICAL_UNIT.values())]
     drc_percent: float | None
     min_order: float | None
     min_order_canonical: float | None
@@ -99,8 +118,9 @@ class OfferOut(msgspec.Struct):
     lat: float | None
     lon: float | None
     price: PriceOut | None
-    incoterm: str
-    status: str
+    #: An Incoterm, or empty when none was given.
+    incoterm: Annotated[str, vocab(["", *INCOTERMS])]
+    status: Annotated[str, vocab(OFFER_STATUSES)]
     created_at: dt.datetime
     updated_at: dt.datetime
 

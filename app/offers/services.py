@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from app.accounts import visibility as organizations
 from app.accounts.services import CurrentUser, now
 from app.accounts.tables import Organization
 from app.certificates.services import certificate_problem
@@ -16,6 +17,7 @@ from app.certificates.tables import Certificate
 from app.db import Row, atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
+from app.offers import visibility
 from app.offers.tables import Offer
 from app.units import UnitError, to_canonical
 from app.validation import MAX_PAGE, MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied, page_number
@@ -156,6 +158,7 @@ def _offer_columns() -> tuple[Any, ...]:
         Offer.certificate.code.as_alias("certificate_code"),
         Offer.certificate.status.as_alias("certificate_status"),
         Offer.certificate.expires_on.as_alias("certificate_expires_on"),
+        Offer.certificate.product_types.as_alias("certificate_product_types"),
         Offer.certificate.verification.as_alias("certificate_verification"),
         Offer.certificate.verified_at.as_alias("certificate_verified_at"),
     )
@@ -205,51 +208,40 @@ class OfferFilters:
         }
 
 
-def public_offer_conditions() -> list[Any]:
-    """What makes an offer publicly listed: active, under a valid unexpired certificate, of an active organisation."""
-    return [
-        Offer.status == "active",
-        Offer.certificate.status == "valid",
-        Offer.certificate.expires_on >= dt.date.today(),
-        Offer.organization.is_active == True,  # noqa: E712 - Piccolo builds SQL from ==
-    ]
+def public_offer_conditions(on: dt.date | None = None) -> list[Any]:
+    """What makes an offer publicly listed, for ORM queries on ``Offer`` (the rule of ``app.offers.visibility``)."""
+    return [visibility.where(on)]
 
 
 def publicly_listed(offer: dict[str, Any], today: dt.date | None = None) -> bool:
-    """``public_offer_conditions`` applied to one offer row read with ``_offer_columns``."""
-    today = today or dt.date.today()
-    expires = offer["certificate_expires_on"]
-    return bool(
-        offer["status"] == "active"
-        and offer["certificate_status"] == "valid"
-        and expires is not None
-        and expires >= today
-        and offer["organization_active"]
-    )
+    """Whether an offer row read with ``_offer_columns`` is publicly listed (``app.offers.visibility``)."""
+    return visibility.is_listed(offer, today)
 
 
-_PUBLIC_FROM = """
+def hidden_reasons(offer: dict[str, Any], today: dt.date | None = None) -> list[str]:
+    """Why buyers cannot see this offer (for its producer and staff); [] when it is listed."""
+    return visibility.hidden_reasons(offer, today)
+
+
+def _public_from() -> tuple[str, list[Any]]:
+    """FROM and WHERE of the public list: the visibility rule plus the list's optional filters."""
+    condition, args = visibility.sql()
+    sql = f"""
 FROM offer o
-JOIN certificate c ON c.id = o.certificate
-JOIN organization g ON g.id = o.organization
-WHERE o.status = 'active' AND c.status = 'valid' AND c.expires_on >= {} AND g.is_active = {}
-  AND ({} = '' OR o.category = {}) AND ({} = '' OR o.product_type = {})
-  AND ({} = '' OR o.claim = {}) AND ({} = '' OR g.country = {})
+{visibility.JOINS}
+WHERE {condition}
+  AND ({{}} = '' OR o.category = {{}}) AND ({{}} = '' OR o.product_type = {{}})
+  AND ({{}} = '' OR o.claim = {{}}) AND ({{}} = '' OR g.country = {{}})
 """
-_PUBLIC_PAGE_SQL = (
-    """
+    return sql, args
+
+
+_PUBLIC_COLUMNS = """
 SELECT o.ref, o.title, o.category, o.product_type, o.species, o.claim, o.quantity, o.unit,
        o.available_from, o.available_to, o.price_amount, o.price_currency, o.price_per, o.created_at,
        g.name AS organization_name, g.ref AS organization_ref, g.country AS country, g.region AS region,
        c.verification AS certificate_verification
 """
-    + _PUBLIC_FROM
-    + """
-ORDER BY o.created_at DESC, o.id DESC
-LIMIT {} OFFSET {}
-"""
-)
-_PUBLIC_COUNT_SQL = "SELECT COUNT(*) AS n " + _PUBLIC_FROM
 
 
 # --- who may see or edit an offer ---------------------------------------------------------------------------
@@ -274,13 +266,13 @@ async def get_own_offer(user: CurrentUser, ref: str) -> dict[str, Any]:
 
 
 async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
-    """Publicly listed offers (the rules of ``public_offer_conditions``), newest first, one page and the total.
+    """Publicly listed offers (``app.offers.visibility``), newest first, one page and the total.
 
     The busiest page of the site: hand-written SQL here costs a fraction of the ORM's query building.
     """
+    public_from, visibility_args = _public_from()
     args = (
-        dt.date.today(),
-        True,
+        *visibility_args,
         filters.category,
         filters.category,
         filters.product_type,
@@ -290,9 +282,10 @@ async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) ->
         filters.country,
         filters.country,
     )
-    counted = await Offer.raw(_PUBLIC_COUNT_SQL, *args)
+    counted = await Offer.raw("SELECT COUNT(*) AS n " + public_from, *args)
     total = int(counted[0]["n"]) if counted else 0
-    raw_rows = await Offer.raw(_PUBLIC_PAGE_SQL, *args, per_page, (filters.page - 1) * per_page) if total else []
+    page_sql = _PUBLIC_COLUMNS + public_from + "ORDER BY o.created_at DESC, o.id DESC LIMIT {} OFFSET {}"
+    raw_rows = await Offer.raw(page_sql, *args, per_page, (filters.page - 1) * per_page) if total else []
     rows = [Row(r) for r in raw_rows]
     for row in rows:
         if isinstance(row["species"], str):
@@ -305,17 +298,17 @@ async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) ->
     return rows, total
 
 
-async def list_for_organization(org_id: int, *, include_inactive: bool = True) -> list[dict[str, Any]]:
+async def list_for_organization(org_id: int, *, listed_only: bool = False) -> list[dict[str, Any]]:
+    """One organisation's offers, last changed first; ``listed_only``: only those buyers can see."""
     query = Offer.select(*_offer_columns()).where(Offer.organization == org_id)
-    if not include_inactive:
-        query = query.where(Offer.status == "active")
+    if listed_only:
+        query = query.where(*public_offer_conditions())
     return await query.order_by(Offer.updated_at, ascending=False).output(load_json=True)
 
 
 async def count_active() -> dict[str, Any]:
     """Live figures for the home page."""
-    producers = await Organization.count().where(
-        Organization.kind.is_in(["producer", "both"]) & (Organization.is_active == True)  # noqa: E712
-    )
-    offers = await Offer.count().where(*public_offer_conditions())
-    return {"producers": producers, "offers": offers}
+    producers = await Organization.count().where(organizations.public_condition())
+    condition, args = visibility.sql()
+    counted = await Offer.raw(f"SELECT COUNT(*) AS n FROM offer o {visibility.JOINS} WHERE {condition}", *args)
+    return {"producers": producers, "offers": int(counted[0]["n"]) if counted else 0}

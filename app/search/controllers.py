@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from app.indexing.runtime import get_backend
 from app.search import services
 from app.search.services import SearchPage, SearchParams, search_offers
 from app.validation import FieldErrors
-from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, fold, label, species_label
+from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, fold, label, species_label, vocabulary_schema
 from app.web.render import render
 
 
@@ -87,8 +88,14 @@ class SearchPageOut(msgspec.Struct):
     degraded: bool
 
 
-def _doc(text: str) -> Any:
-    return QueryParameter(description=text, required=False)
+def _doc(text: str, keys: Iterable[str] | None = None) -> Any:
+    """A documented query parameter; ``keys``: its values come from this vocabulary (one, or repeated)."""
+    if keys is None:
+        return QueryParameter(description=text, required=False)
+    item = vocabulary_schema(keys)
+    return QueryParameter(
+        description=text, required=False, schema_extra={"oneOf": [{"type": "array", "items": item}, item]}
+    )
 
 
 Many = list[str] | None
@@ -104,10 +111,10 @@ async def api_search_offers(
             "names in Spanish, English and Portuguese find the species."
         ),
     ] = None,
-    category: Annotated[Many, _doc("timber or latex; repeat the parameter for several.")] = None,
-    product_type: Annotated[Many, _doc("Product type key, e.g. sawn_timber; repeatable.")] = None,
+    category: Annotated[Many, _doc("timber or latex; repeat the parameter for several.", CATEGORIES)] = None,
+    product_type: Annotated[Many, _doc("Product type key, e.g. sawn_timber; repeatable.", ALL_PRODUCT_TYPES)] = None,
     species: Annotated[Many, _doc("Scientific or common name, or a genus such as Pinus; repeatable.")] = None,
-    claim: Annotated[Many, _doc('FSC claim, e.g. "FSC 100%"; repeatable.')] = None,
+    claim: Annotated[Many, _doc('FSC claim, e.g. "FSC 100%"; repeatable.', CLAIMS)] = None,
     country: Annotated[Many, _doc("ISO 3166-1 code of the producer's country, e.g. MX; repeatable.")] = None,
     region: Annotated[Many, _doc("ISO 3166-2 code of the producer's region, e.g. MX-DUR; repeatable.")] = None,
     verified: Annotated[One, _doc("true: only certificates verified by program staff.")] = None,

@@ -19,7 +19,8 @@ from markupsafe import Markup, escape
 
 from app.i18n import gettext as _
 from app.i18n import ngettext
-from app.indexing.documents import OFFERS_INDEX, date_int, offer_documents
+from app.indexing.documents import OFFERS_INDEX, offer_documents
+from app.offers import visibility
 from app.offers.services import public_offer_conditions
 from app.offers.tables import Offer
 from app.validation import Checker, page_number
@@ -229,12 +230,8 @@ class SearchParams:
 
 
 def public_filters(today: dt.date | None = None) -> list[Any]:
-    """What makes an offer publicly listed, as search filters (the same rule as ``public_offer_conditions``)."""
-    return [
-        Eq("status", "active"),
-        Eq("certificate_status", "valid"),
-        Range("certificate_expires_on", gte=date_int(today or dt.date.today())),
-    ]
+    """What makes an offer publicly listed, as search filters (the one rule of ``app.offers.visibility``)."""
+    return visibility.search_filters(today)
 
 
 # --- highlights: Markup only from verified, escaped backend output ------------------------------------------------

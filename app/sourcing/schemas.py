@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
-from app.vocab import CANONICAL_UNIT
+from app.vocab import (
+    ALL_PRODUCT_TYPES,
+    CANONICAL_UNIT,
+    CATEGORIES,
+    CLAIMS,
+    COUNTRY_RE,
+    CURRENCIES,
+    REGION_RE,
+    REQUEST_STATUSES,
+    UNITS,
+)
+from app.web.api_types import code, vocab
+
+ALL_UNITS = [unit for units in UNITS.values() for unit in units]
 
 Number = str | float | int | None
 """A quantity, coordinate or amount: a JSON number or a decimal string such as "300.5"."""
@@ -17,8 +30,8 @@ Number = str | float | int | None
 class DeliveryIn(msgspec.Struct, forbid_unknown_fields=True):
     """The import format's delivery object: where the goods must arrive."""
 
-    country: str | None = None
-    region: str | None = None
+    country: Annotated[str | None, code(COUNTRY_RE, "MX", nullable=True)] = None
+    region: Annotated[str | None, code(REGION_RE, "MX-JAL", nullable=True)] = None
     place: str | None = None
     lat: Number = None
     lon: Number = None
@@ -27,20 +40,22 @@ class DeliveryIn(msgspec.Struct, forbid_unknown_fields=True):
 class RequestIn(msgspec.Struct, forbid_unknown_fields=True):
     """Request fields as ``check_request`` reads them; the delivery place is ``delivery`` or flat ``delivery_*``."""
 
-    category: str | None = None
+    category: Annotated[str | None, vocab(CATEGORIES, nullable=True)] = None
     title: str | None = None
     description: str | None = None
-    product_types: list[str] | str | None = None
+    product_types: Annotated[
+        list[str] | str | None, vocab(ALL_PRODUCT_TYPES, many=True, text_list=True, nullable=True)
+    ] = None
     species: list[str] | str | None = None
-    accepted_claims: list[str] | str | None = None
+    accepted_claims: Annotated[list[str] | str | None, vocab(CLAIMS, many=True, text_list=True, nullable=True)] = None
     quantity: Number = None
-    unit: str | None = None
+    unit: Annotated[str | None, vocab(ALL_UNITS, nullable=True)] = None
     drc_percent: Number = None
     min_per_supplier: Number = None
     partial_ok: bool | str | None = None
     delivery: DeliveryIn | None = None
-    delivery_country: str | None = None
-    delivery_region: str | None = None
+    delivery_country: Annotated[str | None, code(COUNTRY_RE, "MX", nullable=True)] = None
+    delivery_region: Annotated[str | None, code(REGION_RE, "MX-JAL", nullable=True)] = None
     delivery_place: str | None = None
     delivery_lat: Number = None
     delivery_lon: Number = None
@@ -48,8 +63,8 @@ class RequestIn(msgspec.Struct, forbid_unknown_fields=True):
     needed_from: str | None = None
     needed_by: str | None = None
     target_price_amount: Number = None
-    target_price_currency: str | None = None
-    status: str | None = None
+    target_price_currency: Annotated[str | None, vocab(CURRENCIES, nullable=True)] = None
+    status: Annotated[str | None, vocab(REQUEST_STATUSES, nullable=True)] = None
 
     def raw(self) -> dict[str, Any]:
         """The fields that were sent (null counts as not sent); the service flattens ``delivery`` itself."""
@@ -62,7 +77,7 @@ class RequestIn(msgspec.Struct, forbid_unknown_fields=True):
 class RequestStatusIn(msgspec.Struct, forbid_unknown_fields=True):
     """``{"status": "closed"}``: open or closed."""
 
-    status: str | None = None
+    status: Annotated[str | None, vocab(REQUEST_STATUSES, nullable=True)] = None
 
 
 class DeliveryOut(msgspec.Struct):
@@ -75,7 +90,7 @@ class DeliveryOut(msgspec.Struct):
 
 class TargetPriceOut(msgspec.Struct):
     amount: str
-    currency: str
+    currency: Annotated[str, vocab(CURRENCIES)]
 
 
 class RequestOut(msgspec.Struct):
@@ -84,16 +99,16 @@ class RequestOut(msgspec.Struct):
     organization_name: str
     title: str
     description: str
-    category: str
-    product_types: list[str]
+    category: Annotated[str, vocab(CATEGORIES)]
+    product_types: Annotated[list[str], vocab(ALL_PRODUCT_TYPES, many=True)]
     species: list[str]
-    accepted_claims: list[str]
+    accepted_claims: Annotated[list[str], vocab(CLAIMS, many=True)]
     #: As entered, in ``unit``.
     quantity: float
-    unit: str
+    unit: Annotated[str, vocab(ALL_UNITS)]
     #: In ``canonical_unit``: m3 for timber, kg_drc (dry rubber content) for latex.
     quantity_canonical: float
-    canonical_unit: str
+    canonical_unit: Annotated[str, vocab(CANONICAL_UNIT.values())]
     drc_percent: float | None
     min_per_supplier: float | None
     min_per_supplier_canonical: float | None
@@ -103,7 +118,7 @@ class RequestOut(msgspec.Struct):
     needed_from: dt.date
     needed_by: dt.date
     target_price: TargetPriceOut | None
-    status: str
+    status: Annotated[str, vocab(REQUEST_STATUSES)]
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -62,3 +62,73 @@ async def test_public_reads_need_no_token_and_writes_do(client) -> None:
     assert paths["/api/v1/organizations"]["get"]["security"] == anonymous_allowed
     assert paths["/api/v1/offers"]["post"]["security"] == [{"token": []}]
     assert paths["/api/v1/requests"]["get"]["security"] == [{"token": []}]
+
+
+# --- every status documented, vocabulary as enums (issue 10, item 22) ---------------------------------------------
+UNSAFE = {"post", "put", "patch", "delete"}
+
+
+async def test_every_operation_documents_the_errors_it_can_answer(client) -> None:
+    """400 (bad input) and 401 (unknown token) anywhere, 403 on writes (role, or CSRF without a token), 404 where a
+    record is named in the path; every error in the ``ApiError`` shape."""
+    paths = (await _schema(client))["paths"]
+    missing = []
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            needed = {"400", "401"} | ({"403"} if method in UNSAFE else set()) | ({"404"} if "{" in path else set())
+            documented = set(operation["responses"])
+            missing += [f"{method.upper()} {path}: {code}" for code in sorted(needed - documented)]
+            for code, response in operation["responses"].items():
+                if code.startswith("4"):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ApiError"}, (method, path, code)
+    assert missing == []
+    assert len([op for ops in paths.values() for op in ops]) == 31
+
+
+async def test_vocabulary_fields_are_enums_generated_from_the_vocabulary(client) -> None:
+    from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CERTIFICATE_STATUSES, CLAIMS, INCOTERMS, SCOPES, UNITS
+
+    schema = await _schema(client)
+    components = schema["components"]["schemas"]
+    nullable = {"type": "null"}
+    assert components["OfferIn"]["properties"]["category"] == {
+        "oneOf": [{"type": "string", "enum": list(CATEGORIES)}, nullable]
+    }
+    assert components["OfferIn"]["properties"]["incoterm"]["oneOf"][0]["enum"] == list(INCOTERMS)
+    assert components["OfferIn"]["properties"]["unit"]["oneOf"][0]["enum"] == [u for us in UNITS.values() for u in us]
+    assert components["OfferOut"]["properties"]["product_type"] == {"type": "string", "enum": list(ALL_PRODUCT_TYPES)}
+    assert components["OfferOut"]["properties"]["claim"]["enum"] == list(CLAIMS)
+    assert components["CertificateIn"]["properties"]["scope"]["oneOf"][0]["enum"] == list(SCOPES)
+    assert components["CertificateOut"]["properties"]["status"]["enum"] == list(CERTIFICATE_STATUSES)
+    accepted = components["RequestIn"]["properties"]["accepted_claims"]["oneOf"][0]
+    assert accepted == {"type": "array", "items": {"type": "string", "enum": list(CLAIMS)}}
+    listing = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/offers"]["get"]["parameters"]}
+    assert listing["claim"] == {"oneOf": [{"type": "string", "enum": list(CLAIMS)}]}
+    assert listing["country"]["oneOf"][0]["pattern"] == "^[A-Z]{2}$"
+    matches = schema["paths"]["/api/v1/requests/{ref}/matches"]["get"]["responses"]["200"]
+    assert matches["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RequestMatchesOut"}
+    assert list(components["RequestMatchesOut"]["properties"]) == ["request", "matches", "bundles"]
+    assert list(components["MatchOut"]["properties"]) == [
+        "offer",
+        "organization",
+        "score",
+        "quantity",
+        "unit",
+        "distance_km",
+        "reasons",
+    ]
+
+
+async def test_a_value_outside_the_vocabulary_is_a_field_error_not_a_decoding_error(client) -> None:
+    """The schema lists the keys, but the service still answers every wrong field with its own translated message."""
+    from tests.factories import api_token, make_certificate, make_user, offer_data
+
+    producer = await make_user("producer")
+    cert = await make_certificate(producer)
+    data = offer_data(cert["ref"], category="wood", claim="FSC 99%", incoterm="XYZ")
+    response = await client.post("/api/v1/offers", json=data, headers=await api_token(producer))
+    assert response.status_code == 400
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert sorted(errors) == ["category", "claim", "incoterm"]
+    assert errors["category"] == "Unknown value 'wood'. Choose one of: timber, latex."

@@ -1,0 +1,41 @@
+"""Who may see an organisation: the public rule for organisation profiles, defined once.
+
+A producer organisation (kind ``producer`` or ``both``) that is active has a public profile: its page, its entry in
+the public organisation list and ``GET /api/v1/organizations/{ref}``. Buyers' organisations and deactivated ones are
+seen only by their own members and staff (everyone else gets "not found", so their refs reveal nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.accounts.services import CurrentUser, get_organization
+from app.accounts.tables import Organization
+from app.validation import NotFound
+
+#: Organisation kinds that sell (and so have a public profile).
+PRODUCER_KINDS: tuple[str, ...] = ("producer", "both")
+
+
+def public_condition() -> Any:
+    """The rule as an ORM condition on ``Organization``."""
+    return Organization.kind.is_in(list(PRODUCER_KINDS)) & (Organization.is_active == True)  # noqa: E712
+
+
+def is_public(org: Mapping[str, Any]) -> bool:
+    """The same rule on one organisation row."""
+    return org["kind"] in PRODUCER_KINDS and bool(org["is_active"])
+
+
+def may_see(user: CurrentUser | None, org: Mapping[str, Any]) -> bool:
+    """Public profiles for everyone; any organisation for its own members and staff."""
+    return is_public(org) or (user is not None and (user.is_staff or user.organization_id == org["id"]))
+
+
+async def get_visible_organization(user: CurrentUser | None, ref: str) -> dict[str, Any]:
+    """The organisation if this user may see it (NotFound otherwise)."""
+    org = await get_organization(ref)
+    if not may_see(user, org):
+        raise NotFound()
+    return org
