@@ -27,6 +27,9 @@ def extract(output: Path = POT) -> None:
             "-F",
             str(CFG),
             *KEYWORDS,
+            # pybabel skips directories named "_*" by default, which left templates/_macros untranslated.
+            "--ignore-dirs",
+            ".*",
             "--no-location",
             "--sort-output",
             "--omit-header",

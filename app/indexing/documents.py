@@ -123,6 +123,7 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         "certificate_ref": row["certificate_ref"],
         "certificate_status": row["certificate_status"],
         "certificate_verified": row["certificate_verification"] == "verified",
+        "certificate_verification": row["certificate_verification"],  # pending | verified | rejected: the badge
         "certificate_covers": row["product_type"] in cert_types,
         "certificate_expires_on": date_int(row["certificate_expires_on"]),
         "available_from": date_int(row["available_from"]),
