@@ -27,12 +27,12 @@ def extract(output: Path = POT) -> None:
             "-F",
             str(CFG),
             *KEYWORDS,
-            # pybabel skips directories named "_*" by default, which left templates/_macros untranslated.
-            "--ignore-dirs",
-            ".*",
             "--no-location",
             "--sort-output",
             "--omit-header",
+            # Babel skips directories starting with "_" by default: templates/_macros holds user-facing text too.
+            "--ignore-dirs",
+            ".*",
             "-o",
             str(output),
             str(PROJECT_ROOT / "app"),

@@ -79,8 +79,11 @@ async def test_an_offer_publishes_under_an_unverified_certificate_and_says_so_ev
     assert f'<p data-testid="verification-rule">{RULE}</p>' in mine.text
     assert _cell(mine.text, "certificate-verification") == "Awaiting verification"
     dashboard = await client.get("/dashboard")
-    row = dashboard.text.split(f'data-testid="certificate-{certificate["ref"]}">', 1)[1].split("</tr>", 1)[0]
-    assert '<td><span class="badge badge--warning">Awaiting verification</span></td>' in row
+    card = dashboard.text.split(f'data-testid="certificate-{certificate["ref"]}">', 1)[1].split("</li>", 1)[0]
+    state = card.split('data-testid="certificate-state">', 1)[1].split("</p>", 1)[0]
+    assert " ".join(state.split()) == (
+        '<span class="badge badge--valid">Valid</span> <span class="badge badge--warning">Awaiting verification</span>'
+    )
     form = await client.get("/my/certificates/new")
     assert f'<p data-testid="verification-rule">{RULE}' in form.text
 
