@@ -278,7 +278,8 @@ def score_offer(request: RequestSpec, offer: OfferSpec, *, now: datetime) -> Sco
     if volume >= 1.0:
         reasons.append(Reason("volume_full", {"percent": 100, **amounts}))
     else:
-        reasons.append(Reason("volume_partial", {"percent": round(100 * volume), **amounts}))
+        # Never "100 %" for an offer that falls short, however little: 99.6 % reads 99 %.
+        reasons.append(Reason("volume_partial", {"percent": min(99, round(100 * volume)), **amounts}))
 
     km = _distance(request, offer)
     parts["distance"] = distance_part(km)

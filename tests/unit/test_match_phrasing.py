@@ -141,6 +141,8 @@ def test_the_other_cases_in_the_producers_voice() -> None:
         now=NOW,
     )
     assert phrase(latex.reasons[0], "producer") == "Your offer covers 40 % of the 2,500 kg DRC requested"
+    almost = score_offer(_request(), _offer(quantity=249.0), now=NOW)
+    assert phrase(almost.reasons[0], "producer") == "Your offer covers 99 % of the 250 m³ requested"
 
 
 def test_spanish_and_portuguese_producers_read_their_own_offer() -> None:

@@ -613,7 +613,7 @@ def test_property_scores_in_range_and_reasons_match_parts(scenario: tuple[Reques
         if parts["volume"] == 1.0:
             assert reasons[0] == "Covers all of your volume"
         else:
-            assert reasons[0] == f"Covers {round(100 * parts['volume'])} % of your volume"
+            assert reasons[0] == f"Covers {min(99, round(100 * parts['volume']))} % of your volume"
 
         if scored.distance_km is None:
             assert parts["distance"] == 0.5
