@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from app.accounts.services import CurrentUser, now
 from app.db import atomic
@@ -14,6 +14,9 @@ from app.sourcing.tables import SourcingRequest
 from app.units import UnitError, to_canonical
 from app.validation import MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import CATEGORIES, CLAIMS, COUNTRY_RE, CURRENCIES, PRODUCT_TYPES, REGION_RE, REQUEST_STATUSES, UNITS
+
+if TYPE_CHECKING:
+    from app.matching.engine import ScoredOffer
 
 MAX_DISTANCE_KM = 20_000
 
@@ -184,8 +187,8 @@ class RequestForReader:
 
     row: dict[str, Any]
     reader: Reader
-    #: For a supplier: its active offers that fit the request now, best first (engine.ScoredOffer).
-    fits: list[Any] = field(default_factory=list)
+    #: For a supplier: its active offers that fit the request now, best first.
+    fits: list[ScoredOffer] = field(default_factory=list)
     #: For a supplier: ids of its organisation's conversations about the request, newest first.
     conversations: list[int] = field(default_factory=list)
 
