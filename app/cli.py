@@ -322,10 +322,11 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
             organization_name="ForestMatch program" if role == "staff" else None,
         )
     # Months of simulated trade (conversations, messages, match events, deals) for the measurement dashboard.
-    from app.demo.activity_db import backdate, load_activity
+    from app.demo.activity_db import backdate, load_activity, review_certificates
     from app.indexing.runtime import get_backend
 
     await backdate(dt.datetime.now(dt.UTC), seed)
+    await review_certificates(dt.datetime.now(dt.UTC), seed)  # most verified by staff, some awaiting verification
     await _after_import()
     backend = get_backend()
     try:

@@ -282,3 +282,73 @@ def simulate(  # noqa: PLR0913, PLR0915 - one pass over the simulated months rea
             )
             event_id += 1
     return out
+
+
+#: Share of certificates waiting in the staff queue: edited lately (a renewal or a change sends a certificate back
+#: for checking, as ``app.certificates.services.update_certificate`` does) or issued in the last weeks.
+PENDING_SHARE = 0.15
+RECENT_ISSUE_DAYS = 14
+
+
+def certificate_reviews(
+    seed: int,
+    certificates: list[dict[str, Any]],
+    *,
+    now: dt.datetime,
+    joined: dict[int, dt.datetime],
+    staff_user: int,
+    showcase_org: int | None = None,
+    pending_share: float = PENDING_SHARE,
+) -> list[dict[str, Any]]:
+    """When each imported certificate was registered and what staff verification made of it, deterministic by seed.
+
+    ``certificates`` are rows with id, organization, issued_on; ``joined`` maps organisation id -> when it joined.
+    Each certificate is registered when its organisation joined or when it was issued, whichever is later. Most
+    were then verified by ``staff_user`` within a month, the fields set as ``verify_certificate`` sets them
+    (verification, verified_by, verified_at, updated_at); the rest wait in the queue (pending, no verifier, no date),
+    last changed a few days ago. ``showcase_org`` (the demo producer) gets one of each when it holds two or more.
+    Returns one dict per certificate: id, verification, verified_by, verified_at, created_at, updated_at.
+    """
+    rng = random.Random(f"certificate-reviews-{seed}")
+    cap = now - dt.timedelta(hours=1)
+    ordered = sorted(certificates, key=lambda c: c["id"])
+    pending = {c["id"] for c in ordered if rng.random() < pending_share}
+    pending |= {c["id"] for c in ordered if (now.date() - c["issued_on"]).days < RECENT_ISSUE_DAYS}
+    showcase = [c["id"] for c in ordered if c["organization"] == showcase_org]
+    if len(showcase) >= 2:
+        pending -= {showcase[0]}
+        pending |= {showcase[-1]}
+    if ordered and len(pending) == len(ordered):  # always something verified to show
+        pending.discard(ordered[0]["id"])
+    reviews: list[dict[str, Any]] = []
+    for cert in ordered:
+        issued = dt.datetime.combine(cert["issued_on"], dt.time(9), tzinfo=UTC)
+        registered = max(joined.get(cert["organization"], issued), issued) + dt.timedelta(
+            days=rng.randint(0, 20), minutes=rng.randint(0, 600)
+        )
+        registered = min(registered, cap - dt.timedelta(days=2))
+        if cert["id"] in pending:
+            changed = max(registered, cap - dt.timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 600)))
+            reviews.append(
+                {
+                    "id": cert["id"],
+                    "verification": "pending",
+                    "verified_by": None,
+                    "verified_at": None,
+                    "created_at": registered,
+                    "updated_at": changed,
+                }
+            )
+            continue
+        verified = min(registered + dt.timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 480)), cap)
+        reviews.append(
+            {
+                "id": cert["id"],
+                "verification": "verified",
+                "verified_by": staff_user,
+                "verified_at": verified,
+                "created_at": registered,
+                "updated_at": verified,
+            }
+        )
+    return reviews

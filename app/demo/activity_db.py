@@ -11,8 +11,9 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 from app.accounts.tables import Organization, User
+from app.certificates.tables import Certificate
 from app.db import atomic, engine
-from app.demo.activity import simulate
+from app.demo.activity import certificate_reviews, simulate
 from app.matching.tables import Match
 from app.messaging.tables import Conversation, MatchEvent, Message
 from app.offers.tables import Offer
@@ -41,6 +42,41 @@ async def backdate(now: dt.datetime, seed: int) -> None:
         await Offer.raw(f"UPDATE {table} SET created_at = {value}", stamp)
         if updated:
             await Offer.raw(f"UPDATE {table} SET {updated.lstrip(', ')}")
+
+
+async def review_certificates(now: dt.datetime, seed: int) -> int:
+    """Staff verification of the imported certificates, as the staff queue would have left it (after ``backdate``,
+    before the search index is built): most verified by the staff account, some waiting. How many were verified."""
+    staff = await User.select(User.id).where(User.role == "staff").order_by(User.id).first()
+    if staff is None:
+        return 0
+    showcase = await User.select(User.organization).where(User.role == "producer").order_by(User.id).first()
+    joined = {r["id"]: r["created_at"] for r in await Organization.select(Organization.id, Organization.created_at)}
+    certificates = await Certificate.select(Certificate.id, Certificate.organization, Certificate.issued_on)
+    for cert in certificates:
+        if isinstance(cert["issued_on"], str):
+            cert["issued_on"] = dt.date.fromisoformat(cert["issued_on"])
+    reviews = certificate_reviews(
+        seed,
+        certificates,
+        now=now,
+        joined={k: v if v.tzinfo else v.replace(tzinfo=dt.UTC) for k, v in joined.items()},
+        staff_user=staff["id"],
+        showcase_org=showcase["organization"] if showcase else None,
+    )
+    async with atomic():
+        for review in reviews:
+            await Certificate.update(
+                {
+                    Certificate.verification: review["verification"],
+                    Certificate.verified_by: review["verified_by"],
+                    Certificate.verified_at: review["verified_at"],
+                    Certificate.rejection_reason: "",
+                    Certificate.created_at: review["created_at"],
+                    Certificate.updated_at: review["updated_at"],
+                }
+            ).where(Certificate.id == review["id"])
+    return sum(1 for r in reviews if r["verification"] == "verified")
 
 
 async def compute_recommendations(backend: Any) -> int:

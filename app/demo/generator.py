@@ -1238,12 +1238,17 @@ class _Generator:
         rng, t0 = self.rng, self.t0
         n = len(prods)
         second = [rng.random() < 0.35 for _ in range(n)]
+        # The first producer (the demo producer account's organisation) holds two valid certificates, so the demo
+        # shows it one verified by staff and one awaiting verification (app.demo.activity.certificate_reviews).
+        if n:
+            second[0] = True
         with_second = [i for i in range(n) if second[i]]
         # Fixed quotas so even the small demo shows every situation staff must handle.
         suspended = set(rng.sample(range(n), min(n, max(1, round(n * 0.06)) if n >= 5 else 0)))
         valid_primary = [i for i in range(n) if i not in suspended]
         expiring = set(rng.sample(valid_primary, min(len(valid_primary), max(2, round(n * 0.07)) if n >= 5 else 0)))
-        lapsed = rng.sample(with_second, min(len(with_second), max(2, round(n * 0.04)) if n >= 5 else 0))
+        lapsable = [i for i in with_second if i != 0]
+        lapsed = rng.sample(lapsable, min(len(lapsable), max(2, round(n * 0.04)) if n >= 5 else 0))
         lapsed_status = {i: ("terminated" if j % 2 == 0 else "expired") for j, i in enumerate(lapsed)}
         used_codes: set[str] = set()
         used_licences: set[int] = set()

@@ -119,6 +119,7 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         "certificate_verified": row["certificate_verification"] == "verified",
         # status, certificate status, expiry and coverage: what the public visibility rule filters on.
         **visibility.document_fields(row),
+        "certificate_verification": row["certificate_verification"],  # pending | verified | rejected: the badge
         "available_from": date_int(row["available_from"]),
         "available_to": date_int(row["available_to"]),
         "quantity": float(row["quantity"]),

@@ -9,8 +9,8 @@ from litestar import Request, get
 from litestar.params import FromPath
 
 from app.accounts.api import SIGNED_IN, api_errors
-from app.i18n import get_locale
 from app.indexing.runtime import get_backend
+from app.matching.phrasing import phrase_all
 from app.matching.schemas import FitOut, OfferFitsOut, RequestMatchesOut
 from app.matching.services import matches_for_user, offer_owned_or_public, requests_for_offer
 from app.web import guards
@@ -42,9 +42,12 @@ async def api_request_matches(request: Request[Any, Any, Any], ref: FromPath[str
     responses=api_errors(403, 404),
 )
 async def api_offer_matches(request: Request[Any, Any, Any], ref: FromPath[str]) -> OfferFitsOut:
-    """Open sourcing requests this offer fits, best first (its producer or staff)."""
+    """Open sourcing requests this offer fits, best first (its producer or staff).
+
+    Reasons come in the caller's language, worded for the producer ("Your offer covers 40 % of the 300 m³
+    requested"): this is the offer's answer, where the request's answer speaks to the buyer."""
     await offer_owned_or_public(request.user, ref)
-    fits = await requests_for_offer(ref, locale=get_locale())
+    fits = await requests_for_offer(ref)
     return OfferFitsOut(
         offer=ref,
         requests=[
@@ -53,7 +56,7 @@ async def api_offer_matches(request: Request[Any, Any, Any], ref: FromPath[str])
                 organization=row["organization_ref"],
                 score=round(scored.score, 4),
                 distance_km=round(scored.distance_km, 1) if scored.distance_km is not None else None,
-                reasons=scored.reasons,
+                reasons=phrase_all(scored.reasons, "producer"),
             )
             for row, scored in fits
         ],

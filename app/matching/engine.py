@@ -13,19 +13,23 @@ Score (each part in [0, 1], weights in percent, summing to 100):
 - recency 10: offer updated within 30 whole days 1.0, falling linearly to 0 at 365 days
 
 A perfect fit (full volume, at the delivery point, exact species, FSC 100%, verified, updated now) scores exactly 1.0.
+
+Each part comes with a ``Reason``: a code and its values (numbers, vocabulary keys, names), never text. The words are
+``app.matching.phrasing``'s job, in the reader's language and from the reader's side (the buyer reads "Covers 40 % of
+your volume", the producer "Your offer covers 40 % of the 300 m³ requested").
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any
 
-from app.i18n import format_number, get_locale, gettext, ngettext
 from app.offers import visibility
-from app.vocab import CLAIMS, UNITS, fold, label, resolve_species, species_label, species_matches
+from app.vocab import fold, resolve_species, species_matches
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -100,11 +104,37 @@ class OfferSpec:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a part of the score is what it is, as data: ``code`` names the case, ``params`` hold its values.
+
+    Values are plain JSON (numbers, vocabulary keys, scientific names, the request's place name), so a reason can be
+    stored and worded later, in any language, for either side. Codes and their params:
+
+    - ``volume_full`` / ``volume_partial``: ``percent`` (int), ``offered`` and ``requested`` (canonical unit), ``unit``
+    - ``distance``: ``km`` (int), ``place`` (the request's delivery place, "" when it has none)
+    - ``distance_no_delivery_point``, ``distance_no_location``: none
+    - ``species_any``, ``species_none``: none; ``species_same``, ``species_genus``: ``species`` (scientific name)
+    - ``claim``: ``claim`` (key)
+    - ``certificate_verified``: ``days`` since staff verified it; ``certificate_verified_undated``,
+      ``certificate_pending``, ``certificate_rejected``: none
+    - ``updated``: ``days`` since the offer changed
+    - bundles: ``bundle_cover`` (``count``, ``total``, ``requested``, ``unit``), ``bundle_spread`` (``km``),
+      ``bundle_spread_unknown``, ``bundle_mean`` (``score``)
+    """
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "params": dict(self.params)}
+
+
+@dataclass(frozen=True)
 class ScoredOffer:
     offer: OfferSpec
     score: float
     parts: dict[str, float]
-    reasons: list[str]
+    reasons: list[Reason]
     distance_km: float | None
 
 
@@ -113,7 +143,7 @@ class Bundle:
     offers: tuple[ScoredOffer, ...]
     total_quantity: float
     score: float
-    reasons: list[str]
+    reasons: list[Reason]
     spread_km: float | None
 
 
@@ -209,35 +239,13 @@ def hard_constraint_failures(request: RequestSpec, offer: OfferSpec) -> list[str
     return failures
 
 
-@lru_cache(maxsize=4096)
-def _fmt_int(value: int, locale: str) -> str:
-    # Babel formatting costs ~20 µs; the same small integers recur across thousands of offers.
-    return format_number(value, 0)
-
-
-def _num(value: int) -> str:
-    return _fmt_int(value, get_locale())
-
-
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def _age_days(now: datetime, then: datetime) -> int:
+def age_days(now: datetime, then: datetime) -> int:
     """Whole days from ``then`` to ``now`` (0 for moments in the future)."""
     return max(0, math.floor((_utc(now) - _utc(then)).total_seconds() / 86400))
-
-
-def _ago(days: int) -> str:
-    if days == 0:
-        return gettext("today")
-    if days < 14:
-        return ngettext("%(num)s day ago", "%(num)s days ago", days, num=_num(days))
-    if days < 60:
-        return ngettext("%(num)s week ago", "%(num)s weeks ago", days // 7, num=_num(days // 7))
-    if days < 730:
-        return ngettext("%(num)s month ago", "%(num)s months ago", days // 30, num=_num(days // 30))
-    return ngettext("%(num)s year ago", "%(num)s years ago", days // 365, num=_num(days // 365))
 
 
 def recency_part(days: int) -> float:
@@ -254,58 +262,57 @@ def distance_part(km: float | None) -> float:
 def score_offer(request: RequestSpec, offer: OfferSpec, *, now: datetime) -> ScoredOffer:
     """Soft score in [0, 1] with one reason per part (assumes the hard constraints pass)."""
     parts: dict[str, float] = {}
-    reasons: list[str] = []
+    reasons: list[Reason] = []
 
     volume = 1.0 if request.quantity <= 0 else min(offer.quantity / request.quantity, 1.0)
     parts["volume"] = volume
+    amounts = {"offered": offer.quantity, "requested": request.quantity, "unit": request.unit}
     if volume >= 1.0:
-        reasons.append(gettext("Covers all of your volume"))
+        reasons.append(Reason("volume_full", {"percent": 100, **amounts}))
     else:
-        reasons.append(gettext("Covers %(percent)s %% of your volume", percent=_num(round(100 * volume))))
+        # Never "100 %" for an offer that falls short, however little: 99.6 % reads 99 %.
+        reasons.append(Reason("volume_partial", {"percent": min(99, round(100 * volume)), **amounts}))
 
     km = _distance(request, offer)
     parts["distance"] = distance_part(km)
     if km is not None:
-        place = request.delivery_place or gettext("the delivery point")
-        reasons.append(gettext("%(km)s km from %(place)s", km=_num(round(km)), place=place))
+        reasons.append(Reason("distance", {"km": round(km), "place": request.delivery_place}))
     elif request.delivery_lat is None or request.delivery_lon is None:
-        reasons.append(gettext("No delivery point given: distance not scored"))
+        reasons.append(Reason("distance_no_delivery_point"))
     else:
-        reasons.append(gettext("Location unknown: distance not scored"))
+        reasons.append(Reason("distance_no_location"))
 
     relation, offered = _best_species(request, offer) if request.species else (2, None)
-    locale = get_locale()
     if not request.species:
         parts["species"] = 1.0
-        reasons.append(gettext("Any species accepted"))
+        reasons.append(Reason("species_any"))
     elif offered is None:  # only when called on an offer that fails the species constraint
         parts["species"] = 0.0
-        reasons.append(gettext("None of the requested species"))
+        reasons.append(Reason("species_none"))
     elif relation == 2:
         parts["species"] = 1.0
-        reasons.append(gettext("Species match: %(species)s", species=species_label(resolve_species(offered), locale)))
+        reasons.append(Reason("species_same", {"species": resolve_species(offered)}))
     else:
         parts["species"] = GENUS_MATCH_PART
-        reasons.append(gettext("Same genus: %(species)s", species=species_label(resolve_species(offered), locale)))
+        reasons.append(Reason("species_genus", {"species": resolve_species(offered)}))
 
     parts["claim"] = CLAIM_STRENGTH.get(offer.claim, 0.0)
-    reasons.append(gettext("Claim %(claim)s", claim=label(CLAIMS, offer.claim)))
+    reasons.append(Reason("claim", {"claim": offer.claim}))
 
     verification = offer.certificate_verification
     parts["verification"] = VERIFICATION_PART.get(verification, 0.0)
     if verification == "verified" and offer.certificate_verified_at is not None:
-        ago = _ago(_age_days(now, offer.certificate_verified_at))
-        reasons.append(gettext("Certificate verified %(ago)s", ago=ago))
+        reasons.append(Reason("certificate_verified", {"days": age_days(now, offer.certificate_verified_at)}))
     elif verification == "verified":
-        reasons.append(gettext("Certificate verified by staff"))
+        reasons.append(Reason("certificate_verified_undated"))
     elif verification == "pending":
-        reasons.append(gettext("Certificate not yet verified by staff"))
+        reasons.append(Reason("certificate_pending"))
     else:
-        reasons.append(gettext("Certificate rejected at verification"))
+        reasons.append(Reason("certificate_rejected"))
 
-    days = _age_days(now, offer.updated_at)
+    days = age_days(now, offer.updated_at)
     parts["recency"] = recency_part(days)
-    reasons.append(gettext("Updated %(ago)s", ago=_ago(days)))
+    reasons.append(Reason("updated", {"days": days}))
 
     score = sum(WEIGHTS[name] * value for name, value in parts.items()) / 100
     return ScoredOffer(offer=offer, score=min(1.0, max(0.0, score)), parts=parts, reasons=reasons, distance_km=km)
@@ -415,19 +422,13 @@ def _bundle(request: RequestSpec, members: list[ScoredOffer], min_size: int) -> 
     spread = _spread_km(members)
     cohesion = UNKNOWN_CLOSENESS if spread is None else 1.0 / (1.0 + spread / COHESION_KM)
     score = mean * cohesion * SIZE_PREFERENCE ** max(0, len(members) - max(2, min_size))
-    unit = label(UNITS.get(request.category, {}), request.unit)
     reasons = [
-        gettext(
-            "%(count)s producers together cover %(total)s %(unit)s of %(quantity)s %(unit)s",
-            count=_num(len(members)),
-            total=format_number(total),
-            quantity=format_number(request.quantity),
-            unit=unit,
+        Reason(
+            "bundle_cover",
+            {"count": len(members), "total": total, "requested": request.quantity, "unit": request.unit},
         ),
-        gettext("Within %(km)s km of each other", km=_num(round(spread)))
-        if spread is not None
-        else gettext("Some producer locations unknown: distance between them not scored"),
-        gettext("Average match score %(score)s", score=format_number(mean, 2)),
+        Reason("bundle_spread", {"km": round(spread)}) if spread is not None else Reason("bundle_spread_unknown"),
+        Reason("bundle_mean", {"score": mean}),
     ]
     return Bundle(
         offers=tuple(members), total_quantity=total, score=min(1.0, max(0.0, score)), reasons=reasons, spread_km=spread

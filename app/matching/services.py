@@ -16,7 +16,7 @@ from typing import Any
 
 from app.accounts.services import CurrentUser, now
 from app.db import atomic
-from app.i18n import get_locale, reset_locale, set_locale
+from app.i18n import get_locale
 from app.matching import engine
 from app.matching.candidates import (
     _OFFER_SPEC_COLUMNS,
@@ -28,6 +28,7 @@ from app.matching.candidates import (
     offer_spec,
     request_spec,
 )
+from app.matching.phrasing import in_locale, phrase_all
 from app.matching.tables import Match, MatchBundle, MatchRun
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
@@ -56,8 +57,15 @@ class MatchAnswer:
     matches: list[engine.ScoredOffer]
     bundles: list[engine.Bundle]
     degraded: bool  # True when the search engine was down and SQL served the candidates
+    #: The language the reasons are worded in (None: the current one when ``as_json`` runs).
+    locale: str | None = None
 
     def as_json(self) -> dict[str, Any]:
+        """The contract's JSON: reasons as strings in the buyer's voice (it is the request's answer)."""
+        with in_locale(self.locale):
+            return self._json()
+
+    def _json(self) -> dict[str, Any]:
         unit = CANONICAL_UNIT[self.request["category"]]
         return {
             "request": self.request["ref"],
@@ -69,7 +77,7 @@ class MatchAnswer:
                     "quantity": round(m.offer.quantity, 3),
                     "unit": unit,
                     "distance_km": round(m.distance_km, 1) if m.distance_km is not None else None,
-                    "reasons": m.reasons,
+                    "reasons": phrase_all(m.reasons, "buyer"),
                 }
                 for m in self.matches
             ],
@@ -79,7 +87,7 @@ class MatchAnswer:
                     "total_quantity": round(b.total_quantity, 3),
                     "unit": unit,
                     "score": round(b.score, 4),
-                    "reasons": b.reasons,
+                    "reasons": phrase_all(b.reasons, "buyer"),
                 }
                 for b in self.bundles
             ],
@@ -106,18 +114,13 @@ async def compute_matches(
     """Ranked recommendations and bundles for a request, in ``locale``; stored as match records."""
     row = await _load_request(request_ref)
     spec = request_spec(row)
-    token = set_locale(locale) if locale else None
-    try:
-        if row["status"] != "open":
-            ranked, bundles, degraded = [], [], False
-        else:
-            found = await best_candidates(spec, backend, now())
-            ranked, degraded = found.ranked, found.degraded
-            bundles = [] if found.covered else engine.propose_bundles(spec, ranked)
-    finally:
-        if token is not None:
-            reset_locale(token)
-    answer = MatchAnswer(request=row, matches=ranked, bundles=bundles, degraded=degraded)
+    if row["status"] != "open":
+        ranked, bundles, degraded = [], [], False
+    else:
+        found = await best_candidates(spec, backend, now())
+        ranked, degraded = found.ranked, found.degraded
+        bundles = [] if found.covered else engine.propose_bundles(spec, ranked)
+    answer = MatchAnswer(request=row, matches=ranked, bundles=bundles, degraded=degraded, locale=locale)
     if store:
         await _store(row["id"], answer)
     return answer
@@ -191,9 +194,7 @@ async def matches_for_user(user: CurrentUser | None, request_ref: str, backend: 
     return await compute_matches(request_ref, backend, locale=get_locale())
 
 
-async def requests_for_offer(
-    offer_ref: str, *, locale: str | None = None
-) -> list[tuple[dict[str, Any], engine.ScoredOffer]]:
+async def requests_for_offer(offer_ref: str) -> list[tuple[dict[str, Any], engine.ScoredOffer]]:
     """Reverse direction: the open requests this offer fits (for the producer's dashboard), best first."""
     offers = await _offer_specs([offer_ref])
     if not offers:
@@ -213,20 +214,41 @@ async def requests_for_offer(
         )
         .output(load_json=True)
     )
-    token = set_locale(locale) if locale else None
-    try:
-        fits = []
-        moment = now()
-        for row in rows:
-            spec = request_spec(row)
-            if engine.hard_constraint_failures(spec, offer):
-                continue
-            fits.append((row, engine.score_offer(spec, offer, now=moment)))
-    finally:
-        if token is not None:
-            reset_locale(token)
+    fits = []
+    moment = now()
+    for row in rows:
+        spec = request_spec(row)
+        if engine.hard_constraint_failures(spec, offer):
+            continue
+        fits.append((row, engine.score_offer(spec, offer, now=moment)))
     fits.sort(key=lambda item: (-item[1].score, item[0]["ref"]))
     return fits
+
+
+async def organization_fits(request_row: dict[str, Any], org_id: int) -> list[engine.ScoredOffer]:
+    """The organisation's active offers that fit this request now (every hard constraint checked), best first.
+
+    ``request_row`` is a request row with ``organization_ref``. The same rule as the producer's dashboard and
+    ``requests_for_offer``, from the request's side."""
+    refs = [
+        r["ref"]
+        for r in await Offer.select(Offer.ref).where(
+            (Offer.organization == org_id) & (Offer.status == "active") & (Offer.category == request_row["category"])
+        )
+    ]
+    if not refs:
+        return []
+    return engine.rank(request_spec(request_row), await _offer_specs(refs), now=now())
+
+
+async def organization_recommended(request_id: int, org_id: int) -> bool:
+    """Whether a current match record recommends an active offer of this organisation for the request."""
+    return await Match.exists().where(
+        (Match.request == request_id)
+        & (Match.status == "recommended")
+        & (Match.offer.organization == org_id)
+        & (Match.offer.status == "active")
+    )
 
 
 async def offer_owned_or_public(user: CurrentUser | None, offer_ref: str) -> None:

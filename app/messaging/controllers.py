@@ -47,7 +47,7 @@ async def _thread_context(
     thread = await services.get_thread(request.user, conversation_id)
     return {
         **thread,
-        "reasons": await services.match_reasons(thread["conversation"]),
+        "reasons": await services.match_reasons(thread["conversation"], thread["side"]),
         "errors": errors or {},
         "values": values or {},
         "state_labels": services.EVENT_STATES,

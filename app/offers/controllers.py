@@ -193,7 +193,7 @@ async def offer_new_submit(request: HTMXRequest) -> Template | Redirect:
         offer = await services.create_offer(request.user, data)
     except FieldErrors as exc:
         return await _form_page(request, data, exc.errors, status_code=422)
-    return see_other(f"/offers/{offer['ref']}")
+    return see_other(f"/offers/{offer['ref']}?published=1")  # the page confirms it (and says what buyers see)
 
 
 @get("/my/offers/{ref:str}/edit", include_in_schema=False, guards=[guards.producer])
@@ -212,7 +212,7 @@ async def offer_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> Templat
         return await _form_page(
             request, data, exc.errors, offer=await get_own_offer(request.user, ref), status_code=422
         )
-    return see_other(f"/offers/{offer['ref']}")
+    return see_other(f"/offers/{offer['ref']}?saved=1")
 
 
 @post("/my/offers/{ref:str}/status", include_in_schema=False, guards=[guards.producer])

@@ -250,9 +250,20 @@ def owns(user: CurrentUser | None, offer: dict[str, Any]) -> bool:
 
 
 async def get_visible_offer(user: CurrentUser | None, ref: str) -> dict[str, Any]:
-    """An offer as this user may see it: public ones for everyone, the rest only for its producer and staff."""
+    """An offer as this user may see it: public ones for everyone; a paused, closed or no longer certified one for
+    its producer, staff, and a buyer organisation in a conversation about it (its thread links here)."""
+    from app.messaging.tables import Conversation
+
     offer = await get_offer(ref)
     if publicly_listed(offer) or owns(user, offer) or (user is not None and user.is_staff):
+        return offer
+    if (
+        user is not None
+        and user.organization_id is not None
+        and await Conversation.exists().where(
+            (Conversation.offer == offer["id"]) & (Conversation.buyer_organization == user.organization_id)
+        )
+    ):
         return offer
     raise NotFound()
 

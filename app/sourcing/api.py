@@ -103,8 +103,13 @@ async def api_request_create(request: Request[Any, Any, Any], data: JSONBody[Req
     responses=api_errors(401, 404),
 )
 async def api_request(request: Request[Any, Any, Any], ref: FromPath[str]) -> RequestOut:
-    """One of your organisation's requests (staff: any); other organisations' requests answer 404."""
-    return request_out(await services.get_request_for(request.user, ref))
+    """One sourcing request, for whoever may read it; others get 404.
+
+    Your organisation's requests (staff: any) in full. A producer organisation reads an open request one of its
+    active offers fits, and any request it has a conversation about, without the buyer's private fields:
+    ``target_price`` is null and ``delivery.lat`` / ``delivery.lon`` are null (the place, region and country stay).
+    """
+    return request_out((await services.request_for_reader(request.user, ref)).row)
 
 
 @put(

@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.indexing.runtime import get_backend
+from app.matching.phrasing import phrase_all
 from app.matching.services import compute_matches, offer_summaries
 from app.messaging.viewing import record_viewed
 from app.sourcing import services
@@ -119,25 +120,35 @@ async def request_status_submit(request: Request[Any, Any, Any], ref: FromPath[s
 
 @get("/requests/{ref:str}", include_in_schema=False, guards=[guards.signed_in])
 async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template:
-    """Everything a request asks for; only its organisation and staff can see it."""
-    row = await services.get_request_for(request.user, ref)
-    is_owner = request.user.is_buyer and row["organization"] == request.user.organization_id
+    """Everything a request asks for: its buyer and staff read all with the recommendations; a producer whose offer
+    fits it (or who talks with the buyer about it) reads what it needs to answer, with why its offers fit."""
+    view = await services.request_for_reader(request.user, ref)
+    row = view.row
+    context: dict[str, Any] = {
+        "sourcing_request": row,
+        "reader": view.reader,
+        "is_owner": view.reader == "owner" and request.user.is_buyer,
+        "canonical_unit": CANONICAL_UNIT[row["category"]],
+    }
+    if view.reader == "supplier":
+        offers = await offer_summaries([m.offer.ref for m in view.fits])
+        context["fits"] = [
+            {"scored": m, "offer": offers.get(m.offer.ref, {}), "reasons": phrase_all(m.reasons, "producer")}
+            for m in view.fits
+        ]
+        context["conversations"] = view.conversations
+        return render(request, "sourcing/detail.html.jinja2", context)
     answer = await compute_matches(ref, get_backend())
     shown = [m.offer.ref for m in answer.matches] + [m.offer.ref for b in answer.bundles for m in b.offers]
-    offers = await offer_summaries(shown)
-    if is_owner:
+    if context["is_owner"]:
         await record_viewed(request.user, row["id"], shown)
-    return render(
-        request,
-        "sourcing/detail.html.jinja2",
-        {
-            "sourcing_request": row,
-            "is_owner": is_owner,
-            "answer": answer,
-            "offers": offers,
-            "canonical_unit": CANONICAL_UNIT[row["category"]],
-        },
+    context.update(
+        answer=answer,
+        offers=await offer_summaries(shown),
+        reasons={m.offer.ref: phrase_all(m.reasons, "buyer") for m in answer.matches},
+        bundle_reasons=[phrase_all(b.reasons, "buyer") for b in answer.bundles],
     )
+    return render(request, "sourcing/detail.html.jinja2", context)
 
 
 ROUTES = [

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 from app.accounts.services import CurrentUser, now
 from app.db import atomic
@@ -13,6 +14,9 @@ from app.sourcing.tables import SourcingRequest
 from app.units import UnitError, to_canonical
 from app.validation import MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import CATEGORIES, CLAIMS, COUNTRY_RE, CURRENCIES, PRODUCT_TYPES, REGION_RE, REQUEST_STATUSES, UNITS
+
+if TYPE_CHECKING:
+    from app.matching.engine import ScoredOffer
 
 MAX_DISTANCE_KM = 20_000
 
@@ -157,11 +161,69 @@ async def get_request(ref: str) -> dict[str, Any]:
 
 
 async def get_request_for(user: CurrentUser, ref: str) -> dict[str, Any]:
-    """A request as its owner (or staff) may see it; others get NotFound."""
+    """A request as its owner (or staff) may see and change it; others get NotFound."""
     row = await get_request(ref)
     if not (user.is_staff or row["organization"] == user.organization_id):
         raise NotFound()
     return row
+
+
+Reader = Literal["owner", "staff", "supplier"]
+
+#: What only the buyer's organisation (and staff) read: its negotiating position and the exact delivery point.
+#: Producers read the place name, region and country, the quantity, window, claims, product types, species, the
+#: details text (grades, dimensions: written for suppliers) and the buyer's name.
+PRIVATE_FIELDS: dict[str, Any] = {
+    "target_price_amount": None,
+    "target_price_currency": "",
+    "delivery_lat": None,
+    "delivery_lon": None,
+}
+
+
+@dataclass
+class RequestForReader:
+    """A sourcing request as one reader may read it: ``row`` already without what the reader may not see."""
+
+    row: dict[str, Any]
+    reader: Reader
+    #: For a supplier: its active offers that fit the request now, best first.
+    fits: list[ScoredOffer] = field(default_factory=list)
+    #: For a supplier: ids of its organisation's conversations about the request, newest first.
+    conversations: list[int] = field(default_factory=list)
+
+
+async def request_for_reader(user: CurrentUser, ref: str) -> RequestForReader:
+    """Who may read which sourcing request, for the page and the API alike (others get NotFound).
+
+    - the buyer organisation that posted it, and staff: everything;
+    - a producer organisation with an active offer that fits the open request (every hard constraint of the
+      matcher, or a current match record recommending it), or in a conversation about the request (open or
+      closed): everything but ``PRIVATE_FIELDS``.
+    """
+    from app.matching.services import organization_fits, organization_recommended
+    from app.messaging.tables import Conversation
+
+    row = await get_request(ref)
+    if user.is_staff:
+        return RequestForReader(row, "staff")
+    org_id = user.organization_id
+    if org_id is None:
+        raise NotFound()
+    if row["organization"] == org_id:
+        return RequestForReader(row, "owner")
+    conversations = [
+        r["id"]
+        for r in await Conversation.select(Conversation.id)
+        .where((Conversation.request == row["id"]) & (Conversation.producer_organization == org_id))
+        .order_by(Conversation.last_message_at, ascending=False)
+    ]
+    fits = await organization_fits(row, org_id) if row["status"] == "open" else []
+    if not (conversations or fits) and not (
+        row["status"] == "open" and await organization_recommended(row["id"], org_id)
+    ):
+        raise NotFound()
+    return RequestForReader({**row, **PRIVATE_FIELDS}, "supplier", fits, conversations)
 
 
 async def list_for_organization(org_id: int) -> list[dict[str, Any]]:

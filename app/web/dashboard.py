@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.services import CurrentUser
 from app.certificates import services as certificates
+from app.matching.phrasing import phrase_all
 from app.matching.services import requests_for_offer
 from app.messaging.inbox import awaiting_reply, unseen_recommendations
 from app.notifications.services import list_saved_searches
@@ -42,7 +43,9 @@ async def _producer_context(user: CurrentUser) -> dict[str, Any]:
     fitting: list[dict[str, Any]] = []
     for offer in [o for o in my_offers if o["status"] == "active"][:MAX_OFFERS_MATCHED]:
         for row, scored in (await requests_for_offer(offer["ref"]))[:3]:
-            fitting.append({"offer": offer, "request": row, "scored": scored})
+            fitting.append(
+                {"offer": offer, "request": row, "scored": scored, "reasons": phrase_all(scored.reasons, "producer")}
+            )
     fitting.sort(key=lambda item: -item["scored"].score)
     return {
         "awaiting_reply": await awaiting_reply(org_id),

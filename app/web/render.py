@@ -165,6 +165,7 @@ def offer_card_view(o: Any) -> Any:
         price_unit=label("unit", o.get("price_per")) if o.get("price_per") else "",
         t_badges=gettext("Claim and certificate"),
         t_verified=gettext("Certificate verified"),
+        t_pending=gettext("Certificate awaiting verification"),  # issue 10: both states of staff verification
         t_quantity=gettext("Quantity"),
         t_available=gettext("Available"),
         t_price=gettext("Price"),

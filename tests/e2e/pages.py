@@ -195,7 +195,7 @@ class OfferFormPage(BasePage):
         if description is not None:
             await self.field("description").fill(description)
         await self.by_testid("offer-submit").click()
-        await self.expect_at(r"/offers/[^/?#]+")
+        await self.expect_at(r"/offers/[^/?#]+\?published=1")  # issue 10: the offer page confirms the new offer
         detail = self.by_testid("offer-detail")
         await expect(detail).to_be_visible()
         ref = await detail.get_attribute("data-ref")

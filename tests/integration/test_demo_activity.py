@@ -8,8 +8,9 @@ from collections import defaultdict
 from app.accounts.tables import User
 from app.analytics import services
 from app.analytics.filters import parse_filters
+from app.certificates.tables import Certificate
 from app.cli import load_demo
-from app.demo.activity import simulate
+from app.demo.activity import certificate_reviews, simulate
 from app.messaging.tables import Conversation, MatchEvent, Message
 from app.notifications.tables import EmailOutbox, Notification
 from tests.factories import make_user
@@ -65,6 +66,29 @@ async def test_demo_load_adds_months_of_consistent_trade(clean_db: str) -> None:
     )
     assert summary.funnel[0].count > summary.funnel[2].count > summary.funnel[5].count > 0
     await _demo_inboxes_hold_what_the_trade_said(line, conversations, messages)
+    await _certificates_reviewed_as_staff_would(now)
+
+
+async def _certificates_reviewed_as_staff_would(now: dt.datetime) -> None:
+    """Most demo certificates verified by the staff account (who and when, as the queue records it), some still
+    awaiting verification; the demo producer holds one of each, so its pages show both states."""
+    staff = await User.select(User.id).where(User.email == "staff@demo.forestmatch.org").first()
+    producer = await User.select(User.organization).where(User.email == "producer@demo.forestmatch.org").first()
+    rows = await Certificate.select().order_by(Certificate.id)
+    verified = [c for c in rows if c["verification"] == "verified"]
+    pending = [c for c in rows if c["verification"] == "pending"]
+    assert len(verified) + len(pending) == len(rows)
+    assert 0.7 * len(rows) <= len(verified) < len(rows)
+    for c in verified:
+        assert c["verified_by"] == staff["id"]
+        assert c["created_at"] < c["verified_at"] <= now
+        assert c["updated_at"] == c["verified_at"]
+        assert c["rejection_reason"] == ""
+    for c in pending:
+        assert (c["verified_by"], c["verified_at"]) == (None, None)
+        assert c["created_at"] <= c["updated_at"] <= now
+    mine = {c["verification"] for c in rows if c["organization"] == producer["organization"]}
+    assert mine == {"verified", "pending"}
 
 
 async def _demo_inboxes_hold_what_the_trade_said(line: str, conversations: dict, messages: list[dict]) -> None:
@@ -142,3 +166,33 @@ def test_simulation_is_deterministic_by_seed() -> None:
 
     assert run(7) == run(7)
     assert run(7) != run(8)
+
+
+def test_certificate_reviews_are_deterministic_and_set_who_and_when() -> None:
+    now = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
+    joined = {org: now - dt.timedelta(days=400 + org) for org in range(1, 21)}
+    certificates = [
+        {"id": i, "organization": 1 + i % 20, "issued_on": (now - dt.timedelta(days=30 * i)).date()}
+        for i in range(1, 41)
+    ]
+    certificates.append({"id": 41, "organization": 3, "issued_on": (now - dt.timedelta(days=5)).date()})
+    reviews = certificate_reviews(7, certificates, now=now, joined=joined, staff_user=99, showcase_org=2)
+    assert reviews == certificate_reviews(7, certificates, now=now, joined=joined, staff_user=99, showcase_org=2)
+    assert reviews != certificate_reviews(8, certificates, now=now, joined=joined, staff_user=99, showcase_org=2)
+    by_id = {r["id"]: r for r in reviews}
+    assert sorted(by_id) == list(range(1, 42))
+    verified = [r for r in reviews if r["verification"] == "verified"]
+    assert 30 <= len(verified) < 41
+    for r in reviews:
+        cert = next(c for c in certificates if c["id"] == r["id"])
+        issued = dt.datetime.combine(cert["issued_on"], dt.time(9), tzinfo=dt.UTC)
+        assert max(issued, joined[cert["organization"]]) <= r["created_at"] < now
+        if r["verification"] == "verified":
+            assert r["verified_by"] == 99
+            assert r["created_at"] < r["verified_at"] == r["updated_at"] < now
+        else:
+            assert (r["verification"], r["verified_by"], r["verified_at"]) == ("pending", None, None)
+            assert r["created_at"] <= r["updated_at"] < now
+    assert by_id[41]["verification"] == "pending"  # issued five days ago: still in the queue
+    showcase = [by_id[c["id"]]["verification"] for c in certificates if c["organization"] == 2]
+    assert showcase == ["verified", "pending"]

@@ -292,7 +292,8 @@ async def test_producer_creates_offer_through_the_form(client) -> None:
     )
 
     assert response.status_code == 303
-    ref = response.headers["location"].removeprefix("/offers/")
+    ref = response.headers["location"].removeprefix("/offers/").removesuffix("?published=1")
+    assert response.headers["location"] == f"/offers/{ref}?published=1"
     row = await offer_row(ref)
     assert row["organization"] == producer.organization_id
     assert row["certificate"] == cert["id"]
@@ -300,6 +301,37 @@ async def test_producer_creates_offer_through_the_form(client) -> None:
     assert row["quantity_canonical"] == pytest.approx(10.0, abs=1e-9)
     assert row["species"] == ["Swietenia macrophylla", "caoba"]
     assert row["status"] == "active"
+
+
+async def test_publishing_an_offer_is_confirmed_with_what_buyers_see(client) -> None:
+    """After the form, the offer's page says it is published and, under a certificate staff have not checked yet,
+    that buyers read it as awaiting verification; saving changes later says so too. Others see no notice."""
+    producer = await make_user("producer")
+    cert = await make_certificate(producer)
+    await sign_in(client, producer)
+    response = await post_form(client, "/my/offers/new", form_fields(cert["ref"]))
+    assert response.status_code == 303
+    page = await client.get(response.headers["location"])
+    notice = page.text.split('data-testid="notice-published">', 1)[1].split("</div>", 1)[0]
+    assert " ".join(notice.split()) == (
+        "<p>Your offer is published. Buyers find it in the offer list and in search, and it is matched with their "
+        "open requests. Its certificate is awaiting verification by program staff: buyers read “Certificate "
+        "awaiting verification” until staff have checked it.</p>"
+    )
+    assert (
+        '<li data-testid="badge-pending"><span class="badge badge--muted">Certificate awaiting verification</span>'
+        in (page.text)
+    )
+    ref = response.headers["location"].removeprefix("/offers/").removesuffix("?published=1")
+    edited = await post_form(client, f"/my/offers/{ref}/edit", form_fields(cert["ref"], title="Tablas nuevas"))
+    assert edited.headers["location"] == f"/offers/{ref}?saved=1"
+    saved = await client.get(edited.headers["location"])
+    assert (
+        '<div class="notice notice--success" role="status" data-testid="notice-saved"><p>Your changes are saved.</p>'
+        in (saved.text)
+    )
+    await sign_in(client, await make_user("buyer"))
+    assert 'data-testid="notice-published"' not in (await client.get(f"/offers/{ref}?published=1")).text
 
 
 async def test_offer_under_suspended_certificate_is_refused_on_the_certificate_field(client) -> None:

@@ -25,6 +25,7 @@ from app.matching.engine import (
     rank,
     score_offer,
 )
+from app.matching.phrasing import phrase_all as words
 from app.vocab import CLAIMS, resolve_species, species_matches
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
@@ -108,7 +109,7 @@ def test_fixed_offer_scores_and_reasons_exactly() -> None:
     assert scored.score == pytest.approx((30 * 0.4 + 20 * distance_part + 15 * 0.8 + 10 + 15 + 10) / 100)
     assert scored.score == pytest.approx(0.687072, abs=1e-6)
     assert scored.distance_km == pytest.approx(530.164, abs=0.001)
-    assert scored.reasons == [
+    assert words(scored.reasons) == [
         "Covers 40 % of your volume",
         "530 km from Guadalajara",
         "Same genus: Durango pine (Pinus durangensis)",
@@ -140,12 +141,12 @@ def test_weaker_offer_parts_and_reasons() -> None:
         "recency": 0.4,
     }
     assert scored.score == pytest.approx((30 + 20 + 15 + 7 + 6 + 4) / 100)
-    assert scored.reasons == [
+    assert words(scored.reasons) == [
         "Covers all of your volume",
         "0 km from the delivery point",
         "Species match: mahogany (Swietenia macrophylla)",
         "Claim FSC Mix Credit",
-        "Certificate not yet verified by staff",
+        "Certificate awaiting verification by staff",
         "Updated 7 months ago",
     ]
 
@@ -157,7 +158,7 @@ def test_unknown_locations_are_neutral_and_any_species_scores_full() -> None:
     assert scored.parts["distance"] == 0.5
     assert scored.parts["species"] == 1.0
     assert scored.parts["verification"] == 0.0
-    assert scored.reasons[1:] == [
+    assert words(scored.reasons)[1:] == [
         "No delivery point given: distance not scored",
         "Any species accepted",
         "Claim FSC 100%",
@@ -165,10 +166,10 @@ def test_unknown_locations_are_neutral_and_any_species_scores_full() -> None:
         "Updated today",
     ]
     no_location = score_offer(make_request(max_distance_km=None), make_offer(lat=None, lon=None), now=NOW)
-    assert no_location.reasons[1] == "Location unknown: distance not scored"
+    assert words(no_location.reasons)[1] == "Location unknown: distance not scored"
     # Scoring never hides a broken constraint, should a caller score an offer without checking first.
     other_species = score_offer(make_request(species=("caoba",)), make_offer(), now=NOW)
-    assert (other_species.parts["species"], other_species.reasons[2]) == (0.0, "None of the requested species")
+    assert (other_species.parts["species"], words(other_species.reasons)[2]) == (0.0, "None of the requested species")
 
 
 def test_perfect_offer_scores_exactly_one() -> None:
@@ -253,12 +254,15 @@ def test_bundles_prefer_close_producers() -> None:
     assert first.spread_km == pytest.approx(spread)
     mean = sum(s.score for s in first.offers) / 3
     assert first.score == pytest.approx(mean / (1 + spread / 300) * 0.97)
-    assert first.reasons == [
+    assert words(first.reasons) == [
         "3 producers together cover 330 m³ of 300 m³",
         "Within 33 km of each other",
         f"Average match score {round(mean, 2):.2f}",
     ]
-    assert bundles[2].reasons[:2] == ["2 producers together cover 320 m³ of 300 m³", "Within 525 km of each other"]
+    assert words(bundles[2].reasons)[:2] == [
+        "2 producers together cover 320 m³ of 300 m³",
+        "Within 525 km of each other",
+    ]
 
 
 def test_no_bundles_when_one_offer_covers_or_partial_not_ok() -> None:
@@ -271,12 +275,13 @@ def test_no_bundles_when_one_offer_covers_or_partial_not_ok() -> None:
 
 def test_bundle_numbers_follow_the_locale() -> None:
     request = make_request(quantity=300.5, species=("Pinus",))
+    bundles = match(request, bundle_offers(), now=NOW)[1]
     token = set_locale("pt_BR")
     try:
-        bundles = match(request, bundle_offers(), now=NOW)[1]
+        worded = words(bundles[0].reasons)
     finally:
         reset_locale(token)
-    assert "300,5" in bundles[0].reasons[0]
+    assert "300,5" in worded[0]
 
 
 # --- Properties -------------------------------------------------------------------------------------------------
@@ -529,11 +534,11 @@ def check_bundles(request: RequestSpec, ranked: list[ScoredOffer], bundles: list
         assert bundle.total_quantity >= request.quantity
         assert {m.offer.ref for m in bundle.offers} <= ranked_refs
         assert 0.0 <= bundle.score <= 1.0
-        assert bundle.reasons[0].startswith(f"{len(bundle.offers)} producers together cover ")
+        assert words(bundle.reasons)[0].startswith(f"{len(bundle.offers)} producers together cover ")
         if bundle.spread_km is None:
             assert any(m.offer.lat is None or m.offer.lon is None for m in bundle.offers)
         else:
-            assert bundle.reasons[1] == f"Within {round(bundle.spread_km):,} km of each other"
+            assert words(bundle.reasons)[1] == f"Within {round(bundle.spread_km):,} km of each other"
     if not request.partial_ok or any(s.offer.quantity >= request.quantity for s in ranked):
         assert bundles == []
 
@@ -598,7 +603,7 @@ def test_property_scores_in_range_and_reasons_match_parts(scenario: tuple[Reques
     weights = {"volume": 30, "distance": 20, "species": 15, "claim": 10, "verification": 15, "recency": 10}
     claim_strength = dict(zip(CLAIMS, (1.0, 0.8, 0.7, 0.6, 0.5, 0.3), strict=True))
     for scored in rank(request, candidates, now=NOW):
-        offer, parts, reasons = scored.offer, scored.parts, scored.reasons
+        offer, parts, reasons = scored.offer, scored.parts, words(scored.reasons)
         assert 0.0 <= scored.score <= 1.0
         assert set(parts) == set(weights) and all(0.0 <= v <= 1.0 for v in parts.values())
         assert scored.score == pytest.approx(sum(weights[k] * parts[k] for k in weights) / 100)
@@ -608,7 +613,7 @@ def test_property_scores_in_range_and_reasons_match_parts(scenario: tuple[Reques
         if parts["volume"] == 1.0:
             assert reasons[0] == "Covers all of your volume"
         else:
-            assert reasons[0] == f"Covers {round(100 * parts['volume'])} % of your volume"
+            assert reasons[0] == f"Covers {min(99, round(100 * parts['volume']))} % of your volume"
 
         if scored.distance_km is None:
             assert parts["distance"] == 0.5

@@ -246,9 +246,11 @@ async def organization_name(org_id: int) -> str:
     return row["name"] if row else ""
 
 
-async def match_reasons(conversation: dict[str, Any]) -> list[str]:
-    """Why the offer fits the request, in the reader's language (empty without a request)."""
+async def match_reasons(conversation: dict[str, Any], side: str | None = None) -> list[str]:
+    """Why the offer fits the request, in the reader's language and worded for the reader's side (the producer
+    reads about its offer, the buyer and staff about the request); empty without a request."""
     from app.matching import engine as matcher
+    from app.matching.phrasing import phrase_all
     from app.matching.services import _load_request, _offer_specs, request_spec
 
     if not (conversation["request_ref"] and conversation["offer_ref"]):
@@ -257,4 +259,5 @@ async def match_reasons(conversation: dict[str, Any]) -> list[str]:
     offers = await _offer_specs([conversation["offer_ref"]])
     if not offers:
         return []
-    return matcher.score_offer(spec, offers[0], now=now()).reasons
+    reasons = matcher.score_offer(spec, offers[0], now=now()).reasons
+    return phrase_all(reasons, "producer" if side == "producer" else "buyer")
