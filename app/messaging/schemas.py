@@ -9,7 +9,8 @@ import msgspec
 
 
 class ConversationIn(msgspec.Struct, forbid_unknown_fields=True):
-    """Contact the producer of an offer, optionally about one of the buyer's sourcing requests."""
+    """Contact the producer of an offer with a first message (required: a conversation starts with it), optionally
+    about one of the buyer's sourcing requests."""
 
     offer: str | None = None
     request: str | None = None

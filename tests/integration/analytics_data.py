@@ -41,9 +41,13 @@ async def _org(user: CurrentUser, **values: Any) -> None:
 
 
 async def _conversation(buyer: CurrentUser, offer_ref: str, opened: dt.datetime, request_ref: str | None = None) -> int:
-    """Open a conversation through the service, then move it (and its 'contacted' event) back to ``opened``."""
-    conversation_id = await messaging.start_conversation(buyer, offer_ref, request_ref)
-    await Conversation.update({Conversation.created_at: opened}).where(Conversation.id == conversation_id)
+    """Open a conversation through the service (its first message), then move it, the message and its 'contacted'
+    event back to ``opened``."""
+    conversation_id = await messaging.start_conversation(buyer, offer_ref, request_ref, message="Buenos días")
+    await Conversation.update({Conversation.created_at: opened, Conversation.last_message_at: opened}).where(
+        Conversation.id == conversation_id
+    )
+    await Message.update({Message.created_at: opened}).where(Message.conversation == conversation_id)
     await MatchEvent.update({MatchEvent.at: opened}).where(
         (MatchEvent.conversation == conversation_id) & (MatchEvent.state == "contacted")
     )

@@ -215,8 +215,8 @@ async def _conversations(producer: Any, offer: dict[str, Any]) -> tuple[Any, Any
     talking = await make_user("buyer")
     declined = await make_user("buyer")
     unrelated = await make_user("buyer")
-    await messaging.start_conversation(talking, offer["ref"])
-    ended = await messaging.start_conversation(declined, offer["ref"])
+    await messaging.start_conversation(talking, offer["ref"], message="Hola")
+    ended = await messaging.start_conversation(declined, offer["ref"], message="Hola")
     await messaging.decline(declined, ended, {"reason": "price"})
     return talking, declined, unrelated
 

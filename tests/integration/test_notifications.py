@@ -15,15 +15,18 @@ TODAY = dt.date.today()
 
 
 async def _thread(client: Any) -> tuple[Any, Any, int]:
-    """A producer with an offer and a buyer who contacted it (signed in as the buyer); returns the thread id."""
+    """A producer with an offer and a buyer who contacted it (signed in as the buyer); returns the thread id. The
+    first message's notification is removed, so each test starts from an empty notification centre."""
     producer = await make_user("producer")
     cert = await make_certificate(producer)
     offer = await make_offer(producer, cert["ref"])
     buyer = await make_user("buyer")
     await sign_in(client, buyer)
-    response = await post_form(client, f"/offers/{offer['ref']}/contact", {})
+    response = await post_form(client, f"/offers/{offer['ref']}/contact", {"body": "Hello"})
     assert response.status_code == 303
-    return producer, buyer, int(response.headers["location"].rsplit("/", 1)[1])
+    await EmailOutbox.delete(force=True)
+    await Notification.delete(force=True)
+    return producer, buyer, int(response.headers["location"].rsplit("/", 1)[1].split("#")[0])
 
 
 async def test_message_notifies_the_other_side_per_their_choices(client) -> None:

@@ -4,8 +4,9 @@ Only the two organisations in a thread and staff may read it; only the two organ
 Every state change (contacted, replied, negotiating, deal closed/confirmed/corrected, declined) is a new
 ``MatchEvent`` row with who and when; nothing is updated in place, so the history can always be replayed.
 
-Split by concern: ``core`` (limits, state names, party checks, the event writer), ``threads`` (opening
-conversations, messages, reading), ``deals`` (record, confirm, correct, decline), ``safety`` (block, report).
+Split by concern: ``core`` (limits, state names, party checks, the event writer), ``threads`` (the first
+message that opens a conversation, messages, reading), ``deals`` (record, confirm, correct, decline), ``safety``
+(block, report).
 """
 
 from __future__ import annotations
@@ -31,10 +32,15 @@ from app.messaging.services.safety import (
     unblock_organization,
 )
 from app.messaging.services.threads import (
+    BundleOpening,
+    Opening,
+    compose,
+    compose_bundle,
     get_thread,
     list_conversations,
     match_reasons,
     organization_name,
+    read_thread,
     send_message,
     start_bundle_conversations,
     start_conversation,
@@ -48,8 +54,12 @@ __all__ = [
     "RATE_LIMIT_MESSAGES",
     "RATE_LIMIT_WINDOW",
     "Blocked",
+    "BundleOpening",
+    "Opening",
     "RateLimited",
     "block_organization",
+    "compose",
+    "compose_bundle",
     "confirm_deal",
     "correct_deal",
     "decline",
@@ -59,6 +69,7 @@ __all__ = [
     "list_conversations",
     "match_reasons",
     "organization_name",
+    "read_thread",
     "record_deal",
     "report_conversation",
     "reported_conversations",
