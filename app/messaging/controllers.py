@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -9,6 +10,7 @@ from litestar import Request, get, post
 from litestar.exceptions import TooManyRequestsException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
+from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from app.accounts.api import SIGNED_IN, ApiError, api_errors
@@ -17,6 +19,8 @@ from app.messaging import services
 from app.messaging.schemas import (
     ConversationIn,
     ConversationOut,
+    DealIn,
+    EventOut,
     MessageIn,
     MessageOut,
     ThreadOut,
@@ -29,6 +33,9 @@ from app.web.forms import read_form
 from app.web.render import render, see_other
 
 THREAD_PAGE = "messaging/thread.html.jinja2"
+DEAL_PREVIEW = "messaging/_deal_preview.html.jinja2"
+#: The deal form's fields: a problem with one of them opens the form again.
+DEAL_FIELDS = {"quantity", "unit", "drc_percent", "unit_price", "currency", "date", "accept_price"}
 TAGS = ["conversations"]
 _ERRORS_WITH_LIMIT = {
     **api_errors(401, 403, 404),
@@ -46,13 +53,24 @@ async def _thread_context(
     values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     thread = await services.read_thread(request.user, conversation_id)
+    terms = await services.deal_terms(thread["conversation"])
+    values = values or {}
+    errors = errors or {}
     return {
         **thread,
         "reasons": await services.match_reasons(thread["conversation"]),
-        "errors": errors or {},
-        "values": values or {},
+        "errors": errors,
+        "values": values,
         "state_labels": services.EVENT_STATES,
         "decline_reasons": services.DECLINE_REASONS,
+        "terms": terms,
+        "history": services.history_lines(thread["events"]),
+        "deal_figures": services.deal_figures,
+        "offer_price": services.offer_price_words(terms),
+        # A deal form sent back with a problem shows its total and price warning as the live preview would.
+        "deal_check": services.check_deal(terms, values, strict=False) if "unit_price" in values else None,
+        "deal_open": bool(set(errors) & DEAL_FIELDS),
+        "today": dt.date.today().isoformat(),
     }
 
 
@@ -115,6 +133,15 @@ async def deal_submit(request: Request[Any, Any, Any], conversation_id: FromPath
     except FieldErrors as exc:
         return await _thread_error(request, conversation_id, exc, data)
     return see_other(f"/conversations/{conversation_id}#events")
+
+
+@post("/conversations/{conversation_id:int}/deal/preview", include_in_schema=False, guards=[guards.signed_in])
+async def deal_preview(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> Template:
+    """The deal form's total and price warning while the user types (htmx); nothing is recorded."""
+    data = await read_form(request)
+    check = await services.preview_deal(request.user, conversation_id, data)
+    context = {"deal_check": check, "values": data, "errors": {}}
+    return HTMXTemplate(template_name=DEAL_PREVIEW, context=context)
 
 
 @post(
@@ -353,12 +380,30 @@ async def api_message_create(
     )
 
 
+@post(
+    "/api/v1/conversations/{conversation_id:int}/deals",
+    guards=[guards.signed_in],
+    tags=TAGS,
+    summary="Record a deal",
+    security=SIGNED_IN,
+    responses=api_errors(401, 403, 404),
+)
+async def api_deal_create(
+    request: Request[Any, Any, Any], conversation_id: FromPath[int], data: JSONBody[DealIn]
+) -> EventOut:
+    """Record a closed deal in a conversation (either party); the other side confirms it in the thread."""
+    event_id = await services.record_deal(request.user, conversation_id, data.raw())
+    thread = await services.get_thread(request.user, conversation_id)
+    return next(e for e in thread_out(thread).events if e.id == event_id)
+
+
 ROUTES = [
     conversation_list,
     reported_list,
     conversation_page,
     message_submit,
     deal_submit,
+    deal_preview,
     deal_confirm,
     deal_correct,
     decline_submit,
@@ -372,4 +417,5 @@ ROUTES = [
     api_conversation,
     api_conversation_create,
     api_message_create,
+    api_deal_create,
 ]

@@ -116,7 +116,8 @@ async def match_event_recorded(
     _conversation, recipients = await _other_side(conversation_id, user.organization_id)
     params: dict[str, Any] = {"org": user.organization_name}
     if kind == "deal_recorded":
-        params.update({k: details.get(k) for k in ("quantity", "unit", "price", "currency", "date")})
+        keys = ("quantity", "unit", "drc_percent", "unit_price", "price", "currency", "date")
+        params.update({k: details[k] for k in keys if k in details})
     elif kind == "deal_declined":
         params.update({"reason": details.get("reason"), "text": details.get("text") or ""})
     await deliver(Alert(kind, f"event:{event_id}", params, f"/conversations/{conversation_id}#events"), recipients)

@@ -283,7 +283,13 @@ async def test_opening_a_conversation_marks_its_message_notifications_read(clien
     api = await client.get(f"/api/v1/conversations/{other}", headers=await api_token(producer))
     assert api.status_code == 200
     assert (await client.get("/notifications/badge")).text.strip() == ""
-    # Staff reading a thread mark nothing (they are not told about its messages).
+    # Only the reader's own notifications are marked: the buyer's "deal confirmed" stays unread after staff (who
+    # mark nothing) and the producer read the thread, until the buyer opens it.
+    buyer_unread = (Notification.recipient == buyer.id) & Notification.read_at.is_null()
+    assert [n["kind"] for n in await Notification.select(Notification.kind).where(buyer_unread)] == ["deal_confirmed"]
     await sign_in(client, await make_user("staff"))
     assert (await client.get(f"/conversations/{one}")).status_code == 200
-    assert await Notification.count().where(Notification.recipient == buyer.id) == 0
+    assert await Notification.count().where(buyer_unread) == 1
+    await sign_in(client, buyer)
+    assert (await client.get(f"/conversations/{one}")).status_code == 200
+    assert await Notification.count().where(buyer_unread) == 0

@@ -104,7 +104,7 @@ async def test_sending_the_first_message_opens_the_conversation_with_its_contact
     assert [(e["state"], e["match"], e["actor"]) for e in events] == [("contacted", match["id"], buyer.id)]
     # One moment: the contact is the message.
     assert conversation["created_at"] == message["created_at"] == events[0]["at"] == conversation["last_message_at"]
-    notes = await Notification.select(Notification.recipient, Notification.kind)
+    notes = await Notification.select(Notification.recipient, Notification.kind).where(Notification.kind == "message")
     assert [(n["recipient"], n["kind"]) for n in notes] == [(producer.id, "message")]
 
     # "Contact supplier" again on the same offer and request opens the thread; a second message goes into it.

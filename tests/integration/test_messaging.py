@@ -186,7 +186,7 @@ async def test_deal_recorded_confirmed_by_other_side_and_corrected_by_staff(clie
     producer, offer = await _producer_with_offer()
     buyer = await make_user("buyer")
     conversation_id = await _contact(client, buyer, offer["ref"])
-    deal = {"quantity": "40", "unit": "m3", "price": "14000", "currency": "USD", "date": TODAY.isoformat()}
+    deal = {"quantity": "40", "unit": "m3", "unit_price": "350", "currency": "USD", "date": TODAY.isoformat()}
     invalid = await post_form(client, f"/conversations/{conversation_id}/deal", {**deal, "currency": "XXX"})
     assert invalid.status_code == 422
     recorded = await post_form(client, f"/conversations/{conversation_id}/deal", deal)
@@ -195,6 +195,7 @@ async def test_deal_recorded_confirmed_by_other_side_and_corrected_by_staff(clie
     assert deal_event["details"] == {
         "quantity": 40.0,
         "unit": "m3",
+        "unit_price": "350.00",
         "price": "14000.00",
         "currency": "USD",
         "date": TODAY.isoformat(),
@@ -226,7 +227,7 @@ async def test_deal_recorded_confirmed_by_other_side_and_corrected_by_staff(clie
     assert original["details"] == deal_event["details"]
     correction = await MatchEvent.select().where(MatchEvent.state == "corrected").output(load_json=True).first()
     assert correction["actor"] == staff.id
-    assert correction["details"]["quantity"] == 45.0
+    assert (correction["details"]["quantity"], correction["details"]["price"]) == (45.0, "15750.00")
     assert correction["details"]["corrects"] == deal_event["id"]
     confirmation = await MatchEvent.select().where(MatchEvent.state == "deal_confirmed").output(load_json=True).first()
     assert (confirmation["actor_organization"], confirmation["details"]) == (
