@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 from app.accounts.tables import User
 from app.analytics import services
@@ -56,6 +57,11 @@ async def test_demo_load_adds_months_of_consistent_trade(clean_db: str) -> None:
     confirmations = [e for e in events if e["state"] == "deal_confirmed"]
     corrections = [e for e in events if e["state"] == "corrected"]
     assert len(deals) >= 20 and len(confirmations) >= 10 and len(corrections) == 2
+    for d in (*deals, *corrections):  # as the deal form records them: a price per unit and the total it makes
+        figures = d["details"]
+        total = (Decimal(figures["unit_price"]) * Decimal(str(figures["quantity"]))).quantize(Decimal("0.01"))
+        assert Decimal(figures["price"]) == total
+        assert ("drc_percent" in figures) == (figures["unit"] == "kg_latex")
     for c in confirmations:
         deal = by_id[c["details"]["event_id"]]
         assert deal["state"] == "deal_closed" and deal["conversation"] == c["conversation"]
