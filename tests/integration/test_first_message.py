@@ -57,11 +57,15 @@ async def test_contact_button_opens_a_compose_page_and_records_nothing(client) -
     assert old_button.headers["location"] == f"/offers/{offer['ref']}/contact?request={wanted['ref']}"
     assert (await Conversation.count(), await Message.count()) == (0, 0)
     assert await MatchEvent.count().where(MatchEvent.state == "contacted") == 0
-    # The offer page and the recommendations link to the compose page; no form carries a token into a URL.
-    detail = await client.get(f"/offers/{offer['ref']}")
-    assert f'<form method="get" action="/offers/{offer["ref"]}/contact" id="contact">' in detail.text
+    # The offer page and the recommendations link to the compose page (plain links: nothing is posted).
+    detail = await client.get(f"/offers/{offer['ref']}?request={wanted['ref']}")
+    assert (
+        f'href="/offers/{offer["ref"]}/contact?request={wanted["ref"]}" data-testid="contact-supplier"' in detail.text
+    )
     recommendations = await client.get(f"/requests/{wanted['ref']}")
-    assert f'<form method="get" action="/offers/{offer["ref"]}/contact">' in recommendations.text
+    assert f'href="/offers/{offer["ref"]}/contact?request={wanted["ref"]}" data-testid="contact-supplier"' in (
+        recommendations.text
+    )
     assert (await Conversation.count(), await Message.count()) == (0, 0)
     assert await MatchEvent.count().where(MatchEvent.state == "contacted") == 0
     # The producer has no thread to open.
