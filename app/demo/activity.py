@@ -262,11 +262,11 @@ def simulate(  # noqa: PLR0913, PLR0915 - one pass over the simulated months rea
     # Staff correct a couple of deals (a typo in the price): the correction carries the figures that count.
     if staff_user is not None:
         for corrected in rng.sample(deals, min(corrections, len(deals))):
-            unit_price = (Decimal(corrected["details"]["unit_price"]) * Decimal("0.9")).quantize(Decimal("0.01"))
-            total = (unit_price * Decimal(str(corrected["details"]["quantity"]))).quantize(Decimal("0.01"))
+            fixed_price = (Decimal(corrected["details"]["unit_price"]) * Decimal("0.9")).quantize(Decimal("0.01"))
+            total = (fixed_price * Decimal(str(corrected["details"]["quantity"]))).quantize(Decimal("0.01"))
             fixed = {
                 **corrected["details"],
-                "unit_price": str(unit_price),
+                "unit_price": str(fixed_price),
                 "price": str(total),
                 "corrects": corrected["id"],
                 "note": "Price per invoice",

@@ -268,9 +268,8 @@ async def _post(user: CurrentUser, conversation_id: int, side: str, text: str, m
     await message.save()
     await notify.message_sent(user, conversation_id, int(message.id), text)
     await Conversation.update({Conversation.last_message_at: moment}).where(Conversation.id == conversation_id)
-    match_id = (await Conversation.select(Conversation.match).where(Conversation.id == conversation_id).first())[
-        "match"
-    ]
+    row = await Conversation.select(Conversation.match).where(Conversation.id == conversation_id).first()
+    match_id = row["match"] if row else None
     if side == "producer" and "replied" not in states:
         await _event("replied", user, conversation_id=conversation_id, match_id=match_id, at=moment)
     elif side == "buyer" and "replied" in states and "negotiating" not in states:
