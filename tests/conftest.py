@@ -40,7 +40,6 @@ TABLES = (
     "notification_preference",
     "saved_search",
     "alert_offer_change",
-    "alert_cursor",
     "program_organization",
     "program_region",
     "program",

@@ -1,10 +1,11 @@
 """Simulated months of trade for the demo: conversations, messages, match events and deals, deterministic by seed.
 
 ``simulate`` is pure: from the records already loaded (offers, requests, their matches) and a seed it returns the
-rows to add, following the rules ``app.messaging.services`` applies (a 'contacted' event when a conversation opens,
-'replied' at the producer's first message, 'negotiating' at the buyer's next one, deals recorded by either side and
-confirmed by the other, a few corrected by staff, declines with a reason). ``load_activity`` writes them and
-spreads the imported offers and requests over the past year, so the measurement dashboard is alive on first run.
+rows to add, following the rules ``app.messaging.services`` applies (a conversation opens with the buyer's first
+message and its 'contacted' event, 'replied' at the producer's first message, 'negotiating' at the buyer's next one,
+deals recorded by either side and confirmed by the other, a few corrected by staff, declines with a reason; a deal
+holds its price per unit and its total, as the deal form records them). ``load_activity`` writes them and spreads the
+imported offers and requests over the past year, so the measurement dashboard is alive on first run.
 Ids are assigned here, so the same rows can be bulk-written by the benchmark too.
 """
 
@@ -93,11 +94,13 @@ def _deal_quantity(rng: random.Random, offer: dict[str, Any], wanted: float | No
     return f"{typed:.{digits}f}", unit, typed
 
 
-def _price(rng: random.Random, offer: dict[str, Any], typed_quantity: float) -> tuple[str, str]:
+def _price(rng: random.Random, offer: dict[str, Any], typed_quantity: float) -> tuple[str, str, str]:
+    """The price of one unit (near the offer's), the total, and the currency, as the deal form records them."""
     amount = offer.get("price_amount")
     currency = offer.get("price_currency") or "USD"
     per_unit = float(amount) * rng.uniform(0.9, 1.05) if amount else rng.uniform(80, 600)
-    return str(Decimal(per_unit * typed_quantity).quantize(Decimal("0.01"))), currency
+    unit_price = Decimal(per_unit).quantize(Decimal("0.01"))
+    return str(unit_price), str((unit_price * Decimal(str(typed_quantity))).quantize(Decimal("0.01"))), currency
 
 
 def simulate(  # noqa: PLR0913, PLR0915 - one pass over the simulated months reads best as one function
@@ -216,14 +219,12 @@ def simulate(  # noqa: PLR0913, PLR0915 - one pass over the simulated months rea
                     message(cid, recorder, last, _FOLLOW_UPS[lang][1])
                     wanted = float(request["quantity_canonical"]) if request else None
                     typed, unit, number = _deal_quantity(rng, offer, wanted)
-                    price, currency = _price(rng, offer, number)
-                    details = {
-                        "quantity": float(typed),
-                        "unit": unit,
-                        "price": price,
-                        "currency": currency,
-                        "date": last.date().isoformat(),
-                    }
+                    unit_price, price, currency = _price(rng, offer, number)
+                    details: dict[str, Any] = {"quantity": float(typed), "unit": unit}
+                    if unit == "kg_latex":
+                        details["drc_percent"] = float(offer["drc_percent"] or 35.0)
+                    details.update({"unit_price": unit_price, "price": price, "currency": currency})
+                    details["date"] = last.date().isoformat()
                     deal = event("deal_closed", recorder, last, cid, mid, **details)
                     deals.append({"id": deal, "conversation": cid, "match": mid, "details": details, "at": last})
                     partners.setdefault(buyer, []).append(producer)
@@ -261,9 +262,12 @@ def simulate(  # noqa: PLR0913, PLR0915 - one pass over the simulated months rea
     # Staff correct a couple of deals (a typo in the price): the correction carries the figures that count.
     if staff_user is not None:
         for corrected in rng.sample(deals, min(corrections, len(deals))):
+            fixed_price = (Decimal(corrected["details"]["unit_price"]) * Decimal("0.9")).quantize(Decimal("0.01"))
+            total = (fixed_price * Decimal(str(corrected["details"]["quantity"]))).quantize(Decimal("0.01"))
             fixed = {
                 **corrected["details"],
-                "price": str((Decimal(corrected["details"]["price"]) * Decimal("0.9")).quantize(Decimal("0.01"))),
+                "unit_price": str(fixed_price),
+                "price": str(total),
                 "corrects": corrected["id"],
                 "note": "Price per invoice",
             }

@@ -80,8 +80,12 @@ async def review_certificates(now: dt.datetime, seed: int) -> int:
 
 
 async def compute_recommendations(backend: Any) -> int:
-    """Run the real matcher for the open requests (the newest first, at most MAX_MATCHED_REQUESTS)."""
+    """Run the real matcher for the open requests (the newest first, at most MAX_MATCHED_REQUESTS).
+
+    Alerts stay off: these recommendations belong to the simulated past (the demo accounts' inboxes are seeded
+    apart, by ``app.demo.inbox``)."""
     from app.matching.services import compute_matches
+    from app.notifications.alerts import muted
 
     refs = (
         await SourcingRequest.select(SourcingRequest.ref)
@@ -89,8 +93,9 @@ async def compute_recommendations(backend: Any) -> int:
         .order_by(SourcingRequest.created_at, ascending=False)
         .limit(MAX_MATCHED_REQUESTS)
     )
-    for r in refs:
-        await compute_matches(r["ref"], backend)
+    with muted():
+        for r in refs:
+            await compute_matches(r["ref"], backend)
     # A recommendation is made when its request is posted (plus a little).
     await Match.raw(
         "UPDATE match SET created_at = (SELECT r.created_at FROM sourcing_request r WHERE r.id = match.request),"

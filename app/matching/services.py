@@ -4,7 +4,9 @@
    filter, best upper-bound score first. If the search engine is down, the same constraints run in SQL.
 2. The candidates are re-read from the database and the engine re-checks every hard constraint there, so a
    stale index can cost a recommendation but can never produce one that breaks a constraint.
-3. Results are stored (``Match``/``MatchBundle``), keeping each match's status across recomputations.
+3. Results are stored (``Match``/``MatchBundle``), keeping each match's status across recomputations. A pair
+   stored for the first time is handed to the alerts with the time the request was last computed, so only the
+   change that made it match (a new or changed offer, a new or changed request) is told about, once.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from app.matching.candidates import (
 )
 from app.matching.phrasing import in_locale, phrase_all
 from app.matching.tables import Match, MatchBundle, MatchRun
+from app.notifications import alerts
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 from app.validation import NotFound, PermissionDenied
@@ -139,7 +142,9 @@ async def _store(request_id: int, answer: MatchAnswer) -> None:
             r["offer"]: r
             for r in await Match.select(Match.id, Match.offer, Match.status).where(Match.request == request_id)
         }
+        run = await MatchRun.select(MatchRun.id, MatchRun.computed_at).where(MatchRun.request == request_id).first()
         seen: set[int] = set()
+        first_matched: list[int] = []
         for rank, scored in enumerate(answer.matches, start=1):
             offer_id = offer_ids[scored.offer.ref]
             seen.add(offer_id)
@@ -164,6 +169,7 @@ async def _store(request_id: int, answer: MatchAnswer) -> None:
                     distance_km=scored.distance_km,
                     rank=rank,
                 ).save()
+                first_matched.append(offer_id)
         gone = [r["id"] for oid, r in existing.items() if oid not in seen and r["status"] == "recommended"]
         if gone:
             await Match.update({Match.status: "withdrawn", Match.updated_at: now()}).where(Match.id.is_in(gone))
@@ -177,7 +183,9 @@ async def _store(request_id: int, answer: MatchAnswer) -> None:
                 score=bundle.score,
                 spread_km=bundle.spread_km,
             ).save()
-        run = await MatchRun.select(MatchRun.id).where(MatchRun.request == request_id).first()
+        if first_matched:
+            # Alerts about the change that made these pairs match for the first time (in this transaction).
+            await alerts.pairs_first_matched(request_id, first_matched, run["computed_at"] if run else None)
         if run:
             await MatchRun.update({MatchRun.stale: False, MatchRun.computed_at: now()}).where(MatchRun.id == run["id"])
         else:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from litestar import Request, get, post
 from litestar.exceptions import TooManyRequestsException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
+from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from app.accounts.api import SIGNED_IN, ApiError, api_errors
@@ -16,18 +19,23 @@ from app.messaging import services
 from app.messaging.schemas import (
     ConversationIn,
     ConversationOut,
+    DealIn,
+    EventOut,
     MessageIn,
     MessageOut,
     ThreadOut,
     conversation_out,
     thread_out,
 )
-from app.validation import FieldErrors, PermissionDenied
+from app.validation import FieldErrors, PermissionDenied, page_number
 from app.web import guards
 from app.web.forms import read_form
 from app.web.render import render, see_other
 
 THREAD_PAGE = "messaging/thread.html.jinja2"
+DEAL_PREVIEW = "messaging/_deal_preview.html.jinja2"
+#: The deal form's fields: a problem with one of them opens the form again.
+DEAL_FIELDS = {"quantity", "unit", "drc_percent", "unit_price", "currency", "date", "accept_price"}
 TAGS = ["conversations"]
 _ERRORS_WITH_LIMIT = {
     **api_errors(401, 403, 404),
@@ -44,14 +52,25 @@ async def _thread_context(
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    thread = await services.get_thread(request.user, conversation_id)
+    thread = await services.read_thread(request.user, conversation_id)
+    terms = await services.deal_terms(thread["conversation"])
+    values = values or {}
+    errors = errors or {}
     return {
         **thread,
         "reasons": await services.match_reasons(thread["conversation"], thread["side"]),
-        "errors": errors or {},
-        "values": values or {},
+        "errors": errors,
+        "values": values,
         "state_labels": services.EVENT_STATES,
         "decline_reasons": services.DECLINE_REASONS,
+        "terms": terms,
+        "history": services.history_lines(thread["events"]),
+        "deal_figures": services.deal_figures,
+        "offer_price": services.offer_price_words(terms),
+        # A deal form sent back with a problem shows its total and price warning as the live preview would.
+        "deal_check": services.check_deal(terms, values, strict=False) if "unit_price" in values else None,
+        "deal_open": bool(set(errors) & DEAL_FIELDS),
+        "today": dt.date.today().isoformat(),
     }
 
 
@@ -71,7 +90,8 @@ async def _thread_error(
 async def conversation_list(request: Request[Any, Any, Any]) -> Template:
     """The conversations of the user's organisation, latest activity first."""
     rows = await services.list_conversations(request.user)
-    return render(request, "messaging/list.html.jinja2", {"rows": rows})
+    sent = page_number(request.query_params.get("sent"), 100)
+    return render(request, "messaging/list.html.jinja2", {"rows": rows, "sent": sent})
 
 
 @get("/conversations/reported", include_in_schema=False, guards=[guards.staff])
@@ -113,6 +133,15 @@ async def deal_submit(request: Request[Any, Any, Any], conversation_id: FromPath
     except FieldErrors as exc:
         return await _thread_error(request, conversation_id, exc, data)
     return see_other(f"/conversations/{conversation_id}#events")
+
+
+@post("/conversations/{conversation_id:int}/deal/preview", include_in_schema=False, guards=[guards.signed_in])
+async def deal_preview(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> Template:
+    """The deal form's total and price warning while the user types (htmx); nothing is recorded."""
+    data = await read_form(request)
+    check = await services.preview_deal(request.user, conversation_id, data)
+    context = {"deal_check": check, "values": data, "errors": {}}
+    return HTMXTemplate(template_name=DEAL_PREVIEW, context=context)
 
 
 @post(
@@ -180,19 +209,86 @@ async def block_submit(request: Request[Any, Any, Any], conversation_id: FromPat
     return see_other(f"/conversations/{conversation_id}")
 
 
+COMPOSE_PAGE = "messaging/compose.html.jinja2"
+COMPOSE_BUNDLE_PAGE = "messaging/compose_bundle.html.jinja2"
+
+
+async def _compose_page(
+    request: Request[Any, Any, Any],
+    ref: str,
+    request_ref: str | None,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    opening = await services.compose(request.user, ref, request_ref)
+    context = {"opening": opening, "request_ref": request_ref or "", "errors": errors or {}, "values": values or {}}
+    return render(request, COMPOSE_PAGE, context, status_code=status_code)
+
+
+@get("/offers/{ref:str}/contact", include_in_schema=False, guards=[guards.buyer], name="offer_compose")
+async def offer_compose(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
+    """Write to the offer's producer: a compose page (nothing is recorded until the message is sent); an existing
+    conversation about the offer opens instead, unless the message would link it to a new request."""
+    request_ref = request.query_params.get("request") or None
+    opening = await services.compose(request.user, ref, request_ref)
+    existing = opening.existing
+    if existing and (request_ref is None or existing["match"] == opening.match_id):
+        return see_other(f"/conversations/{existing['id']}#message-form")
+    return await _compose_page(request, ref, request_ref)
+
+
 @post("/offers/{ref:str}/contact", include_in_schema=False, guards=[guards.buyer])
-async def offer_contact(request: Request[Any, Any, Any], ref: FromPath[str]) -> Redirect:
-    """Open (or reopen) the conversation with the offer's producer, optionally about one of the buyer's requests."""
+async def offer_contact(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
+    """Send the first message to the offer's producer: the conversation starts with it."""
     data = await read_form(request)
-    conversation_id = await services.start_conversation(request.user, ref, data.get("request") or None)
-    return see_other(f"/conversations/{conversation_id}")
+    request_ref = data.get("request") or None
+    if "body" not in data:  # a contact button of an older page: show the compose page, record nothing
+        await services.compose(request.user, ref, request_ref)
+        query = f"?{urlencode({'request': request_ref})}" if request_ref else ""
+        return see_other(f"/offers/{quote(ref)}/contact{query}")
+    try:
+        conversation_id = await services.start_conversation(request.user, ref, request_ref, message=data["body"])
+    except FieldErrors as exc:
+        return await _compose_page(request, ref, request_ref, errors=exc.errors, values=data, status_code=422)
+    return see_other(f"/conversations/{conversation_id}#latest")
+
+
+async def _compose_bundle_page(
+    request: Request[Any, Any, Any],
+    ref: str,
+    rank: int,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    bundle = await services.compose_bundle(request.user, ref, rank)
+    context = {"bundle": bundle, "errors": errors or {}, "values": values or {}}
+    return render(request, COMPOSE_BUNDLE_PAGE, context, status_code=status_code)
+
+
+@get("/requests/{ref:str}/bundles/{rank:int}/contact", include_in_schema=False, guards=[guards.buyer])
+async def bundle_compose(request: Request[Any, Any, Any], ref: FromPath[str], rank: FromPath[int]) -> Template:
+    """Write to every producer of a bundle at once (nothing is recorded until the message is sent)."""
+    return await _compose_bundle_page(request, ref, rank)
 
 
 @post("/requests/{ref:str}/bundles/{rank:int}/contact", include_in_schema=False, guards=[guards.buyer])
-async def bundle_contact(request: Request[Any, Any, Any], ref: FromPath[str], rank: FromPath[int]) -> Redirect:
-    """Contact every producer of a bundle at once: one linked conversation each."""
-    ids = await services.start_bundle_conversations(request.user, ref, rank)
-    return see_other(f"/conversations?opened={len(ids)}")
+async def bundle_contact(
+    request: Request[Any, Any, Any], ref: FromPath[str], rank: FromPath[int]
+) -> Template | Redirect:
+    """Send one first message to every producer of a bundle: one linked conversation each."""
+    data = await read_form(request)
+    if "body" not in data:  # the group contact button of an older page
+        await services.compose_bundle(request.user, ref, rank)
+        return see_other(f"/requests/{quote(ref)}/bundles/{rank}/contact")
+    try:
+        ids = await services.start_bundle_conversations(request.user, ref, rank, message=data["body"])
+    except FieldErrors as exc:
+        return await _compose_bundle_page(request, ref, rank, errors=exc.errors, values=data, status_code=422)
+    return see_other(f"/conversations?sent={len(ids)}")
 
 
 # --- JSON API --------------------------------------------------------------------------------------------------
@@ -218,8 +314,9 @@ async def api_conversations(request: Request[Any, Any, Any]) -> list[Conversatio
     responses=api_errors(401, 404),
 )
 async def api_conversation(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> ThreadOut:
-    """One thread with its messages and recorded events (its two organisations and staff)."""
-    return thread_out(await services.get_thread(request.user, conversation_id))
+    """One thread with its messages and recorded events (its two organisations and staff); the caller's
+    notifications about its messages are marked read."""
+    return thread_out(await services.read_thread(request.user, conversation_id))
 
 
 @post(
@@ -231,12 +328,23 @@ async def api_conversation(request: Request[Any, Any, Any], conversation_id: Fro
     responses=_ERRORS_WITH_LIMIT,
 )
 async def api_conversation_create(request: Request[Any, Any, Any], data: JSONBody[ConversationIn]) -> ConversationOut:
-    """Contact the producer of an offer (buyers), optionally about a request and with a first message."""
+    """Contact the producer of an offer (buyers) with a first message, optionally about one of the buyer's requests:
+    the conversation starts with the message (an existing conversation about the offer gets it instead)."""
+    errors = {}
     if not data.offer:
-        raise FieldErrors({"offer": _("This field is required.")})
-    conversation_id = await services.start_conversation(request.user, data.offer, data.request or None)
-    if data.message:
-        await _send(request, conversation_id, data.message)
+        errors["offer"] = _("This field is required.")
+    if not (data.message or "").strip():
+        errors["message"] = _("Write the first message: a conversation starts with it.")
+    if errors:
+        raise FieldErrors(errors)
+    try:
+        conversation_id = await services.start_conversation(
+            request.user, data.offer or "", data.request or None, message=data.message
+        )
+    except services.RateLimited as exc:
+        raise TooManyRequestsException(detail=exc.errors["body"]) from None
+    except FieldErrors as exc:
+        raise FieldErrors({"message" if k == "body" else k: v for k, v in exc.errors.items()}) from None
     thread = await services.get_thread(request.user, conversation_id)
     return conversation_out(thread["conversation"])
 
@@ -272,21 +380,42 @@ async def api_message_create(
     )
 
 
+@post(
+    "/api/v1/conversations/{conversation_id:int}/deals",
+    guards=[guards.signed_in],
+    tags=TAGS,
+    summary="Record a deal",
+    security=SIGNED_IN,
+    responses=api_errors(401, 403, 404),
+)
+async def api_deal_create(
+    request: Request[Any, Any, Any], conversation_id: FromPath[int], data: JSONBody[DealIn]
+) -> EventOut:
+    """Record a closed deal in a conversation (either party); the other side confirms it in the thread."""
+    event_id = await services.record_deal(request.user, conversation_id, data.raw())
+    thread = await services.get_thread(request.user, conversation_id)
+    return next(e for e in thread_out(thread).events if e.id == event_id)
+
+
 ROUTES = [
     conversation_list,
     reported_list,
     conversation_page,
     message_submit,
     deal_submit,
+    deal_preview,
     deal_confirm,
     deal_correct,
     decline_submit,
     report_submit,
     block_submit,
+    offer_compose,
     offer_contact,
+    bundle_compose,
     bundle_contact,
     api_conversations,
     api_conversation,
     api_conversation_create,
     api_message_create,
+    api_deal_create,
 ]

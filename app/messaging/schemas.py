@@ -9,11 +9,34 @@ import msgspec
 
 
 class ConversationIn(msgspec.Struct, forbid_unknown_fields=True):
-    """Contact the producer of an offer, optionally about one of the buyer's sourcing requests."""
+    """Contact the producer of an offer with a first message (required: a conversation starts with it), optionally
+    about one of the buyer's sourcing requests."""
 
     offer: str | None = None
     request: str | None = None
     message: str | None = None
+
+
+Number = str | float | int | None
+"""A quantity or amount: a JSON number or a decimal string such as "9.80"."""
+
+
+class DealIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A closed deal: quantity in a unit of the offer's product family (timber: m3, bf; latex: kg_drc, t_drc, or
+    kg_latex with drc_percent), the price of one unit, currency and date. The total is computed. A unit price far
+    from the offer's (more than 50 % off, per canonical unit) is refused with a warning on ``unit_price`` unless
+    ``accept_price`` is true."""
+
+    quantity: Number = None
+    unit: str | None = None
+    drc_percent: Number = None
+    unit_price: Number = None
+    currency: str | None = None
+    date: str | None = None
+    accept_price: bool = False
+
+    def raw(self) -> dict[str, Any]:
+        return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not None}
 
 
 class MessageIn(msgspec.Struct, forbid_unknown_fields=True):

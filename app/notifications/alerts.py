@@ -2,20 +2,26 @@
 
 - Conversations (hooks called by app.messaging.services): a new message and a recorded, confirmed or declined
   deal notify the users of the other organisation.
-- Matches (scanned after each sync pass): a match record above ``OFFER_ALERT_MIN_SCORE`` whose offer is newer
-  than the request (created or changed after the request was posted) notifies the buyer once per (request,
-  offer); a match whose request is newer than the offer notifies the offer's producer once per request.
+- Matches (a hook of the matcher, in the transaction that stores them): a pair that matches for the first time is
+  told about only when a change since the request's previous computation made it match: a new or changed request
+  tells the offers' producers (once per request), a new or changed offer tells the buyer (once per request and
+  offer, above ``OFFER_ALERT_MIN_SCORE``). Recomputing matches for any other reason tells nobody.
 - Saved searches: offers the sync applied are queued (``AlertOfferChange``, in the sync's own transaction);
   after each pass every saved search runs through the search backend with its filters, narrowed to the
-  changed offers' organisations, and the hits among the changed offers notify its owner once per offer.
+  changed offers' organisations, and the hits among the offers posted or changed after the search was saved
+  notify its owner once per offer (an offer re-indexed because its certificate or organisation changed, or by a
+  rebuild, is not a new offer).
 - Certificates (daily check, and a hook on status edits): producers and staff 60 and 30 days before expiry;
   buyers in an open conversation with the producer when the certificate is suspended, terminated or lapses.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -28,7 +34,7 @@ from app.db import atomic, engine
 from app.matching.tables import Match
 from app.messaging.tables import Conversation, MatchEvent
 from app.notifications.services import Alert, deliver
-from app.notifications.tables import AlertCursor, AlertOfferChange, SavedSearch
+from app.notifications.tables import AlertOfferChange, SavedSearch
 from app.offers.tables import Offer
 
 log = logging.getLogger("forestmatch.alerts")
@@ -37,11 +43,8 @@ log = logging.getLogger("forestmatch.alerts")
 OFFER_ALERT_MIN_SCORE = 0.5
 #: Days before expiry at which producers and staff are warned.
 EXPIRY_WARNINGS = (60, 30)
-#: How far back the match scan re-reads, so a match written by a slower transaction is not skipped.
-SCAN_MARGIN = dt.timedelta(seconds=60)
 #: Certificates that turned invalid this recently are (re)checked by the daily pass.
 LAPSE_WINDOW = dt.timedelta(days=7)
-SCAN_LIMIT = 5000
 MAX_SEARCH_PAGES = 20
 ACTIVE = User.is_active == True  # noqa: E712 - Piccolo builds SQL from ==
 
@@ -113,24 +116,25 @@ async def match_event_recorded(
     _conversation, recipients = await _other_side(conversation_id, user.organization_id)
     params: dict[str, Any] = {"org": user.organization_name}
     if kind == "deal_recorded":
-        params.update({k: details.get(k) for k in ("quantity", "unit", "price", "currency", "date")})
+        keys = ("quantity", "unit", "drc_percent", "unit_price", "price", "currency", "date")
+        params.update({k: details[k] for k in keys if k in details})
     elif kind == "deal_declined":
         params.update({"reason": details.get("reason"), "text": details.get("text") or ""})
     await deliver(Alert(kind, f"event:{event_id}", params, f"/conversations/{conversation_id}#events"), recipients)
 
 
 # --- matches ---------------------------------------------------------------------------------------------------
-async def _cursor(name: str, default: dt.datetime) -> dt.datetime:
-    row = await AlertCursor.select(AlertCursor.at).where(AlertCursor.name == name).first()
-    return _aware(row["at"]) if row else default
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("forestmatch_match_alerts_muted", default=False)
 
 
-async def _move_cursor(name: str, at: dt.datetime) -> None:
-    async with atomic():
-        if await AlertCursor.exists().where(AlertCursor.name == name):
-            await AlertCursor.update({AlertCursor.at: at}).where((AlertCursor.name == name) & (AlertCursor.at < at))
-        else:
-            await AlertCursor(name=name, at=at).save()
+@contextlib.contextmanager
+def muted() -> Iterator[None]:
+    """Match alerts off inside the block: loading past records (the demo's months of trade) tells nobody anything."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def match_alert_columns() -> tuple[Any, ...]:
@@ -145,6 +149,7 @@ def match_alert_columns() -> tuple[Any, ...]:
         Match.request.title.as_alias("request_title"),
         Match.request.status.as_alias("request_status"),
         Match.request.created_at.as_alias("request_created_at"),
+        Match.request.updated_at.as_alias("request_updated_at"),
         Match.request.organization.as_alias("buyer_org"),
         Match.request.organization.name.as_alias("buyer_name"),
         Match.offer.ref.as_alias("offer_ref"),
@@ -180,29 +185,44 @@ def request_fit_alert(row: dict[str, Any]) -> Alert:
     )
 
 
-async def match_alerts() -> int:
-    """Scan match records written since the last scan; returns how many users were notified."""
-    moment = now()
-    since = await _cursor("matches", moment - dt.timedelta(days=1)) - SCAN_MARGIN
-    rows = await (
-        Match.select(*match_alert_columns())
-        .where((Match.updated_at >= since) & (Match.status == "recommended"))
-        .order_by(Match.updated_at)
-        .limit(SCAN_LIMIT)
+async def pairs_first_matched(request_id: int, offer_ids: list[int], computed_before: Any) -> int:
+    """Hook (matching, in the transaction that stores a request's matches): these offers match the request for the
+    first time (no match record of the pair existed, not even a withdrawn one). Tell whoever the change concerns;
+    returns how many users were notified.
+
+    ``computed_before`` is when the request's matches were computed before this time (None: never). What changed
+    since then is what made the pairs match:
+
+    - the request is new, or changed since (``updated_at`` after that time): the producers of the offers get
+      "a new request fits your offer", once per request;
+    - an offer was posted or changed since: the buyer gets "a new offer matches your request", once per pair, when
+      the match scores at least ``OFFER_ALERT_MIN_SCORE``. A request's first recommendations are not announced to
+      its own buyer (they are on the page the buyer is looking at).
+
+    A recomputation that finds pairs for any other reason (another request posted, a page view, a certificate
+    verified, the passing of time) names no change, so it tells nobody.
+    """
+    if _muted.get() or not offer_ids:
+        return 0
+    rows = await Match.select(*match_alert_columns()).where(
+        (Match.request == request_id) & Match.offer.is_in(offer_ids) & (Match.status == "recommended")
     )
+    if not rows or rows[0]["request_status"] != "open":
+        return 0
+    before = _aware(computed_before) if computed_before is not None else None
+    request_changed = before is None or _aware(rows[0]["request_updated_at"]) > before
     notified = 0
-    for row in rows:
-        if row["request_status"] != "open":
-            continue
-        offer_newer = _aware(row["offer_updated_at"]) > _aware(row["request_created_at"])
-        if offer_newer and row["score"] >= OFFER_ALERT_MIN_SCORE:
-            alert = offer_match_alert(row)
-            notified += len(await deliver(alert, await org_users([row["buyer_org"]], "buyer")))
-        elif not offer_newer:
-            alert = request_fit_alert(row)
-            notified += len(await deliver(alert, await org_users([row["producer_org"]], "producer")))
-    if rows:
-        await _move_cursor("matches", max(_aware(r["updated_at"]) for r in rows))
+    if request_changed:
+        producers: dict[int, dict[str, Any]] = {}
+        for row in sorted(rows, key=lambda r: -float(r["score"])):
+            producers.setdefault(row["producer_org"], row)  # one alert per producer, naming its best-fitting offer
+        for org, row in producers.items():
+            notified += len(await deliver(request_fit_alert(row), await org_users([org], "producer")))
+    if before is not None:
+        buyers = await org_users([rows[0]["buyer_org"]], "buyer")
+        for row in rows:
+            if _aware(row["offer_updated_at"]) > before and row["score"] >= OFFER_ALERT_MIN_SCORE:
+                notified += len(await deliver(offer_match_alert(row), buyers))
     return notified
 
 
@@ -254,19 +274,18 @@ async def _check_saved_searches(backend: Any, changes: list[dict[str, Any]]) -> 
 
     if not changes:
         return 0
-    changed_at: dict[str, dt.datetime] = {}
-    for c in changes:
-        at = _aware(c["created_at"])
-        changed_at[c["offer_ref"]] = max(at, changed_at.get(c["offer_ref"], at))
+    # The offer's own change is what counts, not when the sync applied it: a certificate or organisation edit, an
+    # import or a rebuild re-indexes offers that are not new to anyone who saved a search after they were posted.
     offers = {
         r["ref"]: r
         for r in await Offer.select(
             Offer.id,
             Offer.ref,
             Offer.title,
+            Offer.updated_at,
             Offer.organization.ref.as_alias("org_ref"),
             Offer.organization.name.as_alias("org_name"),
-        ).where(Offer.ref.is_in(list(changed_at)))
+        ).where(Offer.ref.is_in(sorted({c["offer_ref"] for c in changes})))
     }
     if not offers:
         return 0
@@ -292,7 +311,7 @@ async def _check_saved_searches(backend: Any, changes: list[dict[str, Any]]) -> 
             page += 1
         for hit in hits:
             offer = offers.get(hit.id)
-            if offer is None or changed_at[hit.id] < saved_at:
+            if offer is None or _aware(offer["updated_at"]) <= saved_at:
                 continue
             alert = Alert(
                 "saved_search",
@@ -394,9 +413,10 @@ async def certificate_alerts(today: dt.date | None = None) -> int:
 __all__ = [
     "certificate_alerts",
     "certificate_status_changed",
-    "match_alerts",
     "match_event_recorded",
     "message_sent",
+    "muted",
+    "pairs_first_matched",
     "record_offer_changes",
     "saved_search_alerts",
 ]

@@ -46,7 +46,7 @@ KINDS: dict[str, Kind] = {
             ("producer", "buyer"),
             True,
             N_("%(org)s recorded a deal: please confirm it"),
-            N_("%(quantity)s %(unit)s at %(price)s %(currency)s, dated %(date)s."),
+            N_("%(terms)s."),
         ),
         Kind(
             "deal_confirmed",
@@ -127,9 +127,10 @@ def _display_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             pass
     if kind == "deal_recorded":
-        shown["quantity"] = format_number(float(params.get("quantity") or 0), 2)
-        shown["unit"] = label(_units(), params.get("unit"))
-        shown["price"] = format_number(float(params.get("price") or 0), 2)
+        from app.messaging.services.deals import deal_words
+
+        # Quantity, unit price and total with the locale's grouping, the unit in words, the date as a reader writes it.
+        shown["terms"] = deal_words(params)
     if kind == "offer_match":
         shown["score"] = format_number(float(params.get("score") or 0) * 100, 0) + " %"
     if kind == "deal_declined":
@@ -139,12 +140,6 @@ def _display_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     if kind == "cert_lapsed":
         shown["status"] = label(CERTIFICATE_STATUSES, params.get("status")).lower()
     return shown
-
-
-def _units() -> dict[str, str]:
-    from app.vocab import UNITS
-
-    return {k: v for units in UNITS.values() for k, v in units.items()}
 
 
 def render(kind: str, params: dict[str, Any]) -> tuple[str, str]:

@@ -7,7 +7,6 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from app.notifications.tables import (
-    AlertCursor,
     AlertOfferChange,
     EmailOutbox,
     Notification,
@@ -20,7 +19,7 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="notifications",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Notification, EmailOutbox, NotificationPreference, SavedSearch, AlertOfferChange, AlertCursor],
+    table_classes=[Notification, EmailOutbox, NotificationPreference, SavedSearch, AlertOfferChange],
     migration_dependencies=["app.accounts.piccolo_app"],
     commands=[],
 )

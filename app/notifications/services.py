@@ -244,6 +244,35 @@ async def mark_read(user: CurrentUser, ids: list[int] | None = None) -> int:
     return await unread_count(user)
 
 
+#: What a thread shows in full: opening it marks these read. A deal to confirm stays unread until it is confirmed.
+THREAD_KINDS = ("message", "deal_confirmed", "deal_declined")
+
+
+async def mark_conversation_read(user: CurrentUser, conversation_id: int) -> int:
+    """The reader opened a conversation: their notifications about its messages (and ended or confirmed deals) are
+    read. Returns how many were marked; a view with nothing unread writes nothing."""
+    links = [f"/conversations/{conversation_id}#latest", f"/conversations/{conversation_id}#events"]
+    where = (
+        _visible(user)
+        & Notification.read_at.is_null()
+        & Notification.kind.is_in(list(THREAD_KINDS))
+        & Notification.link.is_in(links)
+    )
+    unread = await Notification.count().where(where)
+    if unread:
+        async with atomic():
+            await Notification.update({Notification.read_at: now()}).where(where)
+    return unread
+
+
+async def mark_alert_read(user: CurrentUser, key: str) -> None:
+    """Mark the reader's notification of one alert (its dedupe key without the recipient) read, if unread."""
+    where = (Notification.dedupe_key == f"{user.id}:{key}"[:255]) & Notification.read_at.is_null()
+    if await Notification.exists().where(where):
+        async with atomic():
+            await Notification.update({Notification.read_at: now()}).where(where)
+
+
 # --- saved searches --------------------------------------------------------------------------------------------
 def normalized_query(query: str) -> str:
     """The search's query string as the search page writes it (validated, page dropped)."""

@@ -74,10 +74,3 @@ class AlertOfferChange(Table, tablename="alert_offer_change"):
 
     offer_ref = Varchar(length=100)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
-
-
-class AlertCursor(Table, tablename="alert_cursor"):
-    """How far a periodic alert scan has read (e.g. match records by ``updated_at``)."""
-
-    name = Varchar(length=40, unique=True)
-    at = Timestamptz(default=TimestamptzNow())

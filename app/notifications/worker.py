@@ -1,5 +1,5 @@
 """The notification work the background worker does after each search-sync pass (in the app process, or in
-``forestmatch worker``): alerts from new matches and saved searches, the daily certificate check, one batch of the
+``forestmatch worker``): alerts from saved searches, the daily certificate check, one batch of the
 e-mail outbox, and hourly the database's planner statistics. Each step is independent: one failing is logged and
 the others still run."""
 
@@ -15,22 +15,21 @@ from app.notifications import alerts, mail
 log = logging.getLogger("forestmatch.notifications")
 
 _last_certificate_check: dt.date | None = None
-_matches_scanned = False
 #: When this process last refreshed the database's planner statistics (SQLite only; see app.db.refresh_statistics).
 _last_statistics: dt.datetime | None = None
 STATISTICS_EVERY = dt.timedelta(hours=1)
 
 
 async def after_sync_pass(backend: Any, *, recomputed: int = 0) -> None:
-    """Alerts, the daily certificate check and a batch of e-mails; never raises.
+    """Saved-search alerts, the daily certificate check and a batch of e-mails; never raises.
 
-    The match scan runs when this pass recomputed some match sets (and once when the process starts, to catch
-    up on matches a crashed worker wrote), so an idle worker does not read the match table every second.
+    Match alerts are not here: the matcher raises them in the transaction that stores a pair matched for the first
+    time (``alerts.pairs_first_matched``), so a recomputation is never read back as a new match; ``recomputed``
+    (how many match sets the pass recomputed) is therefore not needed here any more.
     """
-    global _last_certificate_check, _matches_scanned, _last_statistics
+    del recomputed
+    global _last_certificate_check, _last_statistics
     steps: list[tuple[str, Any]] = []
-    if recomputed or not _matches_scanned:
-        steps.append(("match alerts", alerts.match_alerts))
     steps.append(("saved-search alerts", lambda: alerts.saved_search_alerts(backend)))
     today = dt.date.today()
     if _last_certificate_check != today:
@@ -42,8 +41,6 @@ async def after_sync_pass(backend: Any, *, recomputed: int = 0) -> None:
     for name, step in steps:
         try:
             await step()
-            if name == "match alerts":
-                _matches_scanned = True
             if name == "planner statistics":
                 _last_statistics = moment
             if name == "certificate check":

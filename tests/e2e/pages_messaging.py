@@ -17,9 +17,20 @@ class RequestDetailPage(BasePage):
     def recommendation(self, offer_ref: str) -> Locator:
         return self.page.locator(f'[data-testid="recommendation"][data-ref="{offer_ref}"]')
 
-    async def contact(self, offer_ref: str) -> int:
-        """Press "Contact supplier" on one recommendation; returns the conversation id the thread opens on."""
+    async def contact(self, offer_ref: str) -> ComposePage:
+        """Press "Contact supplier" on one recommendation: the compose page opens (nothing is recorded yet)."""
         await self.recommendation(offer_ref).get_by_test_id("contact-supplier").click()
+        await self.expect_at(rf"/offers/{re.escape(offer_ref)}/contact\?request=.+")
+        return ComposePage(self.page, js=self.js)
+
+
+class ComposePage(BasePage):
+    """The first message to a producer: the conversation starts when it is sent."""
+
+    async def send(self, text: str) -> int:
+        """Write and send the first message; returns the id of the conversation it opened."""
+        await self.field("body").fill(text)
+        await self.by_testid("send-message").click()
         await self.expect_at(r"/conversations/\d+")
         return int(re.search(r"/conversations/(\d+)", self.page.url).group(1))  # type: ignore[union-attr]
 
@@ -36,12 +47,26 @@ class ThreadPage(BasePage):
         await self.field("body").fill(text)
         await self.by_testid("send-message").click()
 
-    async def record_deal(self, *, quantity: str, unit: str, price: str, currency: str, date: str) -> None:
+    async def fill_deal(
+        self, *, quantity: str, unit: str | None, unit_price: str, currency: str | None, date: str | None = None
+    ) -> None:
+        """Open "Record a deal" and fill it (None keeps the value the form starts with: the offer's)."""
         await self.by_testid("deal-section").locator("summary").click()
-        await self.fill(quantity=quantity, price=price, date=date)
         await self.select(unit=unit, currency=currency)
+        await self.fill(quantity=quantity, unit_price=unit_price, date=date)
+
+    def deal_total(self) -> Locator:
+        return self.by_testid("deal-total")
+
+    async def record_deal(
+        self, *, quantity: str, unit: str | None, unit_price: str, currency: str | None, date: str | None = None
+    ) -> None:
+        await self.fill_deal(quantity=quantity, unit=unit, unit_price=unit_price, currency=currency, date=date)
         await self.by_testid("record-deal").click()
         await expect(self.page.locator('[data-testid="event"][data-state="deal_closed"]')).to_have_count(1)
+
+    def event_terms(self) -> Locator:
+        return self.by_testid("event-terms")
 
     async def confirm_deal(self) -> None:
         await self.by_testid("confirm-deal").click()

@@ -11,10 +11,10 @@ from playwright.async_api import expect
 
 from app.indexing.documents import OFFERS_INDEX
 from app.indexing.sync import drain
-from app.messaging.tables import MatchEvent, Message
+from app.messaging.tables import Conversation, MatchEvent, Message
 from search_index import create_backend
 from tests.e2e.pages import LoginPage
-from tests.e2e.pages_messaging import RequestDetailPage, ThreadPage
+from tests.e2e.pages_messaging import ComposePage, RequestDetailPage, ThreadPage
 from tests.factories import PASSWORD, make_certificate, make_offer, make_request, make_user
 
 pytestmark = pytest.mark.e2e
@@ -49,9 +49,10 @@ async def test_recommendation_to_confirmed_deal(new_page: Any, live: Any) -> Non
     buyer_page = await _signed_in(new_page, buyer.email)
     detail = RequestDetailPage(buyer_page, wanted["ref"])
     await detail.open()
-    conversation_id = await detail.contact(offer["ref"])
+    compose = await detail.contact(offer["ref"])
+    assert await Conversation.count() == 0  # a click is not a contact
+    conversation_id = await compose.send("¿Tienen 300 m3 para mayo?")
     buyer_thread = ThreadPage(buyer_page, conversation_id)
-    await buyer_thread.send("¿Tienen 300 m3 para mayo?")
     await expect(buyer_thread.messages()).to_have_text(["¿Tienen 300 m3 para mayo?"])
 
     producer_page = await _signed_in(new_page, producer.email)
@@ -61,7 +62,7 @@ async def test_recommendation_to_confirmed_deal(new_page: Any, live: Any) -> Non
     await expect(producer_thread.messages()).to_have_text(["¿Tienen 300 m3 para mayo?", "Sí, 320 m3 secados al horno."])
 
     await buyer_thread.open()
-    await buyer_thread.record_deal(quantity="300", unit="m3", price="105000", currency="USD", date=TODAY.isoformat())
+    await buyer_thread.record_deal(quantity="300", unit="m3", unit_price="350", currency="USD", date=TODAY.isoformat())
     await producer_thread.open()
     await producer_thread.confirm_deal()
 
@@ -92,6 +93,7 @@ async def test_recommendation_to_confirmed_deal(new_page: Any, live: Any) -> Non
     assert events[2]["details"] == {
         "quantity": 300.0,
         "unit": "m3",
+        "unit_price": "350.00",
         "price": "105000.00",
         "currency": "USD",
         "date": TODAY.isoformat(),
@@ -110,10 +112,9 @@ async def test_blocked_organisation_cannot_send(new_page: Any, live: Any) -> Non
     buyer_page = await _signed_in(new_page, buyer.email)
     await buyer_page.goto(f"/offers/{offer['ref']}")
     await buyer_page.get_by_test_id("contact-supplier").click()
-    await expect(buyer_page).to_have_url(re.compile(r".*/conversations/\d+$"))
-    conversation_id = int(buyer_page.url.rsplit("/", 1)[1])
+    await expect(buyer_page).to_have_url(re.compile(rf".*/offers/{offer['ref']}/contact$"))
+    conversation_id = await ComposePage(buyer_page).send("Hola, ¿precio por m3?")
     buyer_thread = ThreadPage(buyer_page, conversation_id)
-    await buyer_thread.send("Hola, ¿precio por m3?")
     await expect(buyer_thread.messages()).to_have_count(1)
 
     producer_page = await _signed_in(new_page, producer.email)

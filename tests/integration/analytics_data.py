@@ -41,9 +41,13 @@ async def _org(user: CurrentUser, **values: Any) -> None:
 
 
 async def _conversation(buyer: CurrentUser, offer_ref: str, opened: dt.datetime, request_ref: str | None = None) -> int:
-    """Open a conversation through the service, then move it (and its 'contacted' event) back to ``opened``."""
-    conversation_id = await messaging.start_conversation(buyer, offer_ref, request_ref)
-    await Conversation.update({Conversation.created_at: opened}).where(Conversation.id == conversation_id)
+    """Open a conversation through the service (its first message), then move it, the message and its 'contacted'
+    event back to ``opened``."""
+    conversation_id = await messaging.start_conversation(buyer, offer_ref, request_ref, message="Buenos días")
+    await Conversation.update({Conversation.created_at: opened, Conversation.last_message_at: opened}).where(
+        Conversation.id == conversation_id
+    )
+    await Message.update({Message.created_at: opened}).where(Message.conversation == conversation_id)
     await MatchEvent.update({MatchEvent.at: opened}).where(
         (MatchEvent.conversation == conversation_id) & (MatchEvent.state == "contacted")
     )
@@ -59,8 +63,16 @@ async def _reply(producer: CurrentUser, conversation_id: int, at: dt.datetime) -
     )
 
 
-def _deal(quantity: str, unit: str, price: str, currency: str, date: dt.date) -> dict[str, str]:
-    return {"quantity": quantity, "unit": unit, "price": price, "currency": currency, "date": date.isoformat()}
+def _deal(quantity: str, unit: str, unit_price: str, currency: str, date: dt.date) -> dict[str, str]:
+    """A deal form: the price is per unit (the service stores the total the figures add up)."""
+    return {
+        "quantity": quantity,
+        "unit": unit,
+        "unit_price": unit_price,
+        "currency": currency,
+        "date": date.isoformat(),
+        "accept_price": "1",  # the figures below are chosen for the sums, not to sit near the offers' prices
+    }
 
 
 @pytest.fixture(name="world")
@@ -131,16 +143,16 @@ async def fx_world(clean_db: str) -> World:
     await _reply(p1, conv1, opened + dt.timedelta(hours=2))
     await messaging.send_message(b1, conv1, "Agreed, let us fix the price.")
     d1 = TODAY - dt.timedelta(days=10)
-    first = await messaging.record_deal(b1, conv1, _deal("40", "m3", "14000.00", "USD", d1))
+    first = await messaging.record_deal(b1, conv1, _deal("40", "m3", "350", "USD", d1))
     await messaging.confirm_deal(p1, first)
     d2 = TODAY - dt.timedelta(days=5)
-    second = await messaging.record_deal(p1, conv1, _deal("1000", "bf", "900.00", "USD", d2))
-    await messaging.correct_deal(staff, second, {**_deal("2000", "bf", "1800.50", "USD", d2), "note": "typo"})
+    second = await messaging.record_deal(p1, conv1, _deal("1000", "bf", "0.90", "USD", d2))
+    await messaging.correct_deal(staff, second, {**_deal("2000", "bf", "0.90025", "USD", d2), "note": "typo"})
 
     conv2 = await _conversation(b2, o3["ref"], opened)
     await _reply(p2, conv2, opened + dt.timedelta(hours=6))
     d3 = TODAY - dt.timedelta(days=3)
-    third = await messaging.record_deal(p2, conv2, _deal("2", "t_drc", "5000.00", "EUR", d3))
+    third = await messaging.record_deal(p2, conv2, _deal("2", "t_drc", "2500", "EUR", d3))
     await messaging.confirm_deal(b2, third)
 
     conv3 = await _conversation(b1, o4["ref"], opened)

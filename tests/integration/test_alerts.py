@@ -14,14 +14,15 @@ from app.certificates import services as certificates
 from app.i18n import format_date, reset_locale, set_locale
 from app.indexing.documents import OFFERS_INDEX
 from app.indexing.sync import drain
-from app.matching.services import recompute_stale
+from app.matching.services import compute_matches, recompute_stale
 from app.matching.tables import Match
 from app.messaging import services as messaging
 from app.notifications import alerts
 from app.notifications.services import save_search
 from app.notifications.tables import AlertOfferChange
+from app.offers import services as offers
 from search_index import create_backend
-from tests.factories import certificate_data, make_certificate, make_offer, make_request, make_user
+from tests.factories import certificate_data, make_certificate, make_offer, make_request, make_user, offer_data
 from tests.notify_helpers import OFF, all_notes, colleague, mails, notes, set_language
 
 TODAY = dt.date.today()
@@ -63,11 +64,10 @@ async def test_new_offer_matching_an_open_request_alerts_the_buyer_once(backend)
     producer = await make_user("producer")
     cert = await make_certificate(producer)
     offer = await make_offer(producer, cert["ref"])
-    await _sync(backend)
+    await _sync(backend)  # the matcher tells the buyer as it stores the new pair
     match = await Match.select(Match.request, Match.offer, Match.score).first()
     assert match is not None and match["score"] >= alerts.OFFER_ALERT_MIN_SCORE
 
-    assert await alerts.match_alerts() == 2
     key = f"offer-match:{match['request']}:{match['offer']}"
     assert await all_notes() == sorted(
         [(buyer.id, "offer_match", f"{buyer.id}:{key}"), (by_mail.id, "offer_match", f"{by_mail.id}:{key}")]
@@ -78,23 +78,25 @@ async def test_new_offer_matching_an_open_request_alerts_the_buyer_once(backend)
     assert note["link"] == f"/requests/{request['ref']}"
     assert [(m["to_address"], m["locale"]) for m in await mails()] == [(by_mail.email, "pt_BR")]
 
-    # Recomputing again (a later change, the scan's overlap) never repeats the alert.
-    await Match.update({Match.updated_at: dt.datetime.now(dt.UTC)}).where(Match.id > 0)
-    assert await alerts.match_alerts() == 0
+    # Recomputing again (a later change to the offer, a page view) never repeats the alert.
+    await offers.update_offer(producer, offer["ref"], offer_data(cert["ref"], price_amount="340.00"))
+    await _sync(backend)
+    await compute_matches(request["ref"], backend)
     assert len(await all_notes()) == 2
 
 
 async def test_offer_below_threshold_does_not_alert(backend, monkeypatch) -> None:
     buyer = await make_user("buyer")
-    await make_request(buyer)
+    request = await make_request(buyer)
     await _sync(backend)
     producer = await make_user("producer")
     cert = await make_certificate(producer)
     await make_offer(producer, cert["ref"])
-    await _sync(backend)
-    score = (await Match.select(Match.score).first())["score"]
-    monkeypatch.setattr(alerts, "OFFER_ALERT_MIN_SCORE", score + 0.01)
-    assert await alerts.match_alerts() == 0
+    await drain(backend)
+    answer = await compute_matches(request["ref"], backend, store=False)
+    monkeypatch.setattr(alerts, "OFFER_ALERT_MIN_SCORE", answer.matches[0].score + 0.01)
+    await recompute_stale(backend)
+    assert await Match.count() == 1
     assert await all_notes() == []
 
 
@@ -110,15 +112,15 @@ async def test_new_request_fitting_an_offer_alerts_the_producer_once(backend) ->
     request = await make_request(buyer)
     await _sync(backend)
     assert await Match.count() == 2
-    assert await alerts.match_alerts() == 2  # one per user and request, however many of their offers fit
-    rows = await all_notes()
+    rows = await all_notes()  # one per user and request, however many of their offers fit
     assert [(r, k) for r, k, _ in rows] == sorted([(producer.id, "request_fit"), (by_mail.id, "request_fit")])
     assert all(key.endswith(f":request-fit:{request['id']}") for _r, _k, key in rows)
     assert await notes(colleague_off) == [] and await notes(buyer) == []
     assert (await notes(by_mail))[0]["in_app"] is False
     # In-app only unless chosen: the colleague who chose e-mail gets one, in Portuguese.
     assert [(m["to_address"], m["locale"]) for m in await mails()] == [(by_mail.email, "pt_BR")]
-    assert await alerts.match_alerts() == 0
+    await compute_matches(request["ref"], backend)
+    assert len(await all_notes()) == 2
 
 
 async def test_saved_search_alerts_on_new_matching_offers_only(backend) -> None:
@@ -153,9 +155,13 @@ async def test_saved_search_alerts_on_new_matching_offers_only(backend) -> None:
     assert await notes(opted_out) == []
     # Saved-search alerts are in-app by default; "other" chose e-mail too: one per alert, in Spanish.
     assert sorted((m["to_address"], m["locale"]) for m in await mails()) == [(other.email, "es_MX")] * 2
-    # A certificate edit changes all three offers: the earlier one is now a changed offer and alerts once; the
-    # lots already announced do not alert again.
+    # A certificate edit re-indexes all three offers: none of them changed, so nobody hears of them again (the
+    # earlier one was posted before the searches were saved: it is not new to them).
     await certificates.update_certificate(producer, cert["ref"], certificate_data(code=cert["code"], license_code=""))
+    await drain(backend)
+    assert await alerts.saved_search_alerts(backend) == 0
+    # The earlier offer itself changes: now it is news to the searches it fits, once.
+    await offers.update_offer(producer, before["ref"], offer_data(cert["ref"], price_amount="330.00"))
     await drain(backend)
     assert await alerts.saved_search_alerts(backend) == 2
     new = {(r, key.split(":", 1)[1]) for r, _kind, key in await all_notes()} - {(r, k) for r, _kind, k in got}
@@ -215,8 +221,8 @@ async def _conversations(producer: Any, offer: dict[str, Any]) -> tuple[Any, Any
     talking = await make_user("buyer")
     declined = await make_user("buyer")
     unrelated = await make_user("buyer")
-    await messaging.start_conversation(talking, offer["ref"])
-    ended = await messaging.start_conversation(declined, offer["ref"])
+    await messaging.start_conversation(talking, offer["ref"], message="Hola")
+    ended = await messaging.start_conversation(declined, offer["ref"], message="Hola")
     await messaging.decline(declined, ended, {"reason": "price"})
     return talking, declined, unrelated
 

@@ -154,7 +154,7 @@ async def test_figures_follow_new_records_at_once(world: World) -> None:
     # Nothing changed: the same figures are served again without recomputing.
     assert await services.summary(world.staff, f) is before
     mix = await Offer.select(Offer.ref).where(Offer.claim == "FSC Mix").first()
-    await messaging.start_conversation(world.b1, mix["ref"])
+    await messaging.start_conversation(world.b1, mix["ref"], message="Hola")
     after = await services.summary(world.staff, f)
     assert (after.contacts.conversations, after.funnel[2].count) == (5, 5)
     program_id = await programs.create_program(world.staff, {"name": "Petén", "regions": "GT-PE"})

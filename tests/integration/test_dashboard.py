@@ -141,11 +141,9 @@ async def test_buyer_dashboard_shows_unseen_matches_waiting_threads_and_saved_se
     answer = await compute_matches(wanted["ref"], _SearchDown())
     assert {m.offer.ref for m in answer.matches} == {first["ref"], second["ref"]}
     await record_viewed(buyer, wanted["id"], [first["ref"]])
-    waiting = await messaging.start_conversation(buyer, first["ref"], wanted["ref"])
-    await messaging.send_message(buyer, waiting, "¿Precio?")
+    waiting = await messaging.start_conversation(buyer, first["ref"], wanted["ref"], message="¿Precio?")
     await messaging.send_message(producer, waiting, "350 USD/m3")
-    answered = await messaging.start_conversation(buyer, second["ref"])
-    await messaging.send_message(buyer, answered, "¿Fechas?")
+    answered = await messaging.start_conversation(buyer, second["ref"], message="¿Fechas?")
     await save_search(buyer, {"query": "q=pino&category=timber", "name": "Pino"})
 
     await sign_in(client, buyer)

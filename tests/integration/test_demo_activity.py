@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 from app.accounts.tables import User
 from app.analytics import services
@@ -30,10 +31,17 @@ async def test_demo_load_adds_months_of_consistent_trade(clean_db: str) -> None:
         if e["conversation"] is not None:
             by_conversation[e["conversation"]].append(e)
     by_id = {e["id"]: e for e in events}
+    first_message: dict[int, dict] = {}
+    for m in messages:
+        first_message.setdefault(m["conversation"], m)  # messages are ordered by id
     for cid, conversation in conversations.items():
         states = [e["state"] for e in by_conversation[cid]]
         assert states[0] == "contacted"
         assert by_conversation[cid][0]["actor_organization"] == conversation["buyer_organization"]
+        # A contact is its first message: the buyer's, at the moment the conversation and 'contacted' are recorded.
+        opening = first_message[cid]
+        assert opening["sender_organization"] == conversation["buyer_organization"]
+        assert opening["created_at"] == conversation["created_at"] == by_conversation[cid][0]["at"]
         assert states.count("replied") <= 1 and states.count("negotiating") <= 1
         if "replied" in states:
             replied = by_conversation[cid][states.index("replied")]
@@ -50,6 +58,11 @@ async def test_demo_load_adds_months_of_consistent_trade(clean_db: str) -> None:
     confirmations = [e for e in events if e["state"] == "deal_confirmed"]
     corrections = [e for e in events if e["state"] == "corrected"]
     assert len(deals) >= 20 and len(confirmations) >= 10 and len(corrections) == 2
+    for d in (*deals, *corrections):  # as the deal form records them: a price per unit and the total it makes
+        figures = d["details"]
+        total = (Decimal(figures["unit_price"]) * Decimal(str(figures["quantity"]))).quantize(Decimal("0.01"))
+        assert Decimal(figures["price"]) == total
+        assert ("drc_percent" in figures) == (figures["unit"] == "kg_latex")
     for c in confirmations:
         deal = by_id[c["details"]["event_id"]]
         assert deal["state"] == "deal_closed" and deal["conversation"] == c["conversation"]
@@ -98,6 +111,8 @@ async def _demo_inboxes_hold_what_the_trade_said(line: str, conversations: dict,
     rows = await Notification.select().order_by(Notification.id).output(load_json=True)
     seeded = [n for n in rows if n["recipient"] in {u["id"] for u in demo.values()}]
     assert line.endswith(f", {len(seeded)} notifications for the demo accounts")
+    # Loading months of past trade tells nobody else anything (no alert about matches computed at load time).
+    assert len(rows) == len(seeded)
     latest: dict[int, dict] = {}
     for m in messages:
         latest[m["conversation"]] = m  # messages are ordered by id

@@ -42,11 +42,12 @@ async def _producer_with_offer(**offer: Any) -> tuple[Any, dict[str, Any]]:
     return producer, await make_offer(producer, cert["ref"], **offer)
 
 
-async def _contact(client: Any, buyer: Any, offer_ref: str, **form: str) -> int:
+async def _contact(client: Any, buyer: Any, offer_ref: str, body: str = "Hello", **form: str) -> int:
+    """Sign in as the buyer and send the first message about the offer; returns the conversation id."""
     await sign_in(client, buyer)
-    response = await post_form(client, f"/offers/{offer_ref}/contact", form)
+    response = await post_form(client, f"/offers/{offer_ref}/contact", {**form, "body": body})
     assert response.status_code == 303, response.text
-    return int(response.headers["location"].rsplit("/", 1)[1])
+    return int(response.headers["location"].rsplit("/", 1)[1].split("#")[0])
 
 
 async def _states(conversation_id: int) -> list[str]:
@@ -61,12 +62,10 @@ async def _states(conversation_id: int) -> list[str]:
 async def test_buyer_contacts_producer_replies_events_in_order(client) -> None:
     producer, offer = await _producer_with_offer()
     buyer = await make_user("buyer")
-    conversation_id = await _contact(client, buyer, offer["ref"])
+    conversation_id = await _contact(client, buyer, offer["ref"], body="Hello")
     # Contacting again reuses the same thread.
-    assert await _contact(client, buyer, offer["ref"]) == conversation_id
+    assert await _contact(client, buyer, offer["ref"], body="Do you have 40 m3?") == conversation_id
     assert await Conversation.count() == 1
-    response = await post_form(client, f"/conversations/{conversation_id}/messages", {"body": "Do you have 40 m3?"})
-    assert response.status_code == 303
     headers = await api_token(producer)
     reply = await client.post(
         f"/api/v1/conversations/{conversation_id}/messages", json={"body": "Yes, in May."}, headers=headers
@@ -90,7 +89,7 @@ async def test_buyer_contacts_producer_replies_events_in_order(client) -> None:
     assert await _states(conversation_id) == ["contacted", "replied"]
     page = await client.get(f"/conversations/{conversation_id}")
     assert page.status_code == 200
-    assert page.text.count('data-testid="message"') == 3
+    assert page.text.count('data-testid="message"') == 4
     listing = await client.get("/api/v1/conversations", headers=headers)
     assert [c["id"] for c in listing.json()] == [conversation_id]
 
@@ -98,8 +97,7 @@ async def test_buyer_contacts_producer_replies_events_in_order(client) -> None:
 async def test_outsiders_cannot_read_a_thread_staff_can(client) -> None:
     producer, offer = await _producer_with_offer()
     buyer = await make_user("buyer")
-    conversation_id = await _contact(client, buyer, offer["ref"])
-    await post_form(client, f"/conversations/{conversation_id}/messages", {"body": "Private terms"})
+    conversation_id = await _contact(client, buyer, offer["ref"], body="Private terms")
     outsider = await make_user("buyer")
     other_producer = await make_user("producer")
     for user in (outsider, other_producer):
@@ -150,9 +148,11 @@ async def test_blocked_organisation_cannot_send(client) -> None:
         f"/api/v1/conversations/{conversation_id}/messages", json={"body": "x"}, headers=await api_token(producer)
     )
     assert own.status_code == 403
-    again = await client.post("/api/v1/conversations", json={"offer": offer["ref"]}, headers=await api_token(buyer))
+    again = await client.post(
+        "/api/v1/conversations", json={"offer": offer["ref"], "message": "Hello?"}, headers=await api_token(buyer)
+    )
     assert again.status_code == 403
-    assert await Message.count() == 0
+    assert await Message.count() == 1  # the first message, sent before the block
     await sign_in(client, producer)
     assert (await post_form(client, f"/conversations/{conversation_id}/block", {"unblock": "1"})).status_code == 303
     assert await OrganizationBlock.count() == 0
@@ -162,10 +162,10 @@ async def test_rate_limit_refuses_the_21st_message(client) -> None:
     _producer, offer = await _producer_with_offer()
     buyer = await make_user("buyer")
     headers = await api_token(buyer)
-    created = await client.post("/api/v1/conversations", json={"offer": offer["ref"]}, headers=headers)
+    created = await client.post("/api/v1/conversations", json={"offer": offer["ref"], "message": "m0"}, headers=headers)
     assert created.status_code == 201, created.text
     conversation_id = created.json()["id"]
-    for n in range(20):
+    for n in range(1, 20):
         sent = await client.post(
             f"/api/v1/conversations/{conversation_id}/messages", json={"body": f"m{n}"}, headers=headers
         )
@@ -186,7 +186,7 @@ async def test_deal_recorded_confirmed_by_other_side_and_corrected_by_staff(clie
     producer, offer = await _producer_with_offer()
     buyer = await make_user("buyer")
     conversation_id = await _contact(client, buyer, offer["ref"])
-    deal = {"quantity": "40", "unit": "m3", "price": "14000", "currency": "USD", "date": TODAY.isoformat()}
+    deal = {"quantity": "40", "unit": "m3", "unit_price": "350", "currency": "USD", "date": TODAY.isoformat()}
     invalid = await post_form(client, f"/conversations/{conversation_id}/deal", {**deal, "currency": "XXX"})
     assert invalid.status_code == 422
     recorded = await post_form(client, f"/conversations/{conversation_id}/deal", deal)
@@ -195,6 +195,7 @@ async def test_deal_recorded_confirmed_by_other_side_and_corrected_by_staff(clie
     assert deal_event["details"] == {
         "quantity": 40.0,
         "unit": "m3",
+        "unit_price": "350.00",
         "price": "14000.00",
         "currency": "USD",
         "date": TODAY.isoformat(),
@@ -226,7 +227,7 @@ async def test_deal_recorded_confirmed_by_other_side_and_corrected_by_staff(clie
     assert original["details"] == deal_event["details"]
     correction = await MatchEvent.select().where(MatchEvent.state == "corrected").output(load_json=True).first()
     assert correction["actor"] == staff.id
-    assert correction["details"]["quantity"] == 45.0
+    assert (correction["details"]["quantity"], correction["details"]["price"]) == (45.0, "15750.00")
     assert correction["details"]["corrects"] == deal_event["id"]
     confirmation = await MatchEvent.select().where(MatchEvent.state == "deal_confirmed").output(load_json=True).first()
     assert (confirmation["actor_organization"], confirmation["details"]) == (
@@ -278,12 +279,12 @@ async def test_bundle_contact_opens_one_conversation_per_producer(client) -> Non
         [offer_a["ref"], offer_b["ref"]]
     )
     await sign_in(client, buyer)
-    response = await post_form(client, f"/requests/{sourcing_request['ref']}/bundles/1/contact", {})
+    response = await post_form(client, f"/requests/{sourcing_request['ref']}/bundles/1/contact", {"body": "Hola"})
     assert response.status_code == 303
-    assert response.headers["location"] == "/conversations?opened=2"
-    listing = await client.get("/conversations?opened=2")
+    assert response.headers["location"] == "/conversations?sent=2"
+    listing = await client.get("/conversations?sent=2")
     assert listing.text.count('data-testid="conversation"') == 2
-    assert "Conversations opened: 2." in listing.text
+    assert "Your message was sent to 2 producers." in listing.text
     rows = await Conversation.select().order_by(Conversation.id)
     assert len(rows) == 2
     assert rows[0]["bundle_key"] is not None and rows[0]["bundle_key"] == rows[1]["bundle_key"]
@@ -296,7 +297,7 @@ async def test_bundle_contact_opens_one_conversation_per_producer(client) -> Non
     # Someone else's request cannot be used.
     intruder = await make_user("buyer")
     await sign_in(client, intruder)
-    refused = await post_form(client, f"/requests/{sourcing_request['ref']}/bundles/1/contact", {})
+    refused = await post_form(client, f"/requests/{sourcing_request['ref']}/bundles/1/contact", {"body": "Hola"})
     assert refused.status_code == 404
     # The thread shows why the offer fits the request.
     await sign_in(client, buyer)
@@ -336,8 +337,7 @@ async def test_thread_times_read_in_the_readers_time_zone(client) -> None:
 
     _producer, offer = await _producer_with_offer()
     buyer = await make_user("buyer", country="MX")
-    conversation_id = await _contact(client, buyer, offer["ref"])
-    await post_form(client, f"/conversations/{conversation_id}/messages", {"body": "¿Tienen 40 m3?"})
+    conversation_id = await _contact(client, buyer, offer["ref"], body="¿Tienen 40 m3?")
     sent = (await Message.select(Message.created_at).where(Message.conversation == conversation_id).first())[
         "created_at"
     ]
@@ -346,7 +346,6 @@ async def test_thread_times_read_in_the_readers_time_zone(client) -> None:
     hour = local.strftime("%-I:%M")
     assert f"{hour}\u202f{'AM' if local.hour < 12 else 'PM'} UTC\u22126</time>" in page.text
     fiji = await make_user("buyer", country="FJ")
-    other = await _contact(client, fiji, offer["ref"])
-    await post_form(client, f"/conversations/{other}/messages", {"body": "Hello"})
+    other = await _contact(client, fiji, offer["ref"], body="Hello")
     page = await client.get(f"/conversations/{other}")
     assert " UTC</time>" in page.text and "UTC\u2212" not in page.text

@@ -15,15 +15,18 @@ TODAY = dt.date.today()
 
 
 async def _thread(client: Any) -> tuple[Any, Any, int]:
-    """A producer with an offer and a buyer who contacted it (signed in as the buyer); returns the thread id."""
+    """A producer with an offer and a buyer who contacted it (signed in as the buyer); returns the thread id. The
+    first message's notification is removed, so each test starts from an empty notification centre."""
     producer = await make_user("producer")
     cert = await make_certificate(producer)
     offer = await make_offer(producer, cert["ref"])
     buyer = await make_user("buyer")
     await sign_in(client, buyer)
-    response = await post_form(client, f"/offers/{offer['ref']}/contact", {})
+    response = await post_form(client, f"/offers/{offer['ref']}/contact", {"body": "Hello"})
     assert response.status_code == 303
-    return producer, buyer, int(response.headers["location"].rsplit("/", 1)[1])
+    await EmailOutbox.delete(force=True)
+    await Notification.delete(force=True)
+    return producer, buyer, int(response.headers["location"].rsplit("/", 1)[1].split("#")[0])
 
 
 async def test_message_notifies_the_other_side_per_their_choices(client) -> None:
@@ -72,7 +75,7 @@ async def test_deal_recorded_confirmed_and_declined_notify_the_other_side(client
     producer, buyer, thread = await _thread(client)
     opted_out = await colleague(producer, prefs={"deal_recorded": OFF})
     portuguese = await colleague(producer, locale="pt_BR")
-    deal = {"quantity": "40", "unit": "m3", "price": "350", "currency": "USD", "date": TODAY.isoformat()}
+    deal = {"quantity": "40", "unit": "m3", "unit_price": "350", "currency": "USD", "date": TODAY.isoformat()}
     response = await post_form(client, f"/conversations/{thread}/deal", deal)
     assert response.status_code == 303
     assert await notes(opted_out) == []
@@ -82,7 +85,8 @@ async def test_deal_recorded_confirmed_and_declined_notify_the_other_side(client
     token = set_locale("pt_BR")
     pt_date = format_date(TODAY)
     reset_locale(token)
-    assert f"40 m³ por 350 USD, com data de {pt_date}." in pt_mail["body"]  # sentence and date in Portuguese
+    # The sentence, the unit in words, grouped numbers, money and the date in Portuguese.
+    assert f"40 m³ a US$\xa0350,00 por m³, US$\xa014.000,00 no total (negócio de {pt_date})." in pt_mail["body"]
     assert pt_date != format_date(TODAY)
     recorded = await notes(producer, "deal_recorded")
     assert len(recorded) == 1
@@ -90,7 +94,8 @@ async def test_deal_recorded_confirmed_and_declined_notify_the_other_side(client
         "org": buyer.organization_name,
         "quantity": 40.0,
         "unit": "m3",
-        "price": "350.00",
+        "unit_price": "350.00",
+        "price": "14000.00",
         "currency": "USD",
         "date": TODAY.isoformat(),
     }

@@ -500,8 +500,9 @@ async def test_offer_of_deactivated_organisation_is_not_public(client) -> None:
     assert (await client.get(f"/offers/{offer['ref']}")).status_code == 404
     await sign_in(client, buyer)
     assert (await client.get(f"/offers/{offer['ref']}")).status_code == 404
-    contact = await post_form(client, f"/offers/{offer['ref']}/contact", {})
+    contact = await post_form(client, f"/offers/{offer['ref']}/contact", {"body": "Hola"})
     assert contact.status_code == 404
+    assert (await client.get(f"/offers/{offer['ref']}/contact")).status_code == 404
     from app.offers.services import get_visible_offer
 
     # The producer still sees its own offer (its page marks it as not listed).

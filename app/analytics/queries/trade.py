@@ -133,8 +133,10 @@ def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
     event (the recursion walks corrections only, which are few); the newest event of a chain holds the figures.
     A deal is confirmed when the other party confirmed any event of its chain.
 
-    Each deal's JSON details are read once (``raw``: five fields, not the ten extractions of repeating them per
-    use), and the conversation, offer and organisation are joined only for deals dated in the period.
+    Each deal's JSON details are read once (``raw``: six fields, not the twelve extractions of repeating them per
+    use), and the conversation, offer and organisation are joined only for deals dated in the period. ``price`` is
+    the deal's total value (the unit price times the quantity, computed when recorded); wet latex counts with the
+    DRC recorded with the deal, or the offer's for deals recorded before it was asked.
     """
     where = fl.trade(f)
     details = "CASE WHEN x.id IS NULL THEN e.details ELSE x.details END"
@@ -157,7 +159,7 @@ def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
           SELECT e.id AS root, e.conversation AS conversation,
             {sql.json_text(details, "date")} AS date, {sql.json_text(details, "currency")} AS currency,
             {sql.json_num(details, "price")} AS price, {sql.json_text(details, "unit")} AS unit,
-            {sql.json_num(details, "quantity")} AS quantity,
+            {sql.json_num(details, "quantity")} AS quantity, {sql.json_num(details, "drc_percent")} AS drc,
             CASE WHEN e.id IN (SELECT id FROM confirmed) OR (l.id IS NOT NULL AND EXISTS (
                 SELECT 1 FROM chain ch WHERE ch.root = e.id AND ch.id IN (SELECT id FROM confirmed)))
               THEN 1 ELSE 0 END AS confirmed
@@ -173,7 +175,7 @@ def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
               WHEN 'bf' THEN {quantity} / {BOARD_FEET_PER_M3}
               WHEN 'kg_drc' THEN {quantity}
               WHEN 't_drc' THEN {quantity} * 1000
-              WHEN 'kg_latex' THEN {quantity} * f.drc_percent / 100 END AS quantity
+              WHEN 'kg_latex' THEN {quantity} * COALESCE(raw.drc, f.drc_percent) / 100 END AS quantity
           FROM raw JOIN conversation c ON c.id = raw.conversation {_joins(f, always=True)}
           WHERE raw.date >= {{}} AND raw.date <= {{}} AND {where.sql}
         )

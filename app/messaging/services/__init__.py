@@ -4,8 +4,9 @@ Only the two organisations in a thread and staff may read it; only the two organ
 Every state change (contacted, replied, negotiating, deal closed/confirmed/corrected, declined) is a new
 ``MatchEvent`` row with who and when; nothing is updated in place, so the history can always be replayed.
 
-Split by concern: ``core`` (limits, state names, party checks, the event writer), ``threads`` (opening
-conversations, messages, reading), ``deals`` (record, confirm, correct, decline), ``safety`` (block, report).
+Split by concern: ``core`` (limits, state names, party checks, the event writer), ``threads`` (the first
+message that opens a conversation, messages, reading), ``deals`` (record, confirm, correct, decline), ``safety``
+(block, report).
 """
 
 from __future__ import annotations
@@ -23,7 +24,20 @@ from app.messaging.services.core import (
     is_blocked,
     side_of,
 )
-from app.messaging.services.deals import confirm_deal, correct_deal, decline, record_deal
+from app.messaging.services.deals import (
+    DealCheck,
+    DealTerms,
+    check_deal,
+    confirm_deal,
+    correct_deal,
+    deal_figures,
+    deal_terms,
+    decline,
+    history_lines,
+    offer_price_words,
+    preview_deal,
+    record_deal,
+)
 from app.messaging.services.safety import (
     block_organization,
     report_conversation,
@@ -31,10 +45,15 @@ from app.messaging.services.safety import (
     unblock_organization,
 )
 from app.messaging.services.threads import (
+    BundleOpening,
+    Opening,
+    compose,
+    compose_bundle,
     get_thread,
     list_conversations,
     match_reasons,
     organization_name,
+    read_thread,
     send_message,
     start_bundle_conversations,
     start_conversation,
@@ -48,17 +67,30 @@ __all__ = [
     "RATE_LIMIT_MESSAGES",
     "RATE_LIMIT_WINDOW",
     "Blocked",
+    "DealCheck",
+    "DealTerms",
+    "BundleOpening",
+    "Opening",
     "RateLimited",
     "block_organization",
+    "compose",
+    "compose_bundle",
+    "check_deal",
     "confirm_deal",
     "correct_deal",
+    "deal_figures",
+    "deal_terms",
     "decline",
     "get_conversation_for",
     "get_thread",
+    "history_lines",
     "is_blocked",
     "list_conversations",
     "match_reasons",
+    "offer_price_words",
     "organization_name",
+    "preview_deal",
+    "read_thread",
     "record_deal",
     "report_conversation",
     "reported_conversations",

@@ -116,12 +116,13 @@ async def _event(
     conversation_id: int | None,
     match_id: int | None,
     details: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
 ) -> int:
     event = MatchEvent(
         state=state,
         actor=user.id,
         actor_organization=user.organization_id,
-        at=now(),
+        at=at or now(),
         conversation=conversation_id,
         match=match_id,
         details=details or {},

@@ -1,11 +1,30 @@
-"""Deals recorded by one side and confirmed by the other, staff corrections, and declines: events only."""
+"""Deals recorded by one side and confirmed by the other, staff corrections, and declines: events only.
+
+A deal is recorded in a unit of the conversation offer's product family (timber: m³ or board feet; latex: kg or t
+of dry rubber, or wet kg with its DRC %), with a price per unit; the total is computed here. Its event details:
+
+- ``quantity`` (number) and ``unit`` as entered, plus ``drc_percent`` for wet latex;
+- ``unit_price`` (decimal string) per that unit, and ``price``: the deal's total value (decimal string, what the
+  program's "deal value" adds up, per currency);
+- ``currency`` (ISO 4217) and ``date`` (ISO date).
+
+Deals recorded before 2026-12-06 carry ``price`` (the total) without ``unit_price``; readers derive it.
+A unit price far from the offer's (compared per canonical unit, same currency) is a warning the user confirms, not
+a refusal: typing the total where the unit price goes is the usual slip.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+from babel import numbers as babel_numbers
 
 from app.accounts.services import CurrentUser
 from app.db import atomic
+from app.i18n import N_, babel_locale, format_date, format_money, format_number
 from app.i18n import gettext as _
 from app.messaging.services.core import (
     DEAL_STATES,
@@ -15,36 +34,230 @@ from app.messaging.services.core import (
     _party,
 )
 from app.messaging.tables import MatchEvent
+from app.notifications import services as notifications
 from app.offers.tables import Offer
 from app.validation import Checker, FieldErrors, NotFound, PermissionDenied
-from app.vocab import CURRENCIES, UNITS
+from app.vocab import BOARD_FEET_PER_M3, CANONICAL_UNIT, CATEGORIES, CURRENCIES, UNITS, label
+
+#: A unit price below half or above one and a half times the offer's (per canonical unit) is asked about (±50 %).
+PRICE_WARNING_LOW = Decimal("0.5")
+PRICE_WARNING_HIGH = Decimal("1.5")
+CENT = Decimal("0.01")
+UNIT_PRICE_DECIMALS = 6
+MAX_TOTAL = Decimal("1e12")
+ALL_UNITS = {k: v for units in UNITS.values() for k, v in units.items()}
+#: "per <unit>" in words (a price is per one unit: "per board foot", not "per board feet").
+PER_UNIT: dict[str, str] = {
+    "m3": N_("per m³"),
+    "bf": N_("per board foot"),
+    "kg_drc": N_("per kg DRC"),
+    "t_drc": N_("per t DRC"),
+    "kg_latex": N_("per kg of wet latex"),
+}
 
 
-# --- deals and declines ----------------------------------------------------------------------------------------
-async def _deal_details(conversation: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
-    category = None
-    if conversation["offer"]:
-        row = await Offer.select(Offer.category).where(Offer.id == conversation["offer"]).first()
-        category = row["category"] if row else None
-    units = UNITS.get(category or "", {k: v for u in UNITS.values() for k, v in u.items()})
+# --- the terms a deal form starts from -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DealTerms:
+    """What the conversation's offer says about units and price: the deal form's choices and defaults."""
+
+    category: str | None
+    units: dict[str, str]
+    unit: str
+    currency: str
+    drc_percent: float | None
+    #: The offer's price per ``price_unit`` (None when the offer names no price).
+    price: Decimal | None = None
+    price_unit: str = ""
+    price_currency: str = ""
+    unit_options: list[tuple[str, str]] = field(default_factory=list)
+
+
+async def deal_terms(conversation: dict[str, Any]) -> DealTerms:
+    """The units of the offer's product family, with the offer's unit, currency, DRC and price as defaults."""
+    row = None
+    if conversation.get("offer"):
+        row = (
+            await Offer.select(
+                Offer.category,
+                Offer.unit,
+                Offer.drc_percent,
+                Offer.price_amount,
+                Offer.price_currency,
+                Offer.price_per,
+            )
+            .where(Offer.id == conversation["offer"])
+            .first()
+        )
+    if row is None or row["category"] not in UNITS:  # a thread without an offer: every unit, no defaults
+        return DealTerms(None, ALL_UNITS, "", "", None, unit_options=[(k, _(v)) for k, v in ALL_UNITS.items()])
+    units = UNITS[row["category"]]
+    price = Decimal(str(row["price_amount"])) if row["price_amount"] is not None else None
+    return DealTerms(
+        category=row["category"],
+        units=units,
+        unit=row["unit"] if row["unit"] in units else CANONICAL_UNIT[row["category"]],
+        currency=row["price_currency"] or "",
+        drc_percent=row["drc_percent"],
+        price=price,
+        price_unit=row["price_per"] or row["unit"] or "",
+        price_currency=row["price_currency"] or "",
+        unit_options=[(k, _(v)) for k, v in units.items()],
+    )
+
+
+def canonical_per_unit(unit: str, drc_percent: float | None) -> Decimal | None:
+    """How many canonical units (m³, kg DRC) one ``unit`` holds; None when unknown (wet latex without DRC)."""
+    if unit in ("m3", "kg_drc"):
+        return Decimal(1)
+    if unit == "bf":
+        return Decimal(1) / Decimal(str(BOARD_FEET_PER_M3))
+    if unit == "t_drc":
+        return Decimal(1000)
+    if unit == "kg_latex" and drc_percent:
+        return Decimal(str(drc_percent)) / 100
+    return None
+
+
+def price_ratio(
+    terms: DealTerms, unit: str, drc_percent: float | None, unit_price: Decimal, currency: str
+) -> Decimal | None:
+    """The deal's unit price over the offer's, both per canonical unit; None when they cannot be compared (no
+    offer price, another currency, an unknown DRC)."""
+    if terms.price is None or not terms.price or currency != terms.price_currency:
+        return None
+    ours = canonical_per_unit(unit, drc_percent)
+    theirs = canonical_per_unit(terms.price_unit, terms.drc_percent)
+    if not ours or not theirs:
+        return None
+    return (unit_price / ours) / (terms.price / theirs)
+
+
+def offer_price_words(terms: DealTerms) -> str:
+    """The offer's price in the reader's words ('$350.00 per m³'), or '' when it names none."""
+    if terms.price is None or not terms.price_currency:
+        return ""
+    return f"{unit_money(terms.price, terms.price_currency)} {label(PER_UNIT, terms.price_unit)}"
+
+
+def price_warning(terms: DealTerms, unit: str, drc_percent: float | None, unit_price: Decimal, currency: str) -> str:
+    """A plain-words warning when the unit price is far from the offer's ('' when it is close or not comparable)."""
+    ratio = price_ratio(terms, unit, drc_percent, unit_price, currency)
+    if ratio is None or PRICE_WARNING_LOW <= ratio <= PRICE_WARNING_HIGH:
+        return ""
+    offer_price = offer_price_words(terms)
+    if ratio > 1:
+        return _(
+            "This price per unit is %(times)s times the offer's (%(offer_price)s). Check that you entered the price "
+            "%(per_unit)s, not the total.",
+            times=format_number(ratio, 1),
+            offer_price=offer_price,
+            per_unit=label(PER_UNIT, unit),
+        )
+    return _(
+        "This price per unit is %(percent)s %% below the offer's (%(offer_price)s). Check the price and the unit.",
+        percent=format_number((1 - ratio) * 100, 0),
+        offer_price=offer_price,
+    )
+
+
+# --- reading and checking a deal -------------------------------------------------------------------------------
+@dataclass
+class DealCheck:
+    """A deal form's values as checked: the details to store, the total and a price warning (if any)."""
+
+    details: dict[str, Any]
+    total: Decimal | None
+    warning: str
+
+
+def _unit_price(c: Checker) -> Decimal | None:
+    """A price per unit: above zero, at most ``UNIT_PRICE_DECIMALS`` decimals (a board foot or a kilogram is often
+    priced in fractions of a cent), kept with at least cents."""
+    value = c.raw.get("unit_price")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        c.fail("unit_price", _("This field is required."))
+        return None
+    amount = _decimal(str(value).strip().replace(",", ".")) if not isinstance(value, bool) else None
+    if amount is None or amount <= 0 or amount >= MAX_TOTAL:
+        c.fail("unit_price", _("Enter the price of one unit, such as 350.00."))
+        return None
+    if -amount.as_tuple().exponent > UNIT_PRICE_DECIMALS:  # type: ignore[operator]
+        c.fail("unit_price", _("Use at most %(n)s decimals.", n=UNIT_PRICE_DECIMALS))
+        return None
+    return amount.quantize(CENT) if amount.as_tuple().exponent > -2 else amount  # type: ignore[operator]
+
+
+def _unit(c: Checker, terms: DealTerms) -> str:
+    """The unit, which must belong to the offer's product family (a field error in plain words otherwise)."""
+    raw = c.raw.get("unit")
+    if isinstance(raw, str) and raw.strip() in ALL_UNITS and raw.strip() not in terms.units and terms.category:
+        c.fail(
+            "unit",
+            _(
+                "%(unit)s is not a unit for %(category)s. Choose one of: %(options)s.",
+                unit=label(ALL_UNITS, raw.strip()),
+                category=label(CATEGORIES, terms.category).lower(),
+                options=", ".join(label(ALL_UNITS, u) for u in terms.units),
+            ),
+        )
+        return ""
+    return c.choice("unit", list(terms.units), required=True)
+
+
+def check_deal(terms: DealTerms, raw: dict[str, Any], *, strict: bool = True) -> DealCheck:
+    """Check a deal form (quantity, unit, DRC % for wet latex, unit price, currency, date) against the offer's
+    terms; with ``strict`` every problem raises FieldErrors, including a price far from the offer's that the user
+    has not confirmed (``accept_price``). Without it (the live preview) what can be computed is returned."""
     c = Checker(raw)
-    details = {
-        "quantity": c.number("quantity", required=True, positive=True),
-        "unit": c.choice("unit", list(units), required=True),
-        "price": c.decimal("price", required=True),
-        "currency": c.choice("currency", CURRENCIES, required=True),
-        "date": c.date("date", required=True),
-    }
-    c.raise_if_errors()
-    details["price"] = str(details["price"])
-    details["date"] = details["date"].isoformat()  # type: ignore[union-attr]
-    return details
+    quantity = c.number("quantity", required=True, positive=True)
+    unit = _unit(c, terms)
+    drc = None
+    if unit == "kg_latex":
+        drc = c.number("drc_percent", required=True, positive=True, maximum=100)
+    unit_price = _unit_price(c)
+    currency = c.choice("currency", CURRENCIES, required=True)
+    date = c.date("date", required=True)
+    accepted = c.boolean("accept_price")
+    total = None
+    if quantity is not None and unit_price is not None:
+        total = (Decimal(str(quantity)) * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+        if total >= MAX_TOTAL or total <= 0:
+            c.fail("unit_price", _("The total (quantity × price) must be above zero and below a trillion."))
+            total = None
+    warning = ""
+    if unit and unit_price is not None and currency:
+        warning = price_warning(terms, unit, drc, unit_price, currency)
+    if strict:
+        c.raise_if_errors()
+        if warning and not accepted:
+            raise FieldErrors({"unit_price": warning}, raw)
+    details: dict[str, Any] = {"quantity": quantity, "unit": unit}
+    if drc is not None:
+        details["drc_percent"] = drc
+    details.update(
+        {
+            "unit_price": str(unit_price) if unit_price is not None else None,
+            "price": str(total) if total is not None else None,
+            "currency": currency,
+            "date": date.isoformat() if date else None,
+        }
+    )
+    return DealCheck(details, total, warning)
 
 
-async def record_deal(user: CurrentUser, conversation_id: int, raw: dict[str, Any]) -> int:
-    """Either party records a closed deal (quantity, unit, price, currency, date); the other side confirms it."""
+async def preview_deal(user: CurrentUser, conversation_id: int, raw: dict[str, Any]) -> DealCheck:
+    """What the deal form would record (the total and any price warning), for a party; nothing is written."""
     conversation, _side = await _party(user, conversation_id)
-    details = await _deal_details(conversation, raw)
+    return check_deal(await deal_terms(conversation), raw, strict=False)
+
+
+# --- recording -------------------------------------------------------------------------------------------------
+async def record_deal(user: CurrentUser, conversation_id: int, raw: dict[str, Any]) -> int:
+    """Either party records a closed deal (quantity in a unit of the offer's family, price per unit, currency,
+    date); the total is computed; the other side confirms it."""
+    conversation, _side = await _party(user, conversation_id)
+    details = check_deal(await deal_terms(conversation), raw).details
     async with atomic():
         return await _event(
             "deal_closed", user, conversation_id=conversation_id, match_id=conversation["match"], details=details
@@ -72,13 +285,16 @@ async def confirm_deal(user: CurrentUser, event_id: int) -> int:
         )
         if any(d["details"].get("event_id") == event_id for d in done):
             raise FieldErrors({"event": _("This deal is already confirmed.")})
-        return await _event(
+        confirmation = await _event(
             "deal_confirmed",
             user,
             conversation_id=conversation["id"],
             match_id=conversation["match"],
             details={"event_id": event_id},
         )
+        # The "please confirm" notification of this deal has been answered.
+        await notifications.mark_alert_read(user, f"event:{event_id}")
+        return confirmation
 
 
 async def correct_deal(user: CurrentUser, event_id: int, raw: dict[str, Any]) -> int:
@@ -87,7 +303,7 @@ async def correct_deal(user: CurrentUser, event_id: int, raw: dict[str, Any]) ->
         raise PermissionDenied()
     event = await _deal_event(event_id)
     conversation = await _conversation(event["conversation"])
-    details = await _deal_details(conversation, raw)
+    details = check_deal(await deal_terms(conversation), raw).details
     c = Checker(raw)
     note = c.text("note", max_len=1000)
     c.raise_if_errors()
@@ -116,3 +332,104 @@ async def decline(user: CurrentUser, conversation_id: int, raw: dict[str, Any]) 
             match_id=conversation["match"],
             details={"reason": reason, "text": text},
         )
+
+
+# --- reading deals back in the reader's words ------------------------------------------------------------------
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return number if number.is_finite() else None
+
+
+def deal_figures(details: dict[str, Any]) -> dict[str, Any]:
+    """A deal's figures as stored, with the unit price derived for deals recorded before it was kept."""
+    quantity = _decimal(details.get("quantity"))
+    total = _decimal(details.get("price"))
+    unit_price = _decimal(details.get("unit_price"))
+    if unit_price is None and total is not None and quantity:
+        derived = (total / quantity).quantize(Decimal(1).scaleb(-UNIT_PRICE_DECIMALS), rounding=ROUND_HALF_UP)
+        unit_price = derived.normalize()
+        if unit_price.as_tuple().exponent > -2:  # type: ignore[operator]
+            unit_price = unit_price.quantize(CENT)
+    return {
+        "quantity": quantity,
+        "unit": details.get("unit") or "",
+        "drc_percent": details.get("drc_percent"),
+        "unit_price": unit_price,
+        "total": total,
+        "currency": details.get("currency") or "",
+        "date": details.get("date") or "",
+    }
+
+
+def unit_money(amount: Decimal, currency: str) -> str:
+    """A price per unit in the reader's locale, keeping fractions of a cent ('US$0.90025')."""
+    if -amount.as_tuple().exponent <= 2:  # type: ignore[operator]
+        return format_money(amount, currency)
+    return babel_numbers.format_currency(amount, currency, locale=babel_locale(), decimal_quantization=False)
+
+
+def _date_words(value: str) -> str:
+    try:
+        return format_date(dt.date.fromisoformat(value))
+    except (TypeError, ValueError):
+        return value
+
+
+def quantity_words(figures: dict[str, Any]) -> str:
+    """'40 m³', '1,200 kg wet latex (35 % DRC)' in the reader's language."""
+    unit = label(ALL_UNITS, figures["unit"])
+    text = f"{format_number(figures['quantity'], 3)} {unit}" if figures["quantity"] is not None else unit
+    if figures["unit"] == "kg_latex" and figures["drc_percent"]:
+        text = _("%(quantity)s (%(drc)s DRC)", quantity=text, drc=f"{format_number(figures['drc_percent'], 1)} %")
+    return text
+
+
+def deal_words(details: dict[str, Any]) -> str:
+    """One line for a deal in the reader's language: '40 m³ at $350.00 per m³, $14,000.00 in all (deal of May 12,
+    2026)'."""
+    f = deal_figures(details)
+    currency = f["currency"]
+    if f["unit_price"] is None or f["total"] is None or not currency:
+        return quantity_words(f)
+    return _(
+        "%(quantity)s at %(unit_price)s %(per_unit)s, %(total)s in all (deal of %(date)s)",
+        quantity=quantity_words(f),
+        unit_price=unit_money(f["unit_price"], currency),
+        per_unit=label(PER_UNIT, f["unit"]),
+        total=format_money(f["total"], currency),
+        date=_date_words(f["date"]),
+    )
+
+
+def history_lines(events: list[dict[str, Any]]) -> dict[int, str]:
+    """What each deal event of a thread says, in the reader's words, by event id: the terms of a recorded or
+    corrected deal, and which deal a confirmation or a correction is about (by its date and figures, never an id)."""
+    by_id = {e["id"]: e for e in events}
+    lines: dict[int, str] = {}
+    for e in events:
+        details = e.get("details") or {}
+        if e["state"] == "deal_closed":
+            lines[e["id"]] = deal_words(details)
+        elif e["state"] == "corrected":
+            target = by_id.get(details.get("corrects"))
+            about = (
+                _("corrects the deal of %(date)s", date=_date_words((target.get("details") or {}).get("date", "")))
+                if target
+                else _("corrects an earlier deal")
+            )
+            lines[e["id"]] = f"{deal_words(details)} · {about}"
+        elif e["state"] == "deal_confirmed":
+            target = by_id.get(details.get("event_id"))
+            if target:
+                terms = target.get("details") or {}
+                lines[e["id"]] = _(
+                    "confirms the deal of %(date)s (%(quantity)s)",
+                    date=_date_words(terms.get("date", "")),
+                    quantity=quantity_words(deal_figures(terms)),
+                )
+            else:
+                lines[e["id"]] = _("confirms an earlier deal")
+    return lines
