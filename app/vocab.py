@@ -102,6 +102,16 @@ UNITS: dict[str, dict[str, str]] = {
     "timber": {"m3": N_("m³"), "bf": N_("board feet")},
     "latex": {"kg_drc": N_("kg DRC"), "t_drc": N_("t DRC"), "kg_latex": N_("kg wet latex")},
 }
+#: What each unit is called where one is chosen or named in a message (UNITS are the short symbols beside a number).
+UNIT_NAMES: dict[str, dict[str, str]] = {
+    "timber": {"m3": N_("cubic metres (m³)"), "bf": N_("board feet")},
+    "latex": {
+        "kg_drc": N_("kg of dry rubber content (kg DRC)"),
+        "t_drc": N_("tonnes of dry rubber content (t DRC)"),
+        "kg_latex": N_("kg of wet latex"),
+    },
+}
+ALL_UNIT_NAMES: dict[str, str] = {k: v for names in UNIT_NAMES.values() for k, v in names.items()}
 CANONICAL_UNIT: dict[str, str] = {"timber": "m3", "latex": "kg_drc"}
 BOARD_FEET_PER_M3 = 423.776
 
