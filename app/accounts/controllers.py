@@ -13,7 +13,7 @@ from app.accounts import password_reset, services
 from app.accounts.schemas import MeOut, OrganizationIn, OrganizationOut, organization_out
 from app.validation import FieldErrors, NotFound
 from app.web import guards
-from app.web.forms import read_form
+from app.web.forms import read_form, region_choices, stale_choices, with_other_errors
 from app.web.middleware import session_for
 from app.web.pages import safe_next
 from app.web.render import render, see_other
@@ -69,12 +69,19 @@ async def signup_page(request: Request[Any, Any, Any]) -> Template:
     return render(request, "accounts/signup.html.jinja2", {"values": {"role": "producer"}, "errors": {}})
 
 
+#: The region list follows the country (app/web/forms.py): a list drawn for another country is not saved.
+PLACE_CHOICES = (region_choices("country", "region"),)
+
+
 @post("/signup", include_in_schema=False)
 async def signup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Create an organisation and its first member, then sign in."""
     data = await read_form(request)
     data.setdefault("locale", request.scope.get("state", {}).get("locale", ""))
+    stale = stale_choices(data, PLACE_CHOICES)
     try:
+        if stale:
+            raise FieldErrors(stale)
         user = await services.sign_up(data)
     except FieldErrors as exc:
         values = {k: v for k, v in data.items() if k != "password"}
@@ -144,7 +151,11 @@ async def organization_submit(request: Request[Any, Any, Any]) -> Template | Red
     """Save the organisation profile (legal form, country, region, locality, map point)."""
     data = await read_form(request)
     org = await services.get_organization_by_id(request.user.organization_id)
+    stale = stale_choices(data, PLACE_CHOICES)
     try:
+        if stale:
+            profile = {**data, "kind": org["kind"]}
+            raise FieldErrors(with_other_errors(services.check_profile, profile, stale))
         await services.update_organization(request.user, org["id"], data)
     except FieldErrors as exc:
         return render(
