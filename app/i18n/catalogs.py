@@ -30,6 +30,9 @@ def extract(output: Path = POT) -> None:
             "--no-location",
             "--sort-output",
             "--omit-header",
+            # Babel skips directories starting with "_" by default: templates/_macros holds user-facing text too.
+            "--ignore-dirs",
+            ".*",
             "-o",
             str(output),
             str(PROJECT_ROOT / "app"),
