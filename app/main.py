@@ -28,6 +28,7 @@ from app.sourcing import api as sourcing_api
 from app.sourcing import controllers as sourcing_controllers
 from app.staff import controllers as staff_controllers
 from app.web import config, dashboard, inline_validation, pages, place_picker
+from app.web.api_channel import api_channel_middleware_factory
 from app.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
 from app.web.middleware import (
     ForestAuthMiddleware,
@@ -72,6 +73,7 @@ def create_app() -> Litestar:
             config.csrf_middleware(settings),
             DefineMiddleware(ForestAuthMiddleware, exclude=["^/static/", "^/schema"]),
             locale_middleware_factory,
+            api_channel_middleware_factory,
         ],
         template_config=config.template_config(),
         plugins=[config.htmx_plugin()],

@@ -200,7 +200,10 @@ def check_place(checker: Any, country_field: str, region_field: str, *, required
     elif not _COUNTRY_SHAPE.match(country) or not is_country(country):
         checker.fail(
             country_field,
-            _("%(code)s is not a country we know: choose one from the list (ISO 3166-1, e.g. MX).", code=country[:12]),
+            _(
+                "%(code)s is not a country we know: choose one from the list (ISO 3166-1, e.g. MX).",
+                code=str(raw_country).strip()[:12],
+            ),
         )
         country = ""
     raw_region = checker.raw.get(region_field)

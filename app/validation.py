@@ -6,17 +6,23 @@ Services validate raw values (strings from forms, JSON values from the API or an
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from babel.lists import format_list
 
 from app.i18n import babel_locale
 from app.i18n import gettext as _
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
@@ -62,6 +68,32 @@ def page_number(raw: Any, maximum: int) -> int | None:
         if 1 <= value <= maximum:
             return value
     return None
+
+
+#: Whether messages about choices name the codes (the JSON API and the bulk import, whose callers send and read
+#: the vocabulary keys: "Choose one of: m3, bf.") instead of labels in the reader's language (forms and pages).
+_codes_in_messages: contextvars.ContextVar[bool] = contextvars.ContextVar("forestmatch_codes", default=False)
+
+
+@contextmanager
+def messages_name_codes() -> Iterator[None]:
+    """Inside this block choice messages name vocabulary keys, for callers who work in keys."""
+    token = _codes_in_messages.set(True)
+    try:
+        yield
+    finally:
+        _codes_in_messages.reset(token)
+
+
+def naming_codes(func: Callable[_P, Awaitable[_R]]) -> Callable[_P, Awaitable[_R]]:
+    """``messages_name_codes`` around an async function (the bulk import's validation)."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with messages_name_codes():
+            return await func(*args, **kwargs)
+
+    return wrapper
 
 
 def option_labels(options: Iterable[str]) -> list[str]:
@@ -191,6 +223,9 @@ class Checker:
 
     @staticmethod
     def _not_allowed(value: Any, options: Iterable[str], vocabulary: Mapping[str, str] | None, context: str) -> str:
+        if _codes_in_messages.get():
+            keys = ", ".join(options)
+            return _("Unknown value %(value)s. Choose one of: %(options)s.", value=repr(value)[:60], options=keys)
         choose = one_of(option_labels(options))
         if isinstance(value, str) and vocabulary is not None and value.strip() in vocabulary:
             known = _(vocabulary[value.strip()])
