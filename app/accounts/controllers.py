@@ -71,6 +71,9 @@ async def signup_page(request: Request[Any, Any, Any]) -> Template:
 
 #: The region list follows the country (app/web/forms.py): a list drawn for another country is not saved.
 PLACE_CHOICES = (region_choices("country", "region"),)
+#: Sign-up does not stop for an empty region (its list was not on screen without JavaScript): the organisation
+#: profile, where a new account lands, lists the country's regions.
+SIGNUP_PLACE_CHOICES = (region_choices("country", "region", offer_empty=False),)
 
 
 @post("/signup", include_in_schema=False)
@@ -78,7 +81,7 @@ async def signup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Create an organisation and its first member, then sign in."""
     data = await read_form(request)
     data.setdefault("locale", request.scope.get("state", {}).get("locale", ""))
-    stale = stale_choices(data, PLACE_CHOICES)
+    stale = stale_choices(data, SIGNUP_PLACE_CHOICES)
     try:
         if stale:
             raise FieldErrors(stale)

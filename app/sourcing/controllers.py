@@ -80,7 +80,9 @@ async def my_requests(request: Request[Any, Any, Any]) -> Template:
 
 @get("/my/requests/new", include_in_schema=False, guards=[guards.buyer])
 async def new_request_page(request: Request[Any, Any, Any]) -> Template:
-    return render(request, FORM_PAGE, _form_context(_blank_values(), {}))
+    # Most buyers take delivery in their own country: start there, with its regions listed (JavaScript or not).
+    values = {**_blank_values(), "delivery_country": request.user.organization_country}
+    return render(request, FORM_PAGE, _form_context(values, {}))
 
 
 @post("/my/requests/new", include_in_schema=False, guards=[guards.buyer])

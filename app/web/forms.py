@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Request
 
 from app.i18n import gettext as _
-from app.places import country_name, is_country
+from app.places import country_name, is_country, regions
 from app.validation import FieldErrors
 from app.vocab import CATEGORIES, label
 
@@ -49,6 +49,9 @@ class DependentChoices:
     describe: Callable[[str], str]
     #: Fields the form cannot be saved without: redrawn even when left empty.
     required: tuple[str, ...] = ()
+    #: Whether the new source value has options at all; an optional field left empty is then offered once, since
+    #: the user could not choose from a list that was not on screen (a country without regions: nothing to offer).
+    has_options: Callable[[str], bool] | None = None
 
     @property
     def marker(self) -> str:
@@ -76,6 +79,10 @@ def stale_choices(data: dict[str, Any], dependents: Iterable[DependentChoices]) 
             if field in dep.required or (value not in (None, "", [])):
                 messages[field] = _("The choices now fit %(source)s: choose again and send the form.", source=name)
                 data[field] = [] if isinstance(value, list) else ""
+            elif dep.has_options is not None and dep.has_options(source):
+                messages[field] = _(
+                    "Now choose from the list for %(source)s, or leave it empty, and send the form again.", source=name
+                )
     return messages
 
 
@@ -89,9 +96,15 @@ def category_choices(fields: tuple[str, ...], required: tuple[str, ...]) -> Depe
     return DependentChoices("category", fields, lambda v: label(CATEGORIES, v) if v in CATEGORIES else "", required)
 
 
-def region_choices(source: str = "country", field: str = "region") -> DependentChoices:
-    """The region list follows the country (every form with a place picker)."""
-    return DependentChoices(source, (field,), lambda v: country_name(v) if is_country(v.strip().upper()) else "")
+def region_choices(source: str = "country", field: str = "region", *, offer_empty: bool = True) -> DependentChoices:
+    """The region list follows the country (every form with a place picker). ``offer_empty``: a region left empty
+    because its list was not on screen is offered once (False where the next page offers it anyway)."""
+    return DependentChoices(
+        source,
+        (field,),
+        lambda v: country_name(v) if is_country(v.strip().upper()) else "",
+        has_options=(lambda v: bool(regions(v))) if offer_empty else None,
+    )
 
 
 def with_other_errors(

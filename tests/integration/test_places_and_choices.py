@@ -439,3 +439,38 @@ async def test_inline_validation_does_not_judge_a_list_being_redrawn(client) -> 
         response.text
     )
     assert "choices_for" not in response.text
+
+
+async def test_request_form_starts_in_the_buyers_country_with_its_regions(client) -> None:
+    buyer = await make_user("buyer", country="GT")
+    await sign_in(client, buyer)
+    page = await client.get("/my/requests/new")
+    assert '<option value="GT" selected>Guatemala</option>' in page.text
+    assert ("GT-17", "Petén") in options_of(page.text, "f-delivery_region")
+
+
+async def test_request_without_javascript_offers_the_region_list_once_after_a_country_change(client) -> None:
+    """The user changed the country without JavaScript and could not pick a region: the page lists the new country's
+    regions and says the region may stay empty; the next submit saves either way."""
+    buyer = await make_user("buyer")
+    await sign_in(client, buyer)
+    form = request_form(
+        delivery_country="GT",
+        delivery_region="",
+        delivery_region_choices_for="MX",
+        delivery_lat="",
+        delivery_lon="",
+        max_distance_km="",
+        product_types_choices_for="timber",
+    )
+    first = await post_form(client, "/my/requests/new", form)
+    assert first.status_code == 422
+    assert field_error(first.text, "delivery_region") == (
+        "Now choose from the list for Guatemala, or leave it empty, and send the form again."
+    )
+    assert ("GT-17", "Petén") in options_of(first.text, "f-delivery_region")
+    assert await SourcingRequest.count() == 0
+    second = await post_form(client, "/my/requests/new", {**form, "delivery_region_choices_for": "GT"})
+    assert second.status_code == 303
+    row = await SourcingRequest.select(SourcingRequest.delivery_country, SourcingRequest.delivery_region).first()
+    assert row == {"delivery_country": "GT", "delivery_region": ""}
