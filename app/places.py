@@ -269,11 +269,12 @@ _OUTLINE_NAMES: dict[str, str] = {
 def _outline_code(name: str) -> str:
     if name in _OUTLINE_NAMES:
         return _OUTLINE_NAMES[name]
-    for key in ("name", "common_name", "official_name"):
-        found = pycountry.countries.get(**{key: name})
-        if found is not None:
-            return str(found.alpha_2)
-    return ""
+    found = (
+        pycountry.countries.get(name=name)
+        or pycountry.countries.get(common_name=name)
+        or pycountry.countries.get(official_name=name)
+    )
+    return str(found.alpha_2) if found is not None else ""
 
 
 def _ring_area(ring: list[list[float]]) -> float:

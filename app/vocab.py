@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from app.i18n import N_, gettext
 
@@ -179,6 +181,17 @@ COUNTRY_TIME_ZONES: dict[str, str] = {
     "CD": "Africa/Kinshasa",
     "GA": "Africa/Libreville",
 }
+
+
+def stale_product_type(query: Mapping[str, Any], category: str) -> bool:
+    """A filter form's product type was chosen from another category's list (the category changed after it, and
+    the hidden product_type_choices_for says which list was on screen) and does not belong to the new category:
+    the filter drops it instead of refusing it."""
+    shown_for = query.get("product_type_choices_for")
+    product_type = query.get("product_type")
+    if not isinstance(shown_for, str) or not isinstance(product_type, str) or not product_type:
+        return False
+    return shown_for != category and product_type not in PRODUCT_TYPES.get(category, ALL_PRODUCT_TYPES)
 
 
 def label(mapping: dict[str, str], key: str | None) -> str:

@@ -42,6 +42,7 @@ from app.vocab import (
     PRODUCT_TYPES,
     UNIT_NAMES,
     label,
+    stale_product_type,
 )
 
 PER_PAGE = 20
@@ -217,6 +218,9 @@ class OfferFilters:
     @classmethod
     def from_query(cls, query: dict[str, Any]) -> OfferFilters:
         """Unknown filter values are dropped with a message instead of failing the page."""
+        chosen = query.get("category")
+        if stale_product_type(query, chosen if isinstance(chosen, str) and chosen in CATEGORIES else ""):
+            query = {**query, "product_type": ""}
         c = Checker(query)
         category = c.choice("category", CATEGORIES)
         product_type = c.choice(

@@ -34,6 +34,8 @@ async def fx_client(client):
     yield client
 
 
+LATEX_KEYS = ["field_latex", "latex_concentrate", "rss", "tsr", "cup_lump", "crepe"]
+
 SIGNUP = {
     "role": "producer",
     "organization_name": "Ejido La Victoria",
@@ -474,3 +476,30 @@ async def test_request_without_javascript_offers_the_region_list_once_after_a_co
     assert second.status_code == 303
     row = await SourcingRequest.select(SourcingRequest.delivery_country, SourcingRequest.delivery_region).first()
     assert row == {"delivery_country": "GT", "delivery_region": ""}
+
+
+async def test_filter_product_types_follow_the_category(client) -> None:
+    response = await client.get("/choices/product-types", params={"category": "latex", "product_type": "rss"})
+    assert response.status_code == 200
+    assert [v for v, _t in options_of(response.text, "f-product_type")] == ["", *LATEX_KEYS]
+    assert '<option value="rss" selected>' in response.text
+    assert '<input type="hidden" name="product_type_choices_for" value="latex">' in response.text
+    timber = await client.get("/choices/product-types", params={"category": "timber", "product_type": "rss"})
+    assert '<option value="" selected>All product types</option>' in timber.text
+
+
+async def test_offer_list_drops_a_product_type_left_from_the_previous_category(client) -> None:
+    producer = await make_user("producer")
+    cert = await make_certificate(producer, product_types=["cup_lump"])
+    offer = await make_offer(
+        producer, cert["ref"], category="latex", product_type="cup_lump", unit="kg_drc", title="Coágulo"
+    )
+    stale = await client.get(
+        "/offers", params={"category": "latex", "product_type": "sawn_timber", "product_type_choices_for": "timber"}
+    )
+    assert stale.status_code == 200
+    assert 'data-testid="filter-errors"' not in stale.text
+    assert f'data-ref="{offer["ref"]}"' in stale.text
+    assert [v for v, _t in options_of(stale.text, "f-product_type")] == ["", *LATEX_KEYS]
+    typed = await client.get("/offers", params={"category": "latex", "product_type": "sawn_timber"})
+    assert "Sawn timber is not for Natural rubber latex." in typed.text  # a hand-made address: told, by labels

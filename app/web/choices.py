@@ -1,4 +1,5 @@
-"""The region list that follows a country picker: htmx asks for it when the country changes."""
+"""Lists that follow another field, for htmx to swap in when that field changes: the regions of the chosen country
+(every place picker) and the product types of the chosen category (filter forms: the offer list, the dashboard)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from app.places import is_country
+from app.vocab import CATEGORIES, PRODUCT_TYPES
 
 #: Field names a form may give its country and region pickers (they become element ids and input names).
 FIELD_NAME = re.compile(r"[a-z][a-z_]{0,39}")
@@ -28,4 +30,14 @@ async def region_choices(
     return Template(template_name="places/_region_choices.html.jinja2", context=context)
 
 
-ROUTES = [region_choices]
+@get("/choices/product-types", include_in_schema=False, name="product_type_choices")
+async def product_type_choices(category: FromQuery[str] = "", product_type: FromQuery[str] = "") -> Template:
+    """A filter form's product type list for the category now chosen (every type when none is); a chosen type
+    that belongs to it stays chosen."""
+    category = category if category in CATEGORIES else ""
+    fits = product_type in PRODUCT_TYPES.get(category, {}) or (not category and bool(product_type))
+    context = {"category": category, "value": product_type if fits else "", "errors": {}}
+    return Template(template_name="places/_product_type_filter.html.jinja2", context=context)
+
+
+ROUTES = [region_choices, product_type_choices]
