@@ -27,7 +27,8 @@ from app.settings import get_settings
 from app.sourcing import api as sourcing_api
 from app.sourcing import controllers as sourcing_controllers
 from app.staff import controllers as staff_controllers
-from app.web import config, dashboard, inline_validation, pages
+from app.web import choices, config, dashboard, inline_validation, pages
+from app.web.api_channel import api_channel_middleware_factory
 from app.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
 from app.web.middleware import (
     ForestAuthMiddleware,
@@ -60,6 +61,7 @@ def create_app() -> Litestar:
         *notifications_controllers.ROUTES,
         *search_controllers.ROUTES,
         *inline_validation.ROUTES,
+        *choices.ROUTES,
         *analytics_controllers.ROUTES,
         *analytics_api.ROUTES,
     ]
@@ -70,6 +72,7 @@ def create_app() -> Litestar:
             config.csrf_middleware(settings),
             DefineMiddleware(ForestAuthMiddleware, exclude=[*config.NO_SESSION_PATHS, "^/schema"]),
             locale_middleware_factory,
+            api_channel_middleware_factory,
         ],
         template_config=config.template_config(),
         plugins=[config.htmx_plugin()],

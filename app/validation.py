@@ -6,14 +6,23 @@ Services validate raw values (strings from forms, JSON values from the API or an
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from babel.lists import format_list
+
+from app.i18n import babel_locale
 from app.i18n import gettext as _
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
@@ -21,6 +30,8 @@ MAX_NAME = 200
 MAX_SHORT = 120
 MAX_LIST = 20
 MAX_QUANTITY = 1e12
+#: Names and titles need at least this many letters or digits: "A" or "-" names nothing anyone can find.
+MIN_NAME_CHARACTERS = 2
 
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -57,6 +68,44 @@ def page_number(raw: Any, maximum: int) -> int | None:
         if 1 <= value <= maximum:
             return value
     return None
+
+
+#: Whether messages about choices name the codes (the JSON API and the bulk import, whose callers send and read
+#: the vocabulary keys: "Choose one of: m3, bf.") instead of labels in the reader's language (forms and pages).
+_codes_in_messages: contextvars.ContextVar[bool] = contextvars.ContextVar("forestmatch_codes", default=False)
+
+
+@contextmanager
+def messages_name_codes() -> Iterator[None]:
+    """Inside this block choice messages name vocabulary keys, for callers who work in keys."""
+    token = _codes_in_messages.set(True)
+    try:
+        yield
+    finally:
+        _codes_in_messages.reset(token)
+
+
+def naming_codes(func: Callable[_P, Awaitable[_R]]) -> Callable[_P, Awaitable[_R]]:
+    """``messages_name_codes`` around an async function (the bulk import's validation)."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with messages_name_codes():
+            return await func(*args, **kwargs)
+
+    return wrapper
+
+
+def option_labels(options: Iterable[str]) -> list[str]:
+    """What the user sees for each option: the translated label of a vocabulary mapping, else the code itself."""
+    if isinstance(options, Mapping):
+        return [_(label) for label in options.values()]
+    return [str(option) for option in options]
+
+
+def one_of(labels: list[str]) -> str:
+    """'m³ or board feet' in the reader's language."""
+    return format_list(labels, style="or", locale=babel_locale()) if labels else ""
 
 
 def _blank(value: Any) -> bool:
@@ -117,7 +166,21 @@ class Checker:
             return ""
         return value.lower()
 
-    def choice(self, name: str, options: Iterable[str], *, required: bool = False, default: str = "") -> str:
+    def choice(
+        self,
+        name: str,
+        options: Iterable[str],
+        *,
+        required: bool = False,
+        default: str = "",
+        vocabulary: Mapping[str, str] | None = None,
+        context: str = "",
+    ) -> str:
+        """One of ``options`` (a vocabulary mapping key -> label, or plain codes such as currencies).
+
+        Messages name the choices by their labels in the reader's language, never by their keys. ``vocabulary``
+        is the whole family the options come from (every unit, every product type): a value from it that does
+        not fit here is named by its label and ``context`` says what it does not fit ("Timber")."""
         value = self.raw.get(name)
         if _blank(value):
             if required:
@@ -125,18 +188,19 @@ class Checker:
             return default
         allowed = list(options)
         if not isinstance(value, str) or value.strip() not in allowed:
-            self.fail(
-                name,
-                _(
-                    "Unknown value %(value)s. Choose one of: %(options)s.",
-                    value=repr(value)[:60],
-                    options=", ".join(allowed),
-                ),
-            )
+            self.fail(name, self._not_allowed(value, options, vocabulary, context))
             return default
         return value.strip()
 
-    def choices(self, name: str, options: Iterable[str], *, required: bool = False) -> list[str]:
+    def choices(
+        self,
+        name: str,
+        options: Iterable[str],
+        *,
+        required: bool = False,
+        vocabulary: Mapping[str, str] | None = None,
+        context: str = "",
+    ) -> list[str]:
         value = self.raw.get(name)
         if _blank(value) or value == []:
             if required:
@@ -149,20 +213,39 @@ class Checker:
         allowed = list(options)
         bad = [i for i in items if i not in allowed]
         if bad:
-            self.fail(
-                name,
-                _(
-                    "Unknown value %(value)s. Choose one of: %(options)s.",
-                    value=repr(bad[0])[:60],
-                    options=", ".join(allowed),
-                ),
-            )
+            self.fail(name, self._not_allowed(bad[0], options, vocabulary, context))
             return []
         if len(items) > MAX_LIST:
             self.fail(name, _("Choose at most %(n)s values.", n=MAX_LIST))
             return []
         # Keep the order the user gave, drop repeats.
         return list(dict.fromkeys(items))
+
+    @staticmethod
+    def _not_allowed(value: Any, options: Iterable[str], vocabulary: Mapping[str, str] | None, context: str) -> str:
+        if _codes_in_messages.get():
+            keys = ", ".join(options)
+            return _("Unknown value %(value)s. Choose one of: %(options)s.", value=repr(value)[:60], options=keys)
+        choose = one_of(option_labels(options))
+        if isinstance(value, str) and vocabulary is not None and value.strip() in vocabulary:
+            known = _(vocabulary[value.strip()])
+            if context:
+                return _(
+                    "%(value)s is not for %(context)s. Choose %(options)s.",
+                    value=known,
+                    context=context,
+                    options=choose,
+                )
+            return _("%(value)s is not possible here. Choose %(options)s.", value=known, options=choose)
+        return _("Unknown value %(value)s. Choose %(options)s.", value=repr(value)[:60], options=choose)
+
+    def name(self, name: str, *, required: bool = False, max_len: int = MAX_NAME) -> str:
+        """A name people will read (an organisation, a person, a title): at least two letters or digits."""
+        value = self.text(name, required=required, max_len=max_len)
+        if value and sum(1 for ch in value if ch.isalnum()) < MIN_NAME_CHARACTERS:
+            self.fail(name, _("Write at least %(n)s letters.", n=MIN_NAME_CHARACTERS))
+            return ""
+        return value
 
     def text_list(self, name: str, *, max_items: int = MAX_LIST, max_len: int = MAX_SHORT) -> list[str]:
         """A list of free-text entries: a JSON list, or one string split on commas/new lines."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from app.i18n import N_, gettext
@@ -104,6 +104,16 @@ UNITS: dict[str, dict[str, str]] = {
     "timber": {"m3": N_("m³"), "bf": N_("board feet")},
     "latex": {"kg_drc": N_("kg DRC"), "t_drc": N_("t DRC"), "kg_latex": N_("kg wet latex")},
 }
+#: What each unit is called where one is chosen or named in a message (UNITS are the short symbols beside a number).
+UNIT_NAMES: dict[str, dict[str, str]] = {
+    "timber": {"m3": N_("cubic metres (m³)"), "bf": N_("board feet")},
+    "latex": {
+        "kg_drc": N_("kg of dry rubber content (kg DRC)"),
+        "t_drc": N_("tonnes of dry rubber content (t DRC)"),
+        "kg_latex": N_("kg of wet latex"),
+    },
+}
+ALL_UNIT_NAMES: dict[str, str] = {k: v for names in UNIT_NAMES.values() for k, v in names.items()}
 CANONICAL_UNIT: dict[str, str] = {"timber": "m3", "latex": "kg_drc"}
 BOARD_FEET_PER_M3 = 423.776
 
@@ -171,6 +181,17 @@ COUNTRY_TIME_ZONES: dict[str, str] = {
     "CD": "Africa/Kinshasa",
     "GA": "Africa/Libreville",
 }
+
+
+def stale_product_type(query: Mapping[str, Any], category: str) -> bool:
+    """A filter form's product type was chosen from another category's list (the category changed after it, and
+    the hidden product_type_choices_for says which list was on screen) and does not belong to the new category:
+    the filter drops it instead of refusing it."""
+    shown_for = query.get("product_type_choices_for")
+    product_type = query.get("product_type")
+    if not isinstance(shown_for, str) or not isinstance(product_type, str) or not product_type:
+        return False
+    return shown_for != category and product_type not in PRODUCT_TYPES.get(category, ALL_PRODUCT_TYPES)
 
 
 def label(mapping: dict[str, str], key: str | None) -> str:

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from app.accounts import password_reset, services
 from app.validation import FieldErrors, NotFound
 from app.web import guards
-from app.web.forms import read_form
+from app.web.forms import read_form, region_choices, stale_choices, with_other_errors
 from app.web.middleware import finish_session, start_session
 from app.web.pages import safe_next
 from app.web.render import render, see_other
@@ -70,12 +70,22 @@ async def signup_page(request: Request[Any, Any, Any]) -> Template:
     return render(request, "accounts/signup.html.jinja2", {"values": {"role": "producer"}, "errors": {}})
 
 
+#: The region list follows the country (app/web/forms.py): a list drawn for another country is not saved.
+PLACE_CHOICES = (region_choices("country", "region"),)
+#: Sign-up does not stop for an empty region (its list was not on screen without JavaScript): the organisation
+#: profile, where a new account lands, lists the country's regions.
+SIGNUP_PLACE_CHOICES = (region_choices("country", "region", offer_empty=False),)
+
+
 @post("/signup", include_in_schema=False)
 async def signup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Create an organisation and its first member, then sign in."""
     data = await read_form(request)
     data.setdefault("locale", request.scope.get("state", {}).get("locale", ""))
+    stale = stale_choices(data, SIGNUP_PLACE_CHOICES)
     try:
+        if stale:
+            raise FieldErrors(stale)
         user = await services.sign_up(data)
     except FieldErrors as exc:
         values = {k: v for k, v in data.items() if k != "password"}
@@ -141,7 +151,11 @@ async def organization_submit(request: Request[Any, Any, Any]) -> Template | Red
     """Save the organisation profile (legal form, country, region, locality, map point)."""
     data = await read_form(request)
     org = await services.get_organization_by_id(request.user.organization_id)
+    stale = stale_choices(data, PLACE_CHOICES)
     try:
+        if stale:
+            profile = {**data, "kind": org["kind"]}
+            raise FieldErrors(with_other_errors(services.check_profile, profile, stale))
         await services.update_organization(request.user, org["id"], data)
     except FieldErrors as exc:
         return render(

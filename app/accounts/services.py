@@ -15,11 +15,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from app.accounts.rate_limit import LoginRateLimiter
 from app.accounts.tables import ApiToken, Organization, User
 from app.db import atomic
-from app.i18n import SUPPORTED_LOCALES
+from app.i18n import N_, SUPPORTED_LOCALES
 from app.i18n import gettext as _
 from app.indexing.services import record_change
+from app.places import check_place
 from app.validation import MAX_NAME, MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
-from app.vocab import COUNTRY_RE, LEGAL_FORMS, ORG_KINDS, REGION_RE
+from app.vocab import LEGAL_FORMS, ORG_KINDS
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
@@ -124,23 +125,25 @@ async def load_user(user_id: int) -> CurrentUser | None:
 def check_organization(raw: dict[str, Any], *, allow_program: bool = False) -> dict[str, Any]:
     """Validate organisation profile fields; raises FieldErrors."""
     c = Checker(raw)
-    kinds = list(ORG_KINDS) + (["program"] if allow_program else [])
+    kinds = {**ORG_KINDS, **({"program": N_("Program backbone")} if allow_program else {})}
     clean: dict[str, Any] = {
-        "name": c.text("name", required=True, max_len=MAX_NAME),
+        "name": c.name("name", required=True, max_len=MAX_NAME),
         "kind": c.choice("kind", kinds, required=True),
         "legal_form": c.choice("legal_form", LEGAL_FORMS),
-        "country": c.pattern("country", COUNTRY_RE, _("Use a two-letter ISO 3166-1 country code, e.g. MX.")),
-        "region": c.pattern("region", REGION_RE, _("Use an ISO 3166-2 region code, e.g. MX-DUR.")),
-        "locality": c.text("locality", max_len=120),
+        "locality": c.name("locality", max_len=120),
         "contact_email": c.email("contact_email"),
         "description": c.text("description", max_len=MAX_TEXT),
         "languages": c.text_list("languages", max_items=10, max_len=10),
     }
+    clean["country"], clean["region"] = check_place(c, "country", "region")
     clean["lat"], clean["lon"] = c.lat_lon("lat", "lon")
-    if clean["region"] and clean["country"] and not clean["region"].startswith(clean["country"] + "-"):
-        c.fail("region", _("The region must belong to the country (%(country)s-...).", country=clean["country"]))
     c.raise_if_errors()
     return clean
+
+
+def check_profile(raw: dict[str, Any]) -> dict[str, Any]:
+    """``check_organization`` as the profile page edits it (the program's own organisation included)."""
+    return check_organization(raw, allow_program=True)
 
 
 async def unique_ref(table: Any, base: str) -> str:
@@ -196,10 +199,10 @@ async def sign_up(raw: dict[str, Any]) -> CurrentUser:
     c = Checker(raw)
     email = c.email("email", required=True)
     password = check_password(c)
-    role = c.choice("role", ("producer", "buyer"), required=True)
-    name = c.text("name", max_len=120)
-    org_name = c.text("organization_name", required=True, max_len=MAX_NAME)
-    country = c.pattern("country", COUNTRY_RE, _("Use a two-letter ISO 3166-1 country code, e.g. MX."), required=True)
+    role = c.choice("role", {k: ORG_KINDS[k] for k in ("producer", "buyer")}, required=True)
+    name = c.name("name", max_len=120)
+    org_name = c.name("organization_name", required=True, max_len=MAX_NAME)
+    country, region = check_place(c, "country", "region", required=True)
     locale = c.choice("locale", SUPPORTED_LOCALES)
     if email and await User.exists().where(User.email == email):
         c.fail("email", _("An account with this e-mail already exists. Sign in instead."))
@@ -207,7 +210,9 @@ async def sign_up(raw: dict[str, Any]) -> CurrentUser:
     pw_hash = hash_password(password)
     async with atomic():
         ref = await unique_ref(Organization, slugify(org_name))
-        org = Organization(ref=ref, name=org_name, kind=role, country=country, contact_email=email, languages=[])
+        org = Organization(
+            ref=ref, name=org_name, kind=role, country=country, region=region, contact_email=email, languages=[]
+        )
         await org.save()
         user = User(email=email, name=name, password_hash=pw_hash, role=role, organization=org.id, locale=locale)
         await user.save()

@@ -17,6 +17,7 @@ from app.analytics.reports import FUNNEL_LABELS
 from app.analytics.schemas import Summary
 from app.i18n import N_, format_number
 from app.i18n import gettext as _
+from app.places import country_name
 from app.validation import FieldErrors
 from app.vocab import ALL_PRODUCT_TYPES, label
 from app.web import guards
@@ -63,7 +64,7 @@ def _charts(s: Summary) -> dict[str, Any]:
         ]
     )
     countries = charts.bar_chart(
-        [(c.country or "—", c.deals, format_number(c.deals, 0)) for c in s.deals.by_country if c.deals]
+        [(country_name(c.country) or "—", c.deals, format_number(c.deals, 0)) for c in s.deals.by_country if c.deals]
     )
     return {"monthly": monthly, "funnel": funnel, "products": products, "countries": countries}
 

@@ -22,7 +22,8 @@ from piccolo.engine.postgres import PostgresEngine
 
 from app.db import engine
 from app.i18n import gettext as _
-from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, COUNTRY_RE, LEGAL_FORMS, PRODUCT_TYPES, REGION_RE
+from app.places import is_country, is_known_region, is_region
+from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, LEGAL_FORMS, PRODUCT_TYPES, stale_product_type
 
 DEFAULT_MONTHS = 12
 MAX_DAYS = 366 * 10
@@ -125,14 +126,17 @@ def parse_filters(raw: Mapping[str, Any], program_ids: set[int], *, today: dt.da
         start = end - dt.timedelta(days=MAX_DAYS)
 
     country = text("country").upper()
-    if country and not COUNTRY_RE.match(country):
-        errors["country"] = _("Enter a two-letter country code, e.g. MX.")
+    if country and not is_country(country):
+        errors["country"] = _("Choose a country from the list.")
         country = ""
     region = text("region").upper()
-    if region and not REGION_RE.match(region):
-        errors["region"] = _("Enter a region code such as MX-DUR.")
+    shown_for = raw.get("region_choices_for")
+    if isinstance(shown_for, str) and shown_for.strip().upper() != country:
+        region = ""  # the region list on screen was another country's (the country just changed): not a filter
+    if region and not is_known_region(region):
+        errors["region"] = _("Choose a region from the list.")
         region = ""
-    elif region and country and not region.startswith(country + "-"):
+    elif region and country and not is_region(country, region):
         errors["region"] = _("This region is not in the chosen country.")
         region = ""
 
@@ -140,7 +144,7 @@ def parse_filters(raw: Mapping[str, Any], program_ids: set[int], *, today: dt.da
     if category and category not in CATEGORIES:
         errors["category"] = _("Choose a category from the list.")
         category = ""
-    product_type = text("product_type")
+    product_type = "" if stale_product_type(raw, category) else text("product_type")
     if product_type and product_type not in ALL_PRODUCT_TYPES:
         errors["product_type"] = _("Choose a product type from the list.")
         product_type = ""

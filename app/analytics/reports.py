@@ -12,6 +12,7 @@ from app.analytics.schemas import Summary
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.messaging.services import EVENT_STATES
+from app.places import country_name, region_name
 from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, LEGAL_FORMS, UNITS, label
 
 _UNIT_LABELS = {k: v for units in UNITS.values() for k, v in units.items()}
@@ -56,7 +57,7 @@ def _producers_by_country(s: Summary) -> Report:
         _c("reached", N_("Producers reached"), "int"),
         _c("active", N_("Active"), "int"),
     ]
-    rows = [[g.key or "—", g.reached, g.active] for g in s.producers.by_country]
+    rows = [[country_name(g.key) or "—", g.reached, g.active] for g in s.producers.by_country]
     return Report("producers_by_country", _("Producers by country"), cols, rows)
 
 
@@ -96,7 +97,8 @@ def _offered_by_country(s: Summary) -> Report:
         _c("unit", N_("Unit")),
     ]
     rows = [
-        [r.country or "—", _cat(r.category), r.offers, r.offered_quantity, _unit(r.unit)] for r in s.offered_by_country
+        [country_name(r.country) or "—", _cat(r.category), r.offers, r.offered_quantity, _unit(r.unit)]
+        for r in s.offered_by_country
     ]
     return Report("offered_by_country", _("Certified volume offered by country"), cols, rows)
 
@@ -154,7 +156,7 @@ def _deals_by_country(s: Summary) -> Report:
         _c("deals", N_("Deals"), "int"),
         _c("confirmed", N_("Confirmed"), "int"),
     ]
-    rows = [[c.country or "—", c.deals, c.confirmed] for c in s.deals.by_country]
+    rows = [[country_name(c.country) or "—", c.deals, c.confirmed] for c in s.deals.by_country]
     return Report("deals_by_country", _("Deals by producer country"), cols, rows)
 
 
@@ -174,7 +176,14 @@ def _unmet(s: Summary) -> Report:
         _c("unit", N_("Unit")),
     ]
     rows = [
-        [_pt(u.product_type), u.country or "—", u.region or "—", u.requests, u.quantity, _unit(u.unit)]
+        [
+            _pt(u.product_type),
+            country_name(u.country) or "—",
+            region_name(u.region) or "—",
+            u.requests,
+            u.quantity,
+            _unit(u.unit),
+        ]
         for u in s.unmet_demand
     ]
     return Report("unmet_demand", _("Unmet demand by product and region"), cols, rows)
@@ -189,7 +198,7 @@ def _expiring(s: Summary) -> Report:
         _c("days_left", N_("Days left"), "int"),
     ]
     rows = [
-        [c.code, c.organization_name, c.country or "—", c.expires_on.isoformat(), c.days_left]
+        [c.code, c.organization_name, country_name(c.country) or "—", c.expires_on.isoformat(), c.days_left]
         for c in s.expiring_certificates
     ]
     return Report(

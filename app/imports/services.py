@@ -24,7 +24,7 @@ from app.offers.services import check_offer
 from app.offers.tables import Offer
 from app.sourcing.services import check_request
 from app.sourcing.tables import SourcingRequest
-from app.validation import FieldErrors
+from app.validation import FieldErrors, naming_codes
 
 FORMAT = "forestmatch/1"
 SECTIONS = ("organizations", "certificates", "offers", "requests")
@@ -112,6 +112,7 @@ async def _existing(table: Any, refs: list[str], *columns: Any) -> dict[str, dic
     return found
 
 
+@naming_codes  # a document is written in vocabulary keys: its problems name the keys to use
 async def validate_document(doc: Any) -> Plan:
     """Check every record and every reference; raises ImportRejected listing all problems."""
     problems: list[Problem] = []

@@ -25,9 +25,9 @@ from app.messaging.trust import producer_trust
 from app.offers import services
 from app.offers.services import get_own_offer, get_visible_offer, owns
 from app.validation import FieldErrors, NotFound
-from app.vocab import CATEGORIES
+from app.vocab import CATEGORIES, PRODUCT_TYPES, UNITS
 from app.web import guards, microcache
-from app.web.forms import read_form
+from app.web.forms import category_choices, read_form, stale_choices, with_other_errors
 from app.web.render import render, see_other, wants_fragment
 
 
@@ -185,10 +185,17 @@ async def offer_new_page(request: HTMXRequest) -> Template:
     return await _form_page(request, {"category": "timber", "claim": "FSC 100%"}, {})
 
 
+#: Product types and units follow the category (see app/web/forms.py).
+OFFER_CHOICES = (category_choices(("product_type", "unit"), required=("product_type", "unit")),)
+
+
 @post("/my/offers/new", include_in_schema=False, guards=[guards.producer])
 async def offer_new_submit(request: HTMXRequest) -> Template | Redirect:
     """Publish a new offer under one of the organisation's certificates."""
     data = await read_form(request)
+    stale = stale_choices(data, OFFER_CHOICES)
+    if stale:
+        return await _form_page(request, data, with_other_errors(services.check_offer, data, stale), status_code=422)
     try:
         offer = await services.create_offer(request.user, data)
     except FieldErrors as exc:
@@ -206,6 +213,10 @@ async def offer_edit_page(request: HTMXRequest, ref: FromPath[str]) -> Template:
 async def offer_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> Template | Redirect:
     """Save changes to one's own offer (the service checks ownership and the certificate again)."""
     data = await read_form(request)
+    stale = stale_choices(data, OFFER_CHOICES)
+    if stale:
+        errors = with_other_errors(services.check_offer, data, stale)
+        return await _form_page(request, data, errors, offer=await get_own_offer(request.user, ref), status_code=422)
     try:
         offer = await services.update_offer(request.user, ref, data)
     except FieldErrors as exc:
@@ -227,9 +238,17 @@ async def offer_status_submit(request: HTMXRequest, ref: FromPath[str]) -> Templ
 
 
 @get("/my/offers/form-options", include_in_schema=False, guards=[guards.producer])
-async def offer_form_options(request: HTMXRequest, category: FromQuery[str] = "") -> Template:
-    """The product type and unit selects for a category (htmx swaps them in when the category changes)."""
-    values = {"category": category if category in CATEGORIES else ""}
+async def offer_form_options(
+    request: HTMXRequest, category: FromQuery[str] = "", product_type: FromQuery[str] = "", unit: FromQuery[str] = ""
+) -> Template:
+    """The product type and unit selects for a category (htmx swaps them in when the category changes); a chosen
+    type or unit that fits the new category stays chosen."""
+    category = category if category in CATEGORIES else ""
+    values = {
+        "category": category,
+        "product_type": product_type if product_type in PRODUCT_TYPES.get(category, {}) else "",
+        "unit": unit if unit in UNITS.get(category, {}) else "",
+    }
     context = {"values": values, "errors": {}, "standalone": True}
     return Template(template_name="offers/_product_unit.html.jinja2", context=context)
 

@@ -19,9 +19,33 @@ from app.i18n import gettext as _
 from app.indexing.services import record_change
 from app.offers import visibility
 from app.offers.tables import Offer
+from app.places import check_place
 from app.units import UnitError, to_canonical
-from app.validation import MAX_PAGE, MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied, page_number
-from app.vocab import CATEGORIES, CLAIMS, COUNTRY_RE, CURRENCIES, INCOTERMS, OFFER_STATUSES, PRODUCT_TYPES, UNITS
+from app.validation import (
+    MAX_PAGE,
+    MAX_TEXT,
+    MAX_TITLE,
+    Checker,
+    FieldErrors,
+    NotFound,
+    PermissionDenied,
+    one_of,
+    option_labels,
+    page_number,
+)
+from app.vocab import (
+    ALL_PRODUCT_TYPES,
+    ALL_UNIT_NAMES,
+    CATEGORIES,
+    CLAIMS,
+    CURRENCIES,
+    INCOTERMS,
+    OFFER_STATUSES,
+    PRODUCT_TYPES,
+    UNIT_NAMES,
+    label,
+    stale_product_type,
+)
 
 PER_PAGE = 20
 
@@ -30,16 +54,28 @@ def check_offer(raw: dict[str, Any]) -> dict[str, Any]:
     """Validate offer fields shared by forms, API and import (certificate rules are checked separately)."""
     c = Checker(raw)
     category = c.choice("category", CATEGORIES, required=True)
+    # Product types and units belong to a category; one of another category is named by its label.
+    category_label = label(CATEGORIES, category)
     clean: dict[str, Any] = {
         "category": category,
-        "product_type": c.choice("product_type", PRODUCT_TYPES.get(category, {}), required=True)
+        "product_type": c.choice(
+            "product_type",
+            PRODUCT_TYPES.get(category, {}),
+            required=True,
+            vocabulary=ALL_PRODUCT_TYPES,
+            context=category_label,
+        )
         if category
         else c.text("product_type", required=True),
         "species": c.text_list("species"),
-        "title": c.text("title", required=True, max_len=MAX_TITLE),
+        "title": c.name("title", required=True, max_len=MAX_TITLE),
         "description": c.text("description", max_len=MAX_TEXT),
         "claim": c.choice("claim", CLAIMS, required=True),
-        "unit": c.choice("unit", UNITS.get(category, {}), required=True) if category else "",
+        "unit": c.choice(
+            "unit", UNIT_NAMES.get(category, {}), required=True, vocabulary=ALL_UNIT_NAMES, context=category_label
+        )
+        if category
+        else "",
         "status": c.choice("status", OFFER_STATUSES, default="active"),
         "incoterm": c.choice("incoterm", INCOTERMS),
     }
@@ -128,9 +164,9 @@ async def set_offer_status(user: CurrentUser, ref: str, status: str) -> dict[str
         raise FieldErrors(
             {
                 "status": _(
-                    "Unknown value %(value)s. Choose one of: %(options)s.",
-                    value=status[:40],
-                    options=", ".join(OFFER_STATUSES),
+                    "Unknown value %(value)s. Choose %(options)s.",
+                    value=repr(status[:40]),
+                    options=one_of(option_labels(OFFER_STATUSES)),
                 )
             }
         )
@@ -185,13 +221,19 @@ class OfferFilters:
     @classmethod
     def from_query(cls, query: dict[str, Any]) -> OfferFilters:
         """Unknown filter values are dropped with a message instead of failing the page."""
+        chosen = query.get("category")
+        if stale_product_type(query, chosen if isinstance(chosen, str) and chosen in CATEGORIES else ""):
+            query = {**query, "product_type": ""}
         c = Checker(query)
         category = c.choice("category", CATEGORIES)
         product_type = c.choice(
-            "product_type", PRODUCT_TYPES.get(category) or {k: v for t in PRODUCT_TYPES.values() for k, v in t.items()}
+            "product_type",
+            PRODUCT_TYPES.get(category) or ALL_PRODUCT_TYPES,
+            vocabulary=ALL_PRODUCT_TYPES,
+            context=label(CATEGORIES, category),
         )
         claim = c.choice("claim", CLAIMS)
-        country = c.pattern("country", COUNTRY_RE, _("Use a two-letter ISO 3166-1 country code, e.g. MX."))
+        country, _region = check_place(c, "country", "region")
         page = page_number(query.get("page") or "1", MAX_PAGE - 1) or 1
         return cls(category, product_type, claim, country, page, c.errors)
 

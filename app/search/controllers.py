@@ -13,12 +13,13 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
 from app.accounts.api import PUBLIC, api_errors
-from app.i18n import babel_locale, get_locale
+from app.i18n import get_locale
 from app.indexing.runtime import get_backend
+from app.places import collation_key, country_name, region_name
 from app.search import services
 from app.search.services import SearchPage, SearchParams, search_offers
 from app.validation import FieldErrors
-from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, fold, label, species_label, vocabulary_schema
+from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, label, species_label, vocabulary_schema
 from app.web.render import render
 
 
@@ -39,15 +40,16 @@ def facet_options(page: SearchPage, name: str) -> list[FacetOption]:
     counts = page.facets.get(name, {})
     chosen = list(getattr(page.params, name))
     locale = get_locale()
-    territories = babel_locale(locale).territories
 
     def text(value: str) -> str:
         if name in _VOCAB:
             return label(_VOCAB[name], value)
         if name == "species":
             return species_label(value, locale)
-        if name == "country" and value in territories:
-            return f"{territories[value]} ({value})"
+        if name == "country":
+            return country_name(value, locale)
+        if name == "region":
+            return region_name(value, locale)
         return value
 
     values = list(dict.fromkeys([*counts, *chosen]))
@@ -55,7 +57,7 @@ def facet_options(page: SearchPage, name: str) -> list[FacetOption]:
         keys = list(_VOCAB[name])
         values.sort(key=lambda v: keys.index(v) if v in keys else len(keys))
     else:
-        values.sort(key=lambda v: fold(text(v)))
+        values.sort(key=lambda v: collation_key(text(v), locale))
     return [FacetOption(v, text(v), counts.get(v, 0) if page.facets else None, v in chosen) for v in values]
 
 

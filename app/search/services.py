@@ -9,7 +9,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,8 +23,9 @@ from app.indexing.documents import OFFERS_INDEX, offer_documents
 from app.offers import visibility
 from app.offers.services import public_offer_conditions
 from app.offers.tables import Offer
+from app.places import is_country, is_known_region
 from app.validation import Checker, page_number
-from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, COUNTRY_RE, REGION_RE, SPECIES, fold, resolve_species
+from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, SPECIES, fold, resolve_species
 from search_index import AnyOf, Eq, GeoRadius, GeoSort, Range, SearchQuery, SearchResult, SortSpec
 
 log = logging.getLogger("forestmatch.search")
@@ -77,12 +78,12 @@ def query_dict(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return out
 
 
-def _codes(c: Checker, name: str, regex: re.Pattern[str], message: str) -> list[str]:
-    """Upper-cased codes matching ``regex`` (one value or a list); the whole filter is dropped when one is wrong."""
+def _codes(c: Checker, name: str, known: Callable[[str], bool], message: str) -> list[str]:
+    """Upper-cased codes that are ``known`` (one value or a list); the whole filter is dropped when one is wrong."""
     value = c.raw.get(name)
     items = value if isinstance(value, list) else [] if value is None or value == "" else [value]
     codes = [i.strip().upper() if isinstance(i, str) else "" for i in items]
-    if not all(regex.match(code) for code in codes) or len(codes) > 20:
+    if not all(known(code) for code in codes) or len(codes) > 20:
         c.fail(name, message)
         return []
     return list(dict.fromkeys(codes))
@@ -137,8 +138,8 @@ class SearchParams:
         p.product_type = c.choices("product_type", ALL_PRODUCT_TYPES)
         p.species = _species(c.text_list("species"))
         p.claim = c.choices("claim", CLAIMS)
-        p.country = _codes(c, "country", COUNTRY_RE, _("Use a two-letter ISO 3166-1 country code, e.g. MX."))
-        p.region = _codes(c, "region", REGION_RE, _("Use an ISO 3166-2 region code, e.g. MX-DUR."))
+        p.country = _codes(c, "country", is_country, _("Choose countries from the list."))
+        p.region = _codes(c, "region", is_known_region, _("Choose regions from the list."))
         p.verified = c.boolean("verified")
         p.min_qty = c.number("min_qty", positive=True)
         p.max_qty = c.number("max_qty", positive=True)

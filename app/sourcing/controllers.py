@@ -16,14 +16,19 @@ from app.matching.services import compute_matches, offer_summaries
 from app.messaging.viewing import record_viewed
 from app.sourcing import services
 from app.validation import FieldErrors
-from app.vocab import CANONICAL_UNIT
+from app.vocab import CANONICAL_UNIT, CATEGORIES, PRODUCT_TYPES, UNITS
 from app.web import guards
-from app.web.forms import read_form
+from app.web.forms import category_choices, read_form, region_choices, stale_choices, with_other_errors
 from app.web.pages import safe_next
 from app.web.render import render, see_other
 
 MULTI = ("product_types", "accepted_claims")
 FORM_PAGE = "sourcing/form.html.jinja2"
+#: Choices that follow another field: product types and unit the category, the region the country.
+REQUEST_CHOICES = (
+    category_choices(("product_types", "unit"), required=("product_types", "unit")),
+    region_choices("delivery_country", "delivery_region"),
+)
 
 
 def _blank_values() -> dict[str, Any]:
@@ -76,13 +81,19 @@ async def my_requests(request: Request[Any, Any, Any]) -> Template:
 
 @get("/my/requests/new", include_in_schema=False, guards=[guards.buyer])
 async def new_request_page(request: Request[Any, Any, Any]) -> Template:
-    return render(request, FORM_PAGE, _form_context(_blank_values(), {}))
+    # Most buyers take delivery in their own country: start there, with its regions listed (JavaScript or not).
+    values = {**_blank_values(), "delivery_country": request.user.organization_country}
+    return render(request, FORM_PAGE, _form_context(values, {}))
 
 
 @post("/my/requests/new", include_in_schema=False, guards=[guards.buyer])
 async def new_request_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Create a sourcing request from the form."""
     data = await read_request_form(request)
+    stale = stale_choices(data, REQUEST_CHOICES)
+    if stale:
+        errors = with_other_errors(services.check_request, data, stale)
+        return render(request, FORM_PAGE, _form_context(data, errors), status_code=422)
     try:
         row = await services.create_request(request.user, data)
     except FieldErrors as exc:
@@ -102,11 +113,33 @@ async def edit_request_submit(request: Request[Any, Any, Any], ref: FromPath[str
     # Another organisation's request does not exist for this user (404), same as on the detail page.
     row = await services.get_request_for(request.user, ref)
     data = await read_request_form(request)
+    stale = stale_choices(data, REQUEST_CHOICES)
+    if stale:
+        errors = with_other_errors(services.check_request, data, stale)
+        return render(request, FORM_PAGE, _form_context(data, errors, row), status_code=422)
     try:
         await services.update_request(request.user, ref, {**data, "status": row["status"]})
     except FieldErrors as exc:
         return render(request, FORM_PAGE, _form_context(data, exc.errors, row), status_code=422)
     return see_other(f"/requests/{ref}?saved=1")
+
+
+@get("/my/requests/form-options", include_in_schema=False, guards=[guards.buyer])
+async def request_form_options(request: Request[Any, Any, Any]) -> Template:
+    """The product types and unit for the category now chosen (htmx swaps them in when the category changes);
+    ticked types and a unit that fit it stay chosen."""
+    query = request.query_params
+    category = query.get("category") or ""
+    category = category if category in CATEGORIES else ""
+    kinds = PRODUCT_TYPES.get(category, {})
+    values = {
+        "category": category,
+        "product_types": [k for k in query.getall("product_types", []) if k in kinds],
+        "unit": query.get("unit") if query.get("unit") in UNITS.get(category, {}) else "",
+        "drc_percent": query.get("drc_percent") or "",
+    }
+    context = {"values": values, "errors": {}, "standalone": True}
+    return Template(template_name="sourcing/_category_fields.html.jinja2", context=context)
 
 
 @post("/my/requests/{ref:str}/status", include_in_schema=False, guards=[guards.buyer])
@@ -157,6 +190,7 @@ ROUTES = [
     new_request_submit,
     edit_request_page,
     edit_request_submit,
+    request_form_options,
     request_status_submit,
     request_detail,
 ]

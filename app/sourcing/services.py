@@ -10,10 +10,21 @@ from app.accounts.services import CurrentUser, now
 from app.db import atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
+from app.places import check_place
 from app.sourcing.tables import SourcingRequest
 from app.units import UnitError, to_canonical
-from app.validation import MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied
-from app.vocab import CATEGORIES, CLAIMS, COUNTRY_RE, CURRENCIES, PRODUCT_TYPES, REGION_RE, REQUEST_STATUSES, UNITS
+from app.validation import MAX_TEXT, MAX_TITLE, Checker, FieldErrors, NotFound, PermissionDenied, one_of, option_labels
+from app.vocab import (
+    ALL_PRODUCT_TYPES,
+    ALL_UNIT_NAMES,
+    CATEGORIES,
+    CLAIMS,
+    CURRENCIES,
+    PRODUCT_TYPES,
+    REQUEST_STATUSES,
+    UNIT_NAMES,
+    label,
+)
 
 if TYPE_CHECKING:
     from app.matching.engine import ScoredOffer
@@ -35,20 +46,30 @@ def check_request(raw: dict[str, Any]) -> dict[str, Any]:
         }
     c = Checker(raw)
     category = c.choice("category", CATEGORIES, required=True)
+    # Product types and units belong to a category; one of another category is named by its label.
+    category_label = label(CATEGORIES, category)
     clean: dict[str, Any] = {
         "category": category,
-        "title": c.text("title", max_len=MAX_TITLE),
+        "title": c.name("title", max_len=MAX_TITLE),
         "description": c.text("description", max_len=MAX_TEXT),
-        "product_types": c.choices("product_types", PRODUCT_TYPES.get(category, {}), required=True) if category else [],
+        "product_types": c.choices(
+            "product_types",
+            PRODUCT_TYPES.get(category, {}),
+            required=True,
+            vocabulary=ALL_PRODUCT_TYPES,
+            context=category_label,
+        )
+        if category
+        else [],
         "species": c.text_list("species"),
         "accepted_claims": c.choices("accepted_claims", CLAIMS, required=True),
-        "unit": c.choice("unit", UNITS.get(category, {}), required=True) if category else "",
+        "unit": c.choice(
+            "unit", UNIT_NAMES.get(category, {}), required=True, vocabulary=ALL_UNIT_NAMES, context=category_label
+        )
+        if category
+        else "",
         "partial_ok": c.boolean("partial_ok", default=True),
-        "delivery_country": c.pattern(
-            "delivery_country", COUNTRY_RE, _("Use a two-letter ISO 3166-1 country code, e.g. MX."), required=True
-        ),
-        "delivery_region": c.pattern("delivery_region", REGION_RE, _("Use an ISO 3166-2 region code, e.g. MX-DUR.")),
-        "delivery_place": c.text("delivery_place", max_len=120),
+        "delivery_place": c.name("delivery_place", max_len=120),
         "status": c.choice("status", REQUEST_STATUSES, default="open"),
     }
     quantity = c.number("quantity", required=True, positive=True)
@@ -56,6 +77,9 @@ def check_request(raw: dict[str, Any]) -> dict[str, Any]:
     drc = c.number("drc_percent", positive=True, maximum=100) if clean["unit"] == "kg_latex" else None
     if clean["unit"] == "kg_latex" and drc is None and "drc_percent" not in c.errors:
         c.fail("drc_percent", _("Wet latex needs its dry rubber content (DRC %)."))
+    clean["delivery_country"], clean["delivery_region"] = check_place(
+        c, "delivery_country", "delivery_region", required=True
+    )
     clean["delivery_lat"], clean["delivery_lon"] = c.lat_lon("delivery_lat", "delivery_lon")
     clean["max_distance_km"] = c.number("max_distance_km", positive=True, maximum=MAX_DISTANCE_KM)
     if clean["max_distance_km"] is not None and clean["delivery_lat"] is None and "delivery_lat" not in c.errors:
@@ -67,15 +91,6 @@ def check_request(raw: dict[str, Any]) -> dict[str, Any]:
         c.fail("target_price_currency", _("Choose the currency of the price."))
     if quantity is not None and min_per_supplier is not None and min_per_supplier > quantity:
         c.fail("min_per_supplier", _("The minimum per supplier cannot be larger than the quantity requested."))
-    if (
-        clean["delivery_region"]
-        and clean["delivery_country"]
-        and not clean["delivery_region"].startswith(clean["delivery_country"] + "-")
-    ):
-        c.fail(
-            "delivery_region",
-            _("The region must belong to the country (%(country)s-...).", country=clean["delivery_country"]),
-        )
     if clean["unit"] and quantity is not None:
         try:
             clean["quantity_canonical"] = to_canonical(category, quantity, clean["unit"], drc)
@@ -130,9 +145,9 @@ async def set_request_status(user: CurrentUser, ref: str, status: str) -> dict[s
         raise FieldErrors(
             {
                 "status": _(
-                    "Unknown value %(value)s. Choose one of: %(options)s.",
-                    value=status[:40],
-                    options=", ".join(REQUEST_STATUSES),
+                    "Unknown value %(value)s. Choose %(options)s.",
+                    value=repr(status[:40]),
+                    options=one_of(option_labels(REQUEST_STATUSES)),
                 )
             }
         )

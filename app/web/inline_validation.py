@@ -20,12 +20,13 @@ from markupsafe import Markup, escape
 from app.certificates.controllers import MULTI as CERTIFICATE_MULTI
 from app.certificates.services import check_certificate
 from app.i18n import gettext as _
+from app.offers.controllers import OFFER_CHOICES
 from app.offers.services import check_offer
-from app.sourcing.controllers import read_request_form
+from app.sourcing.controllers import REQUEST_CHOICES, read_request_form
 from app.sourcing.services import check_request
 from app.validation import FieldErrors, NotFound
 from app.web import guards
-from app.web.forms import read_form
+from app.web.forms import DependentChoices, choice_markers, read_form, stale_choices
 
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -45,6 +46,10 @@ FORMS: dict[str, tuple[Callable[[dict[str, Any]], Any], FormReader]] = {
 }
 
 
+#: form name -> the choices in it that follow another field (redrawn by htmx when that field changes).
+DEPENDENT: dict[str, tuple[DependentChoices, ...]] = {"offer": OFFER_CHOICES, "request": REQUEST_CHOICES}
+
+
 def _missing_messages() -> set[str]:
     return {_("This field is required."), _("Choose a value."), _("Choose at least one value.")}
 
@@ -56,15 +61,20 @@ def _filled(value: Any) -> bool:
 def field_errors(form: str, data: dict[str, Any]) -> dict[str, str]:
     """The error to show now for every posted field ('' when fine)."""
     check, _reader = FORMS[form]
+    dependents = DEPENDENT.get(form, ())
+    # A field whose list belongs to the value its source had before this change is being redrawn right now
+    # (htmx fetches the new list on the same change): judging its old value would flash a wrong error.
+    stale = stale_choices(data, dependents)
     try:
         check(data)
         errors: dict[str, str] = {}
     except FieldErrors as exc:
         errors = exc.errors
     missing = _missing_messages()
-    shown = {name: "" for name in data if FIELD_NAME.fullmatch(name)}
+    markers = choice_markers(dependents)
+    shown = {name: "" for name in data if FIELD_NAME.fullmatch(name) and name not in markers}
     for name, message in errors.items():
-        if not FIELD_NAME.fullmatch(name):
+        if not FIELD_NAME.fullmatch(name) or name in stale:
             continue
         if message in missing and not _filled(data.get(name)):
             continue

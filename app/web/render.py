@@ -10,7 +10,7 @@ from litestar import Request
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from app import vocab
+from app import places, vocab
 from app.i18n import (
     SUPPORTED_LOCALES,
     format_date,
@@ -79,7 +79,8 @@ def options(kind: str, category: str | None = None) -> list[tuple[str, str]]:
     if kind == "product_type":
         source = vocab.PRODUCT_TYPES.get(category or "", vocab.ALL_PRODUCT_TYPES)
     elif kind == "unit":
-        source = vocab.UNITS.get(category or "", {k: v for u in vocab.UNITS.values() for k, v in u.items()})
+        # Units are chosen by their names ("kg of dry rubber content (kg DRC)"); UNITS are the symbols after a number.
+        source = vocab.UNIT_NAMES.get(category or "", vocab.ALL_UNIT_NAMES)
     else:
         source = {
             "category": vocab.CATEGORIES,
@@ -163,6 +164,7 @@ def offer_card_view(o: Any) -> Any:
         available=f"{format_date(o.get('available_from'))} – {format_date(o.get('available_to'))}",
         price=price,
         price_unit=label("unit", o.get("price_per")) if o.get("price_per") else "",
+        place=places.place_name(o.get("country"), o.get("region")),
         t_badges=gettext("Claim and certificate"),
         t_verified=gettext("Certificate verified"),
         t_pending=gettext("Certificate awaiting verification"),  # issue 10: both states of staff verification
@@ -192,4 +194,11 @@ def template_globals() -> dict[str, Any]:
         "species_text": species_text,
         "offer_card_view": offer_card_view,
         "request_name": request_name,
+        # Places are named, never coded: "Durango, México" in the reader's language (app/places.py).
+        "place_name": places.place_name,
+        "country_name": places.country_name,
+        "region_name": places.region_name,
+        "country_options": places.countries,
+        "region_options": places.regions,
+        "country_bounds": places.country_bounds,
     }

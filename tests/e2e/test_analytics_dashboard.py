@@ -36,8 +36,8 @@ class AnalyticsPage(BasePage):
         return self.by_testid("map-fallback")
 
     async def filter_country(self, code: str) -> None:
-        """Type a country and submit; with htmx only the results are swapped and the address bar follows."""
-        await self.fill(country=code)
+        """Choose a country and submit; with htmx only the results are swapped and the address bar follows."""
+        await self.select(country=code)
         await self.by_testid("analytics-submit").click()
         await self.expect_at(re.escape(self.path) + r"\?.*country=" + code + ".*")
 

@@ -74,7 +74,7 @@ async def test_recommendation_to_confirmed_deal(new_page: Any, live: Any) -> Non
     mexico = (
         staff_page.get_by_test_id("table-deals_by_country")
         .locator("tbody tr")
-        .filter(has=staff_page.locator("th", has_text="MX"))
+        .filter(has=staff_page.locator("th", has_text="Mexico"))
     )
     await expect(mexico.locator("td")).to_have_text(["1", "1"])
 

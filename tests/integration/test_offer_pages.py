@@ -124,7 +124,7 @@ async def test_unknown_filter_value_is_ignored_with_a_message(client) -> None:
 
     assert response.status_code == 200
     assert card_refs(response.text) == [offer["ref"]]
-    assert "Use a two-letter ISO 3166-1 country code, e.g. MX." in response.text
+    assert "Mexico is not a country we know: choose one from the list (ISO 3166-1, e.g. MX)." in response.text
 
 
 async def test_pagination_twenty_per_page(client) -> None:
@@ -372,7 +372,9 @@ async def test_invalid_offer_fields_are_shown_inline(client) -> None:
 
     assert response.status_code == 422
     assert '<p class="field-error" id="f-quantity-error" aria-live="polite">Enter a number.</p>' in response.text
-    assert 'id="f-unit-error" aria-live="polite">Unknown value' in response.text
+    # Named by labels, never by keys ("kg_drc", "m3", "bf").
+    message = "kg of dry rubber content (kg DRC) is not for Timber. Choose cubic metres (m³) or board feet."
+    assert f'id="f-unit-error" aria-live="polite">{message}</p>' in response.text
     assert 'value="lots"' in response.text
 
 

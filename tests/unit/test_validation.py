@@ -38,7 +38,7 @@ def test_non_finite_numbers_rejected() -> None:
 def test_choices_reject_unknown_values() -> None:
     c = Checker({"claims": ["FSC 100%", "FSC 200%"]})
     assert c.choices("claims", ["FSC 100%", "FSC Mix"]) == []
-    assert c.errors == {"claims": "Unknown value 'FSC 200%'. Choose one of: FSC 100%, FSC Mix."}
+    assert c.errors == {"claims": "Unknown value 'FSC 200%'. Choose FSC 100% or FSC Mix."}
 
 
 def test_certificate_requires_expiry_and_product_types() -> None:
@@ -76,7 +76,7 @@ def test_offer_product_type_must_belong_to_category() -> None:
             {
                 "category": "latex",
                 "product_type": "sawn_timber",
-                "title": "x",
+                "title": "Sheets",
                 "claim": "FSC 100%",
                 "quantity": "1",
                 "unit": "kg_drc",
@@ -84,4 +84,37 @@ def test_offer_product_type_must_belong_to_category() -> None:
                 "available_to": today,
             }
         )
-    assert list(caught.value.errors) == ["product_type"]
+    # Named by labels in the reader's language, never by the keys underneath ("sawn_timber", "field_latex").
+    assert caught.value.errors == {
+        "product_type": "Sawn timber is not for Natural rubber latex. Choose Field latex, Latex concentrate, "
+        "Ribbed smoked sheets (RSS), Technically specified rubber (TSR), Cup lump, or Crepe rubber."
+    }
+
+
+def test_choice_of_another_category_is_named_by_its_label_in_spanish() -> None:
+    from app.i18n import reset_locale, set_locale
+    from app.vocab import ALL_UNIT_NAMES, UNIT_NAMES
+
+    token = set_locale("es_MX")
+    try:
+        c = Checker({"unit": "kg_drc"})
+        c.choice("unit", UNIT_NAMES["timber"], vocabulary=ALL_UNIT_NAMES, context="Madera")
+    finally:
+        reset_locale(token)
+    assert c.errors == {
+        "unit": "kg de caucho seco (kg CCS) no corresponde a Madera. Elija metros cúbicos (m³) o pies tabla."
+    }
+
+
+@pytest.mark.parametrize("name", ["A", " x ", "-", "A.", "7"])
+def test_one_letter_names_are_refused(name: str) -> None:
+    c = Checker({"name": name})
+    assert c.name("name", required=True) == ""
+    assert c.errors == {"name": "Write at least 2 letters."}
+
+
+@pytest.mark.parametrize("name", ["Li", "3M", "Ejido El Largo", "Ñu"])
+def test_short_real_names_are_kept(name: str) -> None:
+    c = Checker({"name": name})
+    assert c.name("name", required=True) == name
+    assert c.errors == {}
