@@ -148,12 +148,22 @@ class Checker:
             return []
         allowed = list(options)
         bad = [i for i in items if i not in allowed]
-        if bad:
+        if len(bad) == 1:
             self.fail(
                 name,
                 _(
                     "Unknown value %(value)s. Choose one of: %(options)s.",
                     value=repr(bad[0])[:60],
+                    options=", ".join(allowed),
+                ),
+            )
+            return []
+        if bad:  # every unknown value at once, so fixing one does not reveal the next
+            self.fail(
+                name,
+                _(
+                    "Unknown values %(values)s. Choose from: %(options)s.",
+                    values=", ".join(repr(b)[:60] for b in list(dict.fromkeys(bad))[:MAX_LIST]),
                     options=", ".join(allowed),
                 ),
             )

@@ -49,6 +49,16 @@ def check_certificate(raw: dict[str, Any]) -> dict[str, Any]:
     clean["issued_on"], clean["expires_on"] = c.date_window("issued_on", "expires_on", required=False)
     if clean["expires_on"] is None and "expires_on" not in c.errors:
         c.fail("expires_on", _("This field is required."))
+    elif clean["status"] == "valid" and clean["expires_on"] is not None and clean["expires_on"] < dt.date.today():
+        # A lapsed certificate is not valid, whatever the record says: refuse rather than store a contradiction.
+        c.fail(
+            "expires_on",
+            _(
+                "This certificate expired on %(date)s, so its status cannot be valid: set the status to expired, "
+                "or enter the new expiry date.",
+                date=clean["expires_on"].isoformat(),
+            ),
+        )
     c.raise_if_errors()
     return clean
 
