@@ -257,8 +257,8 @@ async def test_api_import_is_staff_only(client) -> None:
     ]
 
 
-def _cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FORESTMATCH_DATABASE_URL": db_url}
+def _cli(db_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FORESTMATCH_DATABASE_URL": db_url, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env, timeout=120, check=False
     )
@@ -592,3 +592,35 @@ async def test_api_and_staff_page_refuse_malformed_input(client) -> None:
     assert page.status_code == 422
     assert f'<div class="notice notice--error" role="alert" data-testid="import-error">{TOO_DEEP}</div>' in page.text
     assert await Offer.count() == 0
+
+
+async def test_cli_report_is_in_one_language(db_url: str, tmp_path: Path) -> None:
+    bad_doc = sample_doc()
+    bad_doc["offers"][0]["quantity"] = 0
+    bad_doc["certificates"][0]["expires_on"] = d(-2)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(bad_doc))
+    result = _cli(db_url, "import", str(bad), "--lang", "es_MX")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"certificates\tcert-1\texpires_on\tEste certificado venció el {d(-2)}, así que su estado no puede ser vigente:"
+        " cambie el estado a vencido o escriba la nueva fecha de vencimiento.",
+        "offers\toffer-1\tquantity\tEscriba un número mayor que cero.",
+        "importación rechazada: 2 problemas; no se escribió nada",
+    ]
+    # Without --lang, the configured default language (FORESTMATCH_DEFAULT_LOCALE), for every line.
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(sample_doc()))
+    env = {"FORESTMATCH_DEFAULT_LOCALE": "pt_BR"}
+    result = _cli(db_url, "import", str(good), "--dry-run", env=env)
+    assert (result.returncode, result.stdout) == (0, "válido: 5 registro(s), nada foi gravado (simulação)\n")
+    result = _cli(db_url, "import", str(good), env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "importado: organizações: inclusões 2, alterações 0, sem alteração 0; certificados: inclusões 1, alterações 0,"
+        " sem alteração 0; ofertas: inclusões 1, alterações 0, sem alteração 0; solicitações: inclusões 1, "
+        "alterações 0, sem alteração 0"
+    )
+    assert "importing" not in result.stderr
+    result = _cli(db_url, "import", str(tmp_path / "nothing.json"), env=env)
+    assert (result.returncode, result.stderr) == (2, f"importação: o arquivo {tmp_path / 'nothing.json'} não existe\n")
