@@ -87,8 +87,10 @@ class ImportSummary:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
-#: Section names as read in reports (the keys stay English in the document).
+#: Section names as read in reports (the keys stay English in the document); "document" is where problems of the
+#: document as a whole are listed.
 SECTION_NAMES = {
+    "document": N_("document"),
     "organizations": N_("organizations"),
     "certificates": N_("certificates"),
     "offers": N_("offers"),

@@ -353,7 +353,7 @@ async def _context(records: dict[str, list[Record]]) -> Context:
             readable = isinstance(types, list) and all(isinstance(t, str) for t in types)
             context.certificates[record.ref] = CertificateFacts(
                 organization=_readable_ref(record.raw.get("organization")),
-                product_types=frozenset(types) if readable else None,
+                product_types=frozenset(types) if readable and isinstance(types, list) else None,
             )
     named_orgs = {
         ref
