@@ -86,33 +86,69 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_locale(value: str | None) -> str:
+    """The language of a command's report: ``--lang``, else FORESTMATCH_DEFAULT_LOCALE (one language per report)."""
+    from app.i18n import DEFAULT_LOCALE, normalize_locale
+
+    return normalize_locale(value) or normalize_locale(get_settings().default_locale) or DEFAULT_LOCALE
+
+
 def _print_problems(problems: list[Any]) -> None:
+    from app.i18n import ngettext
+
     for p in problems:
         print(f"{p.section}\t{p.ref or '-'}\t{p.field or '-'}\t{p.message}", file=sys.stderr)
-    print(f"import rejected: {len(problems)} problem(s); nothing was written", file=sys.stderr)
+    print(
+        ngettext(
+            "import rejected: %(num)d problem; nothing was written",
+            "import rejected: %(num)d problems; nothing was written",
+            len(problems),
+        ),
+        file=sys.stderr,
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from app.imports.services import ImportRejected, import_document, validate_document
+    """Exit 0: imported (or valid, with --dry-run). Exit 1: the document was refused (unreadable, or with
+    problems, each listed as ``section ref field message``). Exit 2: no file to read."""
+    from app.i18n import gettext as _
+    from app.i18n import set_locale
+    from app.imports.services import (
+        MAX_DOCUMENT_BYTES,
+        ImportRejected,
+        UnreadableDocument,
+        import_document,
+        parse_document,
+        validate_document,
+    )
+    from app.imports.validation import too_large
 
+    set_locale(_cli_locale(args.lang))
     path = Path(args.file)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if not path.is_file():
+            raise IsADirectoryError(path)
+        if size > MAX_DOCUMENT_BYTES:
+            raise UnreadableDocument(too_large(size, MAX_DOCUMENT_BYTES))
+        doc = parse_document(path.read_bytes())
     except FileNotFoundError:
-        print(f"no such file: {path}", file=sys.stderr)
+        print(_("import: no such file: %(path)s", path=str(path)), file=sys.stderr)
         return 2
-    except ValueError as exc:
-        print(f"document\t-\t-\tnot valid JSON: {exc}", file=sys.stderr)
-        print("import rejected: 1 problem(s); nothing was written", file=sys.stderr)
+    except (IsADirectoryError, PermissionError):
+        print(_("import: cannot read %(path)s as a file.", path=str(path)), file=sys.stderr)
+        return 2
+    except UnreadableDocument as exc:
+        print(_("import rejected: %(reason)s Nothing was written.", reason=exc.message), file=sys.stderr)
         return 1
 
     async def run() -> Any:
         if args.dry_run:
             plan = await validate_document(doc)
-            return f"valid: {plan.total()} record(s), nothing written (dry run)"
-        summary = await import_document(doc, progress=ProgressBar("importing"))
+            return _("valid: %(num)s record(s), nothing written (dry run)", num=plan.total())
+        summary = await import_document(doc, progress=ProgressBar(_("importing")))
         await _after_import()
-        return "imported: " + summary.line()
+        return _("imported: %(summary)s", summary=summary.line())
 
     try:
         line = _run(_with_db(run()))
@@ -210,16 +246,20 @@ def cmd_mail(args: argparse.Namespace) -> int:
 
 
 def cmd_matches(args: argparse.Namespace) -> int:
-    """Recommendations for a sourcing request, in the answer format of the bulk data contract."""
-    from app.i18n import normalize_locale
+    """Recommendations for a sourcing request, in the answer format of the bulk data contract; the reasons and
+    every line around them in one language (``--lang``, else FORESTMATCH_DEFAULT_LOCALE)."""
+    from app.i18n import gettext as _
+    from app.i18n import ngettext, set_locale
     from app.indexing.runtime import get_backend
     from app.matching.services import compute_matches
     from app.validation import NotFound
 
+    locale = _cli_locale(args.lang)
+    set_locale(locale)
+
     async def run() -> Any:
         backend = get_backend()
         try:
-            locale = normalize_locale(args.lang) if args.lang else None
             return await compute_matches(args.request_ref, backend, locale=locale)
         finally:
             await backend.close()
@@ -227,20 +267,32 @@ def cmd_matches(args: argparse.Namespace) -> int:
     try:
         answer = _run(_with_db(run()))
     except NotFound:
-        print(f"no sourcing request with ref {args.request_ref!r}", file=sys.stderr)
+        print(_("No sourcing request with ref %(ref)s.", ref=repr(args.request_ref)), file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(answer.as_json(), ensure_ascii=False, indent=2))
         return 0
     doc = answer.as_json()
-    print(f"request {doc['request']}: {len(doc['matches'])} match(es), {len(doc['bundles'])} bundle(s)")
+    matches = ngettext("%(num)d match", "%(num)d matches", len(doc["matches"]))
+    bundles = ngettext("%(num)d bundle", "%(num)d bundles", len(doc["bundles"]))
+    print(_("request %(ref)s: %(matches)s, %(bundles)s", ref=doc["request"], matches=matches, bundles=bundles))
     for m in doc["matches"]:
-        dist = f"{m['distance_km']} km" if m["distance_km"] is not None else "distance unknown"
+        dist = f"{m['distance_km']} km" if m["distance_km"] is not None else _("distance unknown")
         print(f"  {m['score']:.2f}  {m['offer']}  {m['organization']}  {m['quantity']} {m['unit']}  {dist}")
         for reason in m["reasons"]:
             print(f"        - {reason}")
     for b in doc["bundles"]:
-        print(f"  bundle {b['score']:.2f}: {', '.join(b['offers'])} = {b['total_quantity']} {b['unit']}")
+        offers = ", ".join(b["offers"])
+        print(
+            "  "
+            + _(
+                "bundle %(score)s: %(offers)s = %(total)s %(unit)s",
+                score=f"{b['score']:.2f}",
+                offers=offers,
+                total=b["total_quantity"],
+                unit=b["unit"],
+            )
+        )
     return 0
 
 
@@ -385,6 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import a forestmatch/1 JSON document (all or nothing)")
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="validate only")
+    p.add_argument(
+        "--lang", default=None, help="language of the report (es_MX, en, pt_BR); default: FORESTMATCH_DEFAULT_LOCALE"
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="export everything as a forestmatch/1 JSON document")
@@ -408,7 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("matches", help="recommendations for a sourcing request")
     p.add_argument("request_ref")
     p.add_argument("--json", action="store_true", help="the answer format of the bulk data contract")
-    p.add_argument("--lang", default=None, help="language of the reasons (es_MX, en, pt_BR)")
+    p.add_argument(
+        "--lang", default=None, help="language of the report (es_MX, en, pt_BR); default: FORESTMATCH_DEFAULT_LOCALE"
+    )
     p.set_defaults(func=cmd_matches)
 
     p = sub.add_parser("createuser", help="create a user account")

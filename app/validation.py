@@ -212,8 +212,19 @@ class Checker:
             return []
         allowed = list(options)
         bad = [i for i in items if i not in allowed]
-        if bad:
-            self.fail(name, self._not_allowed(bad[0], options, vocabulary, context))
+        unique_bad = list(dict.fromkeys(bad))
+        if len(unique_bad) == 1:
+            self.fail(name, self._not_allowed(unique_bad[0], allowed, vocabulary, context))
+            return []
+        if bad:  # every unknown value at once, so fixing one does not reveal the next
+            self.fail(
+                name,
+                _(
+                    "Unknown values %(values)s. Choose from: %(options)s.",
+                    values=", ".join(repr(b)[:60] for b in unique_bad[:MAX_LIST]),
+                    options=", ".join(allowed) if _codes_in_messages.get() else one_of(option_labels(allowed)),
+                ),
+            )
             return []
         if len(items) > MAX_LIST:
             self.fail(name, _("Choose at most %(n)s values.", n=MAX_LIST))

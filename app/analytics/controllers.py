@@ -15,7 +15,7 @@ from app.analytics import charts, geo, programs, reports, services
 from app.analytics.filters import FilterErrors, Filters, parse_filters
 from app.analytics.reports import FUNNEL_LABELS
 from app.analytics.schemas import Summary
-from app.i18n import N_, format_number
+from app.i18n import N_, format_number, ngettext
 from app.i18n import gettext as _
 from app.places import country_name
 from app.validation import FieldErrors
@@ -37,34 +37,31 @@ async def read_filters(request: Request[Any, Any, Any]) -> tuple[Filters, dict[s
         return exc.filters, exc.errors
 
 
+def _other(count: int, total: float) -> tuple[str, str]:
+    return ngettext("Other (%(num)d)", "Other (%(num)d)", count), format_number(total, 0)
+
+
 def _charts(s: Summary) -> dict[str, Any]:
     monthly = charts.line_chart(
         [m.month for m in s.monthly],
         {"contacts": [m.contacts for m in s.monthly], "deals": [m.deals for m in s.monthly]},
     )
-    funnel = charts.bar_chart(
-        [(_(FUNNEL_LABELS[step.state]), step.count, format_number(step.count, 0)) for step in s.funnel], limit=10
-    )
     # The funnel keeps its stage order, not longest first.
-    order = {_(FUNNEL_LABELS[step.state]): i for i, step in enumerate(s.funnel)}
-    funnel = charts.BarChart(
-        bars=[
-            charts.Bar(b.label, b.value, b.text, b.width, order[b.label] * charts.BAR_ROW)
-            for b in sorted(funnel.bars, key=lambda b: order[b.label])
-        ],
-        width=funnel.width,
-        height=funnel.height,
-        label_width=funnel.label_width,
+    funnel = charts.bar_chart(
+        [(_(FUNNEL_LABELS[step.state]), step.count, format_number(step.count, 0)) for step in s.funnel],
+        keep_order=True,
     )
     products = charts.bar_chart(
         [
             (label(ALL_PRODUCT_TYPES, p.product_type), p.offers, format_number(p.offers, 0))
             for p in s.by_product
             if p.offers
-        ]
+        ],
+        other=_other,
     )
     countries = charts.bar_chart(
-        [(country_name(c.country) or "—", c.deals, format_number(c.deals, 0)) for c in s.deals.by_country if c.deals]
+        [(country_name(c.country) or "—", c.deals, format_number(c.deals, 0)) for c in s.deals.by_country if c.deals],
+        other=_other,
     )
     return {"monthly": monthly, "funnel": funnel, "products": products, "countries": countries}
 

@@ -30,4 +30,6 @@ class Certificate(Table, tablename="certificate"):
     verified_at = Timestamptz(null=True, default=None)
     rejection_reason = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    #: when it entered the verification queue (registered, imported, or sent back by a change); the queue's order
+    submitted_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

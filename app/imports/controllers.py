@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get, post
@@ -13,7 +12,14 @@ from litestar.response import Template
 
 from app.accounts.api import SIGNED_IN, api_errors
 from app.i18n import gettext as _
-from app.imports.services import ImportRejected, export_document, import_document, validate_document
+from app.imports.services import (
+    ImportRejected,
+    UnreadableDocument,
+    export_document,
+    import_document,
+    parse_document,
+    validate_document,
+)
 from app.web import guards
 from app.web.render import render
 
@@ -44,17 +50,14 @@ def _rejected(exc: ImportRejected) -> Response[Any]:
 )
 async def api_import(request: Request[Any, Any, Any]) -> Response[Any]:
     """Import a forestmatch/1 document (staff). All or nothing: a 400 lists every problem and writes nothing."""
-    body = await request.body()
     try:
-        doc = json.loads(body)
-    except ValueError:
+        doc = parse_document(await request.body(), max_bytes=MAX_UPLOAD_BYTES)
+    except UnreadableDocument as exc:
         return Response(
             content={
                 "status_code": 400,
-                "detail": _("The body is not valid JSON."),
-                "errors": [
-                    {"section": "document", "ref": "", "field": "body", "message": _("The body is not valid JSON.")}
-                ],
+                "detail": exc.message,
+                "errors": [{"section": "document", "ref": "", "field": "body", "message": exc.message}],
             },
             status_code=400,
             media_type=MediaType.JSON,
@@ -96,11 +99,10 @@ async def import_submit(
     if not isinstance(upload, UploadFile):
         context["error"] = _("Choose a JSON file to upload.")
         return render(request, "staff/import.html.jinja2", context, status_code=422)
-    raw = await upload.read()
     try:
-        doc = json.loads(raw)
-    except ValueError:
-        context["error"] = _("The file is not valid JSON.")
+        doc = parse_document(await upload.read(), max_bytes=MAX_UPLOAD_BYTES)
+    except UnreadableDocument as exc:
+        context["error"] = exc.message
         return render(request, "staff/import.html.jinja2", context, status_code=422)
     try:
         if action == "import":

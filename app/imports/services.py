@@ -13,23 +13,44 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from app.accounts.services import check_organization, now
+from app.accounts.services import now
 from app.accounts.tables import Organization
-from app.certificates.services import check_certificate
+from app.certificates.services import back_to_queue, needs_reverification
 from app.certificates.tables import Certificate
 from app.db import atomic
+from app.i18n import N_
 from app.i18n import gettext as _
+from app.imports.validation import (
+    CHUNK,
+    FORMAT,
+    MAX_DOCUMENT_BYTES,
+    SECTIONS,
+    ImportRejected,
+    Plan,
+    Problem,
+    UnreadableDocument,
+    parse_document,
+    validate_document,
+)
 from app.indexing.services import record_changes
-from app.offers.services import check_offer
 from app.offers.tables import Offer
-from app.sourcing.services import check_request
 from app.sourcing.tables import SourcingRequest
-from app.validation import FieldErrors, naming_codes
 
-FORMAT = "forestmatch/1"
-SECTIONS = ("organizations", "certificates", "offers", "requests")
-MAX_REF = 100
-CHUNK = 500
+__all__ = [
+    "FORMAT",
+    "MAX_DOCUMENT_BYTES",
+    "SECTIONS",
+    "ImportRejected",
+    "ImportSummary",
+    "Plan",
+    "Problem",
+    "UnreadableDocument",
+    "export_document",
+    "import_document",
+    "parse_document",
+    "validate_document",
+]
+
 OUTBOX_ENTITY = {
     "organizations": "organization",
     "certificates": "certificate",
@@ -38,32 +59,8 @@ OUTBOX_ENTITY = {
 }
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Problem:
-    """One reason a document cannot be imported."""
-
-    section: str
-    ref: str
-    field: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"section": self.section, "ref": self.ref, "field": self.field, "message": self.message}
-
-
-@dataclass
-class Plan:
-    """A validated document: clean values per section, keyed by ref, in document order."""
-
-    organizations: dict[str, dict[str, Any]] = field(default_factory=dict)
-    certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
-    offers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def total(self) -> int:
-        return sum(len(getattr(self, s)) for s in SECTIONS)
+#: Extra column values for an updated row: (stored row, new values) -> changes
+OnUpdate = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
 
 @dataclass
@@ -73,8 +70,15 @@ class ImportSummary:
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
 
     def line(self) -> str:
+        """One line per import, in the current language (the section names are the document's keys)."""
         parts = [
-            f"{s}: {self.created[s]} created, {self.updated[s]} updated, {self.unchanged[s]} unchanged"
+            _(
+                "%(section)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged",
+                section=_(SECTION_NAMES[s]),
+                created=self.created[s],
+                updated=self.updated[s],
+                unchanged=self.unchanged[s],
+            )
             for s in SECTIONS
         ]
         return "; ".join(parts)
@@ -83,23 +87,15 @@ class ImportSummary:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
-class ImportRejected(Exception):
-    """The document has problems; nothing was written."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
-
-
-def _flatten_offer(record: dict[str, Any]) -> dict[str, Any]:
-    raw = dict(record)
-    price = raw.pop("price", None)
-    if isinstance(price, dict):
-        raw.setdefault("price_amount", price.get("amount"))
-        raw.setdefault("price_currency", price.get("currency"))
-    elif price is not None:
-        raw["price_amount"] = price  # reported as an invalid amount by the checker
-    return raw
+#: Section names as read in reports (the keys stay English in the document); "document" is where problems of the
+#: document as a whole are listed.
+SECTION_NAMES = {
+    "document": N_("document"),
+    "organizations": N_("organizations"),
+    "certificates": N_("certificates"),
+    "offers": N_("offers"),
+    "requests": N_("requests"),
+}
 
 
 async def _existing(table: Any, refs: list[str], *columns: Any) -> dict[str, dict[str, Any]]:
@@ -112,130 +108,9 @@ async def _existing(table: Any, refs: list[str], *columns: Any) -> dict[str, dic
     return found
 
 
-@naming_codes  # a document is written in vocabulary keys: its problems name the keys to use
-async def validate_document(doc: Any) -> Plan:
-    """Check every record and every reference; raises ImportRejected listing all problems."""
-    problems: list[Problem] = []
-    plan = Plan()
-    if not isinstance(doc, dict):
-        raise ImportRejected([Problem("document", "", "format", _("The document must be a JSON object."))])
-    if doc.get("format") != FORMAT:
-        problems.append(Problem("document", "", "format", _('Expected "format": "%(format)s".', format=FORMAT)))
-    for section in SECTIONS:
-        records = doc.get(section, [])
-        if not isinstance(records, list):
-            problems.append(Problem(section, "", section, _("Expected a list of records.")))
-            continue
-        target: dict[str, dict[str, Any]] = getattr(plan, section)
-        for index, record in enumerate(records):
-            if not isinstance(record, dict):
-                problems.append(Problem(section, f"#{index + 1}", "", _("Expected a JSON object.")))
-                continue
-            ref = record.get("ref")
-            if not isinstance(ref, str) or not ref.strip() or len(ref) > MAX_REF:
-                problems.append(
-                    Problem(
-                        section,
-                        f"#{index + 1}",
-                        "ref",
-                        _("Every record needs a ref of 1 to %(n)s characters.", n=MAX_REF),
-                    )
-                )
-                continue
-            if ref in target:
-                problems.append(Problem(section, ref, "ref", _("This ref appears more than once in the document.")))
-                continue
-            try:
-                if section == "organizations":
-                    clean = check_organization(record)
-                elif section == "certificates":
-                    clean = check_certificate(record)
-                elif section == "offers":
-                    clean = check_offer(_flatten_offer(record))
-                else:
-                    clean = check_request(record)
-            except FieldErrors as exc:
-                problems.extend(Problem(section, ref, f, m) for f, m in exc.errors.items())
-                target[ref] = {"_invalid": True}
-                continue
-            if section != "organizations":
-                org_ref = record.get("organization")
-                if not isinstance(org_ref, str) or not org_ref:
-                    problems.append(Problem(section, ref, "organization", _("This field is required.")))
-                clean["_organization"] = org_ref
-            if section == "offers":
-                clean["_certificate"] = record.get("certificate")
-            target[ref] = clean
-    await _check_references(plan, problems)
-    if problems:
-        raise ImportRejected(problems)
-    return plan
-
-
-async def _check_references(plan: Plan, problems: list[Problem]) -> None:
-    """Refs between records resolve to the document or to the database, and fit each other."""
-    org_refs = {
-        r
-        for s in ("certificates", "offers", "requests")
-        for r in (v.get("_organization") for v in getattr(plan, s).values())
-        if isinstance(r, str)
-    }
-    known_orgs = {ref: v["kind"] for ref, v in plan.organizations.items() if not v.get("_invalid")}
-    missing = [r for r in org_refs if r not in plan.organizations]
-    for ref, row in (await _existing(Organization, missing, Organization.ref, Organization.kind)).items():
-        known_orgs[ref] = row["kind"]
-    cert_refs = [v.get("_certificate") for v in plan.offers.values() if isinstance(v.get("_certificate"), str)]
-    known_certs = {
-        ref: {"organization": v.get("_organization"), "product_types": v.get("product_types", [])}
-        for ref, v in plan.certificates.items()
-        if not v.get("_invalid")
-    }
-    db_certs = await _existing(
-        Certificate,
-        [r for r in cert_refs if r not in plan.certificates],
-        Certificate.ref,
-        Certificate.product_types,
-        Certificate.organization.ref.as_alias("organization_ref"),
-    )
-    for ref, row in db_certs.items():
-        known_certs[ref] = {"organization": row["organization_ref"], "product_types": row["product_types"] or []}
-    for section in ("certificates", "offers", "requests"):
-        for ref, clean in getattr(plan, section).items():
-            if clean.get("_invalid"):
-                continue
-            org = clean.get("_organization")
-            if isinstance(org, str) and org and org not in plan.organizations and org not in known_orgs:
-                problems.append(Problem(section, ref, "organization", _("Unknown organisation ref %(ref)s.", ref=org)))
-                continue
-            kind = known_orgs.get(org or "")
-            if section in ("certificates", "offers") and kind in ("buyer", "program"):
-                problems.append(
-                    Problem(section, ref, "organization", _("Organisation %(ref)s is not a producer.", ref=org))
-                )
-            if section == "requests" and kind in ("producer", "program"):
-                problems.append(
-                    Problem(section, ref, "organization", _("Organisation %(ref)s is not a buyer.", ref=org))
-                )
-            if section == "offers":
-                cert_ref = clean.get("_certificate")
-                cert = known_certs.get(cert_ref) if isinstance(cert_ref, str) else None
-                if cert is None:
-                    problems.append(
-                        Problem(
-                            section,
-                            ref,
-                            "certificate",
-                            _("Unknown certificate ref %(ref)s.", ref=str(cert_ref)[:MAX_REF]),
-                        )
-                    )
-                elif cert["organization"] != org:
-                    problems.append(
-                        Problem(section, ref, "certificate", _("The certificate belongs to another organisation."))
-                    )
-                elif clean["product_type"] not in cert["product_types"]:
-                    problems.append(
-                        Problem(section, ref, "product_type", _("The certificate does not cover this product type."))
-                    )
+def _certificate_update(row: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A certificate whose checked facts change goes back to the verification queue, as from the form."""
+    return back_to_queue() if needs_reverification(row, values) else {}
 
 
 def _same(existing: dict[str, Any], values: dict[str, Any]) -> bool:
@@ -267,6 +142,7 @@ async def _upsert(
     progress: Progress | None,
     done: list[int],
     total: int,
+    on_update: OnUpdate | None = None,
 ) -> dict[str, int]:
     """Create or update rows by ref; returns ref -> id for every record of the section."""
     refs = list(values_by_ref)
@@ -282,7 +158,8 @@ async def _upsert(
         elif _same(row, values):
             summary.unchanged[section] += 1
         else:
-            await table.update({**values, "updated_at": now()}).where(table.id == row["id"])
+            extra = on_update(row, values) if on_update else {}
+            await table.update({**values, **extra, "updated_at": now()}).where(table.id == row["id"])
             summary.updated[section] += 1
             changed.append(ref)
         done[0] += 1
@@ -323,7 +200,9 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
             return clean
 
         certs = {ref: owned(v) for ref, v in plan.certificates.items()}
-        cert_ids = await _upsert(Certificate, certs, "certificates", summary, progress, done, total)
+        cert_ids = await _upsert(
+            Certificate, certs, "certificates", summary, progress, done, total, on_update=_certificate_update
+        )
         missing_certs = {v["_certificate"] for v in plan.offers.values()} - set(cert_ids)
         if missing_certs:
             cert_ids.update(
@@ -354,6 +233,7 @@ def _num(value: Any) -> float | int | None:
 
 async def export_document() -> dict[str, Any]:
     """Everything ForestMatch holds, in the bulk format (users and program staff excluded)."""
+    today = dt.date.today()
     orgs = (
         await Organization.select()
         .where(Organization.kind != "program")
@@ -407,7 +287,8 @@ async def export_document() -> dict[str, Any]:
                 "code": c["code"],
                 "license_code": c["license_code"] or None,
                 "scope": c["scope"],
-                "status": c["status"],
+                # A certificate past its expiry date is expired, whatever status it was given while it ran.
+                "status": "expired" if c["status"] == "valid" and c["expires_on"] < today else c["status"],
                 "issued_on": _iso(c["issued_on"]),
                 "expires_on": _iso(c["expires_on"]),
                 "product_types": c["product_types"] or [],

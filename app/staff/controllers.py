@@ -12,8 +12,9 @@ from litestar.response import Redirect, Template
 
 from app.accounts import services as accounts
 from app.certificates import services as certificates
-from app.i18n import N_
+from app.i18n import N_, ngettext
 from app.i18n import gettext as _
+from app.places import collation_key, country_name
 from app.validation import FieldErrors, NotFound
 from app.vocab import VERIFICATION_STATES
 from app.web import guards
@@ -33,12 +34,32 @@ def _pages(total: int) -> int:
 
 
 # --- certificate verification ---------------------------------------------------------------------------------
-async def _queue_context(request: Request[Any, Any, Any], state: str, **extra: Any) -> dict[str, Any]:
-    rows = await certificates.verification_queue(request.user, state)
+QUEUE_PAGE = "staff/certificates.html.jinja2"
+QUEUE_FRAGMENT = "staff/_certificate_queue.html.jinja2"
+
+
+def _expiry_options(current: str) -> list[tuple[str, str]]:
+    """The "expiring within N days" choices, plus a number of days that came in a link."""
+    days = list(certificates.QUEUE_EXPIRY_DAYS)
+    if current.isdigit() and int(current) not in days:
+        days = sorted([*days, int(current)])
+    return [(str(n), ngettext("Expiring within %(num)d day", "Expiring within %(num)d days", n)) for n in days]
+
+
+async def _queue_context(
+    request: Request[Any, Any, Any], filters: certificates.QueueFilters, **extra: Any
+) -> dict[str, Any]:
+    queue = await certificates.verification_queue(request.user, filters)
+    countries = sorted(await certificates.queue_countries(), key=lambda code: collation_key(country_name(code)))
     return {
-        "state": state,
+        "queue": queue,
+        "filters": queue.filters,
+        "state": queue.filters.state,
         "states": list(VERIFICATION_STATES),
-        "certificates": rows,
+        "certificates": queue.rows,
+        "country_options": [(code, country_name(code)) for code in countries],
+        "country_names": {code: country_name(code) for code in countries},
+        "expiry_options": _expiry_options(queue.filters.expiry),
         "fsc_search_url": FSC_SEARCH_URL,
         "errors_for": {},
         "reasons": {},
@@ -66,15 +87,18 @@ async def certificate_queue(
     done: FromQuery[str | None] = None,
     cert: FromQuery[str | None] = None,
 ) -> Template:
-    """Certificates to check against the public FSC database: pending, verified or rejected."""
-    # ``state`` is a reserved handler argument name in Litestar, so ?state= is read from the query directly.
-    state = _state(request.query_params.get("state"))
-    context = await _queue_context(request, state, flash=await _done_notice(done, cert))
-    return render(request, "staff/certificates.html.jinja2", context)
+    """Certificates to check against the public FSC database: a tab per state, filters, search, pages, counts."""
+    # ``state`` is a reserved handler argument name in Litestar, so the filters are read from the query directly.
+    filters = certificates.QueueFilters.read(request.query_params)
+    context = await _queue_context(request, filters, flash=await _done_notice(done, cert))
+    return render(request, QUEUE_PAGE, context, fragment=QUEUE_FRAGMENT)
 
 
-def _back_to_queue(state: str, done: str, ref: str) -> Redirect:
-    return see_other("/staff/certificates?" + urlencode({"state": state, "done": done, "cert": ref}))
+def _back_to_queue(filters: certificates.QueueFilters, done: str, ref: str) -> Redirect:
+    """The same tab, filters and page the decision was made on, with a notice."""
+    return see_other(
+        "/staff/certificates?" + filters.query(page=filters.page) + "&" + urlencode({"done": done, "cert": ref})
+    )
 
 
 @post("/staff/certificates/{ref:str}/verify", include_in_schema=False, guards=[guards.staff])
@@ -82,14 +106,14 @@ async def certificate_verify(request: Request[Any, Any, Any], ref: FromPath[str]
     """Record that this certificate matches the public FSC database."""
     data = await read_form(request)
     await certificates.verify_certificate(request.user, ref, approve=True)
-    return _back_to_queue(_state(data.get("state")), "verified", ref)
+    return _back_to_queue(certificates.QueueFilters.read(data), "verified", ref)
 
 
 @post("/staff/certificates/{ref:str}/reject", include_in_schema=False, guards=[guards.staff])
 async def certificate_reject(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
     """Reject a certificate with a reason the producer will read."""
     data = await read_form(request)
-    state = _state(data.get("state"))
+    filters = certificates.QueueFilters.read(data)
     try:
         await certificates.verify_certificate(request.user, ref, approve=False, reason=data.get("reason", ""))
     except FieldErrors as exc:
@@ -100,13 +124,13 @@ async def certificate_reject(request: Request[Any, Any, Any], ref: FromPath[str]
         )
         context = await _queue_context(
             request,
-            state,
+            filters,
             flash=[("error", message)],
             errors_for={ref: exc.errors.get("reason", message)},
             reasons={ref: data.get("reason", "")},
         )
-        return render(request, "staff/certificates.html.jinja2", context, status_code=422)
-    return _back_to_queue(state, "rejected", ref)
+        return render(request, QUEUE_PAGE, context, status_code=422)
+    return _back_to_queue(filters, "rejected", ref)
 
 
 # --- organisations and users ----------------------------------------------------------------------------------

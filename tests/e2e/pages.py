@@ -359,7 +359,16 @@ class VerificationQueuePage(BasePage):
 
     async def reject(self, ref: str, reason: str) -> None:
         """Reject one certificate with a reason; back on the same list, it is gone from the pending ones."""
+        # The reason field sits in a closed <details> ("Reject…") to keep the rows short: open it first.
+        await self.by_testid(f"reject-open-{ref}").locator("summary").click()
         await self.by_testid(f"reason-{ref}").fill(reason)
         await self.by_testid(f"reject-{ref}").click()
         await self.expect_at(re.escape(self.path) + rf"\?state=\w+&done=rejected&cert={re.escape(ref)}")
         await expect(self.card(ref)).to_have_count(0)
+
+    # --- issue 10: filters, count and pages of the queue ---
+    def count(self) -> Locator:
+        return self.by_testid("queue-count")
+
+    def rows(self) -> Locator:
+        return self.page.locator('[data-testid="certificate-queue"] > li')
