@@ -169,6 +169,35 @@ def test_every_macro_is_translated(locale: str) -> None:
     assert all(text in shown for text in expected)
 
 
+#: One word per thing of the trade: English term (in the source, placeholders aside) -> the stem every Spanish and
+#: Portuguese translation of it uses. "On request" (a price on enquiry) is another sense of "request".
+TERMS: dict[str, dict[str, str]] = {
+    r"\bdeals?\b": {"es_MX": "trato", "pt_BR": "negócio"},
+    r"\boffer": {"es_MX": "ofert|ofre[cz]", "pt_BR": "ofert|ofere[cç]"},
+    r"(?<!on )\brequests?\b": {"es_MX": "solicit", "pt_BR": "solicita"},
+    r"\bconversations?\b": {"es_MX": "conversaci", "pt_BR": "conversa"},
+    r"\bcertificates?\b": {"es_MX": "certificad", "pt_BR": "certificad"},
+    r"\bclaims?\b": {"es_MX": "declaraci", "pt_BR": "declara"},
+    r"\bproducers?\b": {"es_MX": "productor", "pt_BR": "produtor"},
+    r"\bbuyers?\b": {"es_MX": "comprador", "pt_BR": "comprador"},
+}
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_one_word_for_one_thing(locale: str) -> None:
+    """A deal is a "trato" everywhere in Spanish (never "acuerdo"), a request a "solicitud", and so on."""
+    stray = []
+    for message in _catalog(locale):
+        if not message.id:
+            continue
+        source = PLACEHOLDER.sub("", _as_list(message.id)[0])
+        text = " ".join(_as_list(message.string)).lower()
+        for term, stems in TERMS.items():
+            if re.search(term, source, re.IGNORECASE) and not re.search(stems[locale], text):
+                stray.append((term, source, text))
+    assert stray == []
+
+
 @pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
 def test_catalogue_keeps_placeholders_and_plural_forms(locale: str) -> None:
     catalog = _catalog(locale)
