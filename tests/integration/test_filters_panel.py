@@ -10,10 +10,10 @@ from litestar.testing import AsyncTestClient
 
 from app.indexing.runtime import get_backend
 from app.indexing.sync import drain
-from tests.factories import make_certificate, make_offer, make_user
+from tests.factories import make_certificate, make_offer, make_user, sign_in
 
 PANEL = re.compile(
-    r'<details class="filters-panel" data-testid="filters-panel"( open)?>\s*<summary[^>]*>([^<]*)</summary>'
+    r'<details class="filters-panel[^"]*" data-testid="filters-panel"( open)?>\s*<summary[^>]*>([^<]*)</summary>'
 )
 
 
@@ -46,3 +46,15 @@ async def test_filters_panel_opens_on_a_refused_filter(spanish: AsyncTestClient,
     panel = PANEL.search(page)
     assert panel is not None and panel.groups() == (" open", "Filtros")
     assert 'aria-invalid="true"' in page[panel.end() :]
+
+
+async def test_staff_figures_filters_come_first_and_open_on_a_refused_filter(spanish: AsyncTestClient) -> None:
+    await sign_in(spanish, await make_user("staff"))
+    spanish.cookies.set("fm_lang", "es_MX")
+    page = (await spanish.get("/staff/analytics")).text
+    panel = PANEL.search(page)
+    assert panel is not None and panel.groups() == (None, "Filtros")
+    assert panel.start() < page.index('data-testid="analytics-results"')
+    refused = (await spanish.get("/staff/analytics?date_from=ayer")).text
+    panel = PANEL.search(refused)
+    assert panel is not None and panel.groups() == (" open", "Filtros")
