@@ -69,7 +69,9 @@ def _phrase(status: int) -> str:
 
 def _page(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Response[Any]:
     """The error page, rendered at once: inside ``_readers_language``, not after the handler has returned."""
-    template = request.app.template_engine.get_template("errors/page.html.jinja2")
+    engine = request.app.template_engine
+    assert engine is not None  # configured by create_app()
+    template = engine.get_template("errors/page.html.jinja2")
     html = template.render(status_code=status, title=title, detail=detail, request=request)
     return Response(content=html, status_code=status, media_type=MediaType.HTML)
 
