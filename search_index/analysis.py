@@ -21,6 +21,12 @@ TOKEN_RE = re.compile(r"[^\W_]+")
 MAX_QUERY_WORDS = 10
 #: Marks around matches inside highlighted text before it is escaped (private-use characters, never in the output).
 PRE, POST = "\ue000", "\ue001"
+#: Short function words of the three languages. Highlighted alone they light up every title ("Tablas de caoba"), so
+#: one is kept marked only between two other marked words ("árbol de caucho"); matching itself is unchanged.
+HIGHLIGHT_STOP_WORDS = frozenset(
+    "a al an and as at by com con da das de del do dos e el em en for in la las los na nas no nos o of on or os "
+    "para por the to u un una uns y".split()
+)
 
 
 def _fold_table() -> dict[int, str]:
@@ -220,6 +226,8 @@ class MatchPlan:
     exact_expression: str
     highlight_terms: set[str]
     highlight_prefixes: set[str]
+    #: Synonyms of several words ("arbol de caucho"), highlighted only where they stand whole, as FTS5 matched them.
+    highlight_phrases: set[tuple[str, ...]] = field(default_factory=set)
 
 
 def build_match(
@@ -239,6 +247,7 @@ def build_match(
         derivations.append(vocabulary.derive(word, parsed.last_is_prefix and i == n - 1, budget))
     terms: set[str] = set()
     prefixes: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()
 
     def word_clause(i: int, with_typos: bool) -> str:
         d = derivations[i]
@@ -280,19 +289,35 @@ def build_match(
         prefixes |= d.exact_prefixes | d.typo_prefixes
         for size in (1, 2, 3):
             for alt in synonyms.get(tuple(words[i : i + size]), []) if i + size <= n else []:
-                terms.update(alt)
-    return MatchPlan(expression(True), expression(False), terms, prefixes)
+                if len(alt) == 1:
+                    terms.add(alt[0])
+                else:
+                    phrases.add(alt)
+    return MatchPlan(expression(True), expression(False), terms, prefixes, phrases)
 
 
-def mark_matches(text: str, terms: set[str], prefixes: set[str]) -> str:
-    """``text`` with PRE/POST around every word matching a term (whole word) or a prefix (the prefix part)."""
+def mark_matches(
+    text: str,
+    terms: set[str],
+    prefixes: set[str],
+    phrases: set[tuple[str, ...]] | frozenset[tuple[str, ...]] = frozenset(),
+) -> str:
+    """``text`` with PRE/POST around every word matching a term (whole word) or a prefix (the prefix part), and
+    around each word of a phrase where all its words follow one another."""
     text = unicodedata.normalize("NFC", text)
+    found = list(TOKEN_RE.finditer(text))
+    folded_words = [fold(m.group()) for m in found]
+    in_phrase: set[int] = set()
+    for phrase in phrases:
+        size = len(phrase)
+        for start in range(len(found) - size + 1):
+            if tuple(folded_words[start : start + size]) == phrase:
+                in_phrase.update(range(start, start + size))
     out: list[str] = []
     pos = 0
-    for match in TOKEN_RE.finditer(text):
+    for index, (match, folded) in enumerate(zip(found, folded_words, strict=True)):
         word = match.group()
-        folded = fold(word)
-        if folded in terms:
+        if folded in terms or index in in_phrase:
             length = len(word)
         else:
             best = max((len(p) for p in prefixes if folded.startswith(p)), default=0)
@@ -312,19 +337,54 @@ def mark_matches(text: str, terms: set[str], prefixes: set[str]) -> str:
 _MARKS_RE = re.compile(f"({PRE}|{POST})")
 
 
-def safe_highlight(marked: str) -> str:
-    """Escape text carrying PRE/POST marks for HTML, then turn the marks into ``<mark>`` tags."""
+def _unmark_lone_stop_words(parts: list[str]) -> list[str]:
+    """Drop the marks around a function word (HIGHLIGHT_STOP_WORDS) unless marked words stand on both sides of it,
+    with only spaces or punctuation between. ``parts``: text split at PRE/POST, balanced."""
+    runs: list[tuple[str, bool]] = []  # (text, marked)
+    marked = False
+    for part in parts:
+        if part == PRE:
+            marked = True
+        elif part == POST:
+            marked = False
+        elif part:
+            runs.append((part, marked))
+
+    def marked_beside(i: int, step: int) -> bool:
+        j = i + step
+        while 0 <= j < len(runs) and not runs[j][1]:
+            if TOKEN_RE.search(runs[j][0]):
+                return False
+            j += step
+        return 0 <= j < len(runs)
+
     out: list[str] = []
+    for i, (text, is_marked) in enumerate(runs):
+        lone_stop_word = is_marked and fold(text.strip()) in HIGHLIGHT_STOP_WORDS
+        if is_marked and not (lone_stop_word and not (marked_beside(i, -1) and marked_beside(i, 1))):
+            out += [PRE, text, POST]
+        else:
+            out.append(text)
+    return out
+
+
+def safe_highlight(marked: str) -> str:
+    """Escape text carrying PRE/POST marks for HTML, then turn the marks into ``<mark>`` tags. Used for both
+    backends' output; a function word marked alone is left unmarked (see HIGHLIGHT_STOP_WORDS)."""
+    balanced: list[str] = []
     open_mark = False
     for part in _MARKS_RE.split(marked):
         if part == PRE and not open_mark:
-            out.append("<mark>")
+            balanced.append(PRE)
             open_mark = True
         elif part == POST and open_mark:
-            out.append("</mark>")
+            balanced.append(POST)
             open_mark = False
         elif part not in (PRE, POST):
-            out.append(html.escape(part))
+            balanced.append(part)
     if open_mark:
-        out.append("</mark>")
+        balanced.append(POST)
+    out: list[str] = []
+    for part in _unmark_lone_stop_words(balanced):
+        out.append("<mark>" if part == PRE else "</mark>" if part == POST else html.escape(part))
     return "".join(out)

@@ -23,7 +23,10 @@ def highlight_value(value: Any, plan: MatchPlan | None) -> str | None:
     """An attribute as HTML-safe text with ``<mark>`` around the matched words (lists joined with ", ")."""
 
     def one(text: str) -> str:
-        return safe_highlight(mark_matches(text, plan.highlight_terms, plan.highlight_prefixes) if plan else text)
+        marked = (
+            mark_matches(text, plan.highlight_terms, plan.highlight_prefixes, plan.highlight_phrases) if plan else text
+        )
+        return safe_highlight(marked)
 
     if isinstance(value, str):
         return one(value)

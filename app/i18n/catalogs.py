@@ -16,6 +16,9 @@ from app.settings import PROJECT_ROOT
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
 CFG = LOCALE_DIR.parent / "babel.cfg"
 KEYWORDS = ["-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "N_"]
+#: Directories never scanned. Babel's default also skips every directory whose name starts with "_", which hid
+#: templates/_macros/ (pagination, the form error summary) from the catalogues: name the skipped ones instead.
+IGNORE_DIRS = ".* __pycache__"
 
 
 def extract(output: Path = POT) -> None:
@@ -27,6 +30,7 @@ def extract(output: Path = POT) -> None:
             "-F",
             str(CFG),
             *KEYWORDS,
+            f"--ignore-dirs={IGNORE_DIRS}",
             "--no-location",
             "--sort-output",
             "--omit-header",

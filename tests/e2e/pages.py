@@ -66,8 +66,12 @@ class BasePage:
         return self.by_testid("errors-summary")
 
     async def nav(self, testid: str) -> None:
-        """Follow a link in the main navigation (nav-offers, nav-my-offers, ...)."""
-        await self.by_testid(testid).click()
+        """Follow a link in the main navigation (nav-offers, nav-my-offers, ...), opening the menu first on a
+        phone-sized screen, where the links sit in a closed ``<details>`` menu (desk widths show them as rows)."""
+        link = self.by_testid(testid)
+        if not await link.is_visible() and await self.by_testid("site-menu-button").is_visible():
+            await self.by_testid("site-menu-button").click()
+        await link.click()
 
 
 class LoginPage(BasePage):
@@ -84,7 +88,8 @@ class LoginPage(BasePage):
             await self.expect_at(re.escape(lands_on))
         else:
             await expect(self.page).not_to_have_url(_path_re(r"/login(\?.*)?"))
-        await expect(self.by_testid("logout")).to_be_visible()
+        # "Sign out" is in the page at every width (on phones inside the closed menu).
+        await expect(self.by_testid("logout")).to_be_attached()
 
 
 class CertificateFormPage(BasePage):

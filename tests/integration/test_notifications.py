@@ -213,10 +213,12 @@ async def test_badge_only_for_signed_in_users(client) -> None:
     await post_form(client, f"/conversations/{thread}/messages", {"body": "again"})
     page = await client.get("/dashboard")
     assert 'hx-get="/notifications/badge"' in page.text
-    assert (await client.get("/notifications/badge")).text == ""  # the buyer has none
+    # The buyer has none: nothing beside "Notifications", and the phone menu's count (out of band) emptied.
+    assert (await client.get("/notifications/badge")).text == '<span id="menu-badge" hx-swap-oob="innerHTML"></span>'
     await sign_in(client, producer)
     badge = await client.get("/notifications/badge")
     assert 'data-testid="notification-badge-count">2</span>' in badge.text
+    assert 'data-testid="menu-badge-count">2</span>' in badge.text
 
 
 async def test_preferences_form_saves_choices_and_language(client) -> None:

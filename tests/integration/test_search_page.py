@@ -231,7 +231,9 @@ async def test_htmx_gets_the_results_fragment_and_a_plain_get_the_whole_page(ind
     assert "<html" not in fragment.text
     assert 'id="search-results"' not in fragment.text  # the target's inside only
     assert hit_refs(fragment.text) == [offer["ref"]]
-    assert '<div class="filters" data-testid="search-filters">' in fragment.text
+    # The filters (their counts follow the results) come out of band, into the panel that stays in the page.
+    assert '<div class="filters" id="search-filters" data-testid="search-filters" hx-swap-oob="true">' in fragment.text
+    assert 'data-testid="filters-panel"' not in fragment.text
     boosted = await index.get("/search", params={"q": "oak"}, headers={**HTMX, "HX-Boosted": "true"})
     assert boosted.text.lstrip().lower().startswith("<!doctype html>")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -304,6 +305,37 @@ async def test_highlighting_marks_matches_and_escapes_html(loaded: SearchBackend
     ]
     result = await loaded.search(INDEX, SearchQuery(highlight=("title",), filters=(Eq("organization_ref", "org-5"),)))
     assert [h.highlights for h in result.hits] == [{"title": "Pino real aserrado"}]
+
+
+def marked(highlight: str) -> list[str]:
+    """The highlighted runs of a field, marks next to each other (only spaces between) read as one run."""
+    joined = re.sub(r"</mark>(\s+)<mark>", r"\1", highlight)
+    return re.findall(r"<mark>(.*?)</mark>", joined)
+
+
+async def test_highlights_only_what_matched(backend: SearchBackend) -> None:
+    """ "hule" is a synonym of "árbol de caucho": the phrase is highlighted where it stands whole, never its "de"
+    alone (nor "para" of "para rubber"). A short word of the query ("de") shows only between other matches."""
+    await backend.upsert(
+        INDEX,
+        [
+            offer("h1", "Látex de hule para llantas", description="Hule natural de la selva, árbol de caucho joven."),
+            offer("h2", "Madera de pino y tablas de encino", description="Pino de Durango, de primera."),
+        ],
+    )
+    for text in ("hule", "HULE", "Húle"):
+        result = await backend.search(INDEX, SearchQuery(text, highlight=("title", "description")))
+        assert [h.id for h in result.hits] == ["h1"], text
+        assert {k: marked(v) for k, v in result.hits[0].highlights.items()} == {
+            "title": ["hule"],
+            "description": ["Hule", "árbol de caucho"],
+        }, text
+    result = await backend.search(INDEX, SearchQuery("madera de pino", highlight=("title", "description")))
+    assert [h.id for h in result.hits] == ["h2"]
+    assert {k: marked(v) for k, v in result.hits[0].highlights.items()} == {
+        "title": ["Madera de pino"],
+        "description": ["Pino"],
+    }
 
 
 async def test_scores_only_with_text(loaded: SearchBackend) -> None:

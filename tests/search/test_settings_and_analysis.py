@@ -97,3 +97,23 @@ def test_highlight_marks_prefix_part_and_escapes() -> None:
         "<mark>Cao</mark>bas &amp; &lt;i&gt;<mark>caoba</mark>&lt;/i&gt;"
     )
     assert safe_highlight(mark_matches("Pucté", {"pucte"}, set())) == "<mark>Pucté</mark>"
+
+
+def test_highlight_marks_a_phrase_synonym_only_where_it_stands_whole() -> None:
+    phrases = {("arbol", "de", "caucho"), ("para", "rubber")}
+    text = "Hule de árbol y caucho para llantas; Árbol de Caucho joven"
+    assert safe_highlight(mark_matches(text, {"hule"}, set(), phrases)) == (
+        "<mark>Hule</mark> de árbol y caucho para llantas; <mark>Árbol</mark> <mark>de</mark> <mark>Caucho</mark> joven"
+    )
+
+
+def test_a_function_word_stays_marked_only_between_other_marks() -> None:
+    """Both backends' marks pass here (Meilisearch marks a query's "de" wherever it stands)."""
+    de, pino, madera = "\ue000de\ue001", "\ue000pino\ue001", "\ue000Madera\ue001"
+    assert safe_highlight(f"{madera} {de} {pino} y tablas {de} encino") == (
+        "<mark>Madera</mark> <mark>de</mark> <mark>pino</mark> y tablas de encino"
+    )
+    assert safe_highlight(f"Tablas {de} {pino}, {pino} {de}: {madera}") == (
+        "Tablas de <mark>pino</mark>, <mark>pino</mark> <mark>de</mark>: <mark>Madera</mark>"
+    )
+    assert safe_highlight("\ue000De\ue001 primera") == "De primera"

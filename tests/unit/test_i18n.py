@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
 from app.i18n import (
@@ -19,6 +21,15 @@ from app.i18n import (
     ngettext,
     reset_locale,
     set_locale,
+)
+from app.settings import PROJECT_ROOT
+from tests.translation_check import (
+    PSEUDO_AS,
+    english_sources,
+    english_words,
+    pseudo_locale,
+    read_page,
+    untranslated_words,
 )
 
 TRANSLATED_LOCALES = ("es_MX", "pt_BR")
@@ -58,6 +69,133 @@ def test_catalogue_covers_every_source_string(locale: str, tmp_path: Path) -> No
         source = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(locale) if m.id}
     assert sorted(source - known) == [], "run: python -m app.i18n.catalogs extract && ... update, then translate"
+
+
+def _source_files() -> list[Path]:
+    """Every file of app/ and templates/ that babel.cfg maps to an extractor, found without Babel's directory walk."""
+    files = [*(PROJECT_ROOT / "app").rglob("*.py"), *(PROJECT_ROOT / "templates").rglob("*.jinja2")]
+    return sorted(f for f in files if "__pycache__" not in f.parts)
+
+
+def test_every_source_file_is_extracted() -> None:
+    """Each file's strings are in the catalogue, whatever its folder is called: Babel's default walk skipped every
+    directory starting with "_", so templates/_macros/ (pagination, the form error summary) showed in English."""
+    keywords: dict[str, Any] = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog("es_MX") if m.id}
+    missing = {}
+    for path in _source_files():
+        method = "python" if path.suffix == ".py" else "jinja2"
+        found = {m[1] if isinstance(m[1], str) else m[1][0] for m in extract_from_file(method, path, keywords)}
+        if found - known:
+            missing[str(path.relative_to(PROJECT_ROOT))] = sorted(found - known)
+    assert "templates/_macros/ui.html.jinja2" in {str(p.relative_to(PROJECT_ROOT)) for p in _source_files()}
+    assert missing == {}
+
+
+#: Arguments for every macro of templates/_macros/, by parameter name (texts are the caller's, already translated).
+MACRO_ARGUMENTS: dict[str, Any] = {
+    "text": "Vigente",
+    "kind": "valid",
+    "page": 2,
+    "pages": 16,
+    "base_query": "q=pino",
+    "title": "Ninguna oferta coincide",
+    "hint": "Amplíe la distancia.",
+    "action_url": "/offers",
+    "action_label": "Ver ofertas",
+    "name": "cantidad",
+    "label": "Cantidad",
+    "value": "12",
+    "errors": {"cantidad": "Escriba un número.", "_form": "Revise los datos."},
+    "required": True,
+    "help": "En metros cúbicos.",
+    "attrs": {"inputmode": "decimal"},
+    "options": [("m3", "m³"), ("bdft", "pies tabla")],
+    "rows": 3,
+    "checked": True,
+}
+
+
+def _macro_pages() -> list[tuple[str, str]]:
+    """(macro, HTML) for every public macro of templates/_macros/, called with MACRO_ARGUMENTS."""
+    from jinja2 import Environment, FileSystemLoader, nodes
+
+    from app.web.config import TEMPLATE_DIR
+    from app.web.render import template_globals
+
+    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(template_globals())
+    rendered = []
+    for path in sorted((TEMPLATE_DIR / "_macros").glob("*.jinja2")):
+        module = env.get_template(f"_macros/{path.name}").module
+        for definition in env.parse(path.read_text()).find_all(nodes.Macro):
+            if definition.name.startswith("_"):
+                continue
+            arguments = [a.name for a in definition.args]
+            required = arguments[: len(arguments) - len(definition.defaults)]
+            unknown = [a for a in required if a not in MACRO_ARGUMENTS]
+            assert unknown == [], f"{path.name} {definition.name}: add sample values for {unknown} to MACRO_ARGUMENTS"
+            kwargs = {a: MACRO_ARGUMENTS[a] for a in arguments if a in MACRO_ARGUMENTS}
+            rendered.append((f"{path.name} {definition.name}", str(getattr(module, definition.name)(**kwargs))))
+    return rendered
+
+
+def test_every_macro_says_everything_through_the_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
+    english = english_words()
+    token = set_locale(PSEUDO_AS)
+    try:
+        with pseudo_locale(monkeypatch):
+            pages = _macro_pages()
+    finally:
+        reset_locale(token)
+    assert len(pages) >= 8
+    assert {name: found for name, html in pages if (found := untranslated_words(*read_page(html), english))} == {}
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_every_macro_is_translated(locale: str) -> None:
+    english = english_sources(locale)
+    token = set_locale(locale)
+    try:
+        pages = _macro_pages()
+    finally:
+        reset_locale(token)
+    assert {name: found for name, html in pages if (found := english.left_in(*read_page(html)))} == {}
+    shown = "".join(html for _name, html in pages)
+    expected = {
+        "es_MX": ("Página 2 de 16", "Hay 2 problemas en este formulario"),
+        "pt_BR": ("Página 2 de 16", "Há 2 problemas neste formulário"),
+    }[locale]
+    assert all(text in shown for text in expected)
+
+
+#: One word per thing of the trade: English term (in the source, placeholders aside) -> the stem every Spanish and
+#: Portuguese translation of it uses. "On request" (a price on enquiry) is another sense of "request".
+TERMS: dict[str, dict[str, str]] = {
+    r"\bdeals?\b": {"es_MX": "trato", "pt_BR": "negócio"},
+    r"\boffer": {"es_MX": "ofert|ofre[cz]", "pt_BR": "ofert|ofere[cç]"},
+    r"(?<!on )\brequests?\b": {"es_MX": "solicit", "pt_BR": "solicita"},
+    r"\bconversations?\b": {"es_MX": "conversaci", "pt_BR": "conversa"},
+    r"\bcertificates?\b": {"es_MX": "certificad", "pt_BR": "certificad"},
+    r"\bclaims?\b": {"es_MX": "declaraci", "pt_BR": "declara"},
+    r"\bproducers?\b": {"es_MX": "productor", "pt_BR": "produtor"},
+    r"\bbuyers?\b": {"es_MX": "comprador", "pt_BR": "comprador"},
+}
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_one_word_for_one_thing(locale: str) -> None:
+    """A deal is a "trato" everywhere in Spanish (never "acuerdo"), a request a "solicitud", and so on."""
+    stray = []
+    for message in _catalog(locale):
+        if not message.id:
+            continue
+        source = PLACEHOLDER.sub("", _as_list(message.id)[0])
+        text = " ".join(_as_list(message.string)).lower()
+        for term, stems in TERMS.items():
+            if re.search(term, source, re.IGNORECASE) and not re.search(stems[locale], text):
+                stray.append((term, source, text))
+    assert stray == []
 
 
 @pytest.mark.parametrize("locale", TRANSLATED_LOCALES)

@@ -1,0 +1,258 @@
+"""Every page in Spanish and Portuguese shows no English source text.
+
+The app's route table is walked: every page route (GET), signed in as each role and as a visitor, over data made
+with tests/factories.py in Spanish (so user data is never English by construction), plus the states a page only
+shows with a query (results, a second page, ignored filters) and every page form posted empty (its errors).
+
+Two checks, each able to catch what the other cannot:
+
+* **pseudo-locale**: the pages are rendered in es_MX with a catalogue whose every translation is its English
+  source wrapped in ⟦ ⟧. Text that never went through gettext (a literal in a template, a string built in Python,
+  a template the extraction skipped) shows unwrapped; any word of it that belongs to the English source and to no
+  translation fails the test.
+* **real catalogues**: in es_MX and pt_BR no English source string whose translation differs appears as page
+  text (a string passed to gettext but missing, empty or fuzzy in the catalogue).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from app.accounts import password_reset
+from app.accounts import services as accounts
+from app.accounts.services import LoginRateLimiter
+from app.analytics import programs
+from app.indexing.runtime import get_backend
+from app.indexing.sync import drain
+from app.matching.services import compute_matches
+from app.messaging.services import deals, safety, threads
+from app.notifications import services as notifications
+from app.notifications.tables import Notification
+from app.web import microcache
+from app.web.middleware import LOCALE_COOKIE
+from tests.factories import make_certificate, make_offer, make_request, make_user, post_form, sign_in
+from tests.translation_check import (
+    PSEUDO_AS,
+    english_sources,
+    english_words,
+    pseudo_locale,
+    read_page,
+    untranslated_words,
+)
+
+TODAY = dt.date.today()
+ROLES = ("visitor", "producer", "buyer", "staff")
+
+
+# --- the data: a producer, a buyer and staff, everything they write in Spanish ------------------------------------
+@dataclass
+class World:
+    users: dict[str, Any]
+    #: path parameter -> value, for every route that has it.
+    params: dict[str, Any]
+    #: what a ``{ref}`` parameter names, by the path before it.
+    refs: dict[str, str]
+    #: states only a query shows.
+    extra: list[str] = field(default_factory=list)
+    #: error pages only a post shows (an address that does not take one).
+    extra_posts: list[str] = field(default_factory=list)
+
+
+async def _build_world() -> World:
+    producer = await make_user("producer", email="ejido.sanpedro@ejemplo.mx", org_name="Ejido San Pedro el Alto")
+    cert = await make_certificate(producer, code="SCS-FM/COC-004512")
+    await make_certificate(
+        producer, code="SCS-FM/COC-004513", status="suspended", expires_on=(TODAY + dt.timedelta(days=20)).isoformat()
+    )
+    offers = [
+        await make_offer(
+            producer,
+            cert["ref"],
+            title=f"Tablas de pino secadas al horno, lote {n}",
+            description="Madera cepillada de primera calidad, estibada bajo techo.",
+        )
+        for n in range(1, 23)
+    ]
+    buyer = await make_user("buyer", email="compras@maderasdeoccidente.mx", org_name="Maderas de Occidente")
+    wanted = await make_request(
+        buyer, title="Pino para Guadalajara", delivery_place="Zapopan", species=["Pinus durangensis"]
+    )
+    staff = await make_user("staff", email="equipo@redforestal.mx", org_name="Red Forestal Comunitaria")
+    backend = get_backend()
+    await backend.ensure_index("offers")
+    await backend.rebuild("offers", [])
+    await drain(backend)
+    await compute_matches(wanted["ref"], backend)
+
+    conversation = await threads.start_conversation(buyer, offers[0]["ref"], wanted["ref"])
+    await threads.send_message(buyer, conversation, "¿Tienen 300 m³ para mayo?")
+    await threads.send_message(producer, conversation, "Sí, secados al horno y listos en abril.")
+    await threads.send_message(buyer, conversation, "Muy bien, cerremos el trato.")
+    deal = {"quantity": "120", "unit": "m3", "price": "350", "currency": "MXN", "date": TODAY.isoformat()}
+    deal_event = await deals.record_deal(producer, conversation, deal)
+    declined = await threads.start_conversation(buyer, offers[1]["ref"])
+    await threads.send_message(buyer, declined, "¿Precio por metro cúbico?")
+    await deals.decline(buyer, declined, {"reason": "price", "text": "Fuera de nuestro presupuesto."})
+    await safety.report_conversation(buyer, declined, "Mensajes repetidos sin respuesta.")
+    await notifications.save_search(buyer, {"query": "q=pino", "name": "Pino de Durango"})
+    reset_token = await password_reset.request_reset(producer.email, "198.51.100.7", LoginRateLimiter())
+
+    program_id = await programs.create_program(
+        staff, {"name": "Bosques del Norte", "description": "Durango y Chihuahua", "regions": "MX-DUR MX-CHH"}
+    )
+
+    await accounts.create_api_token(producer, "Integración con el ERP")
+    token_id = (await accounts.list_api_tokens(producer))[0]["id"]
+    notification = await Notification.select(Notification.id).where(Notification.recipient == buyer.id).first()
+    return World(
+        users={"producer": producer, "buyer": buyer, "staff": staff},
+        params={
+            "conversation_id": conversation,
+            "event_id": deal_event,
+            "search_id": (await notifications.list_saved_searches(buyer))[0]["id"],
+            "token_id": token_id,
+            "notification_id": notification["id"],
+            "program_id": program_id,
+            "user_id": buyer.id,
+            "rank": 1,
+            "form": "offer",
+            "token": reset_token,
+            "name": "funnel.csv",
+        },
+        refs={
+            "/my/certificates": cert["ref"],
+            "/staff/certificates": cert["ref"],
+            "/my/offers": offers[0]["ref"],
+            "/offers": offers[0]["ref"],
+            "/my/requests": wanted["ref"],
+            "/requests": wanted["ref"],
+            "/producers": producer.organization_ref,
+        },
+        extra=[
+            "/search?q=pino",
+            "/search?q=pino&page=2",
+            "/search?q=abedul",
+            "/search?q=pino&within_km=lejos&min_qty=mucho",
+            "/offers?page=2",
+            "/offers?page=9",
+            "/offers?country=ZZ",
+            "/offers?claim=FSC+100%25&category=latex",
+            f"/conversations/{declined}",
+            "/staff/certificates?state=verified",
+            "/password/reset/enlace-caducado",
+            "/pagina-que-no-existe",
+            "/notifications?unread=1",
+        ],
+        extra_posts=["/about"],
+    )
+
+
+# --- walking the routes --------------------------------------------------------------------------------------------
+def page_routes(app: Any, method: str) -> list[str]:
+    """Paths of the app's HTML routes for ``method`` (everything outside the JSON API, its schema and static files)."""
+    paths = set()
+    for route in app.routes:
+        if route.path.startswith(("/api/", "/schema", "/static")):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            if method in handler.http_methods and not handler.include_in_schema:
+                paths.add(route.path)
+    return sorted(paths)
+
+
+def _fill(path: str, world: World) -> str:
+    """The route's path with its parameters filled from the world (a new parameter name fails here: add it)."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "ref":
+            owner = path[: match.start()].rstrip("/")
+            assert owner in world.refs, f"no data for {{ref}} under {owner}: add it to World.refs"
+            return str(world.refs[owner])
+        assert name in world.params, f"no data for {{{name}}} in {path}: add it to World.params"
+        return str(world.params[name])
+
+    filled = re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
+    return filled + ("?next=/" if path.startswith("/lang/") else "")
+
+
+async def _as(client: AsyncTestClient, role: str, world: World, locale: str) -> None:
+    client.cookies.clear()
+    if role != "visitor":
+        await sign_in(client, world.users[role])
+    client.cookies.set(LOCALE_COOKIE, locale)
+
+
+def _shown(role: str, url: str, response: Any) -> list[tuple[str, str, str, str]]:
+    """The page a response shows (error pages included; redirects show nothing)."""
+    assert response.status_code < 500, (role, url, response.text[-2000:])
+    if 300 <= response.status_code < 400:
+        return []
+    return [(role, url, response.text, response.headers.get("content-type", ""))]
+
+
+async def _visit(client: AsyncTestClient, world: World, app: Any, locale: str) -> list[tuple[str, str, str, str]]:
+    """(role, url, body, content type) of every page that answered 200, every route answered below 400 by some role."""
+    pages = []
+    answered: dict[str, set[int]] = {}
+    world.params["code"] = locale  # the language switch, to the language being read
+    gets = page_routes(app, "GET")
+    for role in ROLES:
+        await _as(client, role, world, locale)
+        for route in gets:
+            url = _fill(route, world)
+            response = await client.get(url)
+            answered.setdefault(route, set()).add(response.status_code)
+            pages.extend(_shown(role, url, response))
+        for url in world.extra:
+            pages.extend(_shown(role, url, await client.get(url)))
+    assert sorted(r for r, codes in answered.items() if min(codes) >= 400) == [], "routes no role could open"
+    # Every page form posted empty shows its errors; "/logout" last, since it ends the session.
+    posts = sorted(page_routes(app, "POST"), key=lambda path: path == "/logout")
+    for role in ROLES:
+        await _as(client, role, world, locale)
+        for route in posts:
+            url = _fill(route, world)
+            pages.extend(_shown(role, "POST " + url, await post_form(client, url, {})))
+        for url in world.extra_posts:
+            pages.extend(_shown(role, "POST " + url, await post_form(client, url, {})))
+    return pages
+
+
+@pytest.fixture(name="world")
+async def fx_world(client: AsyncTestClient, db: str) -> World:
+    if db != "sqlite":
+        pytest.skip("page text does not depend on the database engine; the pages run on SQLite")
+    return await _build_world()
+
+
+async def test_pseudo_locale_shows_no_text_outside_the_catalogue(
+    client: AsyncTestClient, world: World, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    english = english_words()
+    problems = {}
+    microcache.invalidate()
+    with pseudo_locale(monkeypatch):
+        visited = await _visit(client, world, app, PSEUDO_AS)
+    microcache.invalidate()
+    for role, url, body, content_type in visited:
+        if found := untranslated_words(*read_page(body, content_type), english):
+            problems[f"{role} {url}"] = found
+    assert problems == {}
+
+
+@pytest.mark.parametrize("locale", ["es_MX", "pt_BR"])
+async def test_no_english_source_string_shows(client: AsyncTestClient, world: World, app: Any, locale: str) -> None:
+    english = english_sources(locale)
+    microcache.invalidate()
+    problems = {}
+    for role, url, body, content_type in await _visit(client, world, app, locale):
+        if found := english.left_in(*read_page(body, content_type)):
+            problems[f"{role} {url}"] = found
+    assert problems == {}
