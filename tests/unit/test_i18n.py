@@ -113,6 +113,14 @@ MACRO_ARGUMENTS: dict[str, Any] = {
     "options": [("m3", "m³"), ("bdft", "pies tabla")],
     "rows": 3,
     "checked": True,
+    "state": "pending",
+    "source": "country",
+    "country": "MX",
+    "lat_name": "lat",
+    "lon_name": "lon",
+    "lat": 19.5,
+    "lon": -96.9,
+    "category": "latex",
 }
 
 
