@@ -109,8 +109,8 @@ async def test_latex_contact_deal_in_kg_drc_confirmed_and_read_in_spanish(new_pa
     await producer_thread.confirm_deal()
     await expect(producer_thread.event_terms()).to_have_text(
         [
-            "2,000 kg CCS a BRL9.80 por kg CCS, BRL19,600.00 en total (acuerdo del 20 nov 2026)",
-            "confirma el acuerdo del 20 nov 2026 (2,000 kg CCS)",
+            "2,000 kg CCS a BRL9.80 por kg CCS, BRL19,600.00 en total (trato del 20 nov 2026)",
+            "confirma el trato del 20 nov 2026 (2,000 kg CCS)",
         ]
     )
     await producer_page.screenshot(path=str(shots / "latex-history-1280.png"), full_page=True)

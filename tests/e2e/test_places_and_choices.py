@@ -181,7 +181,7 @@ async def test_offer_form_without_javascript_says_why_after_choosing_latex(new_p
 
     await form.select(product_type="cup_lump", unit="t_drc")
     await form.by_testid("offer-submit").click()
-    await form.expect_at(r"/offers/[^/?#]+")
+    await form.expect_at(r"/offers/[^/?#]+\?published=1")
     row = await Offer.select(Offer.product_type, Offer.unit, Offer.quantity_canonical).first()
     assert row == {"product_type": "cup_lump", "unit": "t_drc", "quantity_canonical": 5000.0}
 

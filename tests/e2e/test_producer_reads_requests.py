@@ -42,8 +42,9 @@ async def test_a_producer_reads_the_requests_it_is_shown(new_page: NewPage, live
     wanted = await make_request(
         buyer, title="Tablas para taller", target_price_amount="987.65", target_price_currency="USD"
     )
-    conversation_id = await messaging.start_conversation(buyer, offer["ref"], wanted["ref"])
-    await messaging.send_message(buyer, conversation_id, "¿Tienen 120 m³ para febrero?")
+    conversation_id = await messaging.start_conversation(
+        buyer, offer["ref"], wanted["ref"], message="¿Tienen 120 m³ para febrero?"
+    )
 
     page = await new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     await page.context.add_cookies([{"name": "fm_lang", "value": "es_MX", "url": live.url}])

@@ -54,7 +54,7 @@ async def fx_world(clean_db: str) -> dict[str, Any]:
     offer = await make_offer(producer, cert["ref"])
     paused = await make_offer(producer, cert["ref"], status="paused")
     request = await make_request(buyer)
-    conversation = await start_conversation(buyer, offer["ref"])
+    conversation = await start_conversation(buyer, offer["ref"], message="¿Siguen disponibles?")
     return {
         "headers": {
             "anonymous": {},

@@ -19,8 +19,7 @@ async def test_a_message_names_its_author_once(client) -> None:
         organization_name="Muebles Tapatíos",
         country="MX",
     )
-    conversation_id = await messaging.start_conversation(buyer, offer["ref"])
-    await messaging.send_message(buyer, conversation_id, "¿Tienen 40 m³?")
+    conversation_id = await messaging.start_conversation(buyer, offer["ref"], message="¿Tienen 40 m³?")
     await messaging.send_message(producer, conversation_id, "Sí, en enero.")
     await sign_in(client, buyer)
     page = await client.get(f"/conversations/{conversation_id}")

@@ -194,15 +194,15 @@ async def test_history_and_notifications_read_in_the_readers_words(client) -> No
     page = (await client.get(f"/conversations/{thread}")).text
     terms = re.findall(r'<span data-testid="event-terms">([^<]*)</span>', page)
     assert terms == [
-        "12,500 kg CCS a BRL9.75 por kg CCS, BRL121,875.00 en total (acuerdo del 12 may 2026)",
-        "confirma el acuerdo del 12 may 2026 (12,500 kg CCS)",
+        "12,500 kg CCS a BRL9.75 por kg CCS, BRL121,875.00 en total (trato del 12 may 2026)",
+        "confirma el trato del 12 may 2026 (12,500 kg CCS)",
     ]
     assert "2026-05-12" not in page.split('data-testid="events"')[1].split("</section>")[0]
     assert f"entry {deal}" not in page and "entrada" not in page
     # The notification the producer got reads the same way, in each reader's language.
     (note,) = await notes(producer, "deal_recorded")
     assert render_in("es_MX", "deal_recorded", note["params"])[1] == (
-        "12,500 kg CCS a BRL9.75 por kg CCS, BRL121,875.00 en total (acuerdo del 12 may 2026)."
+        "12,500 kg CCS a BRL9.75 por kg CCS, BRL121,875.00 en total (trato del 12 may 2026)."
     )
     assert render_in("en", "deal_recorded", note["params"])[1] == (
         "12,500 kg DRC at R$9.75 per kg DRC, R$121,875.00 in all (deal of May 12, 2026)."

@@ -140,7 +140,7 @@ async def test_the_buyer_and_staff_read_everything(client) -> None:
 async def test_a_conversation_keeps_the_request_readable_even_when_closed(client) -> None:
     scene = await _scene()
     ref = scene["request"]["ref"]
-    conversation_id = await messaging.start_conversation(scene["buyer"], scene["offer"]["ref"], ref)
+    conversation_id = await messaging.start_conversation(scene["buyer"], scene["offer"]["ref"], ref, message="¿Siguen disponibles?")
     # The producer's offer stops fitting (paused) and the buyer closes the request: the thread still names it.
     await offers.set_offer_status(scene["fitting"], scene["offer"]["ref"], "paused")
     await sourcing.set_request_status(scene["buyer"], ref, "closed")
@@ -187,7 +187,9 @@ async def test_a_buyer_in_a_conversation_still_opens_the_offer_after_it_closed(c
     """The thread links its offer; closing the offer after a deal must not turn that link into a 404."""
     scene = await _scene()
     offer_ref = scene["offer"]["ref"]
-    await messaging.start_conversation(scene["buyer"], offer_ref, scene["request"]["ref"])
+    await messaging.start_conversation(
+        scene["buyer"], offer_ref, scene["request"]["ref"], message="¿Siguen disponibles?"
+    )
     await offers.set_offer_status(scene["fitting"], offer_ref, "closed")
     await sign_in(client, scene["buyer"])
     page = await client.get(f"/offers/{offer_ref}")
@@ -223,7 +225,7 @@ def _reasons(html: str, marker: str) -> list[str]:
 async def test_each_side_reads_the_reasons_in_its_own_voice(client) -> None:
     scene = await _scene()
     ref, offer_ref = scene["request"]["ref"], scene["offer"]["ref"]
-    conversation_id = await messaging.start_conversation(scene["buyer"], offer_ref, ref)
+    conversation_id = await messaging.start_conversation(scene["buyer"], offer_ref, ref, message="¿Siguen disponibles?")
 
     # The producer: dashboard card (linked to the request), thread side panel, the offer's match API.
     await sign_in(client, scene["fitting"])

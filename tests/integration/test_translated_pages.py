@@ -33,7 +33,7 @@ from app.indexing.sync import drain
 from app.matching.services import compute_matches
 from app.messaging.services import deals, safety, threads
 from app.notifications import services as notifications
-from app.notifications.tables import Notification
+from app.notifications.tables import EmailOutbox, Notification
 from app.web import microcache
 from app.web.middleware import LOCALE_COOKIE
 from tests.factories import make_certificate, make_offer, make_request, make_user, post_form, sign_in
@@ -90,18 +90,23 @@ async def _build_world() -> World:
     await drain(backend)
     await compute_matches(wanted["ref"], backend)
 
-    conversation = await threads.start_conversation(buyer, offers[0]["ref"], wanted["ref"])
-    await threads.send_message(buyer, conversation, "¿Tienen 300 m³ para mayo?")
+    conversation = await threads.start_conversation(
+        buyer, offers[0]["ref"], wanted["ref"], message="¿Tienen 300 m³ para mayo?"
+    )
     await threads.send_message(producer, conversation, "Sí, secados al horno y listos en abril.")
     await threads.send_message(buyer, conversation, "Muy bien, cerremos el trato.")
-    deal = {"quantity": "120", "unit": "m3", "price": "350", "currency": "MXN", "date": TODAY.isoformat()}
+    deal = {"quantity": "120", "unit": "m3", "unit_price": "350", "currency": "MXN", "date": TODAY.isoformat()}
     deal_event = await deals.record_deal(producer, conversation, deal)
-    declined = await threads.start_conversation(buyer, offers[1]["ref"])
-    await threads.send_message(buyer, declined, "¿Precio por metro cúbico?")
+    declined = await threads.start_conversation(buyer, offers[1]["ref"], message="¿Precio por metro cúbico?")
     await deals.decline(buyer, declined, {"reason": "price", "text": "Fuera de nuestro presupuesto."})
     await safety.report_conversation(buyer, declined, "Mensajes repetidos sin respuesta.")
     await notifications.save_search(buyer, {"query": "q=pino", "name": "Pino de Durango"})
-    reset_token = await password_reset.request_reset(producer.email, "198.51.100.7", LoginRateLimiter())
+    await password_reset.request_reset(producer.email, "198.51.100.7", LoginRateLimiter())
+    assert await password_reset.process_requests() == 1
+    mails = await EmailOutbox.select(EmailOutbox.body).where(EmailOutbox.to_address == producer.email)
+    links = [m for mail in mails for m in re.findall(r"/password/reset/([A-Za-z0-9_-]+)", mail["body"])]
+    assert len(links) == 1, mails
+    reset_token = links[0]
 
     program_id = await programs.create_program(
         staff, {"name": "Bosques del Norte", "description": "Durango y Chihuahua", "regions": "MX-DUR MX-CHH"}
