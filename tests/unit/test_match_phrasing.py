@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -12,8 +11,7 @@ from app.i18n import reset_locale, set_locale
 from app.matching import engine, phrasing
 from app.matching.engine import OfferSpec, Reason, RequestSpec, score_offer
 from app.matching.phrasing import phrase, phrase_all
-
-NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+from tests.unit.match_specs import NOW, make_offer, make_request
 
 
 @pytest.fixture(name="english", autouse=True)
@@ -24,54 +22,11 @@ def fx_english() -> Iterator[None]:
 
 
 def _request(**changes: object) -> RequestSpec:
-    values: dict[str, object] = {
-        "ref": "req-1",
-        "organization_ref": "buyer-1",
-        "category": "timber",
-        "product_types": ("sawn_timber",),
-        "species": ("Pinus",),
-        "accepted_claims": ("FSC 100%", "FSC Mix"),
-        "quantity": 250.0,
-        "unit": "m3",
-        "min_per_supplier": 20.0,
-        "partial_ok": True,
-        "delivery_lat": 20.67,
-        "delivery_lon": -103.35,
-        "delivery_place": "Guadalajara",
-        "max_distance_km": 1500.0,
-        "needed_from": date(2027, 1, 15),
-        "needed_by": date(2027, 3, 31),
-    }
-    values.update(changes)
-    return RequestSpec(**values)  # type: ignore[arg-type]
+    return make_request(**{"quantity": 250.0, **changes})
 
 
 def _offer(**changes: object) -> OfferSpec:
-    values: dict[str, object] = {
-        "ref": "offer-1",
-        "organization_ref": "ejido-san-pedro",
-        "organization_name": "Ejido San Pedro",
-        "organization_active": True,
-        "category": "timber",
-        "product_type": "sawn_timber",
-        "species": ("Pinus durangensis",),
-        "claim": "FSC 100%",
-        "status": "active",
-        "quantity": 100.0,
-        "min_order": 20.0,
-        "available_from": date(2026, 12, 1),
-        "available_to": date(2027, 6, 30),
-        "lat": 25.04,
-        "lon": -105.42,
-        "certificate_status": "valid",
-        "certificate_expires_on": date(2028, 4, 30),
-        "certificate_product_types": ("roundwood", "sawn_timber"),
-        "certificate_verification": "verified",
-        "certificate_verified_at": NOW - timedelta(days=21),
-        "updated_at": NOW - timedelta(days=5),
-    }
-    values.update(changes)
-    return OfferSpec(**values)  # type: ignore[arg-type]
+    return make_offer(**{"quantity": 100.0, **changes})
 
 
 def test_the_engine_gives_codes_and_values_not_words() -> None:

@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,10 +27,8 @@ from app.matching.engine import (
 )
 from app.matching.phrasing import phrase_all as words
 from app.vocab import CLAIMS, resolve_species, species_matches
+from tests.unit.match_specs import DURANGO, GDL, NOW, make_offer, make_request
 
-NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
-GDL = (20.67, -103.35)  # Guadalajara
-DURANGO = (25.04, -105.42)
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -39,57 +37,6 @@ def fx_english() -> Iterator[None]:
     token = set_locale("en")
     yield
     reset_locale(token)
-
-
-def make_request(**overrides: object) -> RequestSpec:
-    values: dict[str, object] = {
-        "ref": "req-1",
-        "organization_ref": "buyer-1",
-        "category": "timber",
-        "product_types": ("sawn_timber",),
-        "species": ("Pinus",),
-        "accepted_claims": ("FSC 100%", "FSC Mix"),
-        "quantity": 300.0,
-        "unit": "m3",
-        "min_per_supplier": 20.0,
-        "partial_ok": True,
-        "delivery_lat": GDL[0],
-        "delivery_lon": GDL[1],
-        "delivery_place": "Guadalajara",
-        "max_distance_km": 1500.0,
-        "needed_from": date(2027, 1, 15),
-        "needed_by": date(2027, 3, 31),
-    }
-    values.update(overrides)
-    return RequestSpec(**values)  # type: ignore[arg-type]
-
-
-def make_offer(**overrides: object) -> OfferSpec:
-    values: dict[str, object] = {
-        "ref": "offer-1",
-        "organization_ref": "ejido-san-pedro",
-        "organization_name": "Ejido San Pedro",
-        "organization_active": True,
-        "category": "timber",
-        "product_type": "sawn_timber",
-        "species": ("Pinus durangensis",),
-        "claim": "FSC 100%",
-        "status": "active",
-        "quantity": 120.0,
-        "min_order": 20.0,
-        "available_from": date(2026, 12, 1),
-        "available_to": date(2027, 6, 30),
-        "lat": DURANGO[0],
-        "lon": DURANGO[1],
-        "certificate_status": "valid",
-        "certificate_expires_on": date(2028, 4, 30),
-        "certificate_product_types": ("roundwood", "sawn_timber"),
-        "certificate_verification": "verified",
-        "certificate_verified_at": NOW - timedelta(days=21),
-        "updated_at": NOW - timedelta(days=5),
-    }
-    values.update(overrides)
-    return OfferSpec(**values)  # type: ignore[arg-type]
 
 
 # --- Examples ---------------------------------------------------------------------------------------------------
