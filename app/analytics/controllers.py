@@ -147,7 +147,9 @@ async def program_new(request: Request[Any, Any, Any]) -> Template:
 @post("/staff/programs", include_in_schema=False, guards=[guards.staff])
 async def program_create(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Create a program; problems come back inline with the entered values."""
-    data = await read_form(request)
+    data = await read_form(request, multi=("regions",))
+    if "add_place" in data or "remove_place" in data:
+        return _form(request, "/staff/programs", *programs.edit_places(data))
     try:
         await programs.create_program(request.user, data)
     except FieldErrors as exc:
@@ -163,7 +165,10 @@ async def program_edit(request: Request[Any, Any, Any], program_id: FromPath[int
 
 @post("/staff/programs/{program_id:int}", include_in_schema=False, guards=[guards.staff])
 async def program_update(request: Request[Any, Any, Any], program_id: FromPath[int]) -> Template | Redirect:
-    data = await read_form(request)
+    data = await read_form(request, multi=("regions",))
+    if "add_place" in data or "remove_place" in data:
+        await programs.get_program(request.user, program_id)  # a program that exists
+        return _form(request, f"/staff/programs/{program_id}", *programs.edit_places(data))
     try:
         await programs.update_program(request.user, program_id, data)
     except FieldErrors as exc:

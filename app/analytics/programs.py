@@ -10,8 +10,8 @@ from app.accounts.tables import Organization
 from app.analytics.tables import Program, ProgramOrganization, ProgramRegion
 from app.db import Row, atomic
 from app.i18n import gettext as _
+from app.places import collation_key, country_name, is_country, place_name, region_country
 from app.validation import Checker, FieldErrors, NotFound, PermissionDenied
-from app.vocab import COUNTRY_RE, REGION_RE
 
 MAX_MEMBERS = 500
 _SPLIT = re.compile(r"[\s,;]+")
@@ -28,6 +28,27 @@ def _codes(raw: Any) -> list[str]:
     return [c for c in _SPLIT.split(str(raw or "").strip()) if c]
 
 
+def _place(code: str) -> tuple[str, str] | None:
+    """(country, region) for a known country ('MX') or region ('MX-DUR') code; None for anything else."""
+    code = code.strip().upper()
+    if is_country(code):
+        return code, ""
+    home = region_country(code)
+    return (home, code) if home else None
+
+
+def place_label(code: str) -> str:
+    """A program place in words: 'Durango, México' or 'Guatemala' (an unknown code as given)."""
+    found = _place(code)
+    return place_name(*found) if found else code
+
+
+def named_places(codes: Any) -> list[tuple[str, str]]:
+    """(code, name) of each distinct place, sorted by name in the reader's language."""
+    unique = dict.fromkeys(c.upper() for c in _codes(codes))
+    return sorted(((c, place_label(c)) for c in unique), key=lambda pair: collation_key(pair[1]))
+
+
 async def list_programs(user: CurrentUser) -> list[Row]:
     """Every program with its member counts, by name."""
     _staff(user)
@@ -38,7 +59,7 @@ async def list_programs(user: CurrentUser) -> list[Row]:
     for p in programs:
         codes = [r["region"] or r["country"] for r in regions if r["program"] == p["id"]]
         count = sum(1 for m in members if m["program"] == p["id"])
-        out.append(Row(p, regions=sorted(codes), organization_count=count))
+        out.append(Row(p, regions=[name for _code, name in named_places(codes)], organization_count=count))
     return out
 
 
@@ -72,21 +93,16 @@ async def _clean(
     name = c.text("name", required=True, max_len=120)
     description = c.text("description", max_len=2000)
     places: list[tuple[str, str]] = []
-    bad = [
-        code
-        for code in _codes(raw.get("regions"))
-        if not (COUNTRY_RE.match(code.upper()) or REGION_RE.match(code.upper()))
-    ]
+    bad = [code[:12] for code in _codes(raw.get("regions")) if _place(code) is None]
     if bad:
         c.fail(
             "regions",
-            _("Not a country or region code: %(codes)s. Use codes such as MX or MX-DUR.", codes=", ".join(bad)),
+            _("Not a country or region we know: %(codes)s. Choose places from the list.", codes=", ".join(bad)),
         )
     for code in dict.fromkeys(x.upper() for x in _codes(raw.get("regions"))):
-        if REGION_RE.match(code):
-            places.append((code[:2], code))
-        elif COUNTRY_RE.match(code):
-            places.append((code, ""))
+        found = _place(code)
+        if found:
+            places.append(found)
     refs = list(dict.fromkeys(_codes(raw.get("organizations"))))
     org_ids: list[int] = []
     if refs:
@@ -155,7 +171,42 @@ async def delete_program(user: CurrentUser, program_id: int) -> None:
 
 
 def form_values(raw: dict[str, Any]) -> dict[str, Any]:
-    return {k: raw.get(k, "") for k in ("name", "description", "regions", "organizations")}
+    """What the form shows: the entered texts, and the places as (code, name) pairs."""
+    values = {k: raw.get(k, "") for k in ("name", "description", "organizations", "place_country")}
+    values["places"] = named_places(raw.get("regions"))
+    return values
+
+
+def edit_places(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The form after "Add place" or "Remove" (nothing is saved): the picked country or region joins the list, or
+    the named code leaves it. Returns the form values and any message for the picker."""
+    codes = [c.upper() for c in _codes(raw.get("regions"))]
+    errors: dict[str, str] = {}
+    removed = str(raw.get("remove_place") or "").strip().upper()
+    picked_country = str(raw.get("place_country") or "").strip().upper()
+    picked_region = str(raw.get("place_region") or "").strip().upper()
+    drawn_for = str(raw.get("place_region_choices_for") or "").strip().upper()
+    after = dict(raw, place_region="")
+    if removed:
+        codes = [c for c in codes if c != removed]
+    elif not is_country(picked_country):
+        errors["place_country"] = _("Choose a country from the list.")
+    elif drawn_for != picked_country:
+        # Without JavaScript the region list on screen belonged to another country: show this country's list.
+        errors["place_region"] = _(
+            "Now choose a region of %(country)s, or none for the whole country, and add it.",
+            country=country_name(picked_country),
+        )
+    else:
+        code = picked_region or picked_country
+        found = _place(code)
+        if found is None or found[0] != picked_country:
+            errors["place_region"] = _("Choose a region of %(country)s.", country=country_name(picked_country))
+        else:
+            codes.append(code)
+            after["place_country"] = ""
+    after["regions"] = codes
+    return form_values(after), errors
 
 
 __all__ = [

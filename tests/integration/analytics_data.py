@@ -85,7 +85,7 @@ async def fx_world(clean_db: str) -> World:
     b1 = await make_user("buyer", country="MX")
     b2 = await make_user("buyer", country="DE")
     await _org(p1, region="MX-DUR", legal_form="ejido", lat=24.02, lon=-104.67)
-    await _org(p2, region="GT-PE", legal_form="community_concession", lat=16.91, lon=-89.89)
+    await _org(p2, region="GT-17", legal_form="community_concession", lat=16.91, lon=-89.89)
     await _org(p3, region="MX-OAX", legal_form="comunidad", lat=17.06, lon=-96.72)
 
     c1 = await make_certificate(p1, product_types=["sawn_timber", "roundwood"])

@@ -157,8 +157,8 @@ async def test_figures_follow_new_records_at_once(world: World) -> None:
     await messaging.start_conversation(world.b1, mix["ref"], message="Hola")
     after = await services.summary(world.staff, f)
     assert (after.contacts.conversations, after.funnel[2].count) == (5, 5)
-    program_id = await programs.create_program(world.staff, {"name": "Petén", "regions": "GT-PE"})
+    program_id = await programs.create_program(world.staff, {"name": "Petén", "regions": "GT-17"})
     petén = await services.summary(world.staff, _filters(program=program_id))
     assert petén.producers.reached == 1
-    await programs.update_program(world.staff, program_id, {"name": "Petén", "regions": "GT-PE MX-DUR"})
+    await programs.update_program(world.staff, program_id, {"name": "Petén", "regions": "GT-17 MX-DUR"})
     assert (await services.summary(world.staff, _filters(program=program_id))).producers.reached == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 from app.analytics.tables import Program, ProgramOrganization, ProgramRegion
 from tests.factories import api_token, make_user, post_form, sign_in
@@ -144,31 +145,36 @@ async def test_api_summary_json(client, world: World) -> None:
 
 async def test_staff_create_edit_and_delete_a_program(client, world: World) -> None:
     await sign_in(client, world.staff)
-    bad = await post_form(client, "/staff/programs", {"name": "", "regions": "Mexico", "organizations": "no-such-org"})
+    bad = await post_form(
+        client, "/staff/programs", {"name": "", "regions": ["Mexico", "ZZ", "MX-ZZZ"], "organizations": "no-such-org"}
+    )
     assert bad.status_code == 422
     assert 'id="f-name-error" aria-live="polite">This field is required.<' in bad.text
-    assert "Not a country or region code: Mexico." in bad.text
+    assert "Not a country or region we know: Mexico, ZZ, MX-ZZZ. Choose places from the list." in bad.text
     assert "No organisation with the reference: no-such-org." in bad.text
     assert await Program.count() == 0
     created = await post_form(
         client,
         "/staff/programs",
-        {"name": "Maya forest", "regions": "gt-pe, MX-ROO", "organizations": world.b1.organization_ref},
+        {"name": "Maya forest", "regions": "gt-17, MX-ROO", "organizations": world.b1.organization_ref},
     )
     assert created.status_code == 303
     program = await Program.select().first()
     assert program["name"] == "Maya forest"
     regions = await ProgramRegion.select(ProgramRegion.country, ProgramRegion.region).order_by(ProgramRegion.region)
-    assert [(r["country"], r["region"]) for r in regions] == [("GT", "GT-PE"), ("MX", "MX-ROO")]
+    assert [(r["country"], r["region"]) for r in regions] == [("GT", "GT-17"), ("MX", "MX-ROO")]
     assert await ProgramOrganization.count() == 1
     listing = await client.get("/staff/programs")
-    assert "Maya forest" in listing.text and "GT-PE, MX-ROO" in listing.text
+    assert "Maya forest" in listing.text and "<td>Petén, Guatemala; Quintana Roo, Mexico</td>" in listing.text
     headers = await api_token(world.staff)
     figures = (await client.get(f"/api/v1/analytics/summary?program={program['id']}", headers=headers)).json()
-    # p2 (GT-PE) and b1 are members: conversations c1, c3 (b1) and c2 (p2).
+    # p2 (in Petén) and b1 are members: conversations c1, c3 (b1) and c2 (p2).
     assert (figures["producers"]["reached"], figures["contacts"]["conversations"]) == (1, 3)
     edit = await client.get(f"/staff/programs/{program['id']}/edit")
-    assert "GT-PE MX-ROO" in edit.text
+    assert [(m[0], m[1]) for m in _places(edit.text)] == [
+        ("GT-17", "Petén, Guatemala"),
+        ("MX-ROO", "Quintana Roo, Mexico"),
+    ]
     duplicate = await post_form(client, "/staff/programs", {"name": "Maya forest", "regions": "GT"})
     assert duplicate.status_code == 422
     assert "Another program already has this name." in duplicate.text
@@ -188,6 +194,97 @@ async def test_staff_create_edit_and_delete_a_program(client, world: World) -> N
     refused = await post_form(client, "/staff/programs", {"name": "Mine", "regions": "MX"})
     assert refused.status_code == 403
     assert await Program.count() == 0
+
+
+def _places(html: str) -> list[tuple[str, str]]:
+    """The places a program form lists: (hidden code, name shown)."""
+    return re.findall(
+        r'<li data-testid="program-place" data-code="[^"]+">\s*<input type="hidden" name="regions" value="([^"]+)">'
+        r"\s*<span>([^<]+)</span>",
+        html,
+    )
+
+
+async def test_program_places_are_picked_by_name_without_javascript(client, world: World) -> None:
+    """Staff add a country or one of its regions from the pickers and remove them again; nothing is saved until
+    "Save program", and a region list drawn for another country is redrawn instead of being used."""
+    await sign_in(client, world.staff)
+    form = await client.get("/staff/programs/new")
+    assert 'data-testid="program-no-places"' in form.text and 'name="place_country"' in form.text
+    # A region of Mexico from the list drawn for Mexico.
+    step = await post_form(
+        client,
+        "/staff/programs",
+        {
+            "name": "Norte",
+            "place_country": "MX",
+            "place_region": "MX-DUR",
+            "place_region_choices_for": "MX",
+            "add_place": "1",
+        },
+    )
+    assert step.status_code == 200
+    assert _places(step.text) == [("MX-DUR", "Durango, Mexico")]
+    # The whole of Guatemala (no region chosen).
+    step = await post_form(
+        client,
+        "/staff/programs",
+        {
+            "name": "Norte",
+            "regions": ["MX-DUR"],
+            "place_country": "GT",
+            "place_region": "",
+            "place_region_choices_for": "GT",
+            "add_place": "1",
+        },
+    )
+    assert _places(step.text) == [("MX-DUR", "Durango, Mexico"), ("GT", "Guatemala")]
+    # Country changed without JavaScript: the Mexican region list on screen is not used for Peru.
+    stale = await post_form(
+        client,
+        "/staff/programs",
+        {
+            "name": "Norte",
+            "regions": ["MX-DUR", "GT"],
+            "place_country": "PE",
+            "place_region": "MX-CHH",
+            "place_region_choices_for": "MX",
+            "add_place": "1",
+        },
+    )
+    assert _places(stale.text) == [("MX-DUR", "Durango, Mexico"), ("GT", "Guatemala")]
+    assert "Now choose a region of Peru, or none for the whole country, and add it." in stale.text
+    assert '<option value="PE-LOR">Loreto</option>' in stale.text
+    # No country chosen.
+    empty = await post_form(client, "/staff/programs", {"name": "Norte", "regions": ["GT"], "add_place": "1"})
+    assert "Choose a country from the list." in empty.text
+    # Remove Guatemala, then save: only Durango is stored.
+    step = await post_form(
+        client, "/staff/programs", {"name": "Norte", "regions": ["MX-DUR", "GT"], "remove_place": "GT"}
+    )
+    assert _places(step.text) == [("MX-DUR", "Durango, Mexico")]
+    assert await Program.count() == 0
+    saved = await post_form(client, "/staff/programs", {"name": "Norte", "regions": ["MX-DUR"]})
+    assert saved.status_code == 303
+    assert [
+        (r["country"], r["region"]) for r in await ProgramRegion.select(ProgramRegion.country, ProgramRegion.region)
+    ] == [("MX", "MX-DUR")]
+    # Editing an existing program uses the same buttons and saves nothing either.
+    program = await Program.select(Program.id).first()
+    edit = await post_form(
+        client,
+        f"/staff/programs/{program['id']}",
+        {
+            "name": "Norte",
+            "regions": ["MX-DUR"],
+            "place_country": "MX",
+            "place_region": "MX-CHH",
+            "place_region_choices_for": "MX",
+            "add_place": "1",
+        },
+    )
+    assert _places(edit.text) == [("MX-CHH", "Chihuahua, Mexico"), ("MX-DUR", "Durango, Mexico")]
+    assert await ProgramRegion.count() == 1
 
 
 async def test_empty_database_renders(client, clean_db: str) -> None:
