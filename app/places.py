@@ -143,6 +143,13 @@ def _countries(locale: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(named, key=lambda item: collation_key(item[1], locale)))
 
 
+def countries_among(codes: Any, locale: str | None = None) -> list[tuple[str, str]]:
+    """(code, name) of the known countries among ``codes``, sorted by name: a filter lists only the countries
+    that have something to show, not all 249."""
+    wanted = {_normalise_code(c) for c in codes or ()}
+    return [pair for pair in _countries(locale or get_locale()) if pair[0] in wanted]
+
+
 def regions(country: str | None, locale: str | None = None) -> list[tuple[str, str]]:
     """(code, name) of the country's regions sorted by name; a region inside another says which
     ('Kalutara (Western Province)'). Empty for an unknown country or one without subdivisions."""

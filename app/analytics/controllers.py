@@ -81,6 +81,7 @@ async def _context(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], int
         "world_svg": geo.WORLD_SVG,
         "world_geojson": geo.WORLD_GEOJSON,
         "program_options": [(str(pid), name) for pid, name in choices],
+        "countries": await services.organization_countries(),
         "program_value": "" if filters.program is None else str(filters.program),
         "program_name": dict(choices).get(filters.program) if filters.program is not None else None,
         "map_data": msgspec.to_builtins(summary.map),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.accounts.services import CurrentUser
+from app.accounts.tables import Organization
 from app.analytics import cache
 from app.analytics import filters as fl
 from app.analytics.filters import EXPIRY_DAYS, Filters, Sql
@@ -148,6 +149,12 @@ def _deals(rows: list[dict[str, Any]]) -> tuple[DealsOut, dict[str, int], dict[t
         ],
     )
     return out, months, products
+
+
+async def organization_countries() -> list[str]:
+    """The countries organisations are in: the dashboard's country filter lists only these."""
+    rows = await Organization.select(Organization.country).distinct()
+    return sorted({r["country"] for r in rows if r["country"]})
 
 
 async def summary(user: CurrentUser, f: Filters) -> Summary:

@@ -32,6 +32,15 @@ from app.web.render import render, see_other, wants_fragment
 
 
 # --- public pages ----------------------------------------------------------------------------------------------
+async def _offer_countries() -> tuple[str, ...]:
+    """The filter's countries, kept for a moment like the results (the same for every visitor)."""
+    cached = microcache.get(("offer-countries",))
+    if cached is None:
+        cached = tuple(await services.public_offer_countries())
+        microcache.put(("offer-countries",), cached)
+    return cached
+
+
 @get("/offers", include_in_schema=False, name="offer_list")
 async def offer_list(request: HTMXRequest) -> Template | Response[str]:
     """Active certified offers with simple filters; htmx swaps only the results.
@@ -63,9 +72,13 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         microcache.put(key, results_html)
     if wants_fragment(request):
         return Response(content=str(results_html), media_type=MediaType.HTML)
-    return render(
-        request, "offers/page.html.jinja2", {"filters": filters, "errors": filters.errors, "results_html": results_html}
-    )
+    context = {
+        "filters": filters,
+        "errors": filters.errors,
+        "results_html": results_html,
+        "countries": await _offer_countries(),
+    }
+    return render(request, "offers/page.html.jinja2", context)
 
 
 @get("/offers/{ref:str}", include_in_schema=False, name="offer_detail")

@@ -351,6 +351,13 @@ async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) ->
     return rows, total
 
 
+async def public_offer_countries() -> list[str]:
+    """The countries of the organisations with publicly listed offers: the offer filters list only these."""
+    public_from, visibility_args = _public_from()
+    rows = await Offer.raw("SELECT DISTINCT g.country AS country " + public_from, *visibility_args, *([""] * 8))
+    return sorted(r["country"] for r in rows if r["country"])
+
+
 async def list_for_organization(org_id: int, *, listed_only: bool = False) -> list[dict[str, Any]]:
     """One organisation's offers, last changed first; ``listed_only``: only those buyers can see."""
     query = Offer.select(*_offer_columns()).where(Offer.organization == org_id)

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Template
 
 from app.i18n import SUPPORTED_LOCALES
-from app.offers.services import OfferFilters, count_active, list_public_offers
+from app.offers.services import OfferFilters, count_active, list_public_offers, public_offer_countries
 from app.settings import get_settings
 from app.web.forms import read_form
 from app.web.middleware import LOCALE_COOKIE
@@ -24,7 +24,8 @@ async def home(request: Request[Any, Any, Any]) -> Template:
     """What ForestMatch is, live figures and the newest offers."""
     figures = await count_active()
     latest, _total = await list_public_offers(OfferFilters(), per_page=6)
-    return render(request, "home/page.html.jinja2", {"figures": figures, "latest": latest})
+    countries = await public_offer_countries()
+    return render(request, "home/page.html.jinja2", {"figures": figures, "latest": latest, "countries": countries})
 
 
 @get("/about", include_in_schema=False, name="about")

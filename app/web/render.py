@@ -199,6 +199,7 @@ def template_globals() -> dict[str, Any]:
         "country_name": places.country_name,
         "region_name": places.region_name,
         "country_options": places.countries,
+        "countries_among": places.countries_among,
         "region_options": places.regions,
         "country_bounds": places.country_bounds,
     }

@@ -197,6 +197,34 @@ async def test_home_shows_figures_latest_offers_and_search(client) -> None:
     assert 'data-testid="cta-signup"' in response.text
 
 
+def country_options(html: str) -> list[tuple[str, str]]:
+    """(value, text) of the country filter's options."""
+    block = html.split('name="country"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', block)
+
+
+async def test_country_filters_list_only_countries_with_offers(client) -> None:
+    """The offer list and the home page search list the countries that have publicly listed offers (not all 249),
+    by name; a chosen country without offers stays chosen."""
+    for country in ("MX", "GT"):
+        producer = await make_user("producer", country=country)
+        await make_offer(producer, (await make_certificate(producer))["ref"])
+    peru = await make_user("producer", country="PE")
+    await make_offer(peru, (await make_certificate(peru))["ref"], status="paused")  # not listed: Peru is not offered
+    everyone = [("", "All countries"), ("GT", "Guatemala"), ("MX", "Mexico")]
+    assert country_options((await client.get("/offers")).text) == everyone
+    assert country_options((await client.get("/")).text) == everyone
+    chosen = await client.get("/offers?country=PE")
+    assert country_options(chosen.text) == [
+        ("", "All countries"),
+        ("GT", "Guatemala"),
+        ("MX", "Mexico"),
+        ("PE", "Peru"),
+    ]
+    assert '<option value="PE" selected>Peru</option>' in chosen.text
+    assert 'data-testid="no-results"' in chosen.text or card_refs(chosen.text) == []
+
+
 async def test_about_page(client) -> None:
     response = await client.get("/about")
     assert response.status_code == 200
