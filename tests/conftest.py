@@ -32,6 +32,7 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 
 from app.db import ForestSQLiteEngine, activate_engine, migrate  # noqa: E402
+from tests import clock  # noqa: E402, F401  (first import: the run's date and instant are taken at session start)
 from tests.db_tables import clear_tables  # noqa: E402
 
 PG_ADMIN_DSN = os.environ.get("FORESTMATCH_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")

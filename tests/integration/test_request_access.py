@@ -18,9 +18,9 @@ from app.messaging import services as messaging
 from app.offers import services as offers
 from app.offers.tables import Offer
 from app.sourcing import services as sourcing
+from tests.clock import TODAY
 from tests.factories import api_token, make_certificate, make_offer, make_request, make_user, sign_in
 
-TODAY = dt.date.today()
 PRIVATE_PRICE = "987.65"
 
 
@@ -140,7 +140,9 @@ async def test_the_buyer_and_staff_read_everything(client) -> None:
 async def test_a_conversation_keeps_the_request_readable_even_when_closed(client) -> None:
     scene = await _scene()
     ref = scene["request"]["ref"]
-    conversation_id = await messaging.start_conversation(scene["buyer"], scene["offer"]["ref"], ref, message="¿Siguen disponibles?")
+    conversation_id = await messaging.start_conversation(
+        scene["buyer"], scene["offer"]["ref"], ref, message="¿Siguen disponibles?"
+    )
     # The producer's offer stops fitting (paused) and the buyer closes the request: the thread still names it.
     await offers.set_offer_status(scene["fitting"], scene["offer"]["ref"], "paused")
     await sourcing.set_request_status(scene["buyer"], ref, "closed")
