@@ -32,37 +32,10 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 
 from app.db import ForestSQLiteEngine, activate_engine, migrate  # noqa: E402
+from tests import clock  # noqa: E402, F401  (first import: the run's date and instant are taken at session start)
+from tests.db_tables import clear_tables  # noqa: E402
 
 PG_ADMIN_DSN = os.environ.get("FORESTMATCH_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-TABLES = (
-    "email_outbox",
-    "notification",
-    "notification_preference",
-    "saved_search",
-    "alert_offer_change",
-    "program_organization",
-    "program_region",
-    "program",
-    "match_event",
-    "message",
-    "conversation",
-    "organization_block",
-    "match_bundle",
-    "match",
-    "match_run",
-    "search_outbox",
-    "search_sync_lease",  # i10-security: the outbox drainer's lease
-    "password_reset",
-    "account_session",  # i10-security: server-side sessions
-    "password_reset_request",  # i10-security: queued "send me a link" requests
-    "api_token",
-    "login_attempt",
-    "offer",
-    "sourcing_request",
-    "certificate",
-    "account_user",
-    "organization",
-)
 
 
 async def _pg_available() -> str | None:
@@ -112,13 +85,7 @@ async def fx_db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
 @pytest.fixture(name="clean_db")
 async def fx_clean_db(db: str) -> AsyncIterator[str]:
     """The database emptied before the test (schema and migration records kept)."""
-    from app.db import engine
-
-    if db == "postgres":
-        await engine().run_ddl(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-    else:
-        for table in TABLES:
-            await engine().run_ddl(f"DELETE FROM {table}")
+    await clear_tables(db)
     yield db
 
 

@@ -13,9 +13,9 @@ from app.accounts.services import CurrentUser
 from app.certificates import services as certificates
 from app.offers import services as offers
 from app.sourcing import services as sourcing
+from tests.clock import TODAY
 
 PASSWORD = "correct horse battery"
-TODAY = dt.date.today()
 
 
 async def make_user(

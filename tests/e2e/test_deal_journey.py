@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -13,12 +12,12 @@ from app.indexing.documents import OFFERS_INDEX
 from app.indexing.sync import drain
 from app.messaging.tables import Conversation, MatchEvent, Message
 from search_index import create_backend
+from tests.clock import TODAY
 from tests.e2e.pages import LoginPage
 from tests.e2e.pages_messaging import ComposePage, RequestDetailPage, ThreadPage
 from tests.factories import PASSWORD, make_certificate, make_offer, make_request, make_user
 
 pytestmark = pytest.mark.e2e
-TODAY = dt.date.today()
 
 
 async def _sync_server_index(live: Any) -> None:

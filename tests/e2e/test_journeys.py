@@ -19,6 +19,7 @@ from app.certificates.tables import Certificate
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 from app.vocab import BOARD_FEET_PER_M3
+from tests.clock import TODAY
 from tests.e2e.conftest import NewPage
 from tests.e2e.pages import (
     CertificateFormPage,
@@ -34,8 +35,6 @@ from tests.e2e.pages import (
 from tests.factories import PASSWORD, make_certificate, make_offer, make_user
 
 pytestmark = pytest.mark.e2e
-
-TODAY = dt.date.today()
 
 
 def iso(days: int) -> str:

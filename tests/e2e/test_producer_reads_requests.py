@@ -13,6 +13,7 @@ from playwright.async_api import expect
 from app.i18n import format_date, reset_locale, set_locale
 from app.messaging import services as messaging
 from app.messaging.tables import Conversation, MatchEvent
+from tests.clock import TODAY
 from tests.e2e.conftest import NewPage
 from tests.e2e.pages import LoginPage
 from tests.e2e.pages_messaging import ThreadPage
@@ -20,7 +21,6 @@ from tests.e2e.pages_producer import ProducerDashboardPage, SupplierRequestPage
 from tests.factories import PASSWORD, make_certificate, make_offer, make_request, make_user
 
 pytestmark = pytest.mark.e2e
-TODAY = dt.date.today()
 
 
 def _spanish_date(days: int) -> str:

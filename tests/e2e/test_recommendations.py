@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from tests.e2e.pages import LoginPage
 from tests.factories import PASSWORD, make_certificate, make_offer, make_request, make_user
 
 pytestmark = pytest.mark.e2e
-TODAY = dt.date.today()
 
 
 async def test_buyer_sees_recommendations_and_a_bundle(page: Any, live: Any) -> None:

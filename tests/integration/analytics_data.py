@@ -14,11 +14,11 @@ from app.matching.tables import Match
 from app.messaging import services as messaging
 from app.messaging.tables import Conversation, MatchEvent, Message
 from app.offers.tables import Offer
+from tests.clock import NOW
+from tests.clock import UTC_TODAY as TODAY
 from tests.factories import make_certificate, make_offer, make_request, make_user
 
 UTC = dt.UTC
-NOW = dt.datetime.now(UTC)
-TODAY = NOW.date()
 BF = 423.776
 
 

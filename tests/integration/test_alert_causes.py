@@ -24,6 +24,7 @@ from app.offers import services as offers
 from app.offers.tables import Offer
 from app.sourcing import services as sourcing
 from app.sourcing.tables import SourcingRequest
+from tests.clock import TODAY
 from tests.factories import (
     api_token,
     certificate_data,
@@ -40,8 +41,6 @@ from tests.notify_helpers import all_notes, notes
 
 # The badge answer when nothing is unread: only the empty out-of-band copy for the phone menu button.
 NO_UNREAD_BADGE = '<span id="menu-badge" hx-swap-oob="innerHTML"></span>'
-
-TODAY = dt.date.today()
 
 
 @pytest.fixture(name="backend")

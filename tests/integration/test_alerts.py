@@ -22,10 +22,9 @@ from app.notifications.services import save_search
 from app.notifications.tables import AlertOfferChange
 from app.offers import services as offers
 from search_index import create_backend
+from tests.clock import TODAY
 from tests.factories import certificate_data, make_certificate, make_offer, make_request, make_user, offer_data
 from tests.notify_helpers import OFF, all_notes, colleague, mails, notes, set_language
-
-TODAY = dt.date.today()
 
 
 @pytest.fixture(name="backend")

@@ -9,9 +9,8 @@ from markupsafe import escape
 
 from app.certificates import services as certificates
 from app.certificates.tables import Certificate
+from tests.clock import TODAY
 from tests.factories import make_certificate, make_user, post_form, sign_in
-
-TODAY = dt.date.today()
 
 
 @pytest.fixture(name="client")

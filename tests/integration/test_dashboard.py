@@ -8,9 +8,8 @@ import pytest
 
 from app.offers import services as offers
 from app.sourcing import services as sourcing
+from tests.clock import TODAY
 from tests.factories import make_certificate, make_offer, make_request, make_user, sign_in
-
-TODAY = dt.date.today()
 
 
 @pytest.fixture(name="client")

@@ -18,9 +18,8 @@ from app.certificates.tables import Certificate
 from app.imports.services import ImportRejected, export_document, import_document
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
+from tests.clock import TODAY
 from tests.factories import api_token, make_user
-
-TODAY = dt.date.today()
 
 
 def d(days: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -11,9 +10,8 @@ from app.matching.services import compute_matches
 from app.matching.tables import Match, MatchBundle
 from app.messaging import controllers as messaging_controllers
 from app.messaging.tables import Conversation, MatchEvent, Message, OrganizationBlock
+from tests.clock import TODAY
 from tests.factories import api_token, make_certificate, make_offer, make_request, make_user, post_form, sign_in
-
-TODAY = dt.date.today()
 
 
 @pytest.fixture(name="app", scope="session")

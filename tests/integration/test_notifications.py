@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from app.accounts.tables import User
 from app.i18n import format_date, reset_locale, set_locale
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference, SavedSearch
+from tests.clock import TODAY
 from tests.factories import api_token, make_certificate, make_offer, make_user, post_form, sign_in
 from tests.notify_helpers import OFF, all_notes, colleague, mails, notes, set_language
-
-TODAY = dt.date.today()
 
 
 async def _thread(client: Any) -> tuple[Any, Any, int]:

@@ -18,9 +18,9 @@ from app.messaging import services as messaging
 from app.offers import services as offers
 from app.offers.tables import Offer
 from app.sourcing import services as sourcing
+from tests.clock import TODAY
 from tests.factories import api_token, make_certificate, make_offer, make_request, make_user, sign_in
 
-TODAY = dt.date.today()
 PRIVATE_PRICE = "987.65"
 
 

@@ -3,31 +3,59 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.accounts.tables import Organization
+from app.certificates.tables import Certificate
 from app.indexing.documents import OFFERS_INDEX
 from app.indexing.sync import drain, pending, reindex
 from app.indexing.tables import SearchOutbox
 from app.offers import services as offers
+from app.offers.tables import Offer
 from search_index import SearchQuery, create_backend
 from search_index.embedded import EmbeddedBackend
 from tests.factories import make_certificate, make_offer, make_user
 
 
-class RecordingBackend(EmbeddedBackend):
-    """The real embedded engine, noting which documents each upsert carried."""
+class HoldingBackend(EmbeddedBackend):
+    """The real embedded engine, noting which documents each upsert carried; the first upsert waits for ``release``.
+
+    While it waits, its drainer is mid-batch and holds the sync lease, so other drainers can be made to try exactly
+    then, instead of hoping a sleep leaves them enough time.
+    """
 
     def __init__(self, directory: Path) -> None:
         super().__init__(directory)
         self.upserted: list[str] = []
+        self.applying = asyncio.Event()  # the first upsert has begun: its drainer holds the lease
+        self.release = asyncio.Event()
 
     async def upsert(self, index: str, documents: list[dict[str, Any]]) -> None:
         self.upserted.extend(d["id"] for d in documents)
-        await asyncio.sleep(0.05)  # widen the window in which a second worker could take the same rows
+        if not self.applying.is_set():  # only the first batch waits: a second drainer that got in would not hang
+            self.applying.set()
+            await self.release.wait()
         await super().upsert(index, documents)
+
+
+class ChangedDuringRebuild(EmbeddedBackend):
+    """The real embedded engine; while a rebuild runs, after its documents were read from the database and before the
+    new generation goes live, ``change`` alters records, as a write landing then would (its own outbox row would be
+    drained into the old generation, which the swap discards)."""
+
+    def __init__(self, directory: Path, change: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(directory)
+        self.change = change
+
+    async def rebuild(self, index: str, documents: Any) -> int:
+        batches = [batch async for batch in documents]
+        await self.change()
+        return await super().rebuild(index, batches)
 
 
 @pytest.fixture(name="backend")
@@ -100,37 +128,59 @@ async def test_concurrent_workers_apply_each_row_once(db: str, clean_db: str, tm
     producer = await make_user("producer")
     cert = await make_certificate(producer)
     made = [await make_offer(producer, cert["ref"], title=f"Lot {i}") for i in range(12)]
-    backend = RecordingBackend(tmp_path / "search")
+    backend = HoldingBackend(tmp_path / "search")
     await backend.ensure_index(OFFERS_INDEX)
-    applied = await asyncio.gather(*(drain(backend) for _ in range(4)))
-    assert sum(applied) == 13  # 12 offers + 1 certificate row
+    first = asyncio.create_task(drain(backend))
+    await asyncio.wait_for(backend.applying.wait(), timeout=30)
+    # The first worker is applying its batch: three more try now, while it holds the lease, and take nothing.
+    assert await asyncio.gather(*(drain(backend) for _ in range(3))) == [0, 0, 0]
+    assert await pending() == 13
+    backend.release.set()
+    assert await asyncio.wait_for(first, timeout=30) == 13  # 12 offers + 1 certificate row
     offer_refs = sorted(o["ref"] for o in made)
     assert sorted(backend.upserted) == offer_refs  # each offer document written exactly once
     assert await pending() == 0
     await backend.close()
 
 
-async def test_reindex_rebuilds_from_the_database(backend) -> None:
+async def test_reindex_rebuilds_from_the_database(clean_db: str, tmp_path: Path) -> None:
     producer = await make_user("producer")
     cert = await make_certificate(producer)
     made = [await make_offer(producer, cert["ref"], title=f"Lot {i}") for i in range(3)]
+    # Made well before the rebuild, however long making them took on a loaded machine.
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    for table in (Organization, Certificate, Offer):
+        await table.update({table.updated_at: long_ago}, force=True)
+
+    async def change_some() -> None:
+        moment = dt.datetime.now(dt.UTC)
+        await Offer.update({Offer.title: "Lot 0, re-sawn", Offer.updated_at: moment}).where(Offer.ref == made[0]["ref"])
+        await Certificate.update({Certificate.updated_at: moment}).where(Certificate.ref == cert["ref"])
+        await Organization.update({Organization.updated_at: moment}).where(
+            Organization.ref == producer.organization_ref
+        )
+
+    backend = ChangedDuringRebuild(tmp_path / "search", change_some)
+    await backend.ensure_index(OFFERS_INDEX)
     assert await reindex(backend) == 3
     assert await _ids(backend) == sorted(o["ref"] for o in made)
-    # Records changed since the rebuild began are queued again (they may have missed the new index).
+    assert await _ids(backend, text="re-sawn") == []  # the change missed the new generation
+    # Records changed since the rebuild began are queued again (they may have missed the new index); the outbox rows
+    # written before it are part of the rebuild and gone, and records unchanged since are not queued.
     queued = await SearchOutbox.select(SearchOutbox.entity, SearchOutbox.ref)
     assert sorted((r["entity"], r["ref"]) for r in queued) == sorted(
-        [("offer", o["ref"]) for o in made]
-        + [("certificate", cert["ref"]), ("organization", producer.organization_ref)]
+        [("offer", made[0]["ref"]), ("certificate", cert["ref"]), ("organization", producer.organization_ref)]
     )
     await drain(backend)
     assert await pending() == 0
     assert await _ids(backend) == sorted(o["ref"] for o in made)
+    assert await _ids(backend, text="re-sawn") == [made[0]["ref"]]  # and reached it through the outbox
+    await backend.close()
 
 
 async def test_a_locked_index_keeps_rows_queued_without_holding_the_database(db: str, backend, tmp_path) -> None:
     """While another process holds the index file, a drain gives up quickly, leaves the rows queued for a prompt
     retry (no back-off: the engine did not fail) and holds no database lock: a write made meanwhile goes through."""
-    import datetime as dt
     import sqlite3
 
     from app.indexing.sync import BUSY_RETRY_S

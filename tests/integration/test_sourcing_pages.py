@@ -8,9 +8,8 @@ import pytest
 from markupsafe import escape
 
 from app.sourcing.tables import SourcingRequest
+from tests.clock import TODAY
 from tests.factories import make_request, make_user, post_form, sign_in
-
-TODAY = dt.date.today()
 
 
 @pytest.fixture(name="client")

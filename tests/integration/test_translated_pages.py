@@ -36,6 +36,7 @@ from app.notifications import services as notifications
 from app.notifications.tables import EmailOutbox, Notification
 from app.web import microcache
 from app.web.middleware import LOCALE_COOKIE
+from tests.clock import TODAY
 from tests.factories import make_certificate, make_offer, make_request, make_user, post_form, sign_in
 from tests.translation_check import (
     PSEUDO_AS,
@@ -46,7 +47,6 @@ from tests.translation_check import (
     untranslated_words,
 )
 
-TODAY = dt.date.today()
 ROLES = ("visitor", "producer", "buyer", "staff")
 
 

@@ -14,9 +14,9 @@ from app.accounts.tables import Organization
 from app.certificates import services as certificates
 from app.certificates.services import QUEUE_PER_PAGE, QueueFilters
 from app.certificates.tables import Certificate
+from tests.clock import TODAY
 from tests.factories import certificate_data, make_certificate, make_user, post_form, sign_in
 
-TODAY = dt.date.today()
 PENDING = 5_000
 VERIFIED = 30
 REJECTED = 20
