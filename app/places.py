@@ -10,6 +10,7 @@ translation. One module for forms, the JSON API, the bulk import and every page 
 from __future__ import annotations
 
 import gettext as stdlib_gettext
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pycountry
 
 from app.i18n import SUPPORTED_LOCALES, babel_locale, get_locale
 from app.i18n import gettext as _
+from app.settings import PROJECT_ROOT
 
 _COUNTRY_SHAPE = re.compile(r"^[A-Z]{2}$")
 _REGION_SHAPE = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")
@@ -253,6 +255,9 @@ def is_known_region(region: str | None) -> bool:
 
 
 # --- where a country is on the map ------------------------------------------------------------------------------
+#: The shipped world outline under static/ (the map pages draw the same file).
+WORLD_OUTLINE = "geo/world-110m.geojson"
+
 #: Natural Earth's short names (static/geo/world-110m.geojson) that ISO's name lookups do not find.
 _OUTLINE_NAMES: dict[str, str] = {
     "W. Sahara": "EH",
@@ -292,11 +297,7 @@ def _ring_area(ring: list[list[float]]) -> float:
 def _all_bounds() -> dict[str, tuple[float, float, float, float]]:
     """(south, west, north, east) of each country's largest landmass in the shipped outline: a map opened on
     France shows France, not the ocean between it and French Guiana."""
-    import json
-
-    from app.web.static_assets import static_file
-
-    data = json.loads(static_file("geo/world-110m.geojson").read_text(encoding="utf-8"))
+    data = json.loads((PROJECT_ROOT / "static" / WORLD_OUTLINE).read_text(encoding="utf-8"))
     bounds: dict[str, tuple[float, float, float, float]] = {}
     for feature in data["features"]:
         code = _outline_code(feature["properties"].get("name", ""))

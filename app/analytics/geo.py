@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.analytics.schemas import MapPoint
+from app.places import WORLD_OUTLINE
 from app.web.static_assets import static_file
 
-WORLD_GEOJSON = "geo/world-110m.geojson"
+WORLD_GEOJSON = WORLD_OUTLINE
 WORLD_SVG = "geo/world-110m.svg"
 
 
