@@ -17,6 +17,7 @@ from app.certificates import controllers as certificates_controllers
 from app.db import close_pool, start_pool
 from app.imports import controllers as imports_controllers
 from app.indexing.runtime import start_worker, stop_worker
+from app.indexing.services import on_change
 from app.matching import controllers as matching_controllers
 from app.messaging import controllers as messaging_controllers
 from app.notifications import controllers as notifications_controllers
@@ -27,7 +28,7 @@ from app.settings import get_settings
 from app.sourcing import api as sourcing_api
 from app.sourcing import controllers as sourcing_controllers
 from app.staff import controllers as staff_controllers
-from app.web import choices, config, dashboard, inline_validation, pages
+from app.web import choices, config, dashboard, inline_validation, microcache, pages
 from app.web.api_channel import api_channel_middleware_factory
 from app.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
 from app.web.middleware import (
@@ -42,6 +43,8 @@ def create_app() -> Litestar:
     """Build the ForestMatch application from settings."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO if not settings.debug else logging.DEBUG)
+    # Every change recorded for the search index drops this process's cached offer-list fragments at once.
+    on_change(microcache.invalidate)
     route_handlers = [
         config.static_router(),
         *pages.ROUTES,

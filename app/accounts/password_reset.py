@@ -16,9 +16,10 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.accounts.services import LoginRateLimiter, check_password, hash_password, now
+from app.accounts.services import LoginRateLimiter, check_password, hash_password
 from app.accounts.sessions import end_sessions_of
 from app.accounts.tables import PasswordReset, PasswordResetRequest, User
+from app.clock import now
 from app.db import atomic, engine
 from app.i18n import gettext as _
 from app.i18n import normalize_locale, reset_locale, set_locale

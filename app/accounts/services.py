@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 import secrets
@@ -14,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from app.accounts.rate_limit import LoginRateLimiter
 from app.accounts.tables import ApiToken, Organization, User
+from app.clock import now
 from app.db import atomic
 from app.i18n import N_, SUPPORTED_LOCALES
 from app.i18n import gettext as _
@@ -67,10 +67,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def slugify(text: str) -> str:

@@ -13,8 +13,9 @@ import datetime as dt
 import hashlib
 import secrets
 
-from app.accounts.services import CurrentUser, now, user_from_row
+from app.accounts.services import CurrentUser, user_from_row
 from app.accounts.tables import UserSession
+from app.clock import now
 
 #: How long a session lasts without being used (the cookie's Max-Age is the same).
 LIFETIME = dt.timedelta(days=14)

@@ -7,12 +7,12 @@ from typing import Any
 from litestar import Request, get
 from litestar.params import FromQuery
 
-from app.accounts.api import SIGNED_IN, api_errors
 from app.analytics import services
 from app.analytics.controllers import read_filters
 from app.analytics.schemas import Summary
 from app.validation import FieldErrors
 from app.web import guards
+from app.web.api_support import SIGNED_IN, api_errors
 
 
 @get(

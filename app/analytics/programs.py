@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
 from app.analytics.tables import Program, ProgramOrganization, ProgramRegion
+from app.clock import now
 from app.db import Row, atomic
 from app.i18n import gettext as _
 from app.places import collation_key, country_name, is_country, place_name, region_country

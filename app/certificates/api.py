@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from litestar import Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from app.accounts.api import SIGNED_IN, Page, api_errors
 from app.accounts.services import CurrentUser
 from app.certificates import services
 from app.certificates.schemas import CertificateIn, CertificateOut, CertificatePage, VerificationIn, certificate_out
 from app.validation import Checker
 from app.vocab import VERIFICATION_STATES
 from app.web import guards
+from app.web.api_support import SIGNED_IN, Page, api_errors
 from app.web.api_types import vocab_query
 
 PER_PAGE = 20

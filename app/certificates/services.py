@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
 from app.certificates.tables import Certificate
+from app.clock import now
 from app.db import Row, atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import vocab
+from app.geo import haversine_km
 from app.units import to_canonical
 
 FORMAT = "forestmatch/1"
@@ -947,13 +948,6 @@ def _from_canonical(category: str, canon: float, unit: str, drc: float | None) -
     return canon
 
 
-def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
-
-
 def _allocate(n: int, weights: Sequence[float]) -> list[int]:
     """Split n over buckets: one each while possible (every area shows up), the rest by largest remainder."""
     k = len(weights)
@@ -1648,7 +1642,7 @@ class _Generator:
         max_distance: int | None = None
         if anchor:
             if rng.random() < 0.65:
-                dist = _haversine_km(anchor.lat, anchor.lon, d_lat, d_lon) * rng.uniform(1.15, 1.6) + 100
+                dist = haversine_km(anchor.lat, anchor.lon, d_lat, d_lon) * rng.uniform(1.15, 1.6) + 100
                 step = 100 if dist < 2000 else 500
                 max_distance = int(math.ceil(dist / step) * step)
                 if max_distance > 20000:  # beyond half the globe nobody sets a limit (and importers reject it)

@@ -10,7 +10,6 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
 
-from app.accounts.api import SIGNED_IN, api_errors
 from app.i18n import gettext as _
 from app.imports.services import (
     ImportRejected,
@@ -21,6 +20,7 @@ from app.imports.services import (
     validate_document,
 )
 from app.web import guards
+from app.web.api_support import SIGNED_IN, api_errors
 from app.web.render import render
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

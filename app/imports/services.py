@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from app.accounts.services import now
 from app.accounts.tables import Organization
 from app.certificates.services import back_to_queue, needs_reverification
 from app.certificates.tables import Certificate
+from app.clock import now
 from app.db import atomic
 from app.i18n import N_
 from app.i18n import gettext as _

@@ -8,12 +8,12 @@ import msgspec
 from litestar import Request, get
 from litestar.params import FromPath
 
-from app.accounts.api import SIGNED_IN, api_errors
 from app.indexing.runtime import get_backend
 from app.matching.phrasing import phrase_all
 from app.matching.schemas import FitOut, OfferFitsOut, RequestMatchesOut
 from app.matching.services import matches_for_user, offer_owned_or_public, requests_for_offer
 from app.web import guards
+from app.web.api_support import SIGNED_IN, api_errors
 
 
 @get(

@@ -28,10 +28,9 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+from app import geo
 from app.offers import visibility
 from app.vocab import fold, resolve_species, species_matches
-
-EARTH_RADIUS_KM = 6371.0088
 
 #: Weights in percent (integers, so a perfect offer sums to exactly 100 / 100 = 1.0).
 WEIGHTS: dict[str, int] = {"volume": 30, "distance": 20, "species": 15, "claim": 10, "verification": 15, "recency": 10}
@@ -147,18 +146,10 @@ class Bundle:
     spread_km: float | None
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
 def _distance(request: RequestSpec, offer: OfferSpec) -> float | None:
     if None in (request.delivery_lat, request.delivery_lon, offer.lat, offer.lon):
         return None
-    return haversine_km(request.delivery_lat, request.delivery_lon, offer.lat, offer.lon)  # type: ignore[arg-type]
+    return geo.haversine_km(request.delivery_lat, request.delivery_lon, offer.lat, offer.lon)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=8192)
@@ -342,43 +333,25 @@ def _spread_km(members: list[ScoredOffer]) -> float | None:
     spread = 0.0
     for i, (lat1, lon1) in enumerate(points):
         for lat2, lon2 in points[i + 1 :]:
-            spread = max(spread, haversine_km(lat1, lon1, lat2, lon2))  # type: ignore[arg-type]
+            spread = max(spread, geo.haversine_km(lat1, lon1, lat2, lon2))  # type: ignore[arg-type]
     return spread
 
 
-#: (latitude in radians, its cosine, longitude in degrees) of an offer's point, or None: haversine_km's own
-#: operations, hoisted out of the seed x candidate loop of the bundles (same values, bit for bit).
-_Point = tuple[float, float, float] | None
+def _points(candidates: list[ScoredOffer]) -> list[geo.PreparedPoint | None]:
+    """Each candidate's point prepared once for the seed x candidate loop (None without a location)."""
+    return [
+        None if c.offer.lat is None or c.offer.lon is None else geo.prepare(c.offer.lat, c.offer.lon)
+        for c in candidates
+    ]
 
 
-def _points(candidates: list[ScoredOffer]) -> list[_Point]:
-    points: list[_Point] = []
-    for c in candidates:
-        lat, lon = c.offer.lat, c.offer.lon
-        if lat is None or lon is None:
-            points.append(None)
-        else:
-            p = math.radians(lat)
-            points.append((p, math.cos(p), lon))
-    return points
-
-
-def _closeness_row(seed: _Point, points: list[_Point]) -> list[float]:
+def _closeness_row(seed: geo.PreparedPoint | None, points: list[geo.PreparedPoint | None]) -> list[float]:
     """1 / (1 + km / COHESION_KM) from the seed to every candidate (UNKNOWN_CLOSENESS without locations)."""
     if seed is None:
         return [UNKNOWN_CLOSENESS] * len(points)
-    p1, cos1, lon1 = seed
-    sin, asin, sqrt, radians = math.sin, math.asin, math.sqrt, math.radians
-    row: list[float] = []
-    for point in points:
-        if point is None:
-            row.append(UNKNOWN_CLOSENESS)
-            continue
-        p2, cos2, lon2 = point
-        a = sin((p2 - p1) / 2) ** 2 + cos1 * cos2 * sin(radians(lon2 - lon1) / 2) ** 2
-        km = 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(a)))
-        row.append(1.0 / (1.0 + km / COHESION_KM))
-    return row
+    return [
+        UNKNOWN_CLOSENESS if km is None else 1.0 / (1.0 + km / COHESION_KM) for km in geo.distances_km(seed, points)
+    ]
 
 
 def _grow(

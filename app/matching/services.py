@@ -16,7 +16,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
+from app.clock import now
 from app.db import atomic
 from app.i18n import get_locale
 from app.matching import engine

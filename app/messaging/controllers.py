@@ -13,7 +13,6 @@ from litestar.params import FromPath, JSONBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
-from app.accounts.api import SIGNED_IN, ApiError, api_errors
 from app.i18n import gettext as _
 from app.messaging import services
 from app.messaging.schemas import (
@@ -29,6 +28,7 @@ from app.messaging.schemas import (
 )
 from app.validation import FieldErrors, PermissionDenied, page_number
 from app.web import guards
+from app.web.api_support import SIGNED_IN, ApiError, api_errors
 from app.web.forms import read_form
 from app.web.render import render, see_other
 

@@ -15,7 +15,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from app.accounts.services import now
+from app.clock import now
 from app.messaging.tables import Conversation, MatchEvent, Message
 
 WINDOW = dt.timedelta(days=365)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
+from app.clock import now
 from app.db import atomic, engine
 from app.matching.tables import Match
 from app.messaging.tables import MatchEvent

@@ -27,9 +27,10 @@ from urllib.parse import parse_qsl
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.certificates.tables import Certificate
+from app.clock import now
 from app.db import atomic, engine
 from app.matching.tables import Match
 from app.messaging.tables import Conversation, MatchEvent

@@ -10,12 +10,12 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Response, Template
 
-from app.accounts.api import SIGNED_IN, Page, api_errors
 from app.i18n import gettext as _
 from app.notifications import services
 from app.notifications.schemas import MarkReadIn, NotificationPageOut, UnreadOut, notification_out
 from app.validation import FieldErrors
 from app.web import guards
+from app.web.api_support import SIGNED_IN, Page, api_errors
 from app.web.forms import read_form
 from app.web.render import render, see_other, wants_fragment
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.accounts.services import now
+from app.clock import now
 from app.db import atomic, engine
 from app.notifications.tables import EmailOutbox
 from app.settings import Settings, get_settings

@@ -13,8 +13,9 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import parse_qsl
 
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
 from app.accounts.tables import User
+from app.clock import now
 from app.db import atomic
 from app.i18n import DEFAULT_LOCALE, normalize_locale
 from app.i18n import gettext as _

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from litestar import Request, get, post, put
 from litestar.params import FromPath, JSONBody
 
-from app.accounts.api import PUBLIC, SIGNED_IN, Page, api_errors
 from app.accounts.services import CurrentUser
 from app.i18n import gettext as _
 from app.offers import services
@@ -17,6 +16,7 @@ from app.offers.tables import Offer
 from app.validation import Checker, FieldErrors
 from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, COUNTRY_RE, OFFER_STATUSES
 from app.web import guards
+from app.web.api_support import PUBLIC, SIGNED_IN, Page, api_errors
 from app.web.api_types import code_query, vocab_query
 
 TAGS = ["offers"]

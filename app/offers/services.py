@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from app.accounts import visibility as organizations
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
 from app.certificates.services import certificate_problem
 from app.certificates.tables import Certificate
+from app.clock import now
 from app.db import Row, atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change

@@ -12,7 +12,6 @@ from litestar.params import QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
-from app.accounts.api import PUBLIC, api_errors
 from app.i18n import get_locale
 from app.indexing.runtime import get_backend
 from app.places import collation_key, country_name, region_name
@@ -20,6 +19,7 @@ from app.search import services
 from app.search.services import SearchPage, SearchParams, search_offers
 from app.validation import FieldErrors
 from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, label, species_label, vocabulary_schema
+from app.web.api_support import PUBLIC, api_errors
 from app.web.render import render
 
 

@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import html
 import logging
-import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -17,6 +16,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
+from app.geo import haversine_km
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.indexing.documents import OFFERS_INDEX, offer_documents
@@ -310,9 +310,7 @@ def distance_km(doc: dict[str, Any], lat: float | None, lon: float | None) -> fl
     geo = doc.get("_geo")
     if lat is None or lon is None or not isinstance(geo, dict):
         return None
-    p1, p2 = math.radians(lat), math.radians(geo["lat"])
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(geo["lng"] - lon) / 2) ** 2
-    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
+    return haversine_km(lat, lon, geo["lat"], geo["lng"])
 
 
 def _date(value: Any) -> dt.date | None:

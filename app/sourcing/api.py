@@ -8,7 +8,6 @@ from typing import Any
 from litestar import Request, get, post, put
 from litestar.params import FromPath, JSONBody
 
-from app.accounts.api import SIGNED_IN, Page, api_errors
 from app.accounts.services import CurrentUser
 from app.sourcing import services
 from app.sourcing.schemas import RequestIn, RequestOut, RequestPage, RequestStatusIn, request_out
@@ -16,6 +15,7 @@ from app.sourcing.tables import SourcingRequest
 from app.validation import Checker, FieldErrors
 from app.vocab import REQUEST_STATUSES
 from app.web import guards
+from app.web.api_support import SIGNED_IN, Page, api_errors
 
 PER_PAGE = 20
 TAGS = ["sourcing requests"]

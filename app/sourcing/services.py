@@ -6,7 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
+from app.clock import now
 from app.db import atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change

@@ -1,8 +1,9 @@
 """A tiny in-process cache for public, user-independent HTML fragments (the offer list's results).
 
 Entries live a couple of seconds and are dropped at once when this process records a change that affects
-listings (see ``app.indexing.services``). Other workers' entries expire by age, so a change shows everywhere
-within ``FORESTMATCH_LIST_CACHE_SECONDS``: the usual trade of a public listing for a several-fold cheaper busiest page.
+listings (``create_app`` registers ``invalidate`` with ``app.indexing.services.on_change``). Other workers' entries
+expire by age, so a change shows everywhere within ``FORESTMATCH_LIST_CACHE_SECONDS``: the usual trade of a public
+listing for a several-fold cheaper busiest page.
 """
 
 from __future__ import annotations

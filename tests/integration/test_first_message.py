@@ -270,7 +270,7 @@ async def test_migration_removes_the_conversations_a_click_opened(clean_db) -> N
     (and their 'contacted' event) and keeps every conversation that holds something."""
     from importlib import import_module
 
-    from app.accounts.services import now
+    from app.clock import now
 
     migration = import_module("app.messaging.piccolo_migrations.messaging_2026_12_06t10_00_00_000000")
     producer, offer = await _offer()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.accounts.services import now
+from app.clock import now
 from app.imports.services import import_document
 from app.indexing.documents import OFFERS_INDEX
 from app.indexing.sync import drain

@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 
 from app.accounts.password_reset import process_requests
-from app.accounts.services import authenticate, now
+from app.accounts.services import authenticate
 from app.accounts.tables import PasswordReset, PasswordResetRequest, User
+from app.clock import now
 from app.notifications.mail import MaildirTransport, drain
 from app.notifications.tables import EmailOutbox
 from tests.factories import PASSWORD, make_user, post_form

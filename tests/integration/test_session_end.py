@@ -108,15 +108,16 @@ async def test_a_used_session_slides_forward_and_an_unused_one_runs_out(app: obj
     import datetime as dt
 
     from app.accounts.sessions import LIFETIME
+    from app.clock import now
 
     user = await make_user("buyer", email="comes-back-daily@example.org")
     await sign_in(browser, user)
-    soon = services.now() + dt.timedelta(hours=1)
+    soon = now() + dt.timedelta(hours=1)
     await UserSession.update({UserSession.expires_at: soon}).where(UserSession.user == user.id)
     assert (await browser.get("/account")).status_code == 200
     row = await UserSession.select(UserSession.expires_at).where(UserSession.user == user.id).first()
     assert row is not None
-    assert row["expires_at"] > services.now() + LIFETIME - dt.timedelta(minutes=1)
-    gone = services.now() - dt.timedelta(seconds=1)
+    assert row["expires_at"] > now() + LIFETIME - dt.timedelta(minutes=1)
+    gone = now() - dt.timedelta(seconds=1)
     await UserSession.update({UserSession.expires_at: gone}).where(UserSession.user == user.id)
     assert (await browser.get("/account")).status_code == 303

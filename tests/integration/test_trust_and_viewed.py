@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
+from app.clock import now
 from app.indexing.documents import OFFERS_INDEX
 from app.indexing.runtime import get_backend
 from app.indexing.sync import drain

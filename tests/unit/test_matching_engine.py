@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.geo import haversine_km
 from app.i18n import reset_locale, set_locale
 from app.matching.engine import (
     Bundle,
@@ -19,7 +20,6 @@ from app.matching.engine import (
     RequestSpec,
     ScoredOffer,
     hard_constraint_failures,
-    haversine_km,
     match,
     propose_bundles,
     rank,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
+from app.clock import now
 from app.i18n import N_
 from app.messaging.tables import Conversation, MatchEvent, OrganizationBlock
 from app.notifications import alerts as notify

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.accounts.services import CurrentUser, get_organization, now
+from app.accounts.services import CurrentUser, get_organization
+from app.clock import now
 from app.db import atomic
 from app.messaging.services.core import (
     _CONVERSATION_COLUMNS,

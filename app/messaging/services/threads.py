@@ -14,8 +14,9 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.accounts.services import CurrentUser, now
+from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
+from app.clock import now
 from app.db import atomic, engine
 from app.i18n import gettext as _
 from app.matching.tables import Match, MatchBundle
