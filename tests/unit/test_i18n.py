@@ -112,6 +112,7 @@ MACRO_ARGUMENTS: dict[str, Any] = {
     "attrs": {"inputmode": "decimal"},
     "options": [("m3", "m³"), ("bdft", "pies tabla")],
     "rows": 3,
+    "codes": ["MX", "GT"],
     "checked": True,
     "state": "pending",
     "source": "country",
