@@ -36,6 +36,7 @@ from app.matching.tables import Match
 from app.messaging.tables import Conversation, MatchEvent
 from app.notifications.services import Alert, deliver
 from app.notifications.tables import AlertOfferChange, SavedSearch
+from app.offers import projection
 from app.offers.tables import Offer
 
 log = logging.getLogger("forestmatch.alerts")
@@ -280,18 +281,13 @@ async def _check_saved_searches(backend: Any, changes: list[dict[str, Any]]) -> 
     offers = {
         r["ref"]: r
         for r in await Offer.select(
-            Offer.id,
-            Offer.ref,
-            Offer.title,
-            Offer.updated_at,
-            Offer.organization.ref.as_alias("org_ref"),
-            Offer.organization.name.as_alias("org_name"),
+            *projection.columns(("id", "ref", "title", "updated_at"), ("organization_ref", "organization_name"))
         ).where(Offer.ref.is_in(sorted({c["offer_ref"] for c in changes})))
     }
     if not offers:
         return 0
     searches = await SavedSearch.select().order_by(SavedSearch.id)
-    orgs = tuple(sorted({o["org_ref"] for o in offers.values()}))
+    orgs = tuple(sorted({o["organization_ref"] for o in offers.values()}))
     notified = 0
     for search in searches:
         params = SearchParams.from_query(query_dict(parse_qsl(search["query"])))
@@ -317,7 +313,7 @@ async def _check_saved_searches(backend: Any, changes: list[dict[str, Any]]) -> 
             alert = Alert(
                 "saved_search",
                 f"saved-search:{search['id']}:{offer['id']}",
-                {"search": search["name"], "offer": offer["title"], "org": offer["org_name"]},
+                {"search": search["name"], "offer": offer["title"], "org": offer["organization_name"]},
                 f"/offers/{offer['ref']}",
             )
             notified += len(await deliver(alert, [search["user"]]))

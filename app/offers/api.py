@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from app.accounts.services import CurrentUser
 from app.i18n import gettext as _
-from app.offers import services
+from app.offers import projection, services
 from app.offers.schemas import OfferIn, OfferOut, OfferPage, OfferStatusIn, offer_out
 from app.offers.tables import Offer
 from app.validation import Checker, FieldErrors
@@ -77,7 +77,7 @@ async def api_offers(
     refs = [r["ref"] for r in rows]
     by_ref: dict[str, dict[str, Any]] = {}
     if refs:
-        full = await Offer.select(*services._offer_columns()).where(Offer.ref.is_in(refs)).output(load_json=True)
+        full = await Offer.select(*projection.columns()).where(Offer.ref.is_in(refs)).output(load_json=True)
         by_ref = {r["ref"]: r for r in full}
     items = [offer_out(by_ref[ref]) for ref in refs if ref in by_ref]
     return OfferPage(items=items, page=page, per_page=services.PER_PAGE, total=total)
