@@ -346,6 +346,19 @@ async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) ->
     return rows, total
 
 
+async def list_public_offer_rows(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
+    """One page of the public list as full offer rows (``projection.columns()``, as the API shows them), and the
+    total."""
+    rows, total = await list_public_offers(filters, per_page=per_page)
+    # The public list selects display columns only; read the full rows of this page in one query.
+    refs = [r["ref"] for r in rows]
+    by_ref: dict[str, dict[str, Any]] = {}
+    if refs:
+        full = await Offer.select(*projection.columns()).where(Offer.ref.is_in(refs)).output(load_json=True)
+        by_ref = {r["ref"]: r for r in full}
+    return [by_ref[ref] for ref in refs if ref in by_ref], total
+
+
 async def public_offer_countries() -> list[str]:
     """The countries of the organisations with publicly listed offers: the offer filters list only these."""
     public_from, visibility_args = _public_from()
