@@ -154,6 +154,8 @@ def match_alert_columns() -> tuple[Any, ...]:
         Match.request.updated_at.as_alias("request_updated_at"),
         Match.request.organization.as_alias("buyer_org"),
         Match.request.organization.name.as_alias("buyer_name"),
+        # Reached through the match, with offer_/producer_ prefixes beside the request's fields: not the offer row
+        # of app.offers.projection, which is rooted at Offer and names its fields unprefixed.
         Match.offer.ref.as_alias("offer_ref"),
         Match.offer.title.as_alias("offer_title"),
         Match.offer.updated_at.as_alias("offer_updated_at"),
