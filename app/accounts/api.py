@@ -10,8 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from app.accounts import services
 from app.accounts.schemas import MeOut, OrganizationIn, OrganizationOut, organization_out
-from app.accounts.tables import Organization
-from app.accounts.visibility import get_visible_organization, public_condition
+from app.accounts.visibility import get_visible_organization, list_visible_organizations
 from app.vocab import COUNTRY_RE, LEGAL_FORMS, ORG_KINDS
 from app.web import guards
 from app.web.api_support import PUBLIC, SIGNED_IN, Page, api_errors
@@ -38,28 +37,6 @@ class OrganizationPage(msgspec.Struct):
     total: int
 
 
-async def _public_producers(page: int) -> tuple[list[dict[str, Any]], int]:
-    """Active producer organisations by name (the services' organisation list is the staff-only one)."""
-    where = public_condition()
-    total = await Organization.count().where(where)
-    rows = await (
-        Organization.select(
-            Organization.ref,
-            Organization.name,
-            Organization.kind,
-            Organization.legal_form,
-            Organization.country,
-            Organization.region,
-        )
-        .where(where)
-        .order_by(Organization.name)
-        .order_by(Organization.ref)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    )
-    return rows, total
-
-
 @get(
     "/api/v1/organizations",
     tags=["organizations"],
@@ -69,11 +46,7 @@ async def _public_producers(page: int) -> tuple[list[dict[str, Any]], int]:
 )
 async def api_organizations(request: Request[Any, Any, Any], page: Page = 1) -> OrganizationPage:
     """Active producer organisations by name, 20 a page; no sign-in needed. Staff see every organisation."""
-    user: services.CurrentUser | None = request.user
-    if user is not None and user.is_staff:
-        rows, total = await services.list_organizations(user, page=page, per_page=PER_PAGE)
-    else:
-        rows, total = await _public_producers(page)
+    rows, total = await list_visible_organizations(request.user, page=page, per_page=PER_PAGE)
     items = [
         OrganizationSummaryOut(
             ref=r["ref"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.accounts.services import CurrentUser, get_organization
+from app.accounts.services import CurrentUser, get_organization, list_organizations
 from app.accounts.tables import Organization
 from app.validation import NotFound
 
@@ -39,3 +39,30 @@ async def get_visible_organization(user: CurrentUser | None, ref: str) -> dict[s
     if not may_see(user, org):
         raise NotFound()
     return org
+
+
+async def list_visible_organizations(
+    user: CurrentUser | None, *, page: int, per_page: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The organisations this user may list, one page and the total: active producers by name for everyone,
+    every organisation for staff (the staff list of ``app.accounts.services``)."""
+    if user is not None and user.is_staff:
+        return await list_organizations(user, page=page, per_page=per_page)
+    where = public_condition()
+    total = await Organization.count().where(where)
+    rows = await (
+        Organization.select(
+            Organization.ref,
+            Organization.name,
+            Organization.kind,
+            Organization.legal_form,
+            Organization.country,
+            Organization.region,
+        )
+        .where(where)
+        .order_by(Organization.name)
+        .order_by(Organization.ref)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return rows, total

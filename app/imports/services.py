@@ -33,6 +33,7 @@ from app.imports.validation import (
     validate_document,
 )
 from app.indexing.services import record_changes
+from app.offers import projection
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 
@@ -246,11 +247,7 @@ async def export_document() -> dict[str, Any]:
         .output(load_json=True)
     )
     offers = (
-        await Offer.select(
-            Offer.all_columns(),
-            Offer.organization.ref.as_alias("organization_ref"),
-            Offer.certificate.ref.as_alias("certificate_ref"),
-        )
+        await Offer.select(*projection.columns(None, ("organization_ref", "certificate_ref")))
         .order_by(Offer.id)
         .output(load_json=True)
     )

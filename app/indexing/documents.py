@@ -11,7 +11,7 @@ from babel import Locale
 
 from app.i18n import SUPPORTED_LOCALES, translations_for
 from app.matching.engine import offered_species_keys
-from app.offers import visibility
+from app.offers import projection, visibility
 from app.offers.tables import Offer
 from app.vocab import ALL_PRODUCT_TYPES, resolve_species, species_names
 
@@ -52,39 +52,44 @@ def _labels(english: str) -> list[str]:
     return labels
 
 
-OFFER_COLUMNS = (
-    Offer.ref,
-    Offer.title,
-    Offer.description,
-    Offer.category,
-    Offer.product_type,
-    Offer.species,
-    Offer.claim,
-    Offer.status,
-    Offer.quantity,
-    Offer.unit,
-    Offer.quantity_canonical,
-    Offer.min_order_canonical,
-    Offer.available_from,
-    Offer.available_to,
-    Offer.lat,
-    Offer.lon,
-    Offer.price_amount,
-    Offer.price_currency,
-    Offer.created_at,
-    Offer.updated_at,
-    Offer.organization.ref.as_alias("organization_ref"),
-    Offer.organization.name.as_alias("organization_name"),
-    Offer.organization.country.as_alias("country"),
-    Offer.organization.region.as_alias("region"),
-    Offer.organization.is_active.as_alias("organization_active"),
-    Offer.organization.lat.as_alias("organization_lat"),
-    Offer.organization.lon.as_alias("organization_lon"),
-    Offer.certificate.ref.as_alias("certificate_ref"),
-    Offer.certificate.status.as_alias("certificate_status"),
-    Offer.certificate.expires_on.as_alias("certificate_expires_on"),
-    Offer.certificate.product_types.as_alias("certificate_product_types"),
-    Offer.certificate.verification.as_alias("certificate_verification"),
+#: What a search document is built from (``offer_document``).
+OFFER_COLUMNS = projection.columns(
+    (
+        "ref",
+        "title",
+        "description",
+        "category",
+        "product_type",
+        "species",
+        "claim",
+        "status",
+        "quantity",
+        "unit",
+        "quantity_canonical",
+        "min_order_canonical",
+        "available_from",
+        "available_to",
+        "lat",
+        "lon",
+        "price_amount",
+        "price_currency",
+        "created_at",
+        "updated_at",
+    ),
+    (
+        "organization_ref",
+        "organization_name",
+        "country",
+        "region",
+        "organization_active",
+        "organization_lat",
+        "organization_lon",
+        "certificate_ref",
+        "certificate_status",
+        "certificate_expires_on",
+        "certificate_product_types",
+        "certificate_verification",
+    ),
 )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from app.indexing.documents import OFFERS_INDEX, date_int
 from app.matching import engine
-from app.offers import visibility
+from app.offers import projection, visibility
 from app.offers.tables import Offer
 from app.vocab import CANONICAL_UNIT
 from search_index.query import (
@@ -75,32 +75,36 @@ def request_spec(row: dict[str, Any]) -> engine.RequestSpec:
     )
 
 
-_OFFER_SPEC_COLUMNS = (
-    Offer.id,
-    Offer.ref,
-    Offer.category,
-    Offer.product_type,
-    Offer.species,
-    Offer.claim,
-    Offer.status,
-    Offer.quantity_canonical,
-    Offer.min_order_canonical,
-    Offer.available_from,
-    Offer.available_to,
-    Offer.lat,
-    Offer.lon,
-    Offer.updated_at,
-    Offer.organization.ref.as_alias("organization_ref"),
-    Offer.organization.name.as_alias("organization_name"),
-    Offer.organization.is_active.as_alias("organization_active"),
-    Offer.organization.lat.as_alias("organization_lat"),
-    Offer.organization.lon.as_alias("organization_lon"),
-    Offer.certificate.status.as_alias("certificate_status"),
-    Offer.certificate.expires_on.as_alias("certificate_expires_on"),
-    Offer.certificate.product_types.as_alias("certificate_product_types"),
-    Offer.certificate.verification.as_alias("certificate_verification"),
-    Offer.certificate.verified_at.as_alias("certificate_verified_at"),
+#: What the matcher reads of an offer: its own fields, the organisation's place and state, the certificate's state.
+_SPEC_OFFER_FIELDS = (
+    "id",
+    "ref",
+    "category",
+    "product_type",
+    "species",
+    "claim",
+    "status",
+    "quantity_canonical",
+    "min_order_canonical",
+    "available_from",
+    "available_to",
+    "lat",
+    "lon",
+    "updated_at",
 )
+_SPEC_JOINED = (
+    "organization_ref",
+    "organization_name",
+    "organization_active",
+    "organization_lat",
+    "organization_lon",
+    "certificate_status",
+    "certificate_expires_on",
+    "certificate_product_types",
+    "certificate_verification",
+    "certificate_verified_at",
+)
+_OFFER_SPEC_COLUMNS = projection.columns(_SPEC_OFFER_FIELDS, _SPEC_JOINED)
 
 
 def offer_spec(row: dict[str, Any]) -> engine.OfferSpec:
@@ -247,18 +251,12 @@ async def _sql_candidates(spec: engine.RequestSpec, moment: dt.datetime) -> list
     return [r["ref"] for r in rows]
 
 
-_OFFER_SPEC_SQL = """
-SELECT o.id, o.ref, o.category, o.product_type, o.species, o.claim, o.status, o.quantity_canonical,
-       o.min_order_canonical, o.available_from, o.available_to, o.lat, o.lon, o.updated_at,
-       g.ref AS organization_ref, g.name AS organization_name, g.is_active AS organization_active,
-       g.lat AS organization_lat, g.lon AS organization_lon,
-       c.status AS certificate_status, c.expires_on AS certificate_expires_on,
-       c.product_types AS certificate_product_types, c.verification AS certificate_verification,
-       c.verified_at AS certificate_verified_at
+_OFFER_SPEC_SQL = f"""
+SELECT {projection.sql_columns(_SPEC_OFFER_FIELDS, _SPEC_JOINED)}
 FROM offer o
 JOIN organization g ON g.id = o.organization
 JOIN certificate c ON c.id = o.certificate
-WHERE o.ref IN ({refs})
+WHERE o.ref IN ({{refs}})
 """
 
 

@@ -34,6 +34,7 @@ from app.matching.candidates import (
 from app.matching.phrasing import in_locale, phrase_all
 from app.matching.tables import Match, MatchBundle, MatchRun
 from app.notifications import alerts
+from app.offers import projection
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 from app.validation import NotFound, PermissionDenied
@@ -319,16 +320,9 @@ async def offer_summaries(refs: list[str]) -> dict[str, dict[str, Any]]:
     """Title, product type and place of offers shown next to recommendations, by ref."""
     if not refs:
         return {}
-    rows = await Offer.select(
-        Offer.ref,
-        Offer.title,
-        Offer.product_type,
-        Offer.claim,
-        Offer.quantity,
-        Offer.unit,
-        Offer.organization.name.as_alias("organization_name"),
-        Offer.organization.ref.as_alias("organization_ref"),
-        Offer.organization.region.as_alias("region"),
-        Offer.organization.country.as_alias("country"),
-    ).where(Offer.ref.is_in(list(dict.fromkeys(refs))))
+    columns = projection.columns(
+        ("ref", "title", "product_type", "claim", "quantity", "unit"),
+        ("organization_name", "organization_ref", "region", "country"),
+    )
+    rows = await Offer.select(*columns).where(Offer.ref.is_in(list(dict.fromkeys(refs))))
     return {r["ref"]: r for r in rows}

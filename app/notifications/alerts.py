@@ -36,6 +36,7 @@ from app.matching.tables import Match
 from app.messaging.tables import Conversation, MatchEvent
 from app.notifications.services import Alert, deliver
 from app.notifications.tables import AlertOfferChange, SavedSearch
+from app.offers import projection
 from app.offers.tables import Offer
 
 log = logging.getLogger("forestmatch.alerts")
@@ -153,6 +154,8 @@ def match_alert_columns() -> tuple[Any, ...]:
         Match.request.updated_at.as_alias("request_updated_at"),
         Match.request.organization.as_alias("buyer_org"),
         Match.request.organization.name.as_alias("buyer_name"),
+        # Reached through the match, with offer_/producer_ prefixes beside the request's fields: not the offer row
+        # of app.offers.projection, which is rooted at Offer and names its fields unprefixed.
         Match.offer.ref.as_alias("offer_ref"),
         Match.offer.title.as_alias("offer_title"),
         Match.offer.updated_at.as_alias("offer_updated_at"),
@@ -280,18 +283,13 @@ async def _check_saved_searches(backend: Any, changes: list[dict[str, Any]]) -> 
     offers = {
         r["ref"]: r
         for r in await Offer.select(
-            Offer.id,
-            Offer.ref,
-            Offer.title,
-            Offer.updated_at,
-            Offer.organization.ref.as_alias("org_ref"),
-            Offer.organization.name.as_alias("org_name"),
+            *projection.columns(("id", "ref", "title", "updated_at"), ("organization_ref", "organization_name"))
         ).where(Offer.ref.is_in(sorted({c["offer_ref"] for c in changes})))
     }
     if not offers:
         return 0
     searches = await SavedSearch.select().order_by(SavedSearch.id)
-    orgs = tuple(sorted({o["org_ref"] for o in offers.values()}))
+    orgs = tuple(sorted({o["organization_ref"] for o in offers.values()}))
     notified = 0
     for search in searches:
         params = SearchParams.from_query(query_dict(parse_qsl(search["query"])))
@@ -317,7 +315,7 @@ async def _check_saved_searches(backend: Any, changes: list[dict[str, Any]]) -> 
             alert = Alert(
                 "saved_search",
                 f"saved-search:{search['id']}:{offer['id']}",
-                {"search": search["name"], "offer": offer["title"], "org": offer["org_name"]},
+                {"search": search["name"], "offer": offer["title"], "org": offer["organization_name"]},
                 f"/offers/{offer['ref']}",
             )
             notified += len(await deliver(alert, [search["user"]]))

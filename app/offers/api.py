@@ -12,7 +12,6 @@ from app.accounts.services import CurrentUser
 from app.i18n import gettext as _
 from app.offers import services
 from app.offers.schemas import OfferIn, OfferOut, OfferPage, OfferStatusIn, offer_out
-from app.offers.tables import Offer
 from app.validation import Checker, FieldErrors
 from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, COUNTRY_RE, OFFER_STATUSES
 from app.web import guards
@@ -72,15 +71,8 @@ async def api_offers(
     if filters.errors:
         raise FieldErrors(filters.errors)
     filters.page = page
-    rows, total = await services.list_public_offers(filters, per_page=services.PER_PAGE)
-    # The public list selects display columns only; read the full rows of this page in one query.
-    refs = [r["ref"] for r in rows]
-    by_ref: dict[str, dict[str, Any]] = {}
-    if refs:
-        full = await Offer.select(*services._offer_columns()).where(Offer.ref.is_in(refs)).output(load_json=True)
-        by_ref = {r["ref"]: r for r in full}
-    items = [offer_out(by_ref[ref]) for ref in refs if ref in by_ref]
-    return OfferPage(items=items, page=page, per_page=services.PER_PAGE, total=total)
+    rows, total = await services.list_public_offer_rows(filters, per_page=services.PER_PAGE)
+    return OfferPage(items=[offer_out(r) for r in rows], page=page, per_page=services.PER_PAGE, total=total)
 
 
 @post(

@@ -18,7 +18,7 @@ from app.clock import now
 from app.db import Row, atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
-from app.offers import visibility
+from app.offers import projection, visibility
 from app.offers.tables import Offer
 from app.places import check_place
 from app.units import UnitError, to_canonical
@@ -182,27 +182,8 @@ async def set_offer_status(user: CurrentUser, ref: str, status: str) -> dict[str
     return await get_offer(ref)
 
 
-def _offer_columns() -> tuple[Any, ...]:
-    return (
-        Offer.all_columns(),
-        Offer.organization.ref.as_alias("organization_ref"),
-        Offer.organization.name.as_alias("organization_name"),
-        Offer.organization.country.as_alias("country"),
-        Offer.organization.region.as_alias("region"),
-        Offer.organization.locality.as_alias("locality"),
-        Offer.organization.is_active.as_alias("organization_active"),
-        Offer.certificate.ref.as_alias("certificate_ref"),
-        Offer.certificate.code.as_alias("certificate_code"),
-        Offer.certificate.status.as_alias("certificate_status"),
-        Offer.certificate.expires_on.as_alias("certificate_expires_on"),
-        Offer.certificate.product_types.as_alias("certificate_product_types"),
-        Offer.certificate.verification.as_alias("certificate_verification"),
-        Offer.certificate.verified_at.as_alias("certificate_verified_at"),
-    )
-
-
 async def get_offer(ref: str) -> dict[str, Any]:
-    row = await Offer.select(*_offer_columns()).where(Offer.ref == ref).output(load_json=True).first()
+    row = await Offer.select(*projection.columns()).where(Offer.ref == ref).output(load_json=True).first()
     if not row:
         raise NotFound()
     return row
@@ -257,7 +238,7 @@ def public_offer_conditions(on: dt.date | None = None) -> list[Any]:
 
 
 def publicly_listed(offer: dict[str, Any], today: dt.date | None = None) -> bool:
-    """Whether an offer row read with ``_offer_columns`` is publicly listed (``app.offers.visibility``)."""
+    """Whether an offer row read with ``projection.columns()`` is publicly listed (``app.offers.visibility``)."""
     return visibility.is_listed(offer, today)
 
 
@@ -279,12 +260,25 @@ WHERE {condition}
     return sql, args
 
 
-_PUBLIC_COLUMNS = """
-SELECT o.ref, o.title, o.category, o.product_type, o.species, o.claim, o.quantity, o.unit,
-       o.available_from, o.available_to, o.price_amount, o.price_currency, o.price_per, o.created_at,
-       g.name AS organization_name, g.ref AS organization_ref, g.country AS country, g.region AS region,
-       c.verification AS certificate_verification
-"""
+#: What a row of the public list shows: display columns only (the API reads the full rows of its page by ref).
+_PUBLIC_OFFER_FIELDS = (
+    "ref",
+    "title",
+    "category",
+    "product_type",
+    "species",
+    "claim",
+    "quantity",
+    "unit",
+    "available_from",
+    "available_to",
+    "price_amount",
+    "price_currency",
+    "price_per",
+    "created_at",
+)
+_PUBLIC_JOINED = ("organization_name", "organization_ref", "country", "region", "certificate_verification")
+_PUBLIC_COLUMNS = f"SELECT {projection.sql_columns(_PUBLIC_OFFER_FIELDS, _PUBLIC_JOINED)}\n"
 
 
 # --- who may see or edit an offer ---------------------------------------------------------------------------
@@ -352,6 +346,19 @@ async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) ->
     return rows, total
 
 
+async def list_public_offer_rows(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
+    """One page of the public list as full offer rows (``projection.columns()``, as the API shows them), and the
+    total."""
+    rows, total = await list_public_offers(filters, per_page=per_page)
+    # The public list selects display columns only; read the full rows of this page in one query.
+    refs = [r["ref"] for r in rows]
+    by_ref: dict[str, dict[str, Any]] = {}
+    if refs:
+        full = await Offer.select(*projection.columns()).where(Offer.ref.is_in(refs)).output(load_json=True)
+        by_ref = {r["ref"]: r for r in full}
+    return [by_ref[ref] for ref in refs if ref in by_ref], total
+
+
 async def public_offer_countries() -> list[str]:
     """The countries of the organisations with publicly listed offers: the offer filters list only these."""
     public_from, visibility_args = _public_from()
@@ -361,7 +368,7 @@ async def public_offer_countries() -> list[str]:
 
 async def list_for_organization(org_id: int, *, listed_only: bool = False) -> list[dict[str, Any]]:
     """One organisation's offers, last changed first; ``listed_only``: only those buyers can see."""
-    query = Offer.select(*_offer_columns()).where(Offer.organization == org_id)
+    query = Offer.select(*projection.columns()).where(Offer.organization == org_id)
     if listed_only:
         query = query.where(*public_offer_conditions())
     return await query.order_by(Offer.updated_at, ascending=False).output(load_json=True)

@@ -11,7 +11,6 @@ from litestar.params import FromPath, JSONBody
 from app.accounts.services import CurrentUser
 from app.sourcing import services
 from app.sourcing.schemas import RequestIn, RequestOut, RequestPage, RequestStatusIn, request_out
-from app.sourcing.tables import SourcingRequest
 from app.validation import Checker, FieldErrors
 from app.vocab import REQUEST_STATUSES
 from app.web import guards
@@ -38,27 +37,6 @@ async def _validated(data: RequestIn, write: Callable[[dict[str, Any]], Awaitabl
         raise FieldErrors(_rename(exc.errors, data), raw) from None
 
 
-# The service lists one organisation's requests; staff need every organisation's, a page at a time. Kept here,
-# next to its only caller, until services.py grows an equivalent.
-async def _request_page(org_id: int | None, page: int) -> tuple[list[dict[str, Any]], int]:
-    where = [] if org_id is None else [SourcingRequest.organization == org_id]
-    total = await SourcingRequest.count().where(*where)
-    rows = await (
-        SourcingRequest.select(
-            *SourcingRequest.all_columns(),
-            SourcingRequest.organization.ref.as_alias("organization_ref"),
-            SourcingRequest.organization.name.as_alias("organization_name"),
-        )
-        .where(*where)
-        .order_by(SourcingRequest.updated_at, ascending=False)
-        .order_by(SourcingRequest.ref, ascending=False)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-        .output(load_json=True)
-    )
-    return rows, total
-
-
 @get(
     "/api/v1/requests",
     guards=[guards.signed_in],
@@ -69,13 +47,7 @@ async def _request_page(org_id: int | None, page: int) -> tuple[list[dict[str, A
 )
 async def api_requests(request: Request[Any, Any, Any], page: Page = 1) -> RequestPage:
     """Your organisation's sourcing requests, most recently changed first (staff: every organisation's)."""
-    user: CurrentUser = request.user
-    if user.is_staff:
-        rows, total = await _request_page(None, page)
-    elif user.organization_id is None:
-        rows, total = [], 0
-    else:
-        rows, total = await _request_page(user.organization_id, page)
+    rows, total = await services.list_requests_page(request.user, page=page, per_page=PER_PAGE)
     return RequestPage(items=[request_out(r) for r in rows], page=page, per_page=PER_PAGE, total=total)
 
 

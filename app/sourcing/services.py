@@ -249,3 +249,29 @@ async def list_for_organization(org_id: int) -> list[dict[str, Any]]:
         .order_by(SourcingRequest.updated_at, ascending=False)
         .output(load_json=True)
     )
+
+
+async def list_requests_page(user: CurrentUser, *, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
+    """The sourcing requests this user may list, most recently changed first: its organisation's (staff: every
+    organisation's), one page and the total."""
+    if user.is_staff:
+        where: list[Any] = []
+    elif user.organization_id is None:
+        return [], 0
+    else:
+        where = [SourcingRequest.organization == user.organization_id]
+    total = await SourcingRequest.count().where(*where)
+    rows = await (
+        SourcingRequest.select(
+            *SourcingRequest.all_columns(),
+            SourcingRequest.organization.ref.as_alias("organization_ref"),
+            SourcingRequest.organization.name.as_alias("organization_name"),
+        )
+        .where(*where)
+        .order_by(SourcingRequest.updated_at, ascending=False)
+        .order_by(SourcingRequest.ref, ascending=False)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .output(load_json=True)
+    )
+    return rows, total

@@ -37,6 +37,7 @@ from app.messaging.services.core import (
 from app.messaging.tables import Conversation, MatchEvent, Message, OrganizationBlock
 from app.notifications import alerts as notify
 from app.notifications import services as notifications
+from app.offers import projection
 from app.offers.services import get_visible_offer
 from app.offers.tables import Offer
 from app.validation import Checker, NotFound, PermissionDenied
@@ -189,10 +190,7 @@ async def compose_bundle(user: CurrentUser, request_ref: str, bundle_rank: int) 
     rows = {
         r["ref"]: r
         for r in await Offer.select(
-            Offer.ref,
-            Offer.title,
-            Offer.organization,
-            Offer.organization.name.as_alias("organization_name"),
+            *projection.columns(("ref", "title", "organization"), ("organization_name",))
         ).where(Offer.ref.is_in(refs or ["-"]))
     }
     offers: list[dict[str, Any]] = []
