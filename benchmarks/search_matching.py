@@ -191,7 +191,7 @@ async def _bench_search(backend: Any, queries: list[tuple[str, tuple[Any, ...]]]
 
 
 async def _bench_matching(backend: Any, rng: random.Random) -> dict[str, Any]:
-    from app.accounts.services import now
+    from app.clock import now
     from app.i18n import reset_locale, set_locale
     from app.indexing.documents import OFFERS_INDEX
     from app.matching import engine

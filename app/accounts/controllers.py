@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts import password_reset, services
+from app.accounts.rate_limit import LoginRateLimiter
 from app.validation import FieldErrors, NotFound
 from app.web import guards
 from app.web.forms import read_form, region_choices, stale_choices, with_other_errors
@@ -16,13 +17,13 @@ from app.web.middleware import finish_session, start_session
 from app.web.pages import safe_next
 from app.web.render import render, see_other
 
-_limiter: services.LoginRateLimiter | None = None
+_limiter: LoginRateLimiter | None = None
 
 
-def limiter() -> services.LoginRateLimiter:
+def limiter() -> LoginRateLimiter:
     global _limiter
     if _limiter is None:
-        _limiter = services.LoginRateLimiter()
+        _limiter = LoginRateLimiter()
     return _limiter
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.accounts.services import LoginRateLimiter, check_password, hash_password
+from app.accounts.rate_limit import LoginRateLimiter
+from app.accounts.services import check_password, hash_password
 from app.accounts.sessions import end_sessions_of
 from app.accounts.tables import PasswordReset, PasswordResetRequest, User
 from app.clock import now

@@ -10,7 +10,7 @@ from app.accounts.tables import User
 from app.analytics import services
 from app.analytics.filters import parse_filters
 from app.certificates.tables import Certificate
-from app.cli import load_demo
+from app.cli.server import load_demo
 from app.demo.activity import certificate_reviews, simulate
 from app.messaging.tables import Conversation, MatchEvent, Message
 from app.notifications.tables import EmailOutbox, Notification

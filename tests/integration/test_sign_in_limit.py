@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator
 import pytest
 from piccolo.engine.postgres import PostgresEngine
 
-from app.accounts import services
-from app.accounts.services import LoginRateLimiter, sign_in
+from app.accounts.rate_limit import LoginRateLimiter
+from app.accounts.services import sign_in
+from app.accounts.services import users as account_users
 from app.accounts.tables import LoginAttempt
 from app.db import engine
 from app.validation import FieldErrors
@@ -84,14 +85,14 @@ async def test_concurrent_wrong_passwords_check_exactly_the_limit(
 ) -> None:
     user = await make_user("producer", email=f"target-{tries}@example.org")
     checked = 0
-    real_verify = services.verify_password
+    real_verify = account_users.verify_password
 
     def counting_verify(password_hash: str, password: str) -> bool:
         nonlocal checked
         checked += 1
         return real_verify(password_hash, password)
 
-    monkeypatch.setattr(services, "verify_password", counting_verify)
+    monkeypatch.setattr(account_users, "verify_password", counting_verify)
     limiter = _limiter(store)
     # Each try comes from its own address, so only the per-account lock applies.
     outcomes = await asyncio.gather(

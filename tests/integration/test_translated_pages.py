@@ -26,7 +26,7 @@ from litestar.testing import AsyncTestClient
 
 from app.accounts import password_reset
 from app.accounts import services as accounts
-from app.accounts.services import LoginRateLimiter
+from app.accounts.rate_limit import LoginRateLimiter
 from app.analytics import programs
 from app.indexing.runtime import get_backend
 from app.indexing.sync import drain

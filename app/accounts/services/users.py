@@ -1,29 +1,30 @@
-"""Accounts: organisations, users, passwords, API tokens and signing in under the shared rate limit."""
+"""Users and passwords: the signed-in user, password hashing, sign-up, accounts created from the CLI, checking
+credentials, and what a user or staff changes on an account."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from app.accounts.rate_limit import LoginRateLimiter
-from app.accounts.tables import ApiToken, Organization, User
+from app.accounts.services.organisations import slugify, unique_ref
+from app.accounts.tables import Organization, User
 from app.clock import now
 from app.db import atomic
-from app.i18n import N_, SUPPORTED_LOCALES
+from app.i18n import SUPPORTED_LOCALES
 from app.i18n import gettext as _
-from app.indexing.services import record_change
 from app.places import check_place
-from app.validation import MAX_NAME, MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
-from app.vocab import LEGAL_FORMS, ORG_KINDS
+from app.validation import MAX_NAME, Checker, FieldErrors, NotFound, PermissionDenied
+from app.vocab import ORG_KINDS
 
 _hasher = PasswordHasher()
+
+
 MIN_PASSWORD = 10
+
+
 ROLES_FOR_KIND = {"producer": ("producer",), "buyer": ("buyer",), "both": ("producer", "buyer"), "program": ("staff",)}
 
 
@@ -69,13 +70,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def slugify(text: str) -> str:
-    from app.vocab import fold
-
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
-    return slug[:60] or "org"
-
-
 _USER_COLUMNS = (
     User.id,
     User.email,
@@ -117,70 +111,6 @@ async def load_user(user_id: int) -> CurrentUser | None:
     return user_from_row(row)
 
 
-# --- organisations ---------------------------------------------------------------------------------------------
-def check_organization(raw: dict[str, Any], *, allow_program: bool = False) -> dict[str, Any]:
-    """Validate organisation profile fields; raises FieldErrors."""
-    c = Checker(raw)
-    kinds = {**ORG_KINDS, **({"program": N_("Program backbone")} if allow_program else {})}
-    clean: dict[str, Any] = {
-        "name": c.name("name", required=True, max_len=MAX_NAME),
-        "kind": c.choice("kind", kinds, required=True),
-        "legal_form": c.choice("legal_form", LEGAL_FORMS),
-        "locality": c.name("locality", max_len=120),
-        "contact_email": c.email("contact_email"),
-        "description": c.text("description", max_len=MAX_TEXT),
-        "languages": c.text_list("languages", max_items=10, max_len=10),
-    }
-    clean["country"], clean["region"] = check_place(c, "country", "region")
-    clean["lat"], clean["lon"] = c.lat_lon("lat", "lon")
-    c.raise_if_errors()
-    return clean
-
-
-def check_profile(raw: dict[str, Any]) -> dict[str, Any]:
-    """``check_organization`` as the profile page edits it (the program's own organisation included)."""
-    return check_organization(raw, allow_program=True)
-
-
-async def unique_ref(table: Any, base: str) -> str:
-    """A ref not used yet in ``table``, derived from ``base``."""
-    ref = base
-    while await table.exists().where(table.ref == ref):
-        ref = f"{base}-{secrets.token_hex(3)}"
-    return ref
-
-
-async def update_organization(user: CurrentUser, org_id: int, raw: dict[str, Any]) -> None:
-    """Edit an organisation profile: members of that organisation or staff only."""
-    if not (user.is_staff or user.organization_id == org_id):
-        raise PermissionDenied()
-    current = await Organization.select(Organization.kind).where(Organization.id == org_id).first()
-    if not current:
-        raise NotFound()
-    raw = {**raw, "kind": current["kind"]}  # the kind decides roles; it is not edited from the profile
-    clean = check_organization(raw, allow_program=True)
-    clean.pop("kind")
-    async with atomic():
-        await Organization.update({**clean, Organization.updated_at: now()}).where(Organization.id == org_id)
-        ref = await Organization.select(Organization.ref).where(Organization.id == org_id).first()
-        await record_change("organization", ref["ref"])
-
-
-async def get_organization(ref: str) -> dict[str, Any]:
-    row = await Organization.select().where(Organization.ref == ref).output(load_json=True).first()
-    if not row:
-        raise NotFound()
-    return row
-
-
-async def get_organization_by_id(org_id: int) -> dict[str, Any]:
-    row = await Organization.select().where(Organization.id == org_id).output(load_json=True).first()
-    if not row:
-        raise NotFound()
-    return row
-
-
-# --- users -----------------------------------------------------------------------------------------------------
 def check_password(c: Checker, name: str = "password") -> str:
     password = c.raw.get(name) or ""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
@@ -339,91 +269,3 @@ async def list_users(staff: CurrentUser, *, page: int = 1, per_page: int = 50) -
         .offset((page - 1) * per_page)
     )
     return rows, total
-
-
-async def list_organizations(
-    staff: CurrentUser, *, page: int = 1, per_page: int = 50
-) -> tuple[list[dict[str, Any]], int]:
-    if not staff.is_staff:
-        raise PermissionDenied()
-    total = await Organization.count()
-    rows = await (
-        Organization.select(
-            Organization.id,
-            Organization.ref,
-            Organization.name,
-            Organization.kind,
-            Organization.legal_form,
-            Organization.country,
-            Organization.region,
-            Organization.is_active,
-            Organization.created_at,
-        )
-        .order_by(Organization.name)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return rows, total
-
-
-# --- API tokens ------------------------------------------------------------------------------------------------
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-async def create_api_token(user: CurrentUser, name: str) -> str:
-    """Create a token and return it once; only its digest is stored."""
-    c = Checker({"name": name})
-    clean = c.text("name", required=True, max_len=80)
-    c.raise_if_errors()
-    token = "fm_" + secrets.token_urlsafe(32)
-    await ApiToken(user=user.id, name=clean, token_hash=_token_digest(token), prefix=token[:10]).save()
-    return token
-
-
-async def list_api_tokens(user: CurrentUser) -> list[dict[str, Any]]:
-    return await (
-        ApiToken.select(ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at, ApiToken.last_used_at)
-        .where((ApiToken.user == user.id) & ApiToken.revoked_at.is_null())
-        .order_by(ApiToken.id)
-    )
-
-
-async def revoke_api_token(user: CurrentUser, token_id: int) -> None:
-    updated = await (
-        ApiToken.update({ApiToken.revoked_at: now()})
-        .where((ApiToken.id == token_id) & (ApiToken.user == user.id) & ApiToken.revoked_at.is_null())
-        .returning(ApiToken.id)
-    )
-    if not updated:
-        raise NotFound()
-
-
-async def user_for_token(token: str) -> CurrentUser | None:
-    row = await (
-        ApiToken.select(ApiToken.id, ApiToken.user.id.as_alias("user_id"))
-        .where((ApiToken.token_hash == _token_digest(token)) & ApiToken.revoked_at.is_null())
-        .first()
-    )
-    if not row:
-        return None
-    return await load_user(row["user_id"])
-
-
-# --- sign-in ----------------------------------------------------------------------------------------------------
-async def sign_in(email: str, password: str, client: str, limiter: LoginRateLimiter) -> CurrentUser:
-    """Check credentials under the rate limit; raises FieldErrors with a message for the form.
-
-    The attempt is counted against the account and the client address before the password is checked (one atomic
-    step), so concurrent tries can never check more passwords than the limit allows."""
-    account_key = "account:" + email.strip().lower()
-    address_key = "address:" + client
-    attempt = await limiter.take([(account_key, limiter.max_attempts), (address_key, limiter.address_max_attempts)])
-    if attempt is None:
-        raise FieldErrors({"email": _("Too many failed attempts. Wait a few minutes and try again.")}, {"email": email})
-    user = await authenticate(email, password)
-    if user is None:  # the attempt stays counted as a failure
-        raise FieldErrors({"password": _("E-mail or password is not right.")}, {"email": email})
-    await limiter.clear(account_key)
-    await limiter.give_back(attempt, address_key)
-    return user

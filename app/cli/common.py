@@ -1,0 +1,71 @@
+"""What the ``forestmatch`` commands share: a progress bar, running a coroutine with the database pool open,
+the report language and bringing the search index in step after a bulk write."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import Any
+
+from app.settings import get_settings
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (redrawn in place on a terminal, sparse lines otherwise)."""
+
+    def __init__(self, label: str, stream: Any = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.started = time.monotonic()
+        self._last_pct = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 100
+        if pct == self._last_pct or (not self.tty and pct % 10 and done != total):
+            return
+        self._last_pct = pct
+        width = 30
+        filled = int(width * pct / 100)
+        bar = "#" * filled + "-" * (width - filled)
+        line = f"{self.label} [{bar}] {pct:3d}% {done}/{total}"
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if done >= total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def run_coroutine(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def with_db(coro: Any) -> Any:
+    from app.db import close_pool, start_pool
+
+    await start_pool()
+    try:
+        return await coro
+    finally:
+        await close_pool()
+
+
+def cli_locale(value: str | None) -> str:
+    """The language of a command's report: ``--lang``, else FORESTMATCH_DEFAULT_LOCALE (one language per report)."""
+    from app.i18n import DEFAULT_LOCALE, normalize_locale
+
+    return normalize_locale(value) or normalize_locale(get_settings().default_locale) or DEFAULT_LOCALE
+
+
+async def after_import() -> None:
+    """Bring the search index in step before ``import`` exits, so ``forestmatch matches`` right after sees the data."""
+    from app.db import refresh_statistics
+    from app.indexing.runtime import get_backend
+    from app.indexing.sync import drain
+
+    backend = get_backend()
+    await backend.ensure_index("offers")
+    await drain(backend, ignore_backoff=True)
+    await backend.close()
+    await refresh_statistics()  # a bulk change: plan the next queries on the new data

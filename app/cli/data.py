@@ -1,0 +1,145 @@
+"""Commands over the data: ``import`` and ``export`` of forestmatch/1 documents, ``matches`` for a sourcing request."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.cli.common import ProgressBar, after_import, cli_locale, run_coroutine, with_db
+
+
+def _print_problems(problems: list[Any]) -> None:
+    from app.i18n import ngettext
+
+    for p in problems:
+        print(f"{p.section}\t{p.ref or '-'}\t{p.field or '-'}\t{p.message}", file=sys.stderr)
+    print(
+        ngettext(
+            "import rejected: %(num)d problem; nothing was written",
+            "import rejected: %(num)d problems; nothing was written",
+            len(problems),
+        ),
+        file=sys.stderr,
+    )
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Exit 0: imported (or valid, with --dry-run). Exit 1: the document was refused (unreadable, or with
+    problems, each listed as ``section ref field message``). Exit 2: no file to read."""
+    from app.i18n import gettext as _
+    from app.i18n import set_locale
+    from app.imports.services import (
+        MAX_DOCUMENT_BYTES,
+        ImportRejected,
+        UnreadableDocument,
+        import_document,
+        parse_document,
+        validate_document,
+    )
+    from app.imports.validation import too_large
+
+    set_locale(cli_locale(args.lang))
+    path = Path(args.file)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise IsADirectoryError(path)
+        if size > MAX_DOCUMENT_BYTES:
+            raise UnreadableDocument(too_large(size, MAX_DOCUMENT_BYTES))
+        doc = parse_document(path.read_bytes())
+    except FileNotFoundError:
+        print(_("import: no such file: %(path)s", path=str(path)), file=sys.stderr)
+        return 2
+    except (IsADirectoryError, PermissionError):
+        print(_("import: cannot read %(path)s as a file.", path=str(path)), file=sys.stderr)
+        return 2
+    except UnreadableDocument as exc:
+        print(_("import rejected: %(reason)s Nothing was written.", reason=exc.message), file=sys.stderr)
+        return 1
+
+    async def run() -> Any:
+        if args.dry_run:
+            plan = await validate_document(doc)
+            return _("valid: %(num)s record(s), nothing written (dry run)", num=plan.total())
+        summary = await import_document(doc, progress=ProgressBar(_("importing")))
+        await after_import()
+        return _("imported: %(summary)s", summary=summary.line())
+
+    try:
+        line = run_coroutine(with_db(run()))
+    except ImportRejected as exc:
+        _print_problems(exc.problems)
+        return 1
+    print(line)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.imports.services import export_document
+
+    doc = run_coroutine(with_db(export_document()))
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        print(
+            f"exported {sum(len(doc[s]) for s in ('organizations', 'certificates', 'offers', 'requests'))} "
+            f"record(s) to {args.output}",
+            file=sys.stderr,
+        )
+    else:
+        print(text)
+    return 0
+
+
+def cmd_matches(args: argparse.Namespace) -> int:
+    """Recommendations for a sourcing request, in the answer format of the bulk data contract; the reasons and
+    every line around them in one language (``--lang``, else FORESTMATCH_DEFAULT_LOCALE)."""
+    from app.i18n import gettext as _
+    from app.i18n import ngettext, set_locale
+    from app.indexing.runtime import get_backend
+    from app.matching.services import compute_matches
+    from app.validation import NotFound
+
+    locale = cli_locale(args.lang)
+    set_locale(locale)
+
+    async def run() -> Any:
+        backend = get_backend()
+        try:
+            return await compute_matches(args.request_ref, backend, locale=locale)
+        finally:
+            await backend.close()
+
+    try:
+        answer = run_coroutine(with_db(run()))
+    except NotFound:
+        print(_("No sourcing request with ref %(ref)s.", ref=repr(args.request_ref)), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(answer.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    doc = answer.as_json()
+    matches = ngettext("%(num)d match", "%(num)d matches", len(doc["matches"]))
+    bundles = ngettext("%(num)d bundle", "%(num)d bundles", len(doc["bundles"]))
+    print(_("request %(ref)s: %(matches)s, %(bundles)s", ref=doc["request"], matches=matches, bundles=bundles))
+    for m in doc["matches"]:
+        dist = f"{m['distance_km']} km" if m["distance_km"] is not None else _("distance unknown")
+        print(f"  {m['score']:.2f}  {m['offer']}  {m['organization']}  {m['quantity']} {m['unit']}  {dist}")
+        for reason in m["reasons"]:
+            print(f"        - {reason}")
+    for b in doc["bundles"]:
+        offers = ", ".join(b["offers"])
+        print(
+            "  "
+            + _(
+                "bundle %(score)s: %(offers)s = %(total)s %(unit)s",
+                score=f"{b['score']:.2f}",
+                offers=offers,
+                total=b["total_quantity"],
+                unit=b["unit"],
+            )
+        )
+    return 0

@@ -1,0 +1,83 @@
+"""Background work run once or as a process: ``sync`` and ``reindex`` (search index), ``worker``, ``mail``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+
+from app.cli.common import ProgressBar, run_coroutine, with_db
+
+
+def cmd_sync(_: argparse.Namespace) -> int:
+    """Apply pending search changes once."""
+    from app.indexing.runtime import get_backend
+    from app.indexing.sync import drain, pending
+
+    async def run() -> str:
+        backend = get_backend()
+        await backend.ensure_index("offers")
+        applied = await drain(backend, ignore_backoff=True)
+        left = await pending()
+        await backend.close()
+        return f"applied {applied} change(s); {left} pending"
+
+    print(run_coroutine(with_db(run())))
+    return 0
+
+
+def cmd_reindex(_: argparse.Namespace) -> int:
+    """Rebuild the search index from the database (new index, then swap: searches keep working meanwhile)."""
+    from app.indexing.runtime import get_backend
+    from app.indexing.sync import reindex
+
+    async def run() -> str:
+        backend = get_backend()
+        started = time.monotonic()
+        count = await reindex(backend, progress=ProgressBar("reindexing"))
+        await backend.close()
+        return f"reindexed {count} offer(s) in {time.monotonic() - started:.1f} s"
+
+    print(run_coroutine(with_db(run())))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the search sync as a process of its own (set FORESTMATCH_SYNC_IN_APP=false on the web workers)."""
+    import signal
+
+    from app.indexing.runtime import after_pass, get_backend
+    from app.indexing.sync import run_worker
+
+    async def run() -> None:
+        backend = get_backend()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        print("search sync, alerts and mail worker running; Ctrl-C to stop", file=sys.stderr)
+        await run_worker(backend, stop, interval=args.interval, after_pass=after_pass)
+        await backend.close()
+
+    run_coroutine(with_db(run()))
+    return 0
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    """Send the queued e-mails that are due (SMTP when FORESTMATCH_SMTP_HOST is set, else the local maildir)."""
+    from app.notifications import mail
+
+    async def run() -> str:
+        from app.accounts.password_reset import process_requests
+
+        await process_requests()  # "send me a link" requests become e-mails first
+        result = await mail.drain(ignore_backoff=args.retry_now)
+        left = await mail.counts()
+        return (
+            f"sent {result.sent}, postponed {result.retry}, refused {result.failed}; "
+            f"{left.get('pending', 0) + left.get('sending', 0)} waiting"
+        )
+
+    print(run_coroutine(with_db(run())))
+    return 0

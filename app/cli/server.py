@@ -1,0 +1,104 @@
+"""Commands that run the app: ``serve``, ``migrate`` and ``demo`` (which loads the demo data set and accounts)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from app.cli.common import ProgressBar, after_import, run_coroutine, with_db
+
+DEMO_PASSWORD = "forestmatch-demo"
+DEMO_USERS = (
+    ("staff@demo.forestmatch.org", "staff", None),
+    ("producer@demo.forestmatch.org", "producer", "producer"),
+    ("buyer@demo.forestmatch.org", "buyer", "buyer"),
+)
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from app.db import migrate
+
+    run_coroutine(migrate())
+    print("migrations applied")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
+    """Load the generated demo data set and demo accounts into an empty database."""
+    from app.accounts.services import create_user
+    from app.accounts.tables import Organization
+    from app.demo.generator import generate
+    from app.imports.services import import_document
+
+    if await Organization.count() > 0:
+        return "database not empty: demo data not loaded"
+    # Larger sets keep roughly the demo's proportions (about 7 offers per producer).
+    doc = generate(
+        seed,
+        producers=max(60, offers // 7),
+        buyers=max(25, offers // 400),
+        offers=offers,
+        requests=max(80, min(1000, offers // 100)),
+    )
+    summary = await import_document(doc, progress=None if quiet else ProgressBar("loading demo data"))
+    first_producer = next(o["ref"] for o in doc["organizations"] if o["kind"] == "producer")
+    first_buyer = next(o["ref"] for o in doc["organizations"] if o["kind"] == "buyer")
+    for email, role, org in DEMO_USERS:
+        org_ref = {"producer": first_producer, "buyer": first_buyer}.get(org or "")
+        await create_user(
+            email=email,
+            password=DEMO_PASSWORD,
+            role=role,
+            organization_ref=org_ref,
+            organization_name="ForestMatch program" if role == "staff" else None,
+        )
+    # Months of simulated trade (conversations, messages, match events, deals) for the measurement dashboard.
+    from app.demo.activity_db import backdate, load_activity, review_certificates
+    from app.indexing.runtime import get_backend
+
+    await backdate(dt.datetime.now(dt.UTC), seed)
+    await review_certificates(dt.datetime.now(dt.UTC), seed)  # most verified by staff, some awaiting verification
+    await after_import()
+    backend = get_backend()
+    try:
+        trade = await load_activity(seed, backend)
+    finally:
+        await backend.close()
+    from app.demo.inbox import seed_inbox
+
+    notes = await seed_inbox([email for email, _role, _org in DEMO_USERS], dt.datetime.now(dt.UTC))
+    from app.db import refresh_statistics
+
+    await refresh_statistics()
+    return "demo data loaded: " + summary.line() + "\n" + trade + f", {notes} notifications for the demo accounts"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.db import migrate
+
+    async def prepare() -> str:
+        await migrate()
+        return await load_demo(args.seed, args.offers)
+
+    print(run_coroutine(with_db(prepare())))
+    print(f"demo accounts (password: {DEMO_PASSWORD}): {', '.join(u[0] for u in DEMO_USERS)}")
+    if args.no_serve:
+        return 0
+    print(f"ForestMatch at http://{args.host}:{args.port}")
+    return cmd_serve(args)
