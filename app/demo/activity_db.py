@@ -18,6 +18,7 @@ from app.matching.tables import Match
 from app.messaging.tables import Conversation, MatchEvent, Message
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
+from search_index.backend import SearchBackend
 
 CHUNK = 500
 MAX_MATCHED_REQUESTS = 400
@@ -79,7 +80,7 @@ async def review_certificates(now: dt.datetime, seed: int) -> int:
     return sum(1 for r in reviews if r["verification"] == "verified")
 
 
-async def compute_recommendations(backend: Any) -> int:
+async def compute_recommendations(backend: SearchBackend) -> int:
     """Run the real matcher for the open requests (the newest first, at most MAX_MATCHED_REQUESTS).
 
     Alerts stay off: these recommendations belong to the simulated past (the demo accounts' inboxes are seeded
@@ -151,7 +152,7 @@ async def insert_rows(table: type[Table], rows: Sequence[dict[str, Any]]) -> Non
 
 
 async def load_activity(
-    seed: int, backend: Any, *, now: dt.datetime | None = None, conversations: int | None = None
+    seed: int, backend: SearchBackend, *, now: dt.datetime | None = None, conversations: int | None = None
 ) -> str:
     """Compute recommendations and add the simulated trade (after ``backdate``); a summary line."""
     now = now or dt.datetime.now(dt.UTC)

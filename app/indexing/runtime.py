@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 from app.accounts.password_reset import process_requests as process_reset_requests
 from app.indexing.sync import run_worker, stale_request_hooks
@@ -13,6 +12,7 @@ from app.matching.services import mark_stale, recompute_stale
 from app.notifications.alerts import record_offer_changes
 from app.notifications.worker import after_sync_pass
 from app.settings import get_settings
+from search_index.backend import SearchBackend
 
 log = logging.getLogger("forestmatch.sync")
 
@@ -24,7 +24,7 @@ if record_offer_changes not in stale_request_hooks:
     stale_request_hooks.append(record_offer_changes)
 
 
-async def after_pass(backend: Any) -> None:
+async def after_pass(backend: SearchBackend) -> None:
     """Work the sync worker does after each outbox pass: recompute a few stale match sets, turn queued
     password-reset requests into e-mails, then notifications (alerts from the new matches and saved searches, the
     daily certificate check, a batch of e-mails)."""
@@ -39,11 +39,11 @@ async def after_pass(backend: Any) -> None:
         await after_sync_pass(backend, recomputed=recomputed)
 
 
-_backend: Any = None
+_backend: SearchBackend | None = None
 _worker: tuple[asyncio.Task[None], asyncio.Event] | None = None
 
 
-def get_backend() -> Any:
+def get_backend() -> SearchBackend:
     """The search backend for this process, created on first use."""
     global _backend
     if _backend is None:

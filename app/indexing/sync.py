@@ -24,6 +24,7 @@ from app.db import atomic
 from app.indexing.documents import OFFERS_INDEX, all_offer_documents, offer_documents
 from app.indexing.tables import SearchOutbox, SearchSyncLease
 from app.offers.tables import Offer
+from search_index.backend import SearchBackend
 from search_index.embedded import IndexBusy
 
 log = logging.getLogger("forestmatch.sync")
@@ -86,7 +87,7 @@ async def _affected_offers(rows: list[dict[str, Any]]) -> set[str]:
     return offers
 
 
-async def drain_once(backend: Any, limit: int = BATCH) -> int:
+async def drain_once(backend: SearchBackend, limit: int = BATCH) -> int:
     """Apply one batch of outbox rows; returns how many rows were applied (0: nothing to do, busy, or failed)."""
     holder = await _take_lease()
     if holder is None:
@@ -136,7 +137,7 @@ async def _postpone(rows: list[dict[str, Any]], exc: Exception) -> None:
             ).where(SearchOutbox.id == row["id"])
 
 
-async def drain(backend: Any, *, ignore_backoff: bool = False) -> int:
+async def drain(backend: SearchBackend, *, ignore_backoff: bool = False) -> int:
     """Apply everything pending now; returns the number of rows applied."""
     if ignore_backoff:
         moment = dt.datetime.now(dt.UTC)
@@ -154,7 +155,7 @@ async def pending() -> int:
 
 
 async def run_worker(
-    backend: Any, stop: asyncio.Event, interval: float = 1.0, after_pass: Callable[[Any], Any] | None = None
+    backend: SearchBackend, stop: asyncio.Event, interval: float = 1.0, after_pass: Callable[[Any], Any] | None = None
 ) -> None:
     """Drain the outbox until ``stop`` is set; a failing pass is logged and retried."""
     while not stop.is_set():
@@ -168,7 +169,7 @@ async def run_worker(
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
-async def reindex(backend: Any, progress: Callable[[int, int], None] | None = None) -> int:
+async def reindex(backend: SearchBackend, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the offers index from the database without downtime (new index, then swap).
 
     Changes the sync worker applies while the new index fills land in the old one and vanish at the swap, so

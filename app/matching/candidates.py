@@ -22,6 +22,7 @@ from app.matching import engine
 from app.offers import projection, visibility
 from app.offers.tables import Offer
 from app.vocab import CANONICAL_UNIT
+from search_index.backend import SearchBackend
 from search_index.query import (
     AnyOf,
     Eq,
@@ -296,7 +297,7 @@ async def _viable(spec: engine.RequestSpec, ids: list[str], moment: dt.datetime)
     return engine.rank(spec, await _offer_specs(ids), now=moment)
 
 
-async def _covered_elsewhere(spec: engine.RequestSpec, backend: Any, moment: dt.datetime) -> bool:
+async def _covered_elsewhere(spec: engine.RequestSpec, backend: SearchBackend, moment: dt.datetime) -> bool:
     """Whether any viable offer covers the whole quantity (checked in the database, page by page)."""
     for page in range(1, MAX_ROUNDS + 1):
         result = await backend.search(
@@ -309,7 +310,7 @@ async def _covered_elsewhere(spec: engine.RequestSpec, backend: Any, moment: dt.
     return False
 
 
-async def best_candidates(spec: engine.RequestSpec, backend: Any, moment: dt.datetime) -> Candidates:
+async def best_candidates(spec: engine.RequestSpec, backend: SearchBackend, moment: dt.datetime) -> Candidates:
     """The best viable offers, exactly as a scan of every offer would rank them (see the module docstring)."""
     _parts, constant = score_parts(spec, moment)
     found: dict[str, engine.ScoredOffer] = {}

@@ -39,6 +39,7 @@ from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 from app.validation import NotFound, PermissionDenied
 from app.vocab import CANONICAL_UNIT
+from search_index.backend import SearchBackend
 
 log = logging.getLogger("forestmatch.matching")
 
@@ -114,7 +115,7 @@ async def _load_request(ref: str) -> dict[str, Any]:
 
 
 async def compute_matches(
-    request_ref: str, backend: Any, *, locale: str | None = None, store: bool = True
+    request_ref: str, backend: SearchBackend, *, locale: str | None = None, store: bool = True
 ) -> MatchAnswer:
     """Ranked recommendations and bundles for a request, in ``locale``; stored as match records."""
     row = await _load_request(request_ref)
@@ -194,7 +195,7 @@ async def _store(request_id: int, answer: MatchAnswer) -> None:
             await MatchRun(request=request_id, stale=False, computed_at=now()).save()
 
 
-async def matches_for_user(user: CurrentUser | None, request_ref: str, backend: Any) -> MatchAnswer:
+async def matches_for_user(user: CurrentUser | None, request_ref: str, backend: SearchBackend) -> MatchAnswer:
     """Recommendations for the request's owner or staff (others: not found)."""
     row = await _load_request(request_ref)
     if user is None:
@@ -307,7 +308,7 @@ async def mark_stale(request_refs: set[str], offer_refs: set[str]) -> None:
             await MatchRun.insert(*missing)
 
 
-async def recompute_stale(backend: Any, limit: int = 20) -> int:
+async def recompute_stale(backend: SearchBackend, limit: int = 20) -> int:
     """Recompute a few stale requests (called by the sync worker between outbox batches)."""
     stale = MatchRun.stale == True  # noqa: E712 - Piccolo builds SQL from ==
     rows = await MatchRun.select(MatchRun.request.ref.as_alias("ref")).where(stale).limit(limit)

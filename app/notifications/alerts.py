@@ -38,6 +38,7 @@ from app.notifications.services import Alert, deliver
 from app.notifications.tables import AlertOfferChange, SavedSearch
 from app.offers import projection
 from app.offers.tables import Offer
+from search_index.backend import SearchBackend
 
 log = logging.getLogger("forestmatch.alerts")
 
@@ -248,7 +249,7 @@ async def _take_changes(limit: int) -> list[dict[str, Any]]:
     return await AlertOfferChange.select().order_by(AlertOfferChange.id).limit(limit)
 
 
-async def saved_search_alerts(backend: Any, limit: int = 2000) -> int:
+async def saved_search_alerts(backend: SearchBackend, limit: int = 2000) -> int:
     """Check queued offer changes against every saved search; returns how many users were notified.
 
     On PostgreSQL the changes are locked (``SKIP LOCKED``) for the check, so two workers never take the same ones.
@@ -271,7 +272,7 @@ async def saved_search_alerts(backend: Any, limit: int = 2000) -> int:
     return notified
 
 
-async def _check_saved_searches(backend: Any, changes: list[dict[str, Any]]) -> int:
+async def _check_saved_searches(backend: SearchBackend, changes: list[dict[str, Any]]) -> int:
     from app.indexing.documents import OFFERS_INDEX
     from app.search.services import SearchParams, public_filters, query_dict
     from search_index import AnyOf, SearchQuery

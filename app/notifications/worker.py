@@ -11,6 +11,7 @@ from typing import Any
 
 from app.db import refresh_statistics
 from app.notifications import alerts, mail
+from search_index.backend import SearchBackend
 
 log = logging.getLogger("forestmatch.notifications")
 
@@ -20,7 +21,7 @@ _last_statistics: dt.datetime | None = None
 STATISTICS_EVERY = dt.timedelta(hours=1)
 
 
-async def after_sync_pass(backend: Any, *, recomputed: int = 0) -> None:
+async def after_sync_pass(backend: SearchBackend, *, recomputed: int = 0) -> None:
     """Saved-search alerts, the daily certificate check and a batch of e-mails; never raises.
 
     Match alerts are not here: the matcher raises them in the transaction that stores a pair matched for the first

@@ -27,6 +27,7 @@ from app.places import is_country, is_known_region
 from app.validation import Checker, page_number
 from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, SPECIES, fold, resolve_species
 from search_index import AnyOf, Eq, GeoRadius, GeoSort, Range, SearchQuery, SearchResult, SortSpec
+from search_index.backend import SearchBackend
 
 log = logging.getLogger("forestmatch.search")
 
@@ -436,7 +437,7 @@ def _counts(counts: dict[str, int]) -> dict[str, int]:
     return {value: n for value, n in counts.items() if value != ""}  # offers without a region are not a choice
 
 
-async def search_offers(params: SearchParams, backend: Any, *, suggest: bool = True) -> SearchPage:
+async def search_offers(params: SearchParams, backend: SearchBackend, *, suggest: bool = True) -> SearchPage:
     """Publicly listed offers matching the parameters, with facet counts (each facet counted without its own filter,
     so other values stay choosable) and, when nothing matches, which filter to relax. Falls back to the database
     when the search engine fails."""
