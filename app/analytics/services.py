@@ -14,8 +14,9 @@ from typing import Any
 from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
 from app.analytics import cache
-from app.analytics import filters as fl
-from app.analytics.filters import EXPIRY_DAYS, Filters, Sql
+from app.analytics import conditions as where_for
+from app.analytics.conditions import Sql
+from app.analytics.filters import EXPIRY_DAYS, Filters
 from app.analytics.queries import supply, trade
 from app.analytics.schemas import (
     ContactsOut,
@@ -171,7 +172,7 @@ async def summary(user: CurrentUser, f: Filters) -> Summary:
 
 async def compute(f: Filters) -> Summary:
     """Every indicator for the filters, computed now from the records."""
-    sql = Sql(fl.is_postgres())
+    sql = Sql(where_for.is_postgres())
     # The queries are independent: run them side by side (SQLite: one pooled connection each; PostgreSQL: the pool).
     async with asyncio.TaskGroup() as tg:
         producer_task = tg.create_task(supply.producers(f))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from app.analytics import filters as fl
-from app.analytics.filters import Filters, Sql
+from app.analytics import conditions as where_for
+from app.analytics.conditions import Sql
+from app.analytics.filters import Filters
 from app.analytics.schemas import ExpiringCertificate, MapPoint
 from app.offers.tables import Offer
 
@@ -23,8 +24,8 @@ async def run(sql: str, args: list[Any]) -> list[dict[str, Any]]:
 
 async def producers(f: Filters) -> list[dict[str, Any]]:
     """Producers reached and active, grouped by country and legal form."""
-    where = fl.producers(f)
-    offer_cond = fl.offer_product(f, "fa")
+    where = where_for.producers(f)
+    offer_cond = where_for.offer_product(f, "fa")
     sql = f"""
         SELECT o.country AS country, o.legal_form AS legal_form, COUNT(*) AS reached,
           SUM(CASE WHEN EXISTS (
@@ -50,10 +51,10 @@ async def offered(f: Filters, sql: Sql) -> list[dict[str, Any]]:
     index whole, in the grouping's order, rather than the period's range of the date index and a sort: a year
     holds most offers, and reading all of them costs less than sorting most of them.
     """
-    product = fl.offer_product(f)
-    org = fl.producer_org(f)
+    product = where_for.offer_product(f)
+    org = where_for.producer_org(f)
     if f.program is not None:
-        org.extend(fl.in_program("o", f.program))
+        org.extend(where_for.in_program("o", f.program))
     created = sql.unindexed("f.created_at")
     query = f"""
         SELECT g.category AS category, g.product_type AS product_type, o.country AS country,
@@ -84,7 +85,7 @@ def _viable(req: str) -> str:
 
 async def demand(f: Filters, sql: Sql) -> list[dict[str, Any]]:
     """Requests posted in the period, per family: count, canonical quantity, how many have a viable match."""
-    where = fl.demand(f, sql)
+    where = where_for.demand(f, sql)
     query = f"""
         SELECT r.category AS category, COUNT(*) AS requests, SUM(r.quantity_canonical) AS quantity,
           SUM(CASE WHEN {_viable("r")} THEN 1 ELSE 0 END) AS viable
@@ -96,7 +97,7 @@ async def demand(f: Filters, sql: Sql) -> list[dict[str, Any]]:
 
 
 def _unmet_base(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
-    where = fl.demand(f, sql)
+    where = where_for.demand(f, sql)
     cond = f"""
         r.created_at >= {{}} AND r.created_at < {{}} AND {where.sql}
         AND NOT {_viable("r")} AND NOT {_deal_for_request("r")}
@@ -136,7 +137,7 @@ async def unmet_points(f: Filters, sql: Sql) -> list[MapPoint]:
 
 async def producer_points(f: Filters, sql: Sql) -> list[MapPoint]:
     """Producers reached, on a 0.1° grid (a map of ten thousand markers says less than one of counts)."""
-    where = fl.producers(f)
+    where = where_for.producers(f)
     lat, lon = sql.round1("o.lat"), sql.round1("o.lon")
     query = f"""
         SELECT {lat} AS lat, {lon} AS lon, COUNT(*) AS n FROM organization o
@@ -150,11 +151,11 @@ async def producer_points(f: Filters, sql: Sql) -> list[MapPoint]:
 
 async def expiring(f: Filters, days: int) -> list[ExpiringCertificate]:
     """Valid certificates of producers in the filters that expire within ``days`` of today."""
-    where = fl.producer_org(f)
+    where = where_for.producer_org(f)
     if f.program is not None:
-        where.extend(fl.in_program("o", f.program))
+        where.extend(where_for.in_program("o", f.program))
     if f.product_type:
-        where.add(Sql(fl.is_postgres()).json_has("ct.product_types"), f.product_type)
+        where.add(Sql(where_for.is_postgres()).json_has("ct.product_types"), f.product_type)
     today = f.as_of
     query = f"""
         SELECT ct.code AS code, o.ref AS organization_ref, o.name AS organization_name, o.country AS country,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.analytics import filters as fl
-from app.analytics.filters import Filters, Sql, Where
+from app.analytics import conditions as where_for
+from app.analytics.conditions import Sql, Where
+from app.analytics.filters import Filters
 from app.analytics.queries.supply import run
 from app.vocab import BOARD_FEET_PER_M3
 
@@ -26,7 +27,7 @@ _BUYER_JOIN = "JOIN organization b ON b.id = c.buyer_organization"
 
 def _joins(f: Filters, always: bool = False) -> str:
     """The joins the trade filters need (the buyer only for a program); none without filters."""
-    if not (always or fl.needs_trade_join(f)):
+    if not (always or where_for.needs_trade_join(f)):
         return ""
     return _OFFER_JOINS + (_BUYER_JOIN if f.program is not None else "")
 
@@ -98,8 +99,8 @@ async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], flo
     """
     scope = ""
     args: list[Any] = []
-    if fl.needs_trade_join(f):
-        where = fl.conversation_ids(f)
+    if where_for.needs_trade_join(f):
+        where = where_for.conversation_ids(f)
         scope, args = f"AND e.conversation IN ({where.sql})", list(where.args)
     hint = await _indexed_by(sql, "match_event_contact_reply")
     seconds = sql.seconds_between("t.replied", "t.opened")
@@ -138,7 +139,7 @@ def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
     the deal's total value (the unit price times the quantity, computed when recorded); wet latex counts with the
     DRC recorded with the deal, or the offer's for deals recorded before it was asked.
     """
-    where = fl.trade(f)
+    where = where_for.trade(f)
     details = "CASE WHEN x.id IS NULL THEN e.details ELSE x.details END"
     quantity = "raw.quantity"
     cte = f"""
@@ -244,10 +245,10 @@ async def funnel(f: Filters, sql: Sql) -> dict[str, int]:
     subquery for all states builds it once (the funnel statement with country and category 430 -> 210 ms, with a
     claim most offers hold 630 -> 355 ms, with the covering indexes of the 2026-11-26 migration).
     """
-    matches = fl.match_conditions(f)
+    matches = where_for.match_conditions(f)
     head, scope, scope_args = "", "", []
-    if fl.needs_trade_join(f):
-        where = fl.conversation_ids(f)
+    if where_for.needs_trade_join(f):
+        where = where_for.conversation_ids(f)
         head, scope_args = f"WITH scope AS MATERIALIZED ({where.sql}) ", list(where.args)
         # Unary plus: test membership while reading the state's index range, rather than one seek per id and state.
         scope = "AND +e.conversation IN (SELECT scope.id FROM scope)"
