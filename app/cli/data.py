@@ -31,6 +31,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     problems, each listed as ``section ref field message``). Exit 2: no file to read."""
     from app.i18n import gettext as _
     from app.i18n import set_locale
+    from app.imports.reading import too_large
     from app.imports.services import (
         MAX_DOCUMENT_BYTES,
         ImportRejected,
@@ -39,7 +40,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         parse_document,
         validate_document,
     )
-    from app.imports.validation import too_large
 
     set_locale(cli_locale(args.lang))
     path = Path(args.file)

@@ -20,16 +20,14 @@ from app.clock import now
 from app.db import atomic
 from app.i18n import N_
 from app.i18n import gettext as _
+from app.imports.reading import MAX_DOCUMENT_BYTES, UnreadableDocument, parse_document
 from app.imports.validation import (
     CHUNK,
     FORMAT,
-    MAX_DOCUMENT_BYTES,
     SECTIONS,
     ImportRejected,
     Plan,
     Problem,
-    UnreadableDocument,
-    parse_document,
     validate_document,
 )
 from app.indexing.services import record_changes
