@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts import services as accounts
+from app.certificates import queue as verification
 from app.certificates import services as certificates
 from app.i18n import N_, ngettext
 from app.i18n import gettext as _
@@ -40,17 +41,17 @@ QUEUE_FRAGMENT = "staff/_certificate_queue.html.jinja2"
 
 def _expiry_options(current: str) -> list[tuple[str, str]]:
     """The "expiring within N days" choices, plus a number of days that came in a link."""
-    days = list(certificates.QUEUE_EXPIRY_DAYS)
+    days = list(verification.QUEUE_EXPIRY_DAYS)
     if current.isdigit() and int(current) not in days:
         days = sorted([*days, int(current)])
     return [(str(n), ngettext("Expiring within %(num)d day", "Expiring within %(num)d days", n)) for n in days]
 
 
 async def _queue_context(
-    request: Request[Any, Any, Any], filters: certificates.QueueFilters, **extra: Any
+    request: Request[Any, Any, Any], filters: verification.QueueFilters, **extra: Any
 ) -> dict[str, Any]:
-    queue = await certificates.verification_queue(request.user, filters)
-    countries = sorted(await certificates.queue_countries(), key=lambda code: collation_key(country_name(code)))
+    queue = await verification.verification_queue(request.user, filters)
+    countries = sorted(await verification.queue_countries(), key=lambda code: collation_key(country_name(code)))
     return {
         "queue": queue,
         "filters": queue.filters,
@@ -89,12 +90,12 @@ async def certificate_queue(
 ) -> Template:
     """Certificates to check against the public FSC database: a tab per state, filters, search, pages, counts."""
     # ``state`` is a reserved handler argument name in Litestar, so the filters are read from the query directly.
-    filters = certificates.QueueFilters.read(request.query_params)
+    filters = verification.QueueFilters.read(request.query_params)
     context = await _queue_context(request, filters, flash=await _done_notice(done, cert))
     return render(request, QUEUE_PAGE, context, fragment=QUEUE_FRAGMENT)
 
 
-def _back_to_queue(filters: certificates.QueueFilters, done: str, ref: str) -> Redirect:
+def _back_to_queue(filters: verification.QueueFilters, done: str, ref: str) -> Redirect:
     """The same tab, filters and page the decision was made on, with a notice."""
     return see_other(
         "/staff/certificates?" + filters.query(page=filters.page) + "&" + urlencode({"done": done, "cert": ref})
@@ -106,14 +107,14 @@ async def certificate_verify(request: Request[Any, Any, Any], ref: FromPath[str]
     """Record that this certificate matches the public FSC database."""
     data = await read_form(request)
     await certificates.verify_certificate(request.user, ref, approve=True)
-    return _back_to_queue(certificates.QueueFilters.read(data), "verified", ref)
+    return _back_to_queue(verification.QueueFilters.read(data), "verified", ref)
 
 
 @post("/staff/certificates/{ref:str}/reject", include_in_schema=False, guards=[guards.staff])
 async def certificate_reject(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
     """Reject a certificate with a reason the producer will read."""
     data = await read_form(request)
-    filters = certificates.QueueFilters.read(data)
+    filters = verification.QueueFilters.read(data)
     try:
         await certificates.verify_certificate(request.user, ref, approve=False, reason=data.get("reason", ""))
     except FieldErrors as exc:

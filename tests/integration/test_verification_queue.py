@@ -12,7 +12,7 @@ import pytest
 from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
 from app.certificates import services as certificates
-from app.certificates.services import QUEUE_PER_PAGE, QueueFilters
+from app.certificates.queue import QUEUE_PER_PAGE, QueueFilters, verification_queue
 from app.certificates.tables import Certificate
 from tests.clock import TODAY
 from tests.factories import certificate_data, make_certificate, make_user, post_form, sign_in
@@ -147,7 +147,7 @@ async def test_a_new_registration_is_last(client, queue, staff) -> None:
     await certificates.update_certificate(
         producer, cert["ref"], certificate_data(code="NC-FM/COC-666666", status="suspended")
     )
-    result = await certificates.verification_queue(staff, QueueFilters(page=201))
+    result = await verification_queue(staff, QueueFilters(page=201))
     assert [r["ref"] for r in result.rows] == [fresh["ref"], later["ref"], cert["ref"]]
     row = (
         await Certificate.select(Certificate.verification, Certificate.verified_by)
@@ -177,7 +177,7 @@ async def test_every_certificate_is_on_exactly_one_page_and_filters_are_exact(qu
     # Pages of 500 here (the page size is a parameter of the service) to keep the walk short on PostgreSQL.
     seen: list[str] = []
     for page in range(1, 11):
-        result = await certificates.verification_queue(staff, QueueFilters(page=page), per_page=500)
+        result = await verification_queue(staff, QueueFilters(page=page), per_page=500)
         assert (result.total, result.pages) == (PENDING, 10)
         seen += [r["ref"] for r in result.rows]
     assert seen == [s.ref for s in queue]
@@ -185,10 +185,10 @@ async def test_every_certificate_is_on_exactly_one_page_and_filters_are_exact(qu
     for query, keep in FILTER_CASES:
         expected = [s.ref for s in queue if keep(s)]
         assert expected, query  # each case selects something
-        first = await certificates.verification_queue(staff, QueueFilters.read(query))
+        first = await verification_queue(staff, QueueFilters.read(query))
         assert first.total == len(expected), query
         assert [r["ref"] for r in first.rows] == expected[:QUEUE_PER_PAGE], query
-        whole = await certificates.verification_queue(staff, QueueFilters.read(query), per_page=PENDING)
+        whole = await verification_queue(staff, QueueFilters.read(query), per_page=PENDING)
         assert [r["ref"] for r in whole.rows] == expected, query
 
 
