@@ -13,6 +13,7 @@ from typing import Any
 
 from app.i18n import N_, format_date, format_number, reset_locale, set_locale
 from app.i18n import gettext as _
+from app.messaging.deal_words import deal_words
 from app.vocab import CERTIFICATE_STATUSES, label
 
 
@@ -127,8 +128,6 @@ def _display_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             pass
     if kind == "deal_recorded":
-        from app.messaging.services.deals import deal_words
-
         # Quantity, unit price and total with the locale's grouping, the unit in words, the date as a reader writes it.
         shown["terms"] = deal_words(params)
     if kind == "offer_match":

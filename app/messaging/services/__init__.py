@@ -11,6 +11,7 @@ message that opens a conversation, messages, reading), ``deals`` (record, confir
 
 from __future__ import annotations
 
+from app.messaging.deal_words import deal_figures, history_lines
 from app.messaging.services.core import (
     DEAL_STATES,
     DECLINE_REASONS,
@@ -30,10 +31,8 @@ from app.messaging.services.deals import (
     check_deal,
     confirm_deal,
     correct_deal,
-    deal_figures,
     deal_terms,
     decline,
-    history_lines,
     offer_price_words,
     preview_deal,
     record_deal,

@@ -15,17 +15,22 @@ a refusal: typing the total where the unit price goes is the usual slip.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-from babel import numbers as babel_numbers
 
 from app.accounts.services import CurrentUser
 from app.db import atomic
-from app.i18n import N_, babel_locale, format_date, format_money, format_number
+from app.i18n import format_number
 from app.i18n import gettext as _
+from app.messaging.deal_words import (
+    ALL_UNITS,
+    CENT,
+    PER_UNIT,
+    UNIT_PRICE_DECIMALS,
+    decimal_or_none,
+    unit_money,
+)
 from app.messaging.services.core import (
     DEAL_STATES,
     DECLINE_REASONS,
@@ -42,18 +47,7 @@ from app.vocab import BOARD_FEET_PER_M3, CANONICAL_UNIT, CATEGORIES, CURRENCIES,
 #: A unit price below half or above one and a half times the offer's (per canonical unit) is asked about (±50 %).
 PRICE_WARNING_LOW = Decimal("0.5")
 PRICE_WARNING_HIGH = Decimal("1.5")
-CENT = Decimal("0.01")
-UNIT_PRICE_DECIMALS = 6
 MAX_TOTAL = Decimal("1e12")
-ALL_UNITS = {k: v for units in UNITS.values() for k, v in units.items()}
-#: "per <unit>" in words (a price is per one unit: "per board foot", not "per board feet").
-PER_UNIT: dict[str, str] = {
-    "m3": N_("per m³"),
-    "bf": N_("per board foot"),
-    "kg_drc": N_("per kg DRC"),
-    "t_drc": N_("per t DRC"),
-    "kg_latex": N_("per kg of wet latex"),
-}
 
 
 # --- the terms a deal form starts from -------------------------------------------------------------------------
@@ -178,7 +172,7 @@ def _unit_price(c: Checker) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         c.fail("unit_price", _("This field is required."))
         return None
-    amount = _decimal(str(value).strip().replace(",", ".")) if not isinstance(value, bool) else None
+    amount = decimal_or_none(str(value).strip().replace(",", ".")) if not isinstance(value, bool) else None
     if amount is None or amount <= 0 or amount >= MAX_TOTAL:
         c.fail("unit_price", _("Enter the price of one unit, such as 350.00."))
         return None
@@ -332,104 +326,3 @@ async def decline(user: CurrentUser, conversation_id: int, raw: dict[str, Any]) 
             match_id=conversation["match"],
             details={"reason": reason, "text": text},
         )
-
-
-# --- reading deals back in the reader's words ------------------------------------------------------------------
-def _decimal(value: Any) -> Decimal | None:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        return None
-    return number if number.is_finite() else None
-
-
-def deal_figures(details: dict[str, Any]) -> dict[str, Any]:
-    """A deal's figures as stored, with the unit price derived for deals recorded before it was kept."""
-    quantity = _decimal(details.get("quantity"))
-    total = _decimal(details.get("price"))
-    unit_price = _decimal(details.get("unit_price"))
-    if unit_price is None and total is not None and quantity:
-        derived = (total / quantity).quantize(Decimal(1).scaleb(-UNIT_PRICE_DECIMALS), rounding=ROUND_HALF_UP)
-        unit_price = derived.normalize()
-        if unit_price.as_tuple().exponent > -2:  # type: ignore[operator]
-            unit_price = unit_price.quantize(CENT)
-    return {
-        "quantity": quantity,
-        "unit": details.get("unit") or "",
-        "drc_percent": details.get("drc_percent"),
-        "unit_price": unit_price,
-        "total": total,
-        "currency": details.get("currency") or "",
-        "date": details.get("date") or "",
-    }
-
-
-def unit_money(amount: Decimal, currency: str) -> str:
-    """A price per unit in the reader's locale, keeping fractions of a cent ('US$0.90025')."""
-    if -amount.as_tuple().exponent <= 2:  # type: ignore[operator]
-        return format_money(amount, currency)
-    return babel_numbers.format_currency(amount, currency, locale=babel_locale(), decimal_quantization=False)
-
-
-def _date_words(value: str) -> str:
-    try:
-        return format_date(dt.date.fromisoformat(value))
-    except (TypeError, ValueError):
-        return value
-
-
-def quantity_words(figures: dict[str, Any]) -> str:
-    """'40 m³', '1,200 kg wet latex (35 % DRC)' in the reader's language."""
-    unit = label(ALL_UNITS, figures["unit"])
-    text = f"{format_number(figures['quantity'], 3)} {unit}" if figures["quantity"] is not None else unit
-    if figures["unit"] == "kg_latex" and figures["drc_percent"]:
-        text = _("%(quantity)s (%(drc)s DRC)", quantity=text, drc=f"{format_number(figures['drc_percent'], 1)} %")
-    return text
-
-
-def deal_words(details: dict[str, Any]) -> str:
-    """One line for a deal in the reader's language: '40 m³ at $350.00 per m³, $14,000.00 in all (deal of May 12,
-    2026)'."""
-    f = deal_figures(details)
-    currency = f["currency"]
-    if f["unit_price"] is None or f["total"] is None or not currency:
-        return quantity_words(f)
-    return _(
-        "%(quantity)s at %(unit_price)s %(per_unit)s, %(total)s in all (deal of %(date)s)",
-        quantity=quantity_words(f),
-        unit_price=unit_money(f["unit_price"], currency),
-        per_unit=label(PER_UNIT, f["unit"]),
-        total=format_money(f["total"], currency),
-        date=_date_words(f["date"]),
-    )
-
-
-def history_lines(events: list[dict[str, Any]]) -> dict[int, str]:
-    """What each deal event of a thread says, in the reader's words, by event id: the terms of a recorded or
-    corrected deal, and which deal a confirmation or a correction is about (by its date and figures, never an id)."""
-    by_id = {e["id"]: e for e in events}
-    lines: dict[int, str] = {}
-    for e in events:
-        details = e.get("details") or {}
-        if e["state"] == "deal_closed":
-            lines[e["id"]] = deal_words(details)
-        elif e["state"] == "corrected":
-            target = by_id.get(details.get("corrects"))
-            about = (
-                _("corrects the deal of %(date)s", date=_date_words((target.get("details") or {}).get("date", "")))
-                if target
-                else _("corrects an earlier deal")
-            )
-            lines[e["id"]] = f"{deal_words(details)} · {about}"
-        elif e["state"] == "deal_confirmed":
-            target = by_id.get(details.get("event_id"))
-            if target:
-                terms = target.get("details") or {}
-                lines[e["id"]] = _(
-                    "confirms the deal of %(date)s (%(quantity)s)",
-                    date=_date_words(terms.get("date", "")),
-                    quantity=quantity_words(deal_figures(terms)),
-                )
-            else:
-                lines[e["id"]] = _("confirms an earlier deal")
-    return lines
