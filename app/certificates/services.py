@@ -12,7 +12,7 @@ from app.clock import now
 from app.db import atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
-from app.notifications.alerts import certificate_status_changed
+from app.notifications.certificate_alerts import certificate_status_changed
 from app.offers import visibility
 from app.validation import MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import (

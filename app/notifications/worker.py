@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from app.db import refresh_statistics
-from app.notifications import alerts, mail
+from app.notifications import alerts, certificate_alerts, mail
 from search_index.backend import SearchBackend
 
 log = logging.getLogger("forestmatch.notifications")
@@ -34,7 +34,7 @@ async def after_sync_pass(backend: SearchBackend, *, recomputed: int = 0) -> Non
     steps.append(("saved-search alerts", lambda: alerts.saved_search_alerts(backend)))
     today = dt.date.today()
     if _last_certificate_check != today:
-        steps.append(("certificate check", alerts.certificate_alerts))
+        steps.append(("certificate check", certificate_alerts.certificate_alerts))
     steps.append(("mail", mail.send_batch))
     moment = dt.datetime.now(dt.UTC)
     if _last_statistics is None or moment - _last_statistics >= STATISTICS_EVERY:

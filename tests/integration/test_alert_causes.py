@@ -17,7 +17,7 @@ from app.indexing.runtime import after_pass, get_backend
 from app.indexing.sync import drain
 from app.matching.tables import Match
 from app.messaging import services as messaging
-from app.notifications import alerts
+from app.notifications.certificate_alerts import certificate_alerts
 from app.notifications.services import save_search
 from app.notifications.tables import Notification
 from app.offers import services as offers
@@ -233,17 +233,17 @@ async def test_certificate_warnings_are_not_repeated_by_edits_or_daily_checks(cl
     staff = await make_user("staff")
     expires = TODAY + dt.timedelta(days=40)
     cert = await make_certificate(producer, expires_on=expires.isoformat())
-    assert await alerts.certificate_alerts(TODAY) == 2
+    assert await certificate_alerts(TODAY) == 2
     # An edit that keeps the expiry date (a licence code fixed), staff verification, the next days' checks.
     await certificates.update_certificate(
         producer, cert["ref"], certificate_data(code=cert["code"], expires_on=expires.isoformat())
     )
     await certificates.verify_certificate(staff, cert["ref"], approve=True)
     for day in range(1, 10):  # the 30-day mark is ten days away
-        assert await alerts.certificate_alerts(TODAY + dt.timedelta(days=day)) == 0
+        assert await certificate_alerts(TODAY + dt.timedelta(days=day)) == 0
     assert [n["params"]["days"] for n in await notes(producer)] == [40]
     assert [n["params"]["days"] for n in await notes(staff)] == [40]
-    assert await alerts.certificate_alerts(TODAY + dt.timedelta(days=10)) == 2  # 30 days left: the second warning
+    assert await certificate_alerts(TODAY + dt.timedelta(days=10)) == 2  # 30 days left: the second warning
     assert [n["params"]["days"] for n in await notes(producer)] == [40, 30]
 
 

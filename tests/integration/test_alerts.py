@@ -18,6 +18,7 @@ from app.matching.services import compute_matches, recompute_stale
 from app.matching.tables import Match
 from app.messaging import services as messaging
 from app.notifications import alerts
+from app.notifications.certificate_alerts import certificate_alerts
 from app.notifications.services import save_search
 from app.notifications.tables import AlertOfferChange
 from app.offers import services as offers
@@ -196,12 +197,12 @@ async def test_certificate_expiry_warns_producer_and_staff_at_60_and_30_days(cle
     await make_certificate(producer, expires_on=(TODAY + dt.timedelta(days=90)).isoformat())  # not yet
     buyer = await make_user("buyer")
 
-    assert await alerts.certificate_alerts(TODAY) == 2
+    assert await certificate_alerts(TODAY) == 2
     key60 = f"cert-expiry:{cert['id']}:60:{expires.isoformat()}"
     assert await all_notes() == sorted(
         [(producer.id, "cert_expiring", f"{producer.id}:{key60}"), (staff.id, "cert_expiring", f"{staff.id}:{key60}")]
     )
-    assert await alerts.certificate_alerts(TODAY) == 0  # the daily check ran twice: nothing new
+    assert await certificate_alerts(TODAY) == 0  # the daily check ran twice: nothing new
     staff_mail = (await mails(staff.email))[0]
     assert staff_mail["locale"] == "pt_BR"
     assert _in("pt_BR", expires) in staff_mail["subject"] and _in("pt_BR", expires) != _in("en", expires)
@@ -209,9 +210,9 @@ async def test_certificate_expiry_warns_producer_and_staff_at_60_and_30_days(cle
     assert (await notes(staff))[0]["link"] == f"/producers/{producer.organization_ref}"
 
     later = TODAY + dt.timedelta(days=20)  # 25 days left
-    assert await alerts.certificate_alerts(later) == 2
+    assert await certificate_alerts(later) == 2
     assert [n["params"]["days"] for n in await notes(producer)] == [45, 25]
-    assert await alerts.certificate_alerts(later) == 0
+    assert await certificate_alerts(later) == 0
     assert await notes(off) == [] and await notes(buyer) == []
     assert sorted(m["to_address"] for m in await mails()) == sorted([producer.email, staff.email] * 2)
 
@@ -258,7 +259,7 @@ async def test_suspended_certificate_warns_buyers_in_open_conversations(clean_db
     spanish = f"El certificado {cert['code']} de {producer.organization_name} está suspendido"
     assert sorted(lapse_mails) == sorted([(talking.email, "en", english), (talking_colleague.email, "es_MX", spanish)])
     # The daily check sees the same lapse: no second alert.
-    assert await alerts.certificate_alerts(TODAY) == 0
+    assert await certificate_alerts(TODAY) == 0
 
 
 async def test_certificate_lapsing_by_date_warns_buyers_once(clean_db) -> None:
@@ -269,9 +270,9 @@ async def test_certificate_lapsing_by_date_warns_buyers_once(clean_db) -> None:
     talking, declined, unrelated = await _conversations(producer, offer)
     before = set(await all_notes())
     after_expiry = expires + dt.timedelta(days=1)
-    assert await alerts.certificate_alerts(after_expiry) == 1
+    assert await certificate_alerts(after_expiry) == 1
     new = sorted(set(await all_notes()) - before)
     key = f"cert-lapse:{cert['id']}:expired:{expires.isoformat()}"
     assert new == [(talking.id, "cert_lapsed", f"{talking.id}:{key}")]
-    assert await alerts.certificate_alerts(after_expiry) == 0
+    assert await certificate_alerts(after_expiry) == 0
     assert await notes(unrelated) == [] and await notes(declined, "cert_lapsed") == []
