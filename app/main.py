@@ -14,6 +14,7 @@ from app.analytics import api as analytics_api
 from app.analytics import controllers as analytics_controllers
 from app.certificates import api as certificates_api
 from app.certificates import controllers as certificates_controllers
+from app.dashboard import controllers as dashboard_controllers
 from app.db import close_pool, start_pool
 from app.imports import controllers as imports_controllers
 from app.indexing.runtime import start_worker, stop_worker
@@ -28,7 +29,7 @@ from app.settings import get_settings
 from app.sourcing import api as sourcing_api
 from app.sourcing import controllers as sourcing_controllers
 from app.staff import controllers as staff_controllers
-from app.web import choices, config, dashboard, inline_validation, microcache, pages
+from app.web import choices, config, inline_validation, microcache, pages
 from app.web.api_channel import api_channel_middleware_factory
 from app.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
 from app.web.middleware import (
@@ -48,7 +49,7 @@ def create_app() -> Litestar:
     route_handlers = [
         config.static_router(),
         *pages.ROUTES,
-        *dashboard.ROUTES,
+        *dashboard_controllers.ROUTES,
         *accounts_controllers.ROUTES,
         *certificates_controllers.ROUTES,
         *offers_controllers.ROUTES,

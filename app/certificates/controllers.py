@@ -14,12 +14,11 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from app.certificates import services
+from app.certificates.forms import MULTI
 from app.validation import FieldErrors
 from app.web import guards
 from app.web.forms import read_form
 from app.web.render import render, see_other
-
-MULTI = ("product_types",)
 
 
 def certificate_form_values(cert: dict[str, Any]) -> dict[str, Any]:

@@ -23,11 +23,12 @@ from app.certificates import services as certificates
 from app.i18n import get_locale
 from app.messaging.trust import producer_trust
 from app.offers import services
+from app.offers.forms import OFFER_CHOICES
 from app.offers.services import get_own_offer, get_visible_offer, owns
 from app.validation import FieldErrors, NotFound
 from app.vocab import CATEGORIES, PRODUCT_TYPES, UNITS
 from app.web import guards, microcache
-from app.web.forms import category_choices, read_form, stale_choices, with_other_errors
+from app.web.forms import read_form, stale_choices, with_other_errors
 from app.web.render import render, see_other, wants_fragment
 
 
@@ -196,10 +197,6 @@ async def my_offers(request: HTMXRequest) -> Template:
 @get("/my/offers/new", include_in_schema=False, guards=[guards.producer])
 async def offer_new_page(request: HTMXRequest) -> Template:
     return await _form_page(request, {"category": "timber", "claim": "FSC 100%"}, {})
-
-
-#: Product types and units follow the category (see app/web/forms.py).
-OFFER_CHOICES = (category_choices(("product_type", "unit"), required=("product_type", "unit")),)
 
 
 @post("/my/offers/new", include_in_schema=False, guards=[guards.producer])

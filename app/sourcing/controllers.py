@@ -15,20 +15,15 @@ from app.matching.phrasing import phrase_all
 from app.matching.services import compute_matches, offer_summaries
 from app.messaging.viewing import record_viewed
 from app.sourcing import services
+from app.sourcing.forms import REQUEST_CHOICES, read_request_form
 from app.validation import FieldErrors
 from app.vocab import CANONICAL_UNIT, CATEGORIES, PRODUCT_TYPES, UNITS
 from app.web import guards
-from app.web.forms import category_choices, read_form, region_choices, stale_choices, with_other_errors
+from app.web.forms import read_form, stale_choices, with_other_errors
 from app.web.pages import safe_next
 from app.web.render import render, see_other
 
-MULTI = ("product_types", "accepted_claims")
 FORM_PAGE = "sourcing/form.html.jinja2"
-#: Choices that follow another field: product types and unit the category, the region the country.
-REQUEST_CHOICES = (
-    category_choices(("product_types", "unit"), required=("product_types", "unit")),
-    region_choices("delivery_country", "delivery_region"),
-)
 
 
 def _blank_values() -> dict[str, Any]:
@@ -57,15 +52,6 @@ def _row_values(row: dict[str, Any]) -> dict[str, Any]:
     values["accepted_claims"] = list(row.get("accepted_claims") or [])
     values["partial_ok"] = bool(row.get("partial_ok"))
     return values
-
-
-async def read_request_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """The request form as the checker wants it (also used by inline validation)."""
-    data = await read_form(request, multi=MULTI)
-    # An unticked checkbox sends nothing; on this form that means "no partial deliveries".
-    data["partial_ok"] = "1" if data.get("partial_ok") in ("1", "on", "true") else "0"
-    data.pop("status", None)  # status changes go through their own form
-    return data
 
 
 def _form_context(values: dict[str, Any], errors: dict[str, str], row: dict[str, Any] | None = None) -> dict[str, Any]:

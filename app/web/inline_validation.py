@@ -17,12 +17,12 @@ from litestar import MediaType, Request, Response, post
 from litestar.params import FromPath
 from markupsafe import Markup, escape
 
-from app.certificates.controllers import MULTI as CERTIFICATE_MULTI
+from app.certificates.forms import MULTI as CERTIFICATE_MULTI
 from app.certificates.services import check_certificate
 from app.i18n import gettext as _
-from app.offers.controllers import OFFER_CHOICES
+from app.offers.forms import OFFER_CHOICES
 from app.offers.services import check_offer
-from app.sourcing.controllers import REQUEST_CHOICES, read_request_form
+from app.sourcing.forms import REQUEST_CHOICES, read_request_form
 from app.sourcing.services import check_request
 from app.validation import FieldErrors, NotFound
 from app.web import guards

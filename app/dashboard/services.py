@@ -1,12 +1,9 @@
-"""The signed-in home: what a producer or buyer should look at first; staff go to their queue."""
+"""What the signed-in dashboard shows each role, gathered from the domains' services."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-
-from litestar import Request, get
-from litestar.response import Redirect, Template
 
 from app.accounts.services import CurrentUser
 from app.certificates import services as certificates
@@ -17,15 +14,14 @@ from app.notifications.services import list_saved_searches
 from app.offers import services as offers
 from app.sourcing import services as sourcing
 from app.vocab import OFFER_STATUSES
-from app.web import guards
-from app.web.render import render, see_other
 
 MAX_OFFERS_MATCHED = 10
 
 RECENT = 5
 
 
-async def _producer_context(user: CurrentUser) -> dict[str, Any]:
+async def producer_context(user: CurrentUser) -> dict[str, Any]:
+    """What a producer sees first: replies awaited, requests fitting their offers, offers and certificates."""
     org_id = user.organization_id
     assert org_id is not None
     today = dt.date.today()
@@ -59,7 +55,8 @@ async def _producer_context(user: CurrentUser) -> dict[str, Any]:
     }
 
 
-async def _buyer_context(user: CurrentUser) -> dict[str, Any]:
+async def buyer_context(user: CurrentUser) -> dict[str, Any]:
+    """What a buyer sees first: open sourcing requests, unseen recommendations, replies awaited, saved searches."""
     org_id = user.organization_id
     assert org_id is not None
     rows = await sourcing.list_for_organization(org_id)
@@ -71,17 +68,3 @@ async def _buyer_context(user: CurrentUser) -> dict[str, Any]:
         "awaiting_reply": await awaiting_reply(org_id),
         "saved_searches": await list_saved_searches(user),
     }
-
-
-@get("/dashboard", include_in_schema=False, guards=[guards.signed_in], name="dashboard")
-async def dashboard(request: Request[Any, Any, Any]) -> Template | Redirect:
-    """Producer: offers and certificate expiry; buyer: open sourcing requests; staff: the verification queue."""
-    user: CurrentUser = request.user
-    if user.is_staff:
-        return see_other("/staff/certificates")
-    if user.is_producer:
-        return render(request, "dashboard/producer.html.jinja2", await _producer_context(user))
-    return render(request, "dashboard/buyer.html.jinja2", await _buyer_context(user))
-
-
-ROUTES = [dashboard]

@@ -1,0 +1,27 @@
+"""The signed-in home: what a producer or buyer should look at first; staff go to their queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Redirect, Template
+
+from app.accounts.services import CurrentUser
+from app.dashboard.services import buyer_context, producer_context
+from app.web import guards
+from app.web.render import render, see_other
+
+
+@get("/dashboard", include_in_schema=False, guards=[guards.signed_in], name="dashboard")
+async def dashboard(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """Producer: offers and certificate expiry; buyer: open sourcing requests; staff: the verification queue."""
+    user: CurrentUser = request.user
+    if user.is_staff:
+        return see_other("/staff/certificates")
+    if user.is_producer:
+        return render(request, "dashboard/producer.html.jinja2", await producer_context(user))
+    return render(request, "dashboard/buyer.html.jinja2", await buyer_context(user))
+
+
+ROUTES = [dashboard]

@@ -1,0 +1,86 @@
+"""``search_offers`` against the search backend: the main query, facet counts and suggestions to relax a filter."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from app.indexing.documents import OFFERS_INDEX
+from app.search.services.fallback import database_search
+from app.search.services.highlight import display_text
+from app.search.services.params import FACET_GROUP, FACETS, MAX_SUGGESTIONS, SUGGEST_ORDER, SearchParams, public_filters
+from app.search.services.results import SearchItem, SearchPage, Suggestion, distance_km
+from app.search.services.sentences import suggestion_text
+from search_index import SearchQuery, SearchResult
+from search_index.backend import SearchBackend
+
+log = logging.getLogger("forestmatch.search")
+
+
+def _item(hit: Any, params: SearchParams) -> SearchItem:
+    doc = hit.document
+    distance = hit.distance_km if hit.distance_km is not None else distance_km(doc, params.near_lat, params.near_lon)
+    return SearchItem(
+        doc,
+        display_text(hit.highlights.get("title"), doc.get("title")),
+        display_text(hit.highlights.get("description"), doc.get("description"), 240),
+        distance,
+        dict(hit.highlights),
+    )
+
+
+def _counts(counts: dict[str, int]) -> dict[str, int]:
+    return {value: n for value, n in counts.items() if value != ""}  # offers without a region are not a choice
+
+
+async def search_offers(params: SearchParams, backend: SearchBackend, *, suggest: bool = True) -> SearchPage:
+    """Publicly listed offers matching the parameters, with facet counts (each facet counted without its own filter,
+    so other values stay choosable) and, when nothing matches, which filter to relax. Falls back to the database
+    when the search engine fails."""
+    base = public_filters()
+    groups = params.group_filters()
+
+    def query(without: str = "", **kw: Any) -> SearchQuery:
+        filters = [f for g, fs in groups.items() if g != without for f in fs]
+        return SearchQuery(text="" if without == "q" else params.q, filters=(*base, *filters), **kw)
+
+    try:
+        main = await backend.search(
+            OFFERS_INDEX,
+            query(
+                facets=FACETS,
+                sort=params.sort_specs(),
+                page=params.page,
+                per_page=params.per_page,
+                highlight=("title", "description"),
+            ),
+        )
+    except Exception as exc:  # engine down or failing: stay useful with a plain database query
+        log.warning("search backend failed, answering from the database: %s", exc)
+        return await database_search(params)
+    facets = {f: _counts(c) for f, c in main.facets.items()}
+    without: dict[str, int] = {}
+    active = params.active_groups()
+    facet_runs = [f for f in FACETS if FACET_GROUP[f] in groups]
+    extra = [g for g in active if g in ("q", "quantity", "distance")] if suggest and main.total == 0 and active else []
+    try:
+        results: list[SearchResult] = await asyncio.gather(
+            # Counts only (per_page=0): no hits to rank or read.
+            *(backend.search(OFFERS_INDEX, query(FACET_GROUP[f], facets=(f,), per_page=0)) for f in facet_runs),
+            *(backend.search(OFFERS_INDEX, query(g, per_page=0)) for g in extra),
+        )
+        for f, result in zip(facet_runs, results, strict=False):
+            facets[f] = _counts(result.facets.get(f, {}))
+            without[FACET_GROUP[f]] = result.total
+        without.update({g: r.total for g, r in zip(extra, results[len(facet_runs) :], strict=True)})
+    except Exception as exc:  # keep the main answer; counts narrowed by their own filter are still correct
+        log.warning("search backend failed on facet counts: %s", exc)
+    page = SearchPage(params, [_item(h, params) for h in main.hits], main.total, facets)
+    if suggest and main.total == 0 and active:
+        ranked = sorted((g for g in active if without.get(g)), key=lambda g: (-without[g], SUGGEST_ORDER.index(g)))
+        page.suggestions = [
+            Suggestion(g, without[g], suggestion_text(g, without[g]), "/search?" + params.query_string(g))
+            for g in ranked[:MAX_SUGGESTIONS]
+        ]
+    return page
