@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, Router, get
 from litestar.params import FromPath
+from litestar.types import ControllerRouterHandler
 
 from app.indexing.runtime import get_backend
 from app.matching.phrasing import phrase_all
@@ -18,7 +19,6 @@ from app.web.api_support import SIGNED_IN, api_errors
 
 @get(
     "/api/v1/requests/{ref:str}/matches",
-    guards=[guards.signed_in],
     tags=["matching"],
     summary="Recommendations for a sourcing request",
     security=SIGNED_IN,
@@ -35,7 +35,6 @@ async def api_request_matches(request: Request[Any, Any, Any], ref: FromPath[str
 
 @get(
     "/api/v1/offers/{ref:str}/matches",
-    guards=[guards.signed_in],
     tags=["matching"],
     summary="Open requests an offer fits",
     security=SIGNED_IN,
@@ -63,4 +62,6 @@ async def api_offer_matches(request: Request[Any, Any, Any], ref: FromPath[str])
     )
 
 
-ROUTES = [api_request_matches, api_offer_matches]
+ROUTES: list[ControllerRouterHandler] = [
+    Router(path="/", guards=[guards.signed_in], route_handlers=[api_request_matches, api_offer_matches]),
+]

@@ -6,9 +6,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 
 from app.indexing.runtime import get_backend
 from app.matching.phrasing import phrase_all
@@ -72,21 +73,21 @@ def _form_context(values: dict[str, Any], errors: dict[str, str], row: dict[str,
     return {"values": values, "errors": errors, "sourcing_request": row}
 
 
-@get("/my/requests", include_in_schema=False, guards=[guards.buyer])
+@get("/my/requests", include_in_schema=False)
 async def my_requests(request: Request[Any, Any, Any]) -> Template:
     """The buyer organisation's sourcing requests, newest change first."""
     rows = await services.list_for_organization(request.user.organization_id)
     return render(request, "sourcing/list.html.jinja2", {"requests": rows})
 
 
-@get("/my/requests/new", include_in_schema=False, guards=[guards.buyer])
+@get("/my/requests/new", include_in_schema=False)
 async def new_request_page(request: Request[Any, Any, Any]) -> Template:
     # Most buyers take delivery in their own country: start there, with its regions listed (JavaScript or not).
     values = {**_blank_values(), "delivery_country": request.user.organization_country}
     return render(request, FORM_PAGE, _form_context(values, {}))
 
 
-@post("/my/requests/new", include_in_schema=False, guards=[guards.buyer])
+@post("/my/requests/new", include_in_schema=False)
 async def new_request_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Create a sourcing request from the form."""
     data = await read_request_form(request)
@@ -101,13 +102,13 @@ async def new_request_submit(request: Request[Any, Any, Any]) -> Template | Redi
     return see_other(f"/requests/{row['ref']}?saved=1")
 
 
-@get("/my/requests/{ref:str}/edit", include_in_schema=False, guards=[guards.buyer])
+@get("/my/requests/{ref:str}/edit", include_in_schema=False)
 async def edit_request_page(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template:
     row = await services.get_request_for(request.user, ref)
     return render(request, FORM_PAGE, _form_context(_row_values(row), {}, row))
 
 
-@post("/my/requests/{ref:str}/edit", include_in_schema=False, guards=[guards.buyer])
+@post("/my/requests/{ref:str}/edit", include_in_schema=False)
 async def edit_request_submit(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
     """Save changes to one of the organisation's requests."""
     # Another organisation's request does not exist for this user (404), same as on the detail page.
@@ -124,7 +125,7 @@ async def edit_request_submit(request: Request[Any, Any, Any], ref: FromPath[str
     return see_other(f"/requests/{ref}?saved=1")
 
 
-@get("/my/requests/form-options", include_in_schema=False, guards=[guards.buyer])
+@get("/my/requests/form-options", include_in_schema=False)
 async def request_form_options(request: Request[Any, Any, Any]) -> Template:
     """The product types and unit for the category now chosen (htmx swaps them in when the category changes);
     ticked types and a unit that fit it stay chosen."""
@@ -142,7 +143,7 @@ async def request_form_options(request: Request[Any, Any, Any]) -> Template:
     return Template(template_name="sourcing/_category_fields.html.jinja2", context=context)
 
 
-@post("/my/requests/{ref:str}/status", include_in_schema=False, guards=[guards.buyer])
+@post("/my/requests/{ref:str}/status", include_in_schema=False)
 async def request_status_submit(request: Request[Any, Any, Any], ref: FromPath[str]) -> Redirect:
     """Close a request (no more suppliers wanted) or re-open it."""
     await services.get_request_for(request.user, ref)
@@ -151,7 +152,7 @@ async def request_status_submit(request: Request[Any, Any, Any], ref: FromPath[s
     return see_other(safe_next(data.get("next"), f"/requests/{ref}"))
 
 
-@get("/requests/{ref:str}", include_in_schema=False, guards=[guards.signed_in])
+@get("/requests/{ref:str}", include_in_schema=False)
 async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template:
     """Everything a request asks for: its buyer and staff read all with the recommendations; a producer whose offer
     fits it (or who talks with the buyer about it) reads what it needs to answer, with why its offers fit."""
@@ -184,13 +185,19 @@ async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) ->
     return render(request, "sourcing/detail.html.jinja2", context)
 
 
-ROUTES = [
-    my_requests,
-    new_request_page,
-    new_request_submit,
-    edit_request_page,
-    edit_request_submit,
-    request_form_options,
-    request_status_submit,
-    request_detail,
+ROUTES: list[ControllerRouterHandler] = [
+    Router(
+        path="/",
+        guards=[guards.buyer],
+        route_handlers=[
+            my_requests,
+            new_request_page,
+            new_request_submit,
+            edit_request_page,
+            edit_request_submit,
+            request_form_options,
+            request_status_submit,
+        ],
+    ),
+    Router(path="/", guards=[guards.signed_in], route_handlers=[request_detail]),
 ]
