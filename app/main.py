@@ -16,7 +16,7 @@ from app.certificates import api as certificates_api
 from app.certificates import controllers as certificates_controllers
 from app.db import close_pool, start_pool
 from app.imports import controllers as imports_controllers
-from app.indexing.runtime import start_worker, stop_worker
+from app.indexing.runtime import register_subscribers, start_worker, stop_worker
 from app.indexing.services import on_change
 from app.matching import controllers as matching_controllers
 from app.messaging import controllers as messaging_controllers
@@ -45,6 +45,8 @@ def create_app() -> Litestar:
     logging.basicConfig(level=logging.INFO if not settings.debug else logging.DEBUG)
     # Every change recorded for the search index drops this process's cached offer-list fragments at once.
     on_change(microcache.invalidate)
+    # Matching and the alerts hear the changes the sync applies (in this process's worker).
+    register_subscribers()
     route_handlers = [
         config.static_router(),
         *pages.ROUTES,
