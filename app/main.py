@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from litestar import Litestar
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXRequest
 
@@ -16,7 +17,7 @@ from app.certificates import api as certificates_api
 from app.certificates import controllers as certificates_controllers
 from app.db import close_pool, start_pool
 from app.imports import controllers as imports_controllers
-from app.indexing.runtime import register_subscribers, start_worker, stop_worker
+from app.indexing.runtime import get_backend_dependency, register_subscribers, start_worker, stop_worker
 from app.indexing.services import on_change
 from app.matching import controllers as matching_controllers
 from app.messaging import controllers as messaging_controllers
@@ -72,6 +73,8 @@ def create_app() -> Litestar:
     ]
     app = Litestar(
         route_handlers=route_handlers,
+        # Handlers take ``backend: SearchBackend``; the CLI and the sync worker call get_backend() themselves.
+        dependencies={"backend": Provide(get_backend_dependency, sync_to_thread=False)},
         middleware=[
             config.session_config(settings).middleware,
             config.csrf_middleware(settings),

@@ -66,6 +66,11 @@ def get_backend() -> SearchBackend:
     return _backend
 
 
+def get_backend_dependency() -> SearchBackend:
+    """The process's search backend for handlers, provided as ``backend`` by ``create_app``'s dependencies."""
+    return get_backend()
+
+
 async def start_worker() -> None:
     """Start draining the outbox in this process (app startup), unless a separate worker is configured."""
     global _worker

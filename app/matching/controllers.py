@@ -6,15 +6,16 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Router, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.types import ControllerRouterHandler
 
-from app.indexing.runtime import get_backend
 from app.matching.phrasing import phrase_all
 from app.matching.schemas import FitOut, OfferFitsOut, RequestMatchesOut
 from app.matching.services import matches_for_user, offer_owned_or_public, requests_for_offer
 from app.web import guards
 from app.web.api_support import SIGNED_IN, api_errors
+from search_index.backend import SearchBackend
 
 
 @get(
@@ -24,12 +25,14 @@ from app.web.api_support import SIGNED_IN, api_errors
     security=SIGNED_IN,
     responses=api_errors(403, 404),
 )
-async def api_request_matches(request: Request[Any, Any, Any], ref: FromPath[str]) -> RequestMatchesOut:
+async def api_request_matches(
+    request: Request[Any, Any, Any], ref: FromPath[str], backend: NamedDependency[SearchBackend]
+) -> RequestMatchesOut:
     """Ranked recommendations and producer bundles for a sourcing request (its buyer or staff).
 
     The answer format is the one of the bulk data contract; reasons come in the caller's language.
     """
-    answer = await matches_for_user(request.user, ref, get_backend())
+    answer = await matches_for_user(request.user, ref, backend)
     return msgspec.convert(answer.as_json(), RequestMatchesOut)
 
 

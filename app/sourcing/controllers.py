@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from litestar import Request, Router, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
-from app.indexing.runtime import get_backend
 from app.matching.phrasing import phrase_all
 from app.matching.services import compute_matches, offer_summaries
 from app.messaging.viewing import record_viewed
@@ -22,6 +22,7 @@ from app.web import guards
 from app.web.forms import category_choices, read_form, region_choices, stale_choices, with_other_errors
 from app.web.pages import safe_next
 from app.web.render import render, see_other
+from search_index.backend import SearchBackend
 
 MULTI = ("product_types", "accepted_claims")
 FORM_PAGE = "sourcing/form.html.jinja2"
@@ -153,7 +154,9 @@ async def request_status_submit(request: Request[Any, Any, Any], ref: FromPath[s
 
 
 @get("/requests/{ref:str}", include_in_schema=False)
-async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template:
+async def request_detail(
+    request: Request[Any, Any, Any], ref: FromPath[str], backend: NamedDependency[SearchBackend]
+) -> Template:
     """Everything a request asks for: its buyer and staff read all with the recommendations; a producer whose offer
     fits it (or who talks with the buyer about it) reads what it needs to answer, with why its offers fit."""
     view = await services.request_for_reader(request.user, ref)
@@ -172,7 +175,7 @@ async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) ->
         ]
         context["conversations"] = view.conversations
         return render(request, "sourcing/detail.html.jinja2", context)
-    answer = await compute_matches(ref, get_backend())
+    answer = await compute_matches(ref, backend)
     shown = [m.offer.ref for m in answer.matches] + [m.offer.ref for b in answer.bundles for m in b.offers]
     if context["is_owner"]:
         await record_viewed(request.user, row["id"], shown)
