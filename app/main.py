@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from litestar import Litestar
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXRequest
 
@@ -17,7 +18,7 @@ from app.certificates import controllers as certificates_controllers
 from app.dashboard import controllers as dashboard_controllers
 from app.db import close_pool, start_pool
 from app.imports import controllers as imports_controllers
-from app.indexing.runtime import start_worker, stop_worker
+from app.indexing.runtime import get_backend_dependency, register_subscribers, start_worker, stop_worker
 from app.indexing.services import on_change
 from app.matching import controllers as matching_controllers
 from app.messaging import controllers as messaging_controllers
@@ -46,6 +47,8 @@ def create_app() -> Litestar:
     logging.basicConfig(level=logging.INFO if not settings.debug else logging.DEBUG)
     # Every change recorded for the search index drops this process's cached offer-list fragments at once.
     on_change(microcache.invalidate)
+    # Matching and the alerts hear the changes the sync applies (in this process's worker).
+    register_subscribers()
     route_handlers = [
         config.static_router(),
         *pages.ROUTES,
@@ -71,6 +74,8 @@ def create_app() -> Litestar:
     ]
     app = Litestar(
         route_handlers=route_handlers,
+        # Handlers take ``backend: SearchBackend``; the CLI and the sync worker call get_backend() themselves.
+        dependencies={"backend": Provide(get_backend_dependency, sync_to_thread=False)},
         middleware=[
             config.session_config(settings).middleware,
             config.csrf_middleware(settings),

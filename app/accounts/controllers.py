@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 
 from app.accounts import password_reset, services
 from app.accounts.rate_limit import LoginRateLimiter
@@ -107,12 +108,12 @@ async def _account_context(user: services.CurrentUser, **extra: Any) -> dict[str
     }
 
 
-@get("/account", include_in_schema=False, guards=[guards.signed_in])
+@get("/account", include_in_schema=False)
 async def account_page(request: Request[Any, Any, Any]) -> Template:
     return render(request, "accounts/account.html.jinja2", await _account_context(request.user))
 
 
-@post("/account/password", include_in_schema=False, guards=[guards.signed_in])
+@post("/account/password", include_in_schema=False)
 async def account_password(request: Request[Any, Any, Any]) -> Template | Redirect:
     data = await read_form(request)
     try:
@@ -123,7 +124,7 @@ async def account_password(request: Request[Any, Any, Any]) -> Template | Redire
     return see_other("/account?saved=password")
 
 
-@post("/account/tokens", include_in_schema=False, guards=[guards.signed_in])
+@post("/account/tokens", include_in_schema=False)
 async def account_token_create(request: Request[Any, Any, Any]) -> Template:
     """Create an API token and show it once."""
     data = await read_form(request)
@@ -135,19 +136,19 @@ async def account_token_create(request: Request[Any, Any, Any]) -> Template:
     return render(request, "accounts/account.html.jinja2", await _account_context(request.user, new_token=token))
 
 
-@post("/account/tokens/{token_id:int}/revoke", include_in_schema=False, guards=[guards.signed_in])
+@post("/account/tokens/{token_id:int}/revoke", include_in_schema=False)
 async def account_token_revoke(request: Request[Any, Any, Any], token_id: FromPath[int]) -> Redirect:
     await services.revoke_api_token(request.user, token_id)
     return see_other("/account")
 
 
-@get("/my/organization", include_in_schema=False, guards=[guards.signed_in])
+@get("/my/organization", include_in_schema=False)
 async def organization_page(request: Request[Any, Any, Any]) -> Template:
     org = await services.get_organization_by_id(request.user.organization_id)
     return render(request, "accounts/organization.html.jinja2", {"org": org, "values": org, "errors": {}})
 
 
-@post("/my/organization", include_in_schema=False, guards=[guards.signed_in])
+@post("/my/organization", include_in_schema=False)
 async def organization_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Save the organisation profile (legal form, country, region, locality, map point)."""
     data = await read_form(request)
@@ -218,7 +219,7 @@ async def reset_submit(request: Request[Any, Any, Any], token: FromPath[str]) ->
     return see_other("/login?reset=done")
 
 
-ROUTES = [
+ROUTES: list[ControllerRouterHandler] = [
     forgot_page,
     forgot_submit,
     reset_page,
@@ -228,10 +229,16 @@ ROUTES = [
     logout,
     signup_page,
     signup_submit,
-    account_page,
-    account_password,
-    account_token_create,
-    account_token_revoke,
-    organization_page,
-    organization_submit,
+    Router(
+        path="/",
+        guards=[guards.signed_in],
+        route_handlers=[
+            account_page,
+            account_password,
+            account_token_create,
+            account_token_revoke,
+            organization_page,
+            organization_submit,
+        ],
+    ),
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, Router, get
 from litestar.params import FromQuery
+from litestar.types import ControllerRouterHandler
 
 from app.analytics import services
 from app.analytics.controllers import read_filters
@@ -17,7 +18,6 @@ from app.web.api_support import SIGNED_IN, api_errors
 
 @get(
     "/api/v1/analytics/summary",
-    guards=[guards.staff],
     tags=["analytics"],
     summary="Shared-measurement summary",
     security=SIGNED_IN,
@@ -44,4 +44,6 @@ async def api_summary(
     return await services.summary(request.user, filters)
 
 
-ROUTES = [api_summary]
+ROUTES: list[ControllerRouterHandler] = [
+    Router(path="/", guards=[guards.staff], route_handlers=[api_summary]),
+]

@@ -6,10 +6,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 
 from app.analytics import charts, geo, programs, reports, services
 from app.analytics.filters import FilterErrors, Filters, parse_filters
@@ -91,14 +92,14 @@ async def _context(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], int
     return context, 422 if errors else 200
 
 
-@get("/staff/analytics", include_in_schema=False, guards=[guards.staff], name="staff_analytics")
+@get("/staff/analytics", include_in_schema=False, name="staff_analytics")
 async def dashboard(request: Request[Any, Any, Any]) -> Template:
     """The shared-measurement dashboard; an htmx filter change gets the results fragment only."""
     context, status = await _context(request)
     return render(request, PAGE, context, fragment=FRAGMENT, status_code=status)
 
 
-@get("/staff/analytics/{name:str}", include_in_schema=False, guards=[guards.staff])
+@get("/staff/analytics/{name:str}", include_in_schema=False)
 async def table_csv(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[str]:
     """One dashboard table as CSV, for the same filters as the page (``/staff/analytics/funnel.csv?...``)."""
     table = name.removesuffix(".csv")
@@ -124,7 +125,7 @@ _NOTICES = {
 }
 
 
-@get("/staff/programs", include_in_schema=False, guards=[guards.staff], name="staff_programs")
+@get("/staff/programs", include_in_schema=False, name="staff_programs")
 async def program_list(request: Request[Any, Any, Any]) -> Template:
     """Programs and what they group."""
     done = request.query_params.get("done")
@@ -140,12 +141,12 @@ def _form(
     return render(request, "analytics/program_form.html.jinja2", context, status_code=status)
 
 
-@get("/staff/programs/new", include_in_schema=False, guards=[guards.staff])
+@get("/staff/programs/new", include_in_schema=False)
 async def program_new(request: Request[Any, Any, Any]) -> Template:
     return _form(request, "/staff/programs", programs.form_values({}), {})
 
 
-@post("/staff/programs", include_in_schema=False, guards=[guards.staff])
+@post("/staff/programs", include_in_schema=False)
 async def program_create(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Create a program; problems come back inline with the entered values."""
     data = await read_form(request, multi=("regions",))
@@ -158,13 +159,13 @@ async def program_create(request: Request[Any, Any, Any]) -> Template | Redirect
     return see_other("/staff/programs?" + urlencode({"done": "created"}))
 
 
-@get("/staff/programs/{program_id:int}/edit", include_in_schema=False, guards=[guards.staff])
+@get("/staff/programs/{program_id:int}/edit", include_in_schema=False)
 async def program_edit(request: Request[Any, Any, Any], program_id: FromPath[int]) -> Template:
     row = await programs.get_program(request.user, program_id)
     return _form(request, f"/staff/programs/{program_id}", programs.form_values(row), {})
 
 
-@post("/staff/programs/{program_id:int}", include_in_schema=False, guards=[guards.staff])
+@post("/staff/programs/{program_id:int}", include_in_schema=False)
 async def program_update(request: Request[Any, Any, Any], program_id: FromPath[int]) -> Template | Redirect:
     data = await read_form(request, multi=("regions",))
     if "add_place" in data or "remove_place" in data:
@@ -177,19 +178,25 @@ async def program_update(request: Request[Any, Any, Any], program_id: FromPath[i
     return see_other("/staff/programs?" + urlencode({"done": "updated"}))
 
 
-@post("/staff/programs/{program_id:int}/delete", include_in_schema=False, guards=[guards.staff])
+@post("/staff/programs/{program_id:int}/delete", include_in_schema=False)
 async def program_delete(request: Request[Any, Any, Any], program_id: FromPath[int]) -> Redirect:
     await programs.delete_program(request.user, program_id)
     return see_other("/staff/programs?" + urlencode({"done": "deleted"}))
 
 
-ROUTES = [
-    dashboard,
-    table_csv,
-    program_list,
-    program_new,
-    program_create,
-    program_edit,
-    program_update,
-    program_delete,
+ROUTES: list[ControllerRouterHandler] = [
+    Router(
+        path="/",
+        guards=[guards.staff],
+        route_handlers=[
+            dashboard,
+            table_csv,
+            program_list,
+            program_new,
+            program_create,
+            program_edit,
+            program_update,
+            program_delete,
+        ],
+    ),
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, get, post, put
+from litestar import Request, Router, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.types import ControllerRouterHandler
 
 from app.accounts.services import CurrentUser
 from app.certificates import services
@@ -22,7 +23,6 @@ TAGS = ["certificates"]
 
 @get(
     "/api/v1/certificates",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="List certificates",
     security=SIGNED_IN,
@@ -49,7 +49,7 @@ async def api_certificates(
 
 @post(
     "/api/v1/certificates",
-    guards=[guards.producer],
+    guards=[guards.producer],  # on top of the router's signed_in
     tags=TAGS,
     summary="Register a certificate",
     security=SIGNED_IN,
@@ -63,7 +63,6 @@ async def api_certificate_create(request: Request[Any, Any, Any], data: JSONBody
 
 @get(
     "/api/v1/certificates/{ref:str}",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="Show a certificate",
     security=SIGNED_IN,
@@ -77,7 +76,6 @@ async def api_certificate(request: Request[Any, Any, Any], ref: FromPath[str]) -
 
 @put(
     "/api/v1/certificates/{ref:str}",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="Edit a certificate",
     security=SIGNED_IN,
@@ -95,7 +93,6 @@ async def api_certificate_update(
 
 @post(
     "/api/v1/certificates/{ref:str}/verification",
-    guards=[guards.staff],
     tags=TAGS,
     status_code=200,
     summary="Verify or reject a certificate",
@@ -114,4 +111,11 @@ async def api_certificate_verify(
     return certificate_out(row, for_staff=True)
 
 
-ROUTES = [api_certificates, api_certificate_create, api_certificate, api_certificate_update, api_certificate_verify]
+ROUTES: list[ControllerRouterHandler] = [
+    Router(
+        path="/",
+        guards=[guards.signed_in],
+        route_handlers=[api_certificates, api_certificate_create, api_certificate, api_certificate_update],
+    ),
+    Router(path="/", guards=[guards.staff], route_handlers=[api_certificate_verify]),
+]

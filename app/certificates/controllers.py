@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from litestar import get, post
+from litestar import Router, get, post
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 
 from app.certificates import services
 from app.certificates.forms import MULTI
@@ -47,7 +48,7 @@ def _form_page(
     return render(request, "certificates/form.html.jinja2", context, status_code=status_code)
 
 
-@get("/my/certificates", include_in_schema=False, guards=[guards.producer], name="my_certificates")
+@get("/my/certificates", include_in_schema=False, name="my_certificates")
 async def my_certificates(request: HTMXRequest) -> Template:
     """The organisation's certificates with verification state and expiry warnings."""
     today = dt.date.today()
@@ -58,12 +59,12 @@ async def my_certificates(request: HTMXRequest) -> Template:
     return render(request, "certificates/mine.html.jinja2", context)
 
 
-@get("/my/certificates/new", include_in_schema=False, guards=[guards.producer])
+@get("/my/certificates/new", include_in_schema=False)
 async def certificate_new_page(request: HTMXRequest) -> Template:
     return _form_page(request, {"status": "valid", "product_types": []}, {})
 
 
-@post("/my/certificates/new", include_in_schema=False, guards=[guards.producer])
+@post("/my/certificates/new", include_in_schema=False)
 async def certificate_new_submit(request: HTMXRequest) -> Template | Redirect:
     """Register a certificate; it waits for staff verification."""
     data = await read_form(request, multi=MULTI)
@@ -74,13 +75,13 @@ async def certificate_new_submit(request: HTMXRequest) -> Template | Redirect:
     return see_other("/my/certificates")
 
 
-@get("/my/certificates/{ref:str}/edit", include_in_schema=False, guards=[guards.producer])
+@get("/my/certificates/{ref:str}/edit", include_in_schema=False)
 async def certificate_edit_page(request: HTMXRequest, ref: FromPath[str]) -> Template:
     cert = await services.get_own_certificate(request.user, ref)
     return _form_page(request, certificate_form_values(cert), {}, cert=cert)
 
 
-@post("/my/certificates/{ref:str}/edit", include_in_schema=False, guards=[guards.producer])
+@post("/my/certificates/{ref:str}/edit", include_in_schema=False)
 async def certificate_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> Template | Redirect:
     """Save a certificate; a changed code, status, expiry or product list goes back to verification."""
     data = await read_form(request, multi=MULTI)
@@ -92,10 +93,16 @@ async def certificate_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> T
     return see_other("/my/certificates")
 
 
-ROUTES = [
-    my_certificates,
-    certificate_new_page,
-    certificate_new_submit,
-    certificate_edit_page,
-    certificate_edit_submit,
+ROUTES: list[ControllerRouterHandler] = [
+    Router(
+        path="/",
+        guards=[guards.producer],
+        route_handlers=[
+            my_certificates,
+            certificate_new_page,
+            certificate_new_submit,
+            certificate_edit_page,
+            certificate_edit_submit,
+        ],
+    ),
 ]

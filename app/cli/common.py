@@ -61,9 +61,10 @@ def cli_locale(value: str | None) -> str:
 async def after_import() -> None:
     """Bring the search index in step before ``import`` exits, so ``forestmatch matches`` right after sees the data."""
     from app.db import refresh_statistics
-    from app.indexing.runtime import get_backend
+    from app.indexing.runtime import get_backend, register_subscribers
     from app.indexing.sync import drain
 
+    register_subscribers()
     backend = get_backend()
     await backend.ensure_index("offers")
     await drain(backend, ignore_backoff=True)

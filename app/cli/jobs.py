@@ -12,8 +12,10 @@ from app.cli.common import ProgressBar, run_coroutine, with_db
 
 def cmd_sync(_: argparse.Namespace) -> int:
     """Apply pending search changes once."""
-    from app.indexing.runtime import get_backend
+    from app.indexing.runtime import get_backend, register_subscribers
     from app.indexing.sync import drain, pending
+
+    register_subscribers()
 
     async def run() -> str:
         backend = get_backend()
@@ -47,8 +49,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Run the search sync as a process of its own (set FORESTMATCH_SYNC_IN_APP=false on the web workers)."""
     import signal
 
-    from app.indexing.runtime import after_pass, get_backend
+    from app.indexing.runtime import after_pass, get_backend, register_subscribers
     from app.indexing.sync import run_worker
+
+    register_subscribers()
 
     async def run() -> None:
         backend = get_backend()

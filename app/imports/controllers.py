@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import MediaType, Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
+from litestar.types import ControllerRouterHandler
 
 from app.i18n import gettext as _
 from app.imports.services import (
@@ -40,7 +41,6 @@ def _rejected(exc: ImportRejected) -> Response[Any]:
 
 @post(
     "/api/v1/import",
-    guards=[guards.staff],
     tags=["bulk data"],
     status_code=200,
     request_max_body_size=MAX_UPLOAD_BYTES,
@@ -71,7 +71,6 @@ async def api_import(request: Request[Any, Any, Any]) -> Response[Any]:
 
 @get(
     "/api/v1/export",
-    guards=[guards.staff],
     tags=["bulk data"],
     summary="Export everything as a forestmatch/1 document",
     security=SIGNED_IN,
@@ -82,12 +81,12 @@ async def api_export() -> dict[str, Any]:
     return await export_document()
 
 
-@get("/staff/import", guards=[guards.staff], include_in_schema=False)
+@get("/staff/import", include_in_schema=False)
 async def import_page(request: Request[Any, Any, Any]) -> Template:
     return render(request, "staff/import.html.jinja2", {"problems": None, "summary": None, "error": None})
 
 
-@post("/staff/import", guards=[guards.staff], include_in_schema=False, request_max_body_size=MAX_UPLOAD_BYTES)
+@post("/staff/import", include_in_schema=False, request_max_body_size=MAX_UPLOAD_BYTES)
 async def import_submit(
     request: Request[Any, Any, Any],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -118,4 +117,6 @@ async def import_submit(
     return render(request, "staff/import.html.jinja2", context)
 
 
-ROUTES = [api_import, api_export, import_page, import_submit]
+ROUTES: list[ControllerRouterHandler] = [
+    Router(path="/", guards=[guards.staff], route_handlers=[api_import, api_export, import_page, import_submit]),
+]

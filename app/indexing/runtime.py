@@ -16,12 +16,19 @@ from search_index.backend import SearchBackend
 
 log = logging.getLogger("forestmatch.sync")
 
-# Match records go stale when a request or an offer it could use changes; the worker recomputes them.
-if mark_stale not in stale_request_hooks:
-    stale_request_hooks.append(mark_stale)
-# Offers the sync applied are queued (in its transaction) for the saved-search alerts.
-if record_offer_changes not in stale_request_hooks:
-    stale_request_hooks.append(record_offer_changes)
+
+def register_subscribers() -> None:
+    """Subscribe matching and the alerts to the changes the sync applies; registering again is a no-op.
+
+    Called by ``create_app`` and by the CLI commands that run the sync without the app, so that importing this
+    module changes nothing.
+    """
+    # Match records go stale when a request or an offer it could use changes; the worker recomputes them.
+    if mark_stale not in stale_request_hooks:
+        stale_request_hooks.append(mark_stale)
+    # Offers the sync applied are queued (in its transaction) for the saved-search alerts.
+    if record_offer_changes not in stale_request_hooks:
+        stale_request_hooks.append(record_offer_changes)
 
 
 async def after_pass(backend: SearchBackend) -> None:
@@ -57,6 +64,11 @@ def get_backend() -> SearchBackend:
             directory=settings.var_dir / "search",
         )
     return _backend
+
+
+def get_backend_dependency() -> SearchBackend:
+    """The process's search backend for handlers, provided as ``backend`` by ``create_app``'s dependencies."""
+    return get_backend()
 
 
 async def start_worker() -> None:

@@ -5,37 +5,39 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, Router, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
+from litestar.types import ControllerRouterHandler
 
-from app.indexing.runtime import get_backend
 from app.matching.phrasing import phrase_all
 from app.matching.schemas import FitOut, OfferFitsOut, RequestMatchesOut
 from app.matching.services import matches_for_user, offer_owned_or_public, requests_for_offer
 from app.web import guards
 from app.web.api_support import SIGNED_IN, api_errors
+from search_index.backend import SearchBackend
 
 
 @get(
     "/api/v1/requests/{ref:str}/matches",
-    guards=[guards.signed_in],
     tags=["matching"],
     summary="Recommendations for a sourcing request",
     security=SIGNED_IN,
     responses=api_errors(403, 404),
 )
-async def api_request_matches(request: Request[Any, Any, Any], ref: FromPath[str]) -> RequestMatchesOut:
+async def api_request_matches(
+    request: Request[Any, Any, Any], ref: FromPath[str], backend: NamedDependency[SearchBackend]
+) -> RequestMatchesOut:
     """Ranked recommendations and producer bundles for a sourcing request (its buyer or staff).
 
     The answer format is the one of the bulk data contract; reasons come in the caller's language.
     """
-    answer = await matches_for_user(request.user, ref, get_backend())
+    answer = await matches_for_user(request.user, ref, backend)
     return msgspec.convert(answer.as_json(), RequestMatchesOut)
 
 
 @get(
     "/api/v1/offers/{ref:str}/matches",
-    guards=[guards.signed_in],
     tags=["matching"],
     summary="Open requests an offer fits",
     security=SIGNED_IN,
@@ -63,4 +65,6 @@ async def api_offer_matches(request: Request[Any, Any, Any], ref: FromPath[str])
     )
 
 
-ROUTES = [api_request_matches, api_offer_matches]
+ROUTES: list[ControllerRouterHandler] = [
+    Router(path="/", guards=[guards.signed_in], route_handlers=[api_request_matches, api_offer_matches]),
+]

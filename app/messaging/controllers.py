@@ -6,12 +6,13 @@ import datetime as dt
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.exceptions import TooManyRequestsException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 
 from app.i18n import gettext as _
 from app.messaging import services
@@ -86,7 +87,7 @@ async def _thread_error(
 
 
 # --- pages -----------------------------------------------------------------------------------------------------
-@get("/conversations", include_in_schema=False, guards=[guards.signed_in], name="conversation_list")
+@get("/conversations", include_in_schema=False, name="conversation_list")
 async def conversation_list(request: Request[Any, Any, Any]) -> Template:
     """The conversations of the user's organisation, latest activity first."""
     rows = await services.list_conversations(request.user)
@@ -94,14 +95,14 @@ async def conversation_list(request: Request[Any, Any, Any]) -> Template:
     return render(request, "messaging/list.html.jinja2", {"rows": rows, "sent": sent})
 
 
-@get("/conversations/reported", include_in_schema=False, guards=[guards.staff])
+@get("/conversations/reported", include_in_schema=False)
 async def reported_list(request: Request[Any, Any, Any]) -> Template:
     """Threads a party reported, for staff review."""
     rows = await services.reported_conversations(request.user)
     return render(request, "messaging/reported.html.jinja2", {"rows": rows})
 
 
-@get("/conversations/{conversation_id:int}", include_in_schema=False, guards=[guards.signed_in])
+@get("/conversations/{conversation_id:int}", include_in_schema=False)
 async def conversation_page(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> Template:
     """One thread with the offer, the request and the match reasons beside it (parties and staff only)."""
     return render(
@@ -112,7 +113,7 @@ async def conversation_page(request: Request[Any, Any, Any], conversation_id: Fr
     )
 
 
-@post("/conversations/{conversation_id:int}/messages", include_in_schema=False, guards=[guards.signed_in])
+@post("/conversations/{conversation_id:int}/messages", include_in_schema=False)
 async def message_submit(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> Template | Redirect:
     data = await read_form(request)
     try:
@@ -125,7 +126,7 @@ async def message_submit(request: Request[Any, Any, Any], conversation_id: FromP
     return see_other(f"/conversations/{conversation_id}#latest")
 
 
-@post("/conversations/{conversation_id:int}/deal", include_in_schema=False, guards=[guards.signed_in])
+@post("/conversations/{conversation_id:int}/deal", include_in_schema=False)
 async def deal_submit(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> Template | Redirect:
     data = await read_form(request)
     try:
@@ -135,7 +136,7 @@ async def deal_submit(request: Request[Any, Any, Any], conversation_id: FromPath
     return see_other(f"/conversations/{conversation_id}#events")
 
 
-@post("/conversations/{conversation_id:int}/deal/preview", include_in_schema=False, guards=[guards.signed_in])
+@post("/conversations/{conversation_id:int}/deal/preview", include_in_schema=False)
 async def deal_preview(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> Template:
     """The deal form's total and price warning while the user types (htmx); nothing is recorded."""
     data = await read_form(request)
@@ -147,7 +148,6 @@ async def deal_preview(request: Request[Any, Any, Any], conversation_id: FromPat
 @post(
     "/conversations/{conversation_id:int}/events/{event_id:int}/confirm",
     include_in_schema=False,
-    guards=[guards.signed_in],
 )
 async def deal_confirm(
     request: Request[Any, Any, Any], conversation_id: FromPath[int], event_id: FromPath[int]
@@ -159,9 +159,7 @@ async def deal_confirm(
     return see_other(f"/conversations/{conversation_id}#events")
 
 
-@post(
-    "/conversations/{conversation_id:int}/events/{event_id:int}/correct", include_in_schema=False, guards=[guards.staff]
-)
+@post("/conversations/{conversation_id:int}/events/{event_id:int}/correct", include_in_schema=False)
 async def deal_correct(
     request: Request[Any, Any, Any], conversation_id: FromPath[int], event_id: FromPath[int]
 ) -> Template | Redirect:
@@ -173,7 +171,7 @@ async def deal_correct(
     return see_other(f"/conversations/{conversation_id}#events")
 
 
-@post("/conversations/{conversation_id:int}/decline", include_in_schema=False, guards=[guards.signed_in])
+@post("/conversations/{conversation_id:int}/decline", include_in_schema=False)
 async def decline_submit(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> Template | Redirect:
     data = await read_form(request)
     try:
@@ -183,7 +181,7 @@ async def decline_submit(request: Request[Any, Any, Any], conversation_id: FromP
     return see_other(f"/conversations/{conversation_id}#events")
 
 
-@post("/conversations/{conversation_id:int}/report", include_in_schema=False, guards=[guards.signed_in])
+@post("/conversations/{conversation_id:int}/report", include_in_schema=False)
 async def report_submit(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> Template | Redirect:
     data = await read_form(request)
     try:
@@ -193,7 +191,7 @@ async def report_submit(request: Request[Any, Any, Any], conversation_id: FromPa
     return see_other(f"/conversations/{conversation_id}?reported=1")
 
 
-@post("/conversations/{conversation_id:int}/block", include_in_schema=False, guards=[guards.signed_in])
+@post("/conversations/{conversation_id:int}/block", include_in_schema=False)
 async def block_submit(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> Redirect:
     """Block (or, with unblock=1, unblock) the other organisation of this thread."""
     data = await read_form(request)
@@ -227,7 +225,7 @@ async def _compose_page(
     return render(request, COMPOSE_PAGE, context, status_code=status_code)
 
 
-@get("/offers/{ref:str}/contact", include_in_schema=False, guards=[guards.buyer], name="offer_compose")
+@get("/offers/{ref:str}/contact", include_in_schema=False, name="offer_compose")
 async def offer_compose(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
     """Write to the offer's producer: a compose page (nothing is recorded until the message is sent); an existing
     conversation about the offer opens instead, unless the message would link it to a new request."""
@@ -239,7 +237,7 @@ async def offer_compose(request: Request[Any, Any, Any], ref: FromPath[str]) -> 
     return await _compose_page(request, ref, request_ref)
 
 
-@post("/offers/{ref:str}/contact", include_in_schema=False, guards=[guards.buyer])
+@post("/offers/{ref:str}/contact", include_in_schema=False)
 async def offer_contact(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
     """Send the first message to the offer's producer: the conversation starts with it."""
     data = await read_form(request)
@@ -269,13 +267,13 @@ async def _compose_bundle_page(
     return render(request, COMPOSE_BUNDLE_PAGE, context, status_code=status_code)
 
 
-@get("/requests/{ref:str}/bundles/{rank:int}/contact", include_in_schema=False, guards=[guards.buyer])
+@get("/requests/{ref:str}/bundles/{rank:int}/contact", include_in_schema=False)
 async def bundle_compose(request: Request[Any, Any, Any], ref: FromPath[str], rank: FromPath[int]) -> Template:
     """Write to every producer of a bundle at once (nothing is recorded until the message is sent)."""
     return await _compose_bundle_page(request, ref, rank)
 
 
-@post("/requests/{ref:str}/bundles/{rank:int}/contact", include_in_schema=False, guards=[guards.buyer])
+@post("/requests/{ref:str}/bundles/{rank:int}/contact", include_in_schema=False)
 async def bundle_contact(
     request: Request[Any, Any, Any], ref: FromPath[str], rank: FromPath[int]
 ) -> Template | Redirect:
@@ -294,7 +292,6 @@ async def bundle_contact(
 # --- JSON API --------------------------------------------------------------------------------------------------
 @get(
     "/api/v1/conversations",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="List conversations",
     security=SIGNED_IN,
@@ -307,7 +304,6 @@ async def api_conversations(request: Request[Any, Any, Any]) -> list[Conversatio
 
 @get(
     "/api/v1/conversations/{conversation_id:int}",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="Show a thread",
     security=SIGNED_IN,
@@ -321,7 +317,6 @@ async def api_conversation(request: Request[Any, Any, Any], conversation_id: Fro
 
 @post(
     "/api/v1/conversations",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="Contact a producer",
     security=SIGNED_IN,
@@ -358,7 +353,6 @@ async def _send(request: Request[Any, Any, Any], conversation_id: int, body: Any
 
 @post(
     "/api/v1/conversations/{conversation_id:int}/messages",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="Send a message",
     security=SIGNED_IN,
@@ -382,7 +376,6 @@ async def api_message_create(
 
 @post(
     "/api/v1/conversations/{conversation_id:int}/deals",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="Record a deal",
     security=SIGNED_IN,
@@ -397,25 +390,29 @@ async def api_deal_create(
     return next(e for e in thread_out(thread).events if e.id == event_id)
 
 
-ROUTES = [
-    conversation_list,
-    reported_list,
-    conversation_page,
-    message_submit,
-    deal_submit,
-    deal_preview,
-    deal_confirm,
-    deal_correct,
-    decline_submit,
-    report_submit,
-    block_submit,
-    offer_compose,
-    offer_contact,
-    bundle_compose,
-    bundle_contact,
-    api_conversations,
-    api_conversation,
-    api_conversation_create,
-    api_message_create,
-    api_deal_create,
+ROUTES: list[ControllerRouterHandler] = [
+    Router(
+        path="/",
+        guards=[guards.signed_in],
+        route_handlers=[
+            conversation_list,
+            conversation_page,
+            message_submit,
+            deal_submit,
+            deal_preview,
+            deal_confirm,
+            decline_submit,
+            report_submit,
+            block_submit,
+            api_conversations,
+            api_conversation,
+            api_conversation_create,
+            api_message_create,
+            api_deal_create,
+        ],
+    ),
+    Router(path="/", guards=[guards.staff], route_handlers=[reported_list, deal_correct]),
+    Router(
+        path="/", guards=[guards.buyer], route_handlers=[offer_compose, offer_contact, bundle_compose, bundle_contact]
+    ),
 ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Response, Template
+from litestar.types import ControllerRouterHandler
 
 from app.i18n import gettext as _
 from app.notifications import services
@@ -48,7 +49,7 @@ async def _list_context(request: Request[Any, Any, Any], page: int, unread_only:
     }
 
 
-@get("/notifications", include_in_schema=False, guards=[guards.signed_in], name="notifications")
+@get("/notifications", include_in_schema=False, name="notifications")
 async def notifications_page(
     request: Request[Any, Any, Any], page: FromQuery[int] = 1, unread: FromQuery[str] = ""
 ) -> Template:
@@ -64,7 +65,7 @@ async def _after_mark(request: Request[Any, Any, Any], data: dict[str, Any]) -> 
     return see_other("/notifications" + ("?unread=1" if data.get("unread") == "1" else ""))
 
 
-@post("/notifications/{notification_id:int}/read", include_in_schema=False, guards=[guards.signed_in])
+@post("/notifications/{notification_id:int}/read", include_in_schema=False)
 async def mark_one(request: Request[Any, Any, Any], notification_id: FromPath[int]) -> Template | Redirect:
     """Mark one of the reader's notifications read (another user's: 404)."""
     data = await read_form(request)
@@ -72,7 +73,7 @@ async def mark_one(request: Request[Any, Any, Any], notification_id: FromPath[in
     return await _after_mark(request, data)
 
 
-@post("/notifications/read-all", include_in_schema=False, guards=[guards.signed_in])
+@post("/notifications/read-all", include_in_schema=False)
 async def mark_all(request: Request[Any, Any, Any]) -> Template | Redirect:
     data = await read_form(request)
     await services.mark_read(request.user, None)
@@ -97,7 +98,7 @@ async def _account_error(request: Request[Any, Any, Any], exc: FieldErrors) -> T
     return render(request, "accounts/account.html.jinja2", context, status_code=422)
 
 
-@post("/account/notifications", include_in_schema=False, guards=[guards.signed_in])
+@post("/account/notifications", include_in_schema=False)
 async def preferences_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Save which notifications arrive in the centre and by e-mail, and the language of e-mails."""
     data = await read_form(request)
@@ -108,7 +109,7 @@ async def preferences_submit(request: Request[Any, Any, Any]) -> Template | Redi
     return see_other("/account?saved=notifications#notifications")
 
 
-@post("/search/saved", include_in_schema=False, guards=[guards.signed_in])
+@post("/search/saved", include_in_schema=False)
 async def saved_search_create(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Save the current search: new or changed offers that match it raise a notification."""
     data = await read_form(request, multi=SEARCH_MULTI)
@@ -126,7 +127,7 @@ async def saved_search_create(request: Request[Any, Any, Any]) -> Template | Red
     return see_other(f"/search?{query}&saved=1")
 
 
-@post("/account/saved-searches/{search_id:int}/delete", include_in_schema=False, guards=[guards.signed_in])
+@post("/account/saved-searches/{search_id:int}/delete", include_in_schema=False)
 async def saved_search_delete(request: Request[Any, Any, Any], search_id: FromPath[int]) -> Redirect:
     await services.delete_saved_search(request.user, search_id)
     return see_other("/account?saved=search-deleted#saved-searches")
@@ -135,7 +136,6 @@ async def saved_search_delete(request: Request[Any, Any, Any], search_id: FromPa
 # --- JSON API --------------------------------------------------------------------------------------------------
 @get(
     "/api/v1/notifications",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="List my notifications",
     security=SIGNED_IN,
@@ -157,7 +157,6 @@ async def api_notifications(
 
 @post(
     "/api/v1/notifications/mark-read",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="Mark notifications read",
     security=SIGNED_IN,
@@ -171,14 +170,20 @@ async def api_mark_read(request: Request[Any, Any, Any], data: JSONBody[MarkRead
     return UnreadOut(unread=await services.mark_read(request.user, None if data.all else data.ids))
 
 
-ROUTES = [
-    notifications_page,
-    mark_one,
-    mark_all,
+ROUTES: list[ControllerRouterHandler] = [
     badge,
-    preferences_submit,
-    saved_search_create,
-    saved_search_delete,
-    api_notifications,
-    api_mark_read,
+    Router(
+        path="/",
+        guards=[guards.signed_in],
+        route_handlers=[
+            notifications_page,
+            mark_one,
+            mark_all,
+            preferences_submit,
+            saved_search_create,
+            saved_search_delete,
+            api_notifications,
+            api_mark_read,
+        ],
+    ),
 ]

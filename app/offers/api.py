@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from litestar import Request, get, post, put
+from litestar import Request, Router, get, post, put
 from litestar.params import FromPath, JSONBody
+from litestar.types import ControllerRouterHandler
 
 from app.accounts.services import CurrentUser
 from app.i18n import gettext as _
@@ -118,7 +119,6 @@ async def api_offer_update(request: Request[Any, Any, Any], ref: FromPath[str], 
 
 @post(
     "/api/v1/offers/{ref:str}/status",
-    guards=[guards.signed_in],
     tags=TAGS,
     status_code=200,
     summary="Pause, re-activate or close an offer",
@@ -139,4 +139,12 @@ async def api_offer_status(
     return offer_out(await services.set_offer_status(user, ref, status))
 
 
-ROUTES = [api_offers, api_offer_create, api_offer, api_offer_update, api_offer_status]
+# Creating and editing keep their guards on the handler: they share a path with a public read, and Litestar
+# cannot split one path between the application and a router.
+ROUTES: list[ControllerRouterHandler] = [
+    api_offers,
+    api_offer_create,
+    api_offer,
+    api_offer_update,
+    Router(path="/", guards=[guards.signed_in], route_handlers=[api_offer_status]),
+]

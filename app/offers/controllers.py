@@ -11,10 +11,11 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import MediaType, Response, get, post
+from litestar import MediaType, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from markupsafe import Markup
 
 from app.accounts import visibility as organizations
@@ -188,18 +189,18 @@ async def _my_offers_page(request: HTMXRequest, status_errors: dict[str, str], s
     return render(request, "offers/mine.html.jinja2", context, status_code=status_code)
 
 
-@get("/my/offers", include_in_schema=False, guards=[guards.producer], name="my_offers")
+@get("/my/offers", include_in_schema=False, name="my_offers")
 async def my_offers(request: HTMXRequest) -> Template:
     """The producer's offers with their status and quick actions."""
     return await _my_offers_page(request, {})
 
 
-@get("/my/offers/new", include_in_schema=False, guards=[guards.producer])
+@get("/my/offers/new", include_in_schema=False)
 async def offer_new_page(request: HTMXRequest) -> Template:
     return await _form_page(request, {"category": "timber", "claim": "FSC 100%"}, {})
 
 
-@post("/my/offers/new", include_in_schema=False, guards=[guards.producer])
+@post("/my/offers/new", include_in_schema=False)
 async def offer_new_submit(request: HTMXRequest) -> Template | Redirect:
     """Publish a new offer under one of the organisation's certificates."""
     data = await read_form(request)
@@ -213,13 +214,13 @@ async def offer_new_submit(request: HTMXRequest) -> Template | Redirect:
     return see_other(f"/offers/{offer['ref']}?published=1")  # the page confirms it (and says what buyers see)
 
 
-@get("/my/offers/{ref:str}/edit", include_in_schema=False, guards=[guards.producer])
+@get("/my/offers/{ref:str}/edit", include_in_schema=False)
 async def offer_edit_page(request: HTMXRequest, ref: FromPath[str]) -> Template:
     offer = await get_own_offer(request.user, ref)
     return await _form_page(request, offer_form_values(offer), {}, offer=offer)
 
 
-@post("/my/offers/{ref:str}/edit", include_in_schema=False, guards=[guards.producer])
+@post("/my/offers/{ref:str}/edit", include_in_schema=False)
 async def offer_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> Template | Redirect:
     """Save changes to one's own offer (the service checks ownership and the certificate again)."""
     data = await read_form(request)
@@ -236,7 +237,7 @@ async def offer_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> Templat
     return see_other(f"/offers/{offer['ref']}?saved=1")
 
 
-@post("/my/offers/{ref:str}/status", include_in_schema=False, guards=[guards.producer])
+@post("/my/offers/{ref:str}/status", include_in_schema=False)
 async def offer_status_submit(request: HTMXRequest, ref: FromPath[str]) -> Template | Redirect:
     """Pause, re-activate or close one's own offer."""
     data = await read_form(request)
@@ -247,7 +248,7 @@ async def offer_status_submit(request: HTMXRequest, ref: FromPath[str]) -> Templ
     return see_other("/my/offers")
 
 
-@get("/my/offers/form-options", include_in_schema=False, guards=[guards.producer])
+@get("/my/offers/form-options", include_in_schema=False)
 async def offer_form_options(
     request: HTMXRequest, category: FromQuery[str] = "", product_type: FromQuery[str] = "", unit: FromQuery[str] = ""
 ) -> Template:
@@ -263,15 +264,21 @@ async def offer_form_options(
     return Template(template_name="offers/_product_unit.html.jinja2", context=context)
 
 
-ROUTES = [
+ROUTES: list[ControllerRouterHandler] = [
     offer_list,
     offer_detail,
     producer_profile,
-    my_offers,
-    offer_new_page,
-    offer_new_submit,
-    offer_edit_page,
-    offer_edit_submit,
-    offer_status_submit,
-    offer_form_options,
+    Router(
+        path="/",
+        guards=[guards.producer],
+        route_handlers=[
+            my_offers,
+            offer_new_page,
+            offer_new_submit,
+            offer_edit_page,
+            offer_edit_submit,
+            offer_status_submit,
+            offer_form_options,
+        ],
+    ),
 ]

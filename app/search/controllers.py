@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import get
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
 from app.i18n import get_locale
-from app.indexing.runtime import get_backend
 from app.places import collation_key, country_name, region_name
 from app.search import services
 from app.search.services import SearchPage, SearchParams, search_offers
@@ -21,6 +21,7 @@ from app.validation import FieldErrors
 from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, CLAIMS, label, species_label, vocabulary_schema
 from app.web.api_support import PUBLIC, api_errors
 from app.web.render import render
+from search_index.backend import SearchBackend
 
 
 @dataclass
@@ -62,10 +63,10 @@ def facet_options(page: SearchPage, name: str) -> list[FacetOption]:
 
 
 @get("/search", include_in_schema=False, name="search_page")
-async def search_page(request: HTMXRequest) -> Template:
+async def search_page(request: HTMXRequest, backend: NamedDependency[SearchBackend]) -> Template:
     """Search offers: text, facet filters with counts, quantity, distance, sort; htmx swaps only the results."""
     params = SearchParams.from_query(services.query_dict(request.query_params.multi_items()))
-    page = await search_offers(params, get_backend())
+    page = await search_offers(params, backend)
     context = {
         "params": params,
         "result": page,
@@ -133,6 +134,8 @@ async def api_search_offers(
         ),
     ] = None,
     page: Annotated[One, _doc("Page number from 1; 20 offers a page.")] = None,
+    *,
+    backend: NamedDependency[SearchBackend],
 ) -> SearchPageOut:
     """Publicly listed offers (active, under a valid unexpired certificate) matching the search; no sign-in needed."""
     given = {
@@ -155,7 +158,7 @@ async def api_search_offers(
     params = SearchParams.from_query({k: v for k, v in given.items() if v is not None})
     if params.errors:
         raise FieldErrors(params.errors)
-    result = await search_offers(params, get_backend(), suggest=False)
+    result = await search_offers(params, backend, suggest=False)
     return SearchPageOut(
         items=[item.as_json() for item in result.items],
         total=result.total,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import Request, get, post, put
+from litestar import Request, Router, get, post, put
 from litestar.params import FromPath, JSONBody
+from litestar.types import ControllerRouterHandler
 
 from app.accounts.services import CurrentUser
 from app.sourcing import services
@@ -39,7 +40,6 @@ async def _validated(data: RequestIn, write: Callable[[dict[str, Any]], Awaitabl
 
 @get(
     "/api/v1/requests",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="List sourcing requests",
     security=SIGNED_IN,
@@ -53,7 +53,7 @@ async def api_requests(request: Request[Any, Any, Any], page: Page = 1) -> Reque
 
 @post(
     "/api/v1/requests",
-    guards=[guards.buyer],
+    guards=[guards.buyer],  # on top of the router's signed_in
     tags=TAGS,
     summary="Post a sourcing request",
     security=SIGNED_IN,
@@ -68,7 +68,6 @@ async def api_request_create(request: Request[Any, Any, Any], data: JSONBody[Req
 
 @get(
     "/api/v1/requests/{ref:str}",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="Show a sourcing request",
     security=SIGNED_IN,
@@ -86,7 +85,6 @@ async def api_request(request: Request[Any, Any, Any], ref: FromPath[str]) -> Re
 
 @put(
     "/api/v1/requests/{ref:str}",
-    guards=[guards.signed_in],
     tags=TAGS,
     summary="Edit a sourcing request",
     security=SIGNED_IN,
@@ -103,7 +101,6 @@ async def api_request_update(
 
 @post(
     "/api/v1/requests/{ref:str}/status",
-    guards=[guards.signed_in],
     tags=TAGS,
     status_code=200,
     summary="Close or re-open a sourcing request",
@@ -122,4 +119,10 @@ async def api_request_status(
     return request_out(await services.set_request_status(user, ref, status))
 
 
-ROUTES = [api_requests, api_request_create, api_request, api_request_update, api_request_status]
+ROUTES: list[ControllerRouterHandler] = [
+    Router(
+        path="/",
+        guards=[guards.signed_in],
+        route_handlers=[api_requests, api_request_create, api_request, api_request_update, api_request_status],
+    ),
+]

@@ -6,11 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 
-from app.indexing.runtime import get_backend
 from app.matching.phrasing import phrase_all
 from app.matching.services import compute_matches, offer_summaries
 from app.messaging.viewing import record_viewed
@@ -22,6 +23,7 @@ from app.web import guards
 from app.web.forms import read_form, stale_choices, with_other_errors
 from app.web.pages import safe_next
 from app.web.render import render, see_other
+from search_index.backend import SearchBackend
 
 FORM_PAGE = "sourcing/form.html.jinja2"
 
@@ -58,21 +60,21 @@ def _form_context(values: dict[str, Any], errors: dict[str, str], row: dict[str,
     return {"values": values, "errors": errors, "sourcing_request": row}
 
 
-@get("/my/requests", include_in_schema=False, guards=[guards.buyer])
+@get("/my/requests", include_in_schema=False)
 async def my_requests(request: Request[Any, Any, Any]) -> Template:
     """The buyer organisation's sourcing requests, newest change first."""
     rows = await services.list_for_organization(request.user.organization_id)
     return render(request, "sourcing/list.html.jinja2", {"requests": rows})
 
 
-@get("/my/requests/new", include_in_schema=False, guards=[guards.buyer])
+@get("/my/requests/new", include_in_schema=False)
 async def new_request_page(request: Request[Any, Any, Any]) -> Template:
     # Most buyers take delivery in their own country: start there, with its regions listed (JavaScript or not).
     values = {**_blank_values(), "delivery_country": request.user.organization_country}
     return render(request, FORM_PAGE, _form_context(values, {}))
 
 
-@post("/my/requests/new", include_in_schema=False, guards=[guards.buyer])
+@post("/my/requests/new", include_in_schema=False)
 async def new_request_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Create a sourcing request from the form."""
     data = await read_request_form(request)
@@ -87,13 +89,13 @@ async def new_request_submit(request: Request[Any, Any, Any]) -> Template | Redi
     return see_other(f"/requests/{row['ref']}?saved=1")
 
 
-@get("/my/requests/{ref:str}/edit", include_in_schema=False, guards=[guards.buyer])
+@get("/my/requests/{ref:str}/edit", include_in_schema=False)
 async def edit_request_page(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template:
     row = await services.get_request_for(request.user, ref)
     return render(request, FORM_PAGE, _form_context(_row_values(row), {}, row))
 
 
-@post("/my/requests/{ref:str}/edit", include_in_schema=False, guards=[guards.buyer])
+@post("/my/requests/{ref:str}/edit", include_in_schema=False)
 async def edit_request_submit(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
     """Save changes to one of the organisation's requests."""
     # Another organisation's request does not exist for this user (404), same as on the detail page.
@@ -110,7 +112,7 @@ async def edit_request_submit(request: Request[Any, Any, Any], ref: FromPath[str
     return see_other(f"/requests/{ref}?saved=1")
 
 
-@get("/my/requests/form-options", include_in_schema=False, guards=[guards.buyer])
+@get("/my/requests/form-options", include_in_schema=False)
 async def request_form_options(request: Request[Any, Any, Any]) -> Template:
     """The product types and unit for the category now chosen (htmx swaps them in when the category changes);
     ticked types and a unit that fit it stay chosen."""
@@ -128,7 +130,7 @@ async def request_form_options(request: Request[Any, Any, Any]) -> Template:
     return Template(template_name="sourcing/_category_fields.html.jinja2", context=context)
 
 
-@post("/my/requests/{ref:str}/status", include_in_schema=False, guards=[guards.buyer])
+@post("/my/requests/{ref:str}/status", include_in_schema=False)
 async def request_status_submit(request: Request[Any, Any, Any], ref: FromPath[str]) -> Redirect:
     """Close a request (no more suppliers wanted) or re-open it."""
     await services.get_request_for(request.user, ref)
@@ -137,8 +139,10 @@ async def request_status_submit(request: Request[Any, Any, Any], ref: FromPath[s
     return see_other(safe_next(data.get("next"), f"/requests/{ref}"))
 
 
-@get("/requests/{ref:str}", include_in_schema=False, guards=[guards.signed_in])
-async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template:
+@get("/requests/{ref:str}", include_in_schema=False)
+async def request_detail(
+    request: Request[Any, Any, Any], ref: FromPath[str], backend: NamedDependency[SearchBackend]
+) -> Template:
     """Everything a request asks for: its buyer and staff read all with the recommendations; a producer whose offer
     fits it (or who talks with the buyer about it) reads what it needs to answer, with why its offers fit."""
     view = await services.request_for_reader(request.user, ref)
@@ -157,7 +161,7 @@ async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) ->
         ]
         context["conversations"] = view.conversations
         return render(request, "sourcing/detail.html.jinja2", context)
-    answer = await compute_matches(ref, get_backend())
+    answer = await compute_matches(ref, backend)
     shown = [m.offer.ref for m in answer.matches] + [m.offer.ref for b in answer.bundles for m in b.offers]
     if context["is_owner"]:
         await record_viewed(request.user, row["id"], shown)
@@ -170,13 +174,19 @@ async def request_detail(request: Request[Any, Any, Any], ref: FromPath[str]) ->
     return render(request, "sourcing/detail.html.jinja2", context)
 
 
-ROUTES = [
-    my_requests,
-    new_request_page,
-    new_request_submit,
-    edit_request_page,
-    edit_request_submit,
-    request_form_options,
-    request_status_submit,
-    request_detail,
+ROUTES: list[ControllerRouterHandler] = [
+    Router(
+        path="/",
+        guards=[guards.buyer],
+        route_handlers=[
+            my_requests,
+            new_request_page,
+            new_request_submit,
+            edit_request_page,
+            edit_request_submit,
+            request_form_options,
+            request_status_submit,
+        ],
+    ),
+    Router(path="/", guards=[guards.signed_in], route_handlers=[request_detail]),
 ]

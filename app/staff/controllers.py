@@ -6,9 +6,10 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 
 from app.accounts import services as accounts
 from app.certificates import queue as verification
@@ -82,7 +83,7 @@ async def _done_notice(done: str | None, ref: str | None) -> list[tuple[str, str
     return [("success", _("Certificate %(code)s was rejected; the producer sees your reason.", code=cert["code"]))]
 
 
-@get("/staff/certificates", include_in_schema=False, guards=[guards.staff], name="staff_certificates")
+@get("/staff/certificates", include_in_schema=False, name="staff_certificates")
 async def certificate_queue(
     request: Request[Any, Any, Any],
     done: FromQuery[str | None] = None,
@@ -102,7 +103,7 @@ def _back_to_queue(filters: verification.QueueFilters, done: str, ref: str) -> R
     )
 
 
-@post("/staff/certificates/{ref:str}/verify", include_in_schema=False, guards=[guards.staff])
+@post("/staff/certificates/{ref:str}/verify", include_in_schema=False)
 async def certificate_verify(request: Request[Any, Any, Any], ref: FromPath[str]) -> Redirect:
     """Record that this certificate matches the public FSC database."""
     data = await read_form(request)
@@ -110,7 +111,7 @@ async def certificate_verify(request: Request[Any, Any, Any], ref: FromPath[str]
     return _back_to_queue(verification.QueueFilters.read(data), "verified", ref)
 
 
-@post("/staff/certificates/{ref:str}/reject", include_in_schema=False, guards=[guards.staff])
+@post("/staff/certificates/{ref:str}/reject", include_in_schema=False)
 async def certificate_reject(request: Request[Any, Any, Any], ref: FromPath[str]) -> Template | Redirect:
     """Reject a certificate with a reason the producer will read."""
     data = await read_form(request)
@@ -135,7 +136,7 @@ async def certificate_reject(request: Request[Any, Any, Any], ref: FromPath[str]
 
 
 # --- organisations and users ----------------------------------------------------------------------------------
-@get("/staff/organizations", include_in_schema=False, guards=[guards.staff], name="staff_organizations")
+@get("/staff/organizations", include_in_schema=False, name="staff_organizations")
 async def organization_list(request: Request[Any, Any, Any], page: FromQuery[int] = 1) -> Template:
     """Every organisation, by name."""
     page = max(page, 1)
@@ -155,7 +156,7 @@ _USER_NOTICES = {
 }
 
 
-@get("/staff/users", include_in_schema=False, guards=[guards.staff], name="staff_users")
+@get("/staff/users", include_in_schema=False, name="staff_users")
 async def user_list(
     request: Request[Any, Any, Any], page: FromQuery[int] = 1, done: FromQuery[str | None] = None
 ) -> Template:
@@ -179,24 +180,30 @@ async def _set_active(request: Request[Any, Any, Any], user_id: int, active: boo
     return see_other("/staff/users?" + urlencode({"page": page, "done": done}))
 
 
-@post("/staff/users/{user_id:int}/deactivate", include_in_schema=False, guards=[guards.staff])
+@post("/staff/users/{user_id:int}/deactivate", include_in_schema=False)
 async def user_deactivate(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template | Redirect:
     """Lock an account out (sessions and API tokens included)."""
     return await _set_active(request, user_id, False)
 
 
-@post("/staff/users/{user_id:int}/activate", include_in_schema=False, guards=[guards.staff])
+@post("/staff/users/{user_id:int}/activate", include_in_schema=False)
 async def user_activate(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template | Redirect:
     """Let a deactivated account sign in again."""
     return await _set_active(request, user_id, True)
 
 
-ROUTES = [
-    certificate_queue,
-    certificate_verify,
-    certificate_reject,
-    organization_list,
-    user_list,
-    user_deactivate,
-    user_activate,
+ROUTES: list[ControllerRouterHandler] = [
+    Router(
+        path="/",
+        guards=[guards.staff],
+        route_handlers=[
+            certificate_queue,
+            certificate_verify,
+            certificate_reject,
+            organization_list,
+            user_list,
+            user_deactivate,
+            user_activate,
+        ],
+    ),
 ]

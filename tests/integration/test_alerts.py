@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-import app.indexing.runtime  # noqa: F401 - registers the sync hooks (stale matches, offer changes for alerts)
 from app.certificates import services as certificates
 from app.i18n import format_date, reset_locale, set_locale
 from app.indexing.documents import OFFERS_INDEX
+from app.indexing.runtime import register_subscribers
 from app.indexing.sync import drain
 from app.matching.services import compute_matches, recompute_stale
 from app.matching.tables import Match
@@ -30,6 +30,7 @@ from tests.notify_helpers import OFF, all_notes, colleague, mails, notes, set_la
 
 @pytest.fixture(name="backend")
 async def fx_backend(clean_db: str, tmp_path: Path) -> Any:
+    register_subscribers()  # the sync hooks: stale matches, offer changes for the alerts
     backend = create_backend(directory=tmp_path / "search")
     await backend.ensure_index(OFFERS_INDEX)
     yield backend

@@ -28,6 +28,18 @@ async def test_every_api_operation_is_documented(client) -> None:
     assert documented == API_OPERATIONS
 
 
+async def test_the_injected_search_backend_is_not_a_documented_parameter(client) -> None:
+    paths = (await _schema(client))["paths"]
+    parameters = {
+        parameter["name"]
+        for operations in paths.values()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+    }
+    assert "q" in parameters  # the search operation's parameters are documented
+    assert "backend" not in parameters
+
+
 async def test_page_routes_are_not_in_the_schema(client) -> None:
     paths = (await _schema(client))["paths"]
     for page in ("/", "/offers", "/login", "/signup", "/account", "/my/organization"):
