@@ -21,6 +21,7 @@ from app.imports import controllers as imports_controllers
 from app.indexing.runtime import get_backend_dependency, register_subscribers, start_worker, stop_worker
 from app.indexing.services import on_change
 from app.matching import controllers as matching_controllers
+from app.messaging import api as messaging_api
 from app.messaging import controllers as messaging_controllers
 from app.notifications import controllers as notifications_controllers
 from app.offers import api as offers_api
@@ -65,6 +66,7 @@ def create_app() -> Litestar:
         *sourcing_api.ROUTES,
         *matching_controllers.ROUTES,
         *messaging_controllers.ROUTES,
+        *messaging_api.ROUTES,
         *notifications_controllers.ROUTES,
         *search_controllers.ROUTES,
         *inline_validation.ROUTES,
