@@ -13,7 +13,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
-from app.settings import Settings
+from app.settings import Settings, get_settings
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 
@@ -92,6 +92,7 @@ def build_engine(settings: Settings) -> Engine:
 
 def engine() -> Engine:
     """The engine Piccolo tables use."""
+    # Imported here: app.piccolo_conf imports this module at load (Piccolo reads its engine from there).
     from app.piccolo_conf import DB
 
     return DB
@@ -111,7 +112,6 @@ async def atomic() -> AsyncIterator[Any]:
 
 async def start_pool() -> None:
     """Open the PostgreSQL connection pool (no-op on SQLite)."""
-    from app.settings import get_settings
 
     db = engine()
     size = get_settings().db_pool_max
@@ -163,6 +163,7 @@ def activate_engine(new_engine: Engine) -> None:
     from piccolo.apps.migrations.tables import Migration
     from piccolo.conf.apps import Finder
 
+    # Imported here: app.piccolo_conf imports this module at load.
     import app.piccolo_conf as conf
 
     conf.DB = new_engine

@@ -11,6 +11,7 @@ from litestar.types import ControllerRouterHandler
 
 from app.accounts import password_reset, services
 from app.accounts.rate_limit import LoginRateLimiter
+from app.notifications.controllers import account_context as notifications_context
 from app.validation import FieldErrors, NotFound
 from app.web import guards
 from app.web.forms import read_form, region_choices, stale_choices, with_other_errors
@@ -97,7 +98,6 @@ async def signup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 
 async def _account_context(user: services.CurrentUser, **extra: Any) -> dict[str, Any]:
-    from app.notifications.controllers import account_context as notifications_context
 
     return {
         "tokens": await services.list_api_tokens(user),

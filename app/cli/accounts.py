@@ -10,6 +10,7 @@ from app.cli.common import run_coroutine, with_db
 
 
 def cmd_createuser(args: argparse.Namespace) -> int:
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.accounts.services import create_user
     from app.validation import FieldErrors
 

@@ -42,6 +42,7 @@ def run_coroutine(coro: Any) -> Any:
 
 
 async def with_db(coro: Any) -> Any:
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.db import close_pool, start_pool
 
     await start_pool()
@@ -53,6 +54,7 @@ async def with_db(coro: Any) -> Any:
 
 def cli_locale(value: str | None) -> str:
     """The language of a command's report: ``--lang``, else FORESTMATCH_DEFAULT_LOCALE (one language per report)."""
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.i18n import DEFAULT_LOCALE, normalize_locale
 
     return normalize_locale(value) or normalize_locale(get_settings().default_locale) or DEFAULT_LOCALE
@@ -60,6 +62,7 @@ def cli_locale(value: str | None) -> str:
 
 async def after_import() -> None:
     """Bring the search index in step before ``import`` exits, so ``forestmatch matches`` right after sees the data."""
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.db import refresh_statistics
     from app.indexing.runtime import get_backend, register_subscribers
     from app.indexing.sync import drain

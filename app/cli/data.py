@@ -12,6 +12,7 @@ from app.cli.common import ProgressBar, after_import, cli_locale, run_coroutine,
 
 
 def _print_problems(problems: list[Any]) -> None:
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.i18n import ngettext
 
     for p in problems:
@@ -29,6 +30,7 @@ def _print_problems(problems: list[Any]) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     """Exit 0: imported (or valid, with --dry-run). Exit 1: the document was refused (unreadable, or with
     problems, each listed as ``section ref field message``). Exit 2: no file to read."""
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.i18n import gettext as _
     from app.i18n import set_locale
     from app.imports.reading import too_large
@@ -78,6 +80,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.imports.services import export_document
 
     doc = run_coroutine(with_db(export_document()))
@@ -97,6 +100,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_matches(args: argparse.Namespace) -> int:
     """Recommendations for a sourcing request, in the answer format of the bulk data contract; the reasons and
     every line around them in one language (``--lang``, else FORESTMATCH_DEFAULT_LOCALE)."""
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.i18n import gettext as _
     from app.i18n import ngettext, set_locale
     from app.indexing.runtime import get_backend

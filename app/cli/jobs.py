@@ -12,6 +12,7 @@ from app.cli.common import ProgressBar, run_coroutine, with_db
 
 def cmd_sync(_: argparse.Namespace) -> int:
     """Apply pending search changes once."""
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.indexing.runtime import get_backend, register_subscribers
     from app.indexing.sync import drain, pending
 
@@ -31,6 +32,7 @@ def cmd_sync(_: argparse.Namespace) -> int:
 
 def cmd_reindex(_: argparse.Namespace) -> int:
     """Rebuild the search index from the database (new index, then swap: searches keep working meanwhile)."""
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.indexing.runtime import get_backend
     from app.indexing.sync import reindex
 
@@ -49,6 +51,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Run the search sync as a process of its own (set FORESTMATCH_SYNC_IN_APP=false on the web workers)."""
     import signal
 
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.indexing.runtime import after_pass, get_backend, register_subscribers
     from app.indexing.sync import run_worker
 
@@ -70,9 +73,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_mail(args: argparse.Namespace) -> int:
     """Send the queued e-mails that are due (SMTP when FORESTMATCH_SMTP_HOST is set, else the local maildir)."""
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.notifications import mail
 
     async def run() -> str:
+        # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
         from app.accounts.password_reset import process_requests
 
         await process_requests()  # "send me a link" requests become e-mails first

@@ -16,6 +16,7 @@ DEMO_USERS = (
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.db import migrate
 
     run_coroutine(migrate())
@@ -41,6 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
     """Load the generated demo data set and demo accounts into an empty database."""
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.accounts.services import create_user
     from app.accounts.tables import Organization
     from app.demo.generator import generate
@@ -69,7 +71,9 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
             organization_name="ForestMatch program" if role == "staff" else None,
         )
     # Months of simulated trade (conversations, messages, match events, deals) for the measurement dashboard.
+    from app.db import refresh_statistics
     from app.demo.activity_db import backdate, load_activity, review_certificates
+    from app.demo.inbox import seed_inbox
     from app.indexing.runtime import get_backend
 
     await backdate(dt.datetime.now(dt.UTC), seed)
@@ -80,16 +84,13 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
         trade = await load_activity(seed, backend)
     finally:
         await backend.close()
-    from app.demo.inbox import seed_inbox
-
     notes = await seed_inbox([email for email, _role, _org in DEMO_USERS], dt.datetime.now(dt.UTC))
-    from app.db import refresh_statistics
-
     await refresh_statistics()
     return "demo data loaded: " + summary.line() + "\n" + trade + f", {notes} notifications for the demo accounts"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.db import migrate
 
     async def prepare() -> str:

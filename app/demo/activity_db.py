@@ -10,12 +10,15 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
+from app.accounts.services import hash_password
 from app.accounts.tables import Organization, User
 from app.certificates.tables import Certificate
 from app.db import atomic, engine
 from app.demo.activity import certificate_reviews, simulate
+from app.matching.services import compute_matches
 from app.matching.tables import Match
 from app.messaging.tables import Conversation, MatchEvent, Message
+from app.notifications.alerts import muted
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 from search_index.backend import SearchBackend
@@ -85,8 +88,6 @@ async def compute_recommendations(backend: SearchBackend) -> int:
 
     Alerts stay off: these recommendations belong to the simulated past (the demo accounts' inboxes are seeded
     apart, by ``app.demo.inbox``)."""
-    from app.matching.services import compute_matches
-    from app.notifications.alerts import muted
 
     refs = (
         await SourcingRequest.select(SourcingRequest.ref)
@@ -107,7 +108,6 @@ async def compute_recommendations(backend: SearchBackend) -> int:
 
 async def _actors() -> dict[int, int]:
     """One user per organisation to act for it: its first user, or a simulated member that cannot sign in."""
-    from app.accounts.services import hash_password
 
     actors = {
         r["organization"]: r["id"]

@@ -17,6 +17,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from app.settings import get_settings
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"
 
@@ -127,7 +129,6 @@ def get_locale() -> str:
     current = _current_locale.get()
     if current is not None:
         return current
-    from app.settings import get_settings
 
     return normalize_locale(get_settings().default_locale) or DEFAULT_LOCALE
 

@@ -20,8 +20,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app.accounts.tables import Organization
+from app.certificates.tables import Certificate
 from app.db import atomic
 from app.indexing.documents import OFFERS_INDEX, all_offer_documents, offer_documents
+from app.indexing.services import record_changes
 from app.indexing.tables import SearchOutbox, SearchSyncLease
 from app.offers.tables import Offer
 from search_index.backend import SearchBackend
@@ -175,9 +178,6 @@ async def reindex(backend: SearchBackend, progress: Callable[[int, int], None] |
     Changes the sync worker applies while the new index fills land in the old one and vanish at the swap, so
     everything that changed since the rebuild started is queued again afterwards.
     """
-    from app.accounts.tables import Organization
-    from app.certificates.tables import Certificate
-    from app.indexing.services import record_changes
 
     begin = dt.datetime.now(dt.UTC)
     started = begin - dt.timedelta(seconds=1)  # margin for clocks of several hosts

@@ -30,6 +30,7 @@ from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.clock import now
 from app.db import atomic, engine
+from app.indexing.documents import OFFERS_INDEX
 from app.matching.tables import Match
 from app.messaging.tables import Conversation
 from app.notifications.services import Alert, deliver
@@ -271,7 +272,7 @@ async def saved_search_alerts(backend: SearchBackend, limit: int = 2000) -> int:
 
 
 async def _check_saved_searches(backend: SearchBackend, changes: list[dict[str, Any]]) -> int:
-    from app.indexing.documents import OFFERS_INDEX
+    # Imported here until the event outbox lands: app.search reaches app.notifications through app.indexing.
     from app.search.services import SearchParams, public_filters, query_dict
     from search_index import AnyOf, SearchQuery
 

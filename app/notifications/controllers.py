@@ -92,6 +92,7 @@ async def badge(request: Request[Any, Any, Any]) -> Template | Response[str]:
 
 # --- preferences and saved searches (account page) -------------------------------------------------------------
 async def _account_error(request: Request[Any, Any, Any], exc: FieldErrors) -> Template:
+    # Imported here: the account page (app.accounts.controllers) imports this module for its notification section.
     from app.accounts.controllers import _account_context
 
     context = await _account_context(request.user, errors=exc.errors)

@@ -133,6 +133,7 @@ def _display_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     if kind == "offer_match":
         shown["score"] = format_number(float(params.get("score") or 0) * 100, 0) + " %"
     if kind == "deal_declined":
+        # Imported here until the event outbox lands: app.messaging.services imports app.notifications at load.
         from app.messaging.services import DECLINE_REASONS
 
         shown["reason"] = label(DECLINE_REASONS, params.get("reason"))

@@ -17,9 +17,9 @@ from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.clock import now
 from app.db import atomic
-from app.i18n import DEFAULT_LOCALE, normalize_locale
+from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, normalize_locale, reset_locale, set_locale
 from app.i18n import gettext as _
-from app.notifications.kinds import KINDS, kinds_for_role, render_in
+from app.notifications.kinds import KINDS, kinds_for_role, render, render_in
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference, SavedSearch
 from app.settings import get_settings
 from app.validation import MAX_PAGE, Checker, FieldErrors, NotFound
@@ -73,8 +73,8 @@ async def get_preferences(user: CurrentUser) -> list[dict[str, Any]]:
 
 async def save_preferences(user: CurrentUser, raw: dict[str, Any]) -> None:
     """Store the checkboxes of the preferences form (``<kind>__in_app``, ``<kind>__email``) and the language."""
+    # Imported here: app.accounts.services imports app.notifications at load (and app.i18n has its own set_locale).
     from app.accounts.services import set_locale
-    from app.i18n import SUPPORTED_LOCALES
 
     c = Checker(raw)
     locale = c.choice("locale", list(SUPPORTED_LOCALES)) if raw.get("locale") else None
@@ -112,7 +112,6 @@ def message_id_for(dedupe_key: str) -> str:
 
 def email_text(locale: str, alert: Alert, name: str) -> tuple[str, str]:
     """Subject and plain-text body of a notification e-mail, in ``locale``."""
-    from app.i18n import reset_locale, set_locale
 
     title, body = render_in(locale, alert.kind, alert.params)
     base = get_settings().base_url
@@ -203,7 +202,6 @@ async def list_notifications(
     user: CurrentUser, *, unread_only: bool = False, page: int = 1, per_page: int = PAGE_SIZE
 ) -> tuple[list[dict[str, Any]], int]:
     """The user's notifications, newest first, with title and body in the current language; and the total."""
-    from app.notifications.kinds import render
 
     where = _visible(user)
     if unread_only:
@@ -277,6 +275,7 @@ async def mark_alert_read(user: CurrentUser, key: str) -> None:
 # --- saved searches --------------------------------------------------------------------------------------------
 def normalized_query(query: str) -> str:
     """The search's query string as the search page writes it (validated, page dropped)."""
+    # Imported here until the event outbox lands: app.search reaches app.notifications through app.indexing.
     from app.search.services import SearchParams, query_dict
 
     params = SearchParams.from_query(query_dict(parse_qsl(query.lstrip("?"), keep_blank_values=False)))

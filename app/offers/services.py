@@ -18,6 +18,7 @@ from app.clock import now
 from app.db import Row, atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
+from app.messaging.tables import Conversation
 from app.offers import projection, visibility
 from app.offers.tables import Offer
 from app.places import check_place
@@ -289,7 +290,6 @@ def owns(user: CurrentUser | None, offer: dict[str, Any]) -> bool:
 async def get_visible_offer(user: CurrentUser | None, ref: str) -> dict[str, Any]:
     """An offer as this user may see it: public ones for everyone; a paused, closed or no longer certified one for
     its producer, staff, and a buyer organisation in a conversation about it (its thread links here)."""
-    from app.messaging.tables import Conversation
 
     offer = await get_offer(ref)
     if publicly_listed(offer) or owns(user, offer) or (user is not None and user.is_staff):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.i18n import gettext as _
+from app.offers.tables import Offer
 from app.vocab import CERTIFICATE_STATUSES, OFFER_STATUSES, label
 from search_index.query import Eq, Filter, Range
 
@@ -230,7 +231,6 @@ def certificate_unmet(facts: OfferFacts, on: dt.date | None = None, *, check_pro
 
 # --- SQL ---------------------------------------------------------------------------------------------------------
 def _engine_type() -> str:
-    from app.offers.tables import Offer
 
     return str(Offer._meta.db.engine_type)
 

@@ -11,6 +11,8 @@ from app.clock import now
 from app.db import atomic
 from app.i18n import gettext as _
 from app.indexing.services import record_change
+from app.matching.services import organization_fits, organization_recommended
+from app.messaging.tables import Conversation
 from app.places import check_place
 from app.sourcing.tables import SourcingRequest
 from app.units import UnitError, to_canonical
@@ -217,8 +219,6 @@ async def request_for_reader(user: CurrentUser, ref: str) -> RequestForReader:
       matcher, or a current match record recommending it), or in a conversation about the request (open or
       closed): everything but ``PRIVATE_FIELDS``.
     """
-    from app.matching.services import organization_fits, organization_recommended
-    from app.messaging.tables import Conversation
 
     row = await get_request(ref)
     if user.is_staff:

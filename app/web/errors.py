@@ -23,6 +23,7 @@ from litestar.response import Redirect
 from app.i18n import N_, reset_locale, set_locale
 from app.i18n import gettext as _
 from app.validation import MAX_ROW_ID, FieldErrors, NotFound, PermissionDenied
+from app.web.middleware import choose_locale
 
 log = logging.getLogger("forestmatch")
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
@@ -43,7 +44,6 @@ def _json(status: int, detail: str, errors: list[dict[str, str]] | None = None) 
 def _readers_language(request: Request[Any, Any, Any]) -> Iterator[None]:
     """The reader's language while an error is worded and its page rendered. Errors raised before any route
     matched (an unknown address, a method an address does not take) never pass the route middleware that sets it."""
-    from app.web.middleware import choose_locale
 
     token = set_locale(choose_locale(request.scope))
     try:

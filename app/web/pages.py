@@ -10,6 +10,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Template
 
+from app.accounts.services import set_locale
 from app.i18n import SUPPORTED_LOCALES
 from app.offers.services import OfferFilters, count_active, list_public_offers, public_offer_countries
 from app.settings import get_settings
@@ -73,8 +74,6 @@ async def save_language(request: Request[Any, Any, Any], code: FromPath[str]) ->
     data = await read_form(request)
     user = request.scope.get("user")
     if user is not None and code in SUPPORTED_LOCALES:
-        from app.accounts.services import set_locale
-
         await set_locale(user, code)
     return _switch_language(code, data.get("next") or request.query_params.get("next"))
 

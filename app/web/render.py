@@ -11,6 +11,7 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from app import places, vocab
+from app.db import Row
 from app.i18n import (
     SUPPORTED_LOCALES,
     format_date,
@@ -151,7 +152,6 @@ def offer_card_view(o: Any) -> Any:
     A list page shows twenty cards; one call per card instead of a dozen template calls (each a Jinja
     ``Context.call`` plus a translation) is most of what makes the list page cheap to render.
     """
-    from app.db import Row
 
     price = ""
     if o.get("price_amount") is not None and o.get("price_currency"):

@@ -13,14 +13,13 @@ from app.i18n import N_
 from app.indexing.services import record_change
 from app.places import check_place
 from app.validation import MAX_NAME, MAX_TEXT, Checker, NotFound, PermissionDenied
-from app.vocab import LEGAL_FORMS, ORG_KINDS
+from app.vocab import LEGAL_FORMS, ORG_KINDS, fold
 
 if TYPE_CHECKING:  # users imports slugify and unique_ref from here
     from app.accounts.services.users import CurrentUser
 
 
 def slugify(text: str) -> str:
-    from app.vocab import fold
 
     slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
     return slug[:60] or "org"

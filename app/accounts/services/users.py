@@ -219,6 +219,7 @@ async def change_password(user: CurrentUser, raw: dict[str, Any]) -> None:
         c.fail("current_password", _("The current password is not right."))
     new = check_password(c, "new_password")
     c.raise_if_errors()
+    # Imported here: app.accounts.sessions imports this module (CurrentUser) at load.
     from app.accounts.sessions import end_sessions_of
 
     async with atomic():
@@ -238,6 +239,7 @@ async def set_user_active(staff: CurrentUser, user_id: int, active: bool) -> Non
         raise PermissionDenied()
     if user_id == staff.id:
         raise FieldErrors({"user": _("You cannot deactivate your own account.")})
+    # Imported here: app.accounts.sessions imports this module (CurrentUser) at load.
     from app.accounts.sessions import end_sessions_of
 
     async with atomic():

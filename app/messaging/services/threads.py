@@ -19,6 +19,9 @@ from app.accounts.tables import Organization
 from app.clock import now
 from app.db import atomic, engine
 from app.i18n import gettext as _
+from app.matching import engine as matcher
+from app.matching.phrasing import phrase_all
+from app.matching.services import _load_request, _offer_specs, request_spec
 from app.matching.tables import Match, MatchBundle
 from app.messaging.services.core import (
     _CONVERSATION_COLUMNS,
@@ -40,6 +43,7 @@ from app.notifications import services as notifications
 from app.offers import projection
 from app.offers.services import get_visible_offer
 from app.offers.tables import Offer
+from app.sourcing.services import get_request_for
 from app.validation import Checker, NotFound, PermissionDenied
 
 
@@ -58,8 +62,6 @@ class Opening:
 
 async def _opening(user: CurrentUser, offer_ref: str, request_ref: str | None) -> Opening:
     """Check that this buyer may write to the offer's producer (about one of its own requests); nothing written."""
-    from app.sourcing.services import get_request_for
-
     if not user.is_buyer or user.organization_id is None:
         raise PermissionDenied()
     offer = await get_visible_offer(user, offer_ref)
@@ -173,7 +175,6 @@ class BundleOpening:
 
 async def compose_bundle(user: CurrentUser, request_ref: str, bundle_rank: int) -> BundleOpening:
     """The producers of a stored bundle, for the page that writes to all of them at once (nothing written)."""
-    from app.sourcing.services import get_request_for
 
     if not user.is_buyer:
         raise PermissionDenied()
@@ -364,9 +365,6 @@ async def organization_name(org_id: int) -> str:
 async def match_reasons(conversation: dict[str, Any], side: str | None = None) -> list[str]:
     """Why the offer fits the request, in the reader's language and worded for the reader's side (the producer
     reads about its offer, the buyer and staff about the request); empty without a request."""
-    from app.matching import engine as matcher
-    from app.matching.phrasing import phrase_all
-    from app.matching.services import _load_request, _offer_specs, request_spec
 
     if not (conversation["request_ref"] and conversation["offer_ref"]):
         return []
