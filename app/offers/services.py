@@ -313,23 +313,23 @@ async def get_own_offer(user: CurrentUser, ref: str) -> dict[str, Any]:
     return offer
 
 
+def _public_from_filtered(filters: OfferFilters) -> tuple[str, tuple[Any, ...]]:
+    """The public list's FROM/WHERE and its arguments in placeholder order (each filter twice: unset or equal)."""
+    public_from, visibility_args = _public_from()
+    args = (
+        *visibility_args,
+        *(filters.category, filters.category, filters.product_type, filters.product_type),
+        *(filters.claim, filters.claim, filters.country, filters.country),
+    )
+    return public_from, args
+
+
 async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
     """Publicly listed offers (``app.offers.visibility``), newest first, one page and the total.
 
     The busiest page of the site: hand-written SQL here costs a fraction of the ORM's query building.
     """
-    public_from, visibility_args = _public_from()
-    args = (
-        *visibility_args,
-        filters.category,
-        filters.category,
-        filters.product_type,
-        filters.product_type,
-        filters.claim,
-        filters.claim,
-        filters.country,
-        filters.country,
-    )
+    public_from, args = _public_from_filtered(filters)
     counted = await Offer.raw("SELECT COUNT(*) AS n " + public_from, *args)
     total = int(counted[0]["n"]) if counted else 0
     page_sql = _PUBLIC_COLUMNS + public_from + "ORDER BY o.created_at DESC, o.id DESC LIMIT {} OFFSET {}"
@@ -361,8 +361,8 @@ async def list_public_offer_rows(filters: OfferFilters, per_page: int = PER_PAGE
 
 async def public_offer_countries() -> list[str]:
     """The countries of the organisations with publicly listed offers: the offer filters list only these."""
-    public_from, visibility_args = _public_from()
-    rows = await Offer.raw("SELECT DISTINCT g.country AS country " + public_from, *visibility_args, *([""] * 8))
+    public_from, args = _public_from_filtered(OfferFilters())
+    rows = await Offer.raw("SELECT DISTINCT g.country AS country " + public_from, *args)
     return sorted(r["country"] for r in rows if r["country"])
 
 
