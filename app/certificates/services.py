@@ -10,9 +10,8 @@ from app.accounts.services import CurrentUser
 from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import atomic
+from app.events import record, record_change
 from app.i18n import gettext as _
-from app.indexing.services import record_change
-from app.notifications.certificate_alerts import certificate_status_changed
 from app.offers import visibility
 from app.validation import MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import (
@@ -182,7 +181,11 @@ async def update_certificate(user: CurrentUser, ref: str, raw: dict[str, Any]) -
     async with atomic():
         await Certificate.update(changes).where(Certificate.id == cert["id"])
         await record_change("certificate", ref)
-        await certificate_status_changed(cert["id"], cert["status"])
+        await record(
+            "certificate_status_changed",
+            ref=ref,
+            payload={"certificate_id": cert["id"], "old_status": cert["status"]},
+        )
     return await get_certificate(ref)
 
 

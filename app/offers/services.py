@@ -16,8 +16,8 @@ from app.certificates.services import certificate_problem
 from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import Row, atomic
+from app.events import record_change
 from app.i18n import gettext as _
-from app.indexing.services import record_change
 from app.messaging.tables import Conversation
 from app.offers import projection, visibility
 from app.offers.tables import Offer

@@ -16,9 +16,9 @@ from litestar.testing import AsyncTestClient
 
 from app.accounts.tables import Organization
 from app.certificates.tables import Certificate
+from app.events import record_change
 from app.indexing.documents import OFFERS_INDEX
 from app.indexing.runtime import get_backend
-from app.indexing.services import record_change
 from app.offers import services as offers
 from app.offers import visibility
 from app.offers.tables import Offer
