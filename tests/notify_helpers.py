@@ -8,8 +8,8 @@ from typing import Any
 from app.accounts import services as accounts
 from app.accounts.services import CurrentUser
 from app.accounts.tables import User
-from app.indexing.runtime import consume_notifications
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference
+from app.worker import consume_notifications
 from tests.factories import PASSWORD
 
 

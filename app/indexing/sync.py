@@ -35,7 +35,7 @@ BATCH = 500
 WAKE_DELAY_S = 0.05
 
 #: Called with the refs of sourcing requests and offers the search subscriber applied, in its commit transaction:
-#: match staleness and the saved-search queue subscribe here (``app.indexing.runtime.register_subscribers``).
+#: match staleness and the saved-search queue subscribe here (``app.worker.register_subscribers``).
 stale_request_hooks: list[Callable[[set[str], set[str]], Any]] = []
 
 

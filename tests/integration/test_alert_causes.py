@@ -13,7 +13,6 @@ from app.accounts.services import update_organization
 from app.certificates import services as certificates
 from app.demo.activity_db import compute_recommendations
 from app.indexing.documents import OFFERS_INDEX
-from app.indexing.runtime import after_pass, get_backend
 from app.indexing.sync import drain
 from app.matching.tables import Match
 from app.messaging import services as messaging
@@ -24,6 +23,7 @@ from app.offers import services as offers
 from app.offers.tables import Offer
 from app.sourcing import services as sourcing
 from app.sourcing.tables import SourcingRequest
+from app.worker import after_pass, get_backend
 from tests.clock import TODAY
 from tests.factories import (
     api_token,

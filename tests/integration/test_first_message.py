@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from app.indexing.documents import OFFERS_INDEX
-from app.indexing.runtime import get_backend
 from app.indexing.sync import drain
 from app.matching.services import compute_matches
 from app.matching.tables import Match
@@ -17,6 +16,7 @@ from app.messaging import services as messaging
 from app.messaging.tables import Conversation, MatchEvent, Message
 from app.notifications.tables import Notification
 from app.validation import FieldErrors
+from app.worker import get_backend
 from tests.factories import api_token, make_certificate, make_offer, make_request, make_user, post_form, sign_in
 from tests.notify_helpers import delivered
 

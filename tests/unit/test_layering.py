@@ -9,7 +9,7 @@ import sys
 def test_the_indexing_and_events_packages_import_nothing_from_the_web_layer() -> None:
     code = (
         "import sys\n"
-        "import app.events, app.indexing.documents, app.indexing.runtime, app.indexing.sync\n"
+        "import app.events, app.indexing.documents, app.worker, app.indexing.sync\n"
         "print(sorted(name for name in sys.modules if name.startswith('app.web')))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,4 +1,5 @@
-"""The process's search backend (embedded or Meilisearch, chosen by settings) and its sync worker task."""
+"""Composition of the background work: the process's search backend (embedded or Meilisearch, chosen by settings),
+the subscribers of the event outbox, and the worker task that runs them (each app process, or `forestmatch worker`)."""
 
 from __future__ import annotations
 
