@@ -2,12 +2,12 @@
 
 A delivery is *certified* when, on its date, its member was inside the group certificate's scope
 (``certified_from <= date`` and ``certified_to`` absent or ``date <= certified_to``) and one certificate of the
-member's group was valid (``issued_on <= date <= expires_on``, and its status ``valid``/``expired``, or
-``invalid_since`` after the date) and covered the product: its ``product_types`` hold the delivery form's product
-type (``field_latex`` -> ``field_latex``, ``cup_lump`` -> ``cup_lump``, the vocabulary keys of app/vocab.py), since
-what the member delivers is that raw material, whatever the lot is processed into. An ``expired`` certificate was
-valid up to ``expires_on``: the date window already says so. A delivery is *unidentified* when it lacks a member
-or a plot (or names one that is not on record); otherwise it is *uncertified*.
+member's group was valid then and covered the product. Valid: ``issued_on <= date <= expires_on`` and its status
+``valid``, or ``invalid_since`` after the date; an ``expired`` one with no ``invalid_since`` was valid up to
+``expires_on`` (expiry is what that date says). Covered: its ``product_types`` hold the product type of the
+delivery's form (``field_latex`` -> ``field_latex``, ``cup_lump`` -> ``cup_lump``, keys of app/vocab.py), because
+that raw material is what the member delivers, whatever the lot is processed into. A delivery is *unidentified*
+when it lacks a member or a plot (or names one that is not on record); otherwise it is *uncertified*.
 
 Deliveries of a lot: all certified -> ``FSC 100%`` (100 %); certified and uncertified -> ``FSC Mix`` with
 ``floor(certified dry kg * 100 / all dry kg)``; none certified -> no claim, 0 %; any unidentified -> no claim,
@@ -60,12 +60,15 @@ def dry_kg(delivery: Delivery) -> Decimal:
 
 
 def certificate_valid_on(certificate: GroupCertificate, date: dt.date) -> bool:
-    """Was the certificate valid on ``date``?"""
+    """Was the certificate valid on ``date``: within its dates, and ``valid`` then (see the module's rule)?"""
     if not certificate.issued_on <= date <= certificate.expires_on:
         return False
-    if certificate.status in ("valid", "expired"):
-        return certificate.invalid_since is None or date < certificate.invalid_since
-    return certificate.invalid_since is not None and date < certificate.invalid_since
+    if certificate.status == "valid":
+        return True
+    if certificate.invalid_since is not None:
+        return date < certificate.invalid_since
+    # Expired without an earlier suspension or termination: it was valid up to expires_on, checked above.
+    return certificate.status == "expired"
 
 
 def scope_reason(member: Member, date: dt.date) -> str | None:
