@@ -16,7 +16,7 @@ from app.traceability.engine.checks import (
 )
 from app.traceability.engine.claims import FORM_PRODUCT, derive_claims
 from app.traceability.engine.geometry import (
-    ParsedPlot,
+    area_ha,
     country_checks,
     group_checks,
     location,
@@ -148,13 +148,13 @@ def _plot_delivery_checks(
     for delivery in deliveries.values():
         if delivery.plot in wanted:
             by_plot[delivery.plot].append(delivery)
-    parsed: dict[str, ParsedPlot] = {ref: parse_plot(plots[ref]) for ref in plot_refs}
     found: list[Check] = []
     for ref in plot_refs:
-        check = yield_check(ref, parsed[ref].area_ha, by_plot[ref], thresholds)
+        check = yield_check(ref, area_ha(plots[ref]), by_plot[ref], thresholds)
         found.extend([check] if check else [])
     pairs = sorted({(d.plot, d.collector) for d in behind if d.plot in wanted})
+    positions = {ref: location(plots[ref]) for ref in {plot for plot, _ in pairs}}
     for plot_ref, collector in pairs:
-        check = far_check(plot_ref, location(parsed[plot_ref]), collector, collectors.get(collector), thresholds)
+        check = far_check(plot_ref, positions[plot_ref], collector, collectors.get(collector), thresholds)
         found.extend([check] if check else [])
     return found

@@ -106,12 +106,30 @@ def parse_plot(plot: Plot) -> ParsedPlot:
     return ParsedPlot(plot.ref, plot.member, shape, problem, None if area is None else float(area))
 
 
-def location(parsed: ParsedPlot) -> tuple[float, float] | None:
-    """(latitude, longitude) of a plot: its point, or its polygon's centroid."""
-    if parsed.shape is None:
+def location(plot: Plot) -> tuple[float, float] | None:
+    """(latitude, longitude) of a plot: its point, or the mean of its outline's vertices (None when it does not parse).
+
+    Cheap on purpose (no shapely object): a lot's distance checks need it for thousands of plots, to the km."""
+    geometry = plot.geometry
+    kind = geometry.get("type") if isinstance(geometry, Mapping) else None
+    coordinates = geometry.get("coordinates") if kind else None
+    if kind == "Point":
+        position = _position(coordinates)
+        return (position[1], position[0]) if position else None
+    if kind != "Polygon" or not isinstance(coordinates, list | tuple) or not coordinates:
         return None
-    centre = parsed.shape if isinstance(parsed.shape, Point) else parsed.shape.centroid
-    return (centre.y, centre.x)
+    ring = coordinates[0] if isinstance(coordinates[0], list | tuple) else []
+    positions = [p for p in map(_position, ring[:-1]) if p is not None]
+    if not positions or len(positions) != len(ring) - 1:
+        return None
+    return (sum(p[1] for p in positions) / len(positions), sum(p[0] for p in positions) / len(positions))
+
+
+def area_ha(plot: Plot) -> float | None:
+    """A plot's area in hectares: the declared one, else its polygon's geodesic area (None when unknown)."""
+    if plot.area_ha is not None:
+        return float(plot.area_ha)
+    return parse_plot(plot).area_ha
 
 
 def _over(value: float, limit: float) -> bool:
