@@ -237,8 +237,8 @@ def _derive(
             result.unknown_inputs.append((ref, "empty", ""))
             parts.append((None, None))
     if any(counts.values()):
-        kg, n = own, counts
-        parts.append(delivery_claim(kg[CERTIFIED], kg[UNCERTIFIED], n[CERTIFIED], n[UNCERTIFIED], n[UNIDENTIFIED]))
+        n = counts
+        parts.append(delivery_claim(own[CERTIFIED], own[UNCERTIFIED], n[CERTIFIED], n[UNCERTIFIED], n[UNIDENTIFIED]))
         result.certified += own[CERTIFIED]
         result.uncertified += own[UNCERTIFIED]
         result.unidentified += own[UNIDENTIFIED]
@@ -279,7 +279,7 @@ def find_cycle(lots: Mapping[str, Lot]) -> tuple[str, ...] | None:
             continue
         # Depth-first without recursion: a stack of (lot ref, its input lot refs not yet visited).
         path: list[str] = [start]
-        stack = [iter(sorted({i.lot for i in lots[start].inputs if i.lot in lots}))]
+        stack = [iter(_drawn_lots(lots[start], lots))]
         while stack:
             nxt = next(stack[-1], None)
             if nxt is None:
@@ -289,5 +289,9 @@ def find_cycle(lots: Mapping[str, Lot]) -> tuple[str, ...] | None:
                 return (*path[path.index(nxt) :], nxt)
             elif nxt not in done:
                 path.append(nxt)
-                stack.append(iter(sorted({i.lot for i in lots[nxt].inputs if i.lot in lots})))
+                stack.append(iter(_drawn_lots(lots[nxt], lots)))
     return None
+
+
+def _drawn_lots(lot: Lot, lots: Mapping[str, Lot]) -> list[str]:
+    return sorted({i.lot for i in lot.inputs if i.lot is not None and i.lot in lots})

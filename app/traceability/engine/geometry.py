@@ -4,7 +4,10 @@ Checks here: ``GEOM_INVALID``, ``POINT_OVER_4HA``, ``AREA_MISMATCH``, ``OUTSIDE_
 ``DUPLICATE_GEOMETRY``, ``PLOT_OVERLAP`` (a set of plots, through an STRtree). Areas are geodesic on the WGS84
 ellipsoid (pyproj); overlap shares are planar ratios in degrees, which for plots a few km wide differ from the
 geodesic ratio by far less than the 5 % threshold's precision. Boundaries compare at 1e-9, so a declared area
-exactly 10 % off and an overlap of exactly 5 % pass.
+exactly 10 % off (relative to the outline's geodesic area) and an overlap of exactly 5 % pass.
+
+``OUTSIDE_COUNTRY`` reads the shipped Natural Earth outlines (``app/traceability/data``, see its README) once per
+process, allows 1 km at borders and coasts, and says nothing for a country code the file does not hold.
 """
 
 from __future__ import annotations
