@@ -5,7 +5,9 @@
 Generates, in memory, one group in north-east Thailand (102-104 deg E, 15-16.5 deg N, all inside the country):
 ``--plots`` plots for half as many members (half of the plots polygons of 0.5-4 ha with 5-9 vertices, half points),
 a few overlapping by construction; ``--deliveries`` deliveries over two years to three collectors, all in one lot,
-plus a lot of lots drawing on it. Then times, as medians of ``--runs`` runs after one discarded warm-up:
+plus a lot of lots drawing on it. A few plots carry the field-data errors the checks exist for: overlaps, the same
+point for two members, a point across the border, declared areas far from the outline's. Then times, as medians of
+``--runs`` runs after one discarded warm-up:
 
 - ``check_plots`` over the whole group (parsing, areas, country check, duplicates and overlaps through the STRtree);
   target under 5 s;
@@ -103,6 +105,10 @@ def generate(plots_n: int, deliveries_n: int, seed: int) -> dict[str, Any]:
             hectares = measured * (rng.uniform(0.95, 1.05) if i % 200 else 1.5)
         else:
             geometry = {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]}
+        if i % 1000 == 3:  # now and then the same point recorded for two members
+            geometry = dict(plots[f"p{i - 2}"].geometry) if i >= 2 and i % 2 else geometry
+        if i % 1000 == 7:  # and a plot declared in Thailand but placed across the Mekong, in Laos
+            geometry = {"type": "Point", "coordinates": [106.0, 15.5]}
         plots[f"p{i}"] = Plot(f"p{i}", member_refs[i % len(member_refs)], geometry, round(hectares, 2), 2012, "TH")
     collectors = {"col-a": (15.3, 102.5), "col-b": (15.8, 103.2), "col-c": (16.2, 103.8)}
     start = dt.date(2023, 1, 1)

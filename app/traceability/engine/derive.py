@@ -16,6 +16,7 @@ from app.traceability.engine.checks import (
 )
 from app.traceability.engine.claims import FORM_PRODUCT, derive_claims
 from app.traceability.engine.geometry import (
+    ParsedPlot,
     area_ha,
     country_checks,
     group_checks,
@@ -50,13 +51,17 @@ def check_plots(
     parsed = {ref: parse_plot(plot) for ref, plot in plots.items()}
     wanted = [ref for ref in plots if subjects is None or ref in subjects]
     found: dict[str, list[Check]] = {ref: [] for ref in wanted}
+    by_country: dict[str, list[tuple[Plot, ParsedPlot]]] = {}
     for ref in wanted:
         plot = plots[ref]
         found[ref].extend(single_plot_checks(plot, parsed[ref], thresholds))
         member = members.get(plot.member)
-        country = plot.country or (member.country if member else "")
+        country = (plot.country or (member.country if member else "")).upper()
         if parsed[ref].problem is None:
-            found[ref].extend(country_checks(plot, parsed[ref], country))
+            by_country.setdefault(country, []).append((plot, parsed[ref]))
+    for country, items in by_country.items():
+        for check in country_checks(items, country):
+            found[check.ref].append(check)
     for check in group_checks(parsed.values(), thresholds, subjects=set(wanted)):
         found[check.ref].append(check)
     return {ref: list(sort_checks(checks)) for ref, checks in found.items()}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -205,22 +205,35 @@ def outside_country(shape: BaseGeometry, code: str, tolerance_km: float = BORDER
     """Whether a plot reaches more than ``tolerance_km`` outside its country; None when the country is unknown.
 
     Every vertex is tested: inside the outline, or within the tolerance of it."""
+    return outside_country_many([shape], code, tolerance_km)[0]
+
+
+def outside_country_many(
+    shapes: Sequence[BaseGeometry], code: str, tolerance_km: float = BORDER_TOLERANCE_KM
+) -> list[bool | None]:
+    """``outside_country`` for many plots of one country, with one point-in-polygon call for all their vertices."""
     country = country_shape(code) if code else None
-    if country is None:
-        return None
-    xy = shapely.get_coordinates(shape)
+    if country is None or not shapes:
+        return [None] * len(shapes)
+    xy, owner = shapely.get_coordinates(np.array(shapes, dtype=object), return_index=True)
     inside = shapely.contains_xy(country, xy[:, 0], xy[:, 1])
-    for lon, lat in xy[~inside]:
-        if distance_outside_km(country, float(lon), float(lat), tolerance_km) > tolerance_km:
-            return True
-    return False
+    found: list[bool | None] = [False] * len(shapes)
+    for k in np.flatnonzero(~inside).tolist():
+        i = int(owner[k])
+        if not found[i] and distance_outside_km(country, float(xy[k, 0]), float(xy[k, 1]), tolerance_km) > tolerance_km:
+            found[i] = True
+    return found
 
 
-def country_checks(plot: Plot, parsed: ParsedPlot, country: str) -> list[Check]:
-    """OUTSIDE_COUNTRY (nothing when the country is not in the shipped outlines)."""
-    if parsed.shape is None or not outside_country(parsed.shape, country):
-        return []
-    return [make_check("OUTSIDE_COUNTRY", ERROR, plot.ref, "outside_country", country=country.upper())]
+def country_checks(plots: Sequence[tuple[Plot, ParsedPlot]], country: str) -> list[Check]:
+    """OUTSIDE_COUNTRY among plots of one declared country (nothing when it is not in the shipped outlines)."""
+    shaped = [(plot, parsed.shape) for plot, parsed in plots if parsed.shape is not None]
+    outside = outside_country_many([shape for _, shape in shaped], country)
+    return [
+        make_check("OUTSIDE_COUNTRY", ERROR, plot.ref, "outside_country", country=country.upper())
+        for (plot, _), out in zip(shaped, outside, strict=True)
+        if out
+    ]
 
 
 def _duplicate_keys(shapes: list[BaseGeometry]) -> list[bytes]:
