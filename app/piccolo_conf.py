@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "app.messaging.piccolo_app",
         "app.notifications.piccolo_app",
         "app.analytics.piccolo_app",
+        "app.traceability.piccolo_app",
     ]
 )
