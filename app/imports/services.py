@@ -21,7 +21,7 @@ from app.db import atomic
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.imports.reading import MAX_DOCUMENT_BYTES, UnreadableDocument, parse_document
-from app.imports.trace_writing import TraceChanges, export_traceability, write_traceability
+from app.imports.trace_writing import TraceChanges, derive_again, export_traceability, write_traceability
 from app.imports.traceability import TRACE_SECTIONS
 from app.imports.validation import (
     CHUNK,
@@ -199,7 +199,11 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
     total = plan.total()
     done = [0]
     async with atomic():
-        org_ids = await _upsert(Organization, plan.organizations, "organizations", summary, progress, done, total)
+        changed_orgs: list[str] = []
+        changed_certs: list[str] = []
+        org_ids = await _upsert(
+            Organization, plan.organizations, "organizations", summary, progress, done, total, changed_out=changed_orgs
+        )
         missing_orgs = {
             v["_organization"] for s in ("certificates", "offers", "requests") for v in getattr(plan, s).values()
         } - set(org_ids)
@@ -220,7 +224,15 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
 
         certs = {ref: owned(v) for ref, v in plan.certificates.items()}
         cert_ids = await _upsert(
-            Certificate, certs, "certificates", summary, progress, done, total, on_update=_certificate_update
+            Certificate,
+            certs,
+            "certificates",
+            summary,
+            progress,
+            done,
+            total,
+            on_update=_certificate_update,
+            changed_out=changed_certs,
         )
         missing_certs = {v["_certificate"] for v in plan.offers.values()} - set(cert_ids)
         if missing_certs:
@@ -244,6 +256,7 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
         if inputs_changed:  # a lot whose inputs alone changed was counted unchanged by the upsert
             summary.unchanged["lots"] -= len(inputs_changed)
             summary.updated["lots"] += len(inputs_changed)
+    await derive_again(summary.trace, changed_certs, changed_orgs)  # after commit: see derive_again
     return summary
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from app.accounts.tables import Organization
 from app.clock import now
 from app.imports.traceability import CHUNK, readable_ref
+from app.traceability.services import recompute_for
 from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
 
 #: (table, clean values by ref, section, refs created or updated are appended here) -> ref -> id of every record
@@ -140,6 +141,22 @@ async def write_traceability(plan: Any, org_ids: dict[str, int], upsert: Upsert)
         await Lot.update({Lot.updated_at: now()}).where(Lot.ref.is_in(inputs_changed))
         changes.lots += inputs_changed
     return changes, inputs_changed
+
+
+async def derive_again(trace: TraceChanges, certificates: list[str], organizations: list[str]) -> None:
+    """Derive again the plot checks and lots an import touched (run after its commit).
+
+    Derived answers are a cache of the records, and deriving thousands of lots must not hold the write lock; a lot
+    read before this finishes is derived on the spot (``lot_answer``), so nothing reads a stale answer."""
+    if trace.any() or certificates or organizations:
+        await recompute_for(
+            members=trace.members,
+            plots=trace.plots,
+            deliveries=trace.deliveries,
+            lots=trace.lots,
+            certificates=certificates,
+            organizations=organizations,
+        )
 
 
 def _iso(value: Any) -> str | None:

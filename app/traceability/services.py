@@ -1,0 +1,274 @@
+"""Latex traceability services: a lot's answer (derived by the engine from its graph and stored), deriving again what a
+change touches, who may read what, and the due-diligence files.
+
+The engine (``app.traceability.engine``) is pure; this module loads its inputs (``app.traceability.graph``) and
+stores its outputs: each plot's checks on the plot, each lot's answer in ``lot_result`` (one row to read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from app.accounts.services import CurrentUser
+from app.certificates.tables import Certificate
+from app.clock import now
+from app.db import atomic
+from app.traceability.engine import check_plots, dds_files, derive_lot
+from app.traceability.graph import (
+    CHUNK,
+    LotGraph,
+    load_lot_graph,
+    member_query,
+    member_value,
+    plot_query,
+    plot_value,
+)
+from app.traceability.model import Check, LotAnswer, Thresholds
+from app.traceability.tables import Delivery, Lot, LotInput, LotResult, Member, Plot
+from app.validation import NotFound
+
+#: Plausibility limits: the documented defaults of TRACEABILITY.md.
+THRESHOLDS = Thresholds()
+
+
+class LotHasErrors(Exception):
+    """The lot has error checks: no due-diligence file until they are fixed."""
+
+    def __init__(self, checks: list[Check]) -> None:
+        super().__init__(", ".join(f"{c.code} {c.ref}" for c in checks))
+        self.checks = checks
+
+
+def derive(graph: LotGraph) -> LotAnswer:
+    """The engine's answer for a loaded graph."""
+    return derive_lot(
+        graph.lot,
+        lots=graph.lots,
+        deliveries=graph.deliveries,
+        members=graph.members,
+        plots=graph.plots,
+        certificates=graph.certificates,
+        collectors=graph.collectors,
+        plot_checks=graph.plot_checks,
+        thresholds=THRESHOLDS,
+    )
+
+
+async def store_result(lot_id: int, answer: LotAnswer) -> None:
+    """Keep the lot's answer in ``lot_result`` (left untouched when it is the same answer)."""
+    doc = answer.as_json()
+    values: dict[str, Any] = {
+        "claim": answer.claim,
+        "certified_percent": answer.certified_percent,
+        "eudr_ready": answer.eudr_ready,
+        "members": answer.members,
+        "plots": answer.plots,
+        "deliveries": answer.deliveries,
+        "checks": doc["checks"],
+        "answer": doc,
+        "computed_at": now(),
+    }
+    async with atomic():
+        row = (
+            await LotResult.select(LotResult.id, LotResult.answer)
+            .where(LotResult.lot == lot_id)
+            .output(load_json=True)
+            .first()
+        )
+        if row is None:
+            await LotResult.insert(LotResult(lot=lot_id, **values))
+        elif row["answer"] != doc:
+            await LotResult.update({getattr(LotResult, k): v for k, v in values.items()}).where(
+                LotResult.id == row["id"]
+            )
+
+
+async def lot_answer(ref: str) -> LotAnswer:
+    """Derive lot ``ref`` from the records as they are now and store the answer (NotFound for an unknown lot)."""
+    graph = await load_lot_graph(ref)
+    answer = derive(graph)
+    await store_result(graph.lot_id, answer)
+    return answer
+
+
+async def stored_answer(ref: str) -> dict[str, Any] | None:
+    """The answer last stored for lot ``ref`` (``LotAnswer.as_json()``), or None when never derived."""
+    row = await LotResult.select(LotResult.answer).where(LotResult.lot.ref == ref).output(load_json=True).first()
+    return row["answer"] if row else None
+
+
+# --- who sees what -------------------------------------------------------------------------------------------------
+def may_see_detail(user: CurrentUser | None, graph: LotGraph) -> bool:
+    """Staff, the lot's holder, the groups of its members and the collectors that recorded its deliveries."""
+    if user is None:
+        return False
+    if user.is_staff:
+        return True
+    org = user.organization_ref
+    holder = graph.lots[graph.lot].holder
+    groups = {m.group for m in graph.members.values()}
+    collectors = {d.collector for d in graph.deliveries.values()}
+    return bool(org) and (org == holder or org in groups or org in collectors)
+
+
+def public_summary(doc: dict[str, Any], graph: LotGraph) -> dict[str, Any]:
+    """The answer as a buyer reads it: claim, counts and checks, with no smallholder's name in any message."""
+    names = sorted(
+        ((m.name, m.member_code) for m in graph.members.values() if len(m.name.strip()) >= 2),
+        key=lambda pair: -len(pair[0]),  # longest first, so "Maria Souza Lima" goes before "Maria Souza"
+    )
+
+    def scrub(message: str) -> str:
+        for name, code in names:
+            message = message.replace(name, code)
+        return message
+
+    return {**doc, "checks": [{**c, "message": scrub(c["message"])} for c in doc["checks"]]}
+
+
+async def lot_for_user(user: CurrentUser | None, ref: str) -> dict[str, Any]:
+    """The lot's answer (``LotAnswer.as_json()``): in full for those who may see the detail, else the public summary."""
+    graph = await load_lot_graph(ref)
+    answer = derive(graph)
+    await store_result(graph.lot_id, answer)
+    doc = answer.as_json()
+    return doc if may_see_detail(user, graph) else public_summary(doc, graph)
+
+
+async def dds_documents(ref: str, user: CurrentUser | None = None) -> list[dict[str, Any]]:
+    """The due-diligence GeoJSON file(s) of lot ``ref``; LotHasErrors while it has an error check.
+
+    ``user`` None is the command line (the operator); a signed-in user must be allowed the lot's detail."""
+    graph = await load_lot_graph(ref)
+    if user is not None and not may_see_detail(user, graph):
+        raise NotFound()
+    answer = derive(graph)
+    await store_result(graph.lot_id, answer)
+    errors = [c for c in answer.checks if c.severity == "error"]
+    if errors:
+        raise LotHasErrors(errors)
+    return dds_files(graph.plots, graph.members)
+
+
+# --- deriving again what a change touches ------------------------------------------------------------------------
+async def _ids(query: Any) -> set[int]:
+    return {row["id"] for row in await query}
+
+
+async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterable[str] = ()) -> list[str]:
+    """Check again every plot of the countries these plots (and members' plots) are in; store what changed.
+
+    A plot's overlap and duplicate checks depend on its neighbours, so the whole country is checked; returns the
+    refs of the plots whose checks changed (the lots they feed are derived again)."""
+    plots, members = sorted(set(plot_refs)), sorted(set(member_refs))
+    countries: set[str] = set()
+    for start in range(0, max(len(plots), len(members)), CHUNK):
+        rows = await Plot.select(Plot.country).where(
+            Plot.ref.is_in(plots[start : start + CHUNK] or [""])
+            | Plot.member.ref.is_in(members[start : start + CHUNK] or [""])
+        )
+        countries |= {row["country"] for row in rows}
+    if not countries:
+        return []
+    rows = await plot_query().where(Plot.country.is_in(sorted(countries))).output(load_json=True)
+    values = {row["ref"]: plot_value(row) for row in rows}
+    stored = {row["ref"]: row["checks"] or [] for row in rows}
+    owners = {p.member for p in values.values()}
+    member_values: dict[str, Any] = {}
+    owner_list = sorted(owners)
+    for start in range(0, len(owner_list), CHUNK):
+        for row in await member_query().where(Member.ref.is_in(owner_list[start : start + CHUNK])):
+            member_values[row["ref"]] = member_value(row)
+    found = check_plots(values, member_values, THRESHOLDS)
+    changed: list[str] = []
+    for ref in values:
+        checks = [
+            {"code": c.code, "severity": c.severity, "ref": c.ref, "message": c.message} for c in found.get(ref, [])
+        ]
+        if checks != stored[ref]:
+            await Plot.update({Plot.checks: checks}).where(Plot.ref == ref)
+            changed.append(ref)
+    return changed
+
+
+async def lots_touched(
+    *,
+    members: Iterable[str] = (),
+    plots: Iterable[str] = (),
+    deliveries: Iterable[str] = (),
+    lots: Iterable[str] = (),
+    groups: Iterable[str] = (),
+    collectors: Iterable[str] = (),
+) -> list[str]:
+    """Refs of the lots whose answer may change with these records, and of every lot drawing from them."""
+    delivery_ids: set[int] = set()
+    for column, refs in (
+        (Delivery.ref, deliveries),
+        (Delivery.member.ref, members),
+        (Delivery.plot.ref, plots),
+        (Delivery.member.group.ref, groups),
+        (Delivery.collector.ref, collectors),
+    ):
+        wanted = sorted(set(refs))
+        for start in range(0, len(wanted), CHUNK):
+            delivery_ids |= await _ids(Delivery.select(Delivery.id).where(column.is_in(wanted[start : start + CHUNK])))
+    lot_ids: set[int] = set()
+    wanted_lots = sorted(set(lots))
+    for start in range(0, len(wanted_lots), CHUNK):
+        lot_ids |= await _ids(Lot.select(Lot.id).where(Lot.ref.is_in(wanted_lots[start : start + CHUNK])))
+    ids = sorted(delivery_ids)
+    for start in range(0, len(ids), CHUNK):
+        rows = await LotInput.select(LotInput.lot).where(LotInput.delivery.is_in(ids[start : start + CHUNK]))
+        lot_ids |= {row["lot"] for row in rows}
+    frontier = set(lot_ids)
+    while frontier:  # lots drawing from a touched lot are touched too
+        found: set[int] = set()
+        chunk_ids = sorted(frontier)
+        for start in range(0, len(chunk_ids), CHUNK):
+            rows = await LotInput.select(LotInput.lot).where(
+                LotInput.source_lot.is_in(chunk_ids[start : start + CHUNK])
+            )
+            found |= {row["lot"] for row in rows}
+        frontier = found - lot_ids
+        lot_ids |= found
+    refs: list[str] = []
+    ordered = sorted(lot_ids)
+    for start in range(0, len(ordered), CHUNK):
+        refs += [r["ref"] for r in await Lot.select(Lot.ref).where(Lot.id.is_in(ordered[start : start + CHUNK]))]
+    return sorted(refs)
+
+
+async def recompute_for(
+    *,
+    members: Iterable[str] = (),
+    plots: Iterable[str] = (),
+    deliveries: Iterable[str] = (),
+    lots: Iterable[str] = (),
+    certificates: Iterable[str] = (),
+    organizations: Iterable[str] = (),
+) -> list[str]:
+    """Derive again the plot checks and the lots that changed records touch; returns the refs of the lots derived.
+
+    ``certificates`` are certificate refs (their groups' members are touched); ``organizations`` are organisation
+    refs whose profile changed (a collector's coordinates feed FAR_FROM_COLLECTOR)."""
+    members, plots = list(members), list(plots)
+    changed_plots = await refresh_plot_checks(plots, members) if (plots or members) else []
+    cert_refs = sorted(set(certificates))
+    groups: set[str] = set(organizations)
+    for start in range(0, len(cert_refs), CHUNK):
+        rows = await Certificate.select(Certificate.organization.ref.as_alias("group")).where(
+            Certificate.ref.is_in(cert_refs[start : start + CHUNK])
+        )
+        groups |= {row["group"] for row in rows}
+    touched = await lots_touched(
+        members=members,
+        plots=[*plots, *changed_plots],
+        deliveries=deliveries,
+        lots=lots,
+        groups=groups,
+        collectors=organizations,
+    )
+    for ref in touched:
+        await lot_answer(ref)
+    return touched
