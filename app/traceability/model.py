@@ -102,6 +102,10 @@ class Check:
     severity: str  # error | warning
     ref: str  # the record the check is about (plot, delivery, lot, member)
     message: str
+    #: The English template ``message`` was filled from (an ``N_``-marked msgid) and its values, so a reader's
+    #: language can word it again (``app.traceability.engine.localized_message``); empty for a stored message.
+    msgid: str = ""
+    params: tuple[tuple[str, str | int | float], ...] = ()
 
 
 @dataclass(frozen=True)
