@@ -24,7 +24,10 @@ class LotGraph:
 
     lot: str
     lots: dict[str, model.Lot] = field(default_factory=dict)
+    #: the lot tree's deliveries, and every other delivery from the same plots (a plot's yield counts them all)
     deliveries: dict[str, model.Delivery] = field(default_factory=dict)
+    #: refs of the deliveries the lot tree draws on
+    drawn: set[str] = field(default_factory=set)
     members: dict[str, model.Member] = field(default_factory=dict)
     plots: dict[str, model.Plot] = field(default_factory=dict)
     #: group organisation ref -> its group certificates
@@ -33,6 +36,8 @@ class LotGraph:
     collectors: dict[str, tuple[float, float] | None] = field(default_factory=dict)
     #: plot ref -> the checks last derived for it (stored on the plot)
     plot_checks: dict[str, list[model.Check]] = field(default_factory=dict)
+    #: refs of the lot's plots whose checks were never derived
+    unchecked: set[str] = field(default_factory=set)
     #: database id of the lot (where its result is stored)
     lot_id: int = 0
 
@@ -153,15 +158,26 @@ async def _lot_tree(ref: str, graph: LotGraph) -> None:
 
 async def _deliveries(graph: LotGraph) -> None:
     refs = {i.delivery for lot in graph.lots.values() for i in lot.inputs if i.delivery}
+    graph.drawn = refs
     for row in await _rows(delivery_query, Delivery.ref, refs):
         graph.deliveries[row["ref"]] = delivery_value(row)
+
+
+async def _plot_ids(refs: set[str]) -> list[int]:
+    return [row["id"] for row in await _rows(lambda: Plot.select(Plot.id), Plot.ref, refs)]
 
 
 async def _members_and_plots(graph: LotGraph) -> None:
     plot_refs = {d.plot for d in graph.deliveries.values() if d.plot}
     for row in await _rows(plot_query, Plot.ref, plot_refs):
         graph.plots[row["ref"]] = plot_value(row)
-        graph.plot_checks[row["ref"]] = [check_from_json(c) for c in row["checks"] or []]
+        if row["checks"] is None:
+            graph.unchecked.add(row["ref"])
+        else:
+            graph.plot_checks[row["ref"]] = [check_from_json(c) for c in row["checks"]]
+    # A plot's yield counts every delivery from it on record, not only the ones in this lot.
+    for row in await _rows(delivery_query, Delivery.plot, await _plot_ids(plot_refs)):
+        graph.deliveries.setdefault(row["ref"], delivery_value(row))
     member_refs = {d.member for d in graph.deliveries.values() if d.member} | {p.member for p in graph.plots.values()}
     for row in await _rows(member_query, Member.ref, member_refs):
         graph.members[row["ref"]] = member_value(row)

@@ -84,9 +84,18 @@ async def store_result(lot_id: int, answer: LotAnswer) -> None:
             )
 
 
+async def _graph(ref: str) -> LotGraph:
+    """The lot's graph, its plots' checks derived first where they never were (e.g. plots stored before checks)."""
+    graph = await load_lot_graph(ref)
+    if graph.unchecked:
+        await refresh_plot_checks(graph.unchecked)
+        graph = await load_lot_graph(ref)
+    return graph
+
+
 async def lot_answer(ref: str) -> LotAnswer:
     """Derive lot ``ref`` from the records as they are now and store the answer (NotFound for an unknown lot)."""
-    graph = await load_lot_graph(ref)
+    graph = await _graph(ref)
     answer = derive(graph)
     await store_result(graph.lot_id, answer)
     return answer
@@ -108,7 +117,7 @@ def may_see_detail(user: CurrentUser | None, graph: LotGraph) -> bool:
     org = user.organization_ref
     holder = graph.lots[graph.lot].holder
     groups = {m.group for m in graph.members.values()}
-    collectors = {d.collector for d in graph.deliveries.values()}
+    collectors = {graph.deliveries[ref].collector for ref in graph.drawn if ref in graph.deliveries}
     return bool(org) and (org == holder or org in groups or org in collectors)
 
 
@@ -129,7 +138,7 @@ def public_summary(doc: dict[str, Any], graph: LotGraph) -> dict[str, Any]:
 
 async def lot_for_user(user: CurrentUser | None, ref: str) -> dict[str, Any]:
     """The lot's answer (``LotAnswer.as_json()``): in full for those who may see the detail, else the public summary."""
-    graph = await load_lot_graph(ref)
+    graph = await _graph(ref)
     answer = derive(graph)
     await store_result(graph.lot_id, answer)
     doc = answer.as_json()
@@ -140,7 +149,7 @@ async def dds_documents(ref: str, user: CurrentUser | None = None) -> list[dict[
     """The due-diligence GeoJSON file(s) of lot ``ref``; LotHasErrors while it has an error check.
 
     ``user`` None is the command line (the operator); a signed-in user must be allowed the lot's detail."""
-    graph = await load_lot_graph(ref)
+    graph = await _graph(ref)
     if user is not None and not may_see_detail(user, graph):
         raise NotFound()
     answer = derive(graph)
@@ -148,7 +157,7 @@ async def dds_documents(ref: str, user: CurrentUser | None = None) -> list[dict[
     errors = [c for c in answer.checks if c.severity == "error"]
     if errors:
         raise LotHasErrors(errors)
-    return dds_files(graph.plots, graph.members)
+    return dds_files(graph.plots, graph.members, checks=answer.checks)
 
 
 # --- deriving again what a change touches ------------------------------------------------------------------------
@@ -173,7 +182,7 @@ async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterab
         return []
     rows = await plot_query().where(Plot.country.is_in(sorted(countries))).output(load_json=True)
     values = {row["ref"]: plot_value(row) for row in rows}
-    stored = {row["ref"]: row["checks"] or [] for row in rows}
+    stored = {row["ref"]: row["checks"] for row in rows}
     owners = {p.member for p in values.values()}
     member_values: dict[str, Any] = {}
     owner_list = sorted(owners)

@@ -38,8 +38,8 @@ class Plot(Table, tablename="plot"):
     area_ha = DoublePrecision(null=True, default=None)
     planted_year = Integer(null=True, default=None)
     country = Varchar(length=2, default="", index=True)
-    #: The plot's checks as the engine last derived them: [{"code", "severity", "ref", "message"}].
-    checks = JSON(default=[])
+    #: The plot's checks as the engine last derived them: [{"code", "severity", "ref", "message"}]; None until derived.
+    checks = JSON(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

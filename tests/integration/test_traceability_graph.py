@@ -85,7 +85,7 @@ async def test_graph_of_a_lot_of_lots(clean_db: str) -> None:
             ref="p-1",
             member="m-1",
             geometry={"type": "Polygon", "coordinates": [SQUARE]},
-            area_ha=12.1,
+            area_ha=121.3,
             planted_year=2001,
             country="BR",
         ),

@@ -45,7 +45,7 @@ def trace_doc() -> dict[str, Any]:
         ],
         "plots": [
             {"ref": "p-1", "member": "m-1", "geometry": {"type": "Polygon", "coordinates": [SQUARE]},
-             "area_ha": 12.1, "planted_year": 2001, "country": "BR"},
+             "area_ha": 121.3, "planted_year": 2001, "country": "BR"},
             {"ref": "p-2", "member": "m-2", "geometry": {"type": "Point", "coordinates": [-67.85, -10.01]},
              "area_ha": 2.5, "country": "BR"},
         ],
@@ -117,7 +117,7 @@ async def test_import_creates_the_traceability_records(clean_db: str) -> None:
     )
     plot = await Plot.select(Plot.all_columns()).where(Plot.ref == "p-1").output(load_json=True).first()
     assert plot["geometry"] == {"type": "Polygon", "coordinates": [SQUARE]}
-    assert (plot["area_ha"], plot["planted_year"], plot["country"], plot["checks"]) == (12.1, 2001, "BR", [])
+    assert (plot["area_ha"], plot["planted_year"], plot["country"]) == (121.3, 2001, "BR")
     delivery = (
         await Delivery.select(
             Delivery.all_columns(), Delivery.collector.ref.as_alias("c"), Delivery.plot.ref.as_alias("p")

@@ -655,8 +655,8 @@ async def forwards():
         column_class_name="JSON",
         column_class=JSON,
         params={
-            "default": "[]",
-            "null": False,
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
