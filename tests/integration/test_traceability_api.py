@@ -8,10 +8,13 @@ from pathlib import Path
 import anyio
 import pytest
 
+from app.accounts import services as accounts
 from app.cli import main
 from app.cli.traceability import dds_paths
 from app.imports.services import import_document
-from tests.factories import api_token, make_user
+from app.validation import FieldErrors
+from app.web.render import label
+from tests.factories import PASSWORD, api_token, make_user
 from tests.integration.test_traceability_import import trace_doc
 from tests.integration.test_traceability_services import LOT_1
 
@@ -80,3 +83,17 @@ def test_split_files_are_numbered() -> None:
         Path("/tmp/dds/lot-2.geojson"),
         Path("/tmp/dds/lot-3.geojson"),
     ]
+
+
+async def test_collector_is_an_organisation_kind(clean_db: str) -> None:
+    await import_document(trace_doc())
+    assert label("org_kind", "collector") == "Collector (dealer, collection point, processor)"
+    member = await accounts.create_user(
+        email="weigher@example.org", password=PASSWORD, role="producer", organization_ref="usina-rio"
+    )
+    assert (member.organization_ref, member.organization_kind) == ("usina-rio", "collector")
+    with pytest.raises(FieldErrors) as caught:
+        await accounts.create_user(
+            email="buyer@example.org", password=PASSWORD, role="buyer", organization_ref="usina-rio"
+        )
+    assert caught.value.errors == {"role": "This role does not fit the organisation's kind."}
