@@ -17,6 +17,7 @@ def cmd_lot(args: argparse.Namespace) -> int:
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.i18n import gettext as _
     from app.i18n import set_locale
+    from app.traceability.engine import localized_message
     from app.traceability.services import lot_answer
     from app.validation import NotFound
 
@@ -52,8 +53,8 @@ def cmd_lot(args: argparse.Namespace) -> int:
             deliveries=doc["deliveries"],
         )
     )
-    for check in doc["checks"]:
-        print(f"  {check['severity']}\t{check['code']}\t{check['ref']}\t{check['message']}")
+    for check in answer.checks:
+        print(f"  {check.severity}\t{check.code}\t{check.ref}\t{localized_message(check)}")
     return 0
 
 
@@ -69,6 +70,7 @@ def cmd_dds(args: argparse.Namespace) -> int:
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.i18n import gettext as _
     from app.i18n import ngettext, set_locale
+    from app.traceability.engine import localized_message
     from app.traceability.services import LotHasErrors, dds_documents
     from app.validation import NotFound
 
@@ -80,7 +82,7 @@ def cmd_dds(args: argparse.Namespace) -> int:
         return 1
     except LotHasErrors as exc:
         for check in exc.checks:
-            print(f"{check.severity}\t{check.code}\t{check.ref}\t{check.message}", file=sys.stderr)
+            print(f"{check.severity}\t{check.code}\t{check.ref}\t{localized_message(check)}", file=sys.stderr)
         print(
             ngettext(
                 "dds refused: lot %(ref)s has %(num)d error check; fix it and try again. Nothing was written.",

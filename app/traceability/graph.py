@@ -55,9 +55,30 @@ def _float(value: Any) -> float | None:
     return float(value) if value is not None else None
 
 
+def check_to_json(check: model.Check) -> dict[str, Any]:
+    """A check as stored: the answer's four keys, plus its template and values so a reader's language can word it."""
+    stored: dict[str, Any] = {
+        "code": check.code,
+        "severity": check.severity,
+        "ref": check.ref,
+        "message": check.message,
+    }
+    if check.msgid:
+        stored["msgid"] = check.msgid
+        stored["params"] = [[name, value] for name, value in check.params]
+    return stored
+
+
 def check_from_json(item: dict[str, Any]) -> model.Check:
-    """A stored check (``{"code", "severity", "ref", "message"}``) as a value."""
-    return model.Check(code=item["code"], severity=item["severity"], ref=item["ref"], message=item["message"])
+    """A stored check as a value."""
+    return model.Check(
+        code=item["code"],
+        severity=item["severity"],
+        ref=item["ref"],
+        message=item["message"],
+        msgid=item.get("msgid", ""),
+        params=tuple((name, value) for name, value in item.get("params", [])),
+    )
 
 
 def member_value(row: dict[str, Any]) -> model.Member:

@@ -18,6 +18,7 @@ from app.traceability.engine import check_plots, dds_files, derive_lot
 from app.traceability.graph import (
     CHUNK,
     LotGraph,
+    check_to_json,
     load_lot_graph,
     member_query,
     member_value,
@@ -58,6 +59,9 @@ def derive(graph: LotGraph) -> LotAnswer:
 async def store_result(lot_id: int, answer: LotAnswer) -> None:
     """Keep the lot's answer in ``lot_result`` (left untouched when it is the same answer)."""
     doc = answer.as_json()
+    current = await LotResult.select(LotResult.answer).where(LotResult.lot == lot_id).output(load_json=True).first()
+    if current is not None and current["answer"] == doc:
+        return  # the usual case on a read: no write, no write lock
     values: dict[str, Any] = {
         "claim": answer.claim,
         "certified_percent": answer.certified_percent,
@@ -192,9 +196,7 @@ async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterab
     found = check_plots(values, member_values, THRESHOLDS)
     changed: list[str] = []
     for ref in values:
-        checks = [
-            {"code": c.code, "severity": c.severity, "ref": c.ref, "message": c.message} for c in found.get(ref, [])
-        ]
+        checks = [check_to_json(c) for c in found.get(ref, [])]
         if checks != stored[ref]:
             await Plot.update({Plot.checks: checks}).where(Plot.ref == ref)
             changed.append(ref)

@@ -97,3 +97,13 @@ async def test_collector_is_an_organisation_kind(clean_db: str) -> None:
             email="buyer@example.org", password=PASSWORD, role="buyer", organization_ref="usina-rio"
         )
     assert caught.value.errors == {"role": "This role does not fit the organisation's kind."}
+
+
+async def test_cli_lot_report_in_words(clean_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    await import_document(trace_doc())
+    assert await _main("lot", "lot-1", "--lang", "en") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "lot lot-1 (usina-rio, tsr, 460.0 kg dry): FSC Mix 68 %; EUDR ready: yes",
+        "2 members, 2 plots, 2 deliveries",
+        f"  warning\tMEMBER_NOT_CERTIFIED\tm-2\t{LOT_1['checks'][0]['message']}",
+    ]

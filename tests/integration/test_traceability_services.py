@@ -10,7 +10,8 @@ import pytest
 
 from app.accounts.services import CurrentUser
 from app.imports.services import import_document
-from app.traceability.graph import load_lot_graph
+from app.traceability.engine import localized_message
+from app.traceability.graph import check_from_json, load_lot_graph
 from app.traceability.services import (
     LotHasErrors,
     dds_documents,
@@ -104,6 +105,9 @@ async def test_a_plot_fixed_by_import_clears_its_check_on_the_lots(clean_db: str
     await import_document(doc)
     checks = (await Plot.select(Plot.checks).where(Plot.ref == "p-1").output(load_json=True).first())["checks"]
     assert [(c["code"], c["severity"]) for c in checks] == [("AREA_MISMATCH", "error")]
+    # Stored with its template, so a reader's language can word it again.
+    assert localized_message(check_from_json(checks[0])) == checks[0]["message"]
+    assert check_from_json(checks[0]).params != ()
     assert (await stored_answer("lot-1"))["eudr_ready"] is False
     await import_document(trace_doc())
     assert await Plot.select(Plot.checks).where(Plot.ref == "p-1").output(load_json=True).first() == {"checks": []}
