@@ -204,7 +204,7 @@ def _input_problems(item: Any, context: ContextLike, lot_ref: str) -> list[str]:
     elif ref == lot_ref:
         problems.append(_("A lot cannot draw from itself."))
     dry = item.get("dry_kg")
-    if not is_number(dry) or dry < 0:
+    if not isinstance(dry, int | float) or not is_number(dry) or dry < 0:
         problems.append(_("An input drawn from a lot needs dry_kg, a number of at least 0."))
     return problems
 

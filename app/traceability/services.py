@@ -214,14 +214,15 @@ async def lots_touched(
 ) -> list[str]:
     """Refs of the lots whose answer may change with these records, and of every lot drawing from them."""
     delivery_ids: set[int] = set()
-    for column, refs in (
+    by_column: tuple[tuple[Any, Iterable[str]], ...] = (
         (Delivery.ref, deliveries),
         (Delivery.member.ref, members),
         (Delivery.plot.ref, plots),
-        (Delivery.member.group.ref, groups),
+        (Delivery.member.group.ref, groups),  # type: ignore[union-attr]  # a join through the member's group
         (Delivery.collector.ref, collectors),
-    ):
-        wanted = sorted(set(refs))
+    )
+    for column, named in by_column:
+        wanted = sorted(set(named))
         for start in range(0, len(wanted), CHUNK):
             delivery_ids |= await _ids(Delivery.select(Delivery.id).where(column.is_in(wanted[start : start + CHUNK])))
     lot_ids: set[int] = set()
@@ -243,11 +244,11 @@ async def lots_touched(
             found |= {row["lot"] for row in rows}
         frontier = found - lot_ids
         lot_ids |= found
-    refs: list[str] = []
+    touched: list[str] = []
     ordered = sorted(lot_ids)
     for start in range(0, len(ordered), CHUNK):
-        refs += [r["ref"] for r in await Lot.select(Lot.ref).where(Lot.id.is_in(ordered[start : start + CHUNK]))]
-    return sorted(refs)
+        touched += [r["ref"] for r in await Lot.select(Lot.ref).where(Lot.id.is_in(ordered[start : start + CHUNK]))]
+    return sorted(touched)
 
 
 async def recompute_for(
