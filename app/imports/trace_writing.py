@@ -4,6 +4,7 @@ they differ, so importing the same document twice changes nothing."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,8 @@ from app.clock import now
 from app.imports.traceability import CHUNK, readable_ref
 from app.traceability.services import recompute_for
 from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
+
+logger = logging.getLogger(__name__)
 
 #: (table, clean values by ref, section, refs created or updated are appended here) -> ref -> id of every record
 Upsert = Callable[[Any, dict[str, dict[str, Any]], str, list[str]], Awaitable[dict[str, int]]]
@@ -148,7 +151,9 @@ async def derive_again(trace: TraceChanges, certificates: list[str], organizatio
 
     Derived answers are a cache of the records, and deriving thousands of lots must not hold the write lock; a lot
     read before this finishes is derived on the spot (``lot_answer``), so nothing reads a stale answer."""
-    if trace.any() or certificates or organizations:
+    if not (trace.any() or certificates or organizations):
+        return
+    try:
         await recompute_for(
             members=trace.members,
             plots=trace.plots,
@@ -157,6 +162,8 @@ async def derive_again(trace: TraceChanges, certificates: list[str], organizatio
             certificates=certificates,
             organizations=organizations,
         )
+    except Exception:  # the import is committed: report it as done, and let each lot be derived when it is read
+        logger.exception("deriving the lots touched by an import failed")
 
 
 def _iso(value: Any) -> str | None:
