@@ -17,9 +17,8 @@ from app.certificates import api as certificates_api
 from app.certificates import controllers as certificates_controllers
 from app.dashboard import controllers as dashboard_controllers
 from app.db import close_pool, start_pool
+from app.events import on_change
 from app.imports import controllers as imports_controllers
-from app.indexing.runtime import get_backend_dependency, register_subscribers, start_worker, stop_worker
-from app.indexing.services import on_change
 from app.matching import controllers as matching_controllers
 from app.messaging import api as messaging_api
 from app.messaging import controllers as messaging_controllers
@@ -41,6 +40,7 @@ from app.web.middleware import (
     locale_middleware_factory,
     site_headers,
 )
+from app.worker import get_backend_dependency, register_subscribers, start_worker, stop_worker
 
 
 def create_app() -> Litestar:

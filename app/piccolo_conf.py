@@ -15,6 +15,7 @@ APP_REGISTRY = AppRegistry(
         "app.certificates.piccolo_app",
         "app.offers.piccolo_app",
         "app.sourcing.piccolo_app",
+        "app.events.piccolo_app",
         "app.indexing.piccolo_app",
         "app.matching.piccolo_app",
         "app.messaging.piccolo_app",

@@ -278,6 +278,20 @@ def species_matches(wanted: str, offered: str) -> bool:
     return False
 
 
+#: Prefix of the search-index key that stands for a whole genus (``genus:pinus``).
+GENUS_KEY = "genus:"
+
+
+def offered_species_keys(species: Iterable[str]) -> list[str]:
+    """Search-index keys of an offer's species, shared by the index and the matcher: each folded scientific name and
+    ``genus:<its first word>``."""
+    keys: list[str] = []
+    for name in species:
+        sci = fold(resolve_species(name))
+        keys += [sci, GENUS_KEY + sci.split(" ")[0]]
+    return list(dict.fromkeys(keys))
+
+
 def species_label(scientific: str, locale: str) -> str:
     """Common name in the reader's language with the scientific name, e.g. 'caoba (Swietenia macrophylla)'."""
     lang = locale.split("_")[0]

@@ -9,6 +9,7 @@ from app.accounts import services as accounts
 from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference
+from app.worker import consume_notifications
 from tests.factories import PASSWORD
 
 
@@ -31,8 +32,14 @@ async def set_language(user: CurrentUser, locale: str) -> None:
     await User.update({User.locale: locale}).where(User.id == user.id)
 
 
+async def delivered() -> int:
+    """What the worker's pass does after a write: the alerts and mail subscribers consume their events."""
+    return await consume_notifications()
+
+
 async def notes(user: CurrentUser, kind: str | None = None) -> list[dict[str, Any]]:
-    """The user's notification rows (every channel), oldest first."""
+    """The user's notification rows (every channel), oldest first, once the events recorded so far are delivered."""
+    await delivered()
     where = Notification.recipient == user.id
     if kind:
         where = where & (Notification.kind == kind)
@@ -40,12 +47,15 @@ async def notes(user: CurrentUser, kind: str | None = None) -> list[dict[str, An
 
 
 async def all_notes() -> list[tuple[int, str, str]]:
-    """(recipient, kind, dedupe key) of every notification, sorted."""
+    """(recipient, kind, dedupe key) of every notification, sorted, once the events recorded so far are delivered."""
+    await delivered()
     rows = await Notification.select(Notification.recipient, Notification.kind, Notification.dedupe_key)
     return sorted((r["recipient"], r["kind"], r["dedupe_key"]) for r in rows)
 
 
 async def mails(to: str | None = None) -> list[dict[str, Any]]:
+    """Queued e-mails, oldest first, once the events recorded so far are delivered."""
+    await delivered()
     query = EmailOutbox.select().order_by(EmailOutbox.id)
     if to:
         query = query.where(EmailOutbox.to_address == to)

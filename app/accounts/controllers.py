@@ -11,7 +11,7 @@ from litestar.types import ControllerRouterHandler
 
 from app.accounts import password_reset, services
 from app.accounts.rate_limit import LoginRateLimiter
-from app.notifications.controllers import account_context as notifications_context
+from app.dashboard.account import account_context as _account_context
 from app.validation import FieldErrors, NotFound
 from app.web import guards
 from app.web.forms import read_form, region_choices, stale_choices, with_other_errors
@@ -95,17 +95,6 @@ async def signup_submit(request: Request[Any, Any, Any]) -> Template | Redirect:
         return render(request, "accounts/signup.html.jinja2", {"values": values, "errors": exc.errors}, status_code=422)
     request.set_session(await start_session(user))
     return see_other("/my/organization")
-
-
-async def _account_context(user: services.CurrentUser, **extra: Any) -> dict[str, Any]:
-
-    return {
-        "tokens": await services.list_api_tokens(user),
-        "errors": {},
-        "new_token": None,
-        **await notifications_context(user),
-        **extra,
-    }
 
 
 @get("/account", include_in_schema=False)

@@ -3,8 +3,9 @@
 The answer to "send me a link" is the same whether or not the address has an account, and so is the work behind
 it: the request only counts against the rate limit (per address typed and per client, like sign-ins) and queues
 the address typed (``password_reset_request``). The background worker then looks the address up and, for an
-active account, makes the link and queues the e-mail through the same queue as notifications (``email_outbox``),
-in the user's language. So neither the page nor its timing tells who is registered.
+active account, makes the link and records the e-mail (``password_reset_mail``), which the mail subscriber puts in
+the same queue as notifications (``email_outbox``), in the user's language. So neither the page nor its timing
+tells who is registered.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from app.accounts.sessions import end_sessions_of
 from app.accounts.tables import PasswordReset, PasswordResetRequest, User
 from app.clock import now
 from app.db import atomic, engine
+from app.events import record
 from app.i18n import gettext as _
 from app.i18n import normalize_locale, reset_locale, set_locale
-from app.notifications.services import message_id_for
-from app.notifications.tables import EmailOutbox
 from app.settings import get_settings
 from app.validation import Checker, FieldErrors, NotFound
 
@@ -108,15 +108,17 @@ async def process_requests(limit: int = 200) -> int:
             await PasswordReset(
                 user=user["id"], token_hash=_digest(token), created_at=moment, expires_at=moment + LINK_LIFETIME
             ).save()
-            await EmailOutbox(
-                to_address=user["email"],
-                subject=subject,
-                body=body,
-                locale=locale,
-                message_id=message_id_for("password-reset:" + _digest(token)),
-                next_attempt_at=moment,
-                created_at=moment,
-            ).save()
+            await record(  # the mail subscriber queues it with the notification e-mails
+                "password_reset_mail",
+                payload={
+                    "to": user["email"],
+                    "subject": subject,
+                    "body": body,
+                    "locale": locale,
+                    "dedupe_key": "password-reset:" + _digest(token),
+                    "created_at": moment.isoformat(),
+                },
+            )
             queued += 1
         await PasswordResetRequest.delete().where(PasswordResetRequest.id.is_in([r["id"] for r in requests] or [-1]))
     return queued

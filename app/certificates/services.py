@@ -10,10 +10,8 @@ from app.accounts.services import CurrentUser
 from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import atomic
+from app.events import record, record_change
 from app.i18n import gettext as _
-from app.indexing.services import record_change
-from app.notifications.certificate_alerts import certificate_status_changed
-from app.offers import visibility
 from app.validation import MAX_TEXT, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import (
     ALL_PRODUCT_TYPES,
@@ -56,24 +54,6 @@ def check_certificate(raw: dict[str, Any]) -> dict[str, Any]:
         )
     c.raise_if_errors()
     return clean
-
-
-def certificate_problem(cert: dict[str, Any], product_type: str | None, on: dt.date | None = None) -> str | None:
-    """Why this certificate cannot support a certified sale of ``product_type`` (None when it can): the certificate
-    requirements of the offer visibility rule (``app.offers.visibility``), on ``on`` (today by default)."""
-    facts = visibility.RowFacts(
-        {
-            "status": "active",
-            "organization_active": True,
-            "certificate_status": cert["status"],
-            "certificate_expires_on": cert["expires_on"],
-            "certificate_product_types": cert.get("product_types") or [],
-            "product_type": product_type or "",
-            "certificate_code": cert["code"],
-        }
-    )
-    failed = visibility.certificate_unmet(facts, on, check_product=bool(product_type))
-    return failed[0].reason(facts) if failed else None
 
 
 #: A change to any of these sends a certificate back to the verification queue (forms, API and import alike).
@@ -182,7 +162,11 @@ async def update_certificate(user: CurrentUser, ref: str, raw: dict[str, Any]) -
     async with atomic():
         await Certificate.update(changes).where(Certificate.id == cert["id"])
         await record_change("certificate", ref)
-        await certificate_status_changed(cert["id"], cert["status"])
+        await record(
+            "certificate_status_changed",
+            ref=ref,
+            payload={"certificate_id": cert["id"], "old_status": cert["status"]},
+        )
     return await get_certificate(ref)
 
 

@@ -102,9 +102,9 @@ def cmd_matches(args: argparse.Namespace) -> int:
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.i18n import gettext as _
     from app.i18n import ngettext, set_locale
-    from app.indexing.runtime import get_backend
     from app.matching.services import compute_matches
     from app.validation import NotFound
+    from app.worker import get_backend
 
     locale = cli_locale(args.lang)
     set_locale(locale)

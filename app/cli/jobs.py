@@ -13,8 +13,8 @@ from app.cli.common import ProgressBar, run_coroutine, with_db
 def cmd_sync(_: argparse.Namespace) -> int:
     """Apply pending search changes once."""
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
-    from app.indexing.runtime import get_backend, register_subscribers
     from app.indexing.sync import drain, pending
+    from app.worker import get_backend, register_subscribers
 
     register_subscribers()
 
@@ -33,8 +33,8 @@ def cmd_sync(_: argparse.Namespace) -> int:
 def cmd_reindex(_: argparse.Namespace) -> int:
     """Rebuild the search index from the database (new index, then swap: searches keep working meanwhile)."""
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
-    from app.indexing.runtime import get_backend
     from app.indexing.sync import reindex
+    from app.worker import get_backend
 
     async def run() -> str:
         backend = get_backend()
@@ -48,12 +48,12 @@ def cmd_reindex(_: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Run the search sync as a process of its own (set FORESTMATCH_SYNC_IN_APP=false on the web workers)."""
+    """Run the outbox's subscribers as a process of its own (set FORESTMATCH_SYNC_IN_APP=false on the web workers)."""
     import signal
 
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
-    from app.indexing.runtime import after_pass, get_backend, register_subscribers
     from app.indexing.sync import run_worker
+    from app.worker import after_pass, get_backend, register_subscribers
 
     register_subscribers()
 

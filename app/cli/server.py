@@ -74,7 +74,7 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
     from app.db import refresh_statistics
     from app.demo.activity_db import backdate, load_activity, review_certificates
     from app.demo.inbox import seed_inbox
-    from app.indexing.runtime import get_backend
+    from app.worker import get_backend
 
     await backdate(dt.datetime.now(dt.UTC), seed)
     await review_certificates(dt.datetime.now(dt.UTC), seed)  # most verified by staff, some awaiting verification

@@ -12,6 +12,7 @@ from app.matching.services import requests_for_offer
 from app.messaging.inbox import awaiting_reply, unseen_recommendations
 from app.notifications.services import list_saved_searches
 from app.offers import services as offers
+from app.offers import visibility
 from app.sourcing import services as sourcing
 from app.vocab import OFFER_STATUSES
 
@@ -32,7 +33,7 @@ async def producer_context(user: CurrentUser) -> dict[str, Any]:
         counts[offer["status"]] = counts.get(offer["status"], 0) + 1
     certs = await certificates.list_for_organization(org_id)
     for cert in certs:
-        cert["problem"] = certificates.certificate_problem(cert, None, today)
+        cert["problem"] = visibility.certificate_problem(cert, None, today)
     expiring = await certificates.expiring_soon(org_id=org_id)
     for cert in expiring:
         cert["days_left"] = (cert["expires_on"] - today).days

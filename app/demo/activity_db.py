@@ -15,10 +15,10 @@ from app.accounts.tables import Organization, User
 from app.certificates.tables import Certificate
 from app.db import atomic, engine
 from app.demo.activity import certificate_reviews, simulate
+from app.events import muted
 from app.matching.services import compute_matches
 from app.matching.tables import Match
 from app.messaging.tables import Conversation, MatchEvent, Message
-from app.notifications.alerts import muted
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 from search_index.backend import SearchBackend
@@ -95,7 +95,7 @@ async def compute_recommendations(backend: SearchBackend) -> int:
         .order_by(SourcingRequest.created_at, ascending=False)
         .limit(MAX_MATCHED_REQUESTS)
     )
-    with muted():
+    with muted("pairs_first_matched"):
         for r in refs:
             await compute_matches(r["ref"], backend)
     # A recommendation is made when its request is posted (plus a little).

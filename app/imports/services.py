@@ -18,6 +18,7 @@ from app.certificates.services import back_to_queue, needs_reverification
 from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import atomic
+from app.events import record_changes
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.imports.reading import MAX_DOCUMENT_BYTES, UnreadableDocument, parse_document
@@ -33,7 +34,6 @@ from app.imports.validation import (
     Problem,
     validate_document,
 )
-from app.indexing.services import record_changes
 from app.offers import projection
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest

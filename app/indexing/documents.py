@@ -10,10 +10,9 @@ from typing import Any
 from babel import Locale
 
 from app.i18n import SUPPORTED_LOCALES, translations_for
-from app.matching.engine import offered_species_keys
 from app.offers import projection, visibility
 from app.offers.tables import Offer
-from app.vocab import ALL_PRODUCT_TYPES, resolve_species, species_names
+from app.vocab import ALL_PRODUCT_TYPES, offered_species_keys, resolve_species, species_names
 
 OFFERS_INDEX = "offers"
 

@@ -1,4 +1,4 @@
-"""Piccolo app for the search outbox."""
+"""Piccolo app of the search indexing: its tables moved to the event outbox (app.events); its migrations stay."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from app.indexing.tables import SearchOutbox, SearchSyncLease
-
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="indexing",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[SearchOutbox, SearchSyncLease],
-    migration_dependencies=[],
+    table_classes=[],
+    migration_dependencies=["app.events.piccolo_app"],
     commands=[],
 )

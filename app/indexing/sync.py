@@ -1,31 +1,29 @@
-"""Apply the search outbox to the index: in order, idempotently, with retries; and full rebuilds.
+"""The search subscriber of the event outbox: applies change events to the index, in order, idempotently, with
+retries; and full rebuilds.
 
-Writes never wait on search. A drainer first takes the sync lease (one short statement: one holder at a time
-across every process, so batches are applied one after the other and a later change to an offer can never be
-overwritten by an earlier batch), reads the pending rows without a transaction, applies them to the index (whose
-writes wait at most a couple of seconds for its lock), and only then, in one short write transaction, runs the
-hooks and deletes the rows it applied. No database transaction or lock is held while the search engine works, so a
-slow, down or locked index leaves the site's writes alone; the rows stay queued and are retried.
-Documents are rebuilt from the database at apply time, so applying a row twice gives the same index.
+Writes never wait on search. ``app.events.consumer`` takes the subscriber's lease, reads the due rows without a
+transaction, and calls ``apply`` (the index work: documents are rebuilt from the database at apply time, so applying a
+row twice gives the same index; the index's writes wait at most a couple of seconds for its lock), then ``commit`` in
+one short write transaction that also deletes the rows. No database transaction or lock is held while the search
+engine works, so a slow, down or locked index leaves the site's writes alone; the rows stay queued and are retried.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-import secrets
-import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.accounts.tables import Organization
 from app.certificates.tables import Certificate
 from app.db import atomic
+from app.events import SEARCH, Busy, consume, consume_once, off_record, on_record, record_changes
+from app.events import pending as pending_events
+from app.events.tables import EventOutbox
 from app.indexing.documents import OFFERS_INDEX, all_offer_documents, offer_documents
-from app.indexing.services import record_changes
-from app.indexing.tables import SearchOutbox, SearchSyncLease
 from app.offers.tables import Offer
 from search_index.backend import SearchBackend
 from search_index.embedded import IndexBusy
@@ -33,47 +31,12 @@ from search_index.embedded import IndexBusy
 log = logging.getLogger("forestmatch.sync")
 
 BATCH = 500
-MAX_BACKOFF_S = 300
-#: A locked index is retried this soon (no back-off: the lock is usually gone in moments).
-BUSY_RETRY_S = 2
-#: Longest a drainer may hold the lease for one batch; a drainer that died is replaced after this.
-LEASE_S = 60.0
-_LEASE_NAME = "search-outbox"
+#: After an event is recorded in this process, the worker waits this long (for the commit) before its pass.
+WAKE_DELAY_S = 0.05
 
-#: Called with the refs of sourcing requests whose stored matches must be recomputed (set by the matcher).
+#: Called with the refs of sourcing requests and offers the search subscriber applied, in its commit transaction:
+#: match staleness and the saved-search queue subscribe here (``app.worker.register_subscribers``).
 stale_request_hooks: list[Callable[[set[str], set[str]], Any]] = []
-
-
-async def _take_lease() -> str | None:
-    """The sync lease for this drainer (a fresh holder id), or None while another drainer holds it."""
-    holder = secrets.token_hex(8)
-    moment = time.time()
-    got = await SearchSyncLease.raw(
-        "INSERT INTO search_sync_lease (name, holder, expires_at) VALUES ({}, {}, {}) "
-        "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
-        "WHERE search_sync_lease.expires_at < {} RETURNING holder",
-        _LEASE_NAME,
-        holder,
-        moment + LEASE_S,
-        moment,
-    )
-    return holder if got and got[0]["holder"] == holder else None
-
-
-async def _give_back_lease(holder: str) -> None:
-    await SearchSyncLease.update({SearchSyncLease.expires_at: 0.0, SearchSyncLease.holder: ""}).where(
-        (SearchSyncLease.name == _LEASE_NAME) & (SearchSyncLease.holder == holder)
-    )
-
-
-async def _pending_rows(limit: int) -> list[dict[str, Any]]:
-    """The oldest rows that are due, in commit order."""
-    return await (
-        SearchOutbox.select(SearchOutbox.id, SearchOutbox.entity, SearchOutbox.ref, SearchOutbox.attempts)
-        .where(SearchOutbox.available_at <= dt.datetime.now(dt.UTC))
-        .order_by(SearchOutbox.id)
-        .limit(limit)
-    )
 
 
 async def _affected_offers(rows: list[dict[str, Any]]) -> set[str]:
@@ -90,86 +53,70 @@ async def _affected_offers(rows: list[dict[str, Any]]) -> set[str]:
     return offers
 
 
-async def drain_once(backend: SearchBackend, limit: int = BATCH) -> int:
-    """Apply one batch of outbox rows; returns how many rows were applied (0: nothing to do, busy, or failed)."""
-    holder = await _take_lease()
-    if holder is None:
-        return 0
-    try:
-        rows = await _pending_rows(limit)
-        if not rows:
-            return 0
+@dataclass
+class SearchSubscriber:
+    """Applies change events to the offers index of ``backend``; the hooks commit with the deletion of the rows."""
+
+    backend: SearchBackend
+    name: str = SEARCH
+    _offer_refs: set[str] = field(default_factory=set)
+
+    async def apply(self, rows: list[dict[str, Any]]) -> None:
+        self._offer_refs = await _affected_offers(rows)
+        documents, missing = await offer_documents(self._offer_refs)
         try:
-            offer_refs = await _affected_offers(rows)
-            documents, missing = await offer_documents(offer_refs)
             if documents:
-                await backend.upsert(OFFERS_INDEX, documents)
+                await self.backend.upsert(OFFERS_INDEX, documents)
             if missing:
-                await backend.delete(OFFERS_INDEX, missing)
-        except Exception as exc:  # the search engine is down, locked or rejected the batch: retry later, lose nothing
-            await _postpone(rows, exc)
-            return 0
+                await self.backend.delete(OFFERS_INDEX, missing)
+        except IndexBusy as exc:  # another process writes the embedded index for a moment: retried in seconds
+            raise Busy(str(exc)) from exc
+
+    async def commit(self, rows: list[dict[str, Any]]) -> None:
         request_refs = {r["ref"] for r in rows if r["entity"] == "request"}
-        async with atomic():  # short: the index work is done; the hooks and the bookkeeping commit together
-            for hook in stale_request_hooks:
-                await hook(request_refs, offer_refs)
-            await SearchOutbox.delete().where(SearchOutbox.id.is_in([r["id"] for r in rows]))
-        return len(rows)
-    finally:
-        await _give_back_lease(holder)
+        for hook in stale_request_hooks:
+            await hook(request_refs, self._offer_refs)
 
 
-async def _postpone(rows: list[dict[str, Any]], exc: Exception) -> None:
-    busy = isinstance(exc, IndexBusy)
-    log.warning("search sync failed for %d change(s), will retry: %s", len(rows), exc)
-    now = dt.datetime.now(dt.UTC)
-    async with atomic():
-        for row in rows:
-            attempts = int(row["attempts"] or 0)
-            if busy:  # someone else holds the index for a moment: not a failure of the engine, no back-off
-                delay = BUSY_RETRY_S
-            else:
-                attempts += 1
-                delay = min(MAX_BACKOFF_S, 2 ** min(attempts, 9))
-            await SearchOutbox.update(
-                {
-                    SearchOutbox.attempts: attempts,
-                    SearchOutbox.last_error: str(exc)[:1000],
-                    SearchOutbox.available_at: now + dt.timedelta(seconds=delay),
-                }
-            ).where(SearchOutbox.id == row["id"])
+async def drain_once(backend: SearchBackend, limit: int = BATCH) -> int:
+    """Apply one batch of change events to the index; how many were applied (0: nothing to do, busy, or failed)."""
+    return await consume_once(SearchSubscriber(backend), limit)
 
 
 async def drain(backend: SearchBackend, *, ignore_backoff: bool = False) -> int:
-    """Apply everything pending now; returns the number of rows applied."""
-    if ignore_backoff:
-        moment = dt.datetime.now(dt.UTC)
-        await SearchOutbox.update({SearchOutbox.available_at: moment}).where(SearchOutbox.available_at > moment)
-    total = 0
-    while True:
-        applied = await drain_once(backend)
-        if applied == 0:
-            return total
-        total += applied
+    """Apply every change event due now; returns the number applied."""
+    return await consume(SearchSubscriber(backend), ignore_backoff=ignore_backoff, limit=BATCH)
 
 
 async def pending() -> int:
-    return await SearchOutbox.count()
+    """Change events the index has not applied yet."""
+    return await pending_events(SEARCH)
 
 
 async def run_worker(
     backend: SearchBackend, stop: asyncio.Event, interval: float = 1.0, after_pass: Callable[[Any], Any] | None = None
 ) -> None:
-    """Drain the outbox until ``stop`` is set; a failing pass is logged and retried."""
-    while not stop.is_set():
-        try:
-            await drain(backend)
-            if after_pass is not None:
-                await after_pass(backend)
-        except Exception:  # keep the worker alive; the rows stay in the outbox
-            log.exception("search sync pass failed")
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+    """Run the subscribers until ``stop`` is set, every ``interval`` seconds and soon after this process records an
+    event (so a message's notification does not wait for the next tick); a failing pass is logged and retried."""
+    wake = asyncio.Event()
+    on_record(wake.set)
+    try:
+        while not stop.is_set():
+            wake.clear()
+            try:
+                await drain(backend)
+                if after_pass is not None:
+                    await after_pass(backend)
+            except Exception:  # keep the worker alive; the rows stay in the outbox
+                log.exception("search sync pass failed")
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+            if wake.is_set() and not stop.is_set():
+                await asyncio.sleep(WAKE_DELAY_S)  # the recording transaction commits meanwhile
+    finally:
+        off_record(wake.set)
 
 
 async def reindex(backend: SearchBackend, progress: Callable[[int, int], None] | None = None) -> int:
@@ -193,7 +140,7 @@ async def reindex(backend: SearchBackend, progress: Callable[[int, int], None] |
             yield batch
 
     # Changes recorded before the rebuild are part of it.
-    await SearchOutbox.delete().where(SearchOutbox.created_at <= begin)
+    await EventOutbox.delete().where((EventOutbox.subscriber == SEARCH) & (EventOutbox.created_at <= begin))
     count: int = await backend.rebuild(OFFERS_INDEX, batches())
     if progress and total == 0:
         progress(0, 0)

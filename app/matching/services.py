@@ -19,6 +19,7 @@ from typing import Any
 from app.accounts.services import CurrentUser
 from app.clock import now
 from app.db import atomic
+from app.events import record
 from app.i18n import get_locale
 from app.matching import engine
 from app.matching.candidates import (
@@ -33,7 +34,6 @@ from app.matching.candidates import (
 )
 from app.matching.phrasing import in_locale, phrase_all
 from app.matching.tables import Match, MatchBundle, MatchRun
-from app.notifications import alerts
 from app.offers import projection
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
@@ -187,8 +187,16 @@ async def _store(request_id: int, answer: MatchAnswer) -> None:
                 spread_km=bundle.spread_km,
             ).save()
         if first_matched:
-            # Alerts about the change that made these pairs match for the first time (in this transaction).
-            await alerts.pairs_first_matched(request_id, first_matched, run["computed_at"] if run else None)
+            # The alerts subscriber tells whoever the change that made these pairs match concerns.
+            before = run["computed_at"] if run else None
+            await record(
+                "pairs_first_matched",
+                payload={
+                    "request_id": request_id,
+                    "offer_ids": first_matched,
+                    "computed_before": before.isoformat() if hasattr(before, "isoformat") else before,
+                },
+            )
         if run:
             await MatchRun.update({MatchRun.stale: False, MatchRun.computed_at: now()}).where(MatchRun.id == run["id"])
         else:

@@ -24,6 +24,7 @@ from app.messaging.schemas import (
     conversation_out,
     thread_out,
 )
+from app.notifications import services as notifications
 from app.validation import FieldErrors
 from app.web import guards
 from app.web.api_support import SIGNED_IN, ApiError, api_errors
@@ -59,7 +60,10 @@ async def api_conversations(request: Request[Any, Any, Any]) -> list[Conversatio
 async def api_conversation(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> ThreadOut:
     """One thread with its messages and recorded events (its two organisations and staff); the caller's
     notifications about its messages are marked read."""
-    return thread_out(await services.read_thread(request.user, conversation_id))
+    thread = await services.get_thread(request.user, conversation_id)
+    if thread["side"]:
+        await notifications.mark_conversation_read(request.user, conversation_id)
+    return thread_out(thread)
 
 
 @post(

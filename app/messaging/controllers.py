@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
 from app.messaging import services
+from app.notifications import services as notifications
 from app.validation import FieldErrors, PermissionDenied, page_number
 from app.web import guards
 from app.web.forms import read_form
@@ -31,7 +32,9 @@ async def _thread_context(
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    thread = await services.read_thread(request.user, conversation_id)
+    thread = await services.get_thread(request.user, conversation_id)
+    if thread["side"]:  # a party opened it: its notifications about what the thread shows are read
+        await notifications.mark_conversation_read(request.user, conversation_id)
     terms = await services.deal_terms(thread["conversation"])
     values = values or {}
     errors = errors or {}
@@ -132,6 +135,8 @@ async def deal_confirm(
 ) -> Template | Redirect:
     try:
         await services.confirm_deal(request.user, event_id)
+        # The "please confirm" notification of this deal has been answered.
+        await notifications.mark_alert_read(request.user, f"event:{event_id}")
     except FieldErrors as exc:
         return await _thread_error(request, conversation_id, exc, {})
     return see_other(f"/conversations/{conversation_id}#events")

@@ -1,11 +1,14 @@
 """What raises notifications: conversation events, matches, saved searches and certificates.
 
-- Conversations (hooks called by app.messaging.services): a new message and a recorded, confirmed or declined
-  deal notify the users of the other organisation.
-- Matches (a hook of the matcher, in the transaction that stores them): a pair that matches for the first time is
-  told about only when a change since the request's previous computation made it match: a new or changed request
-  tells the offers' producers (once per request), a new or changed offer tells the buyer (once per request and
-  offer, above ``OFFER_ALERT_MIN_SCORE``). Recomputing matches for any other reason tells nobody.
+Each public function here is called by the alerts subscriber (``app.notifications.subscriber``) with an event's
+payload, in the transaction that consumes the event: no domain service calls into this module.
+
+- Conversations (``message_sent``, ``deal_recorded``, ``deal_confirmed``, ``deal_declined``): a new message and a
+  recorded, confirmed or declined deal notify the users of the other organisation.
+- Matches (``pairs_first_matched``, recorded by the matcher with the match records): a pair that matches for the
+  first time is told about only when a change since the request's previous computation made it match: a new or
+  changed request tells the offers' producers (once per request), a new or changed offer tells the buyer (once per
+  request and offer, above ``OFFER_ALERT_MIN_SCORE``). Recomputing matches for any other reason tells nobody.
 - Saved searches: offers the sync applied are queued (``AlertOfferChange``, in the sync's own transaction);
   after each pass every saved search runs through the search backend with its filters, narrowed to the
   changed offers' organisations, and the hits among the offers posted or changed after the search was saved
@@ -16,17 +19,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import logging
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.accounts.services import CurrentUser
 from app.accounts.tables import User
 from app.clock import now
 from app.db import atomic, engine
@@ -37,6 +36,8 @@ from app.notifications.services import Alert, deliver
 from app.notifications.tables import AlertOfferChange, SavedSearch
 from app.offers import projection
 from app.offers.tables import Offer
+from app.search.services import SearchParams, public_filters, query_dict
+from search_index import AnyOf, SearchQuery
 from search_index.backend import SearchBackend
 
 log = logging.getLogger("forestmatch.alerts")
@@ -99,24 +100,23 @@ def message_alert(conversation_id: int, message_id: int, sender_org: str, body: 
     )
 
 
-async def message_sent(user: CurrentUser, conversation_id: int, message_id: int, body: str) -> None:
-    """Hook: a party posted a message; the other organisation's users are told."""
-    _conversation, recipients = await _other_side(conversation_id, user.organization_id)
-    await deliver(message_alert(conversation_id, message_id, user.organization_name, body), recipients)
+async def message_sent(payload: dict[str, Any]) -> None:
+    """``message_sent``: a party posted a message; the other organisation's users are told."""
+    conversation_id = int(payload["conversation_id"])
+    _conversation, recipients = await _other_side(conversation_id, payload["sender_organization"])
+    alert = message_alert(
+        conversation_id, int(payload["message_id"]), payload["sender_organization_name"], payload["body"]
+    )
+    await deliver(alert, recipients)
 
 
-_EVENT_KINDS = {"deal_closed": "deal_recorded", "deal_confirmed": "deal_confirmed", "declined": "deal_declined"}
-
-
-async def match_event_recorded(
-    state: str, user: CurrentUser, conversation_id: int | None, event_id: int, details: dict[str, Any]
-) -> None:
-    """Hook: a deal was recorded, confirmed or declined; the other organisation's users are told."""
-    kind = _EVENT_KINDS.get(state)
-    if kind is None or conversation_id is None:
-        return
-    _conversation, recipients = await _other_side(conversation_id, user.organization_id)
-    params: dict[str, Any] = {"org": user.organization_name}
+async def deal_event_recorded(kind: str, payload: dict[str, Any]) -> None:
+    """``deal_recorded``, ``deal_confirmed``, ``deal_declined``: the other organisation's users are told."""
+    conversation_id = int(payload["conversation_id"])
+    event_id = int(payload["event_id"])
+    details: dict[str, Any] = payload.get("details") or {}
+    _conversation, recipients = await _other_side(conversation_id, payload["actor_organization"])
+    params: dict[str, Any] = {"org": payload["actor_organization_name"]}
     if kind == "deal_recorded":
         keys = ("quantity", "unit", "drc_percent", "unit_price", "price", "currency", "date")
         params.update({k: details[k] for k in keys if k in details})
@@ -126,19 +126,6 @@ async def match_event_recorded(
 
 
 # --- matches ---------------------------------------------------------------------------------------------------
-_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("forestmatch_match_alerts_muted", default=False)
-
-
-@contextlib.contextmanager
-def muted() -> Iterator[None]:
-    """Match alerts off inside the block: loading past records (the demo's months of trade) tells nobody anything."""
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
-
-
 def match_alert_columns() -> tuple[Any, ...]:
     """What ``offer_match_alert`` and ``request_fit_alert`` read of a match record."""
     return (
@@ -190,7 +177,7 @@ def request_fit_alert(row: dict[str, Any]) -> Alert:
 
 
 async def pairs_first_matched(request_id: int, offer_ids: list[int], computed_before: Any) -> int:
-    """Hook (matching, in the transaction that stores a request's matches): these offers match the request for the
+    """``pairs_first_matched`` (recorded by the matcher with the match records): these offers match the request for the
     first time (no match record of the pair existed, not even a withdrawn one). Tell whoever the change concerns;
     returns how many users were notified.
 
@@ -206,7 +193,7 @@ async def pairs_first_matched(request_id: int, offer_ids: list[int], computed_be
     A recomputation that finds pairs for any other reason (another request posted, a page view, a certificate
     verified, the passing of time) names no change, so it tells nobody.
     """
-    if _muted.get() or not offer_ids:
+    if not offer_ids:
         return 0
     rows = await Match.select(*match_alert_columns()).where(
         (Match.request == request_id) & Match.offer.is_in(offer_ids) & (Match.status == "recommended")
@@ -272,9 +259,6 @@ async def saved_search_alerts(backend: SearchBackend, limit: int = 2000) -> int:
 
 
 async def _check_saved_searches(backend: SearchBackend, changes: list[dict[str, Any]]) -> int:
-    # Imported here until the event outbox lands: app.search reaches app.notifications through app.indexing.
-    from app.search.services import SearchParams, public_filters, query_dict
-    from search_index import AnyOf, SearchQuery
 
     if not changes:
         return 0
@@ -323,9 +307,8 @@ async def _check_saved_searches(backend: SearchBackend, changes: list[dict[str, 
 
 
 __all__ = [
-    "match_event_recorded",
+    "deal_event_recorded",
     "message_sent",
-    "muted",
     "pairs_first_matched",
     "record_offer_changes",
     "saved_search_alerts",

@@ -11,6 +11,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Response, Template
 from litestar.types import ControllerRouterHandler
 
+from app.dashboard.account import account_context
 from app.i18n import gettext as _
 from app.notifications import services
 from app.notifications.schemas import MarkReadIn, NotificationPageOut, UnreadOut, notification_out
@@ -27,14 +28,6 @@ CHANGED_EVENT = "fm-notifications"
 TAGS = ["notifications"]
 SEARCH_MULTI = ("category", "product_type", "species", "claim", "country", "region")
 SEARCH_FIELDS = (*SEARCH_MULTI, "q", "verified", "min_qty", "max_qty", "near_lat", "near_lon", "within_km", "sort")
-
-
-async def account_context(user: Any) -> dict[str, Any]:
-    """What the account page shows of notifications: channel choices and saved searches."""
-    return {
-        "notification_prefs": await services.get_preferences(user),
-        "saved_searches": await services.list_saved_searches(user),
-    }
 
 
 async def _list_context(request: Request[Any, Any, Any], page: int, unread_only: bool) -> dict[str, Any]:
@@ -92,10 +85,7 @@ async def badge(request: Request[Any, Any, Any]) -> Template | Response[str]:
 
 # --- preferences and saved searches (account page) -------------------------------------------------------------
 async def _account_error(request: Request[Any, Any, Any], exc: FieldErrors) -> Template:
-    # Imported here: the account page (app.accounts.controllers) imports this module for its notification section.
-    from app.accounts.controllers import _account_context
-
-    context = await _account_context(request.user, errors=exc.errors)
+    context = await account_context(request.user, errors=exc.errors)
     return render(request, "accounts/account.html.jinja2", context, status_code=422)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from app.i18n import N_, format_date, format_number, reset_locale, set_locale
 from app.i18n import gettext as _
 from app.messaging.deal_words import deal_words
+from app.messaging.services import DECLINE_REASONS
 from app.vocab import CERTIFICATE_STATUSES, label
 
 
@@ -133,9 +134,6 @@ def _display_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     if kind == "offer_match":
         shown["score"] = format_number(float(params.get("score") or 0) * 100, 0) + " %"
     if kind == "deal_declined":
-        # Imported here until the event outbox lands: app.messaging.services imports app.notifications at load.
-        from app.messaging.services import DECLINE_REASONS
-
         shown["reason"] = label(DECLINE_REASONS, params.get("reason"))
     if kind == "cert_lapsed":
         shown["status"] = label(CERTIFICATE_STATUSES, params.get("status")).lower()

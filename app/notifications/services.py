@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from app.accounts.services import CurrentUser
+from app.accounts.services import set_locale as save_user_locale
 from app.accounts.tables import User
 from app.clock import now
 from app.db import atomic
@@ -21,6 +22,7 @@ from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, normalize_locale, reset_
 from app.i18n import gettext as _
 from app.notifications.kinds import KINDS, kinds_for_role, render, render_in
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference, SavedSearch
+from app.search.services import SearchParams, query_dict
 from app.settings import get_settings
 from app.validation import MAX_PAGE, Checker, FieldErrors, NotFound
 
@@ -73,9 +75,6 @@ async def get_preferences(user: CurrentUser) -> list[dict[str, Any]]:
 
 async def save_preferences(user: CurrentUser, raw: dict[str, Any]) -> None:
     """Store the checkboxes of the preferences form (``<kind>__in_app``, ``<kind>__email``) and the language."""
-    # Imported here: app.accounts.services imports app.notifications at load (and app.i18n has its own set_locale).
-    from app.accounts.services import set_locale
-
     c = Checker(raw)
     locale = c.choice("locale", list(SUPPORTED_LOCALES)) if raw.get("locale") else None
     c.raise_if_errors()
@@ -99,7 +98,7 @@ async def save_preferences(user: CurrentUser, raw: dict[str, Any]) -> None:
         else:
             await NotificationPreference(user=user.id, choices=choices, updated_at=now()).save()
         if locale:
-            await set_locale(user, locale)
+            await save_user_locale(user, locale)
 
 
 # --- creating notifications ------------------------------------------------------------------------------------
@@ -275,9 +274,6 @@ async def mark_alert_read(user: CurrentUser, key: str) -> None:
 # --- saved searches --------------------------------------------------------------------------------------------
 def normalized_query(query: str) -> str:
     """The search's query string as the search page writes it (validated, page dropped)."""
-    # Imported here until the event outbox lands: app.search reaches app.notifications through app.indexing.
-    from app.search.services import SearchParams, query_dict
-
     params = SearchParams.from_query(query_dict(parse_qsl(query.lstrip("?"), keep_blank_values=False)))
     return params.query_string()
 

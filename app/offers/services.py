@@ -12,15 +12,15 @@ from typing import Any
 from app.accounts import visibility as organizations
 from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
-from app.certificates.services import certificate_problem
 from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import Row, atomic
+from app.events import record_change
 from app.i18n import gettext as _
-from app.indexing.services import record_change
 from app.messaging.tables import Conversation
 from app.offers import projection, visibility
 from app.offers.tables import Offer
+from app.offers.visibility import certificate_problem
 from app.places import check_place
 from app.units import UnitError, to_canonical
 from app.validation import (

@@ -287,3 +287,21 @@ def document_fields(row: Mapping[str, Any]) -> dict[str, Any]:
         "certificate_expires_on": _date_int(expires) if expires else None,
         "certificate_covers": by_code["certificate_scope"].holds(facts, day),
     }
+
+
+def certificate_problem(cert: dict[str, Any], product_type: str | None, on: dt.date | None = None) -> str | None:
+    """Why this certificate cannot support a certified sale of ``product_type`` (None when it can): the certificate
+    requirements of the offer visibility rule, on ``on`` (today by default)."""
+    facts = RowFacts(
+        {
+            "status": "active",
+            "organization_active": True,
+            "certificate_status": cert["status"],
+            "certificate_expires_on": cert["expires_on"],
+            "certificate_product_types": cert.get("product_types") or [],
+            "product_type": product_type or "",
+            "certificate_code": cert["code"],
+        }
+    )
+    failed = certificate_unmet(facts, on, check_product=bool(product_type))
+    return failed[0].reason(facts) if failed else None

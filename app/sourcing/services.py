@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from app.accounts.services import CurrentUser
 from app.clock import now
 from app.db import atomic
+from app.events import record_change
 from app.i18n import gettext as _
-from app.indexing.services import record_change
 from app.matching.services import organization_fits, organization_recommended
 from app.messaging.tables import Conversation
 from app.places import check_place

@@ -1,7 +1,7 @@
 """A tiny in-process cache for public, user-independent HTML fragments (the offer list's results).
 
 Entries live a couple of seconds and are dropped at once when this process records a change that affects
-listings (``create_app`` registers ``invalidate`` with ``app.indexing.services.on_change``). Other workers' entries
+listings (``create_app`` registers ``invalidate`` with ``app.events.on_change``). Other workers' entries
 expire by age, so a change shows everywhere within ``FORESTMATCH_LIST_CACHE_SECONDS``: the usual trade of a public
 listing for a several-fold cheaper busiest page.
 """

@@ -19,6 +19,7 @@ from search_index import create_backend
 from tests.e2e.pages import LoginPage
 from tests.e2e.pages_messaging import RequestDetailPage, ThreadPage
 from tests.factories import PASSWORD, make_certificate, make_offer, make_request, make_user
+from tests.notify_helpers import delivered
 
 pytestmark = pytest.mark.e2e
 DAY = dt.date(2026, 11, 20)
@@ -103,6 +104,7 @@ async def test_latex_contact_deal_in_kg_drc_confirmed_and_read_in_spanish(new_pa
     await thread.by_testid("record-deal").click()
     await expect(buyer_page.locator('[data-testid="event"][data-state="deal_closed"]')).to_have_count(1)
 
+    await delivered()  # the worker's pass (this test server runs none): the producer is told
     producer_page = await _signed_in(new_page, producer.email, width=1280)
     producer_thread = ThreadPage(producer_page, conversation_id)
     await producer_thread.open()

@@ -13,7 +13,6 @@ from app.accounts.services import update_organization
 from app.certificates import services as certificates
 from app.demo.activity_db import compute_recommendations
 from app.indexing.documents import OFFERS_INDEX
-from app.indexing.runtime import after_pass, get_backend
 from app.indexing.sync import drain
 from app.matching.tables import Match
 from app.messaging import services as messaging
@@ -24,6 +23,7 @@ from app.offers import services as offers
 from app.offers.tables import Offer
 from app.sourcing import services as sourcing
 from app.sourcing.tables import SourcingRequest
+from app.worker import after_pass, get_backend
 from tests.clock import TODAY
 from tests.factories import (
     api_token,
@@ -37,7 +37,7 @@ from tests.factories import (
     request_data,
     sign_in,
 )
-from tests.notify_helpers import all_notes, notes
+from tests.notify_helpers import all_notes, delivered, notes
 
 # The badge answer when nothing is unread: only the empty out-of-band copy for the phone menu button.
 NO_UNREAD_BADGE = '<span id="menu-badge" hx-swap-oob="innerHTML"></span>'
@@ -261,6 +261,7 @@ async def test_opening_a_conversation_marks_its_message_notifications_read(clien
         one,
         {"quantity": "10", "unit": "m3", "unit_price": "350", "currency": "USD", "date": TODAY.isoformat()},
     )
+    await delivered()
     await sign_in(client, producer)
     badge = await client.get("/notifications/badge")
     assert '<span class="badge badge--count" data-testid="notification-badge-count">4</span>' in badge.text
@@ -280,6 +281,7 @@ async def test_opening_a_conversation_marks_its_message_notifications_read(clien
     # Confirming the deal reads its "please confirm" notification.
     confirmed = await post_form(client, f"/conversations/{one}/events/{deal}/confirm", {})
     assert confirmed.status_code == 303
+    await delivered()  # the buyer is told of the confirmation
     assert 'data-testid="notification-badge-count">1</span>' in (await client.get("/notifications/badge")).text
     # The API's thread read is an opening too.
     api = await client.get(f"/api/v1/conversations/{other}", headers=await api_token(producer))

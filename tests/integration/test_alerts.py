@@ -12,7 +12,6 @@ import pytest
 from app.certificates import services as certificates
 from app.i18n import format_date, reset_locale, set_locale
 from app.indexing.documents import OFFERS_INDEX
-from app.indexing.runtime import register_subscribers
 from app.indexing.sync import drain
 from app.matching.services import compute_matches, recompute_stale
 from app.matching.tables import Match
@@ -22,6 +21,7 @@ from app.notifications.certificate_alerts import certificate_alerts
 from app.notifications.services import save_search
 from app.notifications.tables import AlertOfferChange
 from app.offers import services as offers
+from app.worker import register_subscribers
 from search_index import create_backend
 from tests.clock import TODAY
 from tests.factories import certificate_data, make_certificate, make_offer, make_request, make_user, offer_data

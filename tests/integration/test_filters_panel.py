@@ -8,8 +8,8 @@ import re
 import pytest
 from litestar.testing import AsyncTestClient
 
-from app.indexing.runtime import get_backend
 from app.indexing.sync import drain
+from app.worker import get_backend
 from tests.factories import make_certificate, make_offer, make_user, sign_in
 
 PANEL = re.compile(

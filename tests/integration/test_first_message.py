@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from app.indexing.documents import OFFERS_INDEX
-from app.indexing.runtime import get_backend
 from app.indexing.sync import drain
 from app.matching.services import compute_matches
 from app.matching.tables import Match
@@ -17,7 +16,9 @@ from app.messaging import services as messaging
 from app.messaging.tables import Conversation, MatchEvent, Message
 from app.notifications.tables import Notification
 from app.validation import FieldErrors
+from app.worker import get_backend
 from tests.factories import api_token, make_certificate, make_offer, make_request, make_user, post_form, sign_in
+from tests.notify_helpers import delivered
 
 
 class _SearchDown:
@@ -108,6 +109,7 @@ async def test_sending_the_first_message_opens_the_conversation_with_its_contact
     assert [(e["state"], e["match"], e["actor"]) for e in events] == [("contacted", match["id"], buyer.id)]
     # One moment: the contact is the message.
     assert conversation["created_at"] == message["created_at"] == events[0]["at"] == conversation["last_message_at"]
+    await delivered()  # the worker's pass: the alerts subscriber tells the producer
     notes = await Notification.select(Notification.recipient, Notification.kind).where(Notification.kind == "message")
     assert [(n["recipient"], n["kind"]) for n in notes] == [(producer.id, "message")]
 

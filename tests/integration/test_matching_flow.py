@@ -134,7 +134,7 @@ async def test_stale_index_cannot_produce_a_violation(backend) -> None:
 
 
 async def test_api_matches_for_owner_only(client, tmp_path: Path) -> None:
-    from app.indexing.runtime import get_backend
+    from app.worker import get_backend
 
     await import_document(matching_doc())
     await get_backend().ensure_index(OFFERS_INDEX)

@@ -9,7 +9,7 @@ from app.i18n import format_date, reset_locale, set_locale
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference, SavedSearch
 from tests.clock import TODAY
 from tests.factories import api_token, make_certificate, make_offer, make_user, post_form, sign_in
-from tests.notify_helpers import OFF, all_notes, colleague, mails, notes, set_language
+from tests.notify_helpers import OFF, all_notes, colleague, delivered, mails, notes, set_language
 
 
 async def _thread(client: Any) -> tuple[Any, Any, int]:
@@ -22,6 +22,7 @@ async def _thread(client: Any) -> tuple[Any, Any, int]:
     await sign_in(client, buyer)
     response = await post_form(client, f"/offers/{offer['ref']}/contact", {"body": "Hello"})
     assert response.status_code == 303
+    await delivered()  # the first message's notification, before the slate is wiped
     await EmailOutbox.delete(force=True)
     await Notification.delete(force=True)
     return producer, buyer, int(response.headers["location"].rsplit("/", 1)[1].split("#")[0])
@@ -121,6 +122,7 @@ async def test_centre_lists_and_marks_read_without_javascript(client) -> None:
     producer, buyer, thread = await _thread(client)
     for text in ("one", "two", "three"):
         await post_form(client, f"/conversations/{thread}/messages", {"body": text})
+    await delivered()
     await sign_in(client, producer)
     page = await client.get("/notifications")
     assert page.status_code == 200
@@ -179,6 +181,7 @@ async def test_api_lists_in_the_callers_language_and_marks_read(client) -> None:
     producer, buyer, thread = await _thread(client)
     await post_form(client, f"/conversations/{thread}/messages", {"body": "first"})
     await post_form(client, f"/conversations/{thread}/messages", {"body": "second"})
+    await delivered()
     headers = await api_token(producer)
     response = await client.get("/api/v1/notifications", headers=headers)
     assert response.status_code == 200
@@ -209,6 +212,7 @@ async def test_badge_only_for_signed_in_users(client) -> None:
     producer, buyer, thread = await _thread(client)
     await post_form(client, f"/conversations/{thread}/messages", {"body": "hello"})
     await post_form(client, f"/conversations/{thread}/messages", {"body": "again"})
+    await delivered()
     page = await client.get("/dashboard")
     assert 'hx-get="/notifications/badge"' in page.text
     # The buyer has none: nothing beside "Notifications", and the phone menu's count (out of band) emptied.

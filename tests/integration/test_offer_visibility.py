@@ -16,13 +16,13 @@ from litestar.testing import AsyncTestClient
 
 from app.accounts.tables import Organization
 from app.certificates.tables import Certificate
+from app.events import record_change
 from app.indexing.documents import OFFERS_INDEX
-from app.indexing.runtime import get_backend
-from app.indexing.services import record_change
 from app.offers import services as offers
 from app.offers import visibility
 from app.offers.tables import Offer
 from app.search.services import public_filters
+from app.worker import get_backend
 from search_index import Eq, SearchQuery
 from tests.factories import TODAY, api_token, make_certificate, make_offer, make_request, make_user, sign_in
 from tests.integration.test_search_page import fx_index, index_all  # noqa: F401 - the index fixture

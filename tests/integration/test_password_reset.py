@@ -17,6 +17,7 @@ from app.clock import now
 from app.notifications.mail import MaildirTransport, drain
 from app.notifications.tables import EmailOutbox
 from tests.factories import PASSWORD, make_user, post_form
+from tests.notify_helpers import delivered as deliver_events
 
 NEW_PASSWORD = "a much longer new secret"
 
@@ -36,6 +37,7 @@ async def test_reset_by_mailed_link_then_sign_in(client, tmp_path: Path) -> None
     assert 'data-testid="notice-reset-sent"' in response.text
     assert await EmailOutbox.count() == 0  # nothing but the queued request on the request path
     assert await process_requests() == 1
+    await deliver_events()  # the mail subscriber queues the recorded e-mail
 
     mails = await EmailOutbox.select(EmailOutbox.to_address, EmailOutbox.subject, EmailOutbox.locale)
     assert mails == [
@@ -95,6 +97,7 @@ async def test_expired_link_and_rate_limit(client) -> None:
     await client.get("/password/forgot")
     assert (await post_form(client, "/password/forgot", {"email": "late@example.org"})).status_code == 200
     assert await process_requests() == 1
+    await deliver_events()  # the mail subscriber queues the recorded e-mail
     body = (await EmailOutbox.select(EmailOutbox.body).first())["body"]
     link = _link(body)
     await PasswordReset.update({PasswordReset.expires_at: now() - dt.timedelta(minutes=1)}).where(
@@ -110,6 +113,7 @@ async def test_expired_link_and_rate_limit(client) -> None:
     # Login limit defaults to 5 attempts per window; the first request above already counted.
     assert statuses == [200, 200, 200, 200, 422, 422]
     assert await process_requests() == 4
+    await deliver_events()
     assert await EmailOutbox.count() == 5
 
 
@@ -131,6 +135,7 @@ async def test_known_and_unknown_addresses_take_the_same_path(client) -> None:
     ]
     assert (await PasswordReset.count(), await EmailOutbox.count()) == (0, 0)
     assert await process_requests() == 1
+    await deliver_events()  # the mail subscriber queues the recorded e-mail
     assert await PasswordResetRequest.count() == 0
     mails = await EmailOutbox.select(EmailOutbox.to_address, EmailOutbox.locale)
     assert mails == [{"to_address": "member@example.org", "locale": "en"}]

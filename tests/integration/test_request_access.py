@@ -10,7 +10,6 @@ from typing import Any
 from babel.dates import format_date
 
 from app.indexing.documents import OFFERS_INDEX
-from app.indexing.runtime import get_backend
 from app.indexing.sync import drain
 from app.matching.services import compute_matches
 from app.matching.tables import Match
@@ -18,6 +17,7 @@ from app.messaging import services as messaging
 from app.offers import services as offers
 from app.offers.tables import Offer
 from app.sourcing import services as sourcing
+from app.worker import get_backend
 from tests.clock import TODAY
 from tests.factories import api_token, make_certificate, make_offer, make_request, make_user, sign_in
 

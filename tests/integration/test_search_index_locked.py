@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from app.accounts.services import create_api_token
+from app.events.tables import EventOutbox
 from app.indexing.documents import OFFERS_INDEX
-from app.indexing.tables import SearchOutbox
 from search_index.embedded import EmbeddedBackend
 from tests.factories import make_certificate, make_user, offer_data
 from tests.server import AppServer
@@ -102,7 +102,7 @@ async def test_writes_succeed_while_the_search_index_is_locked(db_url: str, tmp_
                 statuses = await asyncio.gather(*(write(i) for i in range(CLIENTS)))
             assert statuses == [201] * CLIENTS
             # The worker did try the locked index meanwhile, and left the rows queued with the reason.
-            failed = await SearchOutbox.select(SearchOutbox.last_error).where(SearchOutbox.last_error != "")
+            failed = await EventOutbox.select(EventOutbox.last_error).where(EventOutbox.last_error != "")
             assert failed, "the outbox worker never met the locked index"
             assert "locked" in failed[0]["last_error"]
             assert await reader.count(OFFERS_INDEX) == 0
@@ -114,7 +114,7 @@ async def test_writes_succeed_while_the_search_index_is_locked(db_url: str, tmp_
 
 
 async def _outbox_empty() -> bool:
-    return await SearchOutbox.count() == 0
+    return await EventOutbox.count() == 0
 
 
 @pytest.fixture(autouse=True)

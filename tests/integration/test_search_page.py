@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from app import worker as runtime
 from app.accounts.services import CurrentUser
 from app.certificates import services as certificates
-from app.indexing import runtime
-from app.indexing.runtime import get_backend
 from app.indexing.sync import drain
 from app.offers import services as offers
 from app.search.services import SearchParams, display_text, highlight_segments, search_offers
+from app.worker import get_backend
 from search_index import create_backend
 from tests.factories import certificate_data, make_certificate, make_offer, make_user
 

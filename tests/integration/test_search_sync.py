@@ -12,9 +12,9 @@ import pytest
 
 from app.accounts.tables import Organization
 from app.certificates.tables import Certificate
+from app.events.tables import EventOutbox
 from app.indexing.documents import OFFERS_INDEX
 from app.indexing.sync import drain, pending, reindex
-from app.indexing.tables import SearchOutbox
 from app.offers import services as offers
 from app.offers.tables import Offer
 from search_index import SearchQuery, create_backend
@@ -76,11 +76,11 @@ async def test_every_write_records_an_outbox_row_in_its_transaction(backend) -> 
     cert = await make_certificate(producer)
     offer = await make_offer(producer, cert["ref"])
     await offers.set_offer_status(producer, offer["ref"], "paused")
-    rows = await SearchOutbox.select(SearchOutbox.entity, SearchOutbox.ref).order_by(SearchOutbox.id)
+    rows = await EventOutbox.select(EventOutbox.subscriber, EventOutbox.name, EventOutbox.ref).order_by(EventOutbox.id)
     assert rows == [
-        {"entity": "certificate", "ref": cert["ref"]},
-        {"entity": "offer", "ref": offer["ref"]},
-        {"entity": "offer", "ref": offer["ref"]},
+        {"subscriber": "search", "name": "certificate_changed", "ref": cert["ref"]},
+        {"subscriber": "search", "name": "offer_changed", "ref": offer["ref"]},
+        {"subscriber": "search", "name": "offer_changed", "ref": offer["ref"]},
     ]
     assert await drain(backend) == 3
     assert await pending() == 0
@@ -94,7 +94,7 @@ async def test_engine_down_loses_nothing_and_drains_when_back(clean_db: str, tmp
     offer = await make_offer(producer, cert["ref"], title="Caoba en tablas")
     down = create_backend(meili_url="http://127.0.0.1:9", directory=tmp_path)  # nothing listens there
     assert await drain(down) == 0
-    rows = await SearchOutbox.select(SearchOutbox.attempts).order_by(SearchOutbox.id)
+    rows = await EventOutbox.select(EventOutbox.attempts).order_by(EventOutbox.id)
     assert [r["attempts"] for r in rows] == [1, 1]
     await down.close()
 
@@ -167,7 +167,7 @@ async def test_reindex_rebuilds_from_the_database(clean_db: str, tmp_path: Path)
     assert await _ids(backend, text="re-sawn") == []  # the change missed the new generation
     # Records changed since the rebuild began are queued again (they may have missed the new index); the outbox rows
     # written before it are part of the rebuild and gone, and records unchanged since are not queued.
-    queued = await SearchOutbox.select(SearchOutbox.entity, SearchOutbox.ref)
+    queued = await EventOutbox.select(EventOutbox.entity, EventOutbox.ref)
     assert sorted((r["entity"], r["ref"]) for r in queued) == sorted(
         [("offer", made[0]["ref"]), ("certificate", cert["ref"]), ("organization", producer.organization_ref)]
     )
@@ -183,7 +183,7 @@ async def test_a_locked_index_keeps_rows_queued_without_holding_the_database(db:
     retry (no back-off: the engine did not fail) and holds no database lock: a write made meanwhile goes through."""
     import sqlite3
 
-    from app.indexing.sync import BUSY_RETRY_S
+    from app.events.consumer import BUSY_RETRY_S
 
     producer = await make_user("producer")
     cert = await make_certificate(producer)
@@ -192,7 +192,7 @@ async def test_a_locked_index_keeps_rows_queued_without_holding_the_database(db:
     other.execute("BEGIN EXCLUSIVE")
     try:
         assert await drain(backend) == 0
-        rows = await SearchOutbox.select(SearchOutbox.attempts, SearchOutbox.last_error, SearchOutbox.available_at)
+        rows = await EventOutbox.select(EventOutbox.attempts, EventOutbox.last_error, EventOutbox.available_at)
         assert [(r["attempts"], "locked by another connection" in r["last_error"]) for r in rows] == [(0, True)] * 2
         soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=BUSY_RETRY_S)
         assert all(r["available_at"] <= soon for r in rows)

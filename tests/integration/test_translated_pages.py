@@ -28,7 +28,6 @@ from app.accounts import password_reset
 from app.accounts import services as accounts
 from app.accounts.rate_limit import LoginRateLimiter
 from app.analytics import programs
-from app.indexing.runtime import get_backend
 from app.indexing.sync import drain
 from app.matching.services import compute_matches
 from app.messaging.services import deals, safety, threads
@@ -36,6 +35,7 @@ from app.notifications import services as notifications
 from app.notifications.tables import EmailOutbox, Notification
 from app.web import microcache
 from app.web.middleware import LOCALE_COOKIE
+from app.worker import get_backend
 from tests.clock import TODAY
 from tests.factories import make_certificate, make_offer, make_request, make_user, post_form, sign_in
 from tests.translation_check import (

@@ -9,10 +9,10 @@ from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
 from app.clock import now
 from app.indexing.documents import OFFERS_INDEX
-from app.indexing.runtime import get_backend
 from app.indexing.sync import drain
 from app.messaging.tables import Conversation, MatchEvent, Message
 from app.messaging.trust import producer_trust
+from app.worker import get_backend
 from tests.factories import make_certificate, make_offer, make_request, make_user, sign_in
 
 

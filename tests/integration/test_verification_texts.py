@@ -12,9 +12,9 @@ from babel.dates import format_date
 from litestar.testing import AsyncTestClient
 
 from app.certificates import services as certificates
-from app.indexing.runtime import get_backend
 from app.indexing.sync import drain
 from app.offers.tables import Offer
+from app.worker import get_backend
 from tests.factories import make_certificate, make_offer, make_user, sign_in
 
 RULE = (

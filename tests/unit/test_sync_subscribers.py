@@ -17,11 +17,11 @@ def _run(code: str) -> str:
 
 
 def test_importing_the_runtime_registers_no_hook() -> None:
-    assert _run("import app.indexing.runtime\n") == "[]"
+    assert _run("import app.worker\n") == "[]"
 
 
 def test_register_subscribers_registers_each_hook_once() -> None:
-    code = "from app.indexing.runtime import register_subscribers\nregister_subscribers()\nregister_subscribers()\n"
+    code = "from app.worker import register_subscribers\nregister_subscribers()\nregister_subscribers()\n"
     assert _run(code) == "['app.matching.services.mark_stale', 'app.notifications.alerts.record_offer_changes']"
 
 

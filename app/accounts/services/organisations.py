@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from app.accounts.tables import Organization
 from app.clock import now
 from app.db import atomic
+from app.events import record_change
 from app.i18n import N_
-from app.indexing.services import record_change
 from app.places import check_place
 from app.validation import MAX_NAME, MAX_TEXT, Checker, NotFound, PermissionDenied
 from app.vocab import LEGAL_FORMS, ORG_KINDS, fold

@@ -34,9 +34,7 @@ from app.matching.engine.bundles import (
     propose_bundles,
 )
 from app.matching.engine.constraints import (
-    GENUS_KEY,
     hard_constraint_failures,
-    offered_species_keys,
     wanted_species_keys,
 )
 from app.matching.engine.scoring import (
@@ -64,7 +62,6 @@ __all__ = [
     "COHESION_KM",
     "DISTANCE_HALF_KM",
     "FRESH_DAYS",
-    "GENUS_KEY",
     "GENUS_MATCH_PART",
     "SIZE_PREFERENCE",
     "STALE_DAYS",
@@ -81,7 +78,6 @@ __all__ = [
     "distance_part",
     "hard_constraint_failures",
     "match",
-    "offered_species_keys",
     "propose_bundles",
     "rank",
     "rank_key",

@@ -8,7 +8,7 @@ from functools import lru_cache
 from app import geo
 from app.matching.engine.specs import OfferSpec, RequestSpec
 from app.offers import visibility
-from app.vocab import fold, resolve_species, species_matches
+from app.vocab import GENUS_KEY, fold, resolve_species, species_matches
 
 
 def delivery_distance_km(request: RequestSpec, offer: OfferSpec) -> float | None:
@@ -23,18 +23,6 @@ def _species_relation(wanted: str, offered: str) -> int:
     if not species_matches(wanted, offered):
         return 0
     return 2 if fold(resolve_species(wanted)) == fold(resolve_species(offered)) else 1
-
-
-GENUS_KEY = "genus:"
-
-
-def offered_species_keys(species: Iterable[str]) -> list[str]:
-    """Search-index keys of an offer's species: each folded scientific name and ``genus:<its first word>``."""
-    keys: list[str] = []
-    for name in species:
-        sci = fold(resolve_species(name))
-        keys += [sci, GENUS_KEY + sci.split(" ")[0]]
-    return list(dict.fromkeys(keys))
 
 
 def wanted_species_keys(species: Iterable[str]) -> tuple[list[str], list[str]]:

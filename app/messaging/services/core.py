@@ -7,9 +7,9 @@ from typing import Any
 
 from app.accounts.services import CurrentUser
 from app.clock import now
+from app.events import record
 from app.i18n import N_
 from app.messaging.tables import Conversation, MatchEvent, OrganizationBlock
-from app.notifications import alerts as notify
 from app.validation import FieldErrors, NotFound, PermissionDenied
 
 MAX_BODY = 4000
@@ -110,6 +110,10 @@ async def is_blocked(org_a: int, org_b: int) -> bool:
     )
 
 
+#: Conversation states the other side is told about, and the event recorded for each.
+ALERTED_STATES = {"deal_closed": "deal_recorded", "deal_confirmed": "deal_confirmed", "declined": "deal_declined"}
+
+
 async def _event(
     state: str,
     user: CurrentUser,
@@ -129,5 +133,16 @@ async def _event(
         details=details or {},
     )
     await event.save()
-    await notify.match_event_recorded(state, user, conversation_id, int(event.id), details or {})
+    kind = ALERTED_STATES.get(state)
+    if kind is not None and conversation_id is not None:  # the other organisation is told (alerts subscriber)
+        await record(
+            kind,
+            payload={
+                "conversation_id": conversation_id,
+                "event_id": int(event.id),
+                "actor_organization": user.organization_id,
+                "actor_organization_name": user.organization_name,
+                "details": details or {},
+            },
+        )
     return int(event.id)

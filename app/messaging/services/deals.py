@@ -39,7 +39,6 @@ from app.messaging.services.core import (
     _party,
 )
 from app.messaging.tables import MatchEvent
-from app.notifications import services as notifications
 from app.offers.tables import Offer
 from app.validation import Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import BOARD_FEET_PER_M3, CANONICAL_UNIT, CATEGORIES, CURRENCIES, UNITS, label
@@ -286,8 +285,6 @@ async def confirm_deal(user: CurrentUser, event_id: int) -> int:
             match_id=conversation["match"],
             details={"event_id": event_id},
         )
-        # The "please confirm" notification of this deal has been answered.
-        await notifications.mark_alert_read(user, f"event:{event_id}")
         return confirmation
 
 

@@ -18,6 +18,7 @@ from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
 from app.clock import now
 from app.db import atomic, engine
+from app.events import record
 from app.i18n import gettext as _
 from app.matching import engine as matcher
 from app.matching.phrasing import phrase_all
@@ -38,8 +39,6 @@ from app.messaging.services.core import (
     side_of,
 )
 from app.messaging.tables import Conversation, MatchEvent, Message, OrganizationBlock
-from app.notifications import alerts as notify
-from app.notifications import services as notifications
 from app.offers import projection
 from app.offers.services import get_visible_offer
 from app.offers.tables import Offer
@@ -266,7 +265,16 @@ async def _post(user: CurrentUser, conversation_id: int, side: str, text: str, m
         created_at=moment,
     )
     await message.save()
-    await notify.message_sent(user, conversation_id, int(message.id), text)
+    await record(  # the other organisation is told (alerts subscriber); the excerpt is all a notification shows
+        "message_sent",
+        payload={
+            "conversation_id": conversation_id,
+            "message_id": int(message.id),
+            "sender_organization": user.organization_id,
+            "sender_organization_name": user.organization_name,
+            "body": text[:201],
+        },
+    )
     await Conversation.update({Conversation.last_message_at: moment}).where(Conversation.id == conversation_id)
     row = await Conversation.select(Conversation.match).where(Conversation.id == conversation_id).first()
     match_id = row["match"] if row else None
@@ -346,15 +354,6 @@ async def get_thread(user: CurrentUser, conversation_id: int) -> dict[str, Any]:
         "blocked_by_them": blocked_by_them,
         "confirmed_event_ids": confirmed,
     }
-
-
-async def read_thread(user: CurrentUser, conversation_id: int) -> dict[str, Any]:
-    """A party or staff opens a thread: ``get_thread``, and the reader's notifications about what the thread shows
-    (its messages, confirmed and declined deals) are marked read."""
-    thread = await get_thread(user, conversation_id)
-    if thread["side"]:
-        await notifications.mark_conversation_read(user, conversation_id)
-    return thread
 
 
 async def organization_name(org_id: int) -> str:

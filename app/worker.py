@@ -1,4 +1,5 @@
-"""The process's search backend (embedded or Meilisearch, chosen by settings) and its sync worker task."""
+"""Composition of the background work: the process's search backend (embedded or Meilisearch, chosen by settings),
+the subscribers of the event outbox, and the worker task that runs them (each app process, or `forestmatch worker`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import contextlib
 import logging
 
 from app.accounts.password_reset import process_requests as process_reset_requests
+from app.events import consume
 from app.indexing.sync import run_worker, stale_request_hooks
 from app.matching.services import mark_stale, recompute_stale
 from app.notifications.alerts import record_offer_changes
+from app.notifications.subscriber import AlertsSubscriber, MailSubscriber
 from app.notifications.worker import after_sync_pass
 from app.settings import get_settings
 from search_index.backend import SearchBackend
@@ -31,10 +34,15 @@ def register_subscribers() -> None:
         stale_request_hooks.append(record_offer_changes)
 
 
+async def consume_notifications() -> int:
+    """The alerts and mail subscribers take every event due for them (notifications, then the e-mails to queue)."""
+    return await consume(AlertsSubscriber()) + await consume(MailSubscriber())
+
+
 async def after_pass(backend: SearchBackend) -> None:
-    """Work the sync worker does after each outbox pass: recompute a few stale match sets, turn queued
-    password-reset requests into e-mails, then notifications (alerts from the new matches and saved searches, the
-    daily certificate check, a batch of e-mails)."""
+    """Work the sync worker does after each pass of the search subscriber: recompute a few stale match sets, turn
+    queued password-reset requests into e-mails, the alerts and mail subscribers, then the periodic notification work
+    (saved searches, the daily certificate check, a batch of e-mails)."""
     recomputed = 0
     try:
         recomputed = await recompute_stale(backend)
@@ -43,6 +51,10 @@ async def after_pass(backend: SearchBackend) -> None:
             await process_reset_requests()
         except Exception:  # the requests stay queued for the next pass
             log.exception("password-reset requests failed; will retry on the next pass")
+        try:
+            await consume_notifications()
+        except Exception:  # the events stay queued for the next pass
+            log.exception("alerts or mail subscriber failed; will retry on the next pass")
         await after_sync_pass(backend, recomputed=recomputed)
 
 

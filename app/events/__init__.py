@@ -1,0 +1,28 @@
+"""Domain events: services record what happened in their own transaction; subscribers consume it after commit.
+
+See ``catalog`` for the events and who consumes them, ``outbox`` for recording, ``consumer`` for consuming.
+"""
+
+from app.events.catalog import ALERTS, EVENTS, MAIL, SEARCH, SUBSCRIBERS
+from app.events.consumer import Busy, Subscriber, consume, consume_once, pending
+from app.events.outbox import muted, off_record, on_change, on_record, record, record_change, record_changes
+
+__all__ = [
+    "ALERTS",
+    "EVENTS",
+    "MAIL",
+    "SEARCH",
+    "SUBSCRIBERS",
+    "Busy",
+    "Subscriber",
+    "consume",
+    "consume_once",
+    "muted",
+    "off_record",
+    "on_change",
+    "on_record",
+    "pending",
+    "record",
+    "record_change",
+    "record_changes",
+]

@@ -1,0 +1,91 @@
+"""Recording events. Call inside the write's own transaction (``atomic()``): the event commits with the change or not
+at all, and nothing else happens until a subscriber consumes it after commit."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from app.events.catalog import ENTITIES, subscribers_of
+from app.events.tables import EventOutbox
+
+CHUNK = 500
+
+#: Called, in this process, each time a change event is recorded. ``create_app`` registers the listing cache's
+#: invalidation here, so the events layer need not know about the web layer.
+_change_listeners: list[Callable[[], None]] = []
+#: Called after an event is recorded, so this process's worker can wake up early (see ``app.events.consumer``).
+_record_listeners: list[Callable[[], None]] = []
+_muted: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("forestmatch_muted_events", default=frozenset())
+
+
+def on_change(listener: Callable[[], None]) -> None:
+    """Call ``listener`` every time this process records a change event (registering the same one twice is a no-op)."""
+    if listener not in _change_listeners:
+        _change_listeners.append(listener)
+
+
+def on_record(listener: Callable[[], None]) -> None:
+    """Call ``listener`` every time this process records any event (registering the same one twice is a no-op)."""
+    if listener not in _record_listeners:
+        _record_listeners.append(listener)
+
+
+def off_record(listener: Callable[[], None]) -> None:
+    """Stop calling ``listener`` (a worker that ends)."""
+    if listener in _record_listeners:
+        _record_listeners.remove(listener)
+
+
+@contextlib.contextmanager
+def muted(*names: str) -> Iterator[None]:
+    """These events are not recorded inside the block: loading past records (the demo's months of trade) must not
+    tell anybody anything."""
+    token = _muted.set(_muted.get() | frozenset(names))
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def _recorded() -> None:
+    for listener in _record_listeners:
+        listener()
+
+
+async def record(name: str, *, entity: str = "", ref: str = "", payload: dict[str, Any] | None = None) -> None:
+    """Record that ``name`` happened, once per subscriber of it, in the caller's transaction."""
+    targets = subscribers_of(name)
+    if name in _muted.get():
+        return
+    await EventOutbox.insert(
+        *[
+            EventOutbox(subscriber=subscriber, name=name, entity=entity, ref=ref, payload=payload or {})
+            for subscriber in targets
+        ]
+    )
+    _recorded()
+
+
+async def record_change(entity: str, ref: str) -> None:
+    """Note that a record changed (``<entity>_changed``); the search subscriber applies it after commit."""
+    assert entity in ENTITIES
+    for listener in _change_listeners:
+        listener()
+    await record(f"{entity}_changed", entity=entity, ref=ref)
+
+
+async def record_changes(entity: str, refs: Iterable[str]) -> None:
+    """Bulk form of ``record_change`` (imports, rebuilds)."""
+    assert entity in ENTITIES
+    for listener in _change_listeners:
+        listener()
+    name = f"{entity}_changed"
+    targets = subscribers_of(name)
+    rows = [EventOutbox(subscriber=s, name=name, entity=entity, ref=ref) for ref in refs for s in targets]
+    for start in range(0, len(rows), CHUNK):
+        await EventOutbox.insert(*rows[start : start + CHUNK])
+    if rows:
+        _recorded()
