@@ -14,7 +14,7 @@ from app.cli.traceability import dds_paths
 from app.imports.services import import_document
 from app.validation import FieldErrors
 from app.web.render import label
-from tests.factories import PASSWORD, api_token, make_user
+from tests.factories import PASSWORD, api_token, csrf_token, make_user, sign_in
 from tests.integration.test_traceability_import import trace_doc
 from tests.integration.test_traceability_services import LOT_1
 
@@ -107,3 +107,30 @@ async def test_cli_lot_report_in_words(clean_db: str, capsys: pytest.CaptureFixt
         "2 members, 2 plots, 2 deliveries",
         f"  warning\tMEMBER_NOT_CERTIFIED\tm-2\t{LOT_1['checks'][0]['message']}",
     ]
+
+
+async def test_staff_preview_and_api_import_count_the_traceability_sections(client) -> None:
+    staff = await make_user("staff")
+    response = await client.post("/api/v1/import", json=trace_doc(), headers=await api_token(staff))
+    assert response.status_code == 200
+    assert response.json()["created"] == {
+        "organizations": 2,
+        "certificates": 1,
+        "offers": 0,
+        "requests": 0,
+        "members": 2,
+        "plots": 2,
+        "deliveries": 3,
+        "lots": 2,
+    }
+    await sign_in(client, staff)
+    page = await client.post(
+        "/staff/import",
+        files={"document": ("trace.json", json.dumps(trace_doc()).encode(), "application/json")},
+        data={"action": "preview", "_csrf_token": csrf_token(client)},
+    )
+    assert page.status_code == 200
+    assert (
+        "organizations: 2, certificates: 1, offers: 0, requests: 0, members: 2, plots: 2, deliveries: 3, lots: 2"
+        in page.text
+    )
