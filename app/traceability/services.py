@@ -8,12 +8,14 @@ stores its outputs: each plot's checks on the plot, each lot's answer in ``lot_r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from app.accounts.services import CurrentUser
 from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import atomic
+from app.traceability import tables
 from app.traceability.engine import check_plots, dds_files, derive_lot
 from app.traceability.graph import (
     CHUNK,
@@ -25,8 +27,8 @@ from app.traceability.graph import (
     plot_query,
     plot_value,
 )
-from app.traceability.model import Check, LotAnswer, Thresholds
-from app.traceability.tables import Delivery, Lot, LotInput, LotResult, Member, Plot
+from app.traceability.model import Check, Delivery, LotAnswer, Member, Plot, Thresholds
+from app.traceability.tables import Lot, LotInput, LotResult
 from app.validation import NotFound
 
 #: Plausibility limits: the documented defaults of TRACEABILITY.md.
@@ -140,6 +142,50 @@ def public_summary(doc: dict[str, Any], graph: LotGraph) -> dict[str, Any]:
     return {**doc, "checks": [{**c, "message": scrub(c["message"])} for c in doc["checks"]]}
 
 
+@dataclass(frozen=True)
+class LotDetail:
+    """A lot's answer with the records behind it that this reader may see (names, plots, deliveries)."""
+
+    answer: LotAnswer
+    members: list[Member]
+    plots: list[Plot]
+    deliveries: list[Delivery]
+
+
+def visible_records(user: CurrentUser, graph: LotGraph) -> tuple[list[Member], list[Plot], list[Delivery]]:
+    """The lot's members, plots and deliveries this reader may see: all for staff and the lot's holder; a group its
+    own members with their plots and deliveries; a collector the deliveries it recorded, with their members and plots.
+    """
+    drawn = sorted((graph.deliveries[r] for r in graph.drawn if r in graph.deliveries), key=lambda d: d.ref)
+    org = user.organization_ref
+    if user.is_staff or org == graph.lots[graph.lot].holder:
+        deliveries = drawn
+    else:
+        deliveries = [
+            d
+            for d in drawn
+            if d.collector == org or (d.member in graph.members and graph.members[d.member].group == org)
+        ]
+    member_refs = {d.member for d in deliveries if d.member in graph.members}
+    plot_refs = {d.plot for d in deliveries if d.plot in graph.plots}
+    return (
+        [graph.members[r] for r in sorted(member_refs)],
+        [graph.plots[r] for r in sorted(plot_refs)],
+        deliveries,
+    )
+
+
+async def lot_detail(user: CurrentUser | None, ref: str) -> LotDetail:
+    """The lot's answer and the records behind it for a reader allowed the detail (NotFound for anyone else)."""
+    graph = await _graph(ref)
+    if user is None or not may_see_detail(user, graph):
+        raise NotFound()
+    answer = derive(graph)
+    await store_result(graph.lot_id, answer)
+    members, plots, deliveries = visible_records(user, graph)
+    return LotDetail(answer=answer, members=members, plots=plots, deliveries=deliveries)
+
+
 async def lot_for_user(user: CurrentUser | None, ref: str) -> dict[str, Any]:
     """The lot's answer (``LotAnswer.as_json()``): in full for those who may see the detail, else the public summary."""
     graph = await _graph(ref)
@@ -177,28 +223,28 @@ async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterab
     plots, members = sorted(set(plot_refs)), sorted(set(member_refs))
     countries: set[str] = set()
     for start in range(0, max(len(plots), len(members)), CHUNK):
-        rows = await Plot.select(Plot.country).where(
-            Plot.ref.is_in(plots[start : start + CHUNK] or [""])
-            | Plot.member.ref.is_in(members[start : start + CHUNK] or [""])
+        rows = await tables.Plot.select(tables.Plot.country).where(
+            tables.Plot.ref.is_in(plots[start : start + CHUNK] or [""])
+            | tables.Plot.member.ref.is_in(members[start : start + CHUNK] or [""])
         )
         countries |= {row["country"] for row in rows}
     if not countries:
         return []
-    rows = await plot_query().where(Plot.country.is_in(sorted(countries))).output(load_json=True)
+    rows = await plot_query().where(tables.Plot.country.is_in(sorted(countries))).output(load_json=True)
     values = {row["ref"]: plot_value(row) for row in rows}
     stored = {row["ref"]: row["checks"] for row in rows}
     owners = {p.member for p in values.values()}
     member_values: dict[str, Any] = {}
     owner_list = sorted(owners)
     for start in range(0, len(owner_list), CHUNK):
-        for row in await member_query().where(Member.ref.is_in(owner_list[start : start + CHUNK])):
+        for row in await member_query().where(tables.Member.ref.is_in(owner_list[start : start + CHUNK])):
             member_values[row["ref"]] = member_value(row)
     found = check_plots(values, member_values, THRESHOLDS)
     changed: list[str] = []
     for ref in values:
         checks = [check_to_json(c) for c in found.get(ref, [])]
         if checks != stored[ref]:
-            await Plot.update({Plot.checks: checks}).where(Plot.ref == ref)
+            await tables.Plot.update({tables.Plot.checks: checks}).where(tables.Plot.ref == ref)
             changed.append(ref)
     return changed
 
@@ -215,16 +261,18 @@ async def lots_touched(
     """Refs of the lots whose answer may change with these records, and of every lot drawing from them."""
     delivery_ids: set[int] = set()
     by_column: tuple[tuple[Any, Iterable[str]], ...] = (
-        (Delivery.ref, deliveries),
-        (Delivery.member.ref, members),
-        (Delivery.plot.ref, plots),
-        (Delivery.member.group.ref, groups),  # type: ignore[union-attr]  # a join through the member's group
-        (Delivery.collector.ref, collectors),
+        (tables.Delivery.ref, deliveries),
+        (tables.Delivery.member.ref, members),
+        (tables.Delivery.plot.ref, plots),
+        (tables.Delivery.member.group.ref, groups),  # type: ignore[union-attr]  # a join through the member's group
+        (tables.Delivery.collector.ref, collectors),
     )
     for column, named in by_column:
         wanted = sorted(set(named))
         for start in range(0, len(wanted), CHUNK):
-            delivery_ids |= await _ids(Delivery.select(Delivery.id).where(column.is_in(wanted[start : start + CHUNK])))
+            delivery_ids |= await _ids(
+                tables.Delivery.select(tables.Delivery.id).where(column.is_in(wanted[start : start + CHUNK]))
+            )
     lot_ids: set[int] = set()
     wanted_lots = sorted(set(lots))
     for start in range(0, len(wanted_lots), CHUNK):

@@ -16,6 +16,7 @@ from app.traceability.services import (
     LotHasErrors,
     dds_documents,
     lot_answer,
+    lot_detail,
     lot_for_user,
     may_see_detail,
     public_summary,
@@ -179,3 +180,46 @@ async def test_dds_refused_while_the_lot_has_an_error(clean_db: str) -> None:
     assert [(c.code, c.severity, c.ref) for c in caught.value.checks] == [("NO_ORIGIN", "error", "del-3")]
     with pytest.raises(NotFound):
         await dds_documents("lot-1", user("tyre-maker", role="buyer"))
+
+
+async def test_detail_shows_each_reader_the_records_it_may_see(clean_db: str) -> None:
+    doc = trace_doc()
+    # A second group whose member delivers to the same collector, and a collector of its own for that group.
+    doc["organizations"] += [
+        {"ref": "coop-xapuri", "name": "Cooperativa Xapuri", "kind": "producer", "country": "BR"},
+        {"ref": "posto-2", "name": "Posto de compra 2", "kind": "collector", "country": "BR"},
+    ]
+    doc["members"].append(
+        {"ref": "m-3", "group": "coop-xapuri", "name": "Ana Alves", "member_code": "X-1", "country": "BR"}
+    )
+    doc["plots"].append(
+        {"ref": "p-3", "member": "m-3", "geometry": {"type": "Point", "coordinates": [-68.5, -10.6]}, "area_ha": 3,
+         "country": "BR"}
+    )  # fmt: skip
+    doc["deliveries"].append(
+        {"ref": "del-4", "collector": "posto-2", "member": "m-3", "plot": "p-3", "date": d(-27), "form": "cup_lump",
+         "dry_kg": 40}
+    )  # fmt: skip
+    doc["lots"][0]["inputs"].append({"delivery": "del-4"})
+    await import_document(doc)
+
+    def refs(detail: Any) -> tuple[list[str], list[str], list[str]]:
+        return (
+            [m.ref for m in detail.members],
+            [p.ref for p in detail.plots],
+            [x.ref for x in detail.deliveries],
+        )
+
+    everything = (["m-1", "m-2", "m-3"], ["p-1", "p-2", "p-3"], ["del-1", "del-2", "del-4"])
+    assert refs(await lot_detail(user("usina-rio"), "lot-1")) == everything  # the holder
+    assert refs(await lot_detail(user("program-backbone", role="staff"), "lot-1")) == everything
+    assert refs(await lot_detail(user("coop-xapuri"), "lot-1")) == (["m-3"], ["p-3"], ["del-4"])
+    assert refs(await lot_detail(user("posto-2"), "lot-1")) == (["m-3"], ["p-3"], ["del-4"])
+    assert refs(await lot_detail(user("coop-acre"), "lot-1")) == (["m-1", "m-2"], ["p-1", "p-2"], ["del-1", "del-2"])
+    detail = await lot_detail(user("coop-acre"), "lot-1")
+    assert detail.answer.lot == "lot-1"
+    assert detail.members[0].name == "Maria Souza"
+    with pytest.raises(NotFound):
+        await lot_detail(user("tyre-maker", role="buyer"), "lot-1")
+    with pytest.raises(NotFound):
+        await lot_detail(None, "lot-1")
