@@ -17,7 +17,7 @@ from app.traceability.engine import (
     parse_geometry,
     parse_plot,
 )
-from app.traceability.engine.geometry import distance_outside_km
+from app.traceability.engine.geometry import _country_outlines, distance_outside_km
 from app.traceability.model import Member, Plot, Thresholds
 
 # A square in Thailand (Chon Buri province), well inside the country.
@@ -256,3 +256,12 @@ def test_thresholds_come_from_the_settings() -> None:
     point = plot("p1", {"type": "Point", "coordinates": [LON, LAT]}, 5.0)
     assert check_plots({"p1": point}, MEMBERS, Thresholds(point_max_ha=6.0)) == {"p1": []}
     assert math.isclose(Thresholds().point_max_ha, 4.0)
+
+
+def test_the_shipped_outlines_cover_the_rubber_growing_countries() -> None:
+    assert len(_country_outlines()) == 238
+    growers = ["TH", "ID", "VN", "MY", "IN", "CN", "CI", "LR", "NG", "GH", "CM", "GT", "BR", "MX", "LK", "KH", "MM"]
+    assert [code for code in growers if country_shape(code) is None] == []
+    # Capitals as a sanity check of the ISO numeric -> alpha-2 mapping.
+    capitals = {"TH": (100.50, 13.75), "ID": (106.85, -6.21), "CI": (-4.02, 5.35), "BR": (-47.88, -15.79)}
+    assert {code: outside_country(Point(*xy), code) for code, xy in capitals.items()} == dict.fromkeys(capitals, False)

@@ -49,7 +49,8 @@ def check_plots(
     ``subjects`` limits which plots are checked (every plot in ``plots`` still counts as a neighbour). A plot's
     country is its own, else its member's."""
     parsed = {ref: parse_plot(plot) for ref, plot in plots.items()}
-    wanted = [ref for ref in plots if subjects is None or ref in subjects]
+    chosen = None if subjects is None else set(subjects)
+    wanted = [ref for ref in plots if chosen is None or ref in chosen]
     found: dict[str, list[Check]] = {ref: [] for ref in wanted}
     by_country: dict[str, list[tuple[Plot, ParsedPlot]]] = {}
     for ref in wanted:
