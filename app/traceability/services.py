@@ -7,6 +7,7 @@ stores its outputs: each plot's checks on the plot, each lot's answer in ``lot_r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -241,11 +242,18 @@ async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterab
             member_values[row["ref"]] = member_value(row)
     found = check_plots(values, member_values, THRESHOLDS)
     changed: list[str] = []
+    # Plots with the same new checks (most often none) are written together: one UPDATE per kind of result.
+    by_result: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
     for ref in values:
         checks = [check_to_json(c) for c in found.get(ref, [])]
         if checks != stored[ref]:
-            await tables.Plot.update({tables.Plot.checks: checks}).where(tables.Plot.ref == ref)
+            by_result.setdefault(json.dumps(checks, sort_keys=True), (checks, []))[1].append(ref)
             changed.append(ref)
+    for checks, refs in by_result.values():
+        for start in range(0, len(refs), CHUNK):
+            await tables.Plot.update({tables.Plot.checks: checks}).where(
+                tables.Plot.ref.is_in(refs[start : start + CHUNK])
+            )
     return changed
 
 
