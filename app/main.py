@@ -30,6 +30,7 @@ from app.settings import get_settings
 from app.sourcing import api as sourcing_api
 from app.sourcing import controllers as sourcing_controllers
 from app.staff import controllers as staff_controllers
+from app.traceability import api as traceability_api
 from app.web import choices, config, inline_validation, microcache, pages
 from app.web.api_channel import api_channel_middleware_factory
 from app.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
@@ -73,6 +74,7 @@ def create_app() -> Litestar:
         *choices.ROUTES,
         *analytics_controllers.ROUTES,
         *analytics_api.ROUTES,
+        *traceability_api.ROUTES,
     ]
     app = Litestar(
         route_handlers=route_handlers,

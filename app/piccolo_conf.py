@@ -21,5 +21,6 @@ APP_REGISTRY = AppRegistry(
         "app.messaging.piccolo_app",
         "app.notifications.piccolo_app",
         "app.analytics.piccolo_app",
+        "app.traceability.piccolo_app",
     ]
 )

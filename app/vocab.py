@@ -68,7 +68,13 @@ VERIFICATION_STATES: dict[str, str] = {
     "rejected": N_("Rejected"),
 }
 
-ORG_KINDS: dict[str, str] = {"producer": N_("Producer"), "buyer": N_("Buyer"), "both": N_("Producer and buyer")}
+#: ``collector``: a dealer, cooperative collection point or processor that receives latex (TRACEABILITY.md).
+ORG_KINDS: dict[str, str] = {
+    "producer": N_("Producer"),
+    "buyer": N_("Buyer"),
+    "both": N_("Producer and buyer"),
+    "collector": N_("Collector (dealer, collection point, processor)"),
+}
 
 LEGAL_FORMS: dict[str, str] = {
     "ejido": N_("Ejido"),

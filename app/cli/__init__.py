@@ -1,7 +1,7 @@
-"""The ``forestmatch`` command: serve, migrate, demo, import, export, createuser, worker, mail.
+"""The ``forestmatch`` command: serve, migrate, demo, import, export, matches, lot, dds, createuser, worker, mail.
 
 This module builds the parser and dispatches; each command family lives in a module of its own (``server``,
-``data``, ``jobs``, ``accounts``) and ``common`` holds what they share."""
+``data``, ``traceability``, ``jobs``, ``accounts``) and ``common`` holds what they share."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from app.cli.accounts import cmd_createuser
 from app.cli.data import cmd_export, cmd_import, cmd_matches
 from app.cli.jobs import cmd_mail, cmd_reindex, cmd_sync, cmd_worker
 from app.cli.server import cmd_demo, cmd_migrate, cmd_serve
+from app.cli.traceability import cmd_dds, cmd_lot
 from app.settings import get_settings
 
 
@@ -72,6 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", default=None, help="language of the report (es_MX, en, pt_BR); default: FORESTMATCH_DEFAULT_LOCALE"
     )
     p.set_defaults(func=cmd_matches)
+
+    p = sub.add_parser("lot", help="a latex lot's derived claim, counts and checks")
+    p.add_argument("lot_ref")
+    p.add_argument("--json", action="store_true", help="the answer format of TRACEABILITY.md")
+    p.add_argument(
+        "--lang", default=None, help="language of the report (es_MX, en, pt_BR); default: FORESTMATCH_DEFAULT_LOCALE"
+    )
+    p.set_defaults(func=cmd_lot)
+
+    p = sub.add_parser("dds", help="a lot's EUDR due-diligence GeoJSON (refused while it has an error check)")
+    p.add_argument("lot_ref")
+    p.add_argument("--output", "-o", required=True, help="FILE.geojson (FILE-1.geojson, ... when split)")
+    p.add_argument(
+        "--lang", default=None, help="language of the report (es_MX, en, pt_BR); default: FORESTMATCH_DEFAULT_LOCALE"
+    )
+    p.set_defaults(func=cmd_dds)
 
     p = sub.add_parser("createuser", help="create a user account")
     p.add_argument("--email", required=True)

@@ -88,8 +88,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
         print(
-            f"exported {sum(len(doc[s]) for s in ('organizations', 'certificates', 'offers', 'requests'))} "
-            f"record(s) to {args.output}",
+            f"exported {sum(len(v) for v in doc.values() if isinstance(v, list))} record(s) to {args.output}",
             file=sys.stderr,
         )
     else:

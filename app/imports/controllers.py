@@ -20,6 +20,7 @@ from app.imports.services import (
     parse_document,
     validate_document,
 )
+from app.imports.validation import CORE_SECTIONS, SECTIONS
 from app.web import guards
 from app.web.api_support import SIGNED_IN, api_errors
 from app.web.render import render
@@ -108,9 +109,8 @@ async def import_submit(
             context["summary"] = await import_document(doc)
         else:
             plan = await validate_document(doc)
-            context["counts"] = {
-                s: len(getattr(plan, s)) for s in ("organizations", "certificates", "offers", "requests")
-            }
+            # The four sections of IMPORT_FORMAT.md always, a traceability section when the document has it.
+            context["counts"] = {s: len(getattr(plan, s)) for s in SECTIONS if s in CORE_SECTIONS or getattr(plan, s)}
     except ImportRejected as exc:
         context["problems"] = exc.problems
         return render(request, "staff/import.html.jinja2", context, status_code=422)

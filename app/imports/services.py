@@ -22,8 +22,11 @@ from app.events import record_changes
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.imports.reading import MAX_DOCUMENT_BYTES, UnreadableDocument, parse_document
+from app.imports.trace_writing import TraceChanges, derive_again, export_traceability, write_traceability
+from app.imports.traceability import TRACE_SECTIONS
 from app.imports.validation import (
     CHUNK,
+    CORE_SECTIONS,
     FORMAT,
     SECTIONS,
     ImportRejected,
@@ -64,9 +67,18 @@ OnUpdate = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
 @dataclass
 class ImportSummary:
-    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
-    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
-    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
+    #: The sections reported: the four of IMPORT_FORMAT.md always, a traceability section when the document has it.
+    sections: tuple[str, ...] = CORE_SECTIONS
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    #: What the traceability sections created or changed (the lots to derive again).
+    trace: TraceChanges = field(default_factory=TraceChanges)
+
+    def __post_init__(self) -> None:
+        for counts in (self.created, self.updated, self.unchanged):
+            for section in self.sections:
+                counts.setdefault(section, 0)
 
     def line(self) -> str:
         """One line per import, in the current language (the section names are the document's keys)."""
@@ -78,7 +90,7 @@ class ImportSummary:
                 updated=self.updated[s],
                 unchanged=self.unchanged[s],
             )
-            for s in SECTIONS
+            for s in self.sections
         ]
         return "; ".join(parts)
 
@@ -94,6 +106,10 @@ SECTION_NAMES = {
     "certificates": N_("certificates"),
     "offers": N_("offers"),
     "requests": N_("requests"),
+    "members": N_("members"),
+    "plots": N_("plots"),
+    "deliveries": N_("deliveries"),
+    "lots": N_("lots"),
 }
 
 
@@ -142,6 +158,7 @@ async def _upsert(
     done: list[int],
     total: int,
     on_update: OnUpdate | None = None,
+    changed_out: list[str] | None = None,
 ) -> dict[str, int]:
     """Create or update rows by ref; returns ref -> id for every record of the section."""
     refs = list(values_by_ref)
@@ -167,7 +184,10 @@ async def _upsert(
     for start in range(0, len(new_rows), CHUNK):
         await table.insert(*new_rows[start : start + CHUNK])
     # The search sync picks these up after commit (a certificate or organisation change re-indexes its offers).
-    await record_changes(OUTBOX_ENTITY[section], changed)
+    if section in OUTBOX_ENTITY:
+        await record_changes(OUTBOX_ENTITY[section], changed)
+    if changed_out is not None:
+        changed_out += changed
     ids = await _existing(table, refs, table.ref, table.id)
     return {ref: row["id"] for ref, row in ids.items()}
 
@@ -175,11 +195,15 @@ async def _upsert(
 async def import_document(doc: Any, progress: Progress | None = None) -> ImportSummary:
     """Validate the whole document, then write it in one transaction (all or nothing)."""
     plan = await validate_document(doc)
-    summary = ImportSummary()
+    summary = ImportSummary(sections=(*CORE_SECTIONS, *(s for s in TRACE_SECTIONS if getattr(plan, s))))
     total = plan.total()
     done = [0]
     async with atomic():
-        org_ids = await _upsert(Organization, plan.organizations, "organizations", summary, progress, done, total)
+        changed_orgs: list[str] = []
+        changed_certs: list[str] = []
+        org_ids = await _upsert(
+            Organization, plan.organizations, "organizations", summary, progress, done, total, changed_out=changed_orgs
+        )
         missing_orgs = {
             v["_organization"] for s in ("certificates", "offers", "requests") for v in getattr(plan, s).values()
         } - set(org_ids)
@@ -200,7 +224,15 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
 
         certs = {ref: owned(v) for ref, v in plan.certificates.items()}
         cert_ids = await _upsert(
-            Certificate, certs, "certificates", summary, progress, done, total, on_update=_certificate_update
+            Certificate,
+            certs,
+            "certificates",
+            summary,
+            progress,
+            done,
+            total,
+            on_update=_certificate_update,
+            changed_out=changed_certs,
         )
         missing_certs = {v["_certificate"] for v in plan.offers.values()} - set(cert_ids)
         if missing_certs:
@@ -216,6 +248,15 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
         await _upsert(Offer, offers, "offers", summary, progress, done, total)
         requests = {ref: owned(v) for ref, v in plan.requests.items()}
         await _upsert(SourcingRequest, requests, "requests", summary, progress, done, total)
+
+        async def upsert(table: Any, values: dict[str, dict[str, Any]], section: str, out: list[str]) -> dict[str, int]:
+            return await _upsert(table, values, section, summary, progress, done, total, changed_out=out)
+
+        summary.trace, inputs_changed = await write_traceability(plan, org_ids, upsert)
+        if inputs_changed:  # a lot whose inputs alone changed was counted unchanged by the upsert
+            summary.unchanged["lots"] -= len(inputs_changed)
+            summary.updated["lots"] += len(inputs_changed)
+    await derive_again(summary.trace, changed_certs, changed_orgs)  # after commit: see derive_again
     return summary
 
 
@@ -352,4 +393,5 @@ async def export_document() -> dict[str, Any]:
             }
             for r in requests
         ],
+        **await export_traceability(),
     }

@@ -20,13 +20,16 @@ from app.accounts.tables import Organization
 from app.certificates.services import check_certificate
 from app.certificates.tables import Certificate
 from app.i18n import gettext as _
+from app.imports.traceability import TRACE_CHECKS, TRACE_SECTIONS, TraceFacts, load_facts, named_organizations
 from app.offers.services import check_offer
 from app.sourcing.services import check_request
 from app.validation import FieldErrors, naming_codes
 from app.vocab import ALL_PRODUCT_TYPES, ORG_KINDS
 
 FORMAT = "forestmatch/1"
-SECTIONS = ("organizations", "certificates", "offers", "requests")
+CORE_SECTIONS = ("organizations", "certificates", "offers", "requests")
+#: Every section in the order it is checked and written (traceability last: it names the others' records).
+SECTIONS = (*CORE_SECTIONS, *TRACE_SECTIONS)
 MAX_REF = 100
 CHUNK = 500
 
@@ -60,6 +63,10 @@ class Plan:
     certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
     offers: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deliveries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lots: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def total(self) -> int:
         return sum(len(getattr(self, s)) for s in SECTIONS)
@@ -112,6 +119,7 @@ class Context:
     #: (organisation ref, code) -> ref of the first certificate of the document with that code
     document_codes: dict[tuple[str, str], str] = field(default_factory=dict)
     today: dt.date = field(default_factory=dt.date.today)
+    trace: TraceFacts = field(default_factory=TraceFacts)
 
 
 RecordCheck = Callable[[Record, Context], None]
@@ -259,6 +267,7 @@ RECORD_CHECKS: dict[str, list[RecordCheck]] = {
     "certificates": [check_ref, check_certificate_fields, check_owner, check_certificate_code_once],
     "offers": [check_ref, check_offer_fields, check_owner, check_offer_certificate],
     "requests": [check_ref, check_request_fields, check_owner],
+    **{section: [check_ref, *checks] for section, checks in TRACE_CHECKS.items()},
 }
 
 
@@ -292,7 +301,7 @@ async def _context(records: dict[str, list[Record]]) -> Context:
         for section in ("certificates", "offers", "requests")
         for record in records[section]
         if (ref := _readable_ref(record.raw.get("organization")))
-    }
+    } | named_organizations(records)
     missing_orgs = sorted(named_orgs - set(context.organizations))
     for row in await _stored(Organization, Organization.ref, missing_orgs, Organization.ref, Organization.kind):
         context.organizations[row["ref"]] = row["kind"]
@@ -319,6 +328,7 @@ async def _context(records: dict[str, list[Record]]) -> Context:
         Certificate.organization.ref.as_alias("organization_ref"),
     ):
         context.stored_codes.setdefault((row["organization_ref"], row["code"]), row["ref"])
+    context.trace = await load_facts(records)
     return context
 
 
@@ -328,7 +338,9 @@ def _plan(records: dict[str, list[Record]]) -> Plan:
         target: dict[str, dict[str, Any]] = getattr(plan, section)
         for record in records[section]:
             clean = dict(record.clean or {})
-            if section != "organizations":
+            if section in TRACE_SECTIONS:
+                clean["_raw"] = record.raw  # the refs it names are read when writing
+            elif section != "organizations":
                 clean["_organization"] = _readable_ref(record.raw.get("organization"))
             if section == "offers":
                 clean["_certificate"] = _readable_ref(record.raw.get("certificate"))

@@ -25,7 +25,14 @@ _hasher = PasswordHasher()
 MIN_PASSWORD = 10
 
 
-ROLES_FOR_KIND = {"producer": ("producer",), "buyer": ("buyer",), "both": ("producer", "buyer"), "program": ("staff",)}
+#: A collector's people record deliveries and sell the lots they make, as a producer's people sell.
+ROLES_FOR_KIND = {
+    "producer": ("producer",),
+    "buyer": ("buyer",),
+    "both": ("producer", "buyer"),
+    "collector": ("producer",),
+    "program": ("staff",),
+}
 
 
 @dataclass(frozen=True)

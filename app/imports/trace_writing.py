@@ -1,0 +1,265 @@
+"""Writing the traceability sections of a validated document, inside the import's transaction: members, plots,
+deliveries and lots matched by ref (through the import's own upsert), then each lot's inputs replaced only when
+they differ, so importing the same document twice changes nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.accounts.tables import Organization
+from app.clock import now
+from app.imports.traceability import CHUNK, readable_ref
+from app.traceability.services import recompute_for
+from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
+
+logger = logging.getLogger(__name__)
+
+#: (table, clean values by ref, section, refs created or updated are appended here) -> ref -> id of every record
+Upsert = Callable[[Any, dict[str, dict[str, Any]], str, list[str]], Awaitable[dict[str, int]]]
+
+
+@dataclass
+class TraceChanges:
+    """Refs of the traceability records an import created or changed (what the derived results depend on)."""
+
+    members: list[str] = field(default_factory=list)
+    plots: list[str] = field(default_factory=list)
+    deliveries: list[str] = field(default_factory=list)
+    lots: list[str] = field(default_factory=list)
+
+    def any(self) -> bool:
+        return bool(self.members or self.plots or self.deliveries or self.lots)
+
+
+async def _ids(table: Any, refs: set[str], known: dict[str, int]) -> dict[str, int]:
+    """``known`` plus the ids of the refs it lacks, read from the database."""
+    missing = sorted(refs - set(known))
+    found = dict(known)
+    for start in range(0, len(missing), CHUNK):
+        rows = await table.select(table.ref, table.id).where(table.ref.is_in(missing[start : start + CHUNK]))
+        found.update({r["ref"]: r["id"] for r in rows})
+    return found
+
+
+def _values(clean: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in clean.items() if not k.startswith("_")}
+
+
+def _ref(clean: dict[str, Any], name: str) -> str | None:
+    return readable_ref(clean["_raw"].get(name))
+
+
+def _inputs(clean: dict[str, Any], deliveries: dict[str, int], lots: dict[str, int]) -> list[tuple[Any, ...]]:
+    """A lot's inputs as (delivery id, source lot id, dry kg), in document order."""
+    rows: list[tuple[Any, ...]] = []
+    for item in clean["_raw"]["inputs"]:
+        delivery, source = readable_ref(item.get("delivery")), readable_ref(item.get("lot"))
+        if delivery:
+            rows.append((deliveries[delivery], None, None))
+        elif source:
+            rows.append((None, lots[source], float(item["dry_kg"])))
+    return rows
+
+
+async def _replace_inputs(lot_ids: dict[str, int], wanted: dict[str, list[tuple[Any, ...]]]) -> list[str]:
+    """Write each lot's inputs where they differ from the stored ones; returns the refs of the lots changed."""
+    stored: dict[int, list[tuple[Any, ...]]] = {}
+    ids = sorted(lot_ids[ref] for ref in wanted)
+    for start in range(0, len(ids), CHUNK):
+        rows = (
+            await LotInput.select(LotInput.lot, LotInput.delivery, LotInput.source_lot, LotInput.dry_kg)
+            .where(LotInput.lot.is_in(ids[start : start + CHUNK]))
+            .order_by(LotInput.lot)
+            .order_by(LotInput.position)
+        )
+        for row in rows:
+            dry = float(row["dry_kg"]) if row["dry_kg"] is not None else None
+            stored.setdefault(row["lot"], []).append((row["delivery"], row["source_lot"], dry))
+    changed: list[str] = []
+    new_rows: list[LotInput] = []
+    for ref, inputs in wanted.items():
+        lot_id = lot_ids[ref]
+        if stored.get(lot_id, []) == inputs:
+            continue
+        changed.append(ref)
+        await LotInput.delete().where(LotInput.lot == lot_id)
+        new_rows += [
+            LotInput(lot=lot_id, position=n, delivery=delivery, source_lot=source, dry_kg=dry)
+            for n, (delivery, source, dry) in enumerate(inputs)
+        ]
+    for start in range(0, len(new_rows), CHUNK):
+        await LotInput.insert(*new_rows[start : start + CHUNK])
+    return changed
+
+
+async def write_traceability(plan: Any, org_ids: dict[str, int], upsert: Upsert) -> tuple[TraceChanges, list[str]]:
+    """Write the traceability sections of ``plan``; returns what changed and the lots whose inputs alone changed."""
+    changes = TraceChanges()
+    named_orgs = {
+        ref
+        for section, name in (("members", "group"), ("deliveries", "collector"), ("lots", "holder"))
+        for clean in getattr(plan, section).values()
+        if (ref := _ref(clean, name))
+    }
+    orgs = await _ids(Organization, named_orgs, org_ids)
+
+    members = {ref: {**_values(v), "group": orgs[_ref(v, "group") or ""]} for ref, v in plan.members.items()}
+    member_ids = await upsert(Member, members, "members", changes.members)
+    member_ids = await _ids(
+        Member, {r for v in [*plan.plots.values(), *plan.deliveries.values()] if (r := _ref(v, "member"))}, member_ids
+    )
+
+    plots = {ref: {**_values(v), "member": member_ids[_ref(v, "member") or ""]} for ref, v in plan.plots.items()}
+    plot_ids = await upsert(Plot, plots, "plots", changes.plots)
+    plot_ids = await _ids(Plot, {r for v in plan.deliveries.values() if (r := _ref(v, "plot"))}, plot_ids)
+
+    def optional(ids: dict[str, int], ref: str | None) -> int | None:
+        return ids[ref] if ref else None
+
+    deliveries = {
+        ref: {
+            **_values(v),
+            "collector": orgs[_ref(v, "collector") or ""],
+            "member": optional(member_ids, _ref(v, "member")),
+            "plot": optional(plot_ids, _ref(v, "plot")),
+        }
+        for ref, v in plan.deliveries.items()
+    }
+    delivery_ids = await upsert(Delivery, deliveries, "deliveries", changes.deliveries)
+
+    lots = {ref: {**_values(v), "holder": orgs[_ref(v, "holder") or ""]} for ref, v in plan.lots.items()}
+    lot_ids = await upsert(Lot, lots, "lots", changes.lots)
+    named_deliveries = {
+        r for v in plan.lots.values() for i in v["_raw"]["inputs"] if (r := readable_ref(i.get("delivery")))
+    }
+    named_lots = {r for v in plan.lots.values() for i in v["_raw"]["inputs"] if (r := readable_ref(i.get("lot")))}
+    delivery_ids = await _ids(Delivery, named_deliveries, delivery_ids)
+    lot_ids = await _ids(Lot, named_lots, lot_ids)
+    wanted = {ref: _inputs(v, delivery_ids, lot_ids) for ref, v in plan.lots.items()}
+    inputs_changed = [ref for ref in await _replace_inputs(lot_ids, wanted) if ref not in changes.lots]
+    if inputs_changed:
+        await Lot.update({Lot.updated_at: now()}).where(Lot.ref.is_in(inputs_changed))
+        changes.lots += inputs_changed
+    return changes, inputs_changed
+
+
+async def derive_again(trace: TraceChanges, certificates: list[str], organizations: list[str]) -> None:
+    """Derive again the plot checks and lots an import touched (run after its commit).
+
+    Derived answers are a cache of the records, and deriving thousands of lots must not hold the write lock; a lot
+    read before this finishes is derived on the spot (``lot_answer``), so nothing reads a stale answer."""
+    if not (trace.any() or certificates or organizations):
+        return
+    try:
+        await recompute_for(
+            members=trace.members,
+            plots=trace.plots,
+            deliveries=trace.deliveries,
+            lots=trace.lots,
+            certificates=certificates,
+            organizations=organizations,
+        )
+    except Exception:  # the import is committed: report it as done, and let each lot be derived when it is read
+        logger.exception("deriving the lots touched by an import failed")
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _number(value: Any) -> float | int | None:
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+async def export_traceability() -> dict[str, list[dict[str, Any]]]:
+    """The traceability sections of ``forestmatch export``, in the fields TRACEABILITY.md names."""
+    members = await Member.select(Member.all_columns(), Member.group.ref.as_alias("group_ref")).order_by(Member.id)
+    plots = (
+        await Plot.select(Plot.all_columns(), Plot.member.ref.as_alias("member_ref"))
+        .order_by(Plot.id)
+        .output(load_json=True)
+    )
+    deliveries = await Delivery.select(
+        Delivery.all_columns(),
+        Delivery.collector.ref.as_alias("collector_ref"),
+        Delivery.member.ref.as_alias("member_ref"),
+        Delivery.plot.ref.as_alias("plot_ref"),
+    ).order_by(Delivery.id)
+    lots = await Lot.select(Lot.all_columns(), Lot.holder.ref.as_alias("holder_ref")).order_by(Lot.id)
+    inputs: dict[int, list[dict[str, Any]]] = {}
+    for row in (
+        await LotInput.select(
+            LotInput.lot,
+            LotInput.dry_kg,
+            LotInput.delivery.ref.as_alias("delivery_ref"),
+            LotInput.source_lot.ref.as_alias("lot_ref"),
+        )
+        .order_by(LotInput.lot)
+        .order_by(LotInput.position)
+    ):
+        item = (
+            {"delivery": row["delivery_ref"]}
+            if row["delivery_ref"]
+            else {"lot": row["lot_ref"], "dry_kg": _number(row["dry_kg"])}
+        )
+        inputs.setdefault(row["lot"], []).append(item)
+    return {
+        "members": [
+            {
+                "ref": m["ref"],
+                "group": m["group_ref"],
+                "name": m["name"],
+                "member_code": m["member_code"],
+                "country": m["country"] or None,
+                "region": m["region"] or None,
+                "locality": m["locality"] or None,
+                "certified_from": _iso(m["certified_from"]),
+                "certified_to": _iso(m["certified_to"]),
+                "consent_share_identity": bool(m["consent_share_identity"]),
+            }
+            for m in members
+        ],
+        "plots": [
+            {
+                "ref": p["ref"],
+                "member": p["member_ref"],
+                "geometry": p["geometry"],
+                "area_ha": _number(p["area_ha"]),
+                "planted_year": p["planted_year"],
+                "country": p["country"] or None,
+            }
+            for p in plots
+        ],
+        "deliveries": [
+            {
+                "ref": d["ref"],
+                "collector": d["collector_ref"],
+                "member": d["member_ref"],
+                "plot": d["plot_ref"],
+                "date": _iso(d["date"]),
+                "form": d["form"],
+                "wet_kg": _number(d["wet_kg"]),
+                "drc_percent": _number(d["drc_percent"]),
+                "dry_kg": _number(d["dry_kg"]),
+            }
+            for d in deliveries
+        ],
+        "lots": [
+            {
+                "ref": lot["ref"],
+                "holder": lot["holder_ref"],
+                "inputs": inputs.get(lot["id"], []),
+                "process": lot["process"],
+                "product_type": lot["product_type"],
+                "output_dry_kg": _number(lot["output_dry_kg"]),
+                "date": _iso(lot["date"]),
+            }
+            for lot in lots
+        ],
+    }

@@ -1,0 +1,342 @@
+"""Latex traceability services: a lot's answer (derived by the engine from its graph and stored), deriving again what a
+change touches, who may read what, and the due-diligence files.
+
+The engine (``app.traceability.engine``) is pure; this module loads its inputs (``app.traceability.graph``) and
+stores its outputs: each plot's checks on the plot, each lot's answer in ``lot_result`` (one row to read).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from app.accounts.services import CurrentUser
+from app.certificates.tables import Certificate
+from app.clock import now
+from app.db import atomic
+from app.traceability import tables
+from app.traceability.engine import check_plots, dds_files, derive_lot
+from app.traceability.graph import (
+    CHUNK,
+    LotGraph,
+    check_to_json,
+    load_lot_graph,
+    member_query,
+    member_value,
+    plot_query,
+    plot_value,
+)
+from app.traceability.model import Check, Delivery, LotAnswer, Member, Plot, Thresholds
+from app.traceability.tables import Lot, LotInput, LotResult
+from app.validation import NotFound
+
+#: Plausibility limits: the documented defaults of TRACEABILITY.md.
+THRESHOLDS = Thresholds()
+
+
+class LotHasErrors(Exception):
+    """The lot has error checks: no due-diligence file until they are fixed."""
+
+    def __init__(self, checks: list[Check]) -> None:
+        super().__init__(", ".join(f"{c.code} {c.ref}" for c in checks))
+        self.checks = checks
+
+
+def derive(graph: LotGraph) -> LotAnswer:
+    """The engine's answer for a loaded graph."""
+    return derive_lot(
+        graph.lot,
+        lots=graph.lots,
+        deliveries=graph.deliveries,
+        members=graph.members,
+        plots=graph.plots,
+        certificates=graph.certificates,
+        collectors=graph.collectors,
+        plot_checks=graph.plot_checks,
+        thresholds=THRESHOLDS,
+    )
+
+
+async def store_result(lot_id: int, answer: LotAnswer) -> None:
+    """Keep the lot's answer in ``lot_result`` (left untouched when it is the same answer)."""
+    doc = answer.as_json()
+    current = await LotResult.select(LotResult.answer).where(LotResult.lot == lot_id).output(load_json=True).first()
+    if current is not None and current["answer"] == doc:
+        return  # the usual case on a read: no write, no write lock
+    values: dict[str, Any] = {
+        "claim": answer.claim,
+        "certified_percent": answer.certified_percent,
+        "eudr_ready": answer.eudr_ready,
+        "members": answer.members,
+        "plots": answer.plots,
+        "deliveries": answer.deliveries,
+        "checks": doc["checks"],
+        "answer": doc,
+        "computed_at": now(),
+    }
+    async with atomic():
+        row = (
+            await LotResult.select(LotResult.id, LotResult.answer)
+            .where(LotResult.lot == lot_id)
+            .output(load_json=True)
+            .first()
+        )
+        if row is None:
+            await LotResult.insert(LotResult(lot=lot_id, **values))
+        elif row["answer"] != doc:
+            await LotResult.update({getattr(LotResult, k): v for k, v in values.items()}).where(
+                LotResult.id == row["id"]
+            )
+
+
+async def _graph(ref: str) -> LotGraph:
+    """The lot's graph, its plots' checks derived first where they never were (e.g. plots stored before checks)."""
+    graph = await load_lot_graph(ref)
+    if graph.unchecked:
+        await refresh_plot_checks(graph.unchecked)
+        graph = await load_lot_graph(ref)
+    return graph
+
+
+async def lot_answer(ref: str) -> LotAnswer:
+    """Derive lot ``ref`` from the records as they are now and store the answer (NotFound for an unknown lot)."""
+    graph = await _graph(ref)
+    answer = derive(graph)
+    await store_result(graph.lot_id, answer)
+    return answer
+
+
+async def stored_answer(ref: str) -> dict[str, Any] | None:
+    """The answer last stored for lot ``ref`` (``LotAnswer.as_json()``), or None when never derived."""
+    row = await LotResult.select(LotResult.answer).where(LotResult.lot.ref == ref).output(load_json=True).first()
+    return row["answer"] if row else None
+
+
+# --- who sees what -------------------------------------------------------------------------------------------------
+def may_see_detail(user: CurrentUser | None, graph: LotGraph) -> bool:
+    """Staff, the lot's holder, the groups of its members and the collectors that recorded its deliveries."""
+    if user is None:
+        return False
+    if user.is_staff:
+        return True
+    org = user.organization_ref
+    holder = graph.lots[graph.lot].holder
+    groups = {m.group for m in graph.members.values()}
+    collectors = {graph.deliveries[ref].collector for ref in graph.drawn if ref in graph.deliveries}
+    return bool(org) and (org == holder or org in groups or org in collectors)
+
+
+def public_summary(doc: dict[str, Any], graph: LotGraph) -> dict[str, Any]:
+    """The answer as a buyer reads it: claim, counts and checks, with no smallholder's name in any message."""
+    names = sorted(
+        ((m.name, m.member_code) for m in graph.members.values() if len(m.name.strip()) >= 2),
+        key=lambda pair: -len(pair[0]),  # longest first, so "Maria Souza Lima" goes before "Maria Souza"
+    )
+
+    def scrub(message: str) -> str:
+        for name, code in names:
+            message = message.replace(name, code)
+        return message
+
+    return {**doc, "checks": [{**c, "message": scrub(c["message"])} for c in doc["checks"]]}
+
+
+@dataclass(frozen=True)
+class LotDetail:
+    """A lot's answer with the records behind it that this reader may see (names, plots, deliveries)."""
+
+    answer: LotAnswer
+    members: list[Member]
+    plots: list[Plot]
+    deliveries: list[Delivery]
+
+
+def visible_records(user: CurrentUser, graph: LotGraph) -> tuple[list[Member], list[Plot], list[Delivery]]:
+    """The lot's members, plots and deliveries this reader may see: all for staff and the lot's holder; a group its
+    own members with their plots and deliveries; a collector the deliveries it recorded, with their members and plots.
+    """
+    drawn = sorted((graph.deliveries[r] for r in graph.drawn if r in graph.deliveries), key=lambda d: d.ref)
+    org = user.organization_ref
+    if user.is_staff or org == graph.lots[graph.lot].holder:
+        deliveries = drawn
+    else:
+        deliveries = [
+            d
+            for d in drawn
+            if d.collector == org or (d.member in graph.members and graph.members[d.member].group == org)
+        ]
+    member_refs = {d.member for d in deliveries if d.member in graph.members}
+    plot_refs = {d.plot for d in deliveries if d.plot in graph.plots}
+    return (
+        [graph.members[r] for r in sorted(member_refs)],
+        [graph.plots[r] for r in sorted(plot_refs)],
+        deliveries,
+    )
+
+
+async def lot_detail(user: CurrentUser | None, ref: str) -> LotDetail:
+    """The lot's answer and the records behind it for a reader allowed the detail (NotFound for anyone else)."""
+    graph = await _graph(ref)
+    if user is None or not may_see_detail(user, graph):
+        raise NotFound()
+    answer = derive(graph)
+    await store_result(graph.lot_id, answer)
+    members, plots, deliveries = visible_records(user, graph)
+    return LotDetail(answer=answer, members=members, plots=plots, deliveries=deliveries)
+
+
+async def lot_for_user(user: CurrentUser | None, ref: str) -> dict[str, Any]:
+    """The lot's answer (``LotAnswer.as_json()``): in full for those who may see the detail, else the public summary."""
+    graph = await _graph(ref)
+    answer = derive(graph)
+    await store_result(graph.lot_id, answer)
+    doc = answer.as_json()
+    return doc if may_see_detail(user, graph) else public_summary(doc, graph)
+
+
+async def dds_documents(ref: str, user: CurrentUser | None = None) -> list[dict[str, Any]]:
+    """The due-diligence GeoJSON file(s) of lot ``ref``; LotHasErrors while it has an error check.
+
+    ``user`` None is the command line (the operator); a signed-in user must be allowed the lot's detail."""
+    graph = await _graph(ref)
+    if user is not None and not may_see_detail(user, graph):
+        raise NotFound()
+    answer = derive(graph)
+    await store_result(graph.lot_id, answer)
+    errors = [c for c in answer.checks if c.severity == "error"]
+    if errors:
+        raise LotHasErrors(errors)
+    return dds_files(graph.plots, graph.members, checks=answer.checks)
+
+
+# --- deriving again what a change touches ------------------------------------------------------------------------
+async def _ids(query: Any) -> set[int]:
+    return {row["id"] for row in await query}
+
+
+async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterable[str] = ()) -> list[str]:
+    """Check again every plot of the countries these plots (and members' plots) are in; store what changed.
+
+    A plot's overlap and duplicate checks depend on its neighbours, so the whole country is checked; returns the
+    refs of the plots whose checks changed (the lots they feed are derived again)."""
+    plots, members = sorted(set(plot_refs)), sorted(set(member_refs))
+    countries: set[str] = set()
+    for start in range(0, max(len(plots), len(members)), CHUNK):
+        rows = await tables.Plot.select(tables.Plot.country).where(
+            tables.Plot.ref.is_in(plots[start : start + CHUNK] or [""])
+            | tables.Plot.member.ref.is_in(members[start : start + CHUNK] or [""])
+        )
+        countries |= {row["country"] for row in rows}
+    if not countries:
+        return []
+    rows = await plot_query().where(tables.Plot.country.is_in(sorted(countries))).output(load_json=True)
+    values = {row["ref"]: plot_value(row) for row in rows}
+    stored = {row["ref"]: row["checks"] for row in rows}
+    owners = {p.member for p in values.values()}
+    member_values: dict[str, Any] = {}
+    owner_list = sorted(owners)
+    for start in range(0, len(owner_list), CHUNK):
+        for row in await member_query().where(tables.Member.ref.is_in(owner_list[start : start + CHUNK])):
+            member_values[row["ref"]] = member_value(row)
+    found = check_plots(values, member_values, THRESHOLDS)
+    changed: list[str] = []
+    # Plots with the same new checks (most often none) are written together: one UPDATE per kind of result.
+    by_result: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
+    for ref in values:
+        checks = [check_to_json(c) for c in found.get(ref, [])]
+        if checks != stored[ref]:
+            by_result.setdefault(json.dumps(checks, sort_keys=True), (checks, []))[1].append(ref)
+            changed.append(ref)
+    for checks, refs in by_result.values():
+        for start in range(0, len(refs), CHUNK):
+            await tables.Plot.update({tables.Plot.checks: checks}).where(
+                tables.Plot.ref.is_in(refs[start : start + CHUNK])
+            )
+    return changed
+
+
+async def lots_touched(
+    *,
+    members: Iterable[str] = (),
+    plots: Iterable[str] = (),
+    deliveries: Iterable[str] = (),
+    lots: Iterable[str] = (),
+    groups: Iterable[str] = (),
+    collectors: Iterable[str] = (),
+) -> list[str]:
+    """Refs of the lots whose answer may change with these records, and of every lot drawing from them."""
+    delivery_ids: set[int] = set()
+    by_column: tuple[tuple[Any, Iterable[str]], ...] = (
+        (tables.Delivery.ref, deliveries),
+        (tables.Delivery.member.ref, members),
+        (tables.Delivery.plot.ref, plots),
+        (tables.Delivery.member.group.ref, groups),  # type: ignore[union-attr]  # a join through the member's group
+        (tables.Delivery.collector.ref, collectors),
+    )
+    for column, named in by_column:
+        wanted = sorted(set(named))
+        for start in range(0, len(wanted), CHUNK):
+            delivery_ids |= await _ids(
+                tables.Delivery.select(tables.Delivery.id).where(column.is_in(wanted[start : start + CHUNK]))
+            )
+    lot_ids: set[int] = set()
+    wanted_lots = sorted(set(lots))
+    for start in range(0, len(wanted_lots), CHUNK):
+        lot_ids |= await _ids(Lot.select(Lot.id).where(Lot.ref.is_in(wanted_lots[start : start + CHUNK])))
+    ids = sorted(delivery_ids)
+    for start in range(0, len(ids), CHUNK):
+        rows = await LotInput.select(LotInput.lot).where(LotInput.delivery.is_in(ids[start : start + CHUNK]))
+        lot_ids |= {row["lot"] for row in rows}
+    frontier = set(lot_ids)
+    while frontier:  # lots drawing from a touched lot are touched too
+        found: set[int] = set()
+        chunk_ids = sorted(frontier)
+        for start in range(0, len(chunk_ids), CHUNK):
+            rows = await LotInput.select(LotInput.lot).where(
+                LotInput.source_lot.is_in(chunk_ids[start : start + CHUNK])
+            )
+            found |= {row["lot"] for row in rows}
+        frontier = found - lot_ids
+        lot_ids |= found
+    touched: list[str] = []
+    ordered = sorted(lot_ids)
+    for start in range(0, len(ordered), CHUNK):
+        touched += [r["ref"] for r in await Lot.select(Lot.ref).where(Lot.id.is_in(ordered[start : start + CHUNK]))]
+    return sorted(touched)
+
+
+async def recompute_for(
+    *,
+    members: Iterable[str] = (),
+    plots: Iterable[str] = (),
+    deliveries: Iterable[str] = (),
+    lots: Iterable[str] = (),
+    certificates: Iterable[str] = (),
+    organizations: Iterable[str] = (),
+) -> list[str]:
+    """Derive again the plot checks and the lots that changed records touch; returns the refs of the lots derived.
+
+    ``certificates`` are certificate refs (their groups' members are touched); ``organizations`` are organisation
+    refs whose profile changed (a collector's coordinates feed FAR_FROM_COLLECTOR)."""
+    members, plots = list(members), list(plots)
+    changed_plots = await refresh_plot_checks(plots, members) if (plots or members) else []
+    cert_refs = sorted(set(certificates))
+    groups: set[str] = set(organizations)
+    for start in range(0, len(cert_refs), CHUNK):
+        rows = await Certificate.select(Certificate.organization.ref.as_alias("group")).where(
+            Certificate.ref.is_in(cert_refs[start : start + CHUNK])
+        )
+        groups |= {row["group"] for row in rows}
+    touched = await lots_touched(
+        members=members,
+        plots=[*plots, *changed_plots],
+        deliveries=deliveries,
+        lots=lots,
+        groups=groups,
+        collectors=organizations,
+    )
+    for ref in touched:
+        await lot_answer(ref)
+    return touched
