@@ -15,6 +15,7 @@ from app.notifications.alerts import record_offer_changes
 from app.notifications.subscriber import AlertsSubscriber, MailSubscriber
 from app.notifications.worker import after_sync_pass
 from app.settings import get_settings
+from app.traceability.subscriber import LotsSubscriber
 from search_index.backend import SearchBackend
 
 log = logging.getLogger("forestmatch.sync")
@@ -34,6 +35,11 @@ def register_subscribers() -> None:
         stale_request_hooks.append(record_offer_changes)
 
 
+async def consume_lots() -> int:
+    """The lots subscriber takes the certificate and organisation changes due for it (lots derived again)."""
+    return await consume(LotsSubscriber())
+
+
 async def consume_notifications() -> int:
     """The alerts and mail subscribers take every event due for them (notifications, then the e-mails to queue)."""
     return await consume(AlertsSubscriber()) + await consume(MailSubscriber())
@@ -41,8 +47,8 @@ async def consume_notifications() -> int:
 
 async def after_pass(backend: SearchBackend) -> None:
     """Work the sync worker does after each pass of the search subscriber: recompute a few stale match sets, turn
-    queued password-reset requests into e-mails, the alerts and mail subscribers, then the periodic notification work
-    (saved searches, the daily certificate check, a batch of e-mails)."""
+    queued password-reset requests into e-mails, run the lots, alerts and mail subscribers, then the periodic
+    notification work (saved searches, the daily certificate check, a batch of e-mails)."""
     recomputed = 0
     try:
         recomputed = await recompute_stale(backend)
@@ -51,6 +57,10 @@ async def after_pass(backend: SearchBackend) -> None:
             await process_reset_requests()
         except Exception:  # the requests stay queued for the next pass
             log.exception("password-reset requests failed; will retry on the next pass")
+        try:
+            await consume_lots()
+        except Exception:  # the events stay queued for the next pass
+            log.exception("lots subscriber failed; will retry on the next pass")
         try:
             await consume_notifications()
         except Exception:  # the events stay queued for the next pass

@@ -3,13 +3,14 @@
 See ``catalog`` for the events and who consumes them, ``outbox`` for recording, ``consumer`` for consuming.
 """
 
-from app.events.catalog import ALERTS, EVENTS, MAIL, SEARCH, SUBSCRIBERS
+from app.events.catalog import ALERTS, EVENTS, LOTS, MAIL, SEARCH, SUBSCRIBERS
 from app.events.consumer import Busy, Subscriber, consume, consume_once, pending
 from app.events.outbox import muted, off_record, on_change, on_record, record, record_change, record_changes
 
 __all__ = [
     "ALERTS",
     "EVENTS",
+    "LOTS",
     "MAIL",
     "SEARCH",
     "SUBSCRIBERS",

@@ -10,13 +10,14 @@ from __future__ import annotations
 SEARCH = "search"  # the search index, and through its hooks match staleness and saved-search queueing
 ALERTS = "alerts"  # in-app notifications and their e-mails
 MAIL = "mail"  # e-mails that are not notifications (password-reset links)
-SUBSCRIBERS = (SEARCH, ALERTS, MAIL)
+LOTS = "lots"  # latex lots whose derived claim and checks depend on a certificate or a collector's place
+SUBSCRIBERS = (SEARCH, LOTS, ALERTS, MAIL)
 
 #: name -> (what happened, subscribers). Change events carry ``entity`` and ``ref``; the others a JSON payload.
 EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "offer_changed": ("an offer was published, edited, paused, closed or imported", (SEARCH,)),
-    "certificate_changed": ("a certificate was added, edited, verified or imported", (SEARCH,)),
-    "organization_changed": ("an organisation's profile or status changed", (SEARCH,)),
+    "certificate_changed": ("a certificate was added, edited, verified or imported", (SEARCH, LOTS)),
+    "organization_changed": ("an organisation's profile or status changed", (SEARCH, LOTS)),
     "request_changed": ("a sourcing request was posted, edited or closed", (SEARCH,)),
     "certificate_status_changed": ("a producer changed a certificate's status (payload: id, old status)", (ALERTS,)),
     "message_sent": ("a party posted a message in a conversation", (ALERTS,)),
