@@ -38,6 +38,7 @@ from app.web.middleware import LOCALE_COOKIE
 from app.worker import get_backend
 from tests.clock import TODAY
 from tests.factories import make_certificate, make_offer, make_request, make_user, post_form, sign_in
+from tests.notify_helpers import delivered
 from tests.translation_check import (
     PSEUDO_AS,
     english_sources,
@@ -103,6 +104,7 @@ async def _build_world() -> World:
     await notifications.save_search(buyer, {"query": "q=pino", "name": "Pino de Durango"})
     await password_reset.request_reset(producer.email, "198.51.100.7", LoginRateLimiter())
     assert await password_reset.process_requests() == 1
+    await delivered()  # the worker's pass: notifications of the messages and deals, the reset e-mail
     mails = await EmailOutbox.select(EmailOutbox.body).where(EmailOutbox.to_address == producer.email)
     links = [m for mail in mails for m in re.findall(r"/password/reset/([A-Za-z0-9_-]+)", mail["body"])]
     assert len(links) == 1, mails
