@@ -6,12 +6,13 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, Router, post
-from litestar.params import JSONBody
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody
 from litestar.types import ControllerRouterHandler
 
 from app.i18n import gettext as _
 from app.traceability.deliveries import DeliveryConflict, dry_of, record_delivery
+from app.traceability.forms import delivery_fields
 from app.validation import FieldErrors
 from app.web import guards
 from app.web.api_support import SIGNED_IN, ApiError, FieldMessage, api_errors
@@ -83,7 +84,8 @@ async def api_delivery_create(
     the stored delivery; the same ``ref`` with other content: 409, nothing changed; bad input: 422 with one message
     per field. ``dry_kg``, or ``wet_kg`` with ``drc_percent``."""
     try:
-        recorded = await record_delivery(request.user, msgspec.to_builtins(data))
+        raw = msgspec.to_builtins(data)
+        recorded = await record_delivery(request.user, raw, *delivery_fields(raw))
     except FieldErrors as exc:
         errors = [FieldMessage(field=k, message=v) for k, v in exc.errors.items()]
         body = ApiError(status_code=422, detail=_("Some fields are not valid."), errors=errors)

@@ -14,6 +14,7 @@ from litestar.types import ControllerRouterHandler
 from app.i18n import gettext as _
 from app.traceability import deliveries
 from app.traceability.deliveries import DeliveryConflict
+from app.traceability.forms import delivery_fields
 from app.traceability.model import FORMS
 from app.validation import FieldErrors
 from app.web import guards
@@ -77,7 +78,7 @@ async def delivery_new_submit(request: Request[Any, Any, Any]) -> Template | Red
     data = await read_form(request)
     await deliveries.collector_of(request.user)  # 404 before reading anything else
     try:
-        recorded = await deliveries.record_delivery(request.user, data)
+        recorded = await deliveries.record_delivery(request.user, data, *delivery_fields(data))
     except FieldErrors as exc:
         return await _delivery_form(request, data, exc.errors, status_code=422)
     except DeliveryConflict as exc:

@@ -2,13 +2,12 @@
 the client's ref (a phone that sends the same delivery twice, e.g. after being offline, never makes two), and the
 day's deliveries with their totals.
 
-Field rules are the import's (``app.imports.trace_fields.check_delivery``), so a delivery typed at the scale and one
-imported in bulk are refused or stored alike."""
+A delivery's own fields are read by ``app.traceability.forms`` with the import's rules, so a delivery typed at the
+scale and one imported in bulk are refused or stored alike."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -18,18 +17,14 @@ from piccolo.engine.sqlite import SQLiteEngine
 from app.accounts.services import CurrentUser
 from app.db import atomic, engine
 from app.i18n import gettext as _
-from app.imports.trace_fields import check_delivery
 from app.traceability.model import FORMS
 from app.traceability.roles import roles_of
 from app.traceability.services import THRESHOLDS
 from app.traceability.tables import Delivery, Member, Plot
-from app.validation import Checker, FieldErrors, NotFound
+from app.validation import Checker, NotFound
 
-#: A client ref: what crypto.randomUUID() makes, or any short ref of the bulk format's characters.
-CLIENT_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 #: Members offered in the form's list (typing any other code or ref still works: it is resolved on the server).
 MAX_SUGGESTIONS = 500
-QUANTITIES = ("wet_kg", "drc_percent", "dry_kg")
 
 
 class DeliveryConflict(Exception):
@@ -158,19 +153,6 @@ class Recorded:
     warnings: dict[str, str]
 
 
-def _float_or_raw(value: Any) -> Any:
-    """A typed number as a float (``32,5`` too), else the value as given so the field check words the refusal."""
-    if isinstance(value, str):
-        text = value.strip().replace(",", ".")
-        if not text:
-            return None
-        try:
-            return float(text)
-        except ValueError:
-            return value
-    return value
-
-
 def drc_warning(form: str | None, drc: float | None) -> str | None:
     """Why a DRC is unusual for the form (stored all the same; the lot's checks flag it)."""
     if drc is None or form not in FORMS:
@@ -187,23 +169,16 @@ def drc_warning(form: str | None, drc: float | None) -> str | None:
     )
 
 
-async def check_delivery_input(collector: Collector, raw: dict[str, Any]) -> dict[str, Any]:
-    """Clean column values of a delivery typed at the scale (FieldErrors listing every problem)."""
+async def check_delivery_input(
+    collector: Collector, raw: dict[str, Any], fields: dict[str, Any], field_errors: dict[str, str]
+) -> dict[str, Any]:
+    """Clean column values of a delivery typed at the scale: ``fields`` / ``field_errors`` are its own fields as
+    ``app.traceability.forms.delivery_fields`` read them; the member and plot are resolved here (FieldErrors listing
+    every problem)."""
     c = Checker(raw)
-    ref = c.text("ref", max_len=100)
-    if ref and not CLIENT_REF_RE.match(ref):
-        c.fail("ref", _("A delivery ref is letters, digits, dots, dashes and colons, up to 100 characters."))
-    typed = {name: _float_or_raw(raw.get(name)) for name in QUANTITIES}
-    if typed["dry_kg"] is not None:  # dry kg typed wins: the wet weight and DRC are then kept only if both are given
-        if typed["wet_kg"] is None or typed["drc_percent"] is None:
-            typed["wet_kg"] = typed["drc_percent"] = None
-    fields = {"date": raw.get("date"), "form": raw.get("form"), **typed}
-    clean: dict[str, Any] = {"ref": ref}
-    try:
-        clean.update(check_delivery(fields))
-    except FieldErrors as exc:
-        for name, message in exc.errors.items():
-            c.fail(name, message)
+    for name, message in field_errors.items():
+        c.fail(name, message)
+    clean: dict[str, Any] = dict(fields)
     member = await resolve_member(collector, c.text("member", max_len=200))
     if member is None:
         if c.text("member", max_len=200):
@@ -256,12 +231,14 @@ def _same(row: dict[str, Any], clean: dict[str, Any], collector: Collector) -> b
     return row["collector"] == collector.id and all(_close(row[k], clean[k]) for k in _SAME)
 
 
-async def record_delivery(user: CurrentUser, raw: dict[str, Any]) -> Recorded:
+async def record_delivery(
+    user: CurrentUser, raw: dict[str, Any], fields: dict[str, Any], field_errors: dict[str, str]
+) -> Recorded:
     """Store a delivery under the client's ref; the same ref with the same content answers the stored one.
 
     Raises FieldErrors (bad input), DeliveryConflict (the ref holds another delivery), NotFound (not a collector)."""
     collector = await collector_of(user)
-    clean = await check_delivery_input(collector, raw)
+    clean = await check_delivery_input(collector, raw, fields, field_errors)
     ref = clean["ref"] or new_client_ref()
     warning = drc_warning(clean["form"], clean["drc_percent"])
     warnings = {"drc_percent": warning} if warning else {}
