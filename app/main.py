@@ -34,6 +34,7 @@ from app.traceability import api as traceability_api
 from app.traceability import collector_api as traceability_collector_api
 from app.traceability import collector_controllers as traceability_collector_controllers
 from app.traceability import controllers as traceability_controllers
+from app.traceability import lot_controllers as traceability_lot_controllers
 from app.web import choices, config, inline_validation, microcache, pages
 from app.web.api_channel import api_channel_middleware_factory
 from app.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
@@ -81,6 +82,7 @@ def create_app() -> Litestar:
         *traceability_controllers.ROUTES,
         *traceability_collector_api.ROUTES,
         *traceability_collector_controllers.ROUTES,
+        *traceability_lot_controllers.ROUTES,
     ]
     app = Litestar(
         route_handlers=route_handlers,
