@@ -159,7 +159,10 @@
             drop(item.ref);
             say(msg("sent", { kg: fmt(answer.body.dry_kg), ref: item.ref }));
           } else if (answer.status === 409 || answer.status === 422) {
-            item.problem = answer.body.detail || "";
+            // Kept (only a 201 or 200 removes it), with the server's reason on screen so it can be typed again.
+            item.problem = [answer.body.detail || ""].concat((answer.body.errors || []).map(function (e) {
+              return e.message;
+            })).join(" ");
             keep(item);
           }
           return true;
@@ -170,9 +173,11 @@
   }
 
   // --- the form -----------------------------------------------------------------------------------------------------
-  function say(text) {
+  function say(text, isError) {
     statusBox.textContent = text;
     statusBox.hidden = !text;
+    statusBox.classList.toggle("notice--success", !isError);
+    statusBox.classList.toggle("notice--error", !!isError);
   }
 
   function clearErrors() {
@@ -220,11 +225,10 @@
         say(msg("sent", { kg: fmt(answer.body.dry_kg), ref: item.ref }));
         nextDelivery();
       } else if (answer.status === 422) {
-        say("");
         showErrors(answer.body.errors);
-        say(msg("invalid"));
+        say(msg("invalid"), true);
       } else if (answer.status === 409) {
-        say(msg("conflict"));
+        say(msg("conflict"), true);
         el.ref.value = newRef();
       } else if (answer.status >= 500) {
         keep(item);

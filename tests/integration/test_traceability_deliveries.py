@@ -188,6 +188,8 @@ async def test_a_group_collects_for_its_own_members(client) -> None:
     response = await post_form(client, "/traceability/deliveries/new", form())
     assert response.status_code == 303
     assert (await stored())["collector"] == "coop-acre"
+    # Another collector's delivery is not shown to the group, even by its ref.
+    assert (await client.get("/traceability/deliveries/new?saved=del-1")).status_code == 404
 
 
 async def test_the_days_list_totals_dry_kg_by_form_and_shows_only_ones_own(client) -> None:
