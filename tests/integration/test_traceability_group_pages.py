@@ -1,0 +1,332 @@
+"""A group manager's pages (members, plots, map): who may (the group's users and staff; everyone else 404), forms
+that keep what was typed and say what is wrong, and what saving writes and derives."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from app.accounts import services as accounts
+from app.accounts.services import CurrentUser
+from app.imports.services import import_document
+from app.traceability.tables import Member, Plot
+from tests.factories import PASSWORD, make_user, post_form, sign_in
+from tests.integration.test_traceability_import import SQUARE, d, trace_doc
+
+GROUP_PAGES = (
+    "/traceability/members",
+    "/traceability/members/new",
+    "/traceability/members/m-1",
+    "/traceability/members/m-1/edit",
+    "/traceability/plots/new?member=m-1",
+    "/traceability/plots/p-1",
+    "/traceability/plots/p-1/edit",
+    "/traceability/plots/map",
+)
+
+
+async def _manager() -> CurrentUser:
+    await import_document(trace_doc())
+    return await accounts.create_user(
+        email="gestor@coop-acre.example.org", password=PASSWORD, role="producer", organization_ref="coop-acre"
+    )
+
+
+def _with_group(url: str) -> str:
+    return url + ("&" if "?" in url else "?") + "group=coop-acre"
+
+
+def member_form(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "name": "Ana Pereira",
+        "member_code": "A-003",
+        "country": "BR",
+        "region_choices_for": "BR",
+        "region": "BR-AC",
+        "locality": "Brasiléia",
+        "certified_from": d(-100),
+        "certified_to": "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("url", GROUP_PAGES)
+async def test_each_page_opens_for_the_group_and_for_staff_naming_it(client, url: str) -> None:
+    manager = await _manager()
+    await sign_in(client, manager)
+    assert (await client.get(url)).status_code == 200
+    await client.get("/logout")
+    client.cookies.clear()
+    await sign_in(client, await make_user("staff"))
+    assert (await client.get(_with_group(url))).status_code == 200
+    unnamed = await client.get(url)
+    if url == "/traceability/members":
+        assert unnamed.status_code == 200  # staff first choose the group
+        assert '<a href="/traceability/members?group=coop-acre">Cooperativa Acre</a>' in unnamed.text
+    else:
+        assert unnamed.status_code == 404  # staff must say which group
+
+
+@pytest.mark.parametrize("url", GROUP_PAGES)
+async def test_everyone_else_gets_404_and_anonymous_is_sent_to_sign_in(client, url: str) -> None:
+    await _manager()
+    anonymous = await client.get(url)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/login")
+    other = await make_user("producer")
+    await sign_in(client, other)
+    assert (await client.get(url)).status_code == 404
+    assert (await client.get(_with_group(url))).status_code == 404
+    client.cookies.clear()
+    await sign_in(client, await make_user("buyer"))
+    assert (await client.get(_with_group(url))).status_code == 404
+
+
+async def test_writes_are_refused_to_another_producer(client) -> None:
+    await _manager()
+    await sign_in(client, await make_user("producer"))
+    response = await post_form(client, "/traceability/members/new?group=coop-acre", member_form())
+    assert response.status_code == 404
+    response = await post_form(client, "/traceability/members/m-1/edit", member_form(name="Taken over"))
+    assert response.status_code == 404
+    response = await post_form(
+        client, "/traceability/plots/p-2/edit", {"lat": "-10", "lon": "-67", "area_ha": "1", "country": "BR"}
+    )
+    assert response.status_code == 404
+    assert await Member.count().where(Member.member_code == "A-003") == 0
+    assert (await Member.select(Member.name).where(Member.ref == "m-1").first())["name"] == "Maria Souza"
+
+
+async def test_a_manager_in_another_group_cannot_see_this_group(client) -> None:
+    manager = await _manager()
+    other = await make_user("producer")
+    from tests.factories import make_certificate
+
+    await make_certificate(other, is_group=True)
+    await sign_in(client, other)
+    assert (await client.get("/traceability/members")).status_code == 200
+    assert (await client.get("/traceability/members/m-1")).status_code == 404
+    assert (await client.get("/traceability/plots/p-1")).status_code == 404
+    assert (await client.get("/traceability/members?group=coop-acre")).status_code == 404
+    assert manager.organization_ref == "coop-acre"
+
+
+async def test_members_list_searches_filters_and_shows_rows(client) -> None:
+    await sign_in(client, await _manager())
+    page = await client.get("/traceability/members")
+    assert page.status_code == 200
+    assert 'data-testid="member-row-A-001"' in page.text
+    assert 'data-testid="member-row-A-002"' in page.text
+    found = await client.get("/traceability/members?q=jo%C3%A3o")
+    assert 'data-testid="member-row-A-002"' in found.text
+    assert 'data-testid="member-row-A-001"' not in found.text
+    by_code = await client.get("/traceability/members?q=A-001")
+    assert 'data-testid="member-row-A-001"' in by_code.text
+    assert 'data-testid="member-row-A-002"' not in by_code.text
+    in_scope = await client.get("/traceability/members?scope=in")
+    assert 'data-testid="member-row-A-001"' in in_scope.text
+    assert 'data-testid="member-row-A-002"' not in in_scope.text
+    out = await client.get("/traceability/members?scope=out")
+    assert 'data-testid="member-row-A-002"' in out.text
+    assert 'data-testid="member-row-A-001"' not in out.text
+
+
+async def test_members_list_pages_by_25(client) -> None:
+    doc = trace_doc()
+    doc["members"] += [
+        {"ref": f"x-{n}", "group": "coop-acre", "name": f"Socio {n}", "member_code": f"B-{n:03d}", "country": "BR"}
+        for n in range(30)
+    ]
+    await import_document(doc)
+    manager = await accounts.create_user(
+        email="g2@coop-acre.example.org", password=PASSWORD, role="producer", organization_ref="coop-acre"
+    )
+    await sign_in(client, manager)
+    first = await client.get("/traceability/members")
+    assert first.text.count('data-testid="member-row-') == 25
+    assert 'href="?page=2"' in first.text
+    second = await client.get("/traceability/members?page=2")
+    assert second.text.count('data-testid="member-row-') == 7
+
+
+async def test_adding_a_member_saves_it_with_consent(client) -> None:
+    await sign_in(client, await _manager())
+    response = await post_form(client, "/traceability/members/new", member_form(consent_share_identity="1"))
+    assert response.status_code == 303
+    row = await Member.select().where(Member.member_code == "A-003").first()
+    assert response.headers["location"] == f"/traceability/members/{row['ref']}?saved=1"
+    assert row["name"] == "Ana Pereira"
+    assert row["consent_share_identity"] is True
+    assert row["region"] == "BR-AC"
+    assert row["certified_from"].isoformat() == d(-100)
+    page = await client.get(response.headers["location"])
+    assert 'data-testid="notice-saved"' in page.text
+    assert 'data-testid="member-no-plots"' in page.text
+
+
+async def test_staff_add_a_member_to_the_group_named_in_the_url(client) -> None:
+    await _manager()
+    await sign_in(client, await make_user("staff"))
+    response = await post_form(client, "/traceability/members/new?group=coop-acre", member_form())
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("?group=coop-acre&saved=1")
+    row = (
+        await Member.select(Member.group.ref.as_alias("group"), Member.consent_share_identity)
+        .where(Member.member_code == "A-003")
+        .first()
+    )
+    assert row == {"group": "coop-acre", "consent_share_identity": False}
+
+
+async def test_member_code_is_unique_in_the_group_and_values_are_kept(client) -> None:
+    await sign_in(client, await _manager())
+    response = await post_form(client, "/traceability/members/new", member_form(member_code="A-001"))
+    assert response.status_code == 422
+    assert "Member code A-001 is already used by another member of this group." in response.text
+    assert 'value="Ana Pereira"' in response.text
+    assert 'value="Brasiléia"' in response.text
+    assert await Member.count() == 2
+    # Its own code is not a clash when a member is edited.
+    edit = await post_form(
+        client, "/traceability/members/m-1/edit", member_form(name="Maria Souza Lima", member_code="A-001")
+    )
+    assert edit.status_code == 303
+    assert (await Member.select(Member.name).where(Member.ref == "m-1").first())["name"] == "Maria Souza Lima"
+
+
+async def test_dates_must_be_in_order_and_required_fields_are_named(client) -> None:
+    await sign_in(client, await _manager())
+    response = await post_form(
+        client, "/traceability/members/new", member_form(name="", certified_from=d(-10), certified_to=d(-20))
+    )
+    assert response.status_code == 422
+    assert 'id="f-name-error" aria-live="polite">This field is required.</p>' in response.text
+    assert 'id="f-certified_to-error"' in response.text
+    assert 'aria-invalid="true" data-testid="field-certified_to"' in response.text
+    assert f'value="{d(-20)}"' in response.text
+    assert await Member.count() == 2
+
+
+async def test_member_page_shows_plots_with_their_checks(client) -> None:
+    await sign_in(client, await _manager())
+    page = await client.get("/traceability/members/m-1")
+    assert page.status_code == 200
+    assert 'data-testid="plot-p-1"' in page.text
+    assert 'data-testid="plot-p-2"' not in page.text  # m-2's plot
+    assert "/traceability/plots/new?member=m-1" in page.text
+
+
+async def test_point_plot_without_area_is_refused_inline(client) -> None:
+    await sign_in(client, await _manager())
+    response = await post_form(
+        client, "/traceability/plots/new?member=m-2", {"lat": "-10.02", "lon": "-67.84", "area_ha": "", "country": "BR"}
+    )
+    assert response.status_code == 422
+    assert 'id="f-area_ha-error" aria-live="polite">A plot given as a point needs its area in hectares.</p>' in (
+        response.text
+    )
+    assert 'value="-10.02"' in response.text
+    assert await Plot.count() == 2
+
+
+async def test_point_over_4_ha_is_stored_and_flagged(client) -> None:
+    await sign_in(client, await _manager())
+    response = await post_form(
+        client,
+        "/traceability/plots/new?member=m-2",
+        {"lat": "-10.02", "lon": "-67.84", "area_ha": "6.5", "planted_year": "2010", "country": "BR"},
+    )
+    assert response.status_code == 303
+    plot = (
+        await Plot.select()
+        .where(Plot.member.ref == "m-2")
+        .order_by(Plot.id, ascending=False)
+        .output(load_json=True)
+        .first()
+    )
+    assert plot["geometry"] == {"type": "Point", "coordinates": [-67.84, -10.02]}
+    assert plot["area_ha"] == 6.5
+    assert plot["planted_year"] == 2010
+    assert [c["code"] for c in plot["checks"]] == ["POINT_OVER_4HA"]
+    page = await client.get(response.headers["location"])
+    assert 'data-testid="check-POINT_OVER_4HA"' in page.text
+    member = await client.get("/traceability/members/m-2")
+    assert 'data-testid="check-POINT_OVER_4HA"' in member.text
+
+
+async def test_polygon_is_stored_and_its_check_shown(client) -> None:
+    await sign_in(client, await _manager())
+    unclosed = {"type": "Polygon", "coordinates": [SQUARE[:-1]]}
+    response = await post_form(
+        client,
+        "/traceability/plots/new?member=m-2",
+        {"geometry": json.dumps(unclosed), "area_ha": "", "country": "BR"},
+    )
+    assert response.status_code == 303
+    plot = (
+        await Plot.select()
+        .where(Plot.member.ref == "m-2")
+        .order_by(Plot.id, ascending=False)
+        .output(load_json=True)
+        .first()
+    )
+    assert plot["geometry"] == unclosed
+    assert "GEOM_INVALID" in [c["code"] for c in plot["checks"]]
+    page = await client.get(response.headers["location"])
+    assert 'data-testid="check-GEOM_INVALID"' in page.text
+    assert "The plot&#39;s outline is not closed" in page.text
+
+
+async def test_outline_that_does_not_parse_or_is_out_of_range_is_refused(client) -> None:
+    await sign_in(client, await _manager())
+    bad = await post_form(client, "/traceability/plots/new?member=m-2", {"geometry": "{not json", "country": "BR"})
+    assert bad.status_code == 422
+    assert "The outline is not valid GeoJSON" in bad.text
+    assert "{not json</textarea>" in bad.text
+    far = {"type": "Polygon", "coordinates": [[[-67.8, -99.0], [-67.7, -9.9], [-67.7, -9.8], [-67.8, -99.0]]]}
+    out = await post_form(client, "/traceability/plots/new?member=m-2", {"geometry": json.dumps(far), "country": "BR"})
+    assert out.status_code == 422
+    assert 'id="f-geometry-error"' in out.text
+    assert "latitude -99.0 is outside -90 to 90" in out.text
+    both = await post_form(
+        client,
+        "/traceability/plots/new?member=m-2",
+        {"geometry": json.dumps({"type": "Polygon", "coordinates": [SQUARE]}), "lat": "-10", "lon": "-67",
+         "area_ha": "1", "country": "BR"},
+    )  # fmt: skip
+    assert both.status_code == 422
+    assert "Give a map point or an outline, not both" in both.text
+    assert await Plot.count() == 2
+
+
+async def test_editing_a_plot_keeps_its_ref_and_checks_it_again(client) -> None:
+    await sign_in(client, await _manager())
+    form = await client.get("/traceability/plots/p-2/edit")
+    assert 'value="-10.01"' in form.text
+    assert 'value="2.5"' in form.text
+    response = await post_form(
+        client, "/traceability/plots/p-2/edit", {"lat": "-10.01", "lon": "-67.85", "area_ha": "9", "country": "BR"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/traceability/plots/p-2?saved=1"
+    plot = await Plot.select(Plot.area_ha, Plot.checks).where(Plot.ref == "p-2").output(load_json=True).first()
+    assert plot["area_ha"] == 9
+    assert [c["code"] for c in plot["checks"]] == ["POINT_OVER_4HA"]
+
+
+async def test_map_lists_every_plot_with_its_features(client) -> None:
+    await sign_in(client, await _manager())
+    page = await client.get("/traceability/plots/map")
+    assert page.status_code == 200
+    assert 'data-testid="plot-row-p-1"' in page.text
+    assert 'data-testid="plot-row-p-2"' in page.text
+    assert "/traceability/plots/p-1" in page.text
+    features = json.loads(page.text.split("data-features='", 1)[1].split("'", 1)[0])
+    assert sorted(f["properties"]["ref"] for f in features["features"]) == ["p-1", "p-2"]
+    assert {f["properties"]["url"] for f in features["features"]} == {
+        "/traceability/plots/p-1",
+        "/traceability/plots/p-2",
+    }
