@@ -4,15 +4,18 @@ Who may is decided once per request by ``members.group_for`` (anyone but the gro
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, Router, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
-from app.traceability import members
+from app.i18n import gettext as _
+from app.traceability import member_upload, members
 from app.traceability.members import GroupScope
 from app.validation import MAX_PAGE, FieldErrors, page_number
 from app.web import guards
@@ -97,6 +100,45 @@ async def member_new(request: Request[Any, Any, Any]) -> Template:
 async def member_create(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Add a member to the group."""
     return await _submit_member(request, await _scope(request), None)
+
+
+UPLOAD_PAGE = "traceability/members/upload.html.jinja2"
+#: The file's own limit is checked with a clear message; the body may be a little larger (the form around it).
+UPLOAD_BODY_BYTES = member_upload.MAX_UPLOAD_BYTES + 1024 * 1024
+
+
+@get("/members/upload", name="trace_members_upload")
+async def upload_page(request: Request[Any, Any, Any]) -> Template:
+    scope = await _scope(request)
+    return render(request, UPLOAD_PAGE, {**_base(scope), "action": _url(scope, "/traceability/members/upload")})
+
+
+@post("/members/upload", request_max_body_size=UPLOAD_BODY_BYTES)
+async def upload_submit(
+    request: Request[Any, Any, Any],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Template:
+    """Check a sheet of members or a GeoJSON of plots ('preview'), or write it when it has no problem ('import')."""
+    scope = await _scope(request)
+    context: dict[str, Any] = {**_base(scope), "action": _url(scope, "/traceability/members/upload")}
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        context["error"] = _("Choose a .csv or .xlsx sheet of members, or a .geojson file of plots.")
+        return render(request, UPLOAD_PAGE, context, status_code=422)
+    try:
+        found = member_upload.read_upload(upload.filename, await upload.read())
+    except member_upload.UploadRefused as exc:
+        context["error"] = exc.message
+        return render(request, UPLOAD_PAGE, context, status_code=422)
+    context["kind"] = found.kind
+    if data.get("action") == "import":
+        summary, problems = await member_upload.import_upload(scope, found)
+        context["summary"] = summary
+    else:
+        _doc, _labels, problems = await member_upload.check_upload(scope, found)
+        context["ready"] = len(found.items) if not problems else 0
+    context["problems"] = problems
+    return render(request, UPLOAD_PAGE, context, status_code=422 if problems else 200)
 
 
 @get("/members/{ref:str}", name="trace_member")
@@ -208,6 +250,8 @@ async def plot_update(request: Request[Any, Any, Any], ref: FromPath[str]) -> Te
 
 HANDLERS: list[ControllerRouterHandler] = [
     members_list,
+    upload_page,
+    upload_submit,
     member_new,
     member_create,
     member_page,

@@ -24,6 +24,7 @@ GROUP_PAGES = (
     "/traceability/plots/p-1",
     "/traceability/plots/p-1/edit",
     "/traceability/plots/map",
+    "/traceability/members/upload",
 )
 
 
@@ -330,3 +331,214 @@ async def test_map_lists_every_plot_with_its_features(client) -> None:
         "/traceability/plots/p-1",
         "/traceability/plots/p-2",
     }
+
+
+# --- upload --------------------------------------------------------------------------------------------------------
+CSV_HEADER = "member_code,name,country,region,locality,certified_from,certified_to,consent_share_identity\n"
+
+
+async def upload(client, name: str, content: bytes, action: str = "preview", url: str = "/traceability/members/upload"):
+    if client.cookies.get("fm_csrf") is None:
+        await client.get("/")
+    return await client.post(
+        url,
+        files={"file": (name, content, "application/octet-stream")},
+        data={"action": action, "_csrf_token": client.cookies.get("fm_csrf")},
+    )
+
+
+def problem_rows(html: str) -> list[tuple[str, str, str]]:
+    """The problems table as (row, field, message) triples."""
+    body = html.split('data-testid="upload-problems"', 1)[1].split("</tbody>", 1)[0]
+    rows = []
+    for tr in body.split("<tr>")[2:]:
+        cells = [c.split("</td>", 1)[0] for c in tr.split("<td>")[1:]]
+        rows.append((cells[0], cells[1].removeprefix("<code>").removesuffix("</code>"), cells[2]))
+    return rows
+
+
+async def test_sheet_preview_lists_every_problem_and_writes_nothing(client) -> None:
+    await sign_in(client, await _manager())
+    sheet = (
+        CSV_HEADER
+        + f"A-001,Maria Souza Lima,BR,BR-AC,Xapuri,{d(-700)},,true\n"
+        + f"A-010,,BR,,Xapuri,{d(-10)},{d(-20)},no\n"
+        + "A-011,Rosa Dias,ZZ,,,,,maybe\n"
+    ).encode()
+    for action in ("preview", "import"):
+        response = await upload(client, "members.csv", sheet, action)
+        assert response.status_code == 422
+        assert problem_rows(response.text) == [
+            ("Row 3", "name", "This field is required."),
+            ("Row 3", "certified_to", "The end date must be on or after the start date."),
+            ("Row 4", "consent_share_identity", "Choose yes or no."),
+            ("Row 4", "country", "ZZ is not a country we know: choose one from the list (ISO 3166-1, e.g. MX)."),
+        ]
+    assert await Member.count() == 2
+    assert (await Member.select(Member.name).where(Member.ref == "m-1").first())["name"] == "Maria Souza"
+
+
+async def test_sheet_imports_all_rows_and_counts_them(client) -> None:
+    await sign_in(client, await _manager())
+    sheet = (
+        CSV_HEADER
+        + f"A-001,Maria Souza Lima,BR,BR-AC,Xapuri,{d(-700)},,true\n"
+        + f"A-010,Rosa Dias,BR,,Brasiléia,{d(-10)},,yes\n"
+        + "A-011,Pedro Alves,BR,,,,,\n"
+    ).encode()
+    preview = await upload(client, "members.csv", sheet)
+    assert preview.status_code == 200
+    assert "No problems found: 3 rows are ready." in preview.text
+    assert await Member.count() == 2
+    done = await upload(client, "members.csv", sheet, "import")
+    assert done.status_code == 200
+    assert "Imported: 2 created, 1 updated, 0 unchanged." in done.text
+    rows = (
+        await Member.select(Member.member_code, Member.name, Member.consent_share_identity)
+        .where(Member.group.ref == "coop-acre")
+        .order_by(Member.member_code)
+    )
+    assert [(r["member_code"], r["name"], r["consent_share_identity"]) for r in rows] == [
+        ("A-001", "Maria Souza Lima", True),
+        ("A-002", "João Lima", False),
+        ("A-010", "Rosa Dias", True),
+        ("A-011", "Pedro Alves", False),
+    ]
+    assert (await Member.select(Member.ref).where(Member.member_code == "A-001").first())["ref"] == "m-1"
+    again = await upload(client, "members.csv", sheet, "import")
+    assert "Imported: 0 created, 0 updated, 3 unchanged." in again.text
+
+
+async def test_sheet_with_unknown_columns_or_not_a_sheet_is_refused_by_name(client) -> None:
+    await sign_in(client, await _manager())
+    unknown = await upload(client, "members.csv", b"member_code,name,country,phone,group\nA-9,Ana,BR,555,x\n")
+    assert unknown.status_code == 422
+    assert "Unknown columns: phone, group. The columns are: member_code, name, country, region, locality" in (
+        unknown.text
+    )
+    other = await upload(client, "members.txt", b"hello")
+    assert other.status_code == 422
+    assert "Upload a .csv or .xlsx sheet of members, or a .geojson file of plots." in other.text
+    broken = await upload(client, "members.xlsx", b"not a zip")
+    assert broken.status_code == 422
+    assert "The file is not an XLSX workbook" in broken.text
+    big = await upload(client, "members.csv", CSV_HEADER.encode() + b"x" * (20 * 1024 * 1024))
+    assert big.status_code == 422
+    assert "The file is larger than 20 MB: split it into smaller files." in big.text
+    many = CSV_HEADER + "".join(f"C-{n},Socio {n},BR,,,,,\n" for n in range(20_001))
+    too_many = await upload(client, "members.csv", many.encode())
+    assert too_many.status_code == 422
+    assert "The file has more than 20,000 rows: split it into smaller files." in too_many.text
+    assert await Member.count() == 2
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_xlsx_sheet_imports_and_formulas_are_refused(client) -> None:
+    import datetime as dt
+
+    await sign_in(client, await _manager())
+    header = ["member_code", "name", "country", "certified_from", "consent_share_identity"]
+    formula = _xlsx([header, ["A-020", "Rosa Dias", "BR", dt.date(2024, 3, 1), True], ["A-021", "=A2", "BR"]])
+    refused = await upload(client, "members.xlsx", formula)
+    assert refused.status_code == 422
+    assert "Cell B3 holds a formula: copy the sheet and paste values only" in refused.text
+    clean = _xlsx([header, [1001, "Rosa Dias", "BR", dt.datetime(2024, 3, 1), True]])
+    done = await upload(client, "members.xlsx", clean, "import")
+    assert done.status_code == 200
+    assert "Imported: 1 created, 0 updated, 0 unchanged." in done.text
+    row = await Member.select().where(Member.member_code == "1001").first()
+    assert (row["name"], row["certified_from"].isoformat(), row["consent_share_identity"]) == (
+        "Rosa Dias",
+        "2024-03-01",
+        True,
+    )
+
+
+def _feature(ref: str, code: str, geometry: dict[str, Any], **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": geometry, "properties": {"ref": ref, "member_code": code, **props}}
+
+
+async def test_geojson_plots_preview_problems_then_import(client) -> None:
+    await sign_in(client, await _manager())
+    bad = {
+        "type": "FeatureCollection",
+        "features": [
+            _feature("p-10", "A-001", {"type": "Point", "coordinates": [-67.8, -10.0]}, country="BR"),
+            _feature("p-11", "Z-9", {"type": "Point", "coordinates": [-67.8, -10.0]}, area_ha=1, country="BR"),
+        ],
+    }
+    response = await upload(client, "plots.geojson", json.dumps(bad).encode())
+    assert response.status_code == 422
+    assert problem_rows(response.text) == [
+        ("Feature 2", "member_code", "No member of this group has code Z-9."),
+        ("Feature 1", "area_ha", "A plot given as a point needs area_ha (hectares)."),
+    ]
+    assert await Plot.count() == 2
+    good = {
+        "type": "FeatureCollection",
+        "features": [
+            _feature("p-10", "A-001", {"type": "Point", "coordinates": [-67.8, -10.0]}, area_ha=6, country="BR"),
+            _feature("p-11", "A-002", {"type": "Polygon", "coordinates": [SQUARE]}, area_ha=121, planted_year=2005,
+                     country="BR"),
+        ],
+    }  # fmt: skip
+    done = await upload(client, "plots.geojson", json.dumps(good).encode(), "import")
+    assert done.status_code == 200
+    assert "Imported: 2 created, 0 updated, 0 unchanged." in done.text
+    rows = (
+        await Plot.select(Plot.ref, Plot.member.ref.as_alias("member"), Plot.area_ha)
+        .where(Plot.ref.is_in(["p-10", "p-11"]))
+        .order_by(Plot.ref)
+    )
+    assert rows == [
+        {"ref": "p-10", "member": "m-1", "area_ha": 6.0},
+        {"ref": "p-11", "member": "m-2", "area_ha": 121.0},
+    ]
+    checks = await Plot.select(Plot.checks).where(Plot.ref == "p-10").output(load_json=True).first()
+    assert "POINT_OVER_4HA" in [c["code"] for c in checks["checks"]]
+
+
+async def test_geojson_polygon_over_50000_vertices_and_foreign_plot_refs_are_refused(client) -> None:
+    await _manager()
+    other = await make_user("producer")
+    from tests.factories import make_certificate
+
+    await make_certificate(other, is_group=True)
+    await sign_in(client, other)
+    ring = [[-67.8 + i * 1e-6, -10.0] for i in range(50_001)]
+    doc = {
+        "type": "FeatureCollection",
+        "features": [_feature("p-1", "X", {"type": "Polygon", "coordinates": [ring]}, country="BR")],
+    }
+    response = await upload(client, "plots.geojson", json.dumps(doc).encode(), "import")
+    assert response.status_code == 422
+    rows = problem_rows(response.text)
+    assert ("Feature 1", "ref", "Plot ref p-1 is already used: choose another.") in rows
+    assert (
+        "Feature 1",
+        "geometry",
+        "The polygon has more than 50,000 positions: simplify it (a plot outline needs far fewer).",
+    ) in rows
+    plot = await Plot.select(Plot.member.ref.as_alias("member")).where(Plot.ref == "p-1").first()
+    assert plot == {"member": "m-1"}
+
+
+async def test_upload_is_refused_to_another_producer(client) -> None:
+    await _manager()
+    await sign_in(client, await make_user("producer"))
+    assert (await client.get("/traceability/members/upload")).status_code == 404
+    response = await upload(client, "members.csv", (CSV_HEADER + "A-050,Ana,BR,,,,,\n").encode(), "import")
+    assert response.status_code == 404
+    assert await Member.count() == 2
