@@ -106,7 +106,7 @@ class MemberPage:
 async def list_members(scope: GroupScope, q: str = "", in_out: str = "", page: int = 1) -> MemberPage:
     """One page of the group's members by code, filtered by a search text and by scope today."""
     today = now().date()
-    where = Member.group == scope.id
+    where: Any = Member.group == scope.id
     text = q.strip()[:100]
     if text:
         pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"

@@ -62,6 +62,13 @@ async def test_group_manager_adds_a_member_and_a_point_plot_over_4_ha(new_page: 
     assert width <= 360
     await page.screenshot(path=str(shots / "group-member-plot-check-360.png"), full_page=True)
 
+    await page.goto("/traceability/plots/map")
+    plots_map = page.get_by_test_id("plots-map")
+    await expect(plots_map).to_have_attribute("data-ready", "true")
+    await expect(plots_map.locator("path.leaflet-interactive")).to_have_count(3)  # p-1's outline, p-2 and the new point
+    await expect(page.get_by_test_id("plots-table").locator("tbody tr")).to_have_count(3)
+    await page.screenshot(path=str(shots / "group-plots-map-360.png"), full_page=True)
+
     member = await Member.select().where(Member.member_code == "A-003").first()
     assert (member["name"], member["region"], member["consent_share_identity"]) == ("Ana Pereira", "BR-AC", True)
     assert member["certified_from"].isoformat() == d(-100)

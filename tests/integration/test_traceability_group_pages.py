@@ -135,6 +135,15 @@ async def test_members_list_searches_filters_and_shows_rows(client) -> None:
     assert 'data-testid="member-row-A-001"' not in out.text
 
 
+async def test_search_as_you_type_answers_the_results_fragment(client) -> None:
+    await sign_in(client, await _manager())
+    response = await client.get("/traceability/members?q=A-002", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="members-results" data-testid="members-results">')
+    assert 'data-testid="member-row-A-002"' in response.text
+    assert 'data-testid="member-row-A-001"' not in response.text
+
+
 async def test_members_list_pages_by_25(client) -> None:
     doc = trace_doc()
     doc["members"] += [
