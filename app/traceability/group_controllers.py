@@ -186,8 +186,10 @@ def _plot_form(
 
 
 @get("/plots/new", name="trace_plot_new")
-async def plot_new(request: Request[Any, Any, Any], member: FromQuery[str] = "") -> Template:
+async def plot_new(request: Request[Any, Any, Any], member: FromQuery[str] = "") -> Template | Redirect:
     scope = await _scope(request)
+    if not member:
+        return see_other(_url(scope, "/traceability/members"))  # a plot is added from its member's page
     owner = await members.get_member(scope, member)
     return _plot_form(request, scope, owner, {"country": owner["country"]}, {})
 
