@@ -551,3 +551,17 @@ async def test_upload_is_refused_to_another_producer(client) -> None:
     response = await upload(client, "members.csv", (CSV_HEADER + "A-050,Ana,BR,,,,,\n").encode(), "import")
     assert response.status_code == 404
     assert await Member.count() == 2
+
+
+async def test_the_hub_links_a_group_to_its_pages_and_staff_to_the_group_choice(client) -> None:
+    await sign_in(client, await _manager())
+    hub = await client.get("/traceability")
+    assert '<a href="/traceability/members/upload" data-testid="hub-upload">' in hub.text
+    assert '<a href="/traceability/plots/map" data-testid="hub-plots-map">' in hub.text
+    client.cookies.clear()
+    await sign_in(client, await make_user("staff"))
+    hub = await client.get("/traceability")
+    assert 'data-testid="hub-members">Groups: choose one to see its members and plots</a>' in hub.text
+    assert 'data-testid="hub-upload"' not in hub.text
+    members = await client.get("/traceability/members?group=coop-acre")
+    assert 'href="/traceability/members/upload?group=coop-acre" data-testid="upload-link"' in members.text
