@@ -33,6 +33,7 @@ from app.matching.services import compute_matches
 from app.messaging.services import deals, safety, threads
 from app.notifications import services as notifications
 from app.notifications.tables import EmailOutbox, Notification
+from app.traceability import members as group_members
 from app.web import microcache
 from app.web.middleware import LOCALE_COOKIE
 from app.worker import get_backend
@@ -114,6 +115,16 @@ async def _build_world() -> World:
         staff, {"name": "Bosques del Norte", "description": "Durango y Chihuahua", "regions": "MX-DUR MX-CHH"}
     )
 
+    # The producer also manages a group of smallholders: the group's member and plot pages (app/traceability).
+    await make_certificate(producer, code="SCS-FM/COC-004514", is_group=True, product_types=["field_latex"])
+    group = await group_members.group_for(producer)
+    member_ref = await group_members.save_member(
+        group, {"name": "Rosa Dias", "member_code": "SP-001", "country": "MX", "locality": "San Pedro el Alto"}
+    )
+    plot_ref = await group_members.save_plot(
+        group, {"lat": "24.0", "lon": "-104.6", "area_ha": "6", "country": "MX"}, member_ref=member_ref
+    )
+
     await accounts.create_api_token(producer, "Integración con el ERP")
     token_id = (await accounts.list_api_tokens(producer))[0]["id"]
     notification = await Notification.select(Notification.id).where(Notification.recipient == buyer.id).first()
@@ -140,6 +151,8 @@ async def _build_world() -> World:
             "/my/requests": wanted["ref"],
             "/requests": wanted["ref"],
             "/producers": producer.organization_ref,
+            "/traceability/members": member_ref,
+            "/traceability/plots": plot_ref,
         },
         extra=[
             "/search?q=pino",
@@ -155,6 +168,8 @@ async def _build_world() -> World:
             "/password/reset/enlace-caducado",
             "/pagina-que-no-existe",
             "/notifications?unread=1",
+            "/traceability/members?q=nadie",
+            f"/traceability/plots/new?member={member_ref}",
         ],
         extra_posts=["/about"],
     )
