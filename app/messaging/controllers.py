@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
 from app.messaging import services
+from app.messaging.claim_words import CLAIM_FIELDS, claim_rows, claim_values, claim_words
 from app.notifications import services as notifications
 from app.validation import FieldErrors, PermissionDenied, page_number
 from app.web import guards
@@ -22,7 +23,16 @@ from app.web.render import render, see_other
 THREAD_PAGE = "messaging/thread.html.jinja2"
 DEAL_PREVIEW = "messaging/_deal_preview.html.jinja2"
 #: The deal form's fields: a problem with one of them opens the form again.
-DEAL_FIELDS = {"quantity", "unit", "drc_percent", "unit_price", "currency", "date", "accept_price"}
+DEAL_FIELDS = {"quantity", "unit", "drc_percent", "unit_price", "currency", "date", "accept_price", *CLAIM_FIELDS}
+
+
+async def _deal_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """A deal form's fields; the countries of harvest (a multi-select) as a list when the form has the field."""
+    data = await read_form(request)
+    form = await request.form()
+    if "countries" in form:
+        data["countries"] = [v for v in form.getall("countries") if isinstance(v, str) and v]
+    return data
 
 
 async def _thread_context(
@@ -48,6 +58,9 @@ async def _thread_context(
         "terms": terms,
         "history": services.history_lines(thread["events"]),
         "deal_figures": services.deal_figures,
+        "claim_words": claim_words,
+        "claim_rows": claim_rows,
+        "claim_values": claim_values,
         "offer_price": services.offer_price_words(terms),
         # A deal form sent back with a problem shows its total and price warning as the live preview would.
         "deal_check": services.check_deal(terms, values, strict=False) if "unit_price" in values else None,
@@ -109,7 +122,7 @@ async def message_submit(request: Request[Any, Any, Any], conversation_id: FromP
 
 @post("/conversations/{conversation_id:int}/deal", include_in_schema=False)
 async def deal_submit(request: Request[Any, Any, Any], conversation_id: FromPath[int]) -> Template | Redirect:
-    data = await read_form(request)
+    data = await _deal_form(request)
     try:
         await services.record_deal(request.user, conversation_id, data)
     except FieldErrors as exc:
@@ -146,7 +159,7 @@ async def deal_confirm(
 async def deal_correct(
     request: Request[Any, Any, Any], conversation_id: FromPath[int], event_id: FromPath[int]
 ) -> Template | Redirect:
-    data = await read_form(request)
+    data = await _deal_form(request)
     try:
         await services.correct_deal(request.user, event_id, data)
     except FieldErrors as exc:

@@ -34,6 +34,15 @@ class DealIn(msgspec.Struct, forbid_unknown_fields=True):
     currency: str | None = None
     date: str | None = None
     accept_price: bool = False
+    #: The FSC claim (what FSC's Online Claims Platform records). Left out, each takes the offer's value (its
+    #: certificate code, claim, product type, species, the producer's country); sent blank, it is blank.
+    invoice: str | None = None
+    certificate_code: str | None = None
+    claim: str | None = None
+    certified_percent: Number = None
+    product_type: str | None = None
+    species: list[str] | str | None = None
+    countries: list[str] | str | None = None
 
     def raw(self) -> dict[str, Any]:
         return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not None}

@@ -31,6 +31,8 @@ from app.messaging.deal_words import (
     decimal_or_none,
     unit_money,
 )
+from app.messaging.claim_words import claim_values
+from app.messaging.services.deal_claims import check_claim, offer_claim_defaults
 from app.messaging.services.core import (
     DEAL_STATES,
     DECLINE_REASONS,
@@ -64,6 +66,8 @@ class DealTerms:
     price_unit: str = ""
     price_currency: str = ""
     unit_options: list[tuple[str, str]] = field(default_factory=list)
+    #: The FSC claim fields the offer suggests (certificate, claim, product type, species, countries).
+    claim: dict[str, Any] = field(default_factory=lambda: claim_values({}))
 
 
 async def deal_terms(conversation: dict[str, Any]) -> DealTerms:
@@ -78,8 +82,14 @@ async def deal_terms(conversation: dict[str, Any]) -> DealTerms:
                 Offer.price_amount,
                 Offer.price_currency,
                 Offer.price_per,
+                Offer.claim,
+                Offer.product_type,
+                Offer.species,
+                Offer.certificate.code.as_alias("certificate_code"),
+                Offer.organization.country.as_alias("country"),
             )
             .where(Offer.id == conversation["offer"])
+            .output(load_json=True)
             .first()
         )
     if row is None or row["category"] not in UNITS:  # a thread without an offer: every unit, no defaults
@@ -96,6 +106,7 @@ async def deal_terms(conversation: dict[str, Any]) -> DealTerms:
         price_unit=row["price_per"] or row["unit"] or "",
         price_currency=row["price_currency"] or "",
         unit_options=[(k, _(v)) for k, v in units.items()],
+        claim=offer_claim_defaults(row),
     )
 
 
@@ -198,10 +209,13 @@ def _unit(c: Checker, terms: DealTerms) -> str:
     return c.choice("unit", list(terms.units), required=True)
 
 
-def check_deal(terms: DealTerms, raw: dict[str, Any], *, strict: bool = True) -> DealCheck:
-    """Check a deal form (quantity, unit, DRC % for wet latex, unit price, currency, date) against the offer's
-    terms; with ``strict`` every problem raises FieldErrors, including a price far from the offer's that the user
-    has not confirmed (``accept_price``). Without it (the live preview) what can be computed is returned."""
+def check_deal(
+    terms: DealTerms, raw: dict[str, Any], *, strict: bool = True, claim_defaults: dict[str, Any] | None = None
+) -> DealCheck:
+    """Check a deal form (quantity, unit, DRC % for wet latex, unit price, currency, date, and the FSC claim fields,
+    which default to ``claim_defaults`` or the offer's) against the offer's terms; with ``strict`` every problem
+    raises FieldErrors, including a price far from the offer's that the user has not confirmed (``accept_price``).
+    Without it (the live preview) what can be computed is returned."""
     c = Checker(raw)
     quantity = c.number("quantity", required=True, positive=True)
     unit = _unit(c, terms)
@@ -212,6 +226,7 @@ def check_deal(terms: DealTerms, raw: dict[str, Any], *, strict: bool = True) ->
     currency = c.choice("currency", CURRENCIES, required=True)
     date = c.date("date", required=True)
     accepted = c.boolean("accept_price")
+    claim = check_claim(c, terms.claim if claim_defaults is None else claim_defaults, terms.category)
     total = None
     if quantity is not None and unit_price is not None:
         total = (Decimal(str(quantity)) * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -234,6 +249,7 @@ def check_deal(terms: DealTerms, raw: dict[str, Any], *, strict: bool = True) ->
             "price": str(total) if total is not None else None,
             "currency": currency,
             "date": date.isoformat() if date else None,
+            **claim,
         }
     )
     return DealCheck(details, total, warning)
@@ -264,8 +280,15 @@ async def _deal_event(event_id: int) -> dict[str, Any]:
     return event
 
 
+def confirmed_terms(details: dict[str, Any]) -> dict[str, Any]:
+    """What a confirmation vouches for: the quantity, unit, date and every claim field of the deal it confirms."""
+    keep = ("quantity", "unit", "drc_percent", "date")
+    return {**{k: details[k] for k in keep if k in details}, **claim_values(details)}
+
+
 async def confirm_deal(user: CurrentUser, event_id: int) -> int:
-    """The other party confirms a recorded (or staff-corrected) deal; the side that recorded it cannot."""
+    """The other party confirms a recorded (or staff-corrected) deal, its quantity and its claim fields (recorded as
+    confirmed with the confirmation); the side that recorded it cannot."""
     event = await _deal_event(event_id)
     conversation, _side = await _party(user, event["conversation"])
     if event["actor_organization"] == user.organization_id:
@@ -283,7 +306,7 @@ async def confirm_deal(user: CurrentUser, event_id: int) -> int:
             user,
             conversation_id=conversation["id"],
             match_id=conversation["match"],
-            details={"event_id": event_id},
+            details={"event_id": event_id, "confirmed": confirmed_terms(event["details"])},
         )
         return confirmation
 
@@ -294,7 +317,8 @@ async def correct_deal(user: CurrentUser, event_id: int, raw: dict[str, Any]) ->
         raise PermissionDenied()
     event = await _deal_event(event_id)
     conversation = await _conversation(event["conversation"])
-    details = check_deal(await deal_terms(conversation), raw).details
+    # The claim fields a correction leaves out stay as the corrected deal recorded them.
+    details = check_deal(await deal_terms(conversation), raw, claim_defaults=claim_values(event["details"])).details
     c = Checker(raw)
     note = c.text("note", max_len=1000)
     c.raise_if_errors()
