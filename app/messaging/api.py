@@ -3,17 +3,19 @@ deal. The pages are in controllers.py; both call the same services."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import TooManyRequestsException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.types import ControllerRouterHandler
 
 from app.i18n import gettext as _
 from app.messaging import services
+from app.messaging.services import claims
 from app.messaging.schemas import (
+    ClaimOut,
     ConversationIn,
     ConversationOut,
     DealIn,
@@ -141,6 +143,25 @@ async def api_deal_create(
     return next(e for e in thread_out(thread).events if e.id == event_id)
 
 
+@get(
+    "/api/v1/claims",
+    tags=["claims"],
+    summary="Confirmed FSC claims",
+    security=SIGNED_IN,
+    responses=api_errors(400, 401, 403, 404),
+)
+async def api_claims(
+    request: Request[Any, Any, Any],
+    date_from: Annotated[str | None, Parameter(query="from", description="First deal date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, Parameter(query="to", description="Last deal date, YYYY-MM-DD.")] = None,
+    organization: Annotated[str | None, Parameter(description="Staff only: whose claims (organisation ref).")] = None,
+) -> list[ClaimOut]:
+    """The caller's organisation's deals with an FSC claim that the other side confirmed, with a deal date from
+    ``from`` to ``to`` (both included), by date: what its certification audit reads."""
+    period = await claims.claims_period(request.user, {"from": date_from, "to": date_to, "organization": organization})
+    return [ClaimOut(**vars(row)) for row in await claims.confirmed_claims(period)]
+
+
 ROUTES: list[ControllerRouterHandler] = [
     Router(
         path="/",
@@ -151,6 +172,7 @@ ROUTES: list[ControllerRouterHandler] = [
             api_conversation_create,
             api_message_create,
             api_deal_create,
+            api_claims,
         ],
     ),
 ]

@@ -12,7 +12,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
-from app.messaging import services
+from app.messaging import claims_pages, services
 from app.messaging.claim_words import CLAIM_FIELDS, claim_rows, claim_values, claim_words
 from app.notifications import services as notifications
 from app.validation import FieldErrors, PermissionDenied, page_number
@@ -299,6 +299,7 @@ ROUTES: list[ControllerRouterHandler] = [
             decline_submit,
             report_submit,
             block_submit,
+            *claims_pages.ROUTES,
         ],
     ),
     Router(path="/", guards=[guards.staff], route_handlers=[reported_list, deal_correct]),

@@ -124,3 +124,21 @@ def thread_out(thread: dict[str, Any]) -> ThreadOut:
             for e in thread["events"]
         ],
     )
+
+
+class ClaimOut(msgspec.Struct):
+    """One confirmed FSC claim of the caller's organisation: ``side`` is sale (the organisation supplied) or
+    purchase; ``countries`` are ISO 3166-1 alpha-2 codes of harvest; ``date`` the deal date."""
+
+    date: str
+    invoice: str
+    counterparty: str
+    certificate_code: str
+    claim: str
+    certified_percent: int | None
+    product_type: str
+    species: list[str]
+    countries: list[str]
+    quantity: float | None
+    unit: str
+    side: str
