@@ -13,7 +13,6 @@ from litestar.types import ControllerRouterHandler
 
 from app.i18n import gettext as _
 from app.messaging import services
-from app.messaging.services import claims
 from app.messaging.schemas import (
     ClaimOut,
     ConversationIn,
@@ -26,6 +25,7 @@ from app.messaging.schemas import (
     conversation_out,
     thread_out,
 )
+from app.messaging.services import claims
 from app.notifications import services as notifications
 from app.validation import FieldErrors
 from app.web import guards

@@ -68,9 +68,11 @@ async def claims_period(user: CurrentUser, raw: dict[str, Any]) -> Period:
     if wanted and wanted != user.organization_ref:
         if not user.is_staff:
             raise PermissionDenied()
-        row = await Organization.select(Organization.id, Organization.ref, Organization.name).where(
-            Organization.ref == wanted
-        ).first()
+        row = (
+            await Organization.select(Organization.id, Organization.ref, Organization.name)
+            .where(Organization.ref == wanted)
+            .first()
+        )
         if row is None:
             raise NotFound()
         return Period(row["id"], row["ref"], row["name"], start, end)

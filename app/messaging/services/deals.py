@@ -23,6 +23,7 @@ from app.accounts.services import CurrentUser
 from app.db import atomic
 from app.i18n import format_number
 from app.i18n import gettext as _
+from app.messaging.claim_words import claim_values
 from app.messaging.deal_words import (
     ALL_UNITS,
     CENT,
@@ -31,8 +32,6 @@ from app.messaging.deal_words import (
     decimal_or_none,
     unit_money,
 )
-from app.messaging.claim_words import claim_values
-from app.messaging.services.deal_claims import check_claim, offer_claim_defaults
 from app.messaging.services.core import (
     DEAL_STATES,
     DECLINE_REASONS,
@@ -40,6 +39,7 @@ from app.messaging.services.core import (
     _event,
     _party,
 )
+from app.messaging.services.deal_claims import check_claim, offer_claim_defaults
 from app.messaging.tables import MatchEvent
 from app.offers.tables import Offer
 from app.validation import Checker, FieldErrors, NotFound, PermissionDenied
