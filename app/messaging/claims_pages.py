@@ -58,7 +58,7 @@ async def claims_csv(request: Request[Any, Any, Any]) -> Response[str]:
     filename = f"fsc-claims-{period.organization_ref}-{period.start}-{period.end}.csv"
     return Response(
         content=claims.claims_csv(rows),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

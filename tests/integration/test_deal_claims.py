@@ -180,3 +180,113 @@ async def test_a_staff_correction_keeps_the_claim_it_does_not_change(client) -> 
     assert {k: correction["details"][k] for k in CLAIM} == CLAIM
     assert correction["details"]["quantity"] == 1800.0
     assert (await _events("deal_closed"))[0]["details"]["quantity"] == 2000.0  # the original is kept
+
+
+async def _confirmed_deals(client: Any) -> tuple[Any, Any, Any]:
+    """Three deals in one thread: two confirmed (May 12 and June 3), one left unconfirmed (May 20)."""
+    producer, buyer, thread = await _thread()
+    await sign_in(client, buyer)
+    for day, invoice in (("2026-05-12", "NF-1029"), ("2026-06-03", "NF-1101"), ("2026-05-20", "NF-1050")):
+        recorded = await post_form(client, f"/conversations/{thread}/deal", _deal(date=day, invoice=invoice))
+        assert recorded.status_code == 303
+    ids = [e["id"] for e in await _events("deal_closed")]
+    for event_id in ids[:2]:
+        await messaging.confirm_deal(producer, event_id)
+    client.cookies.clear()
+    return producer, buyer, thread
+
+
+async def test_each_side_downloads_its_confirmed_claims_for_a_period(client) -> None:
+    producer, buyer, _thread_id = await _confirmed_deals(client)
+    await sign_in(client, producer)
+    page = await client.get("/my/claims?from=2026-05-01&to=2026-05-31")
+    assert page.status_code == 200
+    assert page.text.count('data-testid="claim-row"') == 1
+    csv = await client.get("/my/claims.csv?from=2026-05-01&to=2026-06-30")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert csv.text.splitlines() == [
+        "Date,Invoice,Counterparty,Certificate code,Claim,Percent,Product type,Species,Countries,Quantity,Unit,Side",
+        f"2026-05-12,NF-1029,Hules de Veracruz,{CODE},FSC Mix,80,Field latex,Hevea brasiliensis,BR,2000,kg DRC,Sale",
+        f"2026-06-03,NF-1101,Hules de Veracruz,{CODE},FSC Mix,80,Field latex,Hevea brasiliensis,BR,2000,kg DRC,Sale",
+    ]
+    client.cookies.clear()
+    await sign_in(client, buyer)
+    bought = await client.get("/my/claims.csv?from=2026-06-01&to=2026-06-30")
+    assert bought.text.splitlines()[1:] == [
+        f"2026-06-03,NF-1101,Seringueiros do Acre,{CODE},FSC Mix,80,Field latex,Hevea brasiliensis,BR,2000,kg DRC,"
+        "Purchase"
+    ]
+    empty = await client.get("/my/claims?from=2026-07-01&to=2026-07-31")
+    assert 'data-testid="claims-empty"' in empty.text
+
+
+async def test_the_claims_api_answers_for_the_callers_organisation_only(client) -> None:
+    producer, buyer, _thread_id = await _confirmed_deals(client)
+    answer = await client.get("/api/v1/claims?from=2026-05-01&to=2026-05-31", headers=await api_token(buyer))
+    assert answer.status_code == 200
+    assert answer.json() == [
+        {
+            "date": "2026-05-12",
+            "invoice": "NF-1029",
+            "counterparty": "Seringueiros do Acre",
+            **{k: v for k, v in CLAIM.items() if k != "invoice"},
+            "quantity": 2000.0,
+            "unit": "kg_drc",
+            "side": "purchase",
+        }
+    ]
+    other = await client.get(
+        f"/api/v1/claims?from=2026-05-01&to=2026-05-31&organization={producer.organization_ref}",
+        headers=await api_token(buyer),
+    )
+    assert other.status_code == 403
+    backwards = await client.get("/api/v1/claims?from=2026-05-31&to=2026-05-01", headers=await api_token(buyer))
+    assert backwards.status_code == 400
+    assert backwards.json()["errors"] == [
+        {"field": "to", "message": "The end date must be on or after the start date."}
+    ]
+    anonymous = await client.get("/api/v1/claims?from=2026-05-01&to=2026-05-31")
+    assert anonymous.status_code == 401
+    staff = await make_user("staff")
+    picked = await client.get(
+        f"/api/v1/claims?from=2026-05-01&to=2026-06-30&organization={producer.organization_ref}",
+        headers=await api_token(staff),
+    )
+    assert [(c["invoice"], c["side"]) for c in picked.json()] == [("NF-1029", "sale"), ("NF-1101", "sale")]
+    unknown = await client.get(
+        "/api/v1/claims?from=2026-05-01&to=2026-06-30&organization=nobody", headers=await api_token(staff)
+    )
+    assert unknown.status_code == 404
+
+
+async def test_another_organisation_cannot_download_a_producers_claims(client) -> None:
+    producer, _buyer, _thread_id = await _confirmed_deals(client)
+    competitor = await make_user("producer", org_name="Outra Borracha", country="BR")
+    await sign_in(client, competitor)
+    refused = await client.get(f"/my/claims.csv?from=2026-05-01&to=2026-06-30&organization={producer.organization_ref}")
+    assert refused.status_code == 403
+    own = await client.get("/my/claims.csv?from=2026-05-01&to=2026-06-30")
+    assert own.text.splitlines()[1:] == []
+    client.cookies.clear()
+    anonymous = await client.get("/my/claims.csv?from=2026-05-01&to=2026-06-30")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/login?next=/my/claims.csv"
+
+
+async def test_a_confirmed_correction_replaces_the_deal_it_corrects_in_the_claims(client) -> None:
+    producer, buyer, thread = await _confirmed_deals(client)
+    first = (await _events("deal_closed"))[0]["id"]
+    staff = await make_user("staff")
+    corrected = await messaging.correct_deal(
+        staff,
+        first,
+        {"quantity": "1800", "unit": "kg_drc", "unit_price": "9.80", "currency": "BRL", "date": "2026-05-12"},
+    )
+    await messaging.confirm_deal(buyer, corrected)
+    await sign_in(client, producer)
+    csv = await client.get("/my/claims.csv?from=2026-05-01&to=2026-05-31")
+    assert csv.text.splitlines()[1:] == [
+        f"2026-05-12,NF-1029,Hules de Veracruz,{CODE},FSC Mix,80,Field latex,Hevea brasiliensis,BR,1800,kg DRC,Sale"
+    ]
+    assert thread > 0
