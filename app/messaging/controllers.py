@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 from app.messaging import claims_pages, services
 from app.messaging.claim_words import CLAIM_FIELDS, claim_rows, claim_values, claim_words
 from app.notifications import services as notifications
+from app.traceability.due_diligence import available_lots
 from app.validation import FieldErrors, PermissionDenied, page_number
 from app.web import guards
 from app.web.forms import read_form
@@ -66,6 +67,10 @@ async def _thread_context(
         "deal_check": services.check_deal(terms, values, strict=False) if "unit_price" in values else None,
         "deal_open": bool(set(errors) & DEAL_FIELDS),
         "today": dt.date.today().isoformat(),
+        # The buyer's due-diligence downloads, once a deal on an offer backed by lots is confirmed.
+        "due_diligence_lots": await available_lots(
+            request.user, thread["conversation"], bool(thread["confirmed_event_ids"])
+        ),
     }
 
 
