@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import Request, Router, get, post
 from litestar.exceptions import TooManyRequestsException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from app.i18n import gettext as _
@@ -152,9 +152,11 @@ async def api_deal_create(
 )
 async def api_claims(
     request: Request[Any, Any, Any],
-    date_from: Annotated[str | None, Parameter(query="from", description="First deal date, YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, Parameter(query="to", description="Last deal date, YYYY-MM-DD.")] = None,
-    organization: Annotated[str | None, Parameter(description="Staff only: whose claims (organisation ref).")] = None,
+    date_from: Annotated[str | None, QueryParameter(name="from", description="First deal date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, QueryParameter(name="to", description="Last deal date, YYYY-MM-DD.")] = None,
+    organization: Annotated[
+        str | None, QueryParameter(description="Staff only: whose claims (organisation ref).")
+    ] = None,
 ) -> list[ClaimOut]:
     """The caller's organisation's deals with an FSC claim that the other side confirmed, with a deal date from
     ``from`` to ``to`` (both included), by date: what its certification audit reads."""
