@@ -32,6 +32,7 @@ from app.sourcing import controllers as sourcing_controllers
 from app.staff import controllers as staff_controllers
 from app.traceability import api as traceability_api
 from app.traceability import controllers as traceability_controllers
+from app.traceability import lot_controllers as traceability_lot_controllers
 from app.web import choices, config, inline_validation, microcache, pages
 from app.web.api_channel import api_channel_middleware_factory
 from app.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
@@ -77,6 +78,7 @@ def create_app() -> Litestar:
         *analytics_api.ROUTES,
         *traceability_api.ROUTES,
         *traceability_controllers.ROUTES,
+        *traceability_lot_controllers.ROUTES,
     ]
     app = Litestar(
         route_handlers=route_handlers,
