@@ -22,6 +22,7 @@ from app.offers import projection, visibility
 from app.offers.tables import Offer
 from app.offers.visibility import certificate_problem
 from app.places import check_place
+from app.traceability.offer_lots import check_offer_lots
 from app.units import UnitError, to_canonical
 from app.validation import (
     MAX_PAGE,
@@ -137,9 +138,10 @@ async def create_offer(user: CurrentUser, raw: dict[str, Any]) -> dict[str, Any]
     _require_producer(user)
     clean = check_offer(raw)
     cert_id = await _own_certificate(user, raw.get("certificate"), clean["product_type"], raw)
+    lots = await check_offer_lots(user.organization_ref, clean, raw)
     async with atomic():
         ref = f"offer-{secrets.token_hex(5)}"
-        await Offer(ref=ref, organization=user.organization_id, certificate=cert_id, **clean).save()
+        await Offer(ref=ref, organization=user.organization_id, certificate=cert_id, lots=lots, **clean).save()
         await record_change("offer", ref)
     return await get_offer(ref)
 
@@ -151,8 +153,10 @@ async def update_offer(user: CurrentUser, ref: str, raw: dict[str, Any]) -> dict
         raise PermissionDenied()
     clean = check_offer(raw)
     cert_id = await _own_certificate(user, raw.get("certificate"), clean["product_type"], raw)
+    lots = await check_offer_lots(user.organization_ref, clean, raw)
     async with atomic():
-        await Offer.update({**clean, "certificate": cert_id, "updated_at": now()}).where(Offer.id == offer["id"])
+        values = {**clean, "certificate": cert_id, "lots": lots, "updated_at": now()}
+        await Offer.update(values).where(Offer.id == offer["id"])
         await record_change("offer", ref)
     return await get_offer(ref)
 
