@@ -17,7 +17,7 @@ from app.offers import services as offers
 from app.offers.tables import Offer
 from app.validation import FieldErrors
 from tests.clock import TODAY
-from tests.factories import PASSWORD, api_token, csrf_token, make_user, offer_data, sign_in
+from tests.factories import PASSWORD, api_token, csrf_token, offer_data, sign_in
 from tests.integration.test_traceability_import import trace_doc
 
 
@@ -32,8 +32,8 @@ def lots_doc() -> dict[str, Any]:
     for lot in doc["lots"]:
         lot["holder"] = "coop-acre"
     doc["deliveries"].append(
-        {"ref": "del-4", "collector": "usina-rio", "member": "m-1", "plot": "p-1", "date": d(-25), "form": "field_latex",
-         "wet_kg": 625, "drc_percent": 32}
+        {"ref": "del-4", "collector": "usina-rio", "member": "m-1", "plot": "p-1", "date": d(-25),
+         "form": "field_latex", "wet_kg": 625, "drc_percent": 32}
     )  # fmt: skip
     doc["lots"].append(
         {"ref": "lot-3", "holder": "coop-acre", "inputs": [{"delivery": "del-4"}], "process": "tsr",
