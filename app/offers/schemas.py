@@ -87,7 +87,7 @@ class PriceOut(msgspec.Struct):
     per: Annotated[str, vocab(ALL_UNITS)]
 
 
-class OfferOut(msgspec.Struct):
+class OfferOut(msgspec.Struct, omit_defaults=True):
     ref: str
     organization: str
     organization_name: str
@@ -125,7 +125,7 @@ class OfferOut(msgspec.Struct):
     status: Annotated[str, vocab(OFFER_STATUSES)]
     created_at: dt.datetime
     updated_at: dt.datetime
-    #: Refs of the lots behind the offer (latex only; empty when it names none).
+    #: Refs of the lots behind the offer (latex only; left out when it names none).
     lots: list[str] = msgspec.field(default_factory=list)
 
 
