@@ -26,7 +26,7 @@ from app.messaging.trust import producer_trust
 from app.offers import services
 from app.offers.forms import OFFER_CHOICES
 from app.offers.services import get_own_offer, get_visible_offer, owns
-from app.traceability.offer_lots import held_lot_options
+from app.traceability.offer_lots import backing, held_lot_options, offer_lot_warnings
 from app.validation import FieldErrors, NotFound
 from app.vocab import CATEGORIES, PRODUCT_TYPES, UNITS
 from app.web import guards, microcache
@@ -98,6 +98,9 @@ async def offer_detail(request: HTMXRequest, ref: FromPath[str]) -> Template:
         "is_owner": owns(user, offer),
         "is_staff": user is not None and user.is_staff,
         "hidden_reasons": services.hidden_reasons(offer),
+        "backing": await backing(offer.get("lots")),
+        # A lot's answer may have changed since the offer was saved: its producer is told, the offer is left as is.
+        "lot_warnings": await offer_lot_warnings(offer) if owns(user, offer) else [],
     }
     return render(request, "offers/detail.html.jinja2", context)
 

@@ -17,7 +17,7 @@ from app.offers import services as offers
 from app.offers.tables import Offer
 from app.validation import FieldErrors
 from tests.clock import TODAY
-from tests.factories import PASSWORD, api_token, csrf_token, offer_data, sign_in
+from tests.factories import PASSWORD, api_token, csrf_token, make_user, offer_data, sign_in
 from tests.integration.test_traceability_import import trace_doc
 
 
@@ -199,3 +199,98 @@ async def test_import_writes_the_lots_and_exports_them(clean_db: str) -> None:
     assert await Offer.select(Offer.lots).output(load_json=True).first() == {"lots": ["lot-1", "lot-3"]}
     exported = await export_document()
     assert exported["offers"][0]["lots"] == ["lot-1", "lot-3"]
+
+
+async def _two_offers(user: CurrentUser) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An offer on lot-1 and lot-3 (EUDR-ready, 2 smallholders) and one naming none."""
+    backed = await offers.create_offer(user, latex_offer(lots=["lot-1", "lot-3"], quantity="600", title="Backed TSR"))
+    plain = await offers.create_offer(user, latex_offer(title="Plain TSR"))
+    return backed, plain
+
+
+async def test_offer_page_badge_links_the_lot_page_which_visitors_may_then_read(client) -> None:
+    await import_document(lots_doc())
+    backed, plain = await _two_offers(await group_user())
+    page = await client.get(f"/offers/{backed['ref']}")
+    assert page.status_code == 200
+    assert 'data-testid="offer-traceable"' in page.text
+    assert "Traceable to 2 smallholders" in page.text and 'data-testid="offer-eudr-ready"' in page.text
+    assert 'href="/traceability/lots/lot-1"' in page.text and 'href="/traceability/lots/lot-3"' in page.text
+    assert 'data-testid="offer-backing"' not in (await client.get(f"/offers/{plain['ref']}")).text
+    lot_page = await client.get("/traceability/lots/lot-1")  # a visitor following the offer
+    assert lot_page.status_code == 200 and 'data-view="public"' in lot_page.text
+    assert "Maria Souza" not in lot_page.text and "p-1" not in lot_page.text
+    assert (await client.get("/traceability/lots/lot-2")).status_code == 404  # backs no offer
+
+
+async def test_a_lot_that_changes_warns_the_producer_and_leaves_the_offer(client) -> None:
+    await import_document(lots_doc())
+    user = await group_user()
+    offer = await offers.create_offer(user, latex_offer(claim="FSC 100%", lots=["lot-3"], quantity="200"))
+    doc = lots_doc()
+    doc["members"][0]["certified_from"] = d(-10)  # m-1 entered the scope after del-4: lot-3 loses its claim
+    await import_document(doc)
+    await sign_in(client, user)
+    page = await client.get(f"/offers/{offer['ref']}")
+    assert 'data-testid="offer-lot-warnings"' in page.text
+    assert "Lot lot-3 carries no FSC claim: an offer from these lots cannot carry an FSC claim." in page.text
+    stored = await Offer.select(Offer.claim, Offer.lots).output(load_json=True).first()
+    assert stored == {"claim": "FSC 100%", "lots": ["lot-3"]}  # never changed silently
+    await sign_in(client, await make_user("buyer"))
+    assert 'data-testid="offer-lot-warnings"' not in (await client.get(f"/offers/{offer['ref']}")).text
+
+
+async def test_offer_list_filter_eudr_ready(client) -> None:
+    await import_document(lots_doc())
+    user = await group_user()
+    backed, plain = await _two_offers(user)
+    also = await offers.create_offer(user, latex_offer(lots=["lot-1"], title="Also ready"))
+    # An offer whose lot is no longer EUDR-ready drops out: lot-1 gains an error (a DRC outside 20-45 %).
+    doc = lots_doc()
+    doc["deliveries"][0]["drc_percent"] = 60
+    doc["lots"][0]["output_dry_kg"] = 700
+    await import_document(doc)
+    page = await client.get("/offers?eudr=1")
+    assert page.status_code == 200
+    assert backed["ref"] not in page.text and also["ref"] not in page.text and plain["ref"] not in page.text
+    await import_document(lots_doc())  # fixed again
+    page = await client.get("/offers?eudr=1&page=1")
+    assert backed["ref"] in page.text and also["ref"] in page.text
+    assert plain["ref"] not in page.text
+    everything = await client.get("/offers")
+    assert plain["ref"] in everything.text
+    assert 'name="eudr"' in everything.text
+
+
+async def test_search_documents_and_filter(client, tmp_path) -> None:
+    from app.indexing.documents import OFFERS_INDEX, offer_documents
+    from app.indexing.sync import drain
+    from app.search.services.params import SearchParams
+    from search_index import create_backend
+
+    await import_document(lots_doc())
+    backed, plain = await _two_offers(await group_user())
+    docs, _missing = await offer_documents([backed["ref"], plain["ref"]])
+    assert {k: docs[0][k] for k in ("traceable", "eudr_ready", "smallholders")} == {
+        "traceable": True,
+        "eudr_ready": True,
+        "smallholders": 2,
+    }
+    assert {k: docs[1][k] for k in ("traceable", "eudr_ready", "smallholders")} == {
+        "traceable": False,
+        "eudr_ready": False,
+        "smallholders": 0,
+    }
+    backend = create_backend(directory=tmp_path / "search")
+    try:
+        await backend.ensure_index(OFFERS_INDEX)
+        await drain(backend)
+        params = SearchParams.from_query({"eudr": "1"})
+        assert params.eudr and params.pairs() == [("eudr", "1")]
+        from app.search.services import search_offers
+
+        result = await search_offers(params, backend)
+        assert not result.degraded
+        assert [item.document["ref"] for item in result.items] == [backed["ref"]]
+    finally:
+        await backend.close()
