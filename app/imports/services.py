@@ -387,6 +387,7 @@ async def export_document() -> dict[str, Any]:
                 **({"drc_percent": r["drc_percent"]} if r["drc_percent"] is not None else {}),
                 "min_per_supplier": _num(r["min_per_supplier"]),
                 "partial_ok": bool(r["partial_ok"]),
+                **({"require_eudr_ready": True} if r.get("require_eudr_ready") else {}),
                 "delivery": {
                     "country": r["delivery_country"] or None,
                     "region": r["delivery_region"] or None,

@@ -224,10 +224,16 @@ async def held_lot_options(organization_id: int | None) -> list[tuple[str, str]]
 async def eudr_ready_offer_refs() -> list[str]:
     """Refs of latex offers whose lots are all EUDR-ready as last derived (the offer list's filter)."""
     from app.offers.tables import Offer
-    from app.traceability.tables import LotResult
 
     rows = await Offer.select(Offer.ref, Offer.lots).where(Offer.category == "latex").output(load_json=True)
-    named = {row["ref"]: list(row["lots"] or []) for row in rows if row["lots"]}
+    return sorted(await eudr_ready_among({row["ref"]: list(row["lots"] or []) for row in rows if row["lots"]}))
+
+
+async def eudr_ready_among(named: dict[str, list[str]]) -> set[str]:
+    """Of these offers (ref -> lot refs), those whose lots are all EUDR-ready as last derived."""
+    from app.traceability.tables import LotResult
+
+    named = {ref: lots for ref, lots in named.items() if lots}
     wanted = sorted({lot for lots in named.values() for lot in lots})
     ready: set[str] = set()
     for start in range(0, len(wanted), 500):
@@ -235,4 +241,4 @@ async def eudr_ready_offer_refs() -> list[str]:
             LotResult.lot.ref.is_in(wanted[start : start + 500])
         )
         ready |= {r["ref"] for r in results if r["eudr_ready"]}
-    return sorted(ref for ref, lots in named.items() if all(lot in ready for lot in lots))
+    return {ref for ref, lots in named.items() if all(lot in ready for lot in lots)}
