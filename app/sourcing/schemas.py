@@ -95,7 +95,7 @@ class TargetPriceOut(msgspec.Struct):
     currency: Annotated[str, vocab(CURRENCIES)]
 
 
-class RequestOut(msgspec.Struct):
+class RequestOut(msgspec.Struct, omit_defaults=True):
     ref: str
     organization: str
     organization_name: str
@@ -123,6 +123,8 @@ class RequestOut(msgspec.Struct):
     status: Annotated[str, vocab(REQUEST_STATUSES)]
     created_at: dt.datetime
     updated_at: dt.datetime
+    #: Only offers backed by lots that are all EUDR-ready may serve it (left out when false).
+    require_eudr_ready: bool = False
 
 
 class RequestPage(msgspec.Struct):

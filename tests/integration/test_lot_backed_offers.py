@@ -294,3 +294,77 @@ async def test_search_documents_and_filter(client, tmp_path) -> None:
         assert [item.document["ref"] for item in result.items] == [backed["ref"]]
     finally:
         await backend.close()
+
+
+async def test_request_requiring_eudr_ready_lots_is_matched_only_with_them(client, tmp_path) -> None:
+    from app.indexing.documents import OFFERS_INDEX
+    from app.indexing.sync import drain
+    from app.matching.engine import Reason
+    from app.matching.phrasing import phrase
+    from app.matching.services import compute_matches
+    from app.sourcing import services as sourcing
+    from search_index import create_backend
+    from tests.factories import request_data
+
+    doc = lots_doc()
+    # lot-4: FSC 100 % (m-1 in scope) but a DRC of 60 % for field latex is an error: not EUDR-ready.
+    doc["deliveries"].append(
+        {"ref": "del-5", "collector": "usina-rio", "member": "m-1", "plot": "p-1", "date": d(-24),
+         "form": "field_latex", "wet_kg": 500, "drc_percent": 60}
+    )  # fmt: skip
+    doc["lots"].append(
+        {"ref": "lot-4", "holder": "coop-acre", "inputs": [{"delivery": "del-5"}], "process": "tsr",
+         "product_type": "tsr", "output_dry_kg": 300, "date": d(-4)}
+    )  # fmt: skip
+    await import_document(doc)
+    producer = await group_user()
+    ready = await offers.create_offer(producer, latex_offer(claim="FSC 100%", lots=["lot-3"], quantity="200"))
+    not_ready = await offers.create_offer(producer, latex_offer(claim="FSC 100%", lots=["lot-4"], quantity="200"))
+    plain = await offers.create_offer(producer, latex_offer(claim="FSC 100%", quantity="200"))
+    buyer = await make_user("buyer", country="DE")
+    wanted = request_data(
+        category="latex",
+        title="TSR for Hamburg",
+        product_types=["tsr"],
+        species=[],
+        accepted_claims=["FSC 100%", "FSC Mix"],
+        quantity="100",
+        unit="kg_drc",
+        min_per_supplier="",
+        delivery_country="BR",
+        delivery_region="",
+        delivery_place="Rio Branco",
+        delivery_lat="-9.97",
+        delivery_lon="-67.81",
+        max_distance_km="",
+    )
+    strict = await sourcing.create_request(buyer, {**wanted, "require_eudr_ready": "1"})
+    loose = await sourcing.create_request(buyer, wanted)
+    assert strict["require_eudr_ready"] is True and loose["require_eudr_ready"] is False
+    backend = create_backend(directory=tmp_path / "search")
+    try:
+        await backend.ensure_index(OFFERS_INDEX)
+        await drain(backend)
+        answer = (await compute_matches(strict["ref"], backend, locale="en")).as_json()
+        assert [m["offer"] for m in answer["matches"]] == [ready["ref"]]
+        assert "Backed by EUDR-ready lots, as you require" in answer["matches"][0]["reasons"]
+        answer = (await compute_matches(loose["ref"], backend, locale="en")).as_json()
+        assert {m["offer"] for m in answer["matches"]} == {ready["ref"], not_ready["ref"], plain["ref"]}
+        assert all("Backed by EUDR-ready lots, as you require" not in m["reasons"] for m in answer["matches"])
+    finally:
+        await backend.close()
+    assert phrase(Reason("eudr_ready"), "producer") == "The buyer requires EUDR-ready lots: yours are"
+
+
+async def test_request_form_and_api_carry_the_requirement(client) -> None:
+    from tests.factories import request_data
+
+    buyer = await make_user("buyer")
+    headers = await api_token(buyer)
+    body = {**request_data(), "require_eudr_ready": True}
+    response = await client.post("/api/v1/requests", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["require_eudr_ready"] is True
+    await sign_in(client, buyer)
+    page = await client.get("/my/requests/new")
+    assert page.status_code == 200 and 'name="require_eudr_ready"' in page.text
