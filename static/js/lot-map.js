@@ -9,7 +9,7 @@
     if (!box || !dataNode || typeof L === "undefined" || box.getAttribute("data-ready")) return;
     var data = JSON.parse(dataNode.textContent || "{}");
     box.hidden = false;
-    var map = L.map(box, { attributionControl: true, minZoom: 1, maxZoom: 14 });
+    var map = L.map(box, { attributionControl: true, minZoom: 1, maxZoom: 9 });
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Natural Earth");
     var layer = L.featureGroup().addTo(map);
@@ -33,7 +33,7 @@
           interactive: false }).addTo(map).bringToBack();
       });
     var bounds = layer.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 11 });
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 8 });
     else map.setView([0, -60], 2);
     box.setAttribute("data-ready", "true");
   }
