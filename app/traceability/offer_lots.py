@@ -242,3 +242,12 @@ async def eudr_ready_among(named: dict[str, list[str]]) -> set[str]:
         )
         ready |= {r["ref"] for r in results if r["eudr_ready"]}
     return {ref for ref, lots in named.items() if all(lot in ready for lot in lots)}
+
+
+async def offers_naming(lot_refs: list[str]) -> list[str]:
+    """Refs of the latex offers that name any of these lots."""
+    from app.offers.tables import Offer
+
+    wanted = set(lot_refs)
+    rows = await Offer.select(Offer.ref, Offer.lots).where(Offer.category == "latex").output(load_json=True)
+    return sorted(row["ref"] for row in rows if wanted.intersection(row["lots"] or []))

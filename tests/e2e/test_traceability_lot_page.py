@@ -51,6 +51,7 @@ async def test_buyer_follows_a_lot_backed_offer_to_the_lot_page(new_page: Any, l
     phone = await _signed_in(new_page, buyer.email, 360)
     await phone.goto("/traceability/lots/lot-1")
     await expect(phone.get_by_test_id("lot-claim")).to_contain_text("FSC Mix")
+    await expect(phone.get_by_test_id("lot-map")).to_have_attribute("data-ready", "true")
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, width  # nothing wider than the phone
     await phone.screenshot(path=str(shots / "lot-page-360.png"), full_page=True)

@@ -292,6 +292,14 @@ async def test_search_documents_and_filter(client, tmp_path) -> None:
         result = await search_offers(params, backend)
         assert not result.degraded
         assert [item.document["ref"] for item in result.items] == [backed["ref"]]
+        # A lot that gains an error takes its offers out of the filter once the index applies the change.
+        doc = lots_doc()
+        doc["deliveries"][0]["drc_percent"] = 60
+        doc["lots"][0]["output_dry_kg"] = 700
+        await import_document(doc)
+        await drain(backend)
+        result = await search_offers(params, backend)
+        assert [item.document["ref"] for item in result.items] == []
     finally:
         await backend.close()
 
