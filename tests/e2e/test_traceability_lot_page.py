@@ -46,6 +46,11 @@ async def test_buyer_follows_a_lot_backed_offer_to_the_lot_page(new_page: Any, l
     text = await page.locator("main").inner_text()
     for private in ("Maria Souza", "João Lima", "p-1", "p-2", "del-1", "A-001"):
         assert private not in text, private
+    desk_width = await page.evaluate(
+        "[document.documentElement.scrollWidth, [...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > 1300).slice(0, 3).map(e => e.className || e.tagName)]"
+    )
+    assert desk_width[0] <= 1280, desk_width
     await page.screenshot(path=str(shots / "lot-page-1280.png"), full_page=True)
 
     phone = await _signed_in(new_page, buyer.email, 360)
