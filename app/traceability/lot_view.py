@@ -14,7 +14,7 @@ from app.i18n import N_, gettext
 from app.traceability.engine import localized_message
 from app.traceability.graph import LotGraph
 from app.traceability.model import Check, LotAnswer, Plot
-from app.traceability.services import _graph, derive, may_see_detail, store_result, visible_records
+from app.traceability.services import derive, load_checked_graph, may_see_detail, store_result, visible_records
 from app.validation import NotFound
 
 #: Share of certified input an FSC Mix lot needs to carry the on-product label (TRACEABILITY.md).
@@ -211,7 +211,7 @@ class LotPage:
 async def lot_page(user: CurrentUser | None, ref: str, pages: dict[str, int], *, public_ok: bool) -> LotPage:
     """The lot page for this reader: detail when allowed, else the public view (NotFound when ``public_ok`` is
     false: an anonymous visitor may only read a lot that backs a listed offer)."""
-    graph = await _graph(ref)
+    graph = await load_checked_graph(ref)
     detail = may_see_detail(user, graph)
     if not detail and not public_ok:
         raise NotFound()

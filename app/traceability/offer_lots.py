@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.i18n import gettext as _
-from app.traceability.services import _graph, derive, store_result
+from app.traceability.services import derive, load_checked_graph, store_result
 from app.validation import FieldErrors, NotFound
 from app.vocab import CLAIMS, label
 
@@ -70,7 +70,7 @@ async def lot_facts(refs: list[str]) -> dict[str, LotFacts]:
     found: dict[str, LotFacts] = {}
     for ref in refs:
         try:
-            graph = await _graph(ref)
+            graph = await load_checked_graph(ref)
         except NotFound:
             continue
         answer = derive(graph)

@@ -101,6 +101,10 @@ async def _graph(ref: str) -> LotGraph:
     return graph
 
 
+#: The lot's graph with its plots checked (for the lot page and offers backed by lots).
+load_checked_graph = _graph
+
+
 async def lot_answer(ref: str) -> LotAnswer:
     """Derive lot ``ref`` from the records as they are now and store the answer (NotFound for an unknown lot)."""
     graph = await _graph(ref)
