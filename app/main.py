@@ -34,8 +34,9 @@ from app.traceability import api as traceability_api
 from app.traceability import collector_api as traceability_collector_api
 from app.traceability import collector_controllers as traceability_collector_controllers
 from app.traceability import controllers as traceability_controllers
-from app.traceability import lot_controllers as traceability_lot_controllers
 from app.traceability import group_controllers as traceability_group
+from app.traceability import lot_controllers as traceability_lot_controllers
+from app.traceability import lot_page_controllers as traceability_lot_page
 from app.web import choices, config, inline_validation, microcache, pages
 from app.web.api_channel import api_channel_middleware_factory
 from app.web.errors import EXCEPTION_HANDLERS, reject_impossible_ids
@@ -85,6 +86,7 @@ def create_app() -> Litestar:
         *traceability_collector_controllers.ROUTES,
         *traceability_lot_controllers.ROUTES,
         *traceability_group.ROUTES,
+        *traceability_lot_page.ROUTES,
     ]
     app = Litestar(
         route_handlers=route_handlers,

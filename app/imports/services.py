@@ -22,7 +22,13 @@ from app.events import record_changes
 from app.i18n import N_
 from app.i18n import gettext as _
 from app.imports.reading import MAX_DOCUMENT_BYTES, UnreadableDocument, parse_document
-from app.imports.trace_writing import TraceChanges, derive_again, export_traceability, write_traceability
+from app.imports.trace_writing import (
+    TraceChanges,
+    check_offers_lots,
+    derive_again,
+    export_traceability,
+    write_traceability,
+)
 from app.imports.traceability import TRACE_SECTIONS
 from app.imports.validation import (
     CHUNK,
@@ -253,6 +259,7 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
             return await _upsert(table, values, section, summary, progress, done, total, changed_out=out)
 
         summary.trace, inputs_changed = await write_traceability(plan, org_ids, upsert)
+        await check_offers_lots(plan.offers)  # lots are derived from what was just written; raising rolls back
         if inputs_changed:  # a lot whose inputs alone changed was counted unchanged by the upsert
             summary.unchanged["lots"] -= len(inputs_changed)
             summary.updated["lots"] += len(inputs_changed)
@@ -362,6 +369,7 @@ async def export_document() -> dict[str, Any]:
                 ),
                 "incoterm": o["incoterm"] or None,
                 "status": o["status"],
+                **({"lots": list(o["lots"])} if o.get("lots") else {}),
             }
             for o in offers
         ],
@@ -379,6 +387,7 @@ async def export_document() -> dict[str, Any]:
                 **({"drc_percent": r["drc_percent"]} if r["drc_percent"] is not None else {}),
                 "min_per_supplier": _num(r["min_per_supplier"]),
                 "partial_ok": bool(r["partial_ok"]),
+                **({"require_eudr_ready": True} if r.get("require_eudr_ready") else {}),
                 "delivery": {
                     "country": r["delivery_country"] or None,
                     "region": r["delivery_region"] or None,

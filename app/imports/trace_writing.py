@@ -12,6 +12,8 @@ from typing import Any
 from app.accounts.tables import Organization
 from app.clock import now
 from app.imports.traceability import CHUNK, readable_ref
+from app.imports.validation import ImportRejected, Problem
+from app.traceability.offer_lots import lot_facts, lot_problems
 from app.traceability.services import recompute_for
 from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
 
@@ -263,3 +265,26 @@ async def export_traceability() -> dict[str, list[dict[str, Any]]]:
             for lot in lots
         ],
     }
+
+
+async def check_offers_lots(offers: dict[str, dict[str, Any]]) -> None:
+    """Refuse (ImportRejected, every offer's problems listed) offers claiming more than their lots derive or offering
+    more dry rubber than they hold; read inside the import's transaction, so lots of the same document count."""
+    named = {ref: values for ref, values in offers.items() if values.get("lots")}
+    if not named:
+        return
+    facts = await lot_facts(sorted({lot for values in named.values() for lot in values["lots"]}))
+    problems = [
+        Problem("offers", ref, name, message)
+        for ref, values in named.items()
+        for name, message in lot_problems(
+            category=values.get("category", ""),
+            claim=values.get("claim", ""),
+            quantity_kg=values.get("quantity_canonical"),
+            holder=values.get("_organization"),
+            refs=values["lots"],
+            facts=facts,
+        ).items()
+    ]
+    if problems:
+        raise ImportRejected(problems)

@@ -23,6 +23,7 @@ from app.i18n import gettext as _
 from app.imports.traceability import TRACE_CHECKS, TRACE_SECTIONS, TraceFacts, load_facts, named_organizations
 from app.offers.services import check_offer
 from app.sourcing.services import check_request
+from app.traceability.offer_lots import read_lot_refs
 from app.validation import FieldErrors, naming_codes
 from app.vocab import ALL_PRODUCT_TYPES, ORG_KINDS
 
@@ -176,6 +177,14 @@ def _flatten_offer(record: dict[str, Any]) -> dict[str, Any]:
 
 def check_offer_fields(record: Record, context: Context) -> None:
     _fields(record, check_offer, _flatten_offer(record.raw))
+    # The lots' claims are derived once the document is written (app.imports.services checks them there).
+    refs, problem = read_lot_refs(record.raw.get("lots"))
+    if problem:
+        record.fail("lots", problem)
+    elif refs and record.text("category") != "latex":
+        record.fail("lots", _("Only latex offers can name lots."))
+    elif record.clean is not None:
+        record.clean["lots"] = refs
 
 
 def check_request_fields(record: Record, context: Context) -> None:

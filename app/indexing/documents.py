@@ -12,6 +12,7 @@ from babel import Locale
 from app.i18n import SUPPORTED_LOCALES, translations_for
 from app.offers import projection, visibility
 from app.offers.tables import Offer
+from app.traceability.offer_lots import backing
 from app.vocab import ALL_PRODUCT_TYPES, offered_species_keys, resolve_species, species_names
 
 OFFERS_INDEX = "offers"
@@ -74,6 +75,7 @@ OFFER_COLUMNS = projection.columns(
         "price_currency",
         "created_at",
         "updated_at",
+        "lots",
     ),
     (
         "organization_ref",
@@ -134,9 +136,22 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         "price_currency": row["price_currency"] or None,
         "created_at": _epoch(row["created_at"]),
         "updated_at": _epoch(row["updated_at"]),
+        # Lot-backed offers: filled by ``with_backing`` (the lots' answers are read from the database).
+        "traceable": False,
+        "eudr_ready": False,
+        "smallholders": 0,
     }
     if lat is not None and lon is not None:
         doc["_geo"] = {"lat": lat, "lng": lon}
+    return doc
+
+
+async def with_backing(doc: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """The document with the badge of a lot-backed offer: distinct smallholders, every lot EUDR-ready."""
+    if row.get("lots"):
+        found = await backing(list(row["lots"]))
+        if found is not None:
+            doc.update(traceable=True, eudr_ready=found.eudr_ready, smallholders=found.smallholders)
     return doc
 
 
@@ -147,7 +162,7 @@ async def offer_documents(refs: Iterable[str]) -> tuple[list[dict[str, Any]], li
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         rows = await Offer.select(*OFFER_COLUMNS).where(Offer.ref.is_in(chunk)).output(load_json=True)
-        found.update({r["ref"]: offer_document(r) for r in rows})
+        found.update({r["ref"]: await with_backing(offer_document(r), r) for r in rows})
     return [found[r] for r in wanted if r in found], [r for r in wanted if r not in found]
 
 
@@ -165,4 +180,4 @@ async def all_offer_documents(batch: int = 2000) -> AsyncIterator[list[dict[str,
         if not rows:
             return
         last_id = rows[-1]["id"]
-        yield [offer_document(r) for r in rows]
+        yield [await with_backing(offer_document(r), r) for r in rows]

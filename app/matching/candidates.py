@@ -21,6 +21,7 @@ from app.indexing.documents import OFFERS_INDEX, date_int
 from app.matching import engine
 from app.offers import projection, visibility
 from app.offers.tables import Offer
+from app.traceability.offer_lots import eudr_ready_among, eudr_ready_offer_refs
 from app.vocab import CANONICAL_UNIT
 from search_index.backend import SearchBackend
 from search_index.query import (
@@ -73,6 +74,7 @@ def request_spec(row: dict[str, Any]) -> engine.RequestSpec:
         max_distance_km=row["max_distance_km"],
         needed_from=row["needed_from"],
         needed_by=row["needed_by"],
+        require_eudr_ready=bool(row.get("require_eudr_ready")),
     )
 
 
@@ -92,6 +94,7 @@ _SPEC_OFFER_FIELDS = (
     "lat",
     "lon",
     "updated_at",
+    "lots",
 )
 _SPEC_JOINED = (
     "organization_ref",
@@ -136,6 +139,7 @@ def offer_spec(row: dict[str, Any]) -> engine.OfferSpec:
         certificate_verification=row["certificate_verification"],
         certificate_verified_at=row["certificate_verified_at"],
         updated_at=updated,
+        eudr_ready=bool(row.get("eudr_ready")),
     )
 
 
@@ -220,6 +224,8 @@ def candidate_query(
         # An offer sold in lots larger than the whole need cannot serve it.
         Not(Range("min_order_canonical", gte=math.nextafter(spec.quantity, math.inf))),
     ]
+    if spec.require_eudr_ready:
+        filters.append(Eq("eudr_ready", True))
     if spec.species:
         filters.append(AnyOf("species_keys", tuple(engine.wanted_species_keys(spec.species)[0])))
     if spec.min_per_supplier:
@@ -248,6 +254,8 @@ async def _sql_candidates(spec: engine.RequestSpec, moment: dt.datetime) -> list
     ]
     if spec.min_per_supplier:
         where.append(Offer.quantity_canonical >= spec.min_per_supplier)
+    if spec.require_eudr_ready:
+        where.append(Offer.ref.is_in(await eudr_ready_offer_refs() or [""]))
     rows = await Offer.select(Offer.ref).where(*where).limit(MAX_RECOMMENDATIONS * 20)
     return [r["ref"] for r in rows]
 
@@ -268,7 +276,11 @@ async def _offer_specs(refs: list[str]) -> list[engine.OfferSpec]:
     for start in range(0, len(refs), 500):
         chunk = refs[start : start + 500]
         sql = _OFFER_SPEC_SQL.replace("{refs}", ", ".join("{}" for _ in chunk))
-        for row in await Offer.raw(sql, *chunk):
+        rows = await Offer.raw(sql, *chunk)
+        named = {row["ref"]: _json_list(row["lots"]) for row in rows if _json_list(row["lots"])}
+        ready = await eudr_ready_among(named) if named else set()
+        for row in rows:
+            row["eudr_ready"] = row["ref"] in ready
             for key in ("available_from", "available_to", "certificate_expires_on"):
                 if isinstance(row[key], str):
                     row[key] = dt.date.fromisoformat(row[key])

@@ -93,6 +93,7 @@ _BUYER: dict[str, _Words] = {
     "certificate_pending": lambda p: gettext("Certificate awaiting verification by staff"),
     "certificate_rejected": lambda p: gettext("Certificate rejected at verification"),
     "updated": lambda p: gettext("Updated %(ago)s", ago=_ago(p["days"])),
+    "eudr_ready": lambda p: gettext("Backed by EUDR-ready lots, as you require"),
 }
 
 # --- the producer's side: about its offer -----------------------------------------------------------------------
@@ -118,6 +119,7 @@ _PRODUCER: dict[str, _Words] = {
     "certificate_pending": lambda p: gettext("Your certificate is awaiting verification by staff"),
     "certificate_rejected": lambda p: gettext("Your certificate was rejected at verification"),
     "updated": lambda p: gettext("You updated this offer %(ago)s", ago=_ago(p["days"])),
+    "eudr_ready": lambda p: gettext("The buyer requires EUDR-ready lots: yours are"),
 }
 
 # --- bundles: several producers together, the same facts for everyone ---------------------------------------------

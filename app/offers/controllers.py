@@ -26,6 +26,7 @@ from app.messaging.trust import producer_trust
 from app.offers import services
 from app.offers.forms import OFFER_CHOICES
 from app.offers.services import get_own_offer, get_visible_offer, owns
+from app.traceability.offer_lots import backing, held_lot_options, offer_lot_warnings
 from app.validation import FieldErrors, NotFound
 from app.vocab import CATEGORIES, PRODUCT_TYPES, UNITS
 from app.web import guards, microcache
@@ -97,6 +98,9 @@ async def offer_detail(request: HTMXRequest, ref: FromPath[str]) -> Template:
         "is_owner": owns(user, offer),
         "is_staff": user is not None and user.is_staff,
         "hidden_reasons": services.hidden_reasons(offer),
+        "backing": await backing(offer.get("lots")),
+        # A lot's answer may have changed since the offer was saved: its producer is told, the offer is left as is.
+        "lot_warnings": await offer_lot_warnings(offer) if owns(user, offer) else [],
     }
     return render(request, "offers/detail.html.jinja2", context)
 
@@ -158,6 +162,7 @@ def offer_form_values(offer: dict[str, Any]) -> dict[str, Any]:
     values = {k: _plain(offer.get(k)) for k in keys}
     values["certificate"] = offer["certificate_ref"]
     values["species"] = ", ".join(offer.get("species") or [])
+    values["lots"] = list(offer.get("lots") or [])
     return values
 
 
@@ -175,6 +180,7 @@ async def _form_page(
         "errors": errors,
         "offer": offer,
         "certificates": await certificates.list_for_organization(user.organization_id),
+        "lot_options": await held_lot_options(user.organization_id),
         "action": f"/my/offers/{offer['ref']}/edit" if offer else "/my/offers/new",
     }
     return render(request, "offers/form.html.jinja2", context, status_code=status_code)
@@ -203,7 +209,7 @@ async def offer_new_page(request: HTMXRequest) -> Template:
 @post("/my/offers/new", include_in_schema=False)
 async def offer_new_submit(request: HTMXRequest) -> Template | Redirect:
     """Publish a new offer under one of the organisation's certificates."""
-    data = await read_form(request)
+    data = await read_form(request, multi=("lots",))
     stale = stale_choices(data, OFFER_CHOICES)
     if stale:
         return await _form_page(request, data, with_other_errors(services.check_offer, data, stale), status_code=422)
@@ -223,7 +229,7 @@ async def offer_edit_page(request: HTMXRequest, ref: FromPath[str]) -> Template:
 @post("/my/offers/{ref:str}/edit", include_in_schema=False)
 async def offer_edit_submit(request: HTMXRequest, ref: FromPath[str]) -> Template | Redirect:
     """Save changes to one's own offer (the service checks ownership and the certificate again)."""
-    data = await read_form(request)
+    data = await read_form(request, multi=("lots",))
     stale = stale_choices(data, OFFER_CHOICES)
     if stale:
         errors = with_other_errors(services.check_offer, data, stale)

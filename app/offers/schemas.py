@@ -63,6 +63,8 @@ class OfferIn(msgspec.Struct, forbid_unknown_fields=True):
     price: PriceIn | None = None
     incoterm: Annotated[str | None, vocab(INCOTERMS, nullable=True)] = None
     status: Annotated[str | None, vocab(OFFER_STATUSES, nullable=True)] = None
+    #: Refs of lots the producer's organisation holds (latex only): the offer may claim no more than they derive.
+    lots: list[str] | None = None
 
     def raw(self) -> dict[str, Any]:
         """The fields that were sent (null counts as not sent), with a nested price flattened as the service wants."""
@@ -85,7 +87,7 @@ class PriceOut(msgspec.Struct):
     per: Annotated[str, vocab(ALL_UNITS)]
 
 
-class OfferOut(msgspec.Struct):
+class OfferOut(msgspec.Struct, omit_defaults=True):
     ref: str
     organization: str
     organization_name: str
@@ -123,6 +125,8 @@ class OfferOut(msgspec.Struct):
     status: Annotated[str, vocab(OFFER_STATUSES)]
     created_at: dt.datetime
     updated_at: dt.datetime
+    #: Refs of the lots behind the offer (latex only; left out when it names none).
+    lots: list[str] = msgspec.field(default_factory=list)
 
 
 class OfferPage(msgspec.Struct):
@@ -181,4 +185,5 @@ def offer_out(row: dict[str, Any]) -> OfferOut:
         status=row["status"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        lots=list(row.get("lots") or []),
     )

@@ -22,6 +22,7 @@ from app.offers import projection, visibility
 from app.offers.tables import Offer
 from app.offers.visibility import certificate_problem
 from app.places import check_place
+from app.traceability.offer_lots import check_offer_lots, eudr_ready_offer_refs
 from app.units import UnitError, to_canonical
 from app.validation import (
     MAX_PAGE,
@@ -137,9 +138,10 @@ async def create_offer(user: CurrentUser, raw: dict[str, Any]) -> dict[str, Any]
     _require_producer(user)
     clean = check_offer(raw)
     cert_id = await _own_certificate(user, raw.get("certificate"), clean["product_type"], raw)
+    lots = await check_offer_lots(user.organization_ref, clean, raw)
     async with atomic():
         ref = f"offer-{secrets.token_hex(5)}"
-        await Offer(ref=ref, organization=user.organization_id, certificate=cert_id, **clean).save()
+        await Offer(ref=ref, organization=user.organization_id, certificate=cert_id, lots=lots, **clean).save()
         await record_change("offer", ref)
     return await get_offer(ref)
 
@@ -151,8 +153,10 @@ async def update_offer(user: CurrentUser, ref: str, raw: dict[str, Any]) -> dict
         raise PermissionDenied()
     clean = check_offer(raw)
     cert_id = await _own_certificate(user, raw.get("certificate"), clean["product_type"], raw)
+    lots = await check_offer_lots(user.organization_ref, clean, raw)
     async with atomic():
-        await Offer.update({**clean, "certificate": cert_id, "updated_at": now()}).where(Offer.id == offer["id"])
+        values = {**clean, "certificate": cert_id, "lots": lots, "updated_at": now()}
+        await Offer.update(values).where(Offer.id == offer["id"])
         await record_change("offer", ref)
     return await get_offer(ref)
 
@@ -200,6 +204,9 @@ class OfferFilters:
     country: str = ""
     page: int = 1
     errors: dict[str, str] = field(default_factory=dict)
+    #: Only offers backed by lots that are all EUDR-ready; ``eudr_refs`` are those offers (read before listing).
+    eudr: bool = False
+    eudr_refs: list[str] = field(default_factory=list)
 
     @classmethod
     def from_query(cls, query: dict[str, Any]) -> OfferFilters:
@@ -218,7 +225,7 @@ class OfferFilters:
         claim = c.choice("claim", CLAIMS)
         country, _region = check_place(c, "country", "region")
         page = page_number(query.get("page") or "1", MAX_PAGE - 1) or 1
-        return cls(category, product_type, claim, country, page, c.errors)
+        return cls(category, product_type, claim, country, page, c.errors, eudr=c.boolean("eudr"))
 
     def as_query(self) -> dict[str, str]:
         return {
@@ -228,6 +235,7 @@ class OfferFilters:
                 ("product_type", self.product_type),
                 ("claim", self.claim),
                 ("country", self.country),
+                ("eudr", "1" if self.eudr else ""),
             )
             if v
         }
@@ -257,6 +265,7 @@ FROM offer o
 WHERE {condition}
   AND ({{}} = '' OR o.category = {{}}) AND ({{}} = '' OR o.product_type = {{}})
   AND ({{}} = '' OR o.claim = {{}}) AND ({{}} = '' OR g.country = {{}})
+  AND ({{}} = '' OR {{}} LIKE '%,' || o.ref || ',%')
 """
     return sql, args
 
@@ -320,6 +329,7 @@ def _public_from_filtered(filters: OfferFilters) -> tuple[str, tuple[Any, ...]]:
         *visibility_args,
         *(filters.category, filters.category, filters.product_type, filters.product_type),
         *(filters.claim, filters.claim, filters.country, filters.country),
+        *(("1", "," + ",".join(filters.eudr_refs) + ",") if filters.eudr else ("", "")),
     )
     return public_from, args
 
@@ -329,6 +339,8 @@ async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) ->
 
     The busiest page of the site: hand-written SQL here costs a fraction of the ORM's query building.
     """
+    if filters.eudr:
+        filters.eudr_refs = await eudr_ready_offer_refs()
     public_from, args = _public_from_filtered(filters)
     counted = await Offer.raw("SELECT COUNT(*) AS n " + public_from, *args)
     total = int(counted[0]["n"]) if counted else 0

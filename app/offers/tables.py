@@ -37,6 +37,8 @@ class Offer(Table, tablename="offer"):
     price_currency = Varchar(length=3, default="")
     price_per = Varchar(length=10, default="")
     incoterm = Varchar(length=3, default="")
+    #: Refs of the lots behind the offer (latex only; app.traceability.offer_lots checks the claim they allow).
+    lots = JSON(default=[])
     #: active | paused | closed
     status = Varchar(length=10, default="active", index=True)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -53,6 +53,7 @@ def _row_values(row: dict[str, Any]) -> dict[str, Any]:
     values["product_types"] = list(row.get("product_types") or [])
     values["accepted_claims"] = list(row.get("accepted_claims") or [])
     values["partial_ok"] = bool(row.get("partial_ok"))
+    values["require_eudr_ready"] = bool(row.get("require_eudr_ready"))
     return values
 
 

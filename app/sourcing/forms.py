@@ -21,5 +21,6 @@ async def read_request_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
     data = await read_form(request, multi=MULTI)
     # An unticked checkbox sends nothing; on this form that means "no partial deliveries".
     data["partial_ok"] = "1" if data.get("partial_ok") in ("1", "on", "true") else "0"
+    data["require_eudr_ready"] = "1" if data.get("require_eudr_ready") in ("1", "on", "true") else "0"
     data.pop("status", None)  # status changes go through their own form
     return data

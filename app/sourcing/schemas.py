@@ -53,6 +53,8 @@ class RequestIn(msgspec.Struct, forbid_unknown_fields=True):
     drc_percent: Number = None
     min_per_supplier: Number = None
     partial_ok: bool | str | None = None
+    #: true: only offers backed by lots that are all EUDR-ready (latex traceability).
+    require_eudr_ready: bool | str | None = None
     delivery: DeliveryIn | None = None
     delivery_country: Annotated[str | None, code(COUNTRY_RE, "MX", nullable=True)] = None
     delivery_region: Annotated[str | None, code(REGION_RE, "MX-JAL", nullable=True)] = None
@@ -93,7 +95,7 @@ class TargetPriceOut(msgspec.Struct):
     currency: Annotated[str, vocab(CURRENCIES)]
 
 
-class RequestOut(msgspec.Struct):
+class RequestOut(msgspec.Struct, omit_defaults=True):
     ref: str
     organization: str
     organization_name: str
@@ -121,6 +123,8 @@ class RequestOut(msgspec.Struct):
     status: Annotated[str, vocab(REQUEST_STATUSES)]
     created_at: dt.datetime
     updated_at: dt.datetime
+    #: Only offers backed by lots that are all EUDR-ready may serve it (left out when false).
+    require_eudr_ready: bool = False
 
 
 class RequestPage(msgspec.Struct):
@@ -158,6 +162,7 @@ def request_out(row: dict[str, Any]) -> RequestOut:
         min_per_supplier=_number(row["min_per_supplier"]),
         min_per_supplier_canonical=row["min_per_supplier_canonical"],
         partial_ok=bool(row["partial_ok"]),
+        require_eudr_ready=bool(row.get("require_eudr_ready")),
         delivery=DeliveryOut(
             country=row["delivery_country"],
             region=row["delivery_region"],

@@ -72,6 +72,7 @@ def check_request(raw: dict[str, Any]) -> dict[str, Any]:
         if category
         else "",
         "partial_ok": c.boolean("partial_ok", default=True),
+        "require_eudr_ready": c.boolean("require_eudr_ready"),
         "delivery_place": c.name("delivery_place", max_len=120),
         "status": c.choice("status", REQUEST_STATUSES, default="open"),
     }

@@ -27,6 +27,8 @@ class SourcingRequest(Table, tablename="sourcing_request"):
     min_per_supplier = Numeric(digits=(14, 3), null=True, default=None)
     min_per_supplier_canonical = DoublePrecision(null=True, default=None)
     partial_ok = Boolean(default=True)
+    #: Only offers backed by lots that are all EUDR-ready may serve it (a hard constraint of the matcher).
+    require_eudr_ready = Boolean(default=False)
     delivery_country = Varchar(length=2, default="")
     delivery_region = Varchar(length=6, default="")
     delivery_place = Varchar(length=120, default="")

@@ -16,6 +16,7 @@ from app.accounts.services import CurrentUser
 from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import atomic
+from app.events import record_changes
 from app.traceability import tables
 from app.traceability.engine import check_plots, dds_files, derive_lot
 from app.traceability.graph import (
@@ -98,6 +99,10 @@ async def _graph(ref: str) -> LotGraph:
         await refresh_plot_checks(graph.unchecked)
         graph = await load_lot_graph(ref)
     return graph
+
+
+#: The lot's graph with its plots checked (for the lot page and offers backed by lots).
+load_checked_graph = _graph
 
 
 async def lot_answer(ref: str) -> LotAnswer:
@@ -339,4 +344,9 @@ async def recompute_for(
     )
     for ref in touched:
         await lot_answer(ref)
+    if touched:
+        # Offers naming these lots carry their badge and EUDR readiness in the search index: index them again.
+        from app.traceability.offer_lots import offers_naming  # that module reads this one
+
+        await record_changes("offer", await offers_naming(touched))
     return touched

@@ -20,6 +20,7 @@ from app.indexing.sync import drain
 from app.matching.services import compute_matches
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
+from app.traceability.tables import LotResult
 from app.vocab import species_matches
 from search_index import create_backend
 
@@ -62,7 +63,22 @@ def violations(req: dict[str, Any], offer: dict[str, Any]) -> list[str]:
         found.append("own")
     if offer["min_order_canonical"] is not None and offer["min_order_canonical"] > req["quantity_canonical"] + 1e-9:
         found.append("min_order")
+    # EUDR-ready: the offer names lots and every one of them was last derived without an error check.
+    if req.get("require_eudr_ready") and not offer.get("eudr"):
+        found.append("eudr_ready")
     return found
+
+
+async def with_eudr(offers: dict[str, dict[str, Any]]) -> None:
+    """Mark each offer row ``eudr`` from the lots it names and their stored results (read here, not by the engine)."""
+    ready = {
+        r["ref"]
+        for r in await LotResult.select(LotResult.lot.ref.as_alias("ref"), LotResult.eudr_ready)
+        if r["eudr_ready"]
+    }
+    for row in offers.values():
+        lots = row.get("lots") or []
+        row["eudr"] = bool(lots) and all(lot in ready for lot in lots)
 
 
 @pytest.mark.parametrize("seed", [3, 11])
@@ -73,6 +89,8 @@ async def test_no_recommendation_breaks_a_hard_constraint(clean_db: str, tmp_pat
         cert["status"] = "suspended"
     for offer in doc["offers"][::9]:
         offer["status"] = "paused"
+    for request in doc["requests"][::5]:
+        request["require_eudr_ready"] = True  # no generated offer names lots: none of these may be served
     await import_document(doc)
     backend = create_backend(directory=tmp_path / "search")
     await backend.ensure_index(OFFERS_INDEX)
@@ -100,8 +118,10 @@ async def test_no_recommendation_breaks_a_hard_constraint(clean_db: str, tmp_pat
             Offer.certificate.status.as_alias("cert_status"),
             Offer.certificate.expires_on.as_alias("cert_expires"),
             Offer.certificate.product_types.as_alias("cert_types"),
+            Offer.lots,
         ).output(load_json=True)
     }
+    await with_eudr(offers)
     for row in offers.values():
         if isinstance(row["cert_types"], str):
             import json

@@ -266,6 +266,7 @@ async def test_api_json_shape_and_openapi(index: AsyncTestClient) -> None:
         "country",
         "region",
         "verified",
+        "eudr",
         "min_qty",
         "max_qty",
         "near_lat",

@@ -80,4 +80,6 @@ def hard_constraint_failures(request: RequestSpec, offer: OfferSpec) -> list[str
             failures.append("distance")
     if request.species and best_species(request, offer)[0] == 0:
         failures.append("species")
+    if request.require_eudr_ready and not offer.eudr_ready:
+        failures.append("eudr_ready")
     return failures

@@ -103,6 +103,9 @@ def score_offer(request: RequestSpec, offer: OfferSpec, *, now: datetime) -> Sco
     parts["recency"] = recency_part(days)
     reasons.append(Reason("updated", {"days": days}))
 
+    if request.require_eudr_ready and offer.eudr_ready:
+        reasons.append(Reason("eudr_ready"))  # the hard constraint met, said so: it adds nothing to the score
+
     score = sum(WEIGHTS[name] * value for name, value in parts.items()) / 100
     return ScoredOffer(offer=offer, score=min(1.0, max(0.0, score)), parts=parts, reasons=reasons, distance_km=km)
 

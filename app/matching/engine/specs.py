@@ -25,6 +25,8 @@ class RequestSpec:
     max_distance_km: float | None
     needed_from: date
     needed_by: date
+    #: Only offers backed by lots that are all EUDR-ready may serve it.
+    require_eudr_ready: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class OfferSpec:
     certificate_verification: str  # pending | verified | rejected
     certificate_verified_at: datetime | None
     updated_at: datetime
+    #: Backed by lots that are all EUDR-ready (as last derived).
+    eudr_ready: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Reason:
     - ``certificate_verified``: ``days`` since staff verified it; ``certificate_verified_undated``,
       ``certificate_pending``, ``certificate_rejected``: none
     - ``updated``: ``days`` since the offer changed
+    - ``eudr_ready``: none (the request requires EUDR-ready lots and the offer's lots all are)
     - bundles: ``bundle_cover`` (``count``, ``total``, ``requested``, ``unit``), ``bundle_spread`` (``km``),
       ``bundle_spread_unknown``, ``bundle_mean`` (``score``)
     """

@@ -32,6 +32,7 @@ GROUP_PARAMS: dict[str, tuple[str, ...]] = {
     "country": ("country",),
     "region": ("region",),
     "verified": ("verified",),
+    "eudr": ("eudr",),
     "quantity": ("min_qty", "max_qty"),
     "distance": ("within_km",),
 }
@@ -42,6 +43,7 @@ SUGGEST_ORDER = (
     "distance",
     "quantity",
     "verified",
+    "eudr",
     "species",
     "product_type",
     "region",
@@ -96,6 +98,8 @@ class SearchParams:
     country: list[str] = field(default_factory=list)
     region: list[str] = field(default_factory=list)
     verified: bool = False
+    #: Only offers backed by lots that are all EUDR-ready.
+    eudr: bool = False
     min_qty: float | None = None
     max_qty: float | None = None
     near_lat: float | None = None
@@ -126,6 +130,7 @@ class SearchParams:
         p.country = _codes(c, "country", is_country, _("Choose countries from the list."))
         p.region = _codes(c, "region", is_known_region, _("Choose regions from the list."))
         p.verified = c.boolean("verified")
+        p.eudr = c.boolean("eudr")
         p.min_qty = c.number("min_qty", positive=True)
         p.max_qty = c.number("max_qty", positive=True)
         if p.min_qty is not None and p.max_qty is not None and p.max_qty < p.min_qty:
@@ -161,6 +166,7 @@ class SearchParams:
         active = {
             "q": bool(self.q),
             "verified": self.verified,
+            "eudr": self.eudr,
             "distance": self.within_km is not None,
             "quantity": self.min_qty is not None or self.max_qty is not None,
             **{name: bool(getattr(self, name)) for name in MULTI},
@@ -178,6 +184,8 @@ class SearchParams:
             pairs.extend((name, v) for v in getattr(self, name))
         if self.verified:
             pairs.append(("verified", "1"))
+        if self.eudr:
+            pairs.append(("eudr", "1"))
         for name in ("min_qty", "max_qty", "near_lat", "near_lon", "within_km"):
             if getattr(self, name) is not None:
                 pairs.append((name, num(getattr(self, name))))
@@ -196,6 +204,8 @@ class SearchParams:
         }
         if self.verified:
             groups["verified"] = [Eq("certificate_verified", True)]
+        if self.eudr:
+            groups["eudr"] = [Eq("eudr_ready", True)]
         if self.min_qty is not None or self.max_qty is not None:
             groups["quantity"] = [Range("quantity_canonical", gte=self.min_qty, lte=self.max_qty)]
         if self.within_km is not None and self.near_lat is not None and self.near_lon is not None:  # for mypy
