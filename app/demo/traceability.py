@@ -252,7 +252,9 @@ class TraceGenerator:
         for group in self.groups:
             certified = {m["ref"] for m in group.members if m.get("certified_from")}
             for form in ("field_latex", "cup_lump"):
-                mine = sorted((d for d in by_group[group.ref] if d["form"] == form), key=lambda d: (d["date"], d["ref"]))
+                mine = sorted(
+                    (d for d in by_group[group.ref] if d["form"] == form), key=lambda d: (d["date"], d["ref"])
+                )
                 inside = [d for d in mine if d["member"] in certified]
                 outside = [d for d in mine if d["member"] not in certified]
                 chunks = [inside[i : i + size] for i in range(0, len(inside), size)] or ([[]] if outside else [])
@@ -265,7 +267,14 @@ class TraceGenerator:
         return expected
 
     def lot_of_deliveries(
-        self, ref: str, holder: str, chunk: list[dict[str, Any]], form: str, certified: set[str], *, factor: Decimal = LOT_YIELD
+        self,
+        ref: str,
+        holder: str,
+        chunk: list[dict[str, Any]],
+        form: str,
+        certified: set[str],
+        *,
+        factor: Decimal = LOT_YIELD,
     ) -> dict[str, Any]:
         """A lot of whole deliveries (output ``factor`` of their dry kg); its expected claim."""
         total = sum((dry_of(d) for d in chunk), Decimal(0))
@@ -301,7 +310,9 @@ class TraceGenerator:
                 date = max(by_ref[s]["date"] for s in sources)
                 self.lots.append({"ref": ref, "holder": group.collector, "inputs": inputs, "process": "tsr",
                                   "product_type": "tsr", "output_dry_kg": output, "date": date})  # fmt: skip
-                worst = min(sources, key=lambda s: (expected[s]["claim"] != "FSC Mix", expected[s]["certified_percent"]))
+                worst = min(
+                    sources, key=lambda s: (expected[s]["claim"] != "FSC Mix", expected[s]["certified_percent"])
+                )
                 found[ref] = dict(expected[worst])
         return found
 
