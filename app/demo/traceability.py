@@ -245,7 +245,7 @@ class TraceGenerator:
         return by_group
 
     def collection_lots(self, by_group: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-        """Per group and form, lots of about ``lot_size`` deliveries: all-certified ones, and every third one also
+        """Per group and form, lots of about ``lot_size`` deliveries: all-certified ones, and every second one also
         taking the out-of-scope members' deliveries; lot ref -> its expected claim and certified percentage."""
         size = self.t["lot_size"]
         expected: dict[str, dict[str, Any]] = {}
@@ -258,7 +258,7 @@ class TraceGenerator:
                 inside = [d for d in mine if d["member"] in certified]
                 outside = [d for d in mine if d["member"] not in certified]
                 chunks = [inside[i : i + size] for i in range(0, len(inside), size)] or ([[]] if outside else [])
-                mixed = [k for k in range(len(chunks)) if k % 3 == 2] or [len(chunks) - 1]
+                mixed = [k for k in range(len(chunks)) if k % 2 == 1] or [len(chunks) - 1]
                 for n, item in enumerate(outside):
                     chunks[mixed[n % len(mixed)]].append(item)
                 for k, chunk in enumerate(chunks, start=1):
@@ -355,3 +355,16 @@ def generate_traceability(
 def document_only(generated: dict[str, Any]) -> dict[str, Any]:
     """The importable sections of a generated document, without ``defects`` and ``clean_lots``."""
     return {key: value for key, value in generated.items() if key not in ("defects", "clean_lots")}
+
+
+#: The demo's size: two groups of 40 members, a season of about 1,200 deliveries.
+DEMO_SIZE = {"groups": 2, "members_per_group": 40, "plots_per_member": 1.5, "deliveries": 1200}
+
+
+def demo_traceability(seed: int, today: dt.date) -> tuple[dict[str, Any], dict[str, str]]:
+    """The demo's traceability document (with planted defects) and the org refs of its demo accounts."""
+    generated = generate_traceability(seed, today=today, **DEMO_SIZE)  # type: ignore[arg-type]
+    doc = document_only(generated)
+    acre = next(o["ref"] for o in doc["organizations"] if o["kind"] == "producer" and o["country"] == "BR")
+    collector = next(o["ref"] for o in doc["organizations"] if o["kind"] == "collector" and o["country"] == "BR")
+    return doc, {"group": acre, "collector": collector}

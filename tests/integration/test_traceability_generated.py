@@ -4,6 +4,7 @@ a clean lot's due-diligence file holds exactly its plots, and importing the docu
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,12 @@ from typing import Any
 import anyio
 import pytest
 
+from app.accounts.tables import User
 from app.cli import main
-from app.demo.traceability import document_only, generate_traceability
+from app.cli.server import DEMO_PASSWORD, load_demo
+from app.demo.traceability import DEMO_SIZE, document_only, generate_traceability
 from app.imports.services import export_document, import_document
+from app.traceability.services import stored_answer
 from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
 from tests.clock import TODAY
 
@@ -170,3 +174,32 @@ async def test_importing_the_same_document_twice_changes_nothing(
     assert await _counts() == counts
     assert await export_document() == exported
     assert await _answer("rl-defect-07", capsys) == before
+
+
+async def test_the_demo_loads_the_rubber_groups_and_their_accounts(clean_db: str) -> None:
+    line = await load_demo(seed=42, offers=400, quiet=True)
+    generated = generate_traceability(42, today=dt.date.today(), **DEMO_SIZE)  # type: ignore[arg-type]
+    assert await Member.count() == len(generated["members"]) == 2 * 40 + 15  # 15 members carry the planted defects
+    assert await Delivery.count() == len(generated["deliveries"]) >= 1200
+    assert "traceability: " in line
+    users = await User.select(User.email, User.role, User.organization.ref.as_alias("org")).where(
+        User.email.is_in(["group@demo.forestmatch.org", "collector@demo.forestmatch.org"])
+    )
+    assert sorted((u["email"], u["role"], u["org"]) for u in users) == [
+        ("collector@demo.forestmatch.org", "producer", "rc-br"),
+        ("group@demo.forestmatch.org", "producer", "rg-br-1"),
+    ]
+    assert DEMO_PASSWORD == "forestmatch-demo"
+    # The checks show: every planted defect is in its lot's stored answer, every clean lot has its claim.
+    for defect in generated["defects"]:
+        answer = await stored_answer(defect["lot"])
+        assert answer is not None
+        assert (defect["code"], defect["ref"]) in {(c["code"], c["ref"]) for c in answer["checks"]}, defect
+    for ref, expected in generated["clean_lots"].items():
+        answer = await stored_answer(ref)
+        assert answer is not None
+        assert (answer["claim"], answer["certified_percent"], answer["eudr_ready"]) == (
+            expected["claim"],
+            expected["certified_percent"],
+            True,
+        )
