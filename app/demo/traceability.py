@@ -96,10 +96,13 @@ def ring_area_ha(ring: list[list[float]]) -> float:
 class TraceGenerator:
     """The steps of ``generate_traceability`` over one random source and one ``today``."""
 
-    def __init__(self, seed: int, today: dt.date, members_per_group: int, plots_per_member: float) -> None:
+    def __init__(
+        self, seed: int, today: dt.date, members_per_group: int, plots_per_member: float, lot_size: int | None = None
+    ) -> None:
         self.rng = random.Random(seed)
         self.today = today
         self.t = tables()
+        self.lot_size: int = lot_size or self.t["lot_size"]
         self.members_per_group = members_per_group
         self.plots_per_member = plots_per_member
         self.orgs: list[dict[str, Any]] = []
@@ -247,7 +250,7 @@ class TraceGenerator:
     def collection_lots(self, by_group: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
         """Per group and form, lots of about ``lot_size`` deliveries: all-certified ones, and every second one also
         taking the out-of-scope members' deliveries; lot ref -> its expected claim and certified percentage."""
-        size = self.t["lot_size"]
+        size = self.lot_size
         expected: dict[str, dict[str, Any]] = {}
         for group in self.groups:
             certified = {m["ref"] for m in group.members if m.get("certified_from")}
@@ -326,13 +329,16 @@ def generate_traceability(
     deliveries: int = 1200,
     defects: bool = True,
     today: dt.date | None = None,
+    lot_size: int | None = None,
 ) -> dict[str, Any]:
-    """A ``forestmatch/1`` document of rubber groups, plus ``defects`` and ``clean_lots`` (see the module)."""
+    """A ``forestmatch/1`` document of rubber groups, plus ``defects`` and ``clean_lots`` (see the module).
+
+    ``lot_size``: deliveries per collection lot (default: the table's, 50)."""
     if groups < 1 or members_per_group < 1 or plots_per_member < 1 or deliveries < 0:
         raise ValueError("need at least one group, member and plot per member, and no negative deliveries")
     from app.demo.trace_defects import plant_defects  # the defects build on this module's steps
 
-    gen = TraceGenerator(seed, today or dt.date.today(), members_per_group, plots_per_member)
+    gen = TraceGenerator(seed, today or dt.date.today(), members_per_group, plots_per_member, lot_size)
     gen.collectors_and_groups(groups)
     gen.members_and_plots()
     by_group = gen.season(deliveries)
