@@ -364,12 +364,12 @@ def document_only(generated: dict[str, Any]) -> dict[str, Any]:
 
 
 #: The demo's size: two groups of 40 members, a season of about 1,200 deliveries.
-DEMO_SIZE = {"groups": 2, "members_per_group": 40, "plots_per_member": 1.5, "deliveries": 1200}
+DEMO_SIZE: dict[str, Any] = {"groups": 2, "members_per_group": 40, "plots_per_member": 1.5, "deliveries": 1200}
 
 
 def demo_traceability(seed: int, today: dt.date) -> tuple[dict[str, Any], dict[str, str]]:
     """The demo's traceability document (with planted defects) and the org refs of its demo accounts."""
-    generated = generate_traceability(seed, today=today, **DEMO_SIZE)  # type: ignore[arg-type]
+    generated = generate_traceability(seed, today=today, **DEMO_SIZE)
     doc = document_only(generated)
     acre = next(o["ref"] for o in doc["organizations"] if o["kind"] == "producer" and o["country"] == "BR")
     collector = next(o["ref"] for o in doc["organizations"] if o["kind"] == "collector" and o["country"] == "BR")

@@ -178,7 +178,7 @@ async def test_importing_the_same_document_twice_changes_nothing(
 
 async def test_the_demo_loads_the_rubber_groups_and_their_accounts(clean_db: str) -> None:
     line = await load_demo(seed=42, offers=400, quiet=True)
-    generated = generate_traceability(42, today=dt.date.today(), **DEMO_SIZE)  # type: ignore[arg-type]
+    generated = generate_traceability(42, today=dt.date.today(), **DEMO_SIZE)
     assert await Member.count() == len(generated["members"]) == 2 * 40 + 15  # 15 members carry the planted defects
     assert await Delivery.count() == len(generated["deliveries"]) >= 1200
     assert "traceability: " in line
