@@ -166,7 +166,7 @@ async def measure(info: dict[str, Any], runs: int) -> dict[str, Any]:
     figures["check_plots"] = (seconds, f"{len(plots)} plots ({polygons} polygons), {flagged} flagged")
 
     async def dds() -> Any:
-        files = await dds_documents("bench-dds")
+        files = await dds_documents(info.get("dds_lot", "bench-dds"))
         return [json.dumps(f).encode() for f in files]
 
     seconds, files = await _median(dds, runs)

@@ -133,9 +133,12 @@ class TraceGenerator:
             area = areas[g % len(areas)]
             nth = g // len(areas)
             corners = area["corners"]
-            corner = dict(corners[nth % len(corners)])
-            # Beyond the table's corners, stack further grids northwards (a grid is ``cols`` cells tall).
-            corner["lat"] += (nth // len(corners)) * (cols + 2) * CELL
+            corner = dict(corners[nth % len(corners)])  # the group's home locality
+            # Grids of one area never overlap, whatever their size: two columns going west from the first corner,
+            # rows alternating north and south of it (0, +1, -1, +2...), one grid and a gap apart.
+            span, row = (cols + 2) * CELL, nth // 2
+            corner["lat"] = corners[0]["lat"] + (row + 1) // 2 * (1 if row % 2 else -1) * span
+            corner["lon"] = corners[0]["lon"] - (nth % 2) * span
             ref = f"rg-{area['country'].lower()}-{nth + 1}"
             names = area["groups"]
             name = names[nth % len(names)] + ("" if nth < len(names) else f" {nth // len(names) + 1}")
