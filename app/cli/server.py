@@ -12,6 +12,8 @@ DEMO_USERS = (
     ("staff@demo.forestmatch.org", "staff", None),
     ("producer@demo.forestmatch.org", "producer", "producer"),
     ("buyer@demo.forestmatch.org", "buyer", "buyer"),
+    ("group@demo.forestmatch.org", "producer", "group"),  # a user of the Acre rubber group
+    ("collector@demo.forestmatch.org", "producer", "collector"),  # a user of the Acre collector
 )
 
 
@@ -46,6 +48,7 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
     from app.accounts.services import create_user
     from app.accounts.tables import Organization
     from app.demo.generator import generate
+    from app.demo.traceability import demo_traceability
     from app.imports.services import import_document
 
     if await Organization.count() > 0:
@@ -59,10 +62,13 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
         requests=max(80, min(1000, offers // 100)),
     )
     summary = await import_document(doc, progress=None if quiet else ProgressBar("loading demo data"))
+    # Rubber groups, collectors and a season of deliveries and lots (with a few planted defects) for traceability.
+    trace, accounts = demo_traceability(seed, dt.date.today())
+    trace_summary = await import_document(trace, progress=None if quiet else ProgressBar("loading traceability"))
     first_producer = next(o["ref"] for o in doc["organizations"] if o["kind"] == "producer")
     first_buyer = next(o["ref"] for o in doc["organizations"] if o["kind"] == "buyer")
     for email, role, org in DEMO_USERS:
-        org_ref = {"producer": first_producer, "buyer": first_buyer}.get(org or "")
+        org_ref = {"producer": first_producer, "buyer": first_buyer, **accounts}.get(org or "")
         await create_user(
             email=email,
             password=DEMO_PASSWORD,
@@ -86,7 +92,8 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
         await backend.close()
     notes = await seed_inbox([email for email, _role, _org in DEMO_USERS], dt.datetime.now(dt.UTC))
     await refresh_statistics()
-    return "demo data loaded: " + summary.line() + "\n" + trade + f", {notes} notifications for the demo accounts"
+    lines = ("demo data loaded: " + summary.line(), "traceability: " + trace_summary.line(), trade)
+    return "\n".join(lines) + f", {notes} notifications for the demo accounts"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
