@@ -339,7 +339,8 @@ def generate_traceability(
     ``lot_size``: deliveries per collection lot (default: the table's, 50)."""
     if groups < 1 or members_per_group < 1 or plots_per_member < 1 or deliveries < 0:
         raise ValueError("need at least one group, member and plot per member, and no negative deliveries")
-    from app.demo.trace_defects import plant_defects  # the defects build on this module's steps
+    # Imported here: app.demo.trace_defects builds on this module's steps (it imports this module at load).
+    from app.demo.trace_defects import plant_defects
 
     gen = TraceGenerator(seed, today or dt.date.today(), members_per_group, plots_per_member, lot_size)
     gen.collectors_and_groups(groups)

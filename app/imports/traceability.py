@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.i18n import gettext as _
-from app.imports.trace_fields import check_delivery, check_lot, check_member, check_plot, is_number
+from app.traceability.fields import check_delivery, check_lot, check_member, check_plot, is_number
 from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
 from app.validation import FieldErrors
 

@@ -14,8 +14,8 @@ from litestar.types import ControllerRouterHandler
 
 from app.messaging import claims_pages, services
 from app.messaging.claim_words import CLAIM_FIELDS, claim_rows, claim_values, claim_words
+from app.messaging.due_diligence import available_lots
 from app.notifications import services as notifications
-from app.traceability.due_diligence import available_lots
 from app.validation import FieldErrors, PermissionDenied, page_number
 from app.web import guards
 from app.web.forms import read_form

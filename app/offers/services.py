@@ -392,3 +392,9 @@ async def count_active() -> dict[str, Any]:
     condition, args = visibility.sql()
     counted = await Offer.raw(f"SELECT COUNT(*) AS n FROM offer o {visibility.JOINS} WHERE {condition}", *args)
     return {"producers": producers, "offers": int(counted[0]["n"]) if counted else 0}
+
+
+async def lot_backs_listed_offer(ref: str) -> bool:
+    """Whether lot ``ref`` backs an offer buyers can see (visitors may then read its public view)."""
+    rows = await Offer.select(Offer.lots).where(Offer.category == "latex", visibility.where()).output(load_json=True)
+    return any(ref in (row["lots"] or []) for row in rows)

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Response, Template
 from litestar.types import ControllerRouterHandler
 
-from app.traceability import due_diligence
+from app.messaging import due_diligence
 from app.traceability.roles import roles_of
 from app.traceability.services import LotHasErrors
 from app.validation import NotFound, page_number

@@ -1,5 +1,5 @@
 """What the collectors' pages and API share: a delivery's and a lot's own fields read with the bulk import's rules
-(``app.imports.trace_fields``), so typed records and imported ones are refused or stored alike."""
+(``app.traceability.fields``), so typed records and imported ones are refused or stored alike."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.i18n import gettext as _
-from app.imports.trace_fields import check_delivery
 from app.imports.traceability import TRACE_CHECKS, TraceFacts, load_facts
+from app.traceability.fields import check_delivery
 from app.traceability.lots import new_lot_ref
 from app.validation import Checker, FieldErrors
 

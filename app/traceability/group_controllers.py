@@ -15,7 +15,8 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
 from app.i18n import gettext as _
-from app.traceability import member_upload, members
+from app.imports import member_sheets as member_upload
+from app.traceability import members
 from app.traceability.members import GroupScope
 from app.validation import MAX_PAGE, FieldErrors, page_number
 from app.web import guards

@@ -10,8 +10,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
+from app.offers.services import lot_backs_listed_offer
 from app.traceability.lot_view import lot_page
-from app.traceability.offer_lots import lot_backs_listed_offer
 from app.validation import MAX_PAGE
 from app.web.render import render
 

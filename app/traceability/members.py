@@ -1,5 +1,5 @@
 """A group's members and plots as its managers and staff keep them: who may, listing, reading and saving (the same
-field rules as the bulk import, ``app.imports.trace_fields``), then deriving again what a change touches."""
+field rules as the bulk import, ``app.traceability.fields``), then deriving again what a change touches."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import atomic
 from app.i18n import gettext as _
-from app.imports.trace_fields import check_member, check_plot
 from app.traceability.engine import localized_message
+from app.traceability.fields import check_member, check_plot
 from app.traceability.graph import check_from_json
 from app.traceability.services import recompute_for
 from app.traceability.tables import Member, Plot

@@ -11,9 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from app.i18n import format_number
 from app.i18n import gettext as _
 from app.offers.tables import Offer
 from app.traceability.services import derive, load_checked_graph, store_result
+from app.traceability.tables import Lot, LotResult
 from app.validation import FieldErrors, NotFound
 from app.vocab import CLAIMS, label
 
@@ -184,20 +186,8 @@ async def backing(refs: list[str] | None) -> Backing | None:
     )
 
 
-async def lot_backs_listed_offer(ref: str) -> bool:
-    """Whether lot ``ref`` backs an offer buyers can see (visitors may then read its public view)."""
-    from app.offers.tables import Offer  # the offers app reads this module; imported here to keep that one-way
-    from app.offers.visibility import where
-
-    rows = await Offer.select(Offer.lots).where(Offer.category == "latex", where()).output(load_json=True)
-    return any(ref in (row["lots"] or []) for row in rows)
-
-
 async def held_lot_options(organization_id: int | None) -> list[tuple[str, str]]:
     """(ref, label) of the lots an organisation holds, newest first, each with its last derived claim and dry kg."""
-    from app.i18n import format_number
-    from app.traceability.tables import Lot, LotResult
-
     if organization_id is None:
         return []
     lots = (
@@ -225,16 +215,12 @@ async def held_lot_options(organization_id: int | None) -> list[tuple[str, str]]
 
 async def eudr_ready_offer_refs() -> list[str]:
     """Refs of latex offers whose lots are all EUDR-ready as last derived (the offer list's filter)."""
-    from app.offers.tables import Offer
-
     rows = await Offer.select(Offer.ref, Offer.lots).where(Offer.category == "latex").output(load_json=True)
     return sorted(await eudr_ready_among({row["ref"]: list(row["lots"] or []) for row in rows if row["lots"]}))
 
 
 async def eudr_ready_among(named: dict[str, list[str]]) -> set[str]:
     """Of these offers (ref -> lot refs), those whose lots are all EUDR-ready as last derived."""
-    from app.traceability.tables import LotResult
-
     named = {ref: lots for ref, lots in named.items() if lots}
     wanted = sorted({lot for lots in named.values() for lot in lots})
     ready: set[str] = set()
@@ -248,8 +234,6 @@ async def eudr_ready_among(named: dict[str, list[str]]) -> set[str]:
 
 async def offers_naming(lot_refs: list[str]) -> list[str]:
     """Refs of the latex offers that name any of these lots."""
-    from app.offers.tables import Offer
-
     wanted = set(lot_refs)
     rows = await Offer.select(Offer.ref, Offer.lots).where(Offer.category == "latex").output(load_json=True)
     return sorted(row["ref"] for row in rows if wanted.intersection(row["lots"] or []))

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from app.imports.services import import_document
+from app.messaging import due_diligence
 from app.messaging import services as messaging
 from app.messaging.tables import MatchEvent
 from app.offers.tables import Offer
-from app.traceability import due_diligence
 from app.traceability.offer_lots import lots_of_offer
 from app.traceability.services import dds_documents
 from tests.factories import make_certificate, make_offer, make_user, sign_in

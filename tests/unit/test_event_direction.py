@@ -36,7 +36,7 @@ def test_no_domain_service_imports_notifications() -> None:
         str(path.relative_to(APP)): sorted(name for name in _imports(path) if name.startswith("app.notifications"))
         for package in BELOW_NOTIFICATIONS
         for path in _modules(package)
-        if path.name not in HANDLERS
+        if not path.name.endswith(("controllers.py", "api.py"))
     }
     assert {path: names for path, names in offenders.items() if names} == {}
 
@@ -64,6 +64,12 @@ ABOVE_DOMAINS = ("app.main", "app.worker", "app.cli", "app.demo", "app.dashboard
 HANDLER_FILES = (*HANDLERS, "schemas.py", "forms.py")
 
 
+def _is_handler(path: Path) -> bool:
+    """Page and API handlers and what only they use: ``controllers.py``, ``api.py`` and their ``*_controllers.py`` /
+    ``*_api.py`` siblings, request schemas and form readers."""
+    return path.name in HANDLER_FILES or path.name.endswith(("_controllers.py", "_api.py"))
+
+
 def _unit(module: str) -> str | None:
     """The package-level unit of a module; every domain's ``tables`` module is one floor below all services."""
     parts = module.split(".")
@@ -81,7 +87,7 @@ def test_domain_services_form_no_import_cycle() -> None:
 
     graph: dict[str, set[str]] = {}
     for path in sorted(APP.rglob("*.py")):
-        if "piccolo_migrations" in path.parts or path.name in HANDLER_FILES:
+        if "piccolo_migrations" in path.parts or _is_handler(path):
             continue
         module = ".".join(path.relative_to(APP.parent).with_suffix("").parts).removesuffix(".__init__")
         unit = _unit(module)
