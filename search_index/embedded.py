@@ -12,8 +12,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,27 +22,16 @@ import anyio.to_thread
 
 from search_index import embedded_store as store
 from search_index.analysis import MatchPlan, Vocabulary, build_match, parse_query, synonym_table
-from search_index.backend import SearchBackendError
+from search_index.embedded_conn import CONNECTIONS, SYNC_WRITE_WAIT_S, IndexBusy, PooledConnections
 from search_index.embedded_search import Row, Stats, run_search
 from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
 from search_index.query import SearchQuery, SearchResult
 
+__all__ = ["EmbeddedBackend", "IndexBusy"]
+
 T = TypeVar("T")
 REBUILD_BATCH = 2000
 STATS_CACHE_SIZE = 512
-#: SQLite connections per backend: searches beyond that many at once wait for one (the CPU count is the real limit).
-CONNECTIONS = 4
-#: SQLite page cache per connection, in KiB.
-PAGE_CACHE_KB = 16384
-#: How long searches and rebuilds wait for a lock held by another connection (SQLite's busy timeout), in seconds.
-BUSY_TIMEOUT_S = 30.0
-#: How long the sync's writes (upsert, delete, creating the index) wait for the index's write lock before giving up
-#: with IndexBusy: the outbox worker retries them a moment later instead of sitting on a lock someone else holds.
-SYNC_WRITE_WAIT_S = 2.0
-
-
-class IndexBusy(SearchBackendError):
-    """The index file's write lock is held elsewhere (another process, a long rebuild): try again shortly."""
 
 
 def _remember(cache: OrderedDict[tuple[Any, ...], T], key: tuple[Any, ...], value: T) -> None:
@@ -53,7 +41,7 @@ def _remember(cache: OrderedDict[tuple[Any, ...], T], key: tuple[Any, ...], valu
         cache.popitem(last=False)
 
 
-class EmbeddedBackend:
+class EmbeddedBackend(PooledConnections):
     """Search in a local SQLite file (``<directory>/<prefix>-search.sqlite3``)."""
 
     name = "embedded"
@@ -73,77 +61,6 @@ class EmbeddedBackend:
         self._stats: OrderedDict[tuple[Any, ...], Stats] = OrderedDict()
         self._pages: OrderedDict[tuple[Any, ...], list[Row]] = OrderedDict()
         self._stats_lock = threading.Lock()
-
-    # -- connections and transactions ------------------------------------------------------------------------
-
-    def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        # No mmap: each connection's mapping of the index file counts in the process's resident memory once it is
-        # read (a 300 MB index read by 40 worker threads made a 1.7 GB peak RSS); pages come from the OS page
-        # cache through a bounded per-connection cache instead.
-        conn.execute("PRAGMA mmap_size = 0")
-        conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KB}")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        if not self._initialised:
-            with self._write_lock:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute(store.META_SQL)
-                self._initialised = True
-        return conn
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        """One of at most CONNECTIONS pooled connections (threads beyond that wait for one)."""
-        self._slots.acquire()
-        try:
-            with self._connections_lock:
-                epoch = self._epoch
-                conn = self._idle.pop() if self._idle else None
-            conn = conn or self._open()
-            try:
-                yield conn
-            finally:
-                with self._connections_lock:
-                    if epoch == self._epoch:
-                        self._idle.append(conn)
-                        conn = None
-                if conn is not None:  # the backend was closed meanwhile
-                    conn.close()
-        finally:
-            self._slots.release()
-
-    @contextmanager
-    def _transaction(self, write: bool, wait_s: float = BUSY_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
-        """A read transaction, or a write transaction holding the file's write lock (waiting at most ``wait_s`` for
-        it: IndexBusy after that)."""
-        lock = self._write_lock if write else None
-        with self._connection() as conn:
-            if lock and not lock.acquire(timeout=wait_s):
-                raise IndexBusy(f"search index is locked: another write of this process held it for {wait_s:g} s")
-            try:
-                if write and wait_s != BUSY_TIMEOUT_S:
-                    conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
-                try:
-                    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                except sqlite3.OperationalError as exc:
-                    if write and ("locked" in str(exc) or "busy" in str(exc)):
-                        raise IndexBusy(f"search index is locked by another connection (waited {wait_s:g} s)") from exc
-                    raise
-                finally:
-                    if write and wait_s != BUSY_TIMEOUT_S:
-                        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-            finally:
-                if lock:
-                    lock.release()
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(partial(func, *args))
