@@ -184,10 +184,6 @@ async def _deliveries(graph: LotGraph) -> None:
         graph.deliveries[row["ref"]] = delivery_value(row)
 
 
-async def _plot_ids(refs: set[str]) -> list[int]:
-    return [row["id"] for row in await _rows(lambda: Plot.select(Plot.id), Plot.ref, refs)]
-
-
 async def _members_and_plots(graph: LotGraph) -> None:
     plot_refs = {d.plot for d in graph.deliveries.values() if d.plot}
     for row in await _rows(plot_query, Plot.ref, plot_refs):
@@ -196,9 +192,36 @@ async def _members_and_plots(graph: LotGraph) -> None:
             graph.unchecked.add(row["ref"])
         else:
             graph.plot_checks[row["ref"]] = [check_from_json(c) for c in row["checks"]]
-    # A plot's yield counts every delivery from it on record, not only the ones in this lot.
-    for row in await _rows(delivery_query, Delivery.plot, await _plot_ids(plot_refs)):
-        graph.deliveries.setdefault(row["ref"], delivery_value(row))
+    # A plot's yield counts every delivery from it on record, not only the ones in this lot. A busy plot has
+    # thousands: read only what the yield check uses (plot, date, dry kg), without joins.
+    plot_refs_by_id = {
+        row["id"]: row["ref"] for row in await _rows(lambda: Plot.select(Plot.id, Plot.ref), Plot.ref, plot_refs)
+    }
+
+    def lean() -> Any:
+        return Delivery.select(
+            Delivery.ref,
+            Delivery.plot,
+            Delivery.date,
+            Delivery.form,
+            Delivery.wet_kg,
+            Delivery.drc_percent,
+            Delivery.dry_kg,
+        )
+
+    for row in await _rows(lean, Delivery.plot, plot_refs_by_id):
+        if row["ref"] not in graph.deliveries:
+            graph.deliveries[row["ref"]] = model.Delivery(
+                ref=row["ref"],
+                collector="",  # not one of the lot's: only its weight on its plot counts
+                member=None,
+                plot=plot_refs_by_id[row["plot"]],
+                date=row["date"],
+                form=row["form"],
+                wet_kg=_float(row["wet_kg"]),
+                drc_percent=_float(row["drc_percent"]),
+                dry_kg=_float(row["dry_kg"]),
+            )
     member_refs = {d.member for d in graph.deliveries.values() if d.member} | {p.member for p in graph.plots.values()}
     for row in await _rows(member_query, Member.ref, member_refs):
         graph.members[row["ref"]] = member_value(row)
@@ -255,5 +278,5 @@ async def load_lot_graph(ref: str) -> LotGraph:
     await _deliveries(graph)
     await _members_and_plots(graph)
     graph.certificates = await group_certificates({m.group for m in graph.members.values()})
-    graph.collectors = await collector_places({d.collector for d in graph.deliveries.values()})
+    graph.collectors = await collector_places({d.collector for d in graph.deliveries.values() if d.collector})
     return graph
