@@ -89,7 +89,8 @@ async def test_recommendation_to_confirmed_deal(new_page: Any, live: Any) -> Non
         ("deal_closed", buyer.id),
         ("deal_confirmed", producer.id),
     ]
-    assert events[2]["details"] == {
+    terms = ("quantity", "unit", "unit_price", "price", "currency", "date")
+    assert {key: events[2]["details"][key] for key in terms} == {
         "quantity": 300.0,
         "unit": "m3",
         "unit_price": "350.00",
@@ -97,6 +98,8 @@ async def test_recommendation_to_confirmed_deal(new_page: Any, live: Any) -> Non
         "currency": "USD",
         "date": TODAY.isoformat(),
     }
+    # The FSC claim of the deal comes from the offer (tests/integration/test_deal_claims.py checks each field).
+    assert events[2]["details"]["claim"] == offer["claim"]
     viewed = await MatchEvent.count().where(
         (MatchEvent.state == "viewed") & (MatchEvent.match.offer.ref == offer["ref"])
     )

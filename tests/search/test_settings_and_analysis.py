@@ -37,6 +37,8 @@ def test_offers_settings_match_the_documented_fields() -> None:
         "species_keys",
         "min_order_canonical",
         "updated_at",
+        "traceable",
+        "eudr_ready",
         "_geo",
     }
     assert settings.sortable == {"quantity_canonical", "created_at", "certificate_expires_on", "_geo"}
