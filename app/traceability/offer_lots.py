@@ -7,7 +7,6 @@ the import, and again on the offer page when a lot's answer has changed since (o
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,7 +243,4 @@ async def lots_of_offer(offer_id: int | None) -> list[str]:
     if offer_id is None:
         return []
     row = await Offer.select(Offer.lots).where(Offer.id == offer_id).output(load_json=True).first()
-    value = row["lots"] if row else None
-    if isinstance(value, str):  # a JSON column read back as text
-        value = json.loads(value or "[]")
-    return [str(ref) for ref in value or []]
+    return [str(ref) for ref in (row["lots"] if row else None) or []]
