@@ -35,6 +35,7 @@ from app.traceability import collector_api as traceability_collector_api
 from app.traceability import collector_controllers as traceability_collector_controllers
 from app.traceability import controllers as traceability_controllers
 from app.traceability import group_controllers as traceability_group
+from app.traceability import link_controllers as traceability_links
 from app.traceability import lot_controllers as traceability_lot_controllers
 from app.traceability import lot_page_controllers as traceability_lot_page
 from app.web import choices, config, inline_validation, microcache, pages
@@ -86,6 +87,7 @@ def create_app() -> Litestar:
         *traceability_collector_controllers.ROUTES,
         *traceability_lot_controllers.ROUTES,
         *traceability_group.ROUTES,
+        *traceability_links.ROUTES,
         *traceability_lot_page.ROUTES,
     ]
     app = Litestar(

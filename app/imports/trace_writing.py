@@ -13,6 +13,7 @@ from app.accounts.tables import Organization
 from app.clock import now
 from app.imports.traceability import CHUNK, readable_ref
 from app.imports.validation import ImportRejected, Problem
+from app.traceability.links import ensure_links
 from app.traceability.offer_lots import lot_facts, lot_problems
 from app.traceability.services import recompute_for
 from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
@@ -97,6 +98,21 @@ async def _replace_inputs(lot_ids: dict[str, int], wanted: dict[str, list[tuple[
     return changed
 
 
+async def _link_collectors(deliveries: dict[str, dict[str, Any]]) -> None:
+    """The importer vouches for the deliveries it creates or changes: each one's collector may from now on find its
+    member's group (an unchanged delivery imported again does not undo a group's removing a collector)."""
+    by_member: dict[int, set[int]] = {}
+    for values in deliveries.values():
+        if values["member"] is not None:
+            by_member.setdefault(values["member"], set()).add(values["collector"])
+    ids = sorted(by_member)
+    pairs: set[tuple[int, int]] = set()
+    for start in range(0, len(ids), CHUNK):
+        rows = await Member.select(Member.id, Member.group).where(Member.id.is_in(ids[start : start + CHUNK]))
+        pairs.update((row["group"], collector) for row in rows for collector in by_member[row["id"]])
+    await ensure_links(pairs)
+
+
 async def write_traceability(plan: Any, org_ids: dict[str, int], upsert: Upsert) -> tuple[TraceChanges, list[str]]:
     """Write the traceability sections of ``plan``; returns what changed and the lots whose inputs alone changed."""
     changes = TraceChanges()
@@ -131,6 +147,7 @@ async def write_traceability(plan: Any, org_ids: dict[str, int], upsert: Upsert)
         for ref, v in plan.deliveries.items()
     }
     delivery_ids = await upsert(Delivery, deliveries, "deliveries", changes.deliveries)
+    await _link_collectors({ref: deliveries[ref] for ref in changes.deliveries if ref in deliveries})
 
     lots = {ref: {**_values(v), "holder": orgs[_ref(v, "holder") or ""]} for ref, v in plan.lots.items()}
     lot_ids = await upsert(Lot, lots, "lots", changes.lots)

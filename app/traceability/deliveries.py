@@ -17,6 +17,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from app.accounts.services import CurrentUser
 from app.db import atomic, engine
 from app.i18n import gettext as _
+from app.traceability.links import linked_group_ids
 from app.traceability.model import FORMS
 from app.traceability.roles import roles_of
 from app.traceability.services import THRESHOLDS
@@ -71,23 +72,11 @@ def new_client_ref() -> str:
 
 
 # --- members and plots the form offers ------------------------------------------------------------------------------
-async def _group_ids(collector: Collector) -> list[int]:
-    """The collector itself (a group) and the groups whose members it already received latex from."""
-    rows = (
-        await Delivery.select(Delivery.member.group.as_alias("g"))
-        .where(  # type: ignore[union-attr]
-            (Delivery.collector == collector.id) & Delivery.member.is_not_null()
-        )
-        .distinct()
-    )
-    return sorted({collector.id, *(r["g"] for r in rows if r["g"] is not None)})
-
-
 async def suggestions(collector: Collector) -> tuple[list[dict[str, Any]], dict[str, list[list[str]]]]:
     """Members the form lists (code, name, ref) and each one's plots (ref, label), for the datalist and plot select."""
     members = (
         await Member.select(Member.id, Member.ref, Member.member_code, Member.name)
-        .where(Member.group.is_in(await _group_ids(collector)))
+        .where(Member.group.is_in(await linked_group_ids(collector.id)))
         .order_by(Member.member_code)
         .limit(MAX_SUGGESTIONS)
     )
@@ -116,30 +105,25 @@ async def plots_of(member_id: int) -> list[list[str]]:
 
 
 async def resolve_member(collector: Collector, typed: str) -> dict[str, Any] | None:
-    """The member a collector typed: a member ref, a member code, or a name (None when none or several match).
-
-    A code or name is looked for first among the collector's own groups (a code is unique only within a group)."""
+    """The member a collector typed: a member ref, a member code, or a name (None when none or several match), among
+    the members of the groups that linked the collector (``app.traceability.links``) and its own."""
     text = typed.strip()
     if " · " in text:  # the list's "CODE · Name" picked as is
         text = text.split(" · ", 1)[0].strip()
     if not text or len(text) > 200:
         return None
     columns = (Member.id, Member.ref, Member.member_code, Member.name, Member.group)
-    found = await Member.select(*columns).where(Member.ref == text).first()
-    if found:
-        return found
-    groups = await _group_ids(collector)
+    # Only the groups that linked this collector: another group's members are not found, whatever is typed.
+    groups = Member.group.is_in(await linked_group_ids(collector.id))
     name = text.replace("%", "").replace("_", "")
     # SQLite's LIKE already ignores ASCII case (and Piccolo warns on ILIKE there).
     by_name = Member.name.like(name) if isinstance(engine(), SQLiteEngine) else Member.name.ilike(name)
-    for where in (Member.member_code == text, by_name):
-        rows = await Member.select(*columns).where(where & Member.group.is_in(groups)).limit(2)
-        if not rows:
-            rows = await Member.select(*columns).where(where).limit(2)
+    for where in (Member.ref == text, Member.member_code == text, by_name):
+        rows = await Member.select(*columns).where(where & groups).limit(2)
         if len(rows) == 1:
             return rows[0]
         if rows:
-            return None  # the same code or name in two groups: the ref is needed
+            return None  # the same code or name in two linked groups: the ref is needed
     return None
 
 

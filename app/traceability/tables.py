@@ -62,6 +62,16 @@ class Delivery(Table, tablename="delivery"):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class CollectorLink(Table, tablename="collector_link"):
+    """A collector a group lets record its members' deliveries: it may then find the group's members and their plots
+    (one row per group and collector: see the migration's unique index)."""
+
+    group = ForeignKey(references=Organization, index=True, on_delete=OnDelete.cascade)
+    collector = ForeignKey(references=Organization, index=True, on_delete=OnDelete.cascade)
+    created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Lot(Table, tablename="lot"):
     """A quantity of rubber held by one organisation, made of deliveries and parts of other lots."""
 
