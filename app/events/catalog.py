@@ -25,6 +25,10 @@ EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "deal_confirmed": ("the other party confirmed a recorded deal", (ALERTS,)),
     "deal_declined": ("a party declined to go on with a conversation", (ALERTS,)),
     "pairs_first_matched": ("offers matched a request for the first time (payload: request, offers, since)", (ALERTS,)),
+    "lot_answer_changed": (
+        "a latex lot's derived claim, EUDR readiness or checks changed (payload: lot, before, after, at)",
+        (ALERTS,),
+    ),
     "password_reset_mail": ("a password-reset link was made for an active account (payload: the e-mail)", (MAIL,)),
 }
 

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.i18n import N_, format_date, format_number, reset_locale, set_locale
+from app.i18n import N_, format_date, format_number, ngettext, reset_locale, set_locale
 from app.i18n import gettext as _
+from app.messaging.claim_words import claim_label
 from app.messaging.deal_words import deal_words
 from app.messaging.services import DECLINE_REASONS
 from app.vocab import CERTIFICATE_STATUSES, label
@@ -109,8 +110,32 @@ KINDS: dict[str, Kind] = {
                 "be sold as certified."
             ),
         ),
+        Kind(
+            "lot_changed",
+            N_("A latex lot I hold or am buying changed its claim or checks"),
+            ("producer", "buyer"),
+            True,
+            N_("Lot %(lot)s is now: %(claim)s"),
+            N_("Before: %(before_claim)s. %(eudr)s. %(errors)s."),
+        ),
     )
 }
+
+
+def lot_words(params: dict[str, Any]) -> dict[str, str]:
+    """A changed lot's claim (then and now), EUDR readiness and error checks in the reader's words."""
+
+    def claim(key: str, percent: str) -> str:
+        values = {"claim": params.get(key) or "", "certified_percent": params.get(percent)}
+        return claim_label(values) or _("No FSC claim")
+
+    errors = int(params.get("errors") or 0)
+    return {
+        "claim": claim("claim", "percent"),
+        "before_claim": claim("before_claim", "before_percent"),
+        "eudr": _("EUDR-ready") if params.get("eudr") == "yes" else _("Not EUDR-ready"),
+        "errors": ngettext("%(num)s error check", "%(num)s error checks", errors) if errors else _("No error check"),
+    }
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -135,6 +160,8 @@ def _display_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
         shown["score"] = format_number(float(params.get("score") or 0) * 100, 0) + " %"
     if kind == "deal_declined":
         shown["reason"] = label(DECLINE_REASONS, params.get("reason"))
+    if kind == "lot_changed":
+        shown.update(lot_words(params))
     if kind == "cert_lapsed":
         shown["status"] = label(CERTIFICATE_STATUSES, params.get("status")).lower()
     return shown

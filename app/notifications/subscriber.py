@@ -12,7 +12,7 @@ from typing import Any
 
 from app.clock import now
 from app.events import ALERTS, MAIL
-from app.notifications import alerts, certificate_alerts
+from app.notifications import alerts, certificate_alerts, lot_alerts
 from app.notifications.services import message_id_for
 from app.notifications.tables import EmailOutbox
 
@@ -21,7 +21,7 @@ Row = dict[str, Any]
 
 @dataclass
 class AlertsSubscriber:
-    """Conversation, deal, first-match and certificate-status events -> notifications."""
+    """Conversation, deal, first-match, certificate-status and lot events -> notifications."""
 
     name: str = ALERTS
 
@@ -43,6 +43,8 @@ async def handle_alert(name: str, payload: dict[str, Any]) -> None:
         await alerts.pairs_first_matched(
             int(payload["request_id"]), list(payload["offer_ids"]), payload["computed_before"]
         )
+    elif name == "lot_answer_changed":
+        await lot_alerts.lot_answer_changed(payload)
     elif name == "certificate_status_changed":
         await certificate_alerts.certificate_status_changed(int(payload["certificate_id"]), payload["old_status"])
     else:

@@ -16,7 +16,7 @@ from app.accounts.services import CurrentUser
 from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import atomic
-from app.events import record_changes
+from app.events import record, record_changes
 from app.traceability import tables
 from app.traceability.engine import check_plots, dds_files, derive_lot
 from app.traceability.graph import (
@@ -60,12 +60,28 @@ def derive(graph: LotGraph) -> LotAnswer:
     )
 
 
+def told_facts(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the lot's holder and buyers are told about when it changes: the claim, its percentage, EUDR readiness and
+    the checks (code, severity, record ref; not the worded message, which may change with no new fact)."""
+    return {
+        "claim": doc.get("claim"),
+        "certified_percent": doc.get("certified_percent"),
+        "eudr_ready": bool(doc.get("eudr_ready")),
+        "checks": sorted(
+            f"{c.get('severity', '')}:{c.get('code', '')}:{c.get('ref', '')}" for c in doc.get("checks") or []
+        ),
+    }
+
+
 async def store_result(lot_id: int, answer: LotAnswer) -> None:
-    """Keep the lot's answer in ``lot_result`` (left untouched when it is the same answer)."""
+    """Keep the lot's answer in ``lot_result`` (left untouched when it is the same answer). When a stored answer's
+    claim, EUDR readiness or checks change, ``lot_answer_changed`` is recorded in the same transaction (the holder and
+    the buyers talking about offers backed by the lot are told)."""
     doc = answer.as_json()
     current = await LotResult.select(LotResult.answer).where(LotResult.lot == lot_id).output(load_json=True).first()
     if current is not None and current["answer"] == doc:
         return  # the usual case on a read: no write, no write lock
+    moment = now()
     values: dict[str, Any] = {
         "claim": answer.claim,
         "certified_percent": answer.certified_percent,
@@ -75,7 +91,7 @@ async def store_result(lot_id: int, answer: LotAnswer) -> None:
         "deliveries": answer.deliveries,
         "checks": doc["checks"],
         "answer": doc,
-        "computed_at": now(),
+        "computed_at": moment,
     }
     async with atomic():
         row = (
@@ -90,6 +106,10 @@ async def store_result(lot_id: int, answer: LotAnswer) -> None:
             await LotResult.update({getattr(LotResult, k): v for k, v in values.items()}).where(
                 LotResult.id == row["id"]
             )
+            before, after = told_facts(row["answer"] or {}), told_facts(doc)
+            if before != after:
+                payload = {"lot": answer.lot, "before": before, "after": after, "at": moment.isoformat()}
+                await record("lot_answer_changed", ref=answer.lot, payload=payload)
 
 
 async def _graph(ref: str) -> LotGraph:

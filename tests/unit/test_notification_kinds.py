@@ -28,6 +28,15 @@ PARAMS = {
     "request_fit": {"offer": "Boards", "request": "Pine", "org": "Buyer"},
     "cert_expiring": {"code": "SCS-FM/COC-004512", "org": "Ejido", "date": "2026-05-01", "days": 30},
     "cert_lapsed": {"code": "SCS-FM/COC-004512", "org": "Ejido", "status": "terminated"},
+    "lot_changed": {
+        "lot": "lot-7",
+        "claim": "FSC Mix",
+        "percent": 72,
+        "before_claim": "FSC 100%",
+        "before_percent": 100,
+        "eudr": "no",
+        "errors": 2,
+    },  # fmt: skip
 }
 
 
@@ -54,6 +63,14 @@ def test_parameters_are_shown_in_the_readers_language() -> None:
         "Boards de Ejido se ajusta a su solicitud (puntuación 81 %)."
     )
     assert render_in("en", "deal_declined", PARAMS["deal_declined"])[1] == "Reason: Price."
+    assert render_in("en", "lot_changed", PARAMS["lot_changed"]) == (
+        "Lot lot-7 is now: FSC Mix 72 %",
+        "Before: FSC 100%. Not EUDR-ready. 2 error checks.",
+    )
+    assert render_in("pt_BR", "lot_changed", PARAMS["lot_changed"]) == (
+        "O lote lot-7 agora tem: FSC Mix 72 %",
+        "Antes: FSC 100%. Não pronto para o EUDR. 2 verificações com erro.",
+    )
 
 
 def test_a_row_missing_a_parameter_still_renders_its_kind_name() -> None:
