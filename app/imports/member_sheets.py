@@ -61,7 +61,7 @@ class RowProblem:
     message: str
 
 
-def _too_large() -> UploadRefused:
+def too_large() -> UploadRefused:
     return UploadRefused(_("The file is larger than 20 MB: split it into smaller files."))
 
 
@@ -185,7 +185,7 @@ def read_geojson(data: bytes) -> Upload:
 def read_upload(filename: str, data: bytes) -> Upload:
     """The upload by its file name's ending: .csv, .xlsx, or .geojson/.json."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise _too_large()
+        raise too_large()
     name = filename.lower().strip()
     if name.endswith(".csv"):
         return read_csv(data)
