@@ -1,19 +1,23 @@
 """Bad input on a group's members/plots upload: a body over the limit gets the upload page with the limit and the
-file's name (status 413, in the reader's language, with JavaScript or without), and is never read whole."""
+file's name (status 413, in the reader's language, with JavaScript or without), and is never read whole; a sheet with
+merged cells or unknown columns is refused by name with nothing written; coordinates keep every decimal given."""
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from litestar import Litestar
 
+from app.traceability.services import dds_documents
 from app.traceability.tables import Member, Plot
 from app.web.middleware import LOCALE_COOKIE
 from app.web.too_large import HEAD_BYTES
 from tests.factories import make_user, sign_in
-from tests.integration.test_traceability_group_pages import _manager
+from tests.integration.test_traceability_group_pages import _manager, _xlsx, upload
 
 #: The body limit of the upload route in these tests (the real one is 21 MB: not sent in a test).
 LIMIT = 256 * 1024
@@ -150,3 +154,67 @@ async def test_the_body_is_never_read_whole_beyond_the_limit(app: Litestar, clie
     assert small_limit < read <= small_limit + chunk
     assert upload_error(page) == "El archivo pesa más de 20 MB: divídalo en archivos más pequeños."
     assert await Plot.count() == 2
+
+
+# --- what the sheets and plot files hold ---------------------------------------------------------------------------
+async def test_an_xlsx_sheet_with_merged_cells_is_refused_naming_sheet_and_ranges(client) -> None:
+    from openpyxl import Workbook
+
+    await sign_in(client, await _manager())
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Socios 2026"
+    for row in (
+        ["member_code", "name", "country", "locality"],
+        ["A-030", "Rosa Dias", "BR", "Xapuri"],
+        ["A-031", "Pedro Alves", None, None],
+        ["A-032", "Lia Costa", "BR", "Brasiléia"],
+    ):
+        sheet.append(row)  # fmt: skip
+    sheet.merge_cells("C2:C3")
+    sheet.merge_cells("D2:D3")
+    members = await Member.select(Member.member_code).order_by(Member.member_code)
+    for action in ("preview", "import"):
+        response = await upload(client, "socios.xlsx", _saved(book), action)
+        assert response.status_code == 422
+        assert upload_error(response.text) == (
+            "The sheet Socios 2026 has merged cells (C2:C3, D2:D3): unmerge them, fill in every cell and upload the "
+            "file again."
+        )
+    assert await Member.select(Member.member_code).order_by(Member.member_code) == members
+
+
+async def test_an_xlsx_sheet_with_unknown_columns_is_refused_naming_them(client) -> None:
+    await sign_in(client, await _manager())
+    response = await upload(client, "socios.xlsx", _xlsx([["member_code", "name", "country", "Phone"], ["A-9", "Ana"]]))
+    assert response.status_code == 422
+    assert upload_error(response.text) == (
+        "Unknown columns: phone. The columns are: member_code, name, country, region, locality, certified_from, "
+        "certified_to, consent_share_identity."
+    )
+    assert await Member.count() == 2
+
+
+async def test_coordinates_with_12_decimals_are_kept_and_rounded_only_in_the_dds_file(client) -> None:
+    await sign_in(client, await _manager())
+    point = [-67.851234567891, -10.012345678912]
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": point},
+             "properties": {"ref": "p-2", "member_code": "A-002", "area_ha": 2.5, "country": "BR"}},
+        ],
+    }  # fmt: skip
+    done = await upload(client, "plots.geojson", json.dumps(doc).encode(), "import")
+    assert done.status_code == 200
+    assert "Imported: 0 created, 1 updated, 0 unchanged." in done.text
+    stored = await Plot.select(Plot.geometry).where(Plot.ref == "p-2").output(load_json=True).first()
+    assert stored["geometry"] == {"type": "Point", "coordinates": [-67.851234567891, -10.012345678912]}
+    files = await dds_documents("lot-1")
+    assert files[0]["features"][1]["geometry"] == {"type": "Point", "coordinates": [-67.851235, -10.012346]}
+
+
+def _saved(book: Any) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
