@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -35,6 +36,77 @@ def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class SettingsError(ValueError):
+    """A ``FORESTMATCH_*`` variable holds a value the application cannot start with; the message names it."""
+
+
+def _number(env: dict[str, str], name: str, default: float, high: float = math.inf) -> float:
+    """A number from ``0`` to ``high`` (the default when the variable is unset or empty)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number.") from None
+    if not math.isfinite(value) or value < 0 or value > high:
+        bound = "" if math.isinf(high) else f" and at most {high:g}"
+        raise SettingsError(f"{name}={raw!r}: give a number of at least 0{bound}.")
+    return value
+
+
+def _whole(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number.") from None
+    if value < 0:
+        raise SettingsError(f"{name}={raw!r}: give a whole number of at least 0.")
+    return value
+
+
+def _ordered(low_name: str, high_name: str, low: float, high: float) -> tuple[float, float]:
+    if low > high:
+        raise SettingsError(
+            f"{low_name} ({low:g}) is above {high_name} ({high:g}): the first must not be larger than the second."
+        )
+    return low, high
+
+
+_TRACE = "FORESTMATCH_TRACE_"
+
+
+def _trace_thresholds(env: dict[str, str]) -> dict[str, float | int]:
+    """The traceability checks' limits (``trace_*`` fields), defaults as TRACEABILITY.md documents them."""
+
+    def num(suffix: str, default: float, high: float = math.inf) -> float:
+        return _number(env, _TRACE + suffix, default, high)
+
+    values: dict[str, float | int] = {}
+    for form, low, high in (("field_latex", 20.0, 45.0), ("cup_lump", 45.0, 80.0)):
+        key = f"DRC_{form.upper()}"
+        low, high = _ordered(
+            f"{_TRACE}{key}_MIN", f"{_TRACE}{key}_MAX", num(f"{key}_MIN", low, 100), num(f"{key}_MAX", high, 100)
+        )
+        values[f"trace_drc_{form}_min"], values[f"trace_drc_{form}_max"] = low, high
+    warning, error = _ordered(
+        _TRACE + "YIELD_WARNING_KG_HA",
+        _TRACE + "YIELD_ERROR_KG_HA",
+        num("YIELD_WARNING_KG_HA", 1200.0),
+        num("YIELD_ERROR_KG_HA", 2000.0),
+    )
+    values["trace_yield_warning_kg_ha"], values["trace_yield_error_kg_ha"] = warning, error
+    values["trace_min_tapping_age_years"] = _whole(env, _TRACE + "MIN_TAPPING_AGE_YEARS", 6)
+    values["trace_point_max_ha"] = num("POINT_MAX_HA", 4.0)
+    values["trace_area_tolerance_percent"] = num("AREA_TOLERANCE_PERCENT", 10.0, 100)
+    values["trace_overlap_percent"] = num("OVERLAP_PERCENT", 5.0, 100)
+    values["trace_far_from_collector_km"] = num("FAR_FROM_COLLECTOR_KM", 150.0)
+    return values
 
 
 @dataclass(frozen=True)
@@ -90,6 +162,30 @@ class Settings:
     smtp_starttls: bool = True
     #: Connect with TLS from the start (SMTPS, usually port 465) instead of STARTTLS.
     smtp_ssl: bool = False
+    # Traceability checks (TRACEABILITY.md): the limits a lot's checks compare with. Changing one changes the
+    # answers derived from then on; stored answers are derived again when their records change.
+    #: DRC_OUT_OF_RANGE: lowest plausible dry rubber content of field latex, in %.
+    trace_drc_field_latex_min: float = 20.0
+    #: DRC_OUT_OF_RANGE: highest plausible dry rubber content of field latex, in %.
+    trace_drc_field_latex_max: float = 45.0
+    #: DRC_OUT_OF_RANGE: lowest plausible dry rubber content of cup lump, in %.
+    trace_drc_cup_lump_min: float = 45.0
+    #: DRC_OUT_OF_RANGE: highest plausible dry rubber content of cup lump, in %.
+    trace_drc_cup_lump_max: float = 80.0
+    #: YIELD_IMPLAUSIBLE warning: dry kg per hectare of a plot over any 365 days above this.
+    trace_yield_warning_kg_ha: float = 1200.0
+    #: YIELD_IMPLAUSIBLE error: dry kg per hectare of a plot over any 365 days above this.
+    trace_yield_error_kg_ha: float = 2000.0
+    #: TOO_YOUNG: years after planting before a Hevea plot's deliveries are plausible.
+    trace_min_tapping_age_years: int = 6
+    #: POINT_OVER_4HA: largest area in hectares a plot may declare with a point instead of a polygon.
+    trace_point_max_ha: float = 4.0
+    #: AREA_MISMATCH: how far, in % of the polygon's geodesic area, the declared area may differ from it.
+    trace_area_tolerance_percent: float = 10.0
+    #: PLOT_OVERLAP: share of the smaller polygon, in %, that polygons of different members may overlap.
+    trace_overlap_percent: float = 5.0
+    #: FAR_FROM_COLLECTOR (a warning): distance in km from the collector beyond which a plot is flagged.
+    trace_far_from_collector_km: float = 150.0
 
     @property
     def is_postgres(self) -> bool:
@@ -149,6 +245,7 @@ def load_settings() -> Settings:
         smtp_from=env.get("FORESTMATCH_SMTP_FROM") or "ForestMatch <noreply@forestmatch.local>",
         smtp_starttls=_bool(env.get("FORESTMATCH_SMTP_STARTTLS"), True),
         smtp_ssl=_bool(env.get("FORESTMATCH_SMTP_SSL"), False),
+        **_trace_thresholds(env),  # type: ignore[arg-type]
     )
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +62,7 @@ class RowProblem:
     message: str
 
 
-def _too_large() -> UploadRefused:
+def too_large() -> UploadRefused:
     return UploadRefused(_("The file is larger than 20 MB: split it into smaller files."))
 
 
@@ -138,8 +139,27 @@ def _cell(cell: Any) -> Any:
     return value.strip() if isinstance(value, str) else value if value is None else str(value)
 
 
+#: A merged range in a worksheet's XML (``<mergeCell ref="C2:C3"/>``, with or without a namespace prefix).
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)"')
+
+
+def merged_ranges(data: bytes, sheet_path: str, most: int = 5) -> list[str]:
+    """The first merged ranges of a worksheet. A read-only workbook skips them (a merged value would be read in its
+    first cell only and the others silently empty), so the sheet's XML is scanned in chunks for them."""
+    found: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet_path.lstrip("/")) as xml:
+        tail = b""
+        while len(found) < most and (chunk := xml.read(1024 * 1024)):
+            text = tail + chunk
+            for match in _MERGE.finditer(text):
+                if match.end() > len(tail) and match.group(1).decode() not in found:
+                    found.append(match.group(1).decode())
+            tail = text[-512:]  # a tag cut between two chunks is found whole in the next
+    return found[:most]
+
+
 def read_xlsx(data: bytes) -> Upload:
-    """The first worksheet of an XLSX workbook, read-only (streamed), refusing formulas."""
+    """The first worksheet of an XLSX workbook, read-only (streamed), refusing merged cells and formulas."""
     from openpyxl import load_workbook  # imported here: only this upload needs it
 
     try:
@@ -148,6 +168,17 @@ def read_xlsx(data: bytes) -> Upload:
         raise UploadRefused(_("The file is not an XLSX workbook: save it as .xlsx or as CSV UTF-8.")) from None
     try:
         sheet = book.worksheets[0]
+        # openpyxl keeps where the sheet's XML is in the package (no public name for it).
+        merged = merged_ranges(data, sheet._worksheet_path)  # type: ignore[attr-defined]
+        if merged:
+            raise UploadRefused(
+                _(
+                    "The sheet %(sheet)s has merged cells (%(cells)s): unmerge them, fill in every cell and upload "
+                    "the file again.",
+                    sheet=sheet.title,
+                    cells=", ".join(merged),
+                )
+            )
         rows = sheet.iter_rows()
         first = next(rows, None)
         if first is None:
@@ -185,7 +216,7 @@ def read_geojson(data: bytes) -> Upload:
 def read_upload(filename: str, data: bytes) -> Upload:
     """The upload by its file name's ending: .csv, .xlsx, or .geojson/.json."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise _too_large()
+        raise too_large()
     name = filename.lower().strip()
     if name.endswith(".csv"):
         return read_csv(data)

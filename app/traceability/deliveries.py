@@ -20,7 +20,7 @@ from app.i18n import gettext as _
 from app.traceability.links import linked_group_ids
 from app.traceability.model import FORMS
 from app.traceability.roles import roles_of
-from app.traceability.services import THRESHOLDS
+from app.traceability.services import thresholds
 from app.traceability.tables import Delivery, Member, Plot
 from app.validation import Checker, NotFound
 
@@ -141,7 +141,8 @@ def drc_warning(form: str | None, drc: float | None) -> str | None:
     """Why a DRC is unusual for the form (stored all the same; the lot's checks flag it)."""
     if drc is None or form not in FORMS:
         return None
-    low, high = THRESHOLDS.drc_field_latex if form == "field_latex" else THRESHOLDS.drc_cup_lump
+    limits = thresholds()
+    low, high = limits.drc_field_latex if form == "field_latex" else limits.drc_cup_lump
     if low <= drc <= high:
         return None
     return _(

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from litestar import Request, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
@@ -18,10 +19,11 @@ from app.i18n import gettext as _
 from app.imports import member_sheets as member_upload
 from app.traceability import members
 from app.traceability.members import GroupScope
-from app.validation import MAX_PAGE, FieldErrors, page_number
+from app.validation import MAX_PAGE, FieldErrors, NotFound, page_number
 from app.web import guards
 from app.web.forms import read_form, region_choices, stale_choices, with_other_errors
 from app.web.render import render, see_other
+from app.web.too_large import deferred_page
 
 MEMBER_FORM = "traceability/members/form.html.jinja2"
 PLOT_FORM = "traceability/plots/form.html.jinja2"
@@ -114,7 +116,28 @@ async def upload_page(request: Request[Any, Any, Any]) -> Template:
     return render(request, UPLOAD_PAGE, {**_base(scope), "action": _url(scope, "/traceability/members/upload")})
 
 
-@post("/members/upload", request_max_body_size=UPLOAD_BODY_BYTES)
+async def _upload_too_large(request: Request[Any, Any, Any], file_name: str | None) -> Template | None:
+    """The upload page saying the file is over the limit (None for anyone who may not see the group's page)."""
+    try:
+        scope = await _scope(request)
+    except NotFound:
+        return None
+    context: dict[str, Any] = {**_base(scope), "action": _url(scope, "/traceability/members/upload")}
+    mb = member_upload.MAX_UPLOAD_BYTES // (1024 * 1024)
+    context["error"] = (
+        _("%(name)s is larger than %(mb)s MB: split it into smaller files.", name=file_name, mb=mb)
+        if file_name
+        else member_upload.too_large().message
+    )
+    return render(request, UPLOAD_PAGE, context, status_code=413)
+
+
+@post(
+    "/members/upload",
+    name="trace_members_upload_submit",
+    request_max_body_size=UPLOAD_BODY_BYTES,
+    exception_handlers={RequestEntityTooLarge: deferred_page(_upload_too_large)},
+)
 async def upload_submit(
     request: Request[Any, Any, Any],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],

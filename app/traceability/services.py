@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from app.accounts.services import CurrentUser
@@ -17,6 +18,7 @@ from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import atomic
 from app.events import record, record_changes
+from app.settings import Settings, get_settings
 from app.traceability import tables
 from app.traceability.engine import check_plots, dds_files, derive_lot
 from app.traceability.graph import (
@@ -33,8 +35,26 @@ from app.traceability.model import Check, Delivery, LotAnswer, Member, Plot, Thr
 from app.traceability.tables import Lot, LotInput, LotResult
 from app.validation import NotFound
 
-#: Plausibility limits: the documented defaults of TRACEABILITY.md.
-THRESHOLDS = Thresholds()
+
+@lru_cache(maxsize=4)
+def thresholds_from(settings: Settings) -> Thresholds:
+    """The plausibility limits of these settings (``FORESTMATCH_TRACE_*``) as the pure engine reads them."""
+    return Thresholds(
+        drc_field_latex=(settings.trace_drc_field_latex_min, settings.trace_drc_field_latex_max),
+        drc_cup_lump=(settings.trace_drc_cup_lump_min, settings.trace_drc_cup_lump_max),
+        yield_warning_kg_ha=settings.trace_yield_warning_kg_ha,
+        yield_error_kg_ha=settings.trace_yield_error_kg_ha,
+        min_tapping_age_years=settings.trace_min_tapping_age_years,
+        point_max_ha=settings.trace_point_max_ha,
+        area_tolerance=settings.trace_area_tolerance_percent / 100,
+        overlap_share=settings.trace_overlap_percent / 100,
+        far_from_collector_km=settings.trace_far_from_collector_km,
+    )
+
+
+def thresholds() -> Thresholds:
+    """The plausibility limits of the process's settings (defaults: those TRACEABILITY.md documents)."""
+    return thresholds_from(get_settings())
 
 
 class LotHasErrors(Exception):
@@ -56,7 +76,7 @@ def derive(graph: LotGraph) -> LotAnswer:
         certificates=graph.certificates,
         collectors=graph.collectors,
         plot_checks=graph.plot_checks,
-        thresholds=THRESHOLDS,
+        thresholds=thresholds(),
     )
 
 
@@ -265,7 +285,7 @@ async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterab
     for start in range(0, len(owner_list), CHUNK):
         for row in await member_query().where(tables.Member.ref.is_in(owner_list[start : start + CHUNK])):
             member_values[row["ref"]] = member_value(row)
-    found = check_plots(values, member_values, THRESHOLDS)
+    found = check_plots(values, member_values, thresholds())
     changed: list[str] = []
     # Plots with the same new checks (most often none) are written together: one UPDATE per kind of result.
     by_result: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}

@@ -57,10 +57,14 @@ def session_config(settings: Settings) -> CookieBackendConfig:
     )
 
 
+#: The CSRF cookie; a form posts the same token (``csrf_token()`` in templates).
+CSRF_COOKIE = "fm_csrf"
+
+
 def csrf_middleware(settings: Settings) -> DefineMiddleware:
     config = CSRFConfig(
         secret=_derive(settings.secret_key, "csrf").hex(),
-        cookie_name="fm_csrf",
+        cookie_name=CSRF_COOKIE,
         cookie_secure=settings.secure_cookies,
         cookie_samesite="lax",
         cookie_httponly=True,
