@@ -30,6 +30,18 @@ _FINGERPRINT_SQL = "SELECT " + ", ".join(
     + [f"(SELECT MAX(updated_at) FROM {t}) AS {t}_at" for t in _CHANGING]
 )
 
+#: The traceability figures read these too (a lot's inputs only change with its lot's ``updated_at``).
+_TRACE_CHANGING = ("lot", "lot_result", "member", "plot", "delivery")
+_TRACE_FINGERPRINT_SQL = (
+    _FINGERPRINT_SQL
+    + ", "
+    + ", ".join(
+        [f"(SELECT COUNT(*) FROM {t}) AS {t}_n" for t in _TRACE_CHANGING]
+        + [f"(SELECT MAX(updated_at) FROM {t}) AS {t}_at" for t in ("lot", "member", "plot", "delivery")]
+        + ["(SELECT MAX(computed_at) FROM lot_result) AS lot_result_at", "(SELECT MAX(id) FROM lot_input) AS input_id"]
+    )
+)
+
 _entries: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
 
 
@@ -37,6 +49,12 @@ async def fingerprint() -> tuple[Any, ...]:
     """What the figures depend on, read in one statement (a few milliseconds at a million events)."""
     row = (await Offer.raw(_FINGERPRINT_SQL))[0]
     return (id(engine()), *(str(v) for v in row.values()))
+
+
+async def trace_fingerprint() -> tuple[Any, ...]:
+    """What the traceability figures depend on: the dashboard's records and the traceability tables."""
+    row = (await Offer.raw(_TRACE_FINGERPRINT_SQL))[0]
+    return ("traceability", id(engine()), *(str(v) for v in row.values()))
 
 
 def get(filters: Filters, print_: tuple[Any, ...]) -> Any | None:

@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
-from app.analytics import charts, geo, programs, reports, services
+from app.analytics import charts, geo, programs, reports, services, trace_reports, trace_services
 from app.analytics.filters import FilterErrors, Filters, parse_filters
 from app.analytics.reports import FUNNEL_LABELS
 from app.analytics.schemas import Summary
@@ -99,16 +99,44 @@ async def dashboard(request: Request[Any, Any, Any]) -> Template:
     return render(request, PAGE, context, fragment=FRAGMENT, status_code=status)
 
 
+TRACE_PAGE = "analytics/traceability.html.jinja2"
+TRACE_FRAGMENT = "analytics/_traceability.html.jinja2"
+
+
+@get("/staff/analytics/traceability", include_in_schema=False, name="staff_analytics_traceability")
+async def traceability(request: Request[Any, Any, Any]) -> Template:
+    """Latex traceability in the shared measurement; an htmx filter change gets the results fragment only."""
+    filters, errors = await read_filters(request)
+    choices = await programs.program_choices()
+    summary = await trace_services.summary(request.user, filters)
+    context = {
+        "summary": summary,
+        "filters": filters,
+        "errors": errors,
+        "reports": trace_reports.reports(summary),
+        "charts": trace_reports.trace_charts(summary),
+        "program_options": [(str(pid), name) for pid, name in choices],
+        "countries": await services.organization_countries(),
+        "program_value": "" if filters.program is None else str(filters.program),
+        "program_name": dict(choices).get(filters.program) if filters.program is not None else None,
+        "query": filters.query(category=""),
+    }
+    return render(request, TRACE_PAGE, context, fragment=TRACE_FRAGMENT, status_code=422 if errors else 200)
+
+
 @get("/staff/analytics/{name:str}", include_in_schema=False)
 async def table_csv(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[str]:
     """One dashboard table as CSV, for the same filters as the page (``/staff/analytics/funnel.csv?...``)."""
     table = name.removesuffix(".csv")
-    if not name.endswith(".csv") or table not in reports.BUILDERS:
+    if not name.endswith(".csv") or (table not in reports.BUILDERS and table not in trace_reports.BUILDERS):
         raise NotFoundException()
     filters, errors = await read_filters(request)
     if errors:
         raise FieldErrors(errors)
-    report = reports.BUILDERS[table](await services.summary(request.user, filters))
+    if table in trace_reports.BUILDERS:
+        report = trace_reports.BUILDERS[table](await trace_services.summary(request.user, filters))
+    else:
+        report = reports.BUILDERS[table](await services.summary(request.user, filters))
     filename = f"forestmatch-{table}-{filters.date_from}-{filters.date_to}.csv"
     return Response(
         content=reports.to_csv(report),
@@ -190,6 +218,7 @@ ROUTES: list[ControllerRouterHandler] = [
         guards=[guards.staff],
         route_handlers=[
             dashboard,
+            traceability,
             table_csv,
             program_list,
             program_new,

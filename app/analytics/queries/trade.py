@@ -127,7 +127,7 @@ async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], flo
     return months, float(medians[0]) if medians else None
 
 
-def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
+def deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
     """One row per recorded deal dated in the period, with the figures of its latest staff correction.
 
     A correction may correct a correction, so corrections are followed back to the original ``deal_closed``
@@ -168,7 +168,7 @@ def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
           WHERE e.state = 'deal_closed'
         ),
         deal AS MATERIALIZED (
-          SELECT raw.root AS root, raw.confirmed AS confirmed, c.buyer_organization AS buyer,
+          SELECT raw.root AS root, raw.confirmed AS confirmed, c.offer AS offer, c.buyer_organization AS buyer,
             c.producer_organization AS producer, f.category AS category, f.product_type AS product_type,
             o.country AS country, raw.currency AS currency, substr(raw.date, 1, 7) AS month, raw.price AS price,
             CASE raw.unit
@@ -187,7 +187,7 @@ def _deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
 async def deals(f: Filters, sql: Sql, minimum_pair_deals: int = 2) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Deals grouped by month, product, producer country, currency and confirmation; and the buyer-producer
     pairs with at least ``minimum_pair_deals`` deals (repeat relationships), from one evaluation of the deals."""
-    cte, args = _deal_query(f, sql)
+    cte, args = deal_query(f, sql)
     query = f"""
         {cte}
         SELECT 'g' AS kind, month, category, product_type, country, currency, confirmed, COUNT(*) AS deals,
