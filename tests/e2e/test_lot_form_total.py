@@ -67,6 +67,13 @@ async def test_the_form_shows_the_running_total_and_saves_those_inputs(live: Any
     await page.screenshot(path=str(shots / "lot-form-total-360.png"), full_page=True)
     ref = await form.field("ref").input_value()
     await form.save()
+    # The lots list at 360 px: each lot a card with every value under its column's name, nothing scrolls sideways.
+    await page.goto("/traceability/lots")
+    row = page.get_by_test_id("lot-row").filter(has_text=ref)
+    await expect(row.locator('td[data-label="Dry kg"]')).to_have_text("350")
+    assert await page.evaluate("document.documentElement.scrollWidth") == 360
+    assert await page.evaluate("document.querySelector('[data-testid=lot-table]').scrollWidth") <= 360
+    await page.screenshot(path=str(shots / "lots-360.png"), full_page=True)
     lot = await Lot.select(Lot.output_dry_kg, Lot.holder.ref.as_alias("holder")).where(Lot.ref == ref).first()
     assert lot == {"output_dry_kg": 350.0, "holder": "usina-rio"}
     # The form lists the newest delivery first and posts the ticked ones in that order.
