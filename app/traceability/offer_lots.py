@@ -52,6 +52,20 @@ class Backing:
     lots: tuple[str, ...]
     smallholders: int
     eudr_ready: bool
+    #: The lowest certified share of the lots when every lot derives a claim (100 for an FSC 100% lot), else None:
+    #: what an offer claiming FSC Mix shows beside its claim ("FSC Mix 68 %").
+    certified_percent: int | None = None
+
+    def mix_percent(self, claim: str | None) -> int | None:
+        """The percentage to show beside the offer's claim: only for FSC Mix."""
+        return self.certified_percent if claim == FSC_MIX else None
+
+
+def lowest_percent(lots: list[tuple[str | None, int | None]]) -> int | None:
+    """The lowest certified share of lots given as (claim, certified_percent); None when any lot has no claim."""
+    if not lots or any(claim is None for claim, _percent in lots):
+        return None
+    return min(100 if claim == FSC_100 else (percent or 0) for claim, percent in lots)
 
 
 def read_lot_refs(value: Any) -> tuple[list[str], str | None]:
@@ -182,7 +196,60 @@ async def backing(refs: list[str] | None) -> Backing | None:
         lots=tuple(facts),
         smallholders=len(members),
         eudr_ready=len(facts) == len(refs or []) and all(f.eudr_ready for f in facts.values()),
+        certified_percent=lowest_percent([(f.claim, f.certified_percent) for f in facts.values()]),
     )
+
+
+#: "The offer names lots and every one is EUDR-ready as last derived", as SQL over ``offer o`` per database engine
+#: (the offer list's filter runs where the data lives).
+_EUDR_READY = (
+    "(json_array_length(o.lots) > 0 AND NOT EXISTS (SELECT 1 FROM {each} WHERE NOT EXISTS"
+    " (SELECT 1 FROM lot l JOIN lot_result r ON r.lot = l.id WHERE l.ref = {value} AND r.eudr_ready)))"
+)
+EUDR_READY_SQL = {
+    "sqlite": _EUDR_READY.format(each="json_each(o.lots) AS ol", value="ol.value"),
+    "postgres": _EUDR_READY.format(each="json_array_elements_text(o.lots) AS ol(v)", value="ol.v"),
+}
+
+#: Distinct (root lot ref, member id) of the deliveries each root lot draws through its tree of lots.
+_MEMBERS_SQL = """
+WITH RECURSIVE tree(root, lot_id) AS (
+  SELECT l.ref, l.id FROM lot l WHERE l.ref IN ({marks})
+  UNION
+  SELECT t.root, i.source_lot FROM tree t JOIN lot_input i ON i.lot = t.lot_id WHERE i.source_lot IS NOT NULL
+)
+SELECT DISTINCT t.root AS root, d.member AS member
+FROM tree t JOIN lot_input i ON i.lot = t.lot_id JOIN delivery d ON d.id = i.delivery
+WHERE d.member IS NOT NULL
+"""
+
+
+async def stored_backings(named: dict[str, list[str]]) -> dict[str, Backing]:
+    """The badge of each of these offers (ref -> lot refs) from the lots' stored answers, without deriving them
+    again (the offer list shows a page of cards): offers naming no known lot are left out."""
+    wanted = sorted({lot for lots in named.values() for lot in lots})
+    if not wanted:
+        return {}
+    results = await LotResult.select(
+        LotResult.lot.ref.as_alias("ref"), LotResult.claim, LotResult.certified_percent, LotResult.eudr_ready
+    ).where(LotResult.lot.ref.is_in(wanted))
+    answers = {r["ref"]: r for r in results}
+    members: dict[str, set[int]] = {}
+    rows = await Lot.raw(_MEMBERS_SQL.format(marks=", ".join("{}" for _ in wanted)), *wanted)
+    for row in rows:
+        members.setdefault(row["root"], set()).add(row["member"])
+    found: dict[str, Backing] = {}
+    for ref, lots in named.items():
+        known = [lot for lot in lots if lot in answers]
+        if not known:
+            continue
+        found[ref] = Backing(
+            lots=tuple(known),
+            smallholders=len(set().union(*(members.get(lot, set()) for lot in known))),
+            eudr_ready=len(known) == len(lots) and all(answers[lot]["eudr_ready"] for lot in known),
+            certified_percent=lowest_percent([(answers[x]["claim"], answers[x]["certified_percent"]) for x in known]),
+        )
+    return found
 
 
 async def held_lot_options(organization_id: int | None) -> list[tuple[str, str]]:

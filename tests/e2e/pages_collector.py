@@ -28,3 +28,30 @@ class DeliveryFormPage(BasePage):
     @property
     def status(self) -> Locator:
         return self.by_testid("delivery-status")
+
+
+class LotFormPage(BasePage):
+    """Make a lot (/traceability/lots/new): tick deliveries, type parts of other lots; with JavaScript the running
+    total of their dry kg and its difference from the output typed show beside the form."""
+
+    path = "/traceability/lots/new"
+
+    def delivery(self, ref: str) -> Locator:
+        return self.by_testid(f"lot-delivery-{ref}")
+
+    @property
+    def total(self) -> Locator:
+        return self.by_testid("lot-total")
+
+    @property
+    def total_inputs(self) -> Locator:
+        return self.by_testid("lot-total-inputs")
+
+    @property
+    def total_difference(self) -> Locator:
+        return self.by_testid("lot-total-difference")
+
+    async def save(self) -> None:
+        """Submit and wait for the saved lot's summary."""
+        await self.by_testid("lot-submit").click()
+        await self.expect_at(r"/traceability/lots/[^/]+/saved")

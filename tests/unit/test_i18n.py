@@ -122,6 +122,9 @@ MACRO_ARGUMENTS: dict[str, Any] = {
     "lat": 19.5,
     "lon": -96.9,
     "category": "latex",
+    "smallholders": 3,
+    "eudr_ready": True,
+    "claim": "FSC Mix",
 }
 
 
