@@ -67,9 +67,10 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
     trace_summary = await import_document(trace, progress=None if quiet else ProgressBar("loading traceability"))
     first_producer = next(o["ref"] for o in doc["organizations"] if o["kind"] == "producer")
     first_buyer = next(o["ref"] for o in doc["organizations"] if o["kind"] == "buyer")
+    users = {}
     for email, role, org in DEMO_USERS:
         org_ref = {"producer": first_producer, "buyer": first_buyer, **accounts}.get(org or "")
-        await create_user(
+        users[email] = await create_user(
             email=email,
             password=DEMO_PASSWORD,
             role=role,
@@ -90,9 +91,22 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
         trade = await load_activity(seed, backend)
     finally:
         await backend.close()
+    # Latex offers backed by the groups' processed lots, and the demo buyer's confirmed deal on one of them.
+    from app.demo.trace_trade import confirmed_lot_deal, lot_backed_offers
+
+    lot_offers = await lot_backed_offers(dt.date.today())
+    lot_deal = await confirmed_lot_deal(
+        users["buyer@demo.forestmatch.org"], users["group@demo.forestmatch.org"], lot_offers, dt.date.today()
+    )
+    await after_import()
     notes = await seed_inbox([email for email, _role, _org in DEMO_USERS], dt.datetime.now(dt.UTC))
     await refresh_statistics()
-    lines = ("demo data loaded: " + summary.line(), "traceability: " + trace_summary.line(), trade)
+    lines = (
+        "demo data loaded: " + summary.line(),
+        "traceability: " + trace_summary.line(),
+        f"{len(lot_offers)} lot-backed latex offers, {lot_deal}",
+        trade,
+    )
     return "\n".join(lines) + f", {notes} notifications for the demo accounts"
 
 

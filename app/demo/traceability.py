@@ -341,6 +341,7 @@ def generate_traceability(
         raise ValueError("need at least one group, member and plot per member, and no negative deliveries")
     # Imported here: app.demo.trace_defects builds on this module's steps (it imports this module at load).
     from app.demo.trace_defects import plant_defects
+    from app.demo.trace_own import group_own_lots
 
     gen = TraceGenerator(seed, today or dt.date.today(), members_per_group, plots_per_member, lot_size)
     gen.collectors_and_groups(groups)
@@ -348,6 +349,7 @@ def generate_traceability(
     by_group = gen.season(deliveries)
     expected = gen.collection_lots(by_group)
     expected.update(gen.processor_lots(expected))
+    expected.update(group_own_lots(gen))
     planted = plant_defects(gen) if defects else []
     return {
         "format": FORMAT,

@@ -14,6 +14,8 @@ from app.cli.server import load_demo
 from app.demo.activity import certificate_reviews, simulate
 from app.messaging.tables import Conversation, MatchEvent, Message
 from app.notifications.tables import EmailOutbox, Notification
+from app.offers.tables import Offer
+from app.traceability.services import dds_documents, stored_answer
 from tests.factories import make_user
 
 
@@ -140,6 +142,40 @@ async def _demo_inboxes_hold_what_the_trade_said(line: str, conversations: dict,
                 assert n["created_at"] == message["created_at"]
         assert sum(1 for n in mine if n["kind"] != "message") >= 1, email
     assert await EmailOutbox.count() == 0  # nothing is mailed to the demo addresses
+    await _lot_backed_trade(line, conversations)
+
+
+async def _lot_backed_trade(line: str, conversations: dict[int, dict]) -> None:
+    """The groups offer the processed lots they hold (each claim as its lot derives it), and the demo buyer has a
+    confirmed deal on one, whose lot's due-diligence file it can download."""
+    offers = (
+        await Offer.select(Offer.ref, Offer.claim, Offer.quantity, Offer.lots, Offer.organization.ref.as_alias("org"))
+        .where(Offer.ref.like("offer-rp-%"))
+        .order_by(Offer.ref)
+        .output(load_json=True)
+    )
+    assert [o["ref"] for o in offers] == [
+        "offer-rp-br-1-own-tsr", "offer-rp-br-1-own-tsr-mix", "offer-rp-mx-1-own-tsr", "offer-rp-mx-1-own-tsr-mix"
+    ]  # fmt: skip
+    for offer in offers:
+        (lot,) = offer["lots"]
+        answer = await stored_answer(lot)
+        assert (offer["org"], offer["claim"]) == (answer["holder"], answer["claim"])
+        assert answer["eudr_ready"] is True
+        assert float(offer["quantity"]) <= answer["dry_kg"]
+    assert [o["claim"] for o in offers] == ["FSC 100%", "FSC Mix", "FSC 100%", "FSC Mix"]
+    buyer = await User.select(User.id, User.organization).where(User.email == "buyer@demo.forestmatch.org").first()
+    deal = (
+        await MatchEvent.select(MatchEvent.conversation, MatchEvent.state)
+        .where(MatchEvent.conversation.offer.ref == "offer-rp-br-1-own-tsr")  # type: ignore[union-attr]
+        .order_by(MatchEvent.id)
+    )
+    assert [e["state"] for e in deal] == ["contacted", "deal_closed", "deal_confirmed"]
+    thread = deal[0]["conversation"]
+    assert thread in conversations and conversations[thread]["buyer_organization"] == buyer["organization"]
+    assert f"1 confirmed deal on lot-backed offer offer-rp-br-1-own-tsr (conversation {thread})" in line
+    (dds,) = await dds_documents("rp-br-1-own-tsr")
+    assert len(dds["features"]) == 6  # the six in-scope plots whose field latex went into the lot
 
 
 def test_simulation_is_deterministic_by_seed() -> None:
