@@ -298,11 +298,26 @@ async def eudr_ready_among(named: dict[str, list[str]]) -> set[str]:
     return {ref for ref, lots in named.items() if all(lot in ready for lot in lots)}
 
 
+_NAMING_SQL = {
+    "sqlite": "SELECT o.ref AS ref FROM offer o WHERE o.category = 'latex' AND o.lots IS NOT NULL "
+    "AND EXISTS (SELECT 1 FROM json_each(o.lots) AS ol WHERE ol.value IN ({marks}))",
+    "postgres": "SELECT o.ref AS ref FROM offer o WHERE o.category = 'latex' AND o.lots IS NOT NULL "
+    "AND EXISTS (SELECT 1 FROM json_array_elements_text(o.lots) AS ol(v) WHERE ol.v IN ({marks}))",
+}
+#: Lot refs per statement (well under SQLite's bound-parameter limit).
+NAMING_CHUNK = 500
+
+
 async def offers_naming(lot_refs: list[str]) -> list[str]:
-    """Refs of the latex offers that name any of these lots."""
-    wanted = set(lot_refs)
-    rows = await Offer.select(Offer.ref, Offer.lots).where(Offer.category == "latex").output(load_json=True)
-    return sorted(row["ref"] for row in rows if wanted.intersection(row["lots"] or []))
+    """Refs of the latex offers that name any of these lots (the lots' JSON list read in SQL, not in Python)."""
+    wanted = sorted(set(lot_refs))
+    sql = _NAMING_SQL["postgres" if Offer._meta.db.engine_type == "postgres" else "sqlite"]
+    found: set[str] = set()
+    for start in range(0, len(wanted), NAMING_CHUNK):
+        chunk = wanted[start : start + NAMING_CHUNK]
+        rows = await Offer.raw(sql.format(marks=", ".join("{}" for _ in chunk)), *chunk)
+        found.update(row["ref"] for row in rows)
+    return sorted(found)
 
 
 async def lots_of_offer(offer_id: int | None) -> list[str]:

@@ -376,3 +376,17 @@ async def test_request_form_and_api_carry_the_requirement(client) -> None:
     await sign_in(client, buyer)
     page = await client.get("/my/requests/new")
     assert page.status_code == 200 and 'name="require_eudr_ready"' in page.text
+
+
+async def test_offers_naming_finds_exactly_the_offers_that_name_a_lot(clean_db: str) -> None:
+    from app.traceability.offer_lots import offers_naming
+
+    await import_document(lots_doc())
+    user = await group_user()
+    both = await offers.create_offer(user, latex_offer(lots=["lot-1", "lot-3"], quantity="600", title="Both"))
+    one = await offers.create_offer(user, latex_offer(claim="FSC 100%", lots=["lot-3"], quantity="100", title="One"))
+    await offers.create_offer(user, latex_offer(title="None"))
+    assert await offers_naming(["lot-1"]) == [both["ref"]]
+    assert await offers_naming(["lot-3", "lot-2"]) == sorted([both["ref"], one["ref"]])
+    assert await offers_naming(["lot-2"]) == []
+    assert await offers_naming([]) == []
