@@ -103,7 +103,7 @@ async def confirmed_lot_deal(buyer: CurrentUser, group: CurrentUser, offer_refs:
     currency, amount = PRICES.get(group.organization_country or "BR", ("USD", "2.40"))
     with muted(*QUIET):
         thread = await messaging.start_conversation(
-            buyer, offer_ref, message="Temos interesse neste lote rastreável. Podem enviar amostras?"
+            buyer, offer_ref, message="Nos interesa este lote trazable. ¿Pueden enviar una muestra?"
         )
         deal = await messaging.record_deal(
             buyer,
