@@ -120,11 +120,15 @@ async def _build_world() -> World:
     )
 
     # The producer also manages a group of smallholders: the group's member and plot pages (app/traceability).
-    await make_certificate(producer, code="SCS-FM/COC-004514", is_group=True, product_types=["field_latex"])
+    group_cert = await make_certificate(
+        producer, code="SCS-FM/COC-004514", is_group=True, product_types=["field_latex"]
+    )
     group = await group_members.group_for(producer)
     member_ref = await group_members.save_member(
-        group, {"name": "Rosa Dias", "member_code": "SP-001", "country": "MX", "locality": "San Pedro el Alto"}
-    )
+        group,
+        {"name": "Rosa Dias", "member_code": "SP-001", "country": "MX", "locality": "San Pedro el Alto",
+         "certified_from": (TODAY - dt.timedelta(days=400)).isoformat()},
+    )  # fmt: skip
     plot_ref = await group_members.save_plot(
         group, {"lat": "24.0", "lon": "-104.6", "area_ha": "6", "country": "MX"}, member_ref=member_ref
     )
@@ -154,6 +158,16 @@ async def _build_world() -> World:
     await lot.save()
     await LotInput(lot=lot.id, delivery=delivery.id, position=0).save()
     await lot_answer("lote-sp-1")
+    # The lot backs a latex offer; the buyer's confirmed deal on it opens the due-diligence pages.
+    lot_offer = await make_offer(
+        producer, group_cert["ref"], category="latex", product_type="field_latex", species=["Hevea brasiliensis"],
+        title="Látex de campo trazable", claim="FSC 100%", quantity="150", unit="kg_drc", min_order="",
+        price_currency="MXN", price_amount="40.00", lots=["lote-sp-1"],
+    )  # fmt: skip
+    lot_thread = await threads.start_conversation(buyer, lot_offer["ref"], message="Nos interesa el látex trazable.")
+    lot_deal = {"quantity": "100", "unit": "kg_drc", "unit_price": "40", "currency": "MXN", "date": TODAY.isoformat(),
+                "invoice": "F-0001", "accept_price": "1"}  # fmt: skip
+    await deals.confirm_deal(producer, await deals.record_deal(buyer, lot_thread, lot_deal))
 
     await accounts.create_api_token(producer, "Integración con el ERP")
     token_id = (await accounts.list_api_tokens(producer))[0]["id"]
@@ -196,6 +210,8 @@ async def _build_world() -> World:
             "/offers?country=ZZ",
             "/offers?claim=FSC+100%25&category=latex",
             f"/conversations/{declined}",
+            f"/conversations/{lot_thread}",
+            f"/conversations/{lot_thread}/origin-summary",
             "/staff/certificates?state=verified",
             "/password/reset/enlace-caducado",
             "/pagina-que-no-existe",
@@ -269,8 +285,8 @@ async def _visit(client: AsyncTestClient, world: World, app: Any, locale: str) -
         for url in world.extra:
             pages.extend(_shown(role, url, await client.get(url)))
     closed = sorted(r for r, codes in answered.items() if min(codes) >= 400)
-    # The buyer's due-diligence pages need a confirmed deal on an offer backed by lots, which this world does not
-    # build yet: everyone gets 404 there (tests/integration/test_due_diligence_download.py opens them).
+    # The due-diligence pages answer only in the conversation of a confirmed deal on a lot-backed offer, not in the
+    # conversation the route walk fills in: the world's extra pages open them there (the origin summary as text).
     closed = [r for r in closed if "/due-diligence.geojson" not in r and not r.endswith("/origin-summary")]
     assert closed == [], "routes no role could open"
     # Every page form posted empty shows its errors; "/logout" last, since it ends the session.
@@ -301,6 +317,8 @@ async def test_pseudo_locale_shows_no_text_outside_the_catalogue(
     with pseudo_locale(monkeypatch):
         visited = await _visit(client, world, app, PSEUDO_AS)
     microcache.invalidate()
+    summaries = sorted({role for role, url, _body, _type in visited if url.endswith("/origin-summary")})
+    assert summaries == ["buyer", "producer", "staff"]  # the deal's two parties and staff read it; a visitor does not
     for role, url, body, content_type in visited:
         if found := untranslated_words(*read_page(body, content_type), english):
             problems[f"{role} {url}"] = found
