@@ -173,7 +173,7 @@ async def _upsert(
     for ref, values in values_by_ref.items():
         row = existing.get(ref)
         if row is None:
-            new_rows.append(table(ref=ref, **values))
+            new_rows.append(ref)
             summary.created[section] += 1
             changed.append(ref)
         elif _same(row, values):
@@ -186,8 +186,9 @@ async def _upsert(
         done[0] += 1
         if progress and (done[0] % 200 == 0 or done[0] == total):
             progress(done[0], total)
+    # Row objects are made a chunk at a time: tens of thousands of them at once cost hundreds of MB.
     for start in range(0, len(new_rows), CHUNK):
-        await table.insert(*new_rows[start : start + CHUNK])
+        await table.insert(*(table(ref=ref, **values_by_ref[ref]) for ref in new_rows[start : start + CHUNK]))
     # The search sync picks these up after commit (a certificate or organisation change re-indexes its offers).
     if section in OUTBOX_ENTITY:
         await record_changes(OUTBOX_ENTITY[section], changed)
