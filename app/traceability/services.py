@@ -21,6 +21,7 @@ from app.events import record, record_changes
 from app.settings import Settings, get_settings
 from app.traceability import tables
 from app.traceability.engine import check_plots, dds_files, derive_lot
+from app.traceability.engine.tiles import tiles
 from app.traceability.graph import (
     CHUNK,
     LotGraph,
@@ -276,20 +277,30 @@ async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterab
         countries |= {row["country"] for row in rows}
     if not countries:
         return []
-    rows = await plot_query().where(tables.Plot.country.is_in(sorted(countries))).output(load_json=True)
-    values = {row["ref"]: plot_value(row) for row in rows}
-    stored = {row["ref"]: row["checks"] for row in rows}
-    owners = {p.member for p in values.values()}
-    member_values: dict[str, Any] = {}
-    owner_list = sorted(owners)
-    for start in range(0, len(owner_list), CHUNK):
-        for row in await member_query().where(tables.Member.ref.is_in(owner_list[start : start + CHUNK])):
-            member_values[row["ref"]] = member_value(row)
-    found = check_plots(values, member_values, thresholds())
+    found: dict[str, list[Check]] = {}
+    stored: dict[str, Any] = {}
+    for country in sorted(countries):  # one country's plots in memory at a time
+        rows = await plot_query().where(tables.Plot.country == country).output(load_json=True)
+        values = {row["ref"]: plot_value(row) for row in rows}
+        stored.update((row["ref"], row["checks"]) for row in rows)
+        del rows
+        owners = sorted({p.member for p in values.values()})
+        member_values: dict[str, Any] = {}
+        for start in range(0, len(owners), CHUNK):
+            for row in await member_query().where(tables.Member.ref.is_in(owners[start : start + CHUNK])):
+                member_values[row["ref"]] = member_value(row)
+        parsed: dict[str, Any] = {}  # each plot parsed once, though it is a neighbour of up to nine cells
+        for subjects, near in tiles(values):
+            found.update(
+                check_plots(
+                    {r: values[r] for r in near}, member_values, thresholds(), subjects=subjects, parsed_cache=parsed
+                )
+            )
+        del values, member_values, parsed  # before the next country's rows are read
     changed: list[str] = []
     # Plots with the same new checks (most often none) are written together: one UPDATE per kind of result.
     by_result: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
-    for ref in values:
+    for ref in stored:
         checks = [check_to_json(c) for c in found.get(ref, [])]
         if checks != stored[ref]:
             by_result.setdefault(json.dumps(checks, sort_keys=True), (checks, []))[1].append(ref)

@@ -43,12 +43,18 @@ def check_plots(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     *,
     subjects: Collection[str] | None = None,
+    parsed_cache: dict[str, ParsedPlot] | None = None,
 ) -> dict[str, list[Check]]:
     """Checks of plots (a whole group's): ref -> its geometry checks, overlaps and duplicates among all ``plots``.
 
     ``subjects`` limits which plots are checked (every plot in ``plots`` still counts as a neighbour). A plot's
-    country is its own, else its member's."""
-    parsed = {ref: parse_plot(plot) for ref, plot in plots.items()}
+    country is its own, else its member's. ``parsed_cache`` (ref -> parsed plot) lets calls over overlapping sets of
+    plots parse each one once."""
+    cache: dict[str, ParsedPlot] = {} if parsed_cache is None else parsed_cache
+    for ref, plot in plots.items():
+        if ref not in cache:
+            cache[ref] = parse_plot(plot)
+    parsed = {ref: cache[ref] for ref in plots}
     chosen = None if subjects is None else set(subjects)
     wanted = [ref for ref in plots if chosen is None or ref in chosen]
     found: dict[str, list[Check]] = {ref: [] for ref in wanted}
