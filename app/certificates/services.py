@@ -65,6 +65,14 @@ def needs_reverification(current: dict[str, Any], clean: dict[str, Any]) -> bool
     return any(key in clean and clean[key] != current.get(key) for key in REVERIFY_FIELDS)
 
 
+def status_change(current: dict[str, Any], clean: dict[str, Any]) -> dict[str, Any]:
+    """``status_since`` when an edit or an import changes the status (today), else nothing: latex delivered before a
+    group certificate's suspension keeps its claim."""
+    if "status" in clean and clean["status"] != current.get("status"):
+        return {"status_since": now().date()}
+    return {}
+
+
 def back_to_queue() -> dict[str, Any]:
     """Column values that put a certificate at the end of the verification queue (submitted now)."""
     return {
@@ -156,7 +164,7 @@ async def update_certificate(user: CurrentUser, ref: str, raw: dict[str, Any]) -
     """Edit a certificate of one's own organisation; a changed code or status goes back to the queue."""
     cert = await get_own_certificate(user, ref)
     clean = check_certificate(raw)
-    changes: dict[Any, Any] = {**clean, "updated_at": now()}
+    changes: dict[Any, Any] = {**clean, **status_change(cert, clean), "updated_at": now()}
     if needs_reverification(cert, clean):
         changes.update(back_to_queue())
     async with atomic():

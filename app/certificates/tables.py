@@ -20,6 +20,10 @@ class Certificate(Table, tablename="certificate"):
     scope = Varchar(length=10)
     #: valid | suspended | terminated | expired
     status = Varchar(length=12, index=True)
+    #: The day the current status began, when ForestMatch saw it change (an edit or an import that changed it); None
+    #: when unknown (recorded so from the start). A lot's claim reads it: latex delivered before a suspension stays
+    #: certified.
+    status_since = Date(null=True, default=None)
     issued_on = Date(null=True, default=None)
     expires_on = Date(index=True)
     product_types = JSON(default=[])

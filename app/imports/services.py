@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.accounts.tables import Organization
-from app.certificates.services import back_to_queue, needs_reverification
+from app.certificates.services import back_to_queue, needs_reverification, status_change
 from app.certificates.tables import Certificate
 from app.clock import now
 from app.db import atomic
@@ -129,8 +129,9 @@ async def _existing(table: Any, refs: list[str], *columns: Any) -> dict[str, dic
 
 
 def _certificate_update(row: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """A certificate whose checked facts change goes back to the verification queue, as from the form."""
-    return back_to_queue() if needs_reverification(row, values) else {}
+    """A certificate whose checked facts change goes back to the verification queue, as from the form; a changed
+    status is dated as from the form."""
+    return {**(back_to_queue() if needs_reverification(row, values) else {}), **status_change(row, values)}
 
 
 def _same(existing: dict[str, Any], values: dict[str, Any]) -> bool:

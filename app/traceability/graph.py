@@ -230,8 +230,8 @@ async def _members_and_plots(graph: LotGraph) -> None:
 async def group_certificates(groups: Iterable[str]) -> dict[str, list[model.GroupCertificate]]:
     """The group certificates of these organisations (rejected at verification: left out, they carry no claim).
 
-    ``invalid_since`` stays None: app.certificates keeps no history of status changes (only the current status and
-    ``updated_at``, which any edit moves), so the day a certificate stopped being valid is not known."""
+    ``invalid_since`` is the day a certificate that is no longer valid changed status, when ForestMatch saw the change
+    (``status_since``); unknown (recorded so from the start) means never valid as far as a claim goes."""
 
     def query() -> Any:
         return (
@@ -251,7 +251,7 @@ async def group_certificates(groups: Iterable[str]) -> dict[str, list[model.Grou
                 issued_on=row["issued_on"] or dt.date.min,
                 expires_on=row["expires_on"],
                 product_types=frozenset(row["product_types"] or []),
-                invalid_since=None,
+                invalid_since=row["status_since"] if row["status"] != "valid" else None,
             )
         )
     return found
