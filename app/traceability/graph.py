@@ -13,6 +13,7 @@ from app.accounts.tables import Organization
 from app.certificates.tables import Certificate
 from app.traceability import model
 from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
+from app.traceability.yields import plots_to_read
 from app.validation import NotFound
 
 CHUNK = 500
@@ -184,19 +185,22 @@ async def _deliveries(graph: LotGraph) -> None:
         graph.deliveries[row["ref"]] = delivery_value(row)
 
 
-async def _members_and_plots(graph: LotGraph) -> None:
+async def _members_and_plots(graph: LotGraph, yield_warning_kg_ha: float | None) -> None:
     plot_refs = {d.plot for d in graph.deliveries.values() if d.plot}
+    plot_refs_by_id: dict[int, str] = {}
     for row in await _rows(plot_query, Plot.ref, plot_refs):
         graph.plots[row["ref"]] = plot_value(row)
+        plot_refs_by_id[row["id"]] = row["ref"]
         if row["checks"] is None:
             graph.unchecked.add(row["ref"])
         else:
             graph.plot_checks[row["ref"]] = [check_from_json(c) for c in row["checks"]]
     # A plot's yield counts every delivery from it on record, not only the ones in this lot. A busy plot has
-    # thousands: read only what the yield check uses (plot, date, dry kg), without joins.
-    plot_refs_by_id = {
-        row["id"]: row["ref"] for row in await _rows(lambda: Plot.select(Plot.id, Plot.ref), Plot.ref, plot_refs)
-    }
+    # thousands: read only what the yield check uses (plot, date, dry kg), without joins, and, given the warning
+    # limit, only for the plots whose peak the database finds near it (app.traceability.yields).
+    if yield_warning_kg_ha is not None:
+        near = await plots_to_read({pid: graph.plots[ref] for pid, ref in plot_refs_by_id.items()}, yield_warning_kg_ha)
+        plot_refs_by_id = {pid: plot_refs_by_id[pid] for pid in near}
 
     def lean() -> Any:
         return Delivery.select(
@@ -271,12 +275,13 @@ async def collector_places(refs: Iterable[str]) -> dict[str, tuple[float, float]
     }
 
 
-async def load_lot_graph(ref: str) -> LotGraph:
-    """The graph of lot ``ref`` as model values (NotFound for an unknown lot)."""
+async def load_lot_graph(ref: str, yield_warning_kg_ha: float | None = None) -> LotGraph:
+    """The graph of lot ``ref`` as model values (NotFound for an unknown lot). With the yield warning limit, the other
+    deliveries of the lot's plots are read only where the yield check could flag the plot (the answer is the same)."""
     graph = LotGraph(lot=ref)
     await _lot_tree(ref, graph)
     await _deliveries(graph)
-    await _members_and_plots(graph)
+    await _members_and_plots(graph, yield_warning_kg_ha)
     graph.certificates = await group_certificates({m.group for m in graph.members.values()})
     graph.collectors = await collector_places({d.collector for d in graph.deliveries.values() if d.collector})
     return graph

@@ -135,10 +135,11 @@ async def store_result(lot_id: int, answer: LotAnswer) -> None:
 
 async def _graph(ref: str) -> LotGraph:
     """The lot's graph, its plots' checks derived first where they never were (e.g. plots stored before checks)."""
-    graph = await load_lot_graph(ref)
+    limit = thresholds().yield_warning_kg_ha
+    graph = await load_lot_graph(ref, limit)
     if graph.unchecked:
         await refresh_plot_checks(graph.unchecked)
-        graph = await load_lot_graph(ref)
+        graph = await load_lot_graph(ref, limit)
     return graph
 
 
