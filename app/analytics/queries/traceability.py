@@ -72,6 +72,16 @@ def _sums(q: str) -> str:
     )
 
 
+#: Sums of ``scope`` (offer, country, quantity) per producer country ('c') and per group behind the offer ('g').
+_BY_COUNTRY_AND_GROUP = f"""
+        SELECT 'c' AS kind, s.country AS key, {_sums("s.quantity")}
+        FROM scope s LEFT JOIN backing b ON b.offer = s.offer GROUP BY s.country
+        UNION ALL
+        SELECT 'g', CAST(og.grp AS TEXT), {_sums("s.quantity")}
+        FROM scope s JOIN offer_group og ON og.offer = s.offer LEFT JOIN backing b ON b.offer = s.offer
+        GROUP BY og.grp"""
+
+
 async def offered(f: Filters, sql: Sql) -> list[dict[str, Any]]:
     """Active latex offers (open now, whatever the period) per producer country (``kind`` 'c') and per group behind
     them (``kind`` 'g'): count and kg of dry rubber, of which traceable and EUDR-ready."""
@@ -83,12 +93,7 @@ async def offered(f: Filters, sql: Sql) -> list[dict[str, Any]]:
           FROM offer f JOIN organization o ON o.id = f.organization
           WHERE f.category = 'latex' AND f.status = 'active' AND {where.sql}
         )
-        SELECT 'c' AS kind, s.country AS key, {_sums("s.quantity")}
-        FROM scope s LEFT JOIN backing b ON b.offer = s.offer GROUP BY s.country
-        UNION ALL
-        SELECT 'g', CAST(og.grp AS TEXT), {_sums("s.quantity")}
-        FROM scope s JOIN offer_group og ON og.offer = s.offer LEFT JOIN backing b ON b.offer = s.offer
-        GROUP BY og.grp
+        {_BY_COUNTRY_AND_GROUP}
     """
     return await run(query, list(where.args))
 
@@ -104,12 +109,7 @@ async def traded(f: Filters, sql: Sql) -> list[dict[str, Any]]:
           SELECT deal.offer AS offer, deal.country AS country, COALESCE(deal.quantity, 0) AS quantity
           FROM deal WHERE deal.confirmed = 1 AND deal.category = 'latex'
         )
-        SELECT 'c' AS kind, s.country AS key, {_sums("s.quantity")}
-        FROM scope s LEFT JOIN backing b ON b.offer = s.offer GROUP BY s.country
-        UNION ALL
-        SELECT 'g', CAST(og.grp AS TEXT), {_sums("s.quantity")}
-        FROM scope s JOIN offer_group og ON og.offer = s.offer LEFT JOIN backing b ON b.offer = s.offer
-        GROUP BY og.grp
+        {_BY_COUNTRY_AND_GROUP}
     """
     return await run(query, args)
 
