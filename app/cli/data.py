@@ -62,11 +62,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(_("import rejected: %(reason)s Nothing was written.", reason=exc.message), file=sys.stderr)
         return 1
 
+    held = [doc]  # handed over, so the import can let the document go before it derives the records again
+    del doc
+
     async def run() -> Any:
         if args.dry_run:
-            plan = await validate_document(doc)
+            plan = await validate_document(held.pop())
             return _("valid: %(num)s record(s), nothing written (dry run)", num=plan.total())
-        summary = await import_document(doc, progress=ProgressBar(_("importing")))
+        summary = await import_document(held.pop(), progress=ProgressBar(_("importing")))
         await after_import()
         return _("imported: %(summary)s", summary=summary.line())
 

@@ -200,8 +200,10 @@ async def _upsert(
 
 
 async def import_document(doc: Any, progress: Progress | None = None) -> ImportSummary:
-    """Validate the whole document, then write it in one transaction (all or nothing)."""
+    """Validate the whole document, then write it in one transaction (all or nothing). The document and its plan are
+    let go before the records are derived again (a caller that no longer holds the document frees its memory)."""
     plan = await validate_document(doc)
+    del doc
     summary = ImportSummary(sections=(*CORE_SECTIONS, *(s for s in TRACE_SECTIONS if getattr(plan, s))))
     total = plan.total()
     done = [0]
@@ -264,5 +266,6 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
         if inputs_changed:  # a lot whose inputs alone changed was counted unchanged by the upsert
             summary.unchanged["lots"] -= len(inputs_changed)
             summary.updated["lots"] += len(inputs_changed)
+    del plan
     await derive_again(summary.trace, changed_certs, changed_orgs)  # after commit: see derive_again
     return summary
