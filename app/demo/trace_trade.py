@@ -88,13 +88,12 @@ async def lot_backed_offers(today: dt.date) -> list[str]:
 async def confirmed_lot_deal(buyer: CurrentUser, group: CurrentUser, offer_refs: list[str], today: dt.date) -> str:
     """The demo buyer asks for, and the demo group confirms, a deal on the group's first FSC 100 % lot-backed offer:
     the buyer can then download that lot's due-diligence file. Answers a line for the demo's summary."""
-    own = [ref for ref in offer_refs if ref.startswith("offer-")]
     rows = (
         await LotResult.select(LotResult.lot.ref.as_alias("ref"), LotResult.claim)
         .where(LotResult.lot.holder == group.organization_id)
         .order_by(LotResult.lot.ref)
     )
-    full = [f"offer-{r['ref']}" for r in rows if r["claim"] == "FSC 100%" and f"offer-{r['ref']}" in own]
+    full = [f"offer-{r['ref']}" for r in rows if r["claim"] == "FSC 100%" and f"offer-{r['ref']}" in offer_refs]
     if not full:
         return "no lot-backed deal (no FSC 100% lot of the demo group)"
     offer_ref = full[0]

@@ -31,7 +31,7 @@ from app.clock import now
 from app.db import atomic, engine
 from app.indexing.documents import OFFERS_INDEX
 from app.matching.tables import Match
-from app.messaging.tables import Conversation
+from app.messaging.tables import Conversation, MatchEvent
 from app.notifications.services import Alert, deliver
 from app.notifications.tables import AlertOfferChange, SavedSearch
 from app.offers import projection
@@ -70,6 +70,19 @@ async def org_users(org_ids: set[int] | list[int], role: str | None = None) -> l
     if role:
         where = where & (User.role == role)
     return [r["id"] for r in await User.select(User.id).where(where)]
+
+
+async def still_open(conversations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversations (rows with ``id``) in which no party declined to go on, in the given order."""
+    if not conversations:
+        return []
+    declined = {
+        r["conversation"]
+        for r in await MatchEvent.select(MatchEvent.conversation).where(
+            MatchEvent.conversation.is_in([c["id"] for c in conversations]) & (MatchEvent.state == "declined")
+        )
+    }
+    return [c for c in conversations if c["id"] not in declined]
 
 
 async def staff_users() -> list[int]:

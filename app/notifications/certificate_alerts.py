@@ -8,8 +8,8 @@ from typing import Any
 
 from app.certificates.tables import Certificate
 from app.clock import now
-from app.messaging.tables import Conversation, MatchEvent
-from app.notifications.alerts import EXPIRY_WARNINGS, LAPSE_WINDOW, _date, org_users, staff_users
+from app.messaging.tables import Conversation
+from app.notifications.alerts import EXPIRY_WARNINGS, LAPSE_WINDOW, _date, org_users, staff_users, still_open
 from app.notifications.services import Alert, deliver
 
 _CERT_COLUMNS = (
@@ -45,15 +45,9 @@ async def _lapse_alert(cert: dict[str, Any], today: dt.date) -> int:
     conversations = await Conversation.select(Conversation.id, Conversation.buyer_organization).where(
         Conversation.producer_organization == cert["organization"]
     )
-    if not conversations:
+    buyers = {c["buyer_organization"] for c in await still_open(conversations)}
+    if not buyers:
         return 0
-    declined = {
-        r["conversation"]
-        for r in await MatchEvent.select(MatchEvent.conversation).where(
-            MatchEvent.conversation.is_in([c["id"] for c in conversations]) & (MatchEvent.state == "declined")
-        )
-    }
-    buyers = {c["buyer_organization"] for c in conversations if c["id"] not in declined}
     alert = Alert(
         "cert_lapsed",
         f"cert-lapse:{cert['id']}:{status}:{expires.isoformat()}",

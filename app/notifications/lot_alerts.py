@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.messaging.tables import Conversation, MatchEvent
-from app.notifications.alerts import org_users
+from app.messaging.tables import Conversation
+from app.notifications.alerts import org_users, still_open
 from app.notifications.services import Alert, deliver
 from app.offers.tables import Offer
 from app.traceability.offer_lots import offers_naming
@@ -40,18 +40,9 @@ async def _buyers_talking_about(lot_ref: str) -> dict[int, int]:
         .where(Conversation.offer.is_in(offers))
         .order_by(Conversation.id)
     )
-    if not conversations:
-        return {}
-    declined = {
-        r["conversation"]
-        for r in await MatchEvent.select(MatchEvent.conversation).where(
-            MatchEvent.conversation.is_in([c["id"] for c in conversations]) & (MatchEvent.state == "declined")
-        )
-    }
     found: dict[int, int] = {}
-    for c in conversations:
-        if c["id"] not in declined:
-            found.setdefault(c["buyer_organization"], c["id"])
+    for c in await still_open(conversations):
+        found.setdefault(c["buyer_organization"], c["id"])
     return found
 
 

@@ -17,7 +17,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from app.accounts.services import CurrentUser
 from app.db import atomic, engine
 from app.i18n import gettext as _
-from app.traceability.links import linked_group_ids
+from app.traceability.links import linked_group_ids, picked
 from app.traceability.model import FORMS
 from app.traceability.roles import roles_of
 from app.traceability.services import thresholds
@@ -107,9 +107,7 @@ async def plots_of(member_id: int) -> list[list[str]]:
 async def resolve_member(collector: Collector, typed: str) -> dict[str, Any] | None:
     """The member a collector typed: a member ref, a member code, or a name (None when none or several match), among
     the members of the groups that linked the collector (``app.traceability.links``) and its own."""
-    text = typed.strip()
-    if " · " in text:  # the list's "CODE · Name" picked as is
-        text = text.split(" · ", 1)[0].strip()
+    text = picked(typed)  # the list's "CODE · Name" picked as is
     if not text or len(text) > 200:
         return None
     columns = (Member.id, Member.ref, Member.member_code, Member.name, Member.group)

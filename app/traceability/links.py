@@ -13,10 +13,10 @@ from piccolo.query.functions import Count
 
 from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
-from app.certificates.tables import Certificate
 from app.db import atomic
 from app.i18n import gettext as _
 from app.traceability.members import GroupScope
+from app.traceability.roles import holds_group_certificate
 from app.traceability.tables import CollectorLink, Delivery, Member
 from app.validation import FieldErrors
 
@@ -87,11 +87,15 @@ async def collector_choices(scope: GroupScope) -> list[dict[str, str]]:
     )
 
 
+def picked(typed: str) -> str:
+    """What a person typed in a field whose list offers "CODE · Name": the code when an entry was picked as is."""
+    text = typed.strip()
+    return text.split(" · ", 1)[0].strip() if " · " in text else text
+
+
 async def _collector_named(typed: str) -> dict[str, Any] | None:
     """The organisation typed as "REF · Name", a ref or an exact name, when it may collect latex."""
-    text = typed.strip()
-    if " · " in text:
-        text = text.split(" · ", 1)[0].strip()
+    text = picked(typed)
     if not text or len(text) > 200:
         return None
     columns = (Organization.id, Organization.ref, Organization.name, Organization.kind)
@@ -101,12 +105,9 @@ async def _collector_named(typed: str) -> dict[str, Any] | None:
         found = rows[0] if len(rows) == 1 else None
     if found is None:
         return None
-    if found["kind"] == "collector":
+    if found["kind"] == "collector" or await holds_group_certificate(found["id"]):
         return found
-    group = await Certificate.exists().where(
-        (Certificate.organization == found["id"]) & (Certificate.is_group == True)  # noqa: E712 - SQL
-    )
-    return found if group else None
+    return None
 
 
 async def add_link(scope: GroupScope, user: CurrentUser, typed: str) -> str:

@@ -18,6 +18,7 @@ from app.i18n import gettext as _
 from app.traceability.engine import localized_message
 from app.traceability.fields import check_member, check_plot
 from app.traceability.graph import check_from_json
+from app.traceability.roles import holds_group_certificate
 from app.traceability.services import recompute_for
 from app.traceability.tables import Member, Plot
 from app.validation import FieldErrors, NotFound
@@ -42,12 +43,6 @@ class GroupScope:
         return f"group={self.ref}" if self.staff else ""
 
 
-async def _holds_group_certificate(org_id: int) -> bool:
-    return await Certificate.exists().where(
-        (Certificate.organization == org_id) & (Certificate.is_group == True)  # noqa: E712 - SQL
-    )
-
-
 async def group_for(user: CurrentUser | None, group_ref: str | None = None) -> GroupScope:
     """The group this user manages: staff name it by ref, a producer's own group organisation; NotFound otherwise."""
     if user is None:
@@ -70,7 +65,7 @@ async def group_for(user: CurrentUser | None, group_ref: str | None = None) -> G
         )
         if org is not None and group_ref and group_ref.strip() != org["ref"]:
             raise NotFound()  # a group manager sees no other group, and is told nothing about it
-    if org is None or not await _holds_group_certificate(org["id"]):
+    if org is None or not await holds_group_certificate(org["id"]):
         raise NotFound()
     return GroupScope(id=org["id"], ref=org["ref"], name=org["name"], staff=user.is_staff)
 

@@ -206,10 +206,12 @@ _EUDR_READY = (
     "(json_array_length(o.lots) > 0 AND NOT EXISTS (SELECT 1 FROM {each} WHERE NOT EXISTS"
     " (SELECT 1 FROM lot l JOIN lot_result r ON r.lot = l.id WHERE l.ref = {value} AND r.eudr_ready)))"
 )
-EUDR_READY_SQL = {
-    "sqlite": _EUDR_READY.format(each="json_each(o.lots) AS ol", value="ol.value"),
-    "postgres": _EUDR_READY.format(each="json_array_elements_text(o.lots) AS ol(v)", value="ol.v"),
+#: The lot refs an offer ``o`` names, as a table ``ol`` and its value column, per database engine.
+_EACH_LOT = {
+    "sqlite": {"each": "json_each(o.lots) AS ol", "value": "ol.value"},
+    "postgres": {"each": "json_array_elements_text(o.lots) AS ol(v)", "value": "ol.v"},
 }
+EUDR_READY_SQL = {engine: _EUDR_READY.format(**parts) for engine, parts in _EACH_LOT.items()}
 
 #: Distinct (root lot ref, member id) of the deliveries each root lot draws through its tree of lots.
 _MEMBERS_SQL = """
@@ -299,10 +301,9 @@ async def eudr_ready_among(named: dict[str, list[str]]) -> set[str]:
 
 
 _NAMING_SQL = {
-    "sqlite": "SELECT o.ref AS ref FROM offer o WHERE o.category = 'latex' AND o.lots IS NOT NULL "
-    "AND EXISTS (SELECT 1 FROM json_each(o.lots) AS ol WHERE ol.value IN ({marks}))",
-    "postgres": "SELECT o.ref AS ref FROM offer o WHERE o.category = 'latex' AND o.lots IS NOT NULL "
-    "AND EXISTS (SELECT 1 FROM json_array_elements_text(o.lots) AS ol(v) WHERE ol.v IN ({marks}))",
+    engine: "SELECT o.ref AS ref FROM offer o WHERE o.category = 'latex' AND o.lots IS NOT NULL "
+    f"AND EXISTS (SELECT 1 FROM {parts['each']} WHERE {parts['value']} IN ({{marks}}))"
+    for engine, parts in _EACH_LOT.items()
 }
 #: Lot refs per statement (well under SQLite's bound-parameter limit).
 NAMING_CHUNK = 500

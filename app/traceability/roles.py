@@ -16,13 +16,18 @@ class TraceRoles:
     staff: bool
 
 
+async def holds_group_certificate(org_id: int) -> bool:
+    """Whether the organisation holds a group certificate (it manages members, and collects for them)."""
+    return await Certificate.exists().where(
+        (Certificate.organization == org_id) & (Certificate.is_group == True)  # noqa: E712 - SQL
+    )
+
+
 async def roles_of(user: CurrentUser) -> TraceRoles:
     """The traceability parts this user's organisation may use (staff: all of them)."""
     if user.is_staff:
         return TraceRoles(group=True, collector=True, staff=True)
     if user.organization_id is None:
         return TraceRoles(group=False, collector=False, staff=False)
-    group = await Certificate.exists().where(
-        (Certificate.organization == user.organization_id) & (Certificate.is_group == True)  # noqa: E712 - SQL
-    )
+    group = await holds_group_certificate(user.organization_id)
     return TraceRoles(group=group, collector=group or user.organization_kind == "collector", staff=False)

@@ -280,6 +280,7 @@ async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterab
         return []
     found: dict[str, list[Check]] = {}
     stored: dict[str, Any] = {}
+    limits = thresholds()
     for country in sorted(countries):  # one country's plots in memory at a time
         rows = await plot_query().where(tables.Plot.country == country).output(load_json=True)
         values = {row["ref"]: plot_value(row) for row in rows}
@@ -293,9 +294,7 @@ async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterab
         parsed: dict[str, Any] = {}  # each plot parsed once, though it is a neighbour of up to nine cells
         for subjects, near in tiles(values):
             found.update(
-                check_plots(
-                    {r: values[r] for r in near}, member_values, thresholds(), subjects=subjects, parsed_cache=parsed
-                )
+                check_plots({r: values[r] for r in near}, member_values, limits, subjects=subjects, parsed_cache=parsed)
             )
         del values, member_values, parsed  # before the next country's rows are read
     changed: list[str] = []
