@@ -19,6 +19,9 @@ class ProgressBar:
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.started = time.monotonic()
+        #: (time, records done) at the first report: the pace is measured from there (the checks before the
+        #: writing take their own time)
+        self.origin: tuple[float, int] | None = None
         self._last_pct = -1
 
     def __call__(self, done: int, total: int) -> None:
@@ -29,12 +32,24 @@ class ProgressBar:
         width = 30
         filled = int(width * pct / 100)
         bar = "#" * filled + "-" * (width - filled)
-        line = f"{self.label} [{bar}] {pct:3d}% {done}/{total}"
+        line = f"{self.label} [{bar}] {pct:3d}% {done}/{total}{self.eta(done, total)}"
         if self.tty:
             self.stream.write("\r" + line + ("\n" if done >= total else ""))
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
+
+    def eta(self, done: int, total: int) -> str:
+        """`` ETA 1m05s``: the time left at the pace since the first report (nothing at the first one or once done)."""
+        now = time.monotonic()
+        if self.origin is None:
+            self.origin = (now, done)
+        since, done_then = self.origin
+        if done <= done_then or done >= total:
+            return ""
+        left = int((now - since) * (total - done) / (done - done_then))
+        minutes, seconds = divmod(left, 60)
+        return f" ETA {minutes}m{seconds:02d}s" if minutes else f" ETA {seconds}s"
 
 
 def run_coroutine(coro: Any) -> Any:

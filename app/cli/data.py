@@ -33,48 +33,44 @@ def cmd_import(args: argparse.Namespace) -> int:
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.i18n import gettext as _
     from app.i18n import set_locale
-    from app.imports.reading import too_large
     from app.imports.services import (
-        MAX_DOCUMENT_BYTES,
         ImportRejected,
+        StreamedDocument,
         UnreadableDocument,
         import_document,
-        parse_document,
         validate_document,
     )
 
     set_locale(cli_locale(args.lang))
     path = Path(args.file)
     try:
-        size = path.stat().st_size
         if not path.is_file():
+            path.stat()  # FileNotFoundError when there is nothing there
             raise IsADirectoryError(path)
-        if size > MAX_DOCUMENT_BYTES:
-            raise UnreadableDocument(too_large(size, MAX_DOCUMENT_BYTES))
-        doc = parse_document(path.read_bytes())
+        with path.open("rb"):
+            pass
     except FileNotFoundError:
         print(_("import: no such file: %(path)s", path=str(path)), file=sys.stderr)
         return 2
     except (IsADirectoryError, PermissionError):
         print(_("import: cannot read %(path)s as a file.", path=str(path)), file=sys.stderr)
         return 2
-    except UnreadableDocument as exc:
-        print(_("import rejected: %(reason)s Nothing was written.", reason=exc.message), file=sys.stderr)
-        return 1
-
-    held = [doc]  # handed over, so the import can let the document go before it derives the records again
-    del doc
+    # The file is streamed, never read whole: a document of a million records imports in bounded memory.
+    source = StreamedDocument(path)
 
     async def run() -> Any:
         if args.dry_run:
-            plan = await validate_document(held.pop())
-            return _("valid: %(num)s record(s), nothing written (dry run)", num=plan.total())
-        summary = await import_document(held.pop(), progress=ProgressBar(_("importing")))
+            checked = await validate_document(source)
+            return _("valid: %(num)s record(s), nothing written (dry run)", num=checked.total())
+        summary = await import_document(source, progress=ProgressBar(_("importing")))
         await after_import()
         return _("imported: %(summary)s", summary=summary.line())
 
     try:
         line = run_coroutine(with_db(run()))
+    except UnreadableDocument as exc:
+        print(_("import rejected: %(reason)s Nothing was written.", reason=exc.message), file=sys.stderr)
+        return 1
     except ImportRejected as exc:
         _print_problems(exc.problems)
         return 1

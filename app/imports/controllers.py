@@ -20,7 +20,7 @@ from app.imports.services import (
     parse_document,
     validate_document,
 )
-from app.imports.validation import CORE_SECTIONS, SECTIONS
+from app.imports.validation import CORE_SECTIONS
 from app.web import guards
 from app.web.api_support import SIGNED_IN, api_errors
 from app.web.render import render
@@ -108,9 +108,9 @@ async def import_submit(
         if action == "import":
             context["summary"] = await import_document(doc)
         else:
-            plan = await validate_document(doc)
+            checked = await validate_document(doc)
             # The four sections of IMPORT_FORMAT.md always, a traceability section when the document has it.
-            context["counts"] = {s: len(getattr(plan, s)) for s in SECTIONS if s in CORE_SECTIONS or getattr(plan, s)}
+            context["counts"] = {s: n for s, n in checked.counts.items() if s in CORE_SECTIONS or n}
     except ImportRejected as exc:
         context["problems"] = exc.problems
         return render(request, "staff/import.html.jinja2", context, status_code=422)

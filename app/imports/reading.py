@@ -12,7 +12,7 @@ from app.i18n import gettext as _
 #: anything deeper is not this format, and refusing it up front keeps recursion out of every later step.
 MAX_DEPTH = 32
 MEGABYTE = 1024 * 1024
-#: Largest document the command line reads (100,000 offers take about 60 MB); the web upload has its own limit.
+#: Largest document parsed whole (the command line streams its file instead; the web upload has its own limit).
 MAX_DOCUMENT_BYTES = 512 * MEGABYTE
 
 

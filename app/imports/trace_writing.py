@@ -1,17 +1,14 @@
-"""Writing the traceability sections of a validated document, inside the import's transaction: members, plots,
-deliveries and lots matched by ref (through the import's own upsert), then each lot's inputs replaced only when
-they differ, so importing the same document twice changes nothing."""
+"""What the import needs around the traceability sections (``app.imports.writing`` writes their records): each lot's
+inputs replaced only when they differ (so importing the same document twice changes nothing), the collector links
+imported deliveries imply, deriving again after commit, the sections of an export, and the offers' lot claims."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.accounts.tables import Organization
-from app.clock import now
-from app.imports.traceability import CHUNK, readable_ref
+from app.imports.traceability import CHUNK
 from app.imports.validation import ImportRejected, Problem
 from app.traceability.links import ensure_links
 from app.traceability.offer_lots import lot_facts, lot_problems
@@ -19,9 +16,6 @@ from app.traceability.services import recompute_for
 from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
 
 logger = logging.getLogger(__name__)
-
-#: (table, clean values by ref, section, refs created or updated are appended here) -> ref -> id of every record
-Upsert = Callable[[Any, dict[str, dict[str, Any]], str, list[str]], Awaitable[dict[str, int]]]
 
 
 @dataclass
@@ -37,37 +31,7 @@ class TraceChanges:
         return bool(self.members or self.plots or self.deliveries or self.lots)
 
 
-async def _ids(table: Any, refs: set[str], known: dict[str, int]) -> dict[str, int]:
-    """``known`` plus the ids of the refs it lacks, read from the database."""
-    missing = sorted(refs - set(known))
-    found = dict(known)
-    for start in range(0, len(missing), CHUNK):
-        rows = await table.select(table.ref, table.id).where(table.ref.is_in(missing[start : start + CHUNK]))
-        found.update({r["ref"]: r["id"] for r in rows})
-    return found
-
-
-def _values(clean: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in clean.items() if not k.startswith("_")}
-
-
-def _ref(clean: dict[str, Any], name: str) -> str | None:
-    return readable_ref(clean["_raw"].get(name))
-
-
-def _inputs(clean: dict[str, Any], deliveries: dict[str, int], lots: dict[str, int]) -> list[tuple[Any, ...]]:
-    """A lot's inputs as (delivery id, source lot id, dry kg), in document order."""
-    rows: list[tuple[Any, ...]] = []
-    for item in clean["_raw"]["inputs"]:
-        delivery, source = readable_ref(item.get("delivery")), readable_ref(item.get("lot"))
-        if delivery:
-            rows.append((deliveries[delivery], None, None))
-        elif source:
-            rows.append((None, lots[source], float(item["dry_kg"])))
-    return rows
-
-
-async def _replace_inputs(lot_ids: dict[str, int], wanted: dict[str, list[tuple[Any, ...]]]) -> list[str]:
+async def replace_inputs(lot_ids: dict[str, int], wanted: dict[str, list[tuple[Any, ...]]]) -> list[str]:
     """Write each lot's inputs where they differ from the stored ones; returns the refs of the lots changed."""
     stored: dict[int, list[tuple[Any, ...]]] = {}
     ids = sorted(lot_ids[ref] for ref in wanted)
@@ -98,11 +62,11 @@ async def _replace_inputs(lot_ids: dict[str, int], wanted: dict[str, list[tuple[
     return changed
 
 
-async def _link_collectors(deliveries: dict[str, dict[str, Any]]) -> None:
+async def link_collectors(deliveries: list[dict[str, Any]]) -> None:
     """The importer vouches for the deliveries it creates or changes: each one's collector may from now on find its
     member's group (an unchanged delivery imported again does not undo a group's removing a collector)."""
     by_member: dict[int, set[int]] = {}
-    for values in deliveries.values():
+    for values in deliveries:
         if values["member"] is not None:
             by_member.setdefault(values["member"], set()).add(values["collector"])
     ids = sorted(by_member)
@@ -111,58 +75,6 @@ async def _link_collectors(deliveries: dict[str, dict[str, Any]]) -> None:
         rows = await Member.select(Member.id, Member.group).where(Member.id.is_in(ids[start : start + CHUNK]))
         pairs.update((row["group"], collector) for row in rows for collector in by_member[row["id"]])
     await ensure_links(pairs)
-
-
-async def write_traceability(plan: Any, org_ids: dict[str, int], upsert: Upsert) -> tuple[TraceChanges, list[str]]:
-    """Write the traceability sections of ``plan``; returns what changed and the lots whose inputs alone changed."""
-    changes = TraceChanges()
-    named_orgs = {
-        ref
-        for section, name in (("members", "group"), ("deliveries", "collector"), ("lots", "holder"))
-        for clean in getattr(plan, section).values()
-        if (ref := _ref(clean, name))
-    }
-    orgs = await _ids(Organization, named_orgs, org_ids)
-
-    members = {ref: {**_values(v), "group": orgs[_ref(v, "group") or ""]} for ref, v in plan.members.items()}
-    member_ids = await upsert(Member, members, "members", changes.members)
-    member_ids = await _ids(
-        Member, {r for v in [*plan.plots.values(), *plan.deliveries.values()] if (r := _ref(v, "member"))}, member_ids
-    )
-
-    plots = {ref: {**_values(v), "member": member_ids[_ref(v, "member") or ""]} for ref, v in plan.plots.items()}
-    plot_ids = await upsert(Plot, plots, "plots", changes.plots)
-    plot_ids = await _ids(Plot, {r for v in plan.deliveries.values() if (r := _ref(v, "plot"))}, plot_ids)
-
-    def optional(ids: dict[str, int], ref: str | None) -> int | None:
-        return ids[ref] if ref else None
-
-    deliveries = {
-        ref: {
-            **_values(v),
-            "collector": orgs[_ref(v, "collector") or ""],
-            "member": optional(member_ids, _ref(v, "member")),
-            "plot": optional(plot_ids, _ref(v, "plot")),
-        }
-        for ref, v in plan.deliveries.items()
-    }
-    delivery_ids = await upsert(Delivery, deliveries, "deliveries", changes.deliveries)
-    await _link_collectors({ref: deliveries[ref] for ref in changes.deliveries if ref in deliveries})
-
-    lots = {ref: {**_values(v), "holder": orgs[_ref(v, "holder") or ""]} for ref, v in plan.lots.items()}
-    lot_ids = await upsert(Lot, lots, "lots", changes.lots)
-    named_deliveries = {
-        r for v in plan.lots.values() for i in v["_raw"]["inputs"] if (r := readable_ref(i.get("delivery")))
-    }
-    named_lots = {r for v in plan.lots.values() for i in v["_raw"]["inputs"] if (r := readable_ref(i.get("lot")))}
-    delivery_ids = await _ids(Delivery, named_deliveries, delivery_ids)
-    lot_ids = await _ids(Lot, named_lots, lot_ids)
-    wanted = {ref: _inputs(v, delivery_ids, lot_ids) for ref, v in plan.lots.items()}
-    inputs_changed = [ref for ref in await _replace_inputs(lot_ids, wanted) if ref not in changes.lots]
-    if inputs_changed:
-        await Lot.update({Lot.updated_at: now()}).where(Lot.ref.is_in(inputs_changed))
-        changes.lots += inputs_changed
-    return changes, inputs_changed
 
 
 async def derive_again(trace: TraceChanges, certificates: list[str], organizations: list[str]) -> None:

@@ -254,19 +254,12 @@ TRACE_CHECKS: dict[str, list[Callable[[Any, Any], None]]] = {
 
 
 # --- what the document and the database hold --------------------------------------------------------------------------
-def named_organizations(records: dict[str, list[Any]]) -> set[str]:
-    """Organisation refs the traceability sections name (groups, collectors, holders)."""
-    fields = {"members": "group", "deliveries": "collector", "lots": "holder"}
-    return {
-        ref
-        for section, name in fields.items()
-        for record in records[section]
-        if (ref := readable_ref(record.raw.get(name)))
-    }
+#: The organisation each traceability section names (groups, collectors, holders).
+ORGANIZATION_FIELDS = {"members": "group", "deliveries": "collector", "lots": "holder"}
 
 
-def _source_lots(record: Any) -> list[str]:
-    inputs = record.raw.get("inputs")
+def _source_lots(raw: dict[str, Any]) -> list[str]:
+    inputs = raw.get("inputs")
     if not isinstance(inputs, list):
         return []
     return [
@@ -285,57 +278,85 @@ async def _rows(table: Any, column: Any, values: Iterable[str], *columns: Any) -
     return found
 
 
-async def load_facts(records: dict[str, list[Any]]) -> TraceFacts:
-    """The document's traceability records, then the stored ones its records name."""
-    facts = TraceFacts()
-    for record in records["members"]:
-        if record.ref:
-            facts.members.setdefault(record.ref, readable_ref(record.raw.get("group")))
-    for record in records["plots"]:
-        if record.ref:
-            facts.plots.setdefault(record.ref, readable_ref(record.raw.get("member")))
-    facts.deliveries = {record.ref for record in records["deliveries"] if record.ref}
-    for record in records["lots"]:
-        if record.ref:
-            facts.lots.setdefault(record.ref, _source_lots(record))
+@dataclass
+class TraceGathering:
+    """What the traceability checks will consult, gathered one record at a time (a streamed document is never held
+    whole): the document's own refs, then (``load``) the stored records it names."""
 
-    def named(section: str, name: str) -> set[str]:
-        return {ref for record in records[section] if (ref := readable_ref(record.raw.get(name)))}
+    facts: TraceFacts = field(default_factory=TraceFacts)
+    #: organisation refs named by groups, collectors and holders
+    organizations: set[str] = field(default_factory=set)
+    named_members: set[str] = field(default_factory=set)
+    named_plots: set[str] = field(default_factory=set)
+    named_deliveries: set[str] = field(default_factory=set)
+    named_codes: set[str] = field(default_factory=set)
 
-    members = (named("plots", "member") | named("deliveries", "member")) - set(facts.members)
-    for row in await _rows(Member, Member.ref, members, Member.ref, Member.group.ref.as_alias("group_ref")):
-        facts.members[row["ref"]] = row["group_ref"]
-    plots = named("deliveries", "plot") - set(facts.plots)
-    for row in await _rows(Plot, Plot.ref, plots, Plot.ref, Plot.member.ref.as_alias("member_ref")):
-        facts.plots[row["ref"]] = row["member_ref"]
-    wanted = {
-        ref
-        for record in records["lots"]
-        for item in (record.raw.get("inputs") if isinstance(record.raw.get("inputs"), list) else [])
-        if isinstance(item, dict) and (ref := readable_ref(item.get("delivery")))
-    }
-    facts.deliveries |= {r["ref"] for r in await _rows(Delivery, Delivery.ref, wanted - facts.deliveries, Delivery.ref)}
-    # Stored lots the document draws from, and the lots those draw from, until the chain ends (for the circle check).
-    pending = {ref for record in records["lots"] for ref in _source_lots(record)} - set(facts.lots)
-    asked: set[str] = set()
-    while pending:
-        asked |= pending
-        stored = {r["ref"] for r in await _rows(Lot, Lot.ref, pending, Lot.ref)}
-        for ref in stored:
-            facts.lots[ref] = []
+    def add(self, section: str, ref: str, raw: dict[str, Any]) -> None:
+        """Note what one record of a traceability section defines and names."""
+        if section in ORGANIZATION_FIELDS and (org := readable_ref(raw.get(ORGANIZATION_FIELDS[section]))):
+            self.organizations.add(org)
+        if section == "members":
+            if ref:
+                self.facts.members.setdefault(ref, readable_ref(raw.get("group")))
+            if isinstance(code := raw.get("member_code"), str) and code.strip():
+                self.named_codes.add(code.strip())
+        elif section == "plots":
+            if ref:
+                self.facts.plots.setdefault(ref, readable_ref(raw.get("member")))
+            if member := readable_ref(raw.get("member")):
+                self.named_members.add(member)
+        elif section == "deliveries":
+            if ref:
+                self.facts.deliveries.add(ref)
+            if member := readable_ref(raw.get("member")):
+                self.named_members.add(member)
+            if plot := readable_ref(raw.get("plot")):
+                self.named_plots.add(plot)
+        elif section == "lots":
+            if ref:
+                self.facts.lots.setdefault(ref, _source_lots(raw))
+            inputs = raw.get("inputs")
+            for item in inputs if isinstance(inputs, list) else []:
+                if isinstance(item, dict) and (delivery := readable_ref(item.get("delivery"))):
+                    self.named_deliveries.add(delivery)
+
+    async def load(self) -> TraceFacts:
+        """The document's facts completed with the stored records its records name."""
+        facts = self.facts
+        members = self.named_members - set(facts.members)
+        for row in await _rows(Member, Member.ref, members, Member.ref, Member.group.ref.as_alias("group_ref")):
+            facts.members[row["ref"]] = row["group_ref"]
+        plots = self.named_plots - set(facts.plots)
+        for row in await _rows(Plot, Plot.ref, plots, Plot.ref, Plot.member.ref.as_alias("member_ref")):
+            facts.plots[row["ref"]] = row["member_ref"]
+        wanted = self.named_deliveries - facts.deliveries
+        facts.deliveries |= {r["ref"] for r in await _rows(Delivery, Delivery.ref, wanted, Delivery.ref)}
+        # Stored lots the document draws from, and the lots those draw from, until the chain ends (for the circle
+        # check).
+        pending = {ref for refs in list(facts.lots.values()) for ref in refs} - set(facts.lots)
+        asked: set[str] = set()
+        while pending:
+            asked |= pending
+            stored = {r["ref"] for r in await _rows(Lot, Lot.ref, pending, Lot.ref)}
+            for ref in stored:
+                facts.lots[ref] = []
+            for row in await _rows(
+                LotInput,
+                LotInput.lot.ref,
+                stored,
+                LotInput.lot.ref.as_alias("lot_ref"),
+                LotInput.source_lot.ref.as_alias("source_ref"),
+            ):
+                if row["source_ref"]:
+                    facts.lots[row["lot_ref"]].append(row["source_ref"])
+            pending = {ref for refs in facts.lots.values() for ref in refs} - set(facts.lots) - asked
         for row in await _rows(
-            LotInput,
-            LotInput.lot.ref,
-            stored,
-            LotInput.lot.ref.as_alias("lot_ref"),
-            LotInput.source_lot.ref.as_alias("source_ref"),
+            Member,
+            Member.member_code,
+            self.named_codes,
+            Member.ref,
+            Member.member_code,
+            Member.group.ref.as_alias("group_ref"),
         ):
-            if row["source_ref"]:
-                facts.lots[row["lot_ref"]].append(row["source_ref"])
-        pending = {ref for refs in facts.lots.values() for ref in refs} - set(facts.lots) - asked
-    codes = named("members", "member_code")
-    for row in await _rows(
-        Member, Member.member_code, codes, Member.ref, Member.member_code, Member.group.ref.as_alias("group_ref")
-    ):
-        facts.stored_codes.setdefault((row["group_ref"], row["member_code"]), row["ref"])
-    return facts
+            facts.stored_codes.setdefault((row["group_ref"], row["member_code"]), row["ref"])
+        return facts

@@ -20,7 +20,8 @@ from app.accounts.tables import Organization
 from app.certificates.services import check_certificate
 from app.certificates.tables import Certificate
 from app.i18n import gettext as _
-from app.imports.traceability import TRACE_CHECKS, TRACE_SECTIONS, TraceFacts, load_facts, named_organizations
+from app.imports.sources import DocumentSource, Entry, as_source
+from app.imports.traceability import TRACE_CHECKS, TRACE_SECTIONS, TraceFacts, TraceGathering
 from app.offers.services import check_offer
 from app.sourcing.services import check_request
 from app.traceability.offer_lots import read_lot_refs
@@ -57,20 +58,14 @@ class ImportRejected(Exception):
 
 
 @dataclass
-class Plan:
-    """A validated document: clean values per section, keyed by ref, in document order."""
+class Checked:
+    """A document that passed every check: how many records each section has (the records are read again to be
+    written, so a streamed document is never held whole)."""
 
-    organizations: dict[str, dict[str, Any]] = field(default_factory=dict)
-    certificates: dict[str, dict[str, Any]] = field(default_factory=dict)
-    offers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
-    members: dict[str, dict[str, Any]] = field(default_factory=dict)
-    plots: dict[str, dict[str, Any]] = field(default_factory=dict)
-    deliveries: dict[str, dict[str, Any]] = field(default_factory=dict)
-    lots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=lambda: {s: 0 for s in SECTIONS})
 
     def total(self) -> int:
-        return sum(len(getattr(self, s)) for s in SECTIONS)
+        return sum(self.counts.values())
 
 
 # --- records and what the checks know ------------------------------------------------------------------------------
@@ -107,9 +102,8 @@ class CertificateFacts:
 
 @dataclass
 class Context:
-    """What the checks consult: the document's records by ref, and the database's records the document names."""
+    """What the checks consult: what the document's records define, and the database's records the document names."""
 
-    records: dict[str, list[Record]]
     #: organisation ref -> kind (None when the record's kind is not readable)
     organizations: dict[str, str | None] = field(default_factory=dict)
     certificates: dict[str, CertificateFacts] = field(default_factory=dict)
@@ -290,105 +284,150 @@ async def _stored(table: Any, column: Any, values: list[str], *columns: Any) -> 
     return found
 
 
-async def _context(records: dict[str, list[Record]]) -> Context:
-    """What the document defines, then what the database holds for the refs and codes it names."""
-    context = Context(records=records, first_use={s: {} for s in SECTIONS})
-    for record in records["organizations"]:
-        if record.ref and record.ref not in context.organizations:
+@dataclass
+class Gathering:
+    """What the checks will consult, gathered one record at a time, then completed from the database (``load``)."""
+
+    context: Context = field(default_factory=lambda: Context(first_use={s: {} for s in SECTIONS}))
+    named_orgs: set[str] = field(default_factory=set)
+    named_certs: set[str] = field(default_factory=set)
+    codes: set[str] = field(default_factory=set)
+    trace: TraceGathering = field(default_factory=TraceGathering)
+
+    def add(self, record: Record) -> None:
+        context, section = self.context, record.section
+        if section == "organizations" and record.ref and record.ref not in context.organizations:
             kind = record.text("kind")
             context.organizations[record.ref] = kind if kind in ORG_KINDS else None
-    for record in records["certificates"]:
-        if record.ref and record.ref not in context.certificates:
-            types = record.raw.get("product_types")
-            readable = isinstance(types, list) and all(isinstance(t, str) for t in types)
-            context.certificates[record.ref] = CertificateFacts(
-                organization=_readable_ref(record.raw.get("organization")),
-                product_types=frozenset(types) if readable and isinstance(types, list) else None,
+        elif section == "certificates":
+            if record.ref and record.ref not in context.certificates:
+                types = record.raw.get("product_types")
+                readable = isinstance(types, list) and all(isinstance(t, str) for t in types)
+                context.certificates[record.ref] = CertificateFacts(
+                    organization=_readable_ref(record.raw.get("organization")),
+                    product_types=frozenset(types) if readable and isinstance(types, list) else None,
+                )
+            if code := record.text("code"):
+                self.codes.add(code.upper())
+        elif section == "offers" and (cert := _readable_ref(record.raw.get("certificate"))):
+            self.named_certs.add(cert)
+        if section in ("certificates", "offers", "requests") and (org := _readable_ref(record.raw.get("organization"))):
+            self.named_orgs.add(org)
+        if section in TRACE_SECTIONS:
+            self.trace.add(section, record.ref, record.raw)
+
+    async def load(self) -> Context:
+        """The context, completed with what the database holds for the refs and codes the document names."""
+        context = self.context
+        missing_orgs = sorted((self.named_orgs | self.trace.organizations) - set(context.organizations))
+        for row in await _stored(Organization, Organization.ref, missing_orgs, Organization.ref, Organization.kind):
+            context.organizations[row["ref"]] = row["kind"]
+        missing_certs = sorted(self.named_certs - set(context.certificates))
+        for row in await _stored(
+            Certificate,
+            Certificate.ref,
+            missing_certs,
+            Certificate.ref,
+            Certificate.product_types,
+            Certificate.organization.ref.as_alias("organization_ref"),
+        ):
+            context.certificates[row["ref"]] = CertificateFacts(
+                row["organization_ref"], frozenset(row["product_types"] or [])
             )
-    named_orgs = {
-        ref
-        for section in ("certificates", "offers", "requests")
-        for record in records[section]
-        if (ref := _readable_ref(record.raw.get("organization")))
-    } | named_organizations(records)
-    missing_orgs = sorted(named_orgs - set(context.organizations))
-    for row in await _stored(Organization, Organization.ref, missing_orgs, Organization.ref, Organization.kind):
-        context.organizations[row["ref"]] = row["kind"]
-    named_certs = {ref for record in records["offers"] if (ref := _readable_ref(record.raw.get("certificate")))}
-    missing_certs = sorted(named_certs - set(context.certificates))
-    for row in await _stored(
-        Certificate,
-        Certificate.ref,
-        missing_certs,
-        Certificate.ref,
-        Certificate.product_types,
-        Certificate.organization.ref.as_alias("organization_ref"),
-    ):
-        context.certificates[row["ref"]] = CertificateFacts(
-            row["organization_ref"], frozenset(row["product_types"] or [])
-        )
-    codes = sorted({code.upper() for record in records["certificates"] if (code := record.text("code"))})
-    for row in await _stored(
-        Certificate,
-        Certificate.code,
-        codes,
-        Certificate.ref,
-        Certificate.code,
-        Certificate.organization.ref.as_alias("organization_ref"),
-    ):
-        context.stored_codes.setdefault((row["organization_ref"], row["code"]), row["ref"])
-    context.trace = await load_facts(records)
-    return context
+        for row in await _stored(
+            Certificate,
+            Certificate.code,
+            sorted(self.codes),
+            Certificate.ref,
+            Certificate.code,
+            Certificate.organization.ref.as_alias("organization_ref"),
+        ):
+            context.stored_codes.setdefault((row["organization_ref"], row["code"]), row["ref"])
+        context.trace = await self.trace.load()
+        return context
 
 
-def _plan(records: dict[str, list[Record]]) -> Plan:
-    plan = Plan()
-    for section in SECTIONS:
-        target: dict[str, dict[str, Any]] = getattr(plan, section)
-        for record in records[section]:
-            clean = dict(record.clean or {})
-            if section in TRACE_SECTIONS:
-                clean["_raw"] = record.raw  # the refs it names are read when writing
-            elif section != "organizations":
-                clean["_organization"] = _readable_ref(record.raw.get("organization"))
-            if section == "offers":
-                clean["_certificate"] = _readable_ref(record.raw.get("certificate"))
-            target[record.ref] = clean
-    return plan
+#: The check that reads a record's own fields into clean values, per section (what the writing pass runs again).
+FIELD_CHECKS: dict[str, RecordCheck] = {
+    "organizations": check_organization_fields,
+    "certificates": check_certificate_fields,
+    "offers": check_offer_fields,
+    "requests": check_request_fields,
+    **{section: checks[0] for section, checks in TRACE_CHECKS.items()},
+}
+
+
+def _record(entry: Entry) -> Record | Problem:
+    """The record of an entry, or the problem of an entry that is not a JSON object."""
+    if not isinstance(entry.value, dict):
+        return Problem(entry.section, f"#{entry.number}", "", _("Expected a JSON object."))
+    return Record(entry.section, entry.number, entry.value, ref=_readable_ref(entry.value.get("ref")) or "")
+
+
+def clean_records(source: DocumentSource, section: str) -> Any:
+    """(ref, clean values) of each record of a checked document's section, read again: the fields' check gives the
+    clean values, plus what the writing needs (``_organization``, ``_certificate``, ``_raw`` for the refs a
+    traceability record names)."""
+    context = Context()  # the fields' checks read nothing of it
+    for entry in source.entries([section]):
+        record = _record(entry)
+        if isinstance(record, Problem):
+            raise ImportRejected([record])
+        FIELD_CHECKS[section](record, context)
+        if record.problems or record.clean is None:  # the document changed between the passes
+            raise ImportRejected(record.problems)
+        clean = record.clean
+        if section in TRACE_SECTIONS:
+            clean["_raw"] = record.raw  # the refs it names are read when writing
+        elif section != "organizations":
+            clean["_organization"] = _readable_ref(record.raw.get("organization"))
+        if section == "offers":
+            clean["_certificate"] = _readable_ref(record.raw.get("certificate"))
+        yield record.ref, clean
 
 
 @naming_codes  # a document is written in vocabulary keys: its problems name the keys to use
-async def validate_document(doc: Any) -> Plan:
-    """Check every record with every check of its section; raises ImportRejected listing all problems."""
-    if not isinstance(doc, dict):
+async def validate_document(doc: Any) -> Checked:
+    """Check every record with every check of its section; raises ImportRejected listing all problems.
+
+    ``doc`` is a parsed document or a ``DocumentSource`` (a file is streamed: read once for what the records
+    define and name, once more for the checks, so only those facts are held, not the records)."""
+    source = as_source(doc)
+    del doc
+    return await check_source(source)
+
+
+async def check_source(source: DocumentSource) -> Checked:
+    """``validate_document`` of a source (see there)."""
+    shape = source.shape()
+    if not shape.is_object:
         raise ImportRejected([Problem("document", "", "format", _("The document must be a JSON object."))])
     problems: list[Problem] = []
-    if doc.get("format") != FORMAT:
+    if shape.format != FORMAT:
         problems.append(Problem("document", "", "format", _('Expected "format": "%(format)s".', format=FORMAT)))
-    records: dict[str, list[Record]] = {s: [] for s in SECTIONS}
-    # Per section, in document order: a record to check, or the problem of an entry that is not a record.
-    entries: dict[str, list[Record | Problem]] = {s: [] for s in SECTIONS}
+    listed = [s for s in SECTIONS if shape.sections.get(s)]
+    gathering = Gathering()
+    for entry in source.entries(listed):
+        record = _record(entry)
+        if isinstance(record, Record):
+            gathering.add(record)
+    context = await gathering.load()
+    del gathering
+    checked = Checked()
+    by_section: dict[str, list[Problem]] = {s: [] for s in SECTIONS}
     for section in SECTIONS:
-        items = doc.get(section, [])
-        if not isinstance(items, list):
-            entries[section].append(Problem(section, "", section, _("Expected a list of records.")))
+        if section in shape.sections and not shape.sections[section]:
+            by_section[section].append(Problem(section, "", section, _("Expected a list of records.")))
+    for entry in source.entries(listed):
+        record = _record(entry)
+        if isinstance(record, Problem):
+            by_section[entry.section].append(record)
             continue
-        for index, item in enumerate(items, start=1):
-            if not isinstance(item, dict):
-                entries[section].append(Problem(section, f"#{index}", "", _("Expected a JSON object.")))
-                continue
-            record = Record(section, index, item, ref=_readable_ref(item.get("ref")) or "")
-            records[section].append(record)
-            entries[section].append(record)
-    context = await _context(records)
-    for section in SECTIONS:
-        for entry in entries[section]:
-            if isinstance(entry, Problem):
-                problems.append(entry)
-                continue
-            for check in RECORD_CHECKS[section]:
-                check(entry, context)
-            problems += entry.problems
+        checked.counts[record.section] += 1
+        for check in RECORD_CHECKS[record.section]:
+            check(record, context)
+        by_section[record.section] += record.problems
+    problems += [p for section in SECTIONS for p in by_section[section]]
     if problems:
         raise ImportRejected(problems)
-    return _plan(records)
+    return checked

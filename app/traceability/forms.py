@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.i18n import gettext as _
-from app.imports.traceability import TRACE_CHECKS, TraceFacts, load_facts
+from app.imports.traceability import TRACE_CHECKS, TraceFacts, TraceGathering
 from app.traceability.fields import check_delivery
 from app.traceability.lots import new_lot_ref
 from app.validation import Checker, FieldErrors
@@ -112,7 +112,9 @@ async def lot_fields(holder_ref: str, raw: dict[str, Any]) -> tuple[dict[str, An
         **{k: raw.get(k) for k in ("process", "product_type", "output_dry_kg", "date")},
     }
     record = _LotRecord(raw=document, ref=ref, fields_of_inputs=fields_of_inputs)
-    facts = await load_facts({"members": [], "plots": [], "deliveries": [], "lots": [record]})
+    gathering = TraceGathering()
+    gathering.add("lots", ref, document)
+    facts = await gathering.load()
     context = _LotContext(organizations={holder_ref: None}, trace=facts)
     for check in TRACE_CHECKS["lots"]:
         check(record, context)

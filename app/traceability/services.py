@@ -21,7 +21,7 @@ from app.events import record, record_changes
 from app.settings import Settings, get_settings
 from app.traceability import tables
 from app.traceability.engine import check_plots, dds_files, derive_lot
-from app.traceability.engine.tiles import tiles
+from app.traceability.engine.tiles import bounds, tiles_of
 from app.traceability.graph import (
     CHUNK,
     LotGraph,
@@ -263,6 +263,65 @@ async def _ids(query: Any) -> set[int]:
     return {row["id"] for row in await query}
 
 
+#: Plots read at a time while a country's bounding boxes are taken.
+BOX_BATCH = 5_000
+
+
+async def _country_checks(country: str, limits: Any, stored: dict[str, Any]) -> dict[str, list[Check]]:
+    """The checks of every plot of one country (its stored checks are added to ``stored``), holding only the plots of
+    the cells being checked: the bounding boxes are read first, then each cell's plots with their neighbours are read
+    when first needed and let go after the last cell that needs them."""
+    boxes: dict[str, Any] = {}
+    last_id = 0
+    while True:  # boxes only: one batch of geometries at a time
+        rows = (
+            await tables.Plot.select(tables.Plot.id, tables.Plot.ref, tables.Plot.geometry, tables.Plot.checks)
+            .where((tables.Plot.country == country) & (tables.Plot.id > last_id))
+            .order_by(tables.Plot.id)
+            .limit(BOX_BATCH)
+            .output(load_json=True)
+        )
+        if not rows:
+            break
+        for row in rows:
+            boxes[row["ref"]] = bounds(row["geometry"])
+            stored[row["ref"]] = row["checks"]
+        last_id = rows[-1]["id"]
+    work = tiles_of(boxes)
+    del boxes
+    last_use: dict[str, int] = {}
+    for n, (subjects, near) in enumerate(work):
+        for ref in (*subjects, *near):
+            last_use[ref] = n
+    values: dict[str, Any] = {}
+    member_values: dict[str, Any] = {}
+    parsed: dict[str, Any] = {}  # each plot parsed once while it is held, though it neighbours up to nine cells
+    found: dict[str, list[Check]] = {}
+    for n, (subjects, near) in enumerate(work):
+        wanted = sorted({*subjects, *near} - set(values))
+        for start in range(0, len(wanted), CHUNK):
+            rows = await plot_query().where(tables.Plot.ref.is_in(wanted[start : start + CHUNK])).output(load_json=True)
+            values.update((row["ref"], plot_value(row)) for row in rows)
+        owners = sorted({values[r].member for r in near if r in values} - set(member_values))
+        for start in range(0, len(owners), CHUNK):
+            for row in await member_query().where(tables.Member.ref.is_in(owners[start : start + CHUNK])):
+                member_values[row["ref"]] = member_value(row)
+        found.update(
+            check_plots(
+                {r: values[r] for r in near if r in values},
+                member_values,
+                limits,
+                subjects=subjects,
+                parsed_cache=parsed,
+            )
+        )
+        for ref in {*subjects, *near}:
+            if last_use.get(ref) == n:  # no later cell needs it
+                values.pop(ref, None)
+                parsed.pop(ref, None)
+    return found
+
+
 async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterable[str] = ()) -> list[str]:
     """Check again every plot of the countries these plots (and members' plots) are in; store what changed.
 
@@ -281,22 +340,8 @@ async def refresh_plot_checks(plot_refs: Iterable[str] = (), member_refs: Iterab
     found: dict[str, list[Check]] = {}
     stored: dict[str, Any] = {}
     limits = thresholds()
-    for country in sorted(countries):  # one country's plots in memory at a time
-        rows = await plot_query().where(tables.Plot.country == country).output(load_json=True)
-        values = {row["ref"]: plot_value(row) for row in rows}
-        stored.update((row["ref"], row["checks"]) for row in rows)
-        del rows
-        owners = sorted({p.member for p in values.values()})
-        member_values: dict[str, Any] = {}
-        for start in range(0, len(owners), CHUNK):
-            for row in await member_query().where(tables.Member.ref.is_in(owners[start : start + CHUNK])):
-                member_values[row["ref"]] = member_value(row)
-        parsed: dict[str, Any] = {}  # each plot parsed once, though it is a neighbour of up to nine cells
-        for subjects, near in tiles(values):
-            found.update(
-                check_plots({r: values[r] for r in near}, member_values, limits, subjects=subjects, parsed_cache=parsed)
-            )
-        del values, member_values, parsed  # before the next country's rows are read
+    for country in sorted(countries):
+        found.update(await _country_checks(country, limits, stored))
     changed: list[str] = []
     # Plots with the same new checks (most often none) are written together: one UPDATE per kind of result.
     by_result: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}

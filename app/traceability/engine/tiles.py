@@ -9,7 +9,7 @@ from typing import Any
 from app.traceability.model import Plot
 
 #: Side of the square cells (degrees): a cell's plots are checked with the plots of the 3 x 3 cells around it.
-TILE_DEGREES = 0.5
+TILE_DEGREES = 0.05
 
 
 def bounds(geometry: Any) -> tuple[float, float, float, float] | None:
@@ -36,7 +36,16 @@ def _cell(value: float) -> int:
 
 
 def tiles(plots: Mapping[str, Plot]) -> list[tuple[list[str], list[str]]]:
-    """(subjects, the plots they are checked with) covering every plot once as a subject.
+    """``tiles_of`` the plots' bounding boxes."""
+    return tiles_of({ref: bounds(plot.geometry) for ref, plot in plots.items()})
+
+
+Box = tuple[float, float, float, float]
+
+
+def tiles_of(boxes: Mapping[str, Box | None]) -> list[tuple[list[str], list[str]]]:
+    """(subjects, the plots they are checked with) covering every plot once as a subject, from each plot's bounding
+    box (``bounds``), cell after cell in order, so a caller can read the plots of a few cells at a time.
 
     A plot that could overlap or duplicate a subject shares a point with it, so its bounding box's corner lies in the
     3 x 3 cells around the subject's when both are narrower than a cell. A wider plot is checked with every plot in
@@ -45,8 +54,7 @@ def tiles(plots: Mapping[str, Plot]) -> list[tuple[list[str], list[str]]]:
     cells: dict[tuple[int, int], list[str]] = {}
     wide: dict[str, tuple[int, int, int, int]] = {}
     alone: list[str] = []
-    for ref, plot in plots.items():
-        box = bounds(plot.geometry)
+    for ref, box in boxes.items():
         if box is None:
             alone.append(ref)
         elif box[2] - box[0] >= TILE_DEGREES or box[3] - box[1] >= TILE_DEGREES:
