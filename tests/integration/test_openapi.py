@@ -13,6 +13,7 @@ API_OPERATIONS = {
     "/api/v1/requests": {"get", "post"},
     "/api/v1/requests/{ref}": {"get", "put"},
     "/api/v1/requests/{ref}/status": {"post"},
+    "/api/v1/programs/{program_id}/updates": {"get"},
 }
 
 
