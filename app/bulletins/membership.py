@@ -77,8 +77,9 @@ async def readable_program_ids(user: CurrentUser) -> list[int] | None:
     return sorted(set(await program_ids_of_user(user)) | {int(r["program"]) for r in posting})
 
 
-#: user id -> (monotonic time, whether they read at least one program); a short memory for the navigation link.
-_NAV_CACHE: dict[int, tuple[float, bool]] = {}
+#: (user id, e-mail) -> (monotonic time, whether they read at least one program): a short memory for the navigation
+#: link (the e-mail too, so a database emptied and refilled, as in tests, never answers for a different user).
+_NAV_CACHE: dict[tuple[int, str], tuple[float, bool]] = {}
 NAV_TTL_S = 60.0
 _NAV_CACHE_MAX = 10_000
 
@@ -89,13 +90,14 @@ async def has_programs(user: CurrentUser) -> bool:
     if user.is_staff:
         return True
     moment = time.monotonic()
-    cached = _NAV_CACHE.get(user.id)
+    key = (user.id, user.email)
+    cached = _NAV_CACHE.get(key)
     if cached and moment - cached[0] < NAV_TTL_S:
         return cached[1]
     found = bool(await readable_program_ids(user))
     if len(_NAV_CACHE) >= _NAV_CACHE_MAX:
         _NAV_CACHE.clear()
-    _NAV_CACHE[user.id] = (moment, found)
+    _NAV_CACHE[key] = (moment, found)
     return found
 
 
