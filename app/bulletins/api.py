@@ -10,7 +10,6 @@ from litestar.types import ControllerRouterHandler
 
 from app.bulletins import services
 from app.bulletins.schemas import ProgramUpdatePageOut, update_out
-from app.validation import NotFound
 from app.web import guards
 from app.web.api_support import SIGNED_IN, Page, api_errors
 
@@ -27,8 +26,7 @@ async def api_program_updates(
 ) -> ProgramUpdatePageOut:
     """The program's updates, newest first, with their comment counts (withdrawn updates left out). A program the
     caller does not belong to is not found."""
-    if not await services.can_read(request.user, program_id):
-        raise NotFound()
+    await services.readable_program(request.user, program_id)
     rows, total = await services.list_updates(request.user, page=page, program_id=program_id)
     return ProgramUpdatePageOut(
         items=[update_out(r) for r in rows], total=total, page=page, per_page=services.PAGE_SIZE

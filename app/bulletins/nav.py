@@ -1,7 +1,7 @@
 """Whether the main navigation shows "Program updates": set on each signed-in page request by a small middleware.
 
 The answer is remembered a minute per user and process (``membership.has_programs``), so most pages cost no query
-and the others one indexed query; API calls, static files and non-GET requests are left alone.
+and the others one indexed query; API calls and static files are left alone.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def program_nav_middleware_factory(app: ASGIApp) -> ASGIApp:
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         user = scope.get("user") if scope["type"] == "http" else None
-        if user is not None and scope.get("method") == "GET" and not str(scope.get("path", "")).startswith(_SKIP):
+        if user is not None and not str(scope.get("path", "")).startswith(_SKIP):
             scope.setdefault("state", {})[STATE_KEY] = await has_programs(user)
         await app(scope, receive, send)
 

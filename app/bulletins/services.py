@@ -36,6 +36,12 @@ async def can_read(user: CurrentUser, program_id: int) -> bool:
     return readable is None or program_id in readable
 
 
+async def readable_program(user: CurrentUser, program_id: int) -> None:
+    """A program that exists and that the user reads; otherwise not found."""
+    if not await Program.exists().where(Program.id == program_id) or not await can_read(user, program_id):
+        raise NotFound()
+
+
 async def can_post(user: CurrentUser, program_id: int) -> bool:
     """Staff post in every program; other users only where staff allowed them."""
     if user.is_staff:

@@ -193,3 +193,5 @@ async def test_api_lists_a_programs_updates_for_members_only(client) -> None:
     assert (await client.get(f"/api/v1/programs/{program}/updates")).status_code == 401
     response = await client.get(f"/api/v1/programs/{program}/updates", headers=await api_token(staff))
     assert response.status_code == 200 and response.json()["total"] == 1
+    response = await client.get("/api/v1/programs/999999/updates", headers=await api_token(staff))
+    assert response.status_code == 404
