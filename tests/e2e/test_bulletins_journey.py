@@ -3,6 +3,7 @@ reads it and comments; the database holds the update, the comment, the read noti
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ async def _no_sideways_scroll(page: Any) -> None:
     assert width <= 360, width
 
 
-async def test_staff_post_a_member_reads_it_from_the_notifications_and_comments(new_page: NewPage) -> None:
+async def test_staff_post_a_member_reads_it_from_the_notifications_and_comments(new_page: NewPage, shots: Path) -> None:
     staff = await make_user("staff")
     producer = await user_in("MX", "MX-DUR")
     outsider = await user_in("MX", "MX-OAX")
@@ -72,6 +73,7 @@ async def test_staff_post_a_member_reads_it_from_the_notifications_and_comments(
     await expect(reading.comments()).to_have_count(1)
     await expect(reading.comments().first).to_contain_text("Nuestro ejido va con dos personas.")
     await _no_sideways_scroll(page)
+    await page.screenshot(path=str(shots / "bulletins-update-360.png"), full_page=True)
 
     # The database: the update by staff, the producer's comment, their notification read, the author told.
     row = await ProgramUpdate.select().where(ProgramUpdate.id == update_id).first()
