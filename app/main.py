@@ -13,6 +13,9 @@ from app.accounts import api as accounts_api
 from app.accounts import controllers as accounts_controllers
 from app.analytics import api as analytics_api
 from app.analytics import controllers as analytics_controllers
+from app.bulletins import api as bulletins_api
+from app.bulletins import controllers as bulletins_controllers
+from app.bulletins.nav import program_nav_middleware_factory
 from app.certificates import api as certificates_api
 from app.certificates import controllers as certificates_controllers
 from app.dashboard import controllers as dashboard_controllers
@@ -89,6 +92,8 @@ def create_app() -> Litestar:
         *traceability_group.ROUTES,
         *traceability_links.ROUTES,
         *traceability_lot_page.ROUTES,
+        *bulletins_controllers.ROUTES,
+        *bulletins_api.ROUTES,
     ]
     app = Litestar(
         route_handlers=route_handlers,
@@ -100,6 +105,7 @@ def create_app() -> Litestar:
             DefineMiddleware(ForestAuthMiddleware, exclude=[*config.NO_SESSION_PATHS, "^/schema"]),
             locale_middleware_factory,
             api_channel_middleware_factory,
+            program_nav_middleware_factory,
         ],
         template_config=config.template_config(),
         plugins=[config.htmx_plugin()],

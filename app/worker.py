@@ -8,6 +8,7 @@ import contextlib
 import logging
 
 from app.accounts.password_reset import process_requests as process_reset_requests
+from app.bulletins.digest import weekly_step as program_digest_step
 from app.events import consume
 from app.indexing.sync import run_worker, stale_request_hooks
 from app.matching.services import mark_stale, recompute_stale
@@ -66,6 +67,7 @@ async def after_pass(backend: SearchBackend) -> None:
         except Exception:  # the events stay queued for the next pass
             log.exception("alerts or mail subscriber failed; will retry on the next pass")
         await after_sync_pass(backend, recomputed=recomputed)
+        await program_digest_step()  # the weekly digest of program updates, on its weekday; never raises
 
 
 _backend: SearchBackend | None = None

@@ -90,3 +90,15 @@ def cmd_mail(args: argparse.Namespace) -> int:
 
     print(run_coroutine(with_db(run())))
     return 0
+
+
+def cmd_digest(_: argparse.Namespace) -> int:
+    """Queue the weekly digest of program updates for every user who chose it (once per user and week)."""
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
+    from app.bulletins.digest import send_weekly_digests
+
+    async def run() -> str:
+        return f"queued {await send_weekly_digests()} digest e-mail(s)"
+
+    print(run_coroutine(with_db(run())))
+    return 0

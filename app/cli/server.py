@@ -100,11 +100,18 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
     )
     await after_import()
     notes = await seed_inbox([email for email, _role, _org in DEMO_USERS], dt.datetime.now(dt.UTC))
+    # Program updates with comments the demo producer reads (its organisation made a member of a demo program).
+    from app.demo.bulletins import demo_program_updates
+
+    bulletins = await demo_program_updates(
+        {"staff": "staff@demo.forestmatch.org", "producer": "producer@demo.forestmatch.org"}, dt.datetime.now(dt.UTC)
+    )
     await refresh_statistics()
     lines = (
         "demo data loaded: " + summary.line(),
         "traceability: " + trace_summary.line(),
         f"{len(lot_offers)} lot-backed latex offers, {lot_deal}",
+        bulletins,
         trade,
     )
     return "\n".join(lines) + f", {notes} notifications for the demo accounts"

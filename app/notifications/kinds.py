@@ -30,6 +30,16 @@ class Kind:
     email_default: bool
     title: str
     body: str
+    #: E-mail chosen as immediately / weekly digest / not at all (a select) instead of a checkbox.
+    email_modes: bool = False
+
+
+#: The e-mail choices of a kind with ``email_modes`` (the weekly digest is sent by app.bulletins.digest).
+EMAIL_MODES: dict[str, str] = {
+    "immediate": N_("Immediately"),
+    "weekly": N_("Weekly digest"),
+    "none": N_("Not by e-mail"),
+}
 
 
 KINDS: dict[str, Kind] = {
@@ -117,6 +127,23 @@ KINDS: dict[str, Kind] = {
             True,
             N_("Lot %(lot)s is now: %(claim)s"),
             N_("Before: %(before_claim)s. %(eudr)s. %(errors)s."),
+        ),
+        Kind(
+            "program_update",
+            N_("Updates in my programs"),
+            ("producer", "buyer", "staff"),
+            True,
+            N_("%(program)s: %(title)s"),
+            N_("%(excerpt)s"),
+            email_modes=True,
+        ),
+        Kind(
+            "program_comment",
+            N_("Comments on program updates I posted"),
+            ("producer", "buyer", "staff"),
+            False,
+            N_("%(name)s commented on “%(title)s”"),
+            N_("%(excerpt)s"),
         ),
     )
 }

@@ -20,7 +20,7 @@ from app.clock import now
 from app.db import atomic
 from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, normalize_locale, reset_locale, set_locale
 from app.i18n import gettext as _
-from app.notifications.kinds import KINDS, kinds_for_role, render, render_in
+from app.notifications.kinds import EMAIL_MODES, KINDS, kinds_for_role, render, render_in
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference, SavedSearch
 from app.search.services import SearchParams, query_dict
 from app.settings import get_settings
@@ -52,6 +52,21 @@ def channels(choices: dict[str, Any] | None, kind: str) -> tuple[bool, bool]:
     return bool(chosen.get("in_app", True)), bool(chosen.get("email", spec.email_default))
 
 
+def email_mode(choices: dict[str, Any] | None, kind: str) -> str:
+    """'immediate', 'weekly' or 'none' for a kind with e-mail modes (others: 'immediate' or 'none')."""
+    chosen = (choices or {}).get(kind)
+    mode = chosen.get("email_mode") if isinstance(chosen, dict) else None
+    if KINDS[kind].email_modes and mode in EMAIL_MODES:
+        return str(mode)
+    return "immediate" if channels(choices, kind)[1] else "none"
+
+
+async def email_modes(user_ids: list[int], kind: str) -> dict[int, str]:
+    """Each user's e-mail mode for a kind (users without saved choices get the kind's default)."""
+    choices = await _choices_for(user_ids)
+    return {uid: email_mode(choices.get(uid), kind) for uid in user_ids}
+
+
 async def _choices_for(user_ids: list[int]) -> dict[int, dict[str, Any]]:
     if not user_ids:
         return {}
@@ -69,7 +84,11 @@ async def get_preferences(user: CurrentUser) -> list[dict[str, Any]]:
     out = []
     for spec in kinds_for_role(user.role):
         in_app, email = channels(choices, spec.key)
-        out.append({"key": spec.key, "name": _(spec.name), "in_app": in_app, "email": email})
+        row = {"key": spec.key, "name": _(spec.name), "in_app": in_app, "email": email}
+        if spec.email_modes:
+            row["email_mode"] = email_mode(choices, spec.key)
+            row["email_modes"] = [(key, _(text)) for key, text in EMAIL_MODES.items()]
+        out.append(row)
     return out
 
 
@@ -77,14 +96,22 @@ async def save_preferences(user: CurrentUser, raw: dict[str, Any]) -> None:
     """Store the checkboxes of the preferences form (``<kind>__in_app``, ``<kind>__email``) and the language."""
     c = Checker(raw)
     locale = c.choice("locale", list(SUPPORTED_LOCALES)) if raw.get("locale") else None
+    modes = {
+        spec.key: c.choice(f"{spec.key}__email_mode", EMAIL_MODES) or "immediate"
+        for spec in kinds_for_role(user.role)
+        if spec.email_modes
+    }
     c.raise_if_errors()
-    choices = {
+    choices: dict[str, dict[str, Any]] = {
         spec.key: {
             "in_app": raw.get(f"{spec.key}__in_app") in ("1", "on", True),
             "email": raw.get(f"{spec.key}__email") in ("1", "on", True),
         }
         for spec in kinds_for_role(user.role)
     }
+    for key, mode in modes.items():
+        # Only "immediate" mails at once (deliver reads "email"); "weekly" waits for the digest.
+        choices[key] = {"in_app": choices[key]["in_app"], "email": mode == "immediate", "email_mode": mode}
     async with atomic():
         existing = (
             await NotificationPreference.select(NotificationPreference.id)

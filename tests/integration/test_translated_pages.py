@@ -28,6 +28,8 @@ from app.accounts import password_reset
 from app.accounts import services as accounts
 from app.accounts.rate_limit import LoginRateLimiter
 from app.analytics import programs
+from app.analytics.tables import ProgramOrganization
+from app.bulletins import services as bulletins
 from app.indexing.sync import drain
 from app.matching.services import compute_matches
 from app.messaging.services import deals, safety, threads
@@ -118,6 +120,14 @@ async def _build_world() -> World:
     program_id = await programs.create_program(
         staff, {"name": "Bosques del Norte", "description": "Durango y Chihuahua", "regions": "MX-DUR MX-CHH"}
     )
+    # The producer's organisation is a member: an update with a comment (the program updates pages).
+    await ProgramOrganization(program=program_id, organization=producer.organization_id).save()
+    update_id = await bulletins.post_update(
+        staff,
+        {"program": str(program_id), "title": "Taller de manejo forestal", "links": "Programa https://ejemplo.mx/taller",
+         "body": "Les invitamos a un taller en mayo.\n\nHabrá transporte desde la cabecera."},
+    )  # fmt: skip
+    comment_id = await bulletins.add_comment(producer, update_id, {"body": "Confirmamos la asistencia."})
 
     # The producer also manages a group of smallholders: the group's member and plot pages (app/traceability).
     group_cert = await make_certificate(
@@ -181,6 +191,8 @@ async def _build_world() -> World:
             "token_id": token_id,
             "notification_id": notification["id"],
             "program_id": program_id,
+            "update_id": update_id,
+            "comment_id": comment_id,
             "user_id": buyer.id,
             "rank": 1,
             "form": "offer",

@@ -37,6 +37,8 @@ PARAMS = {
         "eudr": "no",
         "errors": 2,
     },  # fmt: skip
+    "program_update": {"program": "Bosques de Durango", "title": "Taller en mayo", "excerpt": "Les invitamos"},
+    "program_comment": {"name": "Ana", "title": "Taller en mayo", "excerpt": "Gracias"},
 }
 
 
@@ -86,7 +88,7 @@ def test_channels_default_and_chosen() -> None:
 
 
 def test_kinds_by_role() -> None:
-    assert [k.key for k in kinds_for_role("staff")] == ["cert_expiring"]
+    assert [k.key for k in kinds_for_role("staff")] == ["cert_expiring", "program_update", "program_comment"]
     assert "request_fit" in [k.key for k in kinds_for_role("producer")]
     assert "request_fit" not in [k.key for k in kinds_for_role("buyer")]
 
