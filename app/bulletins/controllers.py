@@ -27,12 +27,12 @@ FORM_PAGE = "bulletins/form.html.jinja2"
 POSTERS_PAGE = "bulletins/posters.html.jinja2"
 
 _NOTICES = {
-    "posted": N_("Your update was posted; the program's members are told."),
+    "posted": N_("Your update was posted; the program's participants are told."),
     "edited": N_("The update was saved."),
-    "withdrawn": N_("The update was withdrawn: members no longer see it."),
+    "withdrawn": N_("The update was withdrawn: participants no longer see it."),
     "commented": N_("Your comment was added."),
     "deleted": N_("Your comment was deleted."),
-    "hidden": N_("The comment is hidden from members."),
+    "hidden": N_("The comment is hidden from participants."),
     "poster-added": N_("The user may now post in this program."),
     "poster-removed": N_("The user may no longer post in this program."),
 }
