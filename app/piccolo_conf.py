@@ -22,5 +22,6 @@ APP_REGISTRY = AppRegistry(
         "app.notifications.piccolo_app",
         "app.analytics.piccolo_app",
         "app.traceability.piccolo_app",
+        "app.agenda.piccolo_app",
     ]
 )

@@ -1,0 +1,1 @@
+"""A program's common agenda: indicators with baselines, targets per period and actuals (computed or reported)."""
