@@ -10,6 +10,8 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXRequest
 
 from app.accounts import api as accounts_api
+from app.agenda import api as agenda_api
+from app.agenda import controllers as agenda_controllers
 from app.accounts import controllers as accounts_controllers
 from app.analytics import api as analytics_api
 from app.analytics import controllers as analytics_controllers
@@ -81,6 +83,8 @@ def create_app() -> Litestar:
         *choices.ROUTES,
         *analytics_controllers.ROUTES,
         *analytics_api.ROUTES,
+        *agenda_controllers.ROUTES,
+        *agenda_api.ROUTES,
         *traceability_api.ROUTES,
         *traceability_controllers.ROUTES,
         *traceability_collector_api.ROUTES,

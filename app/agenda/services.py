@@ -318,9 +318,10 @@ async def correct_reported_value(user: CurrentUser, value_id: int, raw: dict[str
     if row["status"] not in ("draft", "returned"):
         raise FieldErrors({"value": _("Only a draft or a returned value can be changed.")}, raw)
     data = await _clean_value(indicator, raw)
+    fields: dict[Any, Any] = dict(data)
     async with atomic():
         changed = (
-            await ReportedValue.update(data)
+            await ReportedValue.update(fields)
             .where((ReportedValue.id == value_id) & ReportedValue.status.is_in(["draft", "returned"]))
             .returning(ReportedValue.id)
         )
