@@ -156,7 +156,12 @@ def _clean(raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[periods.Peri
     data["measure"] = ""
     unit = c.text("unit", max_len=40)
     if data["source"] == "computed":
-        key = c.choice("measure", {k: m.label for k, m in measures.MEASURES.items()}, required=True)
+        key = c.text("measure", max_len=60)
+        if not key:
+            c.fail("measure", _("Choose what the indicator is computed from."))
+        elif key not in measures.MEASURES:
+            c.fail("measure", _("Choose a measure from the list."))
+            key = ""
         data["measure"] = key
         if key:
             measure = measures.MEASURES[key]
