@@ -29,7 +29,7 @@ FORMATS = ("json", "iati")
 )
 async def api_results(
     request: Request[Any, Any, Any], program_id: FromPath[int], format: FromQuery[str | None] = None
-) -> Response[Any]:
+) -> ProgramResults:
     """Each indicator of the program (title, description, measure: "1" unit or "2" percentage, ascending, baseline)
     with its periods (period-start, period-end inclusive, target, actual; an actual per breakdown value carries a
     dimension name and value after the total) and whether it is on track (``on-track-rule`` says how that is
@@ -41,12 +41,11 @@ async def api_results(
     program = await services.program_for(request.user, program_id)
     results = await program_results(program, now().date())
     if fmt == "iati":
-        return Response(content=to_iati_xml(results), media_type="application/xml; charset=utf-8")
-    return Response(content=results, media_type="application/json")
+        # Litestar sends a Response returned by a handler as it is; the annotation documents the JSON answer.
+        return Response(content=to_iati_xml(results), media_type="application/xml; charset=utf-8")  # type: ignore[return-value]
+    return results
 
 
 ROUTES: list[ControllerRouterHandler] = [
     Router(path="/", guards=[guards.signed_in], route_handlers=[api_results]),
 ]
-
-__all__ = ["ROUTES", "ProgramResults"]

@@ -20,6 +20,7 @@ class PeriodBars:
     actual_x: float
     actual_y: float | None
     actual_h: float
+    text_y: float
     actual_text: str
     bar_width: float
     on_track: bool | None
@@ -58,6 +59,7 @@ def target_chart(items: list[tuple[str, float | None, float | None, str, bool | 
                 actual_x=round(centre - bar / 2, 1),
                 actual_y=None if actual is None else round(base - height, 1),
                 actual_h=round(height, 1),
+                text_y=round(base - height - 4, 1),
                 actual_text=text if text_width(text, TICK_FONT_SIZE) <= slot else "",
                 bar_width=round(bar, 1),
                 on_track=ok,

@@ -82,7 +82,7 @@ async def results_csv(request: Request[Any, Any, Any], program_id: FromPath[int]
     filename = f"forestmatch-program-{program_id}-results-{results.as_of}.csv"
     return Response(
         content=to_csv(results),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
