@@ -1,7 +1,7 @@
 """A program's results: each indicator's actual against its target per period, the trend, and whether it is on track.
 
-On track (``ON_TRACK_RULE``): the latest period with a target that has started (closed or current) is judged. Its
-actual must reach the target in the indicator's direction: at least the target when higher is better, at most the
+On track (``ON_TRACK_RULE``): the latest period that has started (closed or current) and has both a target and an
+actual is judged (a quarter whose values are not reported yet does not hide the last known one). Its actual must reach the target in the indicator's direction: at least the target when higher is better, at most the
 target when lower is better. While a period runs, a count or volume where higher is better is compared with the
 target prorated by the share of the period's days that have passed; shares (%) and lower-is-better targets are
 compared whole. No actual yet, or no period started: not known.
@@ -25,7 +25,8 @@ from app.i18n import N_
 from app.i18n import gettext as _
 
 ON_TRACK_RULE = N_(
-    "An indicator is on track when the actual of its latest period that has started reaches the target in the"
+    "An indicator is on track when the actual of its latest period that has started and has an actual reaches the"
+    " target in the"
     " indicator's direction: at least the target when higher is better, at most the target when lower is better."
     " While a period runs, a count or a volume is compared with the target prorated by the days passed; shares"
     " and lower-is-better targets are compared whole. Only approved reported values count."
@@ -108,7 +109,7 @@ async def indicator_results(indicator: Row, program_id: int, today: dt.date) -> 
         target = targets.get(p)
         held_to = None if target is None else compared_target(indicator, p, target, today)
         verdict = reaches(indicator, total, held_to) if p.start <= today else None
-        if p.start <= today and target is not None:
+        if verdict is not None:
             judged = verdict
         if state_of(p, today) == "closed" and total is not None:
             closed.append(total)

@@ -99,12 +99,17 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
         users["buyer@demo.forestmatch.org"], users["group@demo.forestmatch.org"], lot_offers, dt.date.today()
     )
     await after_import()
+    # A program over the rubber regions with its common agenda (indicators, targets, approved values).
+    from app.demo.agenda import demo_agenda
+
+    agenda = await demo_agenda(users["staff@demo.forestmatch.org"], dt.date.today())
     notes = await seed_inbox([email for email, _role, _org in DEMO_USERS], dt.datetime.now(dt.UTC))
     await refresh_statistics()
     lines = (
         "demo data loaded: " + summary.line(),
         "traceability: " + trace_summary.line(),
         f"{len(lot_offers)} lot-backed latex offers, {lot_deal}",
+        agenda,
         trade,
     )
     return "\n".join(lines) + f", {notes} notifications for the demo accounts"

@@ -216,3 +216,32 @@ async def test_only_staff_change_the_agenda_and_only_members_read_it(clean_db: s
         await services.program_for(w.buyer, w.program_id)
     with pytest.raises(NotFound):
         await services.program_for(w.staff, w.program_id + 1000)
+
+
+async def test_demo_agenda_is_alive(clean_db: str) -> None:
+    from app.agenda import periods
+    from app.analytics.tables import Program
+    from app.demo.agenda import NAME, demo_agenda
+    from tests.factories import make_user
+
+    staff = await make_user("staff")
+    line = await demo_agenda(staff, TODAY)
+    assert line == "program agenda: 5 indicators, 8 approved reported values"
+    program = await services.program_for(
+        staff, (await Program.select(Program.id).where(Program.name == NAME).first())["id"]
+    )
+    indicators = (await program_results(program, TODAY)).result[0].indicator
+    quarters = [p.label for p in periods.last_quarters(TODAY, 5)]
+    assert [(i.source, [p.label for p in i.period]) for i in indicators] == [
+        ("computed", quarters),
+        ("computed", quarters),
+        ("computed", quarters),
+        ("reported", quarters),
+        ("reported", quarters),
+    ]
+    hectares = indicators[3]
+    assert [p.actual[0].value if p.actual else None for p in hectares.period] == [1320.0, 1390.0, 1540.0, 1580.0, None]
+    assert hectares.trend == "improving"
+    # The current quarter has no approved value yet: the last closed one is judged (1,580 ha against 1,600).
+    assert (hectares.period[3].on_track, hectares.on_track) == (False, False)
+    assert await ReportedValue.count().where(ReportedValue.status == "approved") == 8
