@@ -17,8 +17,9 @@ from app.agenda.schemas import IndicatorOut, ProgramResults
 from app.clock import now
 from app.i18n import N_, format_number
 from app.i18n import gettext as _
+from app.places import country_name
 from app.validation import FieldErrors
-from app.vocab import CATEGORIES
+from app.vocab import CATEGORIES, LEGAL_FORMS
 from app.web import guards
 from app.web.forms import read_form
 from app.web.render import render, see_other
@@ -53,7 +54,21 @@ def _view(i: IndicatorOut) -> dict[str, Any]:
         target = p.target[0].value if p.target else None
         total = next((a.value for a in p.actual if not a.dimension), None)
         items.append((p.label, target, total, _figure(total, share), p.on_track))
-    return {"indicator": i, "chart": target_chart(items), "share": share}
+    labels = {
+        a.dimension[0].value: _value_label(a.dimension[0].name, a.dimension[0].value)
+        for p in i.period
+        for a in p.actual
+        if a.dimension
+    }
+    return {"indicator": i, "chart": target_chart(items), "share": share, "labels": labels}
+
+
+def _value_label(dimension: str, value: str) -> str:
+    """A breakdown value in the reader's language (a country's name, a legal form's or family's label)."""
+    if dimension == "country":
+        return country_name(value) or value or "—"
+    vocabulary = {"legal_form": LEGAL_FORMS, "category": CATEGORIES}.get(dimension, {})
+    return _(vocabulary[value]) if value in vocabulary else (value or "—")
 
 
 async def _results(request: Request[Any, Any, Any], program_id: int) -> ProgramResults:

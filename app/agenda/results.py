@@ -1,10 +1,11 @@
 """A program's results: each indicator's actual against its target per period, the trend, and whether it is on track.
 
 On track (``ON_TRACK_RULE``): the latest period that has started (closed or current) and has both a target and an
-actual is judged (a quarter whose values are not reported yet does not hide the last known one). Its actual must reach the target in the indicator's direction: at least the target when higher is better, at most the
-target when lower is better. While a period runs, a count or volume where higher is better is compared with the
-target prorated by the share of the period's days that have passed; shares (%) and lower-is-better targets are
-compared whole. No actual yet, or no period started: not known.
+actual is judged (a quarter whose values are not reported yet does not hide the last known one). Its actual must
+reach the target in the indicator's direction: at least the target when higher is better, at most the target when
+lower is better. While a period runs, a count or volume where higher is better is compared with the target
+prorated by the share of the period's days that have passed; shares (%) and lower-is-better targets are compared
+whole. No actual yet, or no period started: not known.
 """
 
 from __future__ import annotations
