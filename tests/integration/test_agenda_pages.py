@@ -54,7 +54,7 @@ async def test_results_page_for_staff_and_members(client: AsyncTestClient) -> No
     assert f'data-testid="actual-{indicator_id}-2025-Q4">130' in page.text
     assert ">999<" not in page.text and "999" not in page.text.split("<main")[1].split("</svg>")[-1]
     dashboard = await client.get("/dashboard")
-    assert f'href="/programs/{w.program_id}/results" data-testid="member-program-{w.program_id}"' in dashboard.text
+    assert f'href="/programs/{w.program_id}/results" hx-boost="false" data-testid="member-program-{w.program_id}"' in dashboard.text
 
 
 async def test_results_csv_lines(client: AsyncTestClient) -> None:

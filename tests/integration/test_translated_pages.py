@@ -27,6 +27,7 @@ from litestar.testing import AsyncTestClient
 from app.accounts import password_reset
 from app.accounts import services as accounts
 from app.accounts.rate_limit import LoginRateLimiter
+from app.agenda import services as agenda
 from app.analytics import programs
 from app.indexing.sync import drain
 from app.matching.services import compute_matches
@@ -118,6 +119,14 @@ async def _build_world() -> World:
     program_id = await programs.create_program(
         staff, {"name": "Bosques del Norte", "description": "Durango y Chihuahua", "regions": "MX-DUR MX-CHH"}
     )
+    # The program's common agenda: a reported indicator with a draft value (app/agenda).
+    indicator_id = await agenda.create_indicator(
+        staff,
+        program_id,
+        {"name_es": "Hectáreas bajo manejo", "source": "reported", "unit": "ha", "direction": "increase",
+         "target_period_0": str(TODAY.year), "target_value_0": "10"},
+    )  # fmt: skip
+    value_id = await agenda.create_reported_value(staff, indicator_id, {"period": str(TODAY.year), "value": "4"})
 
     # The producer also manages a group of smallholders: the group's member and plot pages (app/traceability).
     group_cert = await make_certificate(
@@ -181,6 +190,9 @@ async def _build_world() -> World:
             "token_id": token_id,
             "notification_id": notification["id"],
             "program_id": program_id,
+            "indicator_id": indicator_id,
+            "value_id": value_id,
+            "action": "submit",
             "user_id": buyer.id,
             "rank": 1,
             "form": "offer",
