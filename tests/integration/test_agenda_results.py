@@ -245,3 +245,39 @@ async def test_demo_agenda_is_alive(clean_db: str) -> None:
     # The current quarter has no approved value yet: the last closed one is judged (1,580 ha against 1,600).
     assert (hectares.period[3].on_track, hectares.on_track) == (False, False)
     assert await ReportedValue.count().where(ReportedValue.status == "approved") == 8
+
+
+async def test_edit_and_delete_an_indicator_and_delete_its_program(clean_db: str) -> None:
+    from app.analytics import programs
+    from app.analytics.tables import Program
+
+    w = await agenda_world()
+    indicator_id = await services.create_indicator(
+        w.staff, w.program_id, _indicator(source="reported", measure="", unit="ha")
+    )
+    value_id = await services.create_reported_value(w.staff, indicator_id, {"period": CURRENT.label, "value": "3"})
+    with pytest.raises(FieldErrors) as caught:
+        await services.update_indicator(w.staff, indicator_id, _indicator())
+    assert caught.value.errors == {"source": "Values were reported for this indicator: it stays reported."}
+    await services.update_indicator(
+        w.staff,
+        indicator_id,
+        _indicator(
+            source="reported", measure="", unit="ha", direction="decrease", target_period_1="", target_value_1=""
+        ),
+    )
+    row = await services.get_indicator(w.staff, indicator_id)
+    assert (row["direction"], [t["value"] for t in row["targets"]]) == ("decrease", [2.0])
+    with pytest.raises(FieldErrors) as caught:
+        await services.create_reported_value(
+            w.staff, indicator_id, {"period": "2026-Q1", "value": "1", "dimension": "MX"}
+        )
+    assert caught.value.errors == {"dimension": "This indicator is not broken down: leave this empty."}
+    other = await services.create_indicator(w.staff, w.program_id, _indicator())
+    assert await services.delete_indicator(w.staff, other) == w.program_id
+    assert await Indicator.count() == 1
+    # Deleting the program takes its agenda with it (the foreign keys cascade).
+    await programs.delete_program(w.staff, w.program_id)
+    assert await Program.count() == 0
+    assert (await Indicator.count(), await IndicatorTarget.count(), await ReportedValue.count()) == (0, 0, 0)
+    assert await ReportedValueStep.count().where(ReportedValueStep.reported_value == value_id) == 0
