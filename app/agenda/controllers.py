@@ -60,7 +60,13 @@ def _view(i: IndicatorOut) -> dict[str, Any]:
         for a in p.actual
         if a.dimension
     }
-    return {"indicator": i, "chart": target_chart(items), "share": share, "labels": labels}
+    return {
+        "indicator": i,
+        "chart": target_chart(items),
+        "share": share,
+        "labels": labels,
+        "unit": measures.unit_label(i.unit),
+    }
 
 
 def _value_label(dimension: str, value: str) -> str:
@@ -111,9 +117,7 @@ async def agenda_page(request: Request[Any, Any, Any], program_id: FromPath[int]
         "program": program,
         "indicators": await services.indicators_of(program_id),
         "flash": _flash(request),
-        "measure_labels": {
-            k: _(m.label, family=_(CATEGORIES.get(measures.family_of(k), ""))) for k, m in measures.MEASURES.items()
-        },
+        "measure_labels": {k: measures.measure_label(k) for k in measures.MEASURES},
     }
     return render(request, "agenda/indicators.html.jinja2", context)
 
@@ -123,8 +127,7 @@ def _options() -> dict[str, Any]:
         "direction_options": [(k, _(v)) for k, v in services.DIRECTIONS.items()],
         "source_options": [(k, _(v)) for k, v in services.SOURCES.items()],
         "disaggregation_options": [(k, _(v)) for k, v in services.DISAGGREGATIONS.items()],
-        "measure_options": [("", _("Choose a measure"))]
-        + [(k, _(m.label, family=_(CATEGORIES.get(measures.family_of(k), "")))) for k, m in measures.MEASURES.items()],
+        "measure_options": [("", _("Choose a measure"))] + [(k, measures.measure_label(k)) for k in measures.MEASURES],
     }
 
 

@@ -21,7 +21,8 @@ from app.analytics.filters import Filters
 from app.analytics.queries import supply, trade
 from app.analytics.queries import traceability as trace_queries
 from app.i18n import N_
-from app.vocab import CANONICAL_UNIT, CATEGORIES
+from app.i18n import gettext as _
+from app.vocab import CANONICAL_UNIT, CATEGORIES, UNITS
 
 Values = dict[str, float | None]
 Compute = Callable[[Filters, str], Awaitable[Values]]
@@ -234,3 +235,23 @@ def family_of(key: str) -> str:
 async def compute(key: str, program: int, start: dt.date, end: dt.date, today: dt.date, dimension: str) -> Values:
     """The measure for a program over ``start``..``end`` (inclusive days), total and per ``dimension`` value."""
     return await MEASURES[key].compute(_f(program, start, end, today), dimension)
+
+
+_SYMBOLS = {k: v for units in UNITS.values() for k, v in units.items()}
+_WORDS = {m.unit for m in _LIST}
+
+
+def unit_label(unit: str) -> str:
+    """A stored unit in the reader's language: a trade unit's symbol (kg DRC), a measure's word, or as typed."""
+    if unit in _SYMBOLS:
+        return _(_SYMBOLS[unit])
+    return _(unit) if unit in _WORDS else unit
+
+
+def measure_label(key: str) -> str:
+    """What a measure counts, in the reader's language (a per-family measure names its family)."""
+    measure = MEASURES.get(key)
+    if measure is None:
+        return key
+    family = family_of(key)
+    return _(measure.label, family=_(CATEGORIES[family])) if family else _(measure.label)

@@ -383,7 +383,9 @@ async def reported_values(user: CurrentUser, indicator_id: int) -> list[Row]:
     ids = [r["id"] for r in rows]
     steps = (
         await ReportedValueStep.select(
-            *ReportedValueStep.all_columns(), ReportedValueStep.by_user.name.as_alias("by_name")
+            *ReportedValueStep.all_columns(),
+            ReportedValueStep.by_user.name.as_alias("by_name"),
+            ReportedValueStep.by_user.email.as_alias("by_email"),
         ).where(ReportedValueStep.reported_value.is_in(ids))
         if ids
         else []
