@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, Router, get
-from litestar.params import FromPath, FromQuery
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.types import ControllerRouterHandler
 
 from app.agenda import services
 from app.agenda.results import program_results, to_iati_xml
-from app.agenda.schemas import ProgramResults
+from app.agenda.schemas import ProgramResults, ReportedValueIn, ReportedValueMove, ReportedValueOut
 from app.clock import now
 from app.i18n import gettext as _
 from app.validation import FieldErrors
@@ -46,6 +46,55 @@ async def api_results(
     return results
 
 
+def _value_out(row: dict[str, Any]) -> ReportedValueOut:
+    return ReportedValueOut(
+        id=int(row["id"]),
+        indicator=int(row["indicator"]),
+        period=row["period"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        dimension=row["dimension"],
+        value=float(row["value"]),
+        status=row["status"],
+        comment=row["comment"],
+        organization=row["organization"],
+    )
+
+
+@post(
+    "/api/v1/indicators/{indicator_id:int}/reported-values",
+    tags=["programs"],
+    summary="Enter a reported value (draft)",
+    security=SIGNED_IN,
+    responses=api_errors(401, 403, 404),
+)
+async def api_value_create(
+    request: Request[Any, Any, Any], indicator_id: FromPath[int], data: JSONBody[ReportedValueIn]
+) -> ReportedValueOut:
+    """A draft value of a reported indicator for one period (staff for now). Problems answer 400 with one message
+    per field."""
+    value_id = await services.create_reported_value(request.user, indicator_id, data.raw())
+    return _value_out(await services.reported_value(request.user, value_id))
+
+
+@post(
+    "/api/v1/reported-values/{value_id:int}/status",
+    tags=["programs"],
+    status_code=200,
+    summary="Submit, approve or return a reported value",
+    security=SIGNED_IN,
+    responses=api_errors(401, 403, 404),
+)
+async def api_value_move(
+    request: Request[Any, Any, Any], value_id: FromPath[int], data: JSONBody[ReportedValueMove]
+) -> ReportedValueOut:
+    """``submit`` a draft or returned value, ``approve`` or ``return`` (with a ``comment`` saying what to correct) a
+    submitted one (staff). Only approved values count in the program's results."""
+    await services.move_reported_value(request.user, value_id, data.action or "", data.comment or "")
+    return _value_out(await services.reported_value(request.user, value_id))
+
+
 ROUTES: list[ControllerRouterHandler] = [
     Router(path="/", guards=[guards.signed_in], route_handlers=[api_results]),
+    Router(path="/", guards=[guards.staff], route_handlers=[api_value_create, api_value_move]),
 ]

@@ -270,7 +270,8 @@ async def value_move(
         if not indicator_id:
             raise
         values = {f"comment_{value_id}": comment}
-        return await _values_page(request, indicator_id, values, exc.errors, 422)
+        errors = {f"comment_{value_id}" if k == "comment" else k: v for k, v in exc.errors.items()}
+        return await _values_page(request, indicator_id, values, errors, 422)
     return see_other(f"/staff/agenda/indicators/{indicator_id}/values?" + urlencode({"done": _MOVED.get(action, "")}))
 
 

@@ -74,3 +74,39 @@ class ProgramResults(msgspec.Struct, rename="kebab"):
     as_of: dt.date
     on_track_rule: str
     result: list[ResultOut]
+
+
+class ReportedValueIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A value of a reported indicator: ``period`` as '2026-Q3' or '2026'; ``dimension`` a breakdown value (a
+    country code, a legal form, a product family) or empty for the total; ``organization`` the reporting
+    organisation's reference (optional)."""
+
+    period: str | None = None
+    value: float | str | None = None
+    dimension: str | None = None
+    note: str | None = None
+    organization: str | None = None
+
+    def raw(self) -> dict[str, object]:
+        return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not None}
+
+
+class ReportedValueMove(msgspec.Struct, forbid_unknown_fields=True):
+    """A workflow step: ``submit`` (draft or returned), ``approve`` or ``return`` (submitted; a comment is needed)."""
+
+    action: str | None = None
+    comment: str | None = None
+
+
+class ReportedValueOut(msgspec.Struct, rename="kebab"):
+    id: int
+    indicator: int
+    period: str
+    period_start: dt.date
+    period_end: dt.date
+    dimension: str
+    value: float
+    #: draft | submitted | approved | returned (only approved values count in the results)
+    status: str
+    comment: str
+    organization: int | None

@@ -346,9 +346,9 @@ async def move_reported_value(user: CurrentUser, value_id: int, action: str, com
     sources, target = TRANSITIONS[action]
     comment = (comment or "").strip()
     if action == "return" and not comment:
-        raise FieldErrors({f"comment_{value_id}": _("Say what should be corrected.")})
+        raise FieldErrors({"comment": _("Say what should be corrected.")})
     if len(comment) > 2000:
-        raise FieldErrors({f"comment_{value_id}": _("Use at most %(n)s characters.", n=2000)})
+        raise FieldErrors({"comment": _("Use at most %(n)s characters.", n=2000)})
     if row["status"] not in sources:
         raise FieldErrors(
             {"action": _("This value is %(status)s: it cannot be moved that way.", status=_(STATUSES[row["status"]]))}
@@ -407,3 +407,9 @@ def approved_sums(rows: list[dict[str, Any]]) -> dict[tuple[dt.date, dt.date], d
         bucket = out.setdefault((p.start, p.end), {})
         bucket[r["dimension"]] = bucket.get(r["dimension"], 0.0) + float(r["value"])
     return out
+
+
+async def reported_value(user: CurrentUser, value_id: int) -> Row:
+    """One reported value with its period label (staff)."""
+    row = await _value(user, value_id)
+    return Row(row, period=periods.of_row(row).label)

@@ -54,7 +54,10 @@ async def test_results_page_for_staff_and_members(client: AsyncTestClient) -> No
     assert f'data-testid="actual-{indicator_id}-2025-Q4">130' in page.text
     assert ">999<" not in page.text and "999" not in page.text.split("<main")[1].split("</svg>")[-1]
     dashboard = await client.get("/dashboard")
-    assert f'href="/programs/{w.program_id}/results" hx-boost="false" data-testid="member-program-{w.program_id}"' in dashboard.text
+    assert (
+        f'href="/programs/{w.program_id}/results" hx-boost="false" data-testid="member-program-{w.program_id}"'
+        in dashboard.text
+    )
 
 
 async def test_results_csv_lines(client: AsyncTestClient) -> None:
@@ -234,3 +237,60 @@ async def test_staff_set_up_with_inline_errors(client: AsyncTestClient) -> None:
     assert await IndicatorTarget.count().where(IndicatorTarget.indicator == row["id"]) == 2
     listed = await client.get(f"/staff/programs/{w.program_id}/agenda")
     assert f'data-testid="indicator-row-{row["id"]}"' in listed.text
+
+
+async def test_reported_values_through_the_api(client: AsyncTestClient) -> None:
+    w = await agenda_world()
+    indicator_id = await _reported(w)
+    staff = await api_token(w.staff)
+    url = f"/api/v1/indicators/{indicator_id}/reported-values"
+    bad = await client.post(url, json={"period": "2026-Q9", "value": "mucho", "dimension": "ZZ"}, headers=staff)
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == [
+        {"field": "period", "message": "Enter a quarter such as 2026-Q3 or a year such as 2026."},
+        {"field": "dimension", "message": "Not a value of this breakdown; leave it empty for the total."},
+        {"field": "value", "message": "Enter a number."},
+    ]
+    created = await client.post(
+        url,
+        json={"period": "2026-Q1", "value": 12.5, "dimension": "br", "organization": w.named.organization_ref},
+        headers=staff,
+    )
+    assert created.status_code == 201
+    body = created.json()
+    value_id = body.pop("id")
+    assert body == {
+        "indicator": indicator_id,
+        "period": "2026-Q1",
+        "period-start": "2026-01-01",
+        "period-end": "2026-03-31",
+        "dimension": "BR",
+        "value": 12.5,
+        "status": "draft",
+        "comment": "",
+        "organization": w.named.organization_id,
+    }
+    status_url = f"/api/v1/reported-values/{value_id}/status"
+    early = await client.post(status_url, json={"action": "approve"}, headers=staff)
+    assert early.status_code == 400
+    assert early.json()["errors"] == [
+        {"field": "action", "message": "This value is Draft: it cannot be moved that way."}
+    ]
+    assert (await client.post(status_url, json={"action": "submit"}, headers=staff)).json()["status"] == "submitted"
+    no_comment = await client.post(status_url, json={"action": "return"}, headers=staff)
+    assert no_comment.json()["errors"] == [{"field": "comment", "message": "Say what should be corrected."}]
+    returned = await client.post(status_url, json={"action": "return", "comment": "Which plots?"}, headers=staff)
+    assert (returned.json()["status"], returned.json()["comment"]) == ("returned", "Which plots?")
+    # A member organisation's user may not enter or move values yet (a later piece lets partners submit them).
+    member = await api_token(w.producer)
+    assert (await client.post(url, json={"period": "2026-Q1", "value": 1}, headers=member)).status_code == 403
+    assert (await client.post(status_url, json={"action": "submit"}, headers=member)).status_code == 403
+    assert (
+        await client.post(f"/api/v1/reported-values/{value_id + 99}/status", json={"action": "submit"}, headers=staff)
+    ).status_code == 404
+    row = (
+        await ReportedValue.select(ReportedValue.status, ReportedValue.organization)
+        .where(ReportedValue.id == value_id)
+        .first()
+    )
+    assert row == {"status": "returned", "organization": w.named.organization_id}

@@ -168,7 +168,7 @@ async def test_only_approved_reported_values_count(clean_db: str) -> None:
     await services.move_reported_value(w.staff, returned, "submit")
     with pytest.raises(FieldErrors) as caught:
         await services.move_reported_value(w.staff, returned, "return", "  ")
-    assert caught.value.errors == {f"comment_{returned}": "Say what should be corrected."}
+    assert caught.value.errors == {"comment": "Say what should be corrected."}
     await services.move_reported_value(w.staff, returned, "return", "Only the Durango plots, please")
     program = await services.program_for(w.staff, w.program_id)
     first = (await program_results(program, TODAY)).result[0].indicator[0]
