@@ -10,9 +10,9 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXRequest
 
 from app.accounts import api as accounts_api
+from app.accounts import controllers as accounts_controllers
 from app.agenda import api as agenda_api
 from app.agenda import controllers as agenda_controllers
-from app.accounts import controllers as accounts_controllers
 from app.analytics import api as analytics_api
 from app.analytics import controllers as analytics_controllers
 from app.certificates import api as certificates_api
