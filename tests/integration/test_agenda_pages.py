@@ -52,6 +52,7 @@ async def test_results_page_for_staff_and_members(client: AsyncTestClient) -> No
     assert f'data-testid="on-track-{indicator_id}" data-state="off-track"' in page.text
     assert "only approved reported values count" in page.text.lower()
     assert f'data-testid="actual-{indicator_id}-2025-Q4">130' in page.text
+    assert f'href="/api/v1/programs/{w.program_id}/results?format=iati"' in page.text
     assert ">999<" not in page.text and "999" not in page.text.split("<main")[1].split("</svg>")[-1]
     dashboard = await client.get("/dashboard")
     assert (
