@@ -11,6 +11,8 @@ from litestar.plugins.htmx import HTMXRequest
 
 from app.accounts import api as accounts_api
 from app.accounts import controllers as accounts_controllers
+from app.agenda import api as agenda_api
+from app.agenda import controllers as agenda_controllers
 from app.analytics import api as analytics_api
 from app.analytics import controllers as analytics_controllers
 from app.bulletins import api as bulletins_api
@@ -84,6 +86,8 @@ def create_app() -> Litestar:
         *choices.ROUTES,
         *analytics_controllers.ROUTES,
         *analytics_api.ROUTES,
+        *agenda_controllers.ROUTES,
+        *agenda_api.ROUTES,
         *traceability_api.ROUTES,
         *traceability_controllers.ROUTES,
         *traceability_collector_api.ROUTES,

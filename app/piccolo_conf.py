@@ -23,5 +23,6 @@ APP_REGISTRY = AppRegistry(
         "app.analytics.piccolo_app",
         "app.traceability.piccolo_app",
         "app.bulletins.piccolo_app",
+        "app.agenda.piccolo_app",
     ]
 )

@@ -99,6 +99,10 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
         users["buyer@demo.forestmatch.org"], users["group@demo.forestmatch.org"], lot_offers, dt.date.today()
     )
     await after_import()
+    # A program over the rubber regions with its common agenda (indicators, targets, approved values).
+    from app.demo.agenda import demo_agenda
+
+    agenda = await demo_agenda(users["staff@demo.forestmatch.org"], dt.date.today())
     notes = await seed_inbox([email for email, _role, _org in DEMO_USERS], dt.datetime.now(dt.UTC))
     # Program updates with comments the demo producer reads (its organisation made a member of a demo program).
     from app.demo.bulletins import demo_program_updates
@@ -112,6 +116,7 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
         "traceability: " + trace_summary.line(),
         f"{len(lot_offers)} lot-backed latex offers, {lot_deal}",
         bulletins,
+        agenda,
         trade,
     )
     return "\n".join(lines) + f", {notes} notifications for the demo accounts"

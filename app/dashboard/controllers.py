@@ -8,6 +8,7 @@ from litestar import Request, get
 from litestar.response import Redirect, Template
 
 from app.accounts.services import CurrentUser
+from app.agenda.membership import programs_of_organization
 from app.dashboard.services import buyer_context, producer_context
 from app.web import guards
 from app.web.render import render, see_other
@@ -19,9 +20,11 @@ async def dashboard(request: Request[Any, Any, Any]) -> Template | Redirect:
     user: CurrentUser = request.user
     if user.is_staff:
         return see_other("/staff/certificates")
+    # The programs the organisation belongs to link to their results (app/agenda).
+    programs = {"member_programs": await programs_of_organization(user.organization_id)}
     if user.is_producer:
-        return render(request, "dashboard/producer.html.jinja2", await producer_context(user))
-    return render(request, "dashboard/buyer.html.jinja2", await buyer_context(user))
+        return render(request, "dashboard/producer.html.jinja2", {**await producer_context(user), **programs})
+    return render(request, "dashboard/buyer.html.jinja2", {**await buyer_context(user), **programs})
 
 
 ROUTES = [dashboard]

@@ -27,6 +27,7 @@ from litestar.testing import AsyncTestClient
 from app.accounts import password_reset
 from app.accounts import services as accounts
 from app.accounts.rate_limit import LoginRateLimiter
+from app.agenda import services as agenda
 from app.analytics import programs
 from app.analytics.tables import ProgramOrganization
 from app.bulletins import services as bulletins
@@ -128,6 +129,14 @@ async def _build_world() -> World:
          "body": "Les invitamos a un taller en mayo.\n\nHabrá transporte desde la cabecera."},
     )  # fmt: skip
     comment_id = await bulletins.add_comment(producer, update_id, {"body": "Confirmamos la asistencia."})
+    # The program's common agenda: a reported indicator with a draft value (app/agenda).
+    indicator_id = await agenda.create_indicator(
+        staff,
+        program_id,
+        {"name_es": "Hectáreas bajo manejo", "source": "reported", "unit": "ha", "direction": "increase",
+         "target_period_0": str(TODAY.year), "target_value_0": "10"},
+    )  # fmt: skip
+    value_id = await agenda.create_reported_value(staff, indicator_id, {"period": str(TODAY.year), "value": "4"})
 
     # The producer also manages a group of smallholders: the group's member and plot pages (app/traceability).
     group_cert = await make_certificate(
@@ -193,6 +202,9 @@ async def _build_world() -> World:
             "program_id": program_id,
             "update_id": update_id,
             "comment_id": comment_id,
+            "indicator_id": indicator_id,
+            "value_id": value_id,
+            "action": "submit",
             "user_id": buyer.id,
             "rank": 1,
             "form": "offer",

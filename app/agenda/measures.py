@@ -1,0 +1,257 @@
+"""The computed measures an indicator can take its actuals from: key -> query over a period and a program.
+
+Each measure reuses the shared-measurement dashboard's queries (``app.analytics.queries``) with the dashboard's own
+program filter, so an indicator's actual is the figure the dashboard shows for the same program and dates. A measure
+answers ``{dimension value: number}`` with ``""`` for the total; a share is a percentage (0-100) or None when there
+is nothing to divide.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.analytics import conditions as where_for
+from app.analytics.conditions import Sql
+from app.analytics.filters import Filters
+from app.analytics.queries import supply, trade
+from app.analytics.queries import traceability as trace_queries
+from app.i18n import N_
+from app.i18n import gettext as _
+from app.vocab import CANONICAL_UNIT, CATEGORIES, UNITS
+
+Values = dict[str, float | None]
+Compute = Callable[[Filters, str], Awaitable[Values]]
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    #: What the measure counts, in words (translated where shown)
+    label: str
+    unit: str
+    #: Disaggregations this measure can break its total down by (besides none)
+    dimensions: tuple[str, ...]
+    compute: Compute
+    #: A share (percentage): its target is not prorated over a running period
+    is_share: bool = False
+
+
+def _sql() -> Sql:
+    return Sql(where_for.is_postgres())
+
+
+def _f(program: int, start: dt.date, end: dt.date, today: dt.date, **more: Any) -> Filters:
+    return Filters(date_from=start, date_to=end, program=program, today=today, **more)
+
+
+def _sum(
+    rows: list[dict[str, Any]], value: str, by: str, keep: Callable[[dict[str, Any]], bool] | None = None
+) -> Values:
+    """Total of ``value`` over rows (``""``) and, when ``by`` names a column, per value of that column."""
+    out: dict[str, float] = defaultdict(float)
+    for r in rows:
+        if keep is not None and not keep(r):
+            continue
+        amount = float(r[value] or 0)
+        out[""] += amount
+        if by:
+            out[str(r[by] or "")] += amount
+    out.setdefault("", 0.0)
+    return {k: round(v, 3) for k, v in out.items()}
+
+
+async def _per_category(f: Filters, dimension: str, one: Compute) -> Values:
+    """A measure broken down by product family: the measure run once per family (totals from the unfiltered run)."""
+    total = await one(f, "")
+    if dimension != "category":
+        return total
+    out: Values = {"": total[""]}
+    for category in CATEGORIES:
+        out[category] = (await one(dataclasses.replace(f, category=category), ""))[""]
+    return out
+
+
+def _share(part: float, whole: float) -> float | None:
+    return round(100.0 * part / whole, 2) if whole else None
+
+
+# --- the measures -------------------------------------------------------------------------------------------------
+async def _producers(f: Filters, dimension: str) -> Values:
+    async def one(g: Filters, dim: str) -> Values:
+        return _sum(await supply.producers(g), "active", dim if dim in ("country", "legal_form") else "")
+
+    if dimension == "category":
+        return await _per_category(f, dimension, one)
+    return await one(f, dimension)
+
+
+def _offered(category: str) -> Compute:
+    async def compute(f: Filters, dimension: str) -> Values:
+        rows = await supply.offered(dataclasses.replace(f, category=category), _sql())
+        return _sum(rows, "quantity", "country" if dimension == "country" else "")
+
+    return compute
+
+
+async def _requests_viable(f: Filters, dimension: str) -> Values:
+    rows = await supply.demand(f, _sql())
+    return _sum(rows, "viable", "category" if dimension == "category" else "")
+
+
+async def _contacts(f: Filters, dimension: str) -> Values:
+    async def one(g: Filters, _dim: str) -> Values:
+        rows, _median = await trade.conversations(g, _sql())
+        return _sum(rows, "contacts", "")
+
+    return await _per_category(f, dimension, one)
+
+
+async def _reply_rate(f: Filters, dimension: str) -> Values:
+    async def one(g: Filters, _dim: str) -> Values:
+        rows, _median = await trade.conversations(g, _sql())
+        return {"": _share(sum(float(r["replied"] or 0) for r in rows), sum(float(r["contacts"] or 0) for r in rows))}
+
+    return await _per_category(f, dimension, one)
+
+
+async def _deals(f: Filters, dimension: str) -> Values:
+    groups, _pairs = await trade.deals(f, _sql())
+    by = dimension if dimension in ("country", "category") else ""
+    return _sum(groups, "deals", by, keep=lambda r: bool(int(r["confirmed"] or 0)))
+
+
+def _deal_volume(category: str) -> Compute:
+    async def compute(f: Filters, dimension: str) -> Values:
+        groups, _pairs = await trade.deals(dataclasses.replace(f, category=category), _sql())
+        by = "country" if dimension == "country" else ""
+        return _sum(groups, "quantity", by, keep=lambda r: bool(int(r["confirmed"] or 0)))
+
+    return compute
+
+
+async def _repeat_buyers(f: Filters, dimension: str) -> Values:
+    _groups, pairs = await trade.deals(f, _sql())
+    return {"": float(len({p["buyer_ref"] for p in pairs}))}
+
+
+async def _traceable_share(f: Filters, dimension: str) -> Values:
+    rows = [r for r in await trace_queries.traded(dataclasses.replace(f, category="latex"), _sql()) if r["kind"] == "c"]
+    out: Values = {
+        "": _share(sum(float(r["traceable"] or 0) for r in rows), sum(float(r["quantity"] or 0) for r in rows))
+    }
+    if dimension == "country":
+        for r in rows:
+            out[str(r["key"] or "")] = _share(float(r["traceable"] or 0), float(r["quantity"] or 0))
+    return out
+
+
+_LIST = [
+    Measure(
+        "producers_reached",
+        N_("Producers reached: producer organisations that posted an offer or wrote to a buyer in the period"),
+        N_("organisations"),
+        ("country", "legal_form", "category"),
+        _producers,
+    ),
+    *[
+        Measure(
+            f"certified_volume_offered_{c}",
+            N_("Certified volume offered (%(family)s): offers posted in the period, FSC Controlled Wood left out"),
+            CANONICAL_UNIT[c],
+            ("country",),
+            _offered(c),
+        )
+        for c in CATEGORIES
+    ],
+    Measure(
+        "requests_viable",
+        N_("Sourcing requests posted in the period that have a viable match"),
+        N_("requests"),
+        ("category",),
+        _requests_viable,
+    ),
+    Measure(
+        "contacts", N_("Contacts: conversations started in the period"), N_("conversations"), ("category",), _contacts
+    ),
+    Measure(
+        "reply_rate",
+        N_("Reply rate: share of the period's conversations the producer answered"),
+        "%",
+        ("category",),
+        _reply_rate,
+        is_share=True,
+    ),
+    Measure(
+        "deals_confirmed",
+        N_("Deals confirmed: deals dated in the period that the other party confirmed"),
+        N_("deals"),
+        ("country", "category"),
+        _deals,
+    ),
+    *[
+        Measure(
+            f"volume_confirmed_{c}",
+            N_("Volume confirmed (%(family)s): quantity of confirmed deals dated in the period"),
+            CANONICAL_UNIT[c],
+            ("country",),
+            _deal_volume(c),
+        )
+        for c in CATEGORIES
+    ],
+    Measure(
+        "repeat_buyers",
+        N_("Repeat buyers: buyers with two or more deals with the same producer in the period"),
+        N_("buyers"),
+        (),
+        _repeat_buyers,
+    ),
+    Measure(
+        "traceable_latex_share",
+        N_("Traceable latex share: share of confirmed latex deal volume on offers backed by lots"),
+        "%",
+        ("country",),
+        _traceable_share,
+        is_share=True,
+    ),
+]
+
+#: Every computed measure by key.
+MEASURES: dict[str, Measure] = {m.key: m for m in _LIST}
+
+
+def family_of(key: str) -> str:
+    """The product family a per-family measure is about ('' for the others)."""
+    for c in CATEGORIES:
+        if key.endswith("_" + c):
+            return c
+    return ""
+
+
+async def compute(key: str, program: int, start: dt.date, end: dt.date, today: dt.date, dimension: str) -> Values:
+    """The measure for a program over ``start``..``end`` (inclusive days), total and per ``dimension`` value."""
+    return await MEASURES[key].compute(_f(program, start, end, today), dimension)
+
+
+_SYMBOLS = {k: v for units in UNITS.values() for k, v in units.items()}
+_WORDS = {m.unit for m in _LIST}
+
+
+def unit_label(unit: str) -> str:
+    """A stored unit in the reader's language: a trade unit's symbol (kg DRC), a measure's word, or as typed."""
+    if unit in _SYMBOLS:
+        return _(_SYMBOLS[unit])
+    return _(unit) if unit in _WORDS else unit
+
+
+def measure_label(key: str) -> str:
+    """What a measure counts, in the reader's language (a per-family measure names its family)."""
+    measure = MEASURES.get(key)
+    if measure is None:
+        return key
+    family = family_of(key)
+    return _(measure.label, family=_(CATEGORIES[family])) if family else _(measure.label)
