@@ -453,6 +453,8 @@ class SheetSource(DocumentSource):
     # DocumentSource
     def shape(self) -> Shape:
         headers = self.headers()
+        if not any(h.headers for h in headers):
+            raise UnreadableDocument(_("The file is empty: it has no header row and no records."))
         problems = self.header_problems()
         if problems:
             raise ImportRejected(problems)
