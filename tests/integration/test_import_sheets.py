@@ -319,3 +319,162 @@ async def test_template_headers_and_mapping(clean_db: str) -> None:
     assert await Organization.select(Organization.name).where(Organization.ref == "p-2").first() == {
         "name": "Producer 2"
     }
+
+
+# --- the staff page -----------------------------------------------------------------------------------------------------
+async def _staff(client: Any) -> None:
+    await sign_in(client, await make_user("staff"))
+    await client.get("/staff/import/sheet")
+
+
+async def _post(client: Any, data: dict[str, str], file: tuple[str, bytes, str] | None = None) -> Any:
+    files = {"sheet": file} if file else None
+    return await client.post("/staff/import/sheet", data={**data, "_csrf_token": csrf_token(client)}, files=files)
+
+
+def _hidden(page: str, name: str) -> str:
+    import html
+    import re
+
+    match = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert match, name
+    return html.unescape(match.group(1))
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def test_page_previews_every_problem_then_imports_all_or_nothing(client: Any) -> None:
+    await _staff(client)
+    sheets = producers(3)
+    sheets["organizations"][2][2] = "farmer"
+    sheets["certificates"][3][5] = "3/4/2030"
+    page = await _post(client, {"action": "check"}, ("producers.xlsx", xlsx(sheets), XLSX_TYPE))
+    assert page.status_code == 422
+    assert "2 problems: nothing was imported. Fix the file and upload it again." in page.text
+    assert (
+        "<tr><td>organizations</td><td>3</td><td><code>p-2</code></td><td><code>kind</code></td><td>Unknown value "
+        "&#39;farmer&#39;. Choose one of: producer, buyer, both, collector.</td></tr>"
+    ) in page.text
+    assert "<td>certificates</td><td>4</td><td><code>c-3</code></td><td><code>expires_on</code></td>" in page.text
+    assert 'data-testid="org-p-2"><th scope="row"><code>p-2</code> </th><td>0</td><td>0</td><td>0</td><td>1</td>' in (
+        page.text
+    )
+    assert 'data-testid="sheet-import"' not in page.text
+    # The Import button is refused on the server while the sheet has problems.
+    refused = await _post(client, {"action": "import"}, ("producers.xlsx", xlsx(sheets), XLSX_TYPE))
+    assert refused.status_code == 422
+    assert "2 problems: nothing was imported." in refused.text
+    assert await Organization.count() == 1  # the staff user's own
+
+    sheets = producers(3)
+    page = await _post(client, {"action": "check"}, ("producers.xlsx", xlsx(sheets), XLSX_TYPE))
+    assert page.status_code == 200
+    assert "No problems found. Ready to import:" in page.text
+    done = await _post(client, {"action": "import", "token": _hidden(page.text, "token"), "mapping": "{}"})
+    assert done.status_code == 200
+    assert (
+        '<tr data-testid="summary-organizations"><th scope="row">organizations</th><td>3</td><td>0</td><td>0</td></tr>'
+    ) in done.text
+    assert (
+        '<tr data-testid="org-p-1"><th scope="row"><code>p-1</code> Producer 1</th><td>2</td><td>0</td><td>0</td>'
+        "<td>0</td></tr>"
+    ) in done.text
+    assert await Certificate.count() == 3
+    # The kept file is gone once imported.
+    again = await _post(client, {"action": "import", "token": _hidden(page.text, "token"), "mapping": "{}"})
+    assert again.status_code == 422
+    assert "The uploaded file is no longer here: upload it again." in again.text
+
+
+async def test_page_maps_unknown_headers_through_a_hidden_field(client: Any) -> None:
+    await _staff(client)
+    rows = [["Código", "Razón social", "Clase"], ["p-9", "Producer 9", "producer"]]
+    page = await _post(
+        client, {"action": "check", "section": "organizations"}, ("prod.csv", csv_bytes(rows), "text/csv")
+    )
+    assert page.status_code == 200
+    assert 'data-testid="map-organizations-1"' in page.text
+    token = _hidden(page.text, "token")
+    mapped = await _post(
+        client,
+        {
+            "action": "map",
+            "token": token,
+            "section": "organizations",
+            "mapping": "{}",
+            "map-organizations-0": "ref",
+            "map-organizations-1": "name",
+            "map-organizations-2": "kind",
+        },
+    )
+    assert mapped.status_code == 200
+    assert "No problems found. Ready to import:" in mapped.text
+    mapping = _hidden(mapped.text, "mapping")
+    assert json_loads(mapping) == {"organizations": {"Código": "ref", "Razón social": "name", "Clase": "kind"}}
+    done = await _post(client, {"action": "import", "token": token, "section": "organizations", "mapping": mapping})
+    assert done.status_code == 200
+    assert await Organization.select(Organization.name).where(Organization.ref == "p-9").first() == {
+        "name": "Producer 9"
+    }
+
+
+async def test_page_refuses_what_is_not_a_sheet(client: Any) -> None:
+    await _staff(client)
+    page = await _post(client, {"action": "check"}, ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(300), XLSX_TYPE))
+    assert page.status_code == 422
+    assert (
+        '<div class="notice notice--error" role="alert" data-testid="sheet-error">The file is not an XLSX workbook: '
+        "save it as .xlsx or as CSV UTF-8.</div>"
+    ) in page.text
+
+
+async def test_templates_download_and_import_as_given(client: Any) -> None:
+    await _staff(client)
+    response = await client.get("/staff/import/template/organizations.csv")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="forestmatch-organizations.csv"'
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[1] == "ref,name,kind,legal_form,country,region,locality,contact_email,description,lat,lon,languages"
+    assert lines[3].startswith("# ejido-san-pedro,Ejido San Pedro,producer,ejido,MX,MX-DUR")
+    short = await client.get("/staff/import/template/all.xlsx?short=1")
+    assert short.status_code == 200
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(short.content))
+    assert book.sheetnames == [
+        "organizations",
+        "certificates",
+        "offers",
+        "requests",
+        "members",
+        "plots",
+        "deliveries",
+        "lots",
+    ]
+    assert [c.value for c in book["certificates"][2]] == [
+        "ref", "organization", "code", "scope", "status", "expires_on", "product_types"
+    ]  # fmt: skip
+    assert (await client.get("/staff/import/template/users.csv")).status_code == 404
+    # The template with one row filled in imports as it is.
+    filled = response.content + b"p-5,Producer 5,producer,,MX\r\n"
+    page = await _post(client, {"action": "check"}, ("organizations.csv", filled, "text/csv"))
+    assert page.status_code == 200
+    assert "No problems found. Ready to import:" in page.text
+
+
+@pytest.mark.parametrize("role", ["producer", "buyer"])
+async def test_sheet_pages_are_staff_only(client: Any, role: str) -> None:
+    await sign_in(client, await make_user(role))
+    await client.get("/")
+    assert (await client.get("/staff/import/sheet")).status_code == 403
+    assert (await client.get("/staff/import/template/organizations.xlsx")).status_code == 403
+    response = await _post(client, {"action": "check"}, ("producers.xlsx", xlsx(producers(2)), XLSX_TYPE))
+    assert response.status_code == 403
+    assert await Certificate.count() == 0
+
+
+def json_loads(text: str) -> Any:
+    import json
+
+    return json.loads(text)
