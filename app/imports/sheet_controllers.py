@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Template
 
 from app.i18n import gettext as _
@@ -124,7 +124,7 @@ async def sheet_submit(
 
 
 @get("/staff/import/template/{name:str}", include_in_schema=False)
-async def sheet_template(name: str, short: Annotated[bool, Parameter(query="short")] = False) -> Response[bytes]:
+async def sheet_template(name: FromPath[str], short: FromQuery[bool] = False) -> Response[bytes]:
     """``organizations.csv``, ``offers.xlsx``, ..., or ``all.xlsx`` (every section); ``?short=1``: required columns
     only. Headers in the reader's language over the field names, a description row and an example row."""
     section, _dot, ext = name.rpartition(".")

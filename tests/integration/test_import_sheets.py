@@ -478,3 +478,43 @@ def json_loads(text: str) -> Any:
     import json
 
     return json.loads(text)
+
+
+# --- the command line ---------------------------------------------------------------------------------------------------
+async def test_cli_imports_sheets_and_exports_a_workbook_that_imports_back_unchanged(
+    db_url: str, tmp_path: Path
+) -> None:
+    book = tmp_path / "producers.xlsx"
+    book.write_bytes(xlsx(producers(2)))
+    result = _cli(db_url, "import", str(book), "--dry-run")
+    assert (result.returncode, result.stdout.strip()) == (0, "valid: 4 record(s), nothing written (dry run)")
+    result = _cli(db_url, "import", str(book))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "imported: organizations: 2 created, 0 updated, 0 unchanged; certificates: 2 created, 0 updated, "
+        "0 unchanged; offers: 0 created, 0 updated, 0 unchanged; requests: 0 created, 0 updated, 0 unchanged"
+    )
+    more = tmp_path / "export-2.csv"
+    more.write_bytes(csv_bytes([ORG_HEADER, ["p-7", "Producer 7", "producer", "MX"], ["p-8", "P", "seller", "MX"]]))
+    result = _cli(db_url, "import", str(more))
+    assert (result.returncode, result.stderr.strip()) == (
+        1,
+        "import rejected: Say which section the CSV file holds (organizations, certificates, offers, requests, "
+        "members, plots, deliveries, lots): choose it, or name the file after it. Nothing was written.",
+    )
+    result = _cli(db_url, "import", str(more), "--section", "organizations")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "organizations\tp-8\tname\tWrite at least 2 letters.",
+        "organizations\tp-8\tkind\tUnknown value 'seller'. Choose one of: producer, buyer, both, collector.",
+        "import rejected: 2 problems; nothing was written",
+    ]
+    out = tmp_path / "everything.xlsx"
+    result = _cli(db_url, "export", "--format", "xlsx", "-o", str(out))
+    assert (result.returncode, result.stderr.strip()) == (0, f"exported 4 record(s) to {out}")
+    result = _cli(db_url, "import", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "imported: organizations: 0 created, 0 updated, 2 unchanged; certificates: 0 created, 0 updated, "
+        "2 unchanged; offers: 0 created, 0 updated, 0 unchanged; requests: 0 created, 0 updated, 0 unchanged"
+    )
