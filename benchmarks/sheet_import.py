@@ -52,7 +52,8 @@ def run(env: dict[str, str], *args: str) -> None:
     wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", done.stderr)
     last = (done.stdout.strip().splitlines() or [""])[-1][:160]
     mb = int(peak.group(1)) / 1024 if peak else float("nan")
-    print(f"{' '.join(args[:1] + args[2:])}: exit {done.returncode}, {wall.group(1) if wall else '?'}, peak {mb:.0f} MB")
+    took = wall.group(1) if wall else "?"
+    print(f"{' '.join(args[:1] + args[2:])}: exit {done.returncode}, {took}, peak {mb:.0f} MB")
     print(f"    {last}")
 
 

@@ -493,15 +493,9 @@ class SheetSource(DocumentSource):
             name = header.fields[index] if index < len(header.fields) else None
             if not name:
                 if index >= len(header.fields):
-                    notes.append(
-                        (
-                            _column_letter(index),
-                            _(
-                                "Cell %(cell)s has a value but its column has no header.",
-                                cell=f"{_column_letter(index)}{number}",
-                            ),
-                        )
-                    )
+                    letter = _column_letter(index)
+                    cell = letter + str(number)
+                    notes.append((letter, _("Cell %(cell)s has a value but its column has no header.", cell=cell)))
                 continue
             try:
                 converted = convert(columns[name], value)

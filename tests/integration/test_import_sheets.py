@@ -23,7 +23,7 @@ from app.imports.sheets import SheetSource
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 from tests.factories import csrf_token, make_user, sign_in
-from tests.integration.test_import import _cli, d, sample_doc
+from tests.integration.test_import import _cli, sample_doc
 
 ORG_HEADER = ["ref", "name", "kind", "country"]
 CERT_HEADER = ["ref", "organization", "code", "scope", "status", "expires_on", "product_types"]
@@ -296,9 +296,9 @@ async def test_all_or_nothing(clean_db: str) -> None:
 
 
 async def test_template_headers_and_mapping(clean_db: str) -> None:
-    from app.imports.sheet_writing import template_xlsx
-
     from openpyxl import load_workbook
+
+    from app.imports.sheet_writing import template_xlsx
 
     book = load_workbook(io.BytesIO(template_xlsx(["organizations"], short=True)))
     rows = [list(r) for r in book["organizations"].iter_rows(values_only=True)]
@@ -321,7 +321,7 @@ async def test_template_headers_and_mapping(clean_db: str) -> None:
     }
 
 
-# --- the staff page -----------------------------------------------------------------------------------------------------
+# --- the staff page ---------------------------------------------------------------------------------------------------
 async def _staff(client: Any) -> None:
     await sign_in(client, await make_user("staff"))
     await client.get("/staff/import/sheet")
@@ -480,7 +480,7 @@ def json_loads(text: str) -> Any:
     return json.loads(text)
 
 
-# --- the command line ---------------------------------------------------------------------------------------------------
+# --- the command line -------------------------------------------------------------------------------------------------
 async def test_cli_imports_sheets_and_exports_a_workbook_that_imports_back_unchanged(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -518,3 +518,11 @@ async def test_cli_imports_sheets_and_exports_a_workbook_that_imports_back_uncha
         "imported: organizations: 0 created, 0 updated, 2 unchanged; certificates: 0 created, 0 updated, "
         "2 unchanged; offers: 0 created, 0 updated, 0 unchanged; requests: 0 created, 0 updated, 0 unchanged"
     )
+
+
+async def test_a_value_outside_the_header_is_reported(clean_db: str) -> None:
+    sheets = producers(1)
+    sheets["organizations"][1] += [None, None, "stray"]
+    assert await problems(SheetSource(xlsx(sheets), filename="p.xlsx")) == [
+        ("organizations", "p-1", "G", "Cell G2 has a value but its column has no header.")
+    ]
