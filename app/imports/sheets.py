@@ -399,6 +399,9 @@ class SheetSource(DocumentSource):
             header.names = {f: (labels[i] if i < len(labels) and labels[i] else f) for i, f in enumerate(cells) if f}
         else:
             header.names = {f: cells[i] for i, f in enumerate(fields) if f}
+        if section == "plots" and "geometry" not in header.names and {"lat", "lon"} & set(header.names):
+            # A point given as two columns: the geometry's problems are theirs.
+            header.names["geometry"] = f"{header.names.get('lat', 'lat')} / {header.names.get('lon', 'lon')}"
         return header
 
     def header_problems(self) -> list[Problem]:

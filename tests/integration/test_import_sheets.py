@@ -526,3 +526,34 @@ async def test_a_value_outside_the_header_is_reported(clean_db: str) -> None:
     assert await problems(SheetSource(xlsx(sheets), filename="p.xlsx")) == [
         ("organizations", "p-1", "G", "Cell G2 has a value but its column has no header.")
     ]
+
+
+async def test_traceability_sections_round_trip_through_a_workbook(clean_db: str, tmp_path: Path) -> None:
+    from tests.integration.test_traceability_import import lot_inputs, trace_doc
+
+    doc = trace_doc()
+    await import_document(doc)
+    path = tmp_path / "trace.xlsx"
+    export_workbook(await export_document(), path)
+    summary = await import_document(SheetSource(path))
+    sections = ("members", "plots", "deliveries", "lots")
+    assert {s: summary.created[s] + summary.updated[s] for s in sections} == dict.fromkeys(sections, 0)
+    assert {s: summary.unchanged[s] for s in sections} == {s: len(doc[s]) for s in sections}
+    lot = next(r for r in doc["lots"] if len(r["inputs"]) > 1 or any("lot" in i for i in r["inputs"]))
+    before = await lot_inputs(lot["ref"])
+    await import_document(SheetSource(path))
+    assert await lot_inputs(lot["ref"]) == before
+
+
+async def test_a_plot_point_from_lat_and_lon_columns(clean_db: str) -> None:
+    from tests.integration.test_traceability_import import trace_doc
+
+    await import_document(trace_doc())
+    rows = [["ref", "member", "lat", "lon", "area_ha", "country"], ["p-2", "m-2", "-10.01", "-67.85", "2,5", "BR"]]
+    summary = await import_document(SheetSource(csv_bytes(rows), filename="plots.csv", section="plots"))
+    assert (summary.created["plots"], summary.updated["plots"], summary.unchanged["plots"]) == (0, 0, 1)
+    rows[1][2] = "95"  # a latitude out of range is the import's own problem, on the lat column
+    source = SheetSource(csv_bytes(rows), filename="plots.csv", section="plots")
+    found = await problems(source)
+    assert [(s, r, f) for s, r, f, _m in found] == [("plots", "p-2", "geometry")]
+    assert source.column_name("plots", "geometry") == "lat / lon"
