@@ -33,6 +33,8 @@ from app.web.render import render
 
 MAX_SHEET_BYTES = 50 * MEGABYTE
 PAGE = "staff/import_sheet.html.jinja2"
+#: The preview lists this many problems at most (a sheet of 50,000 wrong rows would make a page nobody reads).
+SHOWN_PROBLEMS = 1000
 
 
 def _context(**values: Any) -> dict[str, Any]:
@@ -47,6 +49,7 @@ def _context(**values: Any) -> dict[str, Any]:
         "outcome": None,
         "imported": False,
         "filename": "",
+        "shown": SHOWN_PROBLEMS,
     }
     return {**base, **values}
 

@@ -557,3 +557,13 @@ async def test_a_plot_point_from_lat_and_lon_columns(clean_db: str) -> None:
     found = await problems(source)
     assert [(s, r, f) for s, r, f, _m in found] == [("plots", "p-2", "geometry")]
     assert source.column_name("plots", "geometry") == "lat / lon"
+
+
+async def test_page_lists_the_first_thousand_problems(client: Any) -> None:
+    await _staff(client)
+    rows = [ORG_HEADER] + [[f"o-{i}", f"Org {i}", "farmer", "MX"] for i in range(1001)]
+    page = await _post(client, {"action": "check"}, ("organizations.csv", csv_bytes(rows), "text/csv"))
+    assert page.status_code == 422
+    assert "1001 problems: nothing was imported." in page.text
+    assert page.text.count("Unknown value &#39;farmer&#39;") == 1000
+    assert "The first 1000 problems are listed; fix them and check the file again for the others." in page.text
