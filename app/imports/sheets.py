@@ -272,7 +272,9 @@ class SheetSource(DocumentSource):
         from openpyxl import load_workbook  # imported here: only sheet imports need it
 
         try:
-            return load_workbook(self._open(), read_only=True, data_only=False)
+            # A path is opened (and closed with the workbook) by openpyxl itself.
+            package = str(self.data) if isinstance(self.data, Path) else io.BytesIO(self.data)
+            return load_workbook(package, read_only=True, data_only=False)
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
             raise UnreadableDocument(_("The file is not an XLSX workbook: save it as .xlsx or as CSV UTF-8.")) from None
 
@@ -363,10 +365,17 @@ class SheetSource(DocumentSource):
                         sheet="; ".join(merged),
                     )
                 )
-        for section, title, rows in self._sheets():
-            first = next(rows, None)
-            second = next(rows, None)
-            found.append(self._header(section, title, first, second))
+        try:
+            for section, title, rows in self._sheets():
+                first = next(rows, None)
+                second = next(rows, None)
+                found.append(self._header(section, title, first, second))
+        except UnreadableDocument:
+            raise
+        except Exception:  # noqa: BLE001 - a damaged workbook is the user's file to fix, never a server error
+            raise UnreadableDocument(
+                _("The XLSX workbook cannot be read: save it again as .xlsx or as CSV UTF-8.")
+            ) from None
         if self.kind == XLSX and not found:
             raise UnreadableDocument(
                 _(

@@ -6,6 +6,7 @@ import copy
 import csv
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,17 @@ def xlsx(sheets: dict[str, list[list[Any]]], merge: str | None = None) -> bytes:
             sheet.merge_cells(merge)
     out = io.BytesIO()
     book.save(out)
+    return out.getvalue()
+
+
+def damaged_xlsx() -> bytes:
+    """A workbook whose sheet's XML is cut in half."""
+    whole = zipfile.ZipFile(io.BytesIO(xlsx(producers(2))))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as damaged:
+        for info in whole.infolist():
+            data = whole.read(info.filename)
+            damaged.writestr(info, data[: len(data) // 2] if info.filename.endswith("sheet1.xml") else data)
     return out.getvalue()
 
 
@@ -208,6 +220,9 @@ async def test_what_is_not_a_sheet_is_refused_in_one_message(clean_db: str) -> N
     )
     assert await unreadable(lambda: SheetSource(png, filename="orgs.xlsx")) == (
         "The file is not an XLSX workbook: save it as .xlsx or as CSV UTF-8."
+    )
+    assert await unreadable(lambda: SheetSource(damaged_xlsx(), filename="orgs.xlsx")) == (
+        "The XLSX workbook cannot be read: save it again as .xlsx or as CSV UTF-8."
     )
     assert await unreadable(lambda: SheetSource(b"PK\x03\x04broken", filename="orgs.xlsx")) == (
         "The file is not an XLSX workbook: save it as .xlsx or as CSV UTF-8."
