@@ -20,8 +20,8 @@ import datetime as dt
 import io
 import json
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -268,15 +268,22 @@ class SheetSource(DocumentSource):
     def _open(self) -> BinaryIO:
         return self.data.open("rb") if isinstance(self.data, Path) else io.BytesIO(self.data)
 
-    def _workbook(self) -> Any:
+    @contextmanager
+    def _workbook(self) -> Iterator[Any]:
+        """The workbook, read-only (streamed), closed with its file when done."""
         from openpyxl import load_workbook  # imported here: only sheet imports need it
 
-        try:
-            # A path is opened (and closed with the workbook) by openpyxl itself.
-            package = str(self.data) if isinstance(self.data, Path) else io.BytesIO(self.data)
-            return load_workbook(package, read_only=True, data_only=False)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-            raise UnreadableDocument(_("The file is not an XLSX workbook: save it as .xlsx or as CSV UTF-8.")) from None
+        with self._open() as raw:
+            try:
+                book = load_workbook(raw, read_only=True, data_only=False)
+            except Exception:  # noqa: BLE001 - not a workbook, or a damaged one: the user's file, never a 500
+                raise UnreadableDocument(
+                    _("The file is not an XLSX workbook: save it as .xlsx or as CSV UTF-8.")
+                ) from None
+            try:
+                yield book
+            finally:
+                book.close()
 
     def _csv_rows(self) -> Iterator[list[Any]]:
         raw = self._open()
@@ -311,20 +318,18 @@ class SheetSource(DocumentSource):
                 )
             yield self.section, Path(self.filename).name or "CSV", (tuple(r) for r in self._csv_rows())
             return
-        book = self._workbook()
-        try:
-            for sheet in book.worksheets:
-                section = _norm(sheet.title)
-                if section in SECTIONS:
-                    yield section, sheet.title, sheet.iter_rows(values_only=True)
-        except UnreadableDocument:
-            raise
-        except Exception:  # noqa: BLE001 - a damaged workbook is the user's file to fix, never a server error
-            raise UnreadableDocument(
-                _("The XLSX workbook cannot be read: save it again as .xlsx or as CSV UTF-8.")
-            ) from None
-        finally:
-            book.close()
+        with self._workbook() as book:
+            try:
+                for sheet in book.worksheets:
+                    section = _norm(sheet.title)
+                    if section in SECTIONS:
+                        yield section, sheet.title, sheet.iter_rows(values_only=True)
+            except UnreadableDocument:
+                raise
+            except Exception:  # noqa: BLE001 - a damaged workbook is the user's file to fix, never a server error
+                raise UnreadableDocument(
+                    _("The XLSX workbook cannot be read: save it again as .xlsx or as CSV UTF-8.")
+                ) from None
 
     def _rows(self, section: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
         for name, _title, rows in self._sheets():
@@ -348,15 +353,12 @@ class SheetSource(DocumentSource):
         found: list[SheetHeader] = []
         merged: list[str] = []
         if self.kind == XLSX:
-            book = self._workbook()
-            try:
+            with self._workbook() as book:
                 for sheet in book.worksheets:
                     if _norm(sheet.title) in SECTIONS:
-                        cells = merged_ranges(self.data, sheet._worksheet_path)  # type: ignore[attr-defined]
+                        cells = merged_ranges(self.data, sheet._worksheet_path)
                         if cells:
                             merged.append(f"{sheet.title} ({', '.join(cells)})")
-            finally:
-                book.close()
             if merged:
                 raise UnreadableDocument(
                     _(
