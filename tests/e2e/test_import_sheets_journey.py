@@ -13,7 +13,7 @@ from playwright.async_api import Locator, expect
 
 from app.accounts.tables import Organization
 from app.certificates.tables import Certificate
-from tests.e2e.conftest import NewPage
+from tests.e2e.conftest import SHOTS, NewPage
 from tests.e2e.pages import BasePage, LoginPage
 from tests.factories import PASSWORD, make_user
 
@@ -79,6 +79,7 @@ async def test_staff_imports_two_thousand_producers_from_the_template(
     await expect(sheets.problems().nth(1)).to_contain_text("12/03/2031 could be read day first or month first")
     await expect(sheets.problems().nth(2)).to_contain_text("cert-1999")
     await expect(sheets.by_testid("sheet-import")).to_have_count(0)
+    await page.screenshot(path=str(SHOTS / "sheet-import-preview.png"), full_page=True)
     assert await Organization.count().where(Organization.kind == "producer") == 0
 
     await sheets.upload(right)
@@ -87,6 +88,7 @@ async def test_staff_imports_two_thousand_producers_from_the_template(
     await expect(sheets.by_testid("sheet-imported")).to_be_visible(timeout=60_000)
     await expect(sheets.by_testid("summary-organizations")).to_contain_text("2000")
     await expect(sheets.by_testid("org-prod-1999")).to_contain_text("Productor 1999")
+    await page.screenshot(path=str(SHOTS / "sheet-import-done.png"))
 
     assert await Organization.count().where(Organization.kind == "producer") == PRODUCERS
     assert await Certificate.count().where(Certificate.scope == "FM/COC") == PRODUCERS
