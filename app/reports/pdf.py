@@ -1,7 +1,8 @@
 """The program report as PDF, drawn with fpdf2 from ``ProgramReport`` (the page's data, never its HTML).
 
-fpdf2's core fonts (Helvetica) are encoded in Latin-1 (windows-1252), which holds every letter of Spanish and
-Portuguese; a character outside it (from a user's text) is drawn as '?' rather than failing the download.
+fpdf2's core fonts (Helvetica) are encoded in Latin-1, which holds every letter of Spanish and Portuguese; dashes,
+quotes and the ellipsis are mapped to their plain forms, and any other character outside it (from a user's text) is
+drawn as '?' rather than failing the download. (Beyond Latin-1 would need a Unicode TTF font shipped in the repository.)
 """
 
 from __future__ import annotations
@@ -14,12 +15,28 @@ from app.i18n import ngettext
 from app.reports.services import ProgramReport, trade_rows
 
 FONT = "Helvetica"
-_PUNCTUATION = str.maketrans({"\u2011": "-", "\u202f": " ", "\u2009": " ", "\u2192": "->", "\u2264": "<=", "\u2265": ">="})
+_PUNCTUATION = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2022": "\u00b7",
+        "\u2026": "...",
+        "\u20ac": "EUR",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
 
 
 def pdf_text(text: str) -> str:
-    """Text the core fonts can draw: a few typographic marks mapped, anything else outside windows-1252 as '?'."""
-    return str(text).translate(_PUNCTUATION).encode("cp1252", errors="replace").decode("cp1252")
+    """Text the core fonts can draw: typographic marks mapped to plain ones, anything else outside Latin-1 as '?'."""
+    return str(text).translate(_PUNCTUATION).encode("latin-1", errors="replace").decode("latin-1")
 
 
 class _ReportPdf(FPDF):
