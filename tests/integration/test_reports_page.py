@@ -107,7 +107,7 @@ async def test_report_of_the_latest_closed_quarter_by_default(client: AsyncTestC
     assert 'data-testid="report-program">Acre and Durango</dd>' in text
     assert f'data-testid="report-period">{PREVIOUS.label} ({_en(PREVIOUS.start)} – {_en(PREVIOUS.end)})</dd>' in text
     # contacts: 2 conversations opened in PREVIOUS against a target of 2
-    assert f'data-testid="report-baseline-{contacts}">1 on Jan 15, 2025</td>' in text
+    assert f'class="num" data-testid="report-baseline-{contacts}">1 on Jan 15, 2025</td>' in text
     assert f'data-testid="report-target-{contacts}">2</td>' in text
     assert f'data-testid="report-target-to-date-{contacts}">—</td>' in text
     assert f'data-testid="report-actual-{contacts}">2</td>' in text
