@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.agenda.periods import Period
 from app.analytics import conditions as where_for
 from app.analytics.conditions import Sql
 from app.analytics.filters import Filters
@@ -26,6 +27,10 @@ from app.vocab import CANONICAL_UNIT, CATEGORIES, UNITS
 
 Values = dict[str, float | None]
 Compute = Callable[[Filters, str], Awaitable[Values]]
+#: {'YYYY-MM': {part: amount}} over a date range: a measure's additive parts per calendar month
+Monthly = Callable[[Filters], Awaitable[dict[str, dict[str, float]]]]
+#: A period's total from its months' parts added up
+Combine = Callable[[dict[str, float]], float | None]
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,10 @@ class Measure:
     compute: Compute
     #: A share (percentage): its target is not prorated over a running period
     is_share: bool = False
+    #: When set, the total (no breakdown) of several periods comes from one query over their whole range, split
+    #: by calendar month (quarters and years are whole months), instead of one query per period: same answer.
+    monthly: Monthly | None = None
+    combine: Combine | None = None
 
 
 def _sql() -> Sql:
@@ -134,6 +143,43 @@ def _deal_volume(category: str) -> Compute:
     return compute
 
 
+def _add(out: dict[str, dict[str, float]], month: str, **parts: float) -> None:
+    bucket = out.setdefault(month, {})
+    for k, v in parts.items():
+        bucket[k] = bucket.get(k, 0.0) + v
+
+
+async def _contacts_monthly(f: Filters) -> dict[str, dict[str, float]]:
+    rows, _median = await trade.conversations(f, _sql())
+    out: dict[str, dict[str, float]] = {}
+    for r in rows:
+        _add(out, str(r["month"]), contacts=float(r["contacts"] or 0), replied=float(r["replied"] or 0))
+    return out
+
+
+def _deals_monthly(category: str) -> Monthly:
+    async def monthly(f: Filters) -> dict[str, dict[str, float]]:
+        groups, _pairs = await trade.deals(dataclasses.replace(f, category=category) if category else f, _sql())
+        out: dict[str, dict[str, float]] = {}
+        for r in groups:
+            if int(r["confirmed"] or 0):
+                _add(out, str(r["month"]), deals=float(r["deals"] or 0), quantity=float(r["quantity"] or 0))
+        return out
+
+    return monthly
+
+
+def _part(name: str) -> Combine:
+    def combine(parts: dict[str, float]) -> float | None:
+        return round(parts.get(name, 0.0), 3)
+
+    return combine
+
+
+def _reply_share(parts: dict[str, float]) -> float | None:
+    return _share(parts.get("replied", 0.0), parts.get("contacts", 0.0))
+
+
 async def _repeat_buyers(f: Filters, dimension: str) -> Values:
     _groups, pairs = await trade.deals(f, _sql())
     return {"": float(len({p["buyer_ref"] for p in pairs}))}
@@ -176,7 +222,13 @@ _LIST = [
         _requests_viable,
     ),
     Measure(
-        "contacts", N_("Contacts: conversations started in the period"), N_("conversations"), ("category",), _contacts
+        "contacts",
+        N_("Contacts: conversations started in the period"),
+        N_("conversations"),
+        ("category",),
+        _contacts,
+        monthly=_contacts_monthly,
+        combine=_part("contacts"),
     ),
     Measure(
         "reply_rate",
@@ -185,6 +237,8 @@ _LIST = [
         ("category",),
         _reply_rate,
         is_share=True,
+        monthly=_contacts_monthly,
+        combine=_reply_share,
     ),
     Measure(
         "deals_confirmed",
@@ -192,6 +246,8 @@ _LIST = [
         N_("deals"),
         ("country", "category"),
         _deals,
+        monthly=_deals_monthly(""),
+        combine=_part("deals"),
     ),
     *[
         Measure(
@@ -200,6 +256,8 @@ _LIST = [
             CANONICAL_UNIT[c],
             ("country",),
             _deal_volume(c),
+            monthly=_deals_monthly(c),
+            combine=_part("quantity"),
         )
         for c in CATEGORIES
     ],
@@ -235,6 +293,29 @@ def family_of(key: str) -> str:
 async def compute(key: str, program: int, start: dt.date, end: dt.date, today: dt.date, dimension: str) -> Values:
     """The measure for a program over ``start``..``end`` (inclusive days), total and per ``dimension`` value."""
     return await MEASURES[key].compute(_f(program, start, end, today), dimension)
+
+
+async def compute_periods(
+    key: str, program: int, periods: list[Period], today: dt.date, dimension: str
+) -> dict[Period, Values]:
+    """The measure for each period that has started (each up to ``today``): one query over their whole range when
+    the measure has monthly parts and no breakdown is asked, else one query per period."""
+    measure = MEASURES[key]
+    started = [p for p in periods if p.start <= today]
+    if measure.monthly is None or measure.combine is None or dimension or len(started) < 2:
+        return {p: await compute(key, program, p.start, min(p.end, today), today, dimension) for p in started}
+    first, last = min(p.start for p in started), min(max(p.end for p in started), today)
+    months = await measure.monthly(_f(program, first, last, today))
+    out: dict[Period, Values] = {}
+    for p in started:
+        low, high = p.start.strftime("%Y-%m"), min(p.end, today).strftime("%Y-%m")
+        parts: dict[str, float] = {}
+        for month, values in months.items():
+            if low <= month <= high:
+                for k, v in values.items():
+                    parts[k] = parts.get(k, 0.0) + v
+        out[p] = {"": measure.combine(parts)}
+    return out
 
 
 _SYMBOLS = {k: v for units in UNITS.values() for k, v in units.items()}

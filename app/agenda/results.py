@@ -72,15 +72,15 @@ def trend(indicator: dict[str, Any], closed_actuals: list[float]) -> str | None:
 async def _actuals(
     indicator: dict[str, Any], program_id: int, shown: list[Period], today: dt.date, approved: dict[Any, Any]
 ) -> dict[Period, dict[str, float | None]]:
+    if indicator["source"] == "computed" and indicator["measure"] in measures.MEASURES:
+        return await measures.compute_periods(
+            indicator["measure"], program_id, shown, today, indicator["disaggregation"]
+        )
     out: dict[Period, dict[str, float | None]] = {}
     for p in shown:
         if p.start > today:
             continue
-        if indicator["source"] == "computed" and indicator["measure"] in measures.MEASURES:
-            out[p] = await measures.compute(
-                indicator["measure"], program_id, p.start, min(p.end, today), today, indicator["disaggregation"]
-            )
-        elif (p.start, p.end) in approved:
+        if (p.start, p.end) in approved:
             values: dict[str, float | None] = dict(approved[(p.start, p.end)])
             if "" not in values:
                 parts = [v for v in values.values() if v is not None]
