@@ -8,10 +8,13 @@ is nothing to divide.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,24 +152,51 @@ def _add(out: dict[str, dict[str, float]], month: str, **parts: float) -> None:
         bucket[k] = bucket.get(k, 0.0) + v
 
 
+_SHARED: contextvars.ContextVar[dict[Any, asyncio.Future[Any]] | None] = contextvars.ContextVar(
+    "agenda_shared_queries", default=None
+)
+
+
+@contextlib.contextmanager
+def shared_queries() -> Iterator[None]:
+    """Inside this block a dashboard query asked again with the same filters is answered once (a page that shows
+    several measures over the same records: the results page, the program report)."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+async def once(query: Callable[[Filters, Sql], Awaitable[Any]], f: Filters) -> Any:
+    """``query(f, sql)``, run once per filters inside ``shared_queries()`` (every time outside it)."""
+    memo = _SHARED.get()
+    if memo is None:
+        return await query(f, _sql())
+    key = (query, f)
+    if key not in memo:
+        memo[key] = asyncio.ensure_future(query(f, _sql()))
+    return await memo[key]
+
+
 async def _contacts_monthly(f: Filters) -> dict[str, dict[str, float]]:
-    rows, _median = await trade.conversations(f, _sql())
+    rows, _median = await once(trade.conversations, f)
     out: dict[str, dict[str, float]] = {}
     for r in rows:
         _add(out, str(r["month"]), contacts=float(r["contacts"] or 0), replied=float(r["replied"] or 0))
     return out
 
 
-def _deals_monthly(category: str) -> Monthly:
-    async def monthly(f: Filters) -> dict[str, dict[str, float]]:
-        groups, _pairs = await trade.deals(dataclasses.replace(f, category=category) if category else f, _sql())
-        out: dict[str, dict[str, float]] = {}
-        for r in groups:
-            if int(r["confirmed"] or 0):
-                _add(out, str(r["month"]), deals=float(r["deals"] or 0), quantity=float(r["quantity"] or 0))
-        return out
-
-    return monthly
+async def _deals_monthly(f: Filters) -> dict[str, dict[str, float]]:
+    """Confirmed deals per month, and their volume per product family (a family's volume is its deals' rows: the
+    same as the deals query narrowed to the family, from one query that every deal measure shares)."""
+    groups, _pairs = await once(trade.deals, f)
+    out: dict[str, dict[str, float]] = {}
+    for r in groups:
+        if int(r["confirmed"] or 0):
+            quantity = {f"quantity_{r['category']}": float(r["quantity"] or 0)}
+            _add(out, str(r["month"]), deals=float(r["deals"] or 0), **quantity)
+    return out
 
 
 def _part(name: str) -> Combine:
@@ -246,7 +276,7 @@ _LIST = [
         N_("deals"),
         ("country", "category"),
         _deals,
-        monthly=_deals_monthly(""),
+        monthly=_deals_monthly,
         combine=_part("deals"),
     ),
     *[
@@ -256,8 +286,8 @@ _LIST = [
             CANONICAL_UNIT[c],
             ("country",),
             _deal_volume(c),
-            monthly=_deals_monthly(c),
-            combine=_part("quantity"),
+            monthly=_deals_monthly,
+            combine=_part(f"quantity_{c}"),
         )
         for c in CATEGORIES
     ],
@@ -299,10 +329,11 @@ async def compute_periods(
     key: str, program: int, periods: list[Period], today: dt.date, dimension: str
 ) -> dict[Period, Values]:
     """The measure for each period that has started (each up to ``today``): one query over their whole range when
-    the measure has monthly parts and no breakdown is asked, else one query per period."""
+    the measure has monthly parts and no breakdown is asked (shared with other measures inside
+    ``shared_queries()``), else one query per period."""
     measure = MEASURES[key]
     started = [p for p in periods if p.start <= today]
-    if measure.monthly is None or measure.combine is None or dimension or len(started) < 2:
+    if measure.monthly is None or measure.combine is None or dimension or not started:
         return {p: await compute(key, program, p.start, min(p.end, today), today, dimension) for p in started}
     first, last = min(p.start for p in started), min(max(p.end for p in started), today)
     months = await measure.monthly(_f(program, first, last, today))

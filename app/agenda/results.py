@@ -180,7 +180,8 @@ def _kind(start: dt.date, end: dt.date) -> str:
 
 async def program_results(program: Row, today: dt.date) -> ProgramResults:
     """Every indicator of the program with its periods (the caller has checked who may read them)."""
-    indicators = [await indicator_results(i, int(program["id"]), today) for i in await indicators_of(program["id"])]
+    with measures.shared_queries():
+        indicators = [await indicator_results(i, int(program["id"]), today) for i in await indicators_of(program["id"])]
     return ProgramResults(
         program_id=int(program["id"]),
         program_name=program["name"],

@@ -212,8 +212,8 @@ async def trade_figures(program_id: int, p: Period, today: dt.date) -> TradeFigu
     async with asyncio.TaskGroup() as tg:
         offered_task = tg.create_task(supply.offered(f, sql))
         demand_task = tg.create_task(supply.demand(f, sql))
-        contact_task = tg.create_task(trade.conversations(f, sql))
-        deal_task = tg.create_task(trade.deals(f, sql))
+        contact_task = tg.create_task(measures.once(trade.conversations, f))
+        deal_task = tg.create_task(measures.once(trade.deals, f))
     offered: dict[str, list[float]] = {}
     for r in offered_task.result():
         bucket = offered.setdefault(r["category"], [0, 0.0])
@@ -251,9 +251,11 @@ async def trade_figures(program_id: int, p: Period, today: dt.date) -> TradeFigu
 async def program_report(user: CurrentUser, program_id: int, p: Period, today: dt.date) -> ProgramReport:
     """The report of a program for a period: staff and users of member organisations; NotFound for anyone else."""
     program = await agenda_services.program_for(user, program_id)
-    lines = await indicator_lines(program_id, p, today)
+    # The indicators' measures and the trade figures read the same dashboard queries for the same dates: once.
+    with measures.shared_queries():
+        figures = await trade_figures(program_id, p, today)
+        lines = await indicator_lines(program_id, p, today)
     items, more = await highlights(program_id, p)
-    figures = await trade_figures(program_id, p, today)
     return ProgramReport(
         program_id=program_id,
         program_name=program["name"],
