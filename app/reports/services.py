@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.accounts.services import CurrentUser
-from app.agenda import measures, services as agenda_services
+from app.agenda import measures
+from app.agenda import services as agenda_services
 from app.agenda.periods import Period
 from app.agenda.results import period_result
 from app.agenda.schemas import PeriodOut
@@ -275,7 +276,11 @@ def trade_rows(t: TradeFigures) -> list[tuple[str, str, str]]:
     """The trade figures as (key, label, value) rows, in the order the page and the PDF show them."""
     rows = [("offers", _("Certified offers posted"), format_number(t.offers, 0))]
     rows += [
-        (f"offered-{v.category}", _("Volume offered: %(family)s (%(unit)s)", family=v.label, unit=v.unit), v.quantity_text)
+        (
+            f"offered-{v.category}",
+            _("Volume offered: %(family)s (%(unit)s)", family=v.label, unit=v.unit),
+            v.quantity_text,
+        )
         for v in t.offered
     ]
     rows += [

@@ -3,6 +3,7 @@ and at 360 px without sideways scrolling, and download the PDF (a real PDF namin
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from pathlib import Path
@@ -66,14 +67,13 @@ async def test_staff_read_a_report_in_spanish_and_download_its_pdf(new_page: Any
     await page.reload()
     await expect(page.get_by_test_id(f"report-verdict-{indicator_id}")).to_be_visible()
     assert await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
-    Path("/tmp/fm-shots").mkdir(exist_ok=True)
     await page.screenshot(path="/tmp/fm-shots/program-report-360.png", full_page=True)
 
     async with page.expect_download() as info:
         await page.get_by_test_id("report-pdf").click()
     download = await info.value
     assert download.suggested_filename == f"forestmatch-report-acre-and-durango-{PREVIOUS.label}.pdf"
-    content = Path(await download.path()).read_bytes()
+    content = await asyncio.to_thread(Path(await download.path()).read_bytes)
     assert content.startswith(b"%PDF-")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     assert "Acre and Durango" in text

@@ -86,7 +86,9 @@ async def _agenda(w: Agenda) -> tuple[int, int]:
 
 async def _updates(w: Agenda) -> tuple[int, int]:
     """One update posted in PREVIOUS (backdated), one now (CURRENT), one withdrawn in PREVIOUS."""
-    old = await post(w.staff, w.program_id, title="Taller de manejo en Durango", body="Se reunieron 40 ejidatarios.\n\nMás.")
+    old = await post(
+        w.staff, w.program_id, title="Taller de manejo en Durango", body="Se reunieron 40 ejidatarios.\n\nMás."
+    )
     now_ = await post(w.staff, w.program_id, title="Nueva temporada", body="Empieza la cosecha.")
     gone = await post(w.staff, w.program_id, title="Borrador retirado", body="No cuenta.")
     moment = dt.datetime.combine(PREVIOUS.start + dt.timedelta(days=10), dt.time(9), tzinfo=dt.UTC)

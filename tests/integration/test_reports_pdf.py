@@ -43,7 +43,9 @@ async def test_the_pdf_holds_the_report(client: AsyncTestClient) -> None:
             "target_value_0": "150",
         },
     )
-    value_id = await agenda_services.create_reported_value(w.staff, indicator, {"period": PREVIOUS.label, "value": "160"})
+    value_id = await agenda_services.create_reported_value(
+        w.staff, indicator, {"period": PREVIOUS.label, "value": "160"}
+    )
     await agenda_services.move_reported_value(w.staff, value_id, "submit")
     await agenda_services.move_reported_value(w.staff, value_id, "approve")
     update = await post(w.staff, w.program_id, title="Reunião em Rio Branco", body="Participaram 30 seringueiros.")
