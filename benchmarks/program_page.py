@@ -71,8 +71,10 @@ async def _programs(var_dir: Path, count: int) -> dict[str, Any]:
         today = dt.datetime.now(dt.UTC).date()
         shown = [*periods.last_quarters(today, 5), periods.year(today.year)]
         ids = []
+        before = await Program.count()  # a reused set may hold the programs of an earlier run: names stay unique
         for k in range(count):
-            program = (await Program.insert(Program(name=f"Benchmark program {k + 1}")).returning(Program.id))[0]["id"]
+            name = f"Benchmark program {before + k + 1}"
+            program = (await Program.insert(Program(name=name)).returning(Program.id))[0]["id"]
             ids.append(program)
             await ProgramRegion.insert(*[ProgramRegion(program=program, country=c, region="") for c in countries])
             specs = [("computed", m) for m in COMPUTED] + [("reported", ""), ("reported", "")]
