@@ -153,6 +153,18 @@ async def test_report_of_the_current_quarter_in_spanish(client: AsyncTestClient)
     assert "Hectáreas restauradas" in text
 
 
+async def test_a_period_to_come_has_no_figures_yet(client: AsyncTestClient) -> None:
+    w = await agenda_world()
+    contacts, _hectares = await _agenda(w)
+    await sign_in(client, w.staff)
+    page = await client.get(f"/programs/{w.program_id}/report", params={"period": "2099"})
+    assert page.status_code == 200
+    assert f'data-testid="report-actual-{contacts}">—</td>' in page.text
+    assert f'data-testid="report-verdict-{contacts}" data-state="unknown">Not known yet</span>' in page.text
+    assert 'data-testid="report-trade-contacts">0</td>' in page.text
+    assert 'data-testid="report-no-highlights"' in page.text
+
+
 async def test_a_bad_period_is_a_field_error(client: AsyncTestClient) -> None:
     w = await agenda_world()
     await sign_in(client, w.staff)
