@@ -30,6 +30,7 @@ from app.messaging import controllers as messaging_controllers
 from app.notifications import controllers as notifications_controllers
 from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
+from app.reports import controllers as reports_controllers
 from app.search import controllers as search_controllers
 from app.settings import get_settings
 from app.sourcing import api as sourcing_api
@@ -88,6 +89,7 @@ def create_app() -> Litestar:
         *analytics_api.ROUTES,
         *agenda_controllers.ROUTES,
         *agenda_api.ROUTES,
+        *reports_controllers.ROUTES,
         *traceability_api.ROUTES,
         *traceability_controllers.ROUTES,
         *traceability_collector_api.ROUTES,
