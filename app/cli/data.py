@@ -63,6 +63,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with path.open("rb") as raw:
         head = raw.read(8)
     if path.suffix.lower() in (".xlsx", ".csv", ".xls") or head.startswith(b"PK\x03\x04"):
+        # Imported when a sheet is imported: each command loads only what it needs (openpyxl is large).
         from app.imports.sheets import SheetSource, section_from_name
 
         try:
@@ -98,6 +99,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     doc = run_coroutine(with_db(export_document()))
     if args.format == "xlsx":
+        # Imported when a workbook is written: each command loads only what it needs (openpyxl is large).
         from app.imports.sheet_writing import export_workbook
 
         if not args.output:

@@ -61,18 +61,18 @@ async def test_the_pdf_holds_the_report(client: AsyncTestClient) -> None:
     )
     assert response.content.startswith(b"%PDF-")
     text = _text(response.content)
-    assert f"Program report: Açaí e Seringueiras do Acre, {PREVIOUS.label}" in text
+    assert f"Informe del programa: Açaí e Seringueiras do Acre, {PREVIOUS.label}" in text
     assert "Hectáreas restauradas" in text
     assert "En camino" in text  # the verdict, in the reader's language
     assert "Reunião em Rio Branco" in text
     assert "Participaram 30 seringueiros." in text
     lines = text.splitlines()
-    # Texts the catalogs already hold are Spanish; the report's new texts stay English until the lead translates them.
+    # Every text in the reader's language.
     assert "Línea base Meta Meta a la fecha Real En camino" in lines
     assert "- 150 - 160 En camino" in lines
-    assert "Contacts: conversations started 2" in lines
-    assert "Reply rate 50 %" in lines
-    assert "Certified offers posted 0" in lines
+    assert "Contactos: conversaciones iniciadas 2" in lines
+    assert "Tasa de respuesta 50 %" in lines
+    assert "Ofertas certificadas publicadas 0" in lines
 
 
 async def test_the_pdf_is_refused_to_strangers(client: AsyncTestClient) -> None:
