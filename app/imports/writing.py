@@ -158,9 +158,12 @@ async def _upsert(
     # One statement per chunk (CHUNK rows of at most ~20 columns stay under the databases' parameter limits).
     for start in range(0, len(new_rows), CHUNK):
         await insert_rows(table, [{"ref": ref, **values_by_ref[ref]} for ref in new_rows[start : start + CHUNK]])
-    # The search sync picks these up after commit (a certificate or organisation change re-indexes its offers).
+    # The search sync picks these up after commit (a certificate or organisation change re-indexes its offers). A new
+    # organisation or certificate has no offer indexed yet: the offers written with it have events of their own, and
+    # the lots it may touch are derived again after the import (derive_again), so only changed ones are recorded.
     if section in OUTBOX_ENTITY:
-        await record_changes(OUTBOX_ENTITY[section], changed)
+        created = set(new_rows) if section in ("organizations", "certificates") else set()
+        await record_changes(OUTBOX_ENTITY[section], [ref for ref in changed if ref not in created])
     if changed_out is not None:
         changed_out += changed
     ids = await _existing(table, refs, table.ref, table.id)

@@ -160,3 +160,26 @@ async def test_a_large_file_that_is_not_json_is_placed_between_lines(
         await validate_document(StreamedDocument(path))
     assert unreadable.value.message == "The document is not UTF-8 text: save it as UTF-8 JSON."
     assert await Organization.count() == 0
+
+
+async def test_new_organisations_and_certificates_queue_no_reindexing(clean_db: str) -> None:
+    # A new organisation or certificate has no offer in the index yet: only the offers and requests written with them
+    # are queued for the search index; a changed certificate re-indexes its offers (and its lots are derived again).
+    from app.events.tables import EventOutbox
+
+    await import_document(sample_doc())
+    rows = await EventOutbox.select(EventOutbox.subscriber, EventOutbox.name, EventOutbox.ref).order_by(EventOutbox.id)
+    assert [(r["subscriber"], r["name"], r["ref"]) for r in rows] == [
+        ("search", "offer_changed", "offer-1"),
+        ("search", "request_changed", "req-1"),
+    ]
+    await EventOutbox.delete(force=True)
+    changed = sample_doc()
+    changed["certificates"][0]["license_code"] = "FSC-C999999"
+    summary = await import_document(changed)
+    assert summary.updated["certificates"] == 1
+    rows = await EventOutbox.select(EventOutbox.subscriber, EventOutbox.name, EventOutbox.ref).order_by(EventOutbox.id)
+    assert [(r["subscriber"], r["name"], r["ref"]) for r in rows] == [
+        ("search", "certificate_changed", "cert-1"),
+        ("lots", "certificate_changed", "cert-1"),
+    ]
