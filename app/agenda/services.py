@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.accounts.services import CurrentUser
@@ -40,6 +41,9 @@ TRANSITIONS = {
     "approve": (("submitted",), "approved"),
     "return": (("submitted",), "returned"),
 }
+#: Called after a reported value moved, with (value id, action, who moved it): other packages append theirs (the
+#: partners package tells the reporting organisation when staff approve or return its value).
+MOVE_HOOKS: list[Callable[[int, str, CurrentUser], Awaitable[None]]] = []
 MAX_TARGET_ROWS = 40
 MAX_INDICATORS = 60
 EMPTY_TARGET_ROWS = 3
@@ -371,6 +375,8 @@ async def move_reported_value(user: CurrentUser, value_id: int, action: str, com
         await ReportedValueStep.insert(
             ReportedValueStep(reported_value=value_id, status=target, comment=comment, by_user=user.id, at=moment)
         )
+    for hook in MOVE_HOOKS:
+        await hook(value_id, action, user)
     return int(row["indicator"])
 
 
