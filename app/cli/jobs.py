@@ -102,3 +102,17 @@ def cmd_digest(_: argparse.Namespace) -> int:
 
     print(run_coroutine(with_db(run())))
     return 0
+
+
+def cmd_reminders(_: argparse.Namespace) -> int:
+    """Remind partner users of progress updates missing for a period that closes within a week (once each)."""
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
+    import datetime as dt
+
+    from app.partners.completeness import send_reminders
+
+    async def run() -> str:
+        return f"reminded {await send_reminders(dt.date.today())} partner user(s)"
+
+    print(run_coroutine(with_db(run())))
+    return 0
