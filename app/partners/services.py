@@ -163,7 +163,7 @@ async def program_periods(program_id: int) -> list[periods.Period]:
 
 # --- commitments ----------------------------------------------------------------------------------------------------
 def _commitment_filter(user: CurrentUser, program_id: int) -> Any:
-    where = Commitment.program == program_id
+    where: Any = Commitment.program == program_id
     if not user.is_staff:
         where &= Commitment.organization == user.organization_id
     return where
@@ -316,7 +316,8 @@ async def update_commitment(user: CurrentUser, commitment_id: int, raw: dict[str
     row = await get_commitment(user, commitment_id)
     data, indicator_ids = await _clean(int(row["program"]), int(row["organization"]), raw)
     async with atomic():
-        await Commitment.update({**data, Commitment.updated_at: now()}).where(Commitment.id == commitment_id)
+        changes: dict[Any, Any] = {**data, Commitment.updated_at: now()}
+        await Commitment.update(changes).where(Commitment.id == commitment_id)
         await _write_indicators(commitment_id, indicator_ids)
     return int(row["program"])
 

@@ -119,7 +119,7 @@ async def get_update(user: CurrentUser, update_id: int) -> tuple[Row, Row]:
     return Row(row, period=periods.of_row(row).label), commitment
 
 
-def _clean_update(c: Checker, raw: dict[str, Any]) -> dict[str, Any]:
+def _clean_update(c: Checker, raw: dict[str, Any]) -> dict[Any, Any]:
     return {
         "narrative": c.text("narrative", required=True, max_len=4000),
         "value": c.number("value", minimum=-1e12),
@@ -341,7 +341,7 @@ async def _own_value(user: CurrentUser, value_id: int) -> Row:
     return Row(row, period=periods.of_row(row).label)
 
 
-def _clean_value(c: Checker) -> dict[str, Any]:
+def _clean_value(c: Checker) -> dict[Any, Any]:
     return {"value": c.number("value", required=True, minimum=-1e12), "note": c.text("note", max_len=2000)}
 
 
@@ -461,7 +461,7 @@ async def _value_moved(value_id: int, action: str, user: CurrentUser) -> None:
             ReportedValue.period_end,
             ReportedValue.organization.name.as_alias("org"),
             ReportedValue.indicator.program.as_alias("program_id"),
-            ReportedValue.indicator.program.name.as_alias("program"),
+            ReportedValue.indicator.program.name.as_alias("program"),  # type: ignore[union-attr]
         )
         .where(ReportedValue.id == value_id)
         .first()
