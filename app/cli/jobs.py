@@ -106,9 +106,9 @@ def cmd_digest(_: argparse.Namespace) -> int:
 
 def cmd_reminders(_: argparse.Namespace) -> int:
     """Remind partner users of progress updates missing for a period that closes within a week (once each)."""
-    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     import datetime as dt
 
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.partners.completeness import send_reminders
 
     async def run() -> str:
