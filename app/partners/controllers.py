@@ -305,24 +305,22 @@ async def value_move(
     request: Request[Any, Any, Any], value_id: FromPath[int], action: FromPath[str]
 ) -> Template | Redirect:
     """Correct (and resubmit) or submit the organisation's own value; staff approve on the agenda's values page."""
+    if action not in ("correct", "submit"):
+        raise NotFound()
     data = await read_form(request)
-    raw_program = str(data.get("program", ""))
-    program_id = int(raw_program) if raw_program.isdigit() and len(raw_program) < 12 else 0
+    then_submit = action == "submit" or data.get("then") == "submit"
     try:
         if action == "correct":
             plain = {k.removesuffix(f"_{value_id}"): v for k, v in data.items()}
-            await updates.correct_value(request.user, value_id, plain, submit=data.get("then") == "submit")
-        elif action == "submit":
-            await updates.submit_value(request.user, value_id)
+            program_id = await updates.correct_value(request.user, value_id, plain, submit=then_submit)
         else:
-            raise NotFound()
+            program_id = await updates.submit_value(request.user, value_id)
     except FieldErrors as exc:
-        if not program_id:
-            raise
+        program_id = await updates.value_program(request.user, value_id)
         errors = {f"{k}_{value_id}" if k in ("value", "note") else k: v for k, v in exc.errors.items()}
         return await _program_page(request, program_id, data, errors, 422)
-    done = "submitted" if action == "submit" or data.get("then") == "submit" else "value_saved"
-    return _done(f"/programs/{program_id}/commitments", done, f"#value-{value_id}") if program_id else see_other("/")
+    done = "submitted" if then_submit else "value_saved"
+    return _done(f"/programs/{program_id}/commitments", done, f"#value-{value_id}")
 
 
 ROUTES: list[ControllerRouterHandler] = [

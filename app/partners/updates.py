@@ -341,6 +341,11 @@ async def _own_value(user: CurrentUser, value_id: int) -> Row:
     return Row(row, period=periods.of_row(row).label)
 
 
+async def value_program(user: CurrentUser, value_id: int) -> int:
+    """The program of a value the user may see (its organisation's, or any for staff)."""
+    return int((await _own_value(user, value_id))["program"])
+
+
 def _clean_value(c: Checker) -> dict[Any, Any]:
     return {"value": c.number("value", required=True, minimum=-1e12), "note": c.text("note", max_len=2000)}
 
@@ -395,8 +400,8 @@ async def report_value(user: CurrentUser, program_id: int, raw: dict[str, Any], 
     return value_id
 
 
-async def correct_value(user: CurrentUser, value_id: int, raw: dict[str, Any], submit: bool = False) -> None:
-    """Change a draft or returned value of the user's organisation (number and note)."""
+async def correct_value(user: CurrentUser, value_id: int, raw: dict[str, Any], submit: bool = False) -> int:
+    """Change a draft or returned value of the user's organisation (number and note); returns the program's id."""
     row = await _own_value(user, value_id)
     c = Checker(raw)
     data = _clean_value(c)
@@ -416,10 +421,11 @@ async def correct_value(user: CurrentUser, value_id: int, raw: dict[str, Any], s
         )
     if submit:
         await submit_value(user, value_id)
+    return int(row["program"])
 
 
-async def submit_value(user: CurrentUser, value_id: int) -> None:
-    """Submit a draft or returned value of the user's organisation; staff are told."""
+async def submit_value(user: CurrentUser, value_id: int) -> int:
+    """Submit a draft or returned value of the user's organisation; staff are told. Returns the program's id."""
     row = await _own_value(user, value_id)
     _sources, target = TRANSITIONS["submit"]
     if row["status"] not in ("draft", "returned"):
@@ -446,6 +452,7 @@ async def submit_value(user: CurrentUser, value_id: int) -> None:
             ReportedValueStep(reported_value=value_id, status=target, by_user=user.id, at=moment)
         )
     await _value_moved(value_id, "submit", user)
+    return int(row["program"])
 
 
 async def _value_moved(value_id: int, action: str, user: CurrentUser) -> None:

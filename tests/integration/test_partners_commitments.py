@@ -157,3 +157,25 @@ async def test_commitments_api_by_role(client: AsyncTestClient) -> None:
     outsider = await client.get(url, headers=await api_token(w.outsider))
     assert outsider.status_code == 404
     assert (await client.get(url)).status_code == 401
+
+
+async def test_dashboard_links_a_partner_to_its_commitments(client: AsyncTestClient) -> None:
+    w = await partners_world()
+    await sign_in(client, w.buyer)
+    page = await client.get("/dashboard")
+    assert f'<a href="/programs/{w.program_id}/commitments" data-testid="partner-program-{w.program_id}">' in page.text
+    await sign_in(client, w.outsider)
+    page = await client.get("/dashboard")
+    assert page.status_code == 200
+    assert 'data-testid="partner-programs"' not in page.text
+
+
+async def test_a_removed_partner_loses_access(client: AsyncTestClient) -> None:
+    w = await partners_world()
+    mine = await services.create_commitment(w.ngo, w.program_id, commitment_form(w))
+    partner_id = (await Partner.select(Partner.id).where(Partner.organization == w.ngo.organization_id).first())["id"]
+    await services.remove_partner(w.staff, partner_id)
+    await sign_in(client, w.ngo)
+    assert (await client.get(f"/commitments/{mine}")).status_code == 404
+    assert (await client.get(f"/programs/{w.program_id}/commitments")).status_code == 404
+    assert await Commitment.count() == 1
