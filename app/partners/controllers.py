@@ -4,7 +4,7 @@ updates (with evidence) and indicator values; staff approve or return them."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
@@ -279,11 +279,14 @@ async def evidence_download(request: Request[Any, Any, Any], file_id: FromPath[i
     path = evidence.path_of(row["stored_name"])
     if path is None:
         raise NotFound()
-    name = row["filename"].replace('"', "")
+    name = str(row["filename"])
+    # An ASCII name for every client, the real one (RFC 5987) for those that read it: headers carry no other bytes.
+    plain = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in name)
+    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(
         content=path.read_bytes(),
         media_type=row["content_type"],
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Content-Type-Options": "nosniff"},
+        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
     )
 
 

@@ -51,7 +51,7 @@ async def test_update_returned_corrected_and_approved(client: AsyncTestClient) -
     download = await client.get(f"/evidence/{file_row['id']}")
     assert download.status_code == 200
     assert download.content == b"%PDF-1.4 nursery"
-    assert download.headers["content-disposition"] == 'attachment; filename="report.pdf"'
+    assert download.headers["content-disposition"] == "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf"
     # The partner cannot approve its own update.
     refused = await post_form(client, f"/progress-updates/{row['id']}/approve", {})
     assert refused.status_code == 403
@@ -111,9 +111,15 @@ async def test_update_returned_corrected_and_approved(client: AsyncTestClient) -
 async def test_other_partner_cannot_see_or_move_an_update(client: AsyncTestClient) -> None:
     w, commitment_id = await _setup()
     update_id = await updates.create_update(
-        w.ngo, commitment_id, {"period": "2025-Q3", "narrative": "Done."}, [updates.evidence.Upload("a.txt", b"x")]
+        w.ngo, commitment_id, {"period": "2025-Q3", "narrative": "Done."}, [updates.evidence.Upload("año 作.txt", b"x")]
     )
     file_id = (await EvidenceFile.select(EvidenceFile.id).first())["id"]
+    await sign_in(client, w.ngo)
+    own = await client.get(f"/evidence/{file_id}")
+    assert own.status_code == 200
+    assert own.headers["content-disposition"] == (
+        "attachment; filename=\"a_o _.txt\"; filename*=UTF-8''a%C3%B1o%20%E4%BD%9C.txt"
+    )
     await sign_in(client, w.buyer)
     assert (await post_form(client, f"/progress-updates/{update_id}/submit", {})).status_code == 404
     assert (await client.get(f"/evidence/{file_id}")).status_code == 404
