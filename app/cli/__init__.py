@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("digest", help="queue this week's digest of program updates (each user once a week)")
     p.set_defaults(func=cmd_digest)
     p = sub.add_parser("reminders", help="remind partners of progress updates due before a period closes (once each)")
+    p.add_argument("--date", help="as if today were this day (YYYY-MM-DD), e.g. to catch up after an outage")
     p.set_defaults(func=cmd_reminders)
 
     p = sub.add_parser("matches", help="recommendations for a sourcing request")

@@ -4,6 +4,10 @@ closes (once per user and period)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 
@@ -116,3 +120,21 @@ async def test_reminder_step_never_raises_and_runs_once_a_day(clean_db: str) -> 
     await completeness.reminder_step(dt.date(2025, 9, 25))  # same day in this process: nothing runs
     assert await Notification.count() == 0
     completeness._last_run = None
+
+
+def _cli(db_url: str, var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FORESTMATCH_DATABASE_URL": db_url, "FORESTMATCH_VAR_DIR": str(var_dir)}
+    command = [sys.executable, "-m", "app.cli", "reminders", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=180, check=False)
+
+
+async def test_reminders_command(db_url: str, tmp_path: Path) -> None:
+    w, _ids = await _reporting_world()
+    first = _cli(db_url, tmp_path, "--date", "2025-09-25")
+    assert (first.returncode, first.stdout) == (0, "reminded 3 partner user(s)\n"), first.stderr
+    again = _cli(db_url, tmp_path, "--date", "2025-09-25")
+    assert (again.returncode, again.stdout) == (0, "reminded 0 partner user(s)\n"), again.stderr
+    rows = await Notification.select(Notification.recipient).where(Notification.kind == "partner_reminder")
+    assert sorted(r["recipient"] for r in rows) == sorted([w.ngo.id, w.ngo_colleague.id, w.buyer.id])
+    bad = _cli(db_url, tmp_path, "--date", "25/09/2025")
+    assert (bad.returncode, bad.stderr) == (2, "--date: give a date as YYYY-MM-DD\n")
