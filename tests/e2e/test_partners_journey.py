@@ -117,6 +117,17 @@ async def test_partners_commit_report_and_staff_review(new_page: Any, live: Any,
     await staff.goto(f"/programs/{w.program_id}/results")
     await expect(staff.get_by_test_id(f"actual-{w.reported_id}-2025-Q4")).to_have_text("42")
 
+    # Staff read the reporting table on a phone: one card per partner, nothing to scroll sideways.
+    staff_phone = await _signed_in(new_page, w.staff.email, width=360)
+    await staff_phone.goto(f"/staff/programs/{w.program_id}/reporting")
+    ngo_q3 = staff_phone.get_by_test_id(f"reporting-{w.ngo.organization_id}-2025-Q3")
+    await expect(ngo_q3).to_have_text("1 of 2 received, 0 on time")  # submitted now: long after 2025-Q3
+    buyer_q4 = staff_phone.get_by_test_id(f"reporting-{w.buyer.organization_id}-2025-Q4")
+    await expect(buyer_q4).to_have_attribute("data-received", "1")
+    width = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert await staff_phone.evaluate(width) == 0
+    await staff_phone.screenshot(path="/tmp/fm-shots/partners-reporting-360.png", full_page=True)
+
     # The database holds what the pages said.
     assert sorted((r["organization"], r["role"]) for r in await Partner.select(Partner.organization, Partner.role)) == (
         sorted([(w.ngo.organization_id, "ngo"), (w.buyer.organization_id, "buyer")])
