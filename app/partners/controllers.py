@@ -102,6 +102,7 @@ async def reporting_page(request: Request[Any, Any, Any], program_id: FromPath[i
         "lines": lines,
         "grace_days": reporting.REPORTING_GRACE_DAYS,
         "cell_label": reporting.cell_label,
+        "waiting": await updates.waiting_for_review(program_id),
     }
     return render(request, "partners/reporting.html.jinja2", context)
 

@@ -509,3 +509,57 @@ async def commitment_program(commitment_id: int) -> int:
     if row is None:
         raise NotFound()
     return int(row["program"])
+
+
+async def waiting_for_review(program_id: int) -> list[Row]:
+    """Partners' submitted progress updates and values in the program, oldest submission first, with where to
+    review each (staff)."""
+    submitted = await ProgressUpdate.select(
+        ProgressUpdate.id,
+        ProgressUpdate.commitment,
+        ProgressUpdate.period_kind,
+        ProgressUpdate.period_start,
+        ProgressUpdate.period_end,
+        ProgressUpdate.submitted_at,
+        ProgressUpdate.commitment.title.as_alias("title"),
+        ProgressUpdate.commitment.organization.name.as_alias("organization_name"),  # type: ignore[union-attr]
+    ).where((ProgressUpdate.commitment.program == program_id) & (ProgressUpdate.status == "submitted"))
+    rows = [
+        Row(
+            kind="update",
+            id=r["id"],
+            title=r["title"],
+            organization_name=r["organization_name"],
+            period=periods.of_row(r).label,
+            submitted_at=r["submitted_at"],
+            link=f"/commitments/{r['commitment']}#update-{r['id']}",
+        )
+        for r in submitted
+    ]
+    names = {i["id"]: i["name"] for i in await program_indicators(program_id)}
+    values = await ReportedValue.select(
+        ReportedValue.id,
+        ReportedValue.indicator,
+        ReportedValue.period_kind,
+        ReportedValue.period_start,
+        ReportedValue.period_end,
+        ReportedValue.submitted_at,
+        ReportedValue.organization.name.as_alias("organization_name"),
+    ).where(
+        (ReportedValue.indicator.program == program_id)
+        & ReportedValue.organization.is_not_null()
+        & (ReportedValue.status == "submitted")
+    )
+    rows += [
+        Row(
+            kind="value",
+            id=r["id"],
+            title=names.get(r["indicator"], ""),
+            organization_name=r["organization_name"],
+            period=periods.of_row(r).label,
+            submitted_at=r["submitted_at"],
+            link=f"/staff/agenda/indicators/{r['indicator']}/values",
+        )
+        for r in values
+    ]
+    return sorted(rows, key=lambda r: (str(r["submitted_at"]), r["kind"], r["id"]))

@@ -85,6 +85,16 @@ async def test_completeness_counts(client: AsyncTestClient) -> None:
         page.text
     )
     assert "within 15 days after the period ends" in page.text
+    # Staff see what waits for them: the Q3 update and value (the Q4 update was returned, the draft never sent).
+    waiting = [r["link"] for r in await updates.waiting_for_review(w.program_id)]
+    assert waiting == [
+        f"/commitments/{ids['both']}#update-{on_time}",
+        f"/staff/agenda/indicators/{w.reported_id}/values",
+    ]
+    assert f'data-testid="review-value-{value_id}"><a href="/staff/agenda/indicators/{w.reported_id}/values">' in (
+        page.text
+    )
+    assert f'data-testid="review-update-{q4}"' not in page.text
 
 
 async def test_reminder_once_per_user_and_period(clean_db: str) -> None:
