@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,8 @@ from app.i18n import gettext as _
 from app.places import is_country
 from app.validation import Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import CATEGORIES, LEGAL_FORMS
+
+log = logging.getLogger("forestmatch.agenda")
 
 LANGUAGES = ("es", "en", "pt")
 DIRECTIONS = {"increase": N_("Higher is better"), "decrease": N_("Lower is better")}
@@ -376,7 +379,10 @@ async def move_reported_value(user: CurrentUser, value_id: int, action: str, com
             ReportedValueStep(reported_value=value_id, status=target, comment=comment, by_user=user.id, at=moment)
         )
     for hook in MOVE_HOOKS:
-        await hook(value_id, action, user)
+        try:
+            await hook(value_id, action, user)
+        except Exception:  # the move is saved; a failed notification must not turn it into an error page
+            log.exception("after-move hook failed for reported value %s", value_id)
     return int(row["indicator"])
 
 

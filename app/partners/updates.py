@@ -207,7 +207,7 @@ async def correct_update(
         if not changed:
             raise FieldErrors({"narrative": _("Only a draft or a returned update can be changed.")}, raw)
         await ProgressUpdateStep.insert(
-            ProgressUpdateStep(progress_update=update_id, status=row["status"], comment=_("corrected"), by_user=user.id)
+            ProgressUpdateStep(progress_update=update_id, status=row["status"], by_user=user.id)
         )
         await _save_files(update_id, stored, user)
     if submit:

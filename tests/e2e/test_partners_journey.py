@@ -12,7 +12,7 @@ from playwright.async_api import Locator, expect
 
 from app.agenda.tables import ReportedValue
 from app.partners import services
-from app.partners.tables import Commitment, Partner, ProgressUpdate, ProgressUpdateStep
+from app.partners.tables import Commitment, EvidenceFile, Partner, ProgressUpdate, ProgressUpdateStep
 from tests.e2e.pages import BasePage, LoginPage
 from tests.factories import PASSWORD
 from tests.integration.partners_data import World, commitment_form, org_ref, partners_world
@@ -71,6 +71,9 @@ async def test_partners_commit_report_and_staff_review(new_page: Any, live: Any,
     detail = CommitmentPage(ngo)
     await detail.select(period="2025-Q3")
     await detail.fill(narrative="Nursery one built.", links="https://example.org/photos")
+    await detail.field("files").set_input_files(
+        {"name": "nursery.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 nursery"}
+    )
     await detail.by_testid("update-create-submit").click()
     await expect(detail.by_testid("updates-empty")).to_have_count(0)
     update_id = (await ProgressUpdate.select(ProgressUpdate.id).first())["id"]
@@ -140,5 +143,7 @@ async def test_partners_commit_report_and_staff_review(new_page: Any, live: Any,
     )
     steps = await ProgressUpdateStep.select(ProgressUpdateStep.status).order_by(ProgressUpdateStep.id)
     assert [s["status"] for s in steps] == ["draft", "submitted", "returned", "returned", "submitted", "approved"]
+    evidence = await EvidenceFile.select(EvidenceFile.filename, EvidenceFile.size).first()
+    assert evidence == {"filename": "nursery.pdf", "size": 16}
     value = await ReportedValue.select().first()
     assert (value["status"], value["organization"], value["value"]) == ("approved", w.buyer.organization_id, 42.0)

@@ -224,3 +224,26 @@ async def test_other_partner_cannot_touch_a_value(client: AsyncTestClient) -> No
     page = await client.get(f"/programs/{w.program_id}/commitments")
     assert f'data-testid="partner-value-{value_id}"' not in page.text
     assert (await ReportedValue.select(ReportedValue.status).first())["status"] == "draft"
+
+
+async def test_a_failing_notification_hook_does_not_undo_an_approval(client: AsyncTestClient) -> None:
+    from app.agenda import services as agenda
+
+    w = await partners_world()
+    await services.create_commitment(w.buyer, w.program_id, commitment_form(w, title="Buy certified latex"))
+    value_id = await updates.report_value(
+        w.buyer, w.program_id, {"indicator": str(w.reported_id), "period": "2025-Q4", "value": "7"}, submit=True
+    )
+
+    async def broken(*_args: object) -> None:
+        raise RuntimeError("mail server on fire")
+
+    agenda.MOVE_HOOKS.insert(0, broken)
+    try:
+        await sign_in(client, w.staff)
+        approved = await post_form(client, f"/staff/agenda/values/{value_id}/approve", {})
+    finally:
+        agenda.MOVE_HOOKS.remove(broken)
+    assert approved.status_code == 303
+    assert (await ReportedValue.select(ReportedValue.status).first())["status"] == "approved"
+    assert await _kinds(w.buyer.id) == ["partner_approved"]  # the hooks after the broken one still ran
