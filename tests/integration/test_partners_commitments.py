@@ -127,6 +127,12 @@ async def test_staff_see_all_and_create_for_a_partner(client: AsyncTestClient) -
     assert created.status_code == 303
     page = await client.get(f"/programs/{w.program_id}/commitments")
     assert "Nurseries for rubber seedlings" in page.text and "Buy certified latex" in page.text
+    theirs = (await Commitment.select(Commitment.id).where(Commitment.organization == w.ngo.organization_id).first())[
+        "id"
+    ]
+    edited = await post_form(client, f"/commitments/{theirs}", commitment_form(w, status="dropped"))
+    assert edited.status_code == 303
+    assert (await Commitment.select(Commitment.status).where(Commitment.id == theirs).first())["status"] == "dropped"
 
 
 async def test_commitments_api_by_role(client: AsyncTestClient) -> None:
