@@ -1,7 +1,7 @@
 """The demo's program partners: in "Acre and Veracruz rubber" (app.demo.agenda), the Acre rubber group as a producer
 association and the demo buyer's company as a buyer, three commitments, and progress updates for the last closed
 quarter: one returned with a comment and corrected, the rest approved. Written through the partners' services (the
-same rules as the pages); a few dozen small writes."""
+same rules as the pages) with ``notify=False``: loading past history tells nobody anything; a few dozen small writes."""
 
 from __future__ import annotations
 
@@ -92,8 +92,9 @@ async def demo_partners(staff: CurrentUser, group: CurrentUser, buyer: CurrentUs
         {**label, "narrative": "Plans walked with 12 families.", "value": "140"},
         [],
         submit=True,
+        notify=False,
     )
-    await updates.move_update(staff, returned, "return", "Say how many hectares the agency approved.")
+    await updates.move_update(staff, returned, "return", "Say how many hectares the agency approved.", notify=False)
     await updates.correct_update(
         group,
         returned,
@@ -104,8 +105,9 @@ async def demo_partners(staff: CurrentUser, group: CurrentUser, buyer: CurrentUs
         },
         [],
         submit=True,
+        notify=False,
     )
-    await updates.move_update(staff, returned, "approve")
+    await updates.move_update(staff, returned, "approve", notify=False)
     approved = 1
     for commitment_id, narrative in (
         (scale, "All deliveries of the quarter were weighed at the scale and recorded."),
@@ -117,7 +119,8 @@ async def demo_partners(staff: CurrentUser, group: CurrentUser, buyer: CurrentUs
             {**label, "narrative": narrative},
             [],
             submit=True,
+            notify=False,
         )
-        await updates.move_update(staff, update_id, "approve")
+        await updates.move_update(staff, update_id, "approve", notify=False)
         approved += 1
     return f"program partners: 2 partners, 3 commitments, {approved} approved progress updates (one returned first)"

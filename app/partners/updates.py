@@ -128,9 +128,15 @@ def _clean_update(c: Checker, raw: dict[str, Any]) -> dict[Any, Any]:
 
 
 async def create_update(
-    user: CurrentUser, commitment_id: int, raw: dict[str, Any], uploads: list[evidence.Upload], submit: bool = False
+    user: CurrentUser,
+    commitment_id: int,
+    raw: dict[str, Any],
+    uploads: list[evidence.Upload],
+    submit: bool = False,
+    notify: bool = True,
 ) -> int:
-    """A progress update (draft, or submitted at once) on a commitment for one of the program's periods."""
+    """A progress update (draft, or submitted at once) on a commitment for one of the program's periods.
+    ``notify=False`` tells nobody (the demo loads past history)."""
     commitment = await get_commitment(user, commitment_id)
     c = Checker(raw)
     period = await _period(c, int(commitment["program"]), raw)
@@ -165,7 +171,7 @@ async def create_update(
         await ProgressUpdateStep.insert(ProgressUpdateStep(progress_update=update_id, status="draft", by_user=user.id))
         await _save_files(update_id, stored, user)
     if submit:
-        await move_update(user, update_id, "submit")
+        await move_update(user, update_id, "submit", notify=notify)
     return update_id
 
 
@@ -184,7 +190,12 @@ async def _save_files(update_id: int, stored: list[tuple[str, int, str, str]], u
 
 
 async def correct_update(
-    user: CurrentUser, update_id: int, raw: dict[str, Any], uploads: list[evidence.Upload], submit: bool = False
+    user: CurrentUser,
+    update_id: int,
+    raw: dict[str, Any],
+    uploads: list[evidence.Upload],
+    submit: bool = False,
+    notify: bool = True,
 ) -> int:
     """Change a draft or returned update (narrative, value, links, more files); returns the commitment's id."""
     row, commitment = await get_update(user, update_id)
@@ -211,11 +222,11 @@ async def correct_update(
         )
         await _save_files(update_id, stored, user)
     if submit:
-        await move_update(user, update_id, "submit")
+        await move_update(user, update_id, "submit", notify=notify)
     return int(commitment["id"])
 
 
-async def move_update(user: CurrentUser, update_id: int, action: str, comment: str = "") -> int:
+async def move_update(user: CurrentUser, update_id: int, action: str, comment: str = "", notify: bool = True) -> int:
     """Submit (partner or staff), approve or return with a comment (staff only) an update; returns the commitment id."""
     row, commitment = await get_update(user, update_id)
     if action not in TRANSITIONS:
@@ -251,6 +262,8 @@ async def move_update(user: CurrentUser, update_id: int, action: str, comment: s
         steps = await ProgressUpdateStep.insert(
             ProgressUpdateStep(progress_update=update_id, status=target, comment=comment, by_user=user.id, at=moment)
         ).returning(ProgressUpdateStep.id)
+    if not notify:
+        return int(commitment["id"])
     params = {
         "org": commitment["organization_name"],
         "title": commitment["title"],

@@ -9,6 +9,7 @@ from app.agenda import periods
 from app.analytics.tables import Program
 from app.demo.agenda import NAME, demo_agenda
 from app.demo.partners import demo_partners
+from app.notifications.tables import Notification
 from app.partners import completeness
 from app.partners.tables import Commitment, Partner, ProgressUpdate, ProgressUpdateStep
 from tests.clock import UTC_TODAY as TODAY
@@ -27,6 +28,7 @@ async def test_demo_partners_are_alive(client: AsyncTestClient) -> None:
     assert await Commitment.count() == 3
     assert [r["status"] for r in await ProgressUpdate.select(ProgressUpdate.status)] == ["approved"] * 3
     assert await ProgressUpdateStep.count().where(ProgressUpdateStep.status == "returned") == 2  # returned, corrected
+    assert await Notification.count() == 0  # loading past history tells nobody anything
     closed = periods.last_quarters(TODAY, 5)[-2].label
     _periods, lines = await completeness.completeness(program_id)
     received = {line.organization_name: next(c for c in line.cells if c.period == closed) for line in lines}
