@@ -9,9 +9,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiosqlite
+from piccolo.columns.column_types import JSON, JSONB
+from piccolo.columns.defaults.base import Default
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.utils.encoding import dump_json
 
 from app.settings import Settings, get_settings
 
@@ -108,6 +111,33 @@ async def atomic() -> AsyncIterator[Any]:
     else:
         async with db.transaction() as txn:
             yield txn
+
+
+async def insert_rows(table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (column name -> value) into ``table`` in one statement, columns left out taking their defaults.
+
+    Piccolo's ``insert`` builds a Table object and a nested query string per row (about 0.2 ms each: the largest
+    cost of a bulk import); this writes the same values with one flat parameter list. JSON values are serialised
+    here, as Piccolo does; keep a statement under SQLite's and PostgreSQL's 32,766 parameters."""
+    if not rows:
+        return
+    columns = [c for c in table._meta.columns if not c._meta.primary_key]
+    defaults = []
+    for column in columns:
+        default = column.get_default_value()
+        defaults.append(default.python() if isinstance(default, Default) else default)
+    json_columns = {n for n, c in enumerate(columns) if isinstance(c, JSON | JSONB)}
+    names = [c._meta.name for c in columns]
+    args: list[Any] = []
+    for row in rows:
+        for n, name in enumerate(names):
+            value = row.get(name, defaults[n])
+            if n in json_columns and value is not None and not isinstance(value, str):
+                value = dump_json(value)
+            args.append(value)
+    quoted = ", ".join(f'"{c._meta.db_column_name}"' for c in columns)
+    one = "(" + ", ".join(["{}"] * len(columns)) + ")"
+    await table.raw(f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ' + ", ".join([one] * len(rows)), *args)
 
 
 async def start_pool() -> None:

@@ -32,6 +32,7 @@ from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
 from app.partners import api as partners_api
 from app.partners import controllers as partners_controllers
+from app.reports import controllers as reports_controllers
 from app.search import controllers as search_controllers
 from app.settings import get_settings
 from app.sourcing import api as sourcing_api
@@ -90,6 +91,7 @@ def create_app() -> Litestar:
         *analytics_api.ROUTES,
         *agenda_controllers.ROUTES,
         *agenda_api.ROUTES,
+        *reports_controllers.ROUTES,
         *traceability_api.ROUTES,
         *traceability_controllers.ROUTES,
         *traceability_collector_api.ROUTES,

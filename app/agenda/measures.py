@@ -8,13 +8,17 @@ is nothing to divide.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from app.agenda.periods import Period
 from app.analytics import conditions as where_for
 from app.analytics.conditions import Sql
 from app.analytics.filters import Filters
@@ -26,6 +30,10 @@ from app.vocab import CANONICAL_UNIT, CATEGORIES, UNITS
 
 Values = dict[str, float | None]
 Compute = Callable[[Filters, str], Awaitable[Values]]
+#: {'YYYY-MM': {part: amount}} over a date range: a measure's additive parts per calendar month
+Monthly = Callable[[Filters], Awaitable[dict[str, dict[str, float]]]]
+#: A period's total from its months' parts added up
+Combine = Callable[[dict[str, float]], float | None]
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,10 @@ class Measure:
     compute: Compute
     #: A share (percentage): its target is not prorated over a running period
     is_share: bool = False
+    #: When set, the total (no breakdown) of several periods comes from one query over their whole range, split
+    #: by calendar month (quarters and years are whole months), instead of one query per period: same answer.
+    monthly: Monthly | None = None
+    combine: Combine | None = None
 
 
 def _sql() -> Sql:
@@ -134,6 +146,70 @@ def _deal_volume(category: str) -> Compute:
     return compute
 
 
+def _add(out: dict[str, dict[str, float]], month: str, **parts: float) -> None:
+    bucket = out.setdefault(month, {})
+    for k, v in parts.items():
+        bucket[k] = bucket.get(k, 0.0) + v
+
+
+_SHARED: contextvars.ContextVar[dict[Any, asyncio.Future[Any]] | None] = contextvars.ContextVar(
+    "agenda_shared_queries", default=None
+)
+
+
+@contextlib.contextmanager
+def shared_queries() -> Iterator[None]:
+    """Inside this block a dashboard query asked again with the same filters is answered once (a page that shows
+    several measures over the same records: the results page, the program report)."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+async def once(query: Callable[[Filters, Sql], Awaitable[Any]], f: Filters) -> Any:
+    """``query(f, sql)``, run once per filters inside ``shared_queries()`` (every time outside it)."""
+    memo = _SHARED.get()
+    if memo is None:
+        return await query(f, _sql())
+    key = (query, f)
+    if key not in memo:
+        memo[key] = asyncio.ensure_future(query(f, _sql()))
+    return await memo[key]
+
+
+async def _contacts_monthly(f: Filters) -> dict[str, dict[str, float]]:
+    rows, _median = await once(trade.conversations, f)
+    out: dict[str, dict[str, float]] = {}
+    for r in rows:
+        _add(out, str(r["month"]), contacts=float(r["contacts"] or 0), replied=float(r["replied"] or 0))
+    return out
+
+
+async def _deals_monthly(f: Filters) -> dict[str, dict[str, float]]:
+    """Confirmed deals per month, and their volume per product family (a family's volume is its deals' rows: the
+    same as the deals query narrowed to the family, from one query that every deal measure shares)."""
+    groups, _pairs = await once(trade.deals, f)
+    out: dict[str, dict[str, float]] = {}
+    for r in groups:
+        if int(r["confirmed"] or 0):
+            quantity = {f"quantity_{r['category']}": float(r["quantity"] or 0)}
+            _add(out, str(r["month"]), deals=float(r["deals"] or 0), **quantity)
+    return out
+
+
+def _part(name: str) -> Combine:
+    def combine(parts: dict[str, float]) -> float | None:
+        return round(parts.get(name, 0.0), 3)
+
+    return combine
+
+
+def _reply_share(parts: dict[str, float]) -> float | None:
+    return _share(parts.get("replied", 0.0), parts.get("contacts", 0.0))
+
+
 async def _repeat_buyers(f: Filters, dimension: str) -> Values:
     _groups, pairs = await trade.deals(f, _sql())
     return {"": float(len({p["buyer_ref"] for p in pairs}))}
@@ -176,7 +252,13 @@ _LIST = [
         _requests_viable,
     ),
     Measure(
-        "contacts", N_("Contacts: conversations started in the period"), N_("conversations"), ("category",), _contacts
+        "contacts",
+        N_("Contacts: conversations started in the period"),
+        N_("conversations"),
+        ("category",),
+        _contacts,
+        monthly=_contacts_monthly,
+        combine=_part("contacts"),
     ),
     Measure(
         "reply_rate",
@@ -185,6 +267,8 @@ _LIST = [
         ("category",),
         _reply_rate,
         is_share=True,
+        monthly=_contacts_monthly,
+        combine=_reply_share,
     ),
     Measure(
         "deals_confirmed",
@@ -192,6 +276,8 @@ _LIST = [
         N_("deals"),
         ("country", "category"),
         _deals,
+        monthly=_deals_monthly,
+        combine=_part("deals"),
     ),
     *[
         Measure(
@@ -200,6 +286,8 @@ _LIST = [
             CANONICAL_UNIT[c],
             ("country",),
             _deal_volume(c),
+            monthly=_deals_monthly,
+            combine=_part(f"quantity_{c}"),
         )
         for c in CATEGORIES
     ],
@@ -235,6 +323,30 @@ def family_of(key: str) -> str:
 async def compute(key: str, program: int, start: dt.date, end: dt.date, today: dt.date, dimension: str) -> Values:
     """The measure for a program over ``start``..``end`` (inclusive days), total and per ``dimension`` value."""
     return await MEASURES[key].compute(_f(program, start, end, today), dimension)
+
+
+async def compute_periods(
+    key: str, program: int, periods: list[Period], today: dt.date, dimension: str
+) -> dict[Period, Values]:
+    """The measure for each period that has started (each up to ``today``): one query over their whole range when
+    the measure has monthly parts and no breakdown is asked (shared with other measures inside
+    ``shared_queries()``), else one query per period."""
+    measure = MEASURES[key]
+    started = [p for p in periods if p.start <= today]
+    if measure.monthly is None or measure.combine is None or dimension or not started:
+        return {p: await compute(key, program, p.start, min(p.end, today), today, dimension) for p in started}
+    first, last = min(p.start for p in started), min(max(p.end for p in started), today)
+    months = await measure.monthly(_f(program, first, last, today))
+    out: dict[Period, Values] = {}
+    for p in started:
+        low, high = p.start.strftime("%Y-%m"), min(p.end, today).strftime("%Y-%m")
+        parts: dict[str, float] = {}
+        for month, values in months.items():
+            if low <= month <= high:
+                for k, v in values.items():
+                    parts[k] = parts.get(k, 0.0) + v
+        out[p] = {"": measure.combine(parts)}
+    return out
 
 
 _SYMBOLS = {k: v for units in UNITS.values() for k, v in units.items()}

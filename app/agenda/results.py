@@ -10,6 +10,7 @@ whole. No actual yet, or no period started: not known.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -72,15 +73,15 @@ def trend(indicator: dict[str, Any], closed_actuals: list[float]) -> str | None:
 async def _actuals(
     indicator: dict[str, Any], program_id: int, shown: list[Period], today: dt.date, approved: dict[Any, Any]
 ) -> dict[Period, dict[str, float | None]]:
+    if indicator["source"] == "computed" and indicator["measure"] in measures.MEASURES:
+        return await measures.compute_periods(
+            indicator["measure"], program_id, shown, today, indicator["disaggregation"]
+        )
     out: dict[Period, dict[str, float | None]] = {}
     for p in shown:
         if p.start > today:
             continue
-        if indicator["source"] == "computed" and indicator["measure"] in measures.MEASURES:
-            out[p] = await measures.compute(
-                indicator["measure"], program_id, p.start, min(p.end, today), today, indicator["disaggregation"]
-            )
-        elif (p.start, p.end) in approved:
+        if (p.start, p.end) in approved:
             values: dict[str, float | None] = dict(approved[(p.start, p.end)])
             if "" not in values:
                 parts = [v for v in values.values() if v is not None]
@@ -105,31 +106,13 @@ async def indicator_results(indicator: Row, program_id: int, today: dt.date) -> 
     judged: bool | None = None
     closed: list[float] = []
     for p in shown:
-        values = actuals.get(p, {})
-        total = values.get("")
-        target = targets.get(p)
-        held_to = None if target is None else compared_target(indicator, p, target, today)
-        verdict = reaches(indicator, total, held_to) if p.start <= today else None
-        if verdict is not None:
-            judged = verdict
-        if state_of(p, today) == "closed" and total is not None:
+        out = _period_out(indicator, p, actuals.get(p), targets.get(p), today)
+        if out.on_track is not None:
+            judged = out.on_track
+        total = out.actual[0].value if out.actual else None
+        if out.state == "closed" and total is not None:
             closed.append(total)
-        actual = [Figure(value=total)] if p in actuals else []
-        actual += [
-            Figure(value=v, dimension=[Dimension(name=dim, value=k)]) for k, v in sorted(values.items()) if k and dim
-        ]
-        out_periods.append(
-            PeriodOut(
-                period_start=p.start,
-                period_end=p.end,
-                label=p.label,
-                state=state_of(p, today),
-                target=[] if target is None else [Figure(value=target)],
-                actual=actual,
-                compared_target=held_to,
-                on_track=verdict,
-            )
-        )
+        out_periods.append(out)
     base_date = indicator["baseline_date"]
     return IndicatorOut(
         id=int(indicator["id"]),
@@ -152,13 +135,56 @@ async def indicator_results(indicator: Row, program_id: int, today: dt.date) -> 
     )
 
 
+def _period_out(
+    indicator: dict[str, Any], p: Period, values: dict[str, float | None] | None, target: float | None, today: dt.date
+) -> PeriodOut:
+    """One period of an indicator: its target, the target to date, the actual (total, then per breakdown value)
+    and the verdict (``values`` None: no actual computed or approved for the period)."""
+    dim = indicator["disaggregation"]
+    found = values or {}
+    total = found.get("")
+    held_to = None if target is None else compared_target(indicator, p, target, today)
+    verdict = reaches(indicator, total, held_to) if p.start <= today else None
+    actual = [Figure(value=total)] if values is not None else []
+    actual += [Figure(value=v, dimension=[Dimension(name=dim, value=k)]) for k, v in sorted(found.items()) if k and dim]
+    return PeriodOut(
+        period_start=p.start,
+        period_end=p.end,
+        label=p.label,
+        state=state_of(p, today),
+        target=[] if target is None else [Figure(value=target)],
+        actual=actual,
+        compared_target=held_to,
+        on_track=verdict,
+    )
+
+
+async def period_result(indicator: Row, program_id: int, p: Period, today: dt.date) -> PeriodOut:
+    """One indicator in one period (a report's), by the same rules as the results page, with or without a target."""
+    targets = {periods.of_row(t): float(t["value"]) for t in indicator["targets"]}
+    approved: dict[Any, Any] = {}
+    if indicator["source"] == "reported":
+        rows = await ReportedValue.select().where(
+            (ReportedValue.indicator == indicator["id"])
+            & (ReportedValue.status == "approved")
+            & (ReportedValue.period_start == p.start)
+            & (ReportedValue.period_end == p.end)
+        )
+        approved = approved_sums(rows)
+    actuals = await _actuals(indicator, program_id, [p], today, approved)
+    return _period_out(indicator, p, actuals.get(p), targets.get(p), today)
+
+
 def _kind(start: dt.date, end: dt.date) -> str:
     return "year" if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) else "quarter"
 
 
 async def program_results(program: Row, today: dt.date) -> ProgramResults:
     """Every indicator of the program with its periods (the caller has checked who may read them)."""
-    indicators = [await indicator_results(i, int(program["id"]), today) for i in await indicators_of(program["id"])]
+    rows = await indicators_of(program["id"])
+    # Indicators are independent: their queries run side by side (as the dashboard's do), each asked once.
+    with measures.shared_queries():
+        indicators = list(await asyncio.gather(*(indicator_results(i, int(program["id"]), today) for i in rows)))
     return ProgramResults(
         program_id=int(program["id"]),
         program_name=program["name"],

@@ -40,16 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-serve", action="store_true", help="load the data and exit")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("import", help="import a forestmatch/1 JSON document (all or nothing)")
+    p = sub.add_parser(
+        "import", help="import a forestmatch/1 JSON document, XLSX workbook or CSV sheet (all or nothing)"
+    )
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="validate only")
+    p.add_argument("--section", default=None, help="the section a CSV file holds, when its name does not say it")
     p.add_argument(
         "--lang", default=None, help="language of the report (es_MX, en, pt_BR); default: FORESTMATCH_DEFAULT_LOCALE"
     )
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="export everything as a forestmatch/1 JSON document")
+    p = sub.add_parser("export", help="export everything as a forestmatch/1 JSON document or XLSX workbook")
     p.add_argument("--output", "-o")
+    p.add_argument("--format", choices=("json", "xlsx"), default="json", help="xlsx: one sheet per section (needs -o)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("sync", help="apply pending changes to the search index once")

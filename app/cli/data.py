@@ -11,12 +11,14 @@ from typing import Any
 from app.cli.common import ProgressBar, after_import, cli_locale, run_coroutine, with_db
 
 
-def _print_problems(problems: list[Any]) -> None:
+def _print_problems(problems: list[Any], source: Any = None) -> None:
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.i18n import ngettext
 
     for p in problems:
-        print(f"{p.section}\t{p.ref or '-'}\t{p.field or '-'}\t{p.message}", file=sys.stderr)
+        # A sheet's problem names the column as its header says (the field name for field-name headers).
+        name = source.column_name(p.section, p.field) if source is not None and p.field else p.field
+        print(f"{p.section}\t{p.ref or '-'}\t{name or '-'}\t{p.message}", file=sys.stderr)
     print(
         ngettext(
             "import rejected: %(num)d problem; nothing was written",
@@ -55,8 +57,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     except (IsADirectoryError, PermissionError):
         print(_("import: cannot read %(path)s as a file.", path=str(path)), file=sys.stderr)
         return 2
-    # The file is streamed, never read whole: a document of a million records imports in bounded memory.
-    source = StreamedDocument(path)
+    # The file is streamed, never read whole: a document of a million records imports in bounded memory; a sheet
+    # (XLSX or CSV) is read a row at a time.
+    sheet: Any = None
+    with path.open("rb") as raw:
+        head = raw.read(8)
+    if path.suffix.lower() in (".xlsx", ".csv", ".xls") or head.startswith(b"PK\x03\x04"):
+        # Imported when a sheet is imported: each command loads only what it needs (openpyxl is large).
+        from app.imports.sheets import SheetSource, section_from_name
+
+        try:
+            sheet = SheetSource(path, section=args.section or section_from_name(path.name))
+        except UnreadableDocument as exc:
+            print(_("import rejected: %(reason)s Nothing was written.", reason=exc.message), file=sys.stderr)
+            return 1
+    source = sheet or StreamedDocument(path)
 
     async def run() -> Any:
         if args.dry_run:
@@ -72,7 +87,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(_("import rejected: %(reason)s Nothing was written.", reason=exc.message), file=sys.stderr)
         return 1
     except ImportRejected as exc:
-        _print_problems(exc.problems)
+        _print_problems(exc.problems, sheet)
         return 1
     print(line)
     return 0
@@ -83,6 +98,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     from app.imports.services import export_document
 
     doc = run_coroutine(with_db(export_document()))
+    if args.format == "xlsx":
+        # Imported when a workbook is written: each command loads only what it needs (openpyxl is large).
+        from app.imports.sheet_writing import export_workbook
+
+        if not args.output:
+            print("export: --format xlsx needs --output FILE.xlsx", file=sys.stderr)
+            return 2
+        written = export_workbook(doc, Path(args.output))
+        print(f"exported {written} record(s) to {args.output}", file=sys.stderr)
+        return 0
     text = json.dumps(doc, ensure_ascii=False, indent=2)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")

@@ -8,6 +8,7 @@ import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from app.db import insert_rows
 from app.events.catalog import ENTITIES, subscribers_of
 from app.events.tables import EventOutbox
 
@@ -84,8 +85,8 @@ async def record_changes(entity: str, refs: Iterable[str]) -> None:
         listener()
     name = f"{entity}_changed"
     targets = subscribers_of(name)
-    rows = [EventOutbox(subscriber=s, name=name, entity=entity, ref=ref) for ref in refs for s in targets]
-    for start in range(0, len(rows), CHUNK):
-        await EventOutbox.insert(*rows[start : start + CHUNK])
+    rows = [{"subscriber": s, "name": name, "entity": entity, "ref": ref} for ref in refs for s in targets]
+    for start in range(0, len(rows), CHUNK):  # one flat INSERT per chunk: an import records a row per record
+        await insert_rows(EventOutbox, rows[start : start + CHUNK])
     if rows:
         _recorded()

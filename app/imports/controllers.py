@@ -20,6 +20,7 @@ from app.imports.services import (
     parse_document,
     validate_document,
 )
+from app.imports.sheet_controllers import SHEET_ROUTES
 from app.imports.validation import CORE_SECTIONS
 from app.web import guards
 from app.web.api_support import SIGNED_IN, api_errors
@@ -118,5 +119,9 @@ async def import_submit(
 
 
 ROUTES: list[ControllerRouterHandler] = [
-    Router(path="/", guards=[guards.staff], route_handlers=[api_import, api_export, import_page, import_submit]),
+    Router(
+        path="/",
+        guards=[guards.staff],
+        route_handlers=[api_import, api_export, import_page, import_submit, *SHEET_ROUTES],
+    ),
 ]

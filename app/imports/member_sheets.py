@@ -14,6 +14,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from app.i18n import gettext as _
@@ -143,11 +144,12 @@ def _cell(cell: Any) -> Any:
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)"')
 
 
-def merged_ranges(data: bytes, sheet_path: str, most: int = 5) -> list[str]:
+def merged_ranges(data: bytes | Path, sheet_path: str, most: int = 5) -> list[str]:
     """The first merged ranges of a worksheet. A read-only workbook skips them (a merged value would be read in its
     first cell only and the others silently empty), so the sheet's XML is scanned in chunks for them."""
     found: list[str] = []
-    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet_path.lstrip("/")) as xml:
+    package = data if isinstance(data, Path) else io.BytesIO(data)
+    with zipfile.ZipFile(package) as archive, archive.open(sheet_path.lstrip("/")) as xml:
         tail = b""
         while len(found) < most and (chunk := xml.read(1024 * 1024)):
             text = tail + chunk

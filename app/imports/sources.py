@@ -37,6 +37,9 @@ class Entry:
     section: str
     number: int
     value: Any
+    #: (field, message) for each value a spreadsheet cell could not give (app.imports.sheets); the record fails on
+    #: that field with this message instead of the field check's own
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass

@@ -79,6 +79,8 @@ class Record:
     ref: str = ""
     clean: dict[str, Any] | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: fields whose problem is already said (a spreadsheet cell that could not be read): no second message
+    noted: set[str] = field(default_factory=set)
 
     @property
     def label(self) -> str:
@@ -86,7 +88,8 @@ class Record:
         return self.ref or f"#{self.number}"
 
     def fail(self, name: str, message: str) -> None:
-        self.problems.append(Problem(self.section, self.label, name, message))
+        if name not in self.noted:
+            self.problems.append(Problem(self.section, self.label, name, message))
 
     def text(self, name: str) -> str | None:
         """A raw value that is a non-empty string (cross-record checks read these even when other fields fail)."""
@@ -361,7 +364,11 @@ def _record(entry: Entry) -> Record | Problem:
     """The record of an entry, or the problem of an entry that is not a JSON object."""
     if not isinstance(entry.value, dict):
         return Problem(entry.section, f"#{entry.number}", "", _("Expected a JSON object."))
-    return Record(entry.section, entry.number, entry.value, ref=_readable_ref(entry.value.get("ref")) or "")
+    record = Record(entry.section, entry.number, entry.value, ref=_readable_ref(entry.value.get("ref")) or "")
+    for name, message in entry.notes:
+        record.fail(name, message)
+        record.noted.add(name)
+    return record
 
 
 def clean_records(source: DocumentSource, section: str) -> Any:

@@ -15,6 +15,7 @@ from app.accounts.tables import Organization
 from app.certificates.services import back_to_queue, needs_reverification, status_change
 from app.certificates.tables import Certificate
 from app.clock import now
+from app.db import insert_rows
 from app.events import record_changes
 from app.i18n import N_
 from app.i18n import gettext as _
@@ -154,9 +155,9 @@ async def _upsert(
         done[0] += 1
         if progress and (done[0] % 200 == 0 or done[0] == total):
             progress(done[0], total)
-    # Row objects are made a chunk at a time: tens of thousands of them at once cost hundreds of MB.
+    # One statement per chunk (CHUNK rows of at most ~20 columns stay under the databases' parameter limits).
     for start in range(0, len(new_rows), CHUNK):
-        await table.insert(*(table(ref=ref, **values_by_ref[ref]) for ref in new_rows[start : start + CHUNK]))
+        await insert_rows(table, [{"ref": ref, **values_by_ref[ref]} for ref in new_rows[start : start + CHUNK]])
     # The search sync picks these up after commit (a certificate or organisation change re-indexes its offers).
     if section in OUTBOX_ENTITY:
         await record_changes(OUTBOX_ENTITY[section], changed)
