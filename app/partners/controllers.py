@@ -17,6 +17,7 @@ from app.i18n import N_
 from app.i18n import gettext as _
 from app.partners import completeness as reporting
 from app.partners import evidence, services, updates
+from app.partners import report_section as _report_section  # noqa: F401 - registers the program report's section
 from app.validation import FieldErrors, NotFound
 from app.web import guards
 from app.web.forms import read_form

@@ -148,3 +148,24 @@ async def test_reminders_command(db_url: str, tmp_path: Path) -> None:
     assert sorted(r["recipient"] for r in rows) == sorted([w.ngo.id, w.ngo_colleague.id, w.buyer.id])
     bad = _cli(db_url, tmp_path, "--date", "25/09/2025")
     assert (bad.returncode, bad.stderr) == (2, "--date: give a date as YYYY-MM-DD\n")
+
+
+async def test_the_program_report_has_a_partners_section(client: AsyncTestClient) -> None:
+    w, ids = await _reporting_world()
+    update_id = await updates.create_update(
+        w.ngo, ids["both"], {"period": "2025-Q3", "narrative": "a"}, [], submit=True
+    )
+    await updates.move_update(w.staff, update_id, "approve")
+    await sign_in(client, w.staff)
+    page = await client.get(f"/programs/{w.program_id}/report", params={"period": "2025-Q3"})
+    assert page.status_code == 200
+    section = page.text.split('data-testid="report-section-partners"')[1].split("</section>")[0]
+    assert "Partners&#39; updates for the period: 1 of 4 received, 0 on time." in section
+    rows = [r.split("</tr>")[0] for r in section.split("<tbody>")[1].split("<tr>")[1:]]
+    assert rows == [
+        "<td>Hule Buyers GmbH</td><td>Buyer</td><td>Buy latex</td><td>Under way</td><td>-</td>",
+        "<td>Selva Viva NGO</td><td>NGO</td><td>Nurseries for rubber seedlings</td><td>Under way</td><td>Approved</td>",
+    ]
+    pdf = await client.get(f"/programs/{w.program_id}/report.pdf", params={"period": "2025-Q3"})
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
