@@ -30,6 +30,8 @@ from app.messaging import controllers as messaging_controllers
 from app.notifications import controllers as notifications_controllers
 from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
+from app.partners import api as partners_api
+from app.partners import controllers as partners_controllers
 from app.reports import controllers as reports_controllers
 from app.search import controllers as search_controllers
 from app.settings import get_settings
@@ -100,6 +102,8 @@ def create_app() -> Litestar:
         *traceability_lot_page.ROUTES,
         *bulletins_controllers.ROUTES,
         *bulletins_api.ROUTES,
+        *partners_controllers.ROUTES,
+        *partners_api.ROUTES,
     ]
     app = Litestar(
         route_handlers=route_handlers,

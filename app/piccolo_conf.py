@@ -24,5 +24,6 @@ APP_REGISTRY = AppRegistry(
         "app.traceability.piccolo_app",
         "app.bulletins.piccolo_app",
         "app.agenda.piccolo_app",
+        "app.partners.piccolo_app",
     ]
 )

@@ -15,6 +15,7 @@ from app.matching.services import mark_stale, recompute_stale
 from app.notifications.alerts import record_offer_changes
 from app.notifications.subscriber import AlertsSubscriber, MailSubscriber
 from app.notifications.worker import after_sync_pass
+from app.partners.completeness import reminder_step as partner_reminder_step
 from app.settings import get_settings
 from app.traceability.subscriber import LotsSubscriber
 from search_index.backend import SearchBackend
@@ -68,6 +69,7 @@ async def after_pass(backend: SearchBackend) -> None:
             log.exception("alerts or mail subscriber failed; will retry on the next pass")
         await after_sync_pass(backend, recomputed=recomputed)
         await program_digest_step()  # the weekly digest of program updates, on its weekday; never raises
+        await partner_reminder_step()  # partners' updates due before a period closes, once a day; never raises
 
 
 _backend: SearchBackend | None = None

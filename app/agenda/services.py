@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.accounts.services import CurrentUser
@@ -18,6 +20,8 @@ from app.i18n import gettext as _
 from app.places import is_country
 from app.validation import Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import CATEGORIES, LEGAL_FORMS
+
+log = logging.getLogger("forestmatch.agenda")
 
 LANGUAGES = ("es", "en", "pt")
 DIRECTIONS = {"increase": N_("Higher is better"), "decrease": N_("Lower is better")}
@@ -40,6 +44,9 @@ TRANSITIONS = {
     "approve": (("submitted",), "approved"),
     "return": (("submitted",), "returned"),
 }
+#: Called after a reported value moved, with (value id, action, who moved it): other packages append theirs (the
+#: partners package tells the reporting organisation when staff approve or return its value).
+MOVE_HOOKS: list[Callable[[int, str, CurrentUser], Awaitable[None]]] = []
 MAX_TARGET_ROWS = 40
 MAX_INDICATORS = 60
 EMPTY_TARGET_ROWS = 3
@@ -371,6 +378,11 @@ async def move_reported_value(user: CurrentUser, value_id: int, action: str, com
         await ReportedValueStep.insert(
             ReportedValueStep(reported_value=value_id, status=target, comment=comment, by_user=user.id, at=moment)
         )
+    for hook in MOVE_HOOKS:
+        try:
+            await hook(value_id, action, user)
+        except Exception:  # the move is saved; a failed notification must not turn it into an error page
+            log.exception("after-move hook failed for reported value %s", value_id)
     return int(row["indicator"])
 
 

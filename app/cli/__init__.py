@@ -9,7 +9,7 @@ import argparse
 
 from app.cli.accounts import cmd_createuser
 from app.cli.data import cmd_export, cmd_import, cmd_matches
-from app.cli.jobs import cmd_digest, cmd_mail, cmd_reindex, cmd_sync, cmd_worker
+from app.cli.jobs import cmd_digest, cmd_mail, cmd_reindex, cmd_reminders, cmd_sync, cmd_worker
 from app.cli.server import cmd_demo, cmd_migrate, cmd_serve
 from app.cli.traceability import cmd_dds, cmd_lot
 from app.settings import get_settings
@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_mail)
     p = sub.add_parser("digest", help="queue this week's digest of program updates (each user once a week)")
     p.set_defaults(func=cmd_digest)
+    p = sub.add_parser("reminders", help="remind partners of progress updates due before a period closes (once each)")
+    p.add_argument("--date", help="as if today were this day (YYYY-MM-DD), e.g. to catch up after an outage")
+    p.set_defaults(func=cmd_reminders)
 
     p = sub.add_parser("matches", help="recommendations for a sourcing request")
     p.add_argument("request_ref")

@@ -102,3 +102,23 @@ def cmd_digest(_: argparse.Namespace) -> int:
 
     print(run_coroutine(with_db(run())))
     return 0
+
+
+def cmd_reminders(args: argparse.Namespace) -> int:
+    """Remind partner users of progress updates missing for a period that closes within a week (once each)."""
+    import datetime as dt
+
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
+    from app.partners.completeness import send_reminders
+
+    try:
+        today = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError:
+        print("--date: give a date as YYYY-MM-DD", file=sys.stderr)
+        return 2
+
+    async def run() -> str:
+        return f"reminded {await send_reminders(today)} partner user(s)"
+
+    print(run_coroutine(with_db(run())))
+    return 0

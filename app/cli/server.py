@@ -103,6 +103,15 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
     from app.demo.agenda import demo_agenda
 
     agenda = await demo_agenda(users["staff@demo.forestmatch.org"], dt.date.today())
+    # Partners of that program with commitments and progress updates (one returned and corrected).
+    from app.demo.partners import demo_partners
+
+    partners = await demo_partners(
+        users["staff@demo.forestmatch.org"],
+        users["group@demo.forestmatch.org"],
+        users["buyer@demo.forestmatch.org"],
+        dt.date.today(),
+    )
     notes = await seed_inbox([email for email, _role, _org in DEMO_USERS], dt.datetime.now(dt.UTC))
     # Program updates with comments the demo producer reads (its organisation made a member of a demo program).
     from app.demo.bulletins import demo_program_updates
@@ -117,6 +126,7 @@ async def load_demo(seed: int, offers: int, quiet: bool = False) -> str:
         f"{len(lot_offers)} lot-backed latex offers, {lot_deal}",
         bulletins,
         agenda,
+        partners,
         trade,
     )
     return "\n".join(lines) + f", {notes} notifications for the demo accounts"

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 from app.accounts.services import CurrentUser
 from app.agenda.membership import programs_of_organization
 from app.dashboard.services import buyer_context, producer_context
+from app.partners.services import partner_programs
 from app.web import guards
 from app.web.render import render, see_other
 
@@ -21,7 +22,9 @@ async def dashboard(request: Request[Any, Any, Any]) -> Template | Redirect:
     if user.is_staff:
         return see_other("/staff/certificates")
     # The programs the organisation belongs to link to their results (app/agenda).
-    programs = {"member_programs": await programs_of_organization(user.organization_id)}
+    programs: dict[str, Any] = {"member_programs": await programs_of_organization(user.organization_id)}
+    # The programs it is a partner of link to its commitments (app/partners).
+    programs["partner_programs"] = await partner_programs(user.organization_id)
     if user.is_producer:
         return render(request, "dashboard/producer.html.jinja2", {**await producer_context(user), **programs})
     return render(request, "dashboard/buyer.html.jinja2", {**await buyer_context(user), **programs})

@@ -145,6 +145,38 @@ KINDS: dict[str, Kind] = {
             N_("%(name)s commented on “%(title)s”"),
             N_("%(excerpt)s"),
         ),
+        Kind(
+            "partner_submitted",
+            N_("Partners' progress updates and values to review"),
+            ("staff",),
+            False,
+            N_("%(org)s submitted “%(title)s” for %(period)s"),
+            N_("%(program)s: approve it or return it with a comment."),
+        ),
+        Kind(
+            "partner_approved",
+            N_("My organisation's progress updates and values approved"),
+            ("producer", "buyer"),
+            False,
+            N_("Approved: “%(title)s” for %(period)s"),
+            N_("%(program)s: it now counts in the program's reporting."),
+        ),
+        Kind(
+            "partner_returned",
+            N_("My organisation's progress updates and values returned for correction"),
+            ("producer", "buyer"),
+            True,
+            N_("Returned for correction: “%(title)s” for %(period)s"),
+            N_("%(program)s. Comment: %(comment)s"),
+        ),
+        Kind(
+            "partner_reminder",
+            N_("Reminders of progress updates due in my programs"),
+            ("producer", "buyer"),
+            True,
+            N_("%(program)s: %(missing)s updates missing for %(period)s"),
+            N_("The period ends on %(date)s. Submit your progress updates before then."),
+        ),
     )
 }
 

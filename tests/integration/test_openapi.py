@@ -17,6 +17,7 @@ API_OPERATIONS = {
     "/api/v1/programs/{program_id}/results": {"get"},
     "/api/v1/indicators/{indicator_id}/reported-values": {"post"},
     "/api/v1/reported-values/{value_id}/status": {"post"},
+    "/api/v1/programs/{program_id}/commitments": {"get"},
 }
 
 
@@ -99,8 +100,9 @@ async def test_every_operation_documents_the_errors_it_can_answer(client) -> Non
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ApiError"}, (method, path, code)
     assert missing == []
-    # 36: GET /api/v1/analytics/traceability; 37: program updates; 40: the agenda's results and reported values
-    assert len([op for ops in paths.values() for op in ops]) == 40
+    # 36: GET /api/v1/analytics/traceability; 37: program updates; 40: the agenda's results and reported values;
+    # 41: the partners' commitments
+    assert len([op for ops in paths.values() for op in ops]) == 41
 
 
 async def test_vocabulary_fields_are_enums_generated_from_the_vocabulary(client) -> None:

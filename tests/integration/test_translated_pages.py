@@ -36,6 +36,9 @@ from app.matching.services import compute_matches
 from app.messaging.services import deals, safety, threads
 from app.notifications import services as notifications
 from app.notifications.tables import EmailOutbox, Notification
+from app.partners import services as partners
+from app.partners import updates as partner_updates
+from app.partners.tables import EvidenceFile
 from app.traceability import members as group_members
 from app.traceability.services import lot_answer
 from app.traceability.tables import Delivery, Lot, LotInput
@@ -137,6 +140,24 @@ async def _build_world() -> World:
          "target_period_0": str(TODAY.year), "target_value_0": "10"},
     )  # fmt: skip
     value_id = await agenda.create_reported_value(staff, indicator_id, {"period": str(TODAY.year), "value": "4"})
+    # The producer's organisation is a partner of the program with a commitment and a progress update (app/partners).
+    partner_id = await partners.add_partner(
+        staff, program_id, {"organization": producer.organization_ref, "role": "producer_association"}
+    )
+    commitment_id = await partners.create_commitment(
+        producer,
+        program_id,
+        {"title": "Viveros comunitarios", "responsible_name": "Ana", "start_date": f"{TODAY.year}-01-01",
+         "end_date": f"{TODAY.year}-12-31", "status": "under_way", "indicators": [str(indicator_id)]},
+    )  # fmt: skip
+    await partner_updates.create_update(
+        producer,
+        commitment_id,
+        {"period": str(TODAY.year), "narrative": "Dos viveros listos.", "links": "https://ejemplo.mx/fotos"},
+        [partner_updates.evidence.Upload("informe.txt", b"Dos viveros")],
+        submit=True,
+    )
+    file_id = (await EvidenceFile.select(EvidenceFile.id).first())["id"]
 
     # The producer also manages a group of smallholders: the group's member and plot pages (app/traceability).
     group_cert = await make_certificate(
@@ -204,6 +225,9 @@ async def _build_world() -> World:
             "comment_id": comment_id,
             "indicator_id": indicator_id,
             "value_id": value_id,
+            "partner_id": partner_id,
+            "commitment_id": commitment_id,
+            "file_id": file_id,
             "action": "submit",
             "user_id": buyer.id,
             "rank": 1,

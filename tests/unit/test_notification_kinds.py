@@ -39,6 +39,10 @@ PARAMS = {
     },  # fmt: skip
     "program_update": {"program": "Bosques de Durango", "title": "Taller en mayo", "excerpt": "Les invitamos"},
     "program_comment": {"name": "Ana", "title": "Taller en mayo", "excerpt": "Gracias"},
+    "partner_submitted": {"org": "Ejido", "title": "Viveros", "period": "2026-Q3", "program": "Hule"},
+    "partner_approved": {"title": "Viveros", "period": "2026-Q3", "program": "Hule"},
+    "partner_returned": {"title": "Viveros", "period": "2026-Q3", "program": "Hule", "comment": "Falta la foto"},
+    "partner_reminder": {"program": "Hule", "missing": 2, "period": "2026-Q3", "date": "2026-09-30"},
 }
 
 
@@ -88,7 +92,12 @@ def test_channels_default_and_chosen() -> None:
 
 
 def test_kinds_by_role() -> None:
-    assert [k.key for k in kinds_for_role("staff")] == ["cert_expiring", "program_update", "program_comment"]
+    assert [k.key for k in kinds_for_role("staff")] == [
+        "cert_expiring",
+        "program_update",
+        "program_comment",
+        "partner_submitted",
+    ]
     assert "request_fit" in [k.key for k in kinds_for_role("producer")]
     assert "request_fit" not in [k.key for k in kinds_for_role("buyer")]
 
