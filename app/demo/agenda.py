@@ -1,4 +1,4 @@
-"""The demo's common agenda: the "Acre and Veracruz rubber" program (the demo's rubber regions) with three computed
+"""The demo's common agenda: the "Hule y caucho de Acre y Veracruz" program (the rubber regions) with three computed
 and two reported indicators, a baseline, quarterly targets over the last four quarters and the current one, and
 approved reported values for the closed quarters, so the results page has something to show.
 
@@ -12,7 +12,7 @@ from app.accounts.services import CurrentUser
 from app.agenda import periods, services
 from app.analytics.tables import Program, ProgramRegion
 
-NAME = "Acre and Veracruz rubber"
+NAME = "Hule y caucho de Acre y Veracruz"
 #: Computed indicators: measure, breakdown, names (es, en, pt), baseline, a target per quarter (oldest first).
 COMPUTED = (
     (
@@ -76,7 +76,7 @@ async def _program() -> int:
     if found:
         return int(found["id"])
     rows = await Program.insert(
-        Program(name=NAME, description="Traceable natural rubber from community groups in Acre and Veracruz.")
+        Program(name=NAME, description="Hule natural trazable de grupos comunitarios de Acre y Veracruz.")
     ).returning(Program.id)
     program_id = int(rows[0]["id"])
     await ProgramRegion.insert(

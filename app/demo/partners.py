@@ -1,7 +1,8 @@
-"""The demo's program partners: in "Acre and Veracruz rubber" (app.demo.agenda), the Acre rubber group as a producer
-association and the demo buyer's company as a buyer, three commitments, and progress updates for the last closed
-quarter: one returned with a comment and corrected, the rest approved. Written through the partners' services (the
-same rules as the pages) with ``notify=False``: loading past history tells nobody anything; a few dozen small writes."""
+"""The demo's program partners: in "Hule y caucho de Acre y Veracruz" (app.demo.agenda), the Acre rubber group as a
+producer association and the demo buyer's company as a buyer, three commitments, and progress updates for the last
+closed quarter: one returned with a comment and corrected, the rest approved. Written through the partners' services
+(the same rules as the pages) with ``notify=False``: loading past history tells nobody anything; a few dozen small
+writes."""
 
 from __future__ import annotations
 

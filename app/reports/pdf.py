@@ -100,7 +100,7 @@ def render_pdf(report: ProgramReport) -> bytes:
         pdf.paragraph(line.title, 11, "B")
         direction = _("Higher is better") if line.ascending else _("Lower is better")
         pdf.paragraph(f"{_('Unit: %(unit)s', unit=line.unit or '—')} · {direction}", 9)
-        columns = [_("Baseline"), _("Target"), _("Target to date"), _("Actual"), _("On track")]
+        columns = [_("Baseline"), _("Target"), _("Target to date"), _("Actual"), _("Verdict")]
         values = [line.baseline_text, line.target_text, line.target_to_date_text, line.actual_text, line.verdict_text]
         pdf.grid(columns, [values], (40, 30, 34, 30, 44))
 

@@ -68,7 +68,7 @@ async def test_the_pdf_holds_the_report(client: AsyncTestClient) -> None:
     assert "Participaram 30 seringueiros." in text
     lines = text.splitlines()
     # Every text in the reader's language.
-    assert "Línea base Meta Meta a la fecha Real En camino" in lines
+    assert "Línea base Meta Meta a la fecha Real Valoración" in lines
     assert "- 150 - 160 En camino" in lines
     assert "Contactos: conversaciones iniciadas 2" in lines
     assert "Tasa de respuesta 50 %" in lines
