@@ -48,6 +48,7 @@ LINKS: dict[str, tuple[list[str], list[str]]] = {
             "nav-staff-users",
             "nav-staff-import",
             "nav-staff-analytics",
+            "nav-staff-programs",
         ],
         ACCOUNT,
     ),
