@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import ijson
-from ijson.common import ObjectBuilder
 
 from app.i18n import gettext as _
 from app.imports.reading import MAX_DEPTH, UnreadableDocument, parse_document
@@ -140,99 +139,66 @@ class StreamedDocument(DocumentSource):
             )
         )
 
-    def _walk(self, wanted: frozenset[str] | None) -> Iterator[tuple[str, Any]]:
-        """(key, value) for each top-level key with its scalar value or ``None`` for a container, and (section,
-        Entry) for each entry of a wanted section; stops after the last wanted section's list when ``wanted`` is
-        given (every section when it is None)."""
+    def _parse(self, events: Any) -> Iterator[Any]:
+        """``events`` (a callable taking the counting reader) over the file; a parse error becomes the plain
+        reason."""
         with self.path.open("rb") as raw:
             reader = _CountingReader(raw)
             try:
-                yield from self._events(reader, wanted)
+                yield from events(reader)
             except ijson.JSONError as exc:
                 raise self._unreadable(exc, reader) from None
 
-    def _events(self, reader: _CountingReader, wanted: frozenset[str] | None) -> Iterator[tuple[str, Any]]:
+    def _outline(self, reader: _CountingReader) -> Iterator[Shape]:
+        """One pass over every parse event (yajl's C parser; this loop only counts depth and notes the top level):
+        the whole file is read, so what cannot be read is found here, before any record is looked at."""
+        shape = Shape()
         depth = 0  # after the event
-        is_map = False  # the document is an object
         key: str | None = None  # the top-level key being read
-        in_list = False  # the key's value is a list
-        number = 0
-        builder: Any = None
-        left = set(wanted) if wanted is not None else None
+        opening, closing = _OPEN, _CLOSE
         for event, value in ijson.basic_parse(reader, use_float=True, buf_size=READ_SIZE):
-            if event in _OPEN:
+            if event in opening:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise _too_deep()
-            elif event in _CLOSE:
+                if depth == 1:
+                    shape.is_object = event == "start_map"
+                elif depth == 2 and shape.is_object:  # the value of ``key`` opening
+                    shape.sections[key or ""] = event == "start_array"
+            elif event in closing:
                 depth -= 1
-            if builder is not None:  # inside one entry of a wanted section
-                builder.event(event, value)
-                if depth == 2:
-                    yield ("entry", Entry(key or "", number, builder.value))
-                    builder = None
-                continue
-            if depth == 0:
-                if event not in _CLOSE:
-                    yield ("top", "scalar")
             elif depth == 1:
-                if event in _OPEN:  # the document opening
-                    is_map = event == "start_map"
-                    yield ("top", event)
-                elif not is_map:
-                    continue
-                elif event == "map_key":
-                    key, in_list, number = value, False, 0
-                elif event in _CLOSE:  # the value of ``key`` closing
-                    if left is not None and key in left:
-                        left.discard(key)
-                        if not left:
-                            return
-                else:
-                    yield ("scalar", (key, value))
-            elif not is_map:
-                continue
-            elif depth == 2 and event in _OPEN:  # the value of ``key`` opening (entries open at depth 3)
-                in_list, number = event == "start_array", 0
-                yield ("section", (key, in_list))
-            elif in_list and depth == 2 and event not in _CLOSE:  # a scalar entry
-                number += 1
-                if wanted is None or key in wanted:
-                    yield ("entry", Entry(key or "", number, value))
-            elif in_list and depth == 3 and event in _OPEN:  # an entry that is an object or a list
-                number += 1
-                if wanted is None or key in wanted:
-                    builder = ObjectBuilder()
-                    builder.event(event, value)
+                if event == "map_key":
+                    key = value
+                elif shape.is_object:  # a scalar value of ``key``
+                    shape.sections[key or ""] = False
+                    if key == "format":
+                        shape.format = value
+            elif depth == 0:  # the document is a scalar
+                shape.is_object = False
+        yield shape
 
     def shape(self) -> Shape:
         """Reads the whole file once (which also finds what cannot be read)."""
         if self._shape is None:
-            shape = Shape()
-            for kind, value in self._walk(frozenset()):
-                if kind == "top":
-                    shape.is_object = value == "start_map"
-                elif kind == "scalar":
-                    name, scalar = value
-                    shape.sections[name] = False
-                    if name == "format":
-                        shape.format = scalar
-                elif kind == "section":
-                    name, is_list = value
-                    shape.sections[name] = is_list
-            self._shape = shape
+            (self._shape,) = tuple(self._parse(self._outline))
         return self._shape
 
     def entries(self, sections: Iterable[str]) -> Iterator[Entry]:
+        """Each wanted section's entries, built one at a time by the C parser (``ijson.items``): the outline pass
+        has already checked the whole file, depth included."""
         shape = self.shape()
         if not shape.is_object:
             return
         for section in sections:
             if not shape.sections.get(section):
                 continue
-            for kind, value in self._walk(frozenset({section})):
-                if kind == "entry" and value.section == section:
-                    yield value
+
+            def items(reader: _CountingReader, section: str = section) -> Iterator[Any]:
+                return ijson.items(reader, f"{section}.item", use_float=True, buf_size=READ_SIZE)
+
+            for number, value in enumerate(self._parse(items), start=1):
+                yield Entry(section, number, value)
 
 
 def as_source(doc: Any) -> DocumentSource:
