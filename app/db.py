@@ -136,8 +136,22 @@ async def insert_rows(table: Any, rows: list[dict[str, Any]]) -> None:
                 value = dump_json(value)
             args.append(value)
     quoted = ", ".join(f'"{c._meta.db_column_name}"' for c in columns)
+    into = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES '
+    db = engine()
+    txn = db.current_transaction.get()
+    if txn is not None:
+        # Inside a transaction (every bulk write is): the driver's own executemany on the transaction's connection,
+        # one prepared statement for every row, without Piccolo compiling a query string of thousands of values.
+        width = len(columns)
+        if isinstance(db, PostgresEngine):
+            one = "(" + ", ".join(f"${n}" for n in range(1, width + 1)) + ")"
+        else:
+            one = "(" + ", ".join(["?"] * width) + ")"
+        values = [args[start : start + width] for start in range(0, len(args), width)]
+        await txn.connection.executemany(into + one, values)
+        return
     one = "(" + ", ".join(["{}"] * len(columns)) + ")"
-    await table.raw(f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ' + ", ".join([one] * len(rows)), *args)
+    await table.raw(into + ", ".join([one] * len(rows)), *args)
 
 
 async def start_pool() -> None:
