@@ -75,6 +75,10 @@ def cli_locale(value: str | None) -> str:
     return normalize_locale(value) or normalize_locale(get_settings().default_locale) or DEFAULT_LOCALE
 
 
+#: Change events applied to the search index per batch after an import (documents built and written together).
+INDEX_BATCH = 2000
+
+
 async def after_import() -> None:
     """Bring the search index in step before ``import`` exits, so ``forestmatch matches`` right after sees the data."""
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
@@ -82,9 +86,16 @@ async def after_import() -> None:
     from app.indexing.sync import drain
     from app.worker import get_backend, register_subscribers
 
+    from app.i18n import gettext as _
+    from app.indexing.sync import pending
+
     register_subscribers()
     backend = get_backend()
     await backend.ensure_index("offers")
-    await drain(backend, ignore_backoff=True)
+    # The index is fed after the import's transaction commits (what a rolled-back import wrote must never be
+    # searchable), in batches of INDEX_BATCH changes, with its own progress line.
+    total = await pending()
+    bar = ProgressBar(_("indexing"))
+    await drain(backend, ignore_backoff=True, limit=INDEX_BATCH, progress=lambda done: bar(min(done, total), total))
     await backend.close()
     await refresh_statistics()  # a bulk change: plan the next queries on the new data

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from app.db import atomic
@@ -130,8 +131,15 @@ async def _postpone(subscriber: str, rows: list[Row], exc: Exception) -> None:
             ).where(EventOutbox.id == row["id"])
 
 
-async def consume(subscriber: Subscriber, *, ignore_backoff: bool = False, limit: int = BATCH) -> int:
-    """Apply everything due for the subscriber now; returns the number of rows applied."""
+async def consume(
+    subscriber: Subscriber,
+    *,
+    ignore_backoff: bool = False,
+    limit: int = BATCH,
+    progress: Callable[[int], Any] | None = None,
+) -> int:
+    """Apply everything due for the subscriber now; returns the number of rows applied (``progress`` is called
+    with the running total after each batch)."""
     if ignore_backoff:
         moment = dt.datetime.now(dt.UTC)
         await EventOutbox.update({EventOutbox.available_at: moment}).where(
@@ -143,6 +151,8 @@ async def consume(subscriber: Subscriber, *, ignore_backoff: bool = False, limit
         if applied == 0:
             return total
         total += applied
+        if progress is not None:
+            progress(total)
 
 
 async def pending(subscriber: str | None = None) -> int:

@@ -44,12 +44,30 @@ def country_names(code: str) -> tuple[str, ...]:
 
 def _labels(english: str) -> list[str]:
     """A vocabulary label in every supported language, so a search in any of them finds it."""
+    return list(_label_tuple(english))
+
+
+@lru_cache(maxsize=256)
+def _label_tuple(english: str) -> tuple[str, ...]:
     labels = [english]
     for locale in SUPPORTED_LOCALES:
         translated = translations_for(locale).gettext(english)
         if translated not in labels:
             labels.append(translated)
-    return labels
+    return tuple(labels)
+
+
+@lru_cache(maxsize=4096)
+def _species_fields(given: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """An offer's species as the index holds them: resolved names, every common name, the matcher's keys (a bulk
+    import builds thousands of documents from a few dozen species lists)."""
+    species = [resolve_species(s) for s in given]
+    names: list[str] = []
+    for sci in species:
+        for name in species_names(sci):
+            if name not in names:
+                names.append(name)
+    return tuple(species), tuple(names), tuple(offered_species_keys(species))
 
 
 #: What a search document is built from (``offer_document``).
@@ -96,12 +114,8 @@ OFFER_COLUMNS = projection.columns(
 
 def offer_document(row: dict[str, Any]) -> dict[str, Any]:
     """The search document of one offer row (selected with OFFER_COLUMNS)."""
-    species = [resolve_species(s) for s in (row["species"] or [])]
-    names: list[str] = []
-    for sci in species:
-        for name in species_names(sci):
-            if name not in names:
-                names.append(name)
+    species_t, names_t, keys_t = _species_fields(tuple(row["species"] or ()))
+    species, names = list(species_t), list(names_t)
     lat = row["lat"] if row["lat"] is not None else row["organization_lat"]
     lon = row["lon"] if row["lon"] is not None else row["organization_lon"]
     doc: dict[str, Any] = {
@@ -114,7 +128,7 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         "product_type_labels": _labels(ALL_PRODUCT_TYPES.get(row["product_type"], row["product_type"])),
         "species": species,
         "species_names": names,
-        "species_keys": offered_species_keys(species),  # the matcher's species constraint as a filter
+        "species_keys": list(keys_t),  # the matcher's species constraint as a filter
         "claim": row["claim"],
         "country": row["country"] or "",
         "region": row["region"] or "",

@@ -83,9 +83,16 @@ async def drain_once(backend: SearchBackend, limit: int = BATCH) -> int:
     return await consume_once(SearchSubscriber(backend), limit)
 
 
-async def drain(backend: SearchBackend, *, ignore_backoff: bool = False) -> int:
-    """Apply every change event due now; returns the number applied."""
-    return await consume(SearchSubscriber(backend), ignore_backoff=ignore_backoff, limit=BATCH)
+async def drain(
+    backend: SearchBackend,
+    *,
+    ignore_backoff: bool = False,
+    limit: int = BATCH,
+    progress: Callable[[int], Any] | None = None,
+) -> int:
+    """Apply every change event due now, ``limit`` at a time; returns the number applied (``progress`` gets the
+    running total after each batch)."""
+    return await consume(SearchSubscriber(backend), ignore_backoff=ignore_backoff, limit=limit, progress=progress)
 
 
 async def pending() -> int:

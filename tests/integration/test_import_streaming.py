@@ -183,3 +183,22 @@ async def test_new_organisations_and_certificates_queue_no_reindexing(clean_db: 
         ("search", "certificate_changed", "cert-1"),
         ("lots", "certificate_changed", "cert-1"),
     ]
+
+
+async def test_the_cli_shows_the_import_and_the_indexing_as_progress_lines(db_url: str, tmp_path: Path) -> None:
+    """Written and then indexed, each with its own progress line; afterwards nothing waits for the index and the
+    imported offer is found by a search."""
+    from app.indexing.sync import pending
+    from tests.integration.test_import import _cli
+
+    path = write(tmp_path, sample_doc())
+    result = _cli(db_url, "import", str(path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    # Two changes: the offer (its search document) and the request (its matches are due again).
+    assert lines[-1] == "indexing [##############################] 100% 2/2"
+    assert lines[-2].startswith("importing [##############################] 100% ")
+    assert await pending() == 0
+    es = _cli(db_url, "import", str(path), "--lang", "es_MX")  # unchanged records: nothing to index
+    assert es.returncode == 0, es.stderr
+    assert [line.split(" [")[0] for line in es.stderr.splitlines()] == ["importando"]
