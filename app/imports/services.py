@@ -3,8 +3,8 @@
 The whole document is validated before anything is written; a document with any problem is rejected with
 every problem listed (section, ref, field, message). A valid document is written in one transaction,
 matched by ``ref``: new records are created, changed ones updated in place, identical ones left alone.
-A file is streamed (``StreamedDocument``): read once for the refs its records define and name, once for the checks,
-and once more to be written, so memory holds refs and one chunk of records, never the document.
+A file is streamed (``StreamedDocument``): read once for the refs its records define and name, then once to be checked
+and written (and once more for the lots' inputs), so memory holds refs and one chunk of records, never the document.
 """
 
 from __future__ import annotations
@@ -26,10 +26,14 @@ from app.imports.validation import (
     Checked,
     ImportRejected,
     Problem,
+    checked_records,
     clean_records,
+    prepare,
     validate_document,
+    writable,
 )
 from app.imports.writing import ImportSummary, Progress, Writer
+from app.validation import messages_name_codes
 
 __all__ = [
     "FORMAT",
@@ -49,24 +53,42 @@ __all__ = [
 
 
 async def import_document(doc: Any, progress: Progress | None = None) -> ImportSummary:
-    """Check the whole document, then write it in one transaction (all or nothing), a chunk of records at a time.
+    """Check the whole document and write it in one transaction (all or nothing), a chunk of records at a time.
 
     ``doc`` is a parsed document or a ``DocumentSource``; a file source (``StreamedDocument``) is read again for
-    each pass and never held whole. After commit, the plot checks and lots the import touched are derived again."""
+    each pass and never held whole. The first pass gathers what the records define and name; the second checks
+    each record and, while no problem has been found, writes it. Any problem stops the writing (the rest is still
+    checked, so every problem is listed, as ``validate_document`` lists them) and rolls the transaction back.
+    After commit, the plot checks and lots the import touched are derived again."""
     source = as_source(doc)
     del doc
-    checked = await validate_document(source)
-    summary = ImportSummary(sections=(*CORE_SECTIONS, *(s for s in TRACE_SECTIONS if checked.counts[s])))
-    writer = Writer(summary, progress, checked.total())
+    with messages_name_codes():  # a document is written in vocabulary keys: its problems name the keys to use
+        prepared = await prepare(source)
+    summary = ImportSummary(sections=(*CORE_SECTIONS, *(s for s in TRACE_SECTIONS if prepared.counts[s])))
+    writer = Writer(summary, progress, prepared.total())
     async with atomic():
-        for section in SECTIONS:
-            if not checked.counts[section]:
-                continue
-            async for chunk in _chunks(clean_records(source, section)):
-                await writer.write(section, chunk)
-        if checked.counts["lots"]:
-            async for chunk in _chunks(clean_records(source, "lots")):
-                await writer.write_inputs(chunk)
+        writing = not prepared.problems()
+        section, chunk = "", {}
+        with messages_name_codes():
+            for record in checked_records(source, prepared):
+                if not writing:
+                    continue
+                if record.problems:
+                    writing = False
+                    continue
+                if record.section != section or len(chunk) >= CHUNK:
+                    if chunk:
+                        await writer.write(section, chunk)
+                    section, chunk = record.section, {}
+                chunk[record.ref] = writable(record)
+        if problems := prepared.problems():
+            raise ImportRejected(problems)  # rolls back what was written
+        if chunk:
+            await writer.write(section, chunk)
+        del chunk
+        if prepared.counts["lots"]:
+            async for lots in _chunks(clean_records(source, "lots")):
+                await writer.write_inputs(lots)
         # Lots are derived from what was just written; raising rolls the whole import back.
         await check_offers_lots(writer.offers_with_lots)
     del writer.offers_with_lots

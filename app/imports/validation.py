@@ -11,7 +11,7 @@ to ``RECORD_CHECKS`` to add a rule.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -371,10 +371,23 @@ def _record(entry: Entry) -> Record | Problem:
     return record
 
 
+def writable(record: Record) -> dict[str, Any]:
+    """The clean values of a record that passed its checks, plus what the writing needs (``_organization``,
+    ``_certificate``, ``_raw`` for the refs a traceability record names)."""
+    clean = record.clean
+    assert clean is not None
+    if record.section in TRACE_SECTIONS:
+        clean["_raw"] = record.raw  # the refs it names are read when writing
+    elif record.section != "organizations":
+        clean["_organization"] = _readable_ref(record.raw.get("organization"))
+    if record.section == "offers":
+        clean["_certificate"] = _readable_ref(record.raw.get("certificate"))
+    return clean
+
+
 def clean_records(source: DocumentSource, section: str) -> Any:
-    """(ref, clean values) of each record of a checked document's section, read again: the fields' check gives the
-    clean values, plus what the writing needs (``_organization``, ``_certificate``, ``_raw`` for the refs a
-    traceability record names)."""
+    """(ref, clean values) of each record of a checked document's section, read again (the fields' check gives the
+    clean values; see ``writable``)."""
     context = Context()  # the fields' checks read nothing of it
     for entry in source.entries([section]):
         record = _record(entry)
@@ -383,14 +396,65 @@ def clean_records(source: DocumentSource, section: str) -> Any:
         FIELD_CHECKS[section](record, context)
         if record.problems or record.clean is None:  # the document changed between the passes
             raise ImportRejected(record.problems)
-        clean = record.clean
-        if section in TRACE_SECTIONS:
-            clean["_raw"] = record.raw  # the refs it names are read when writing
-        elif section != "organizations":
-            clean["_organization"] = _readable_ref(record.raw.get("organization"))
-        if section == "offers":
-            clean["_certificate"] = _readable_ref(record.raw.get("certificate"))
-        yield record.ref, clean
+        yield record.ref, writable(record)
+
+
+@dataclass
+class Prepared:
+    """What the first pass learnt: the refs and codes the document defines and names (with the database's answers),
+    the sections to read, each section's record count, and the problems found so far."""
+
+    context: Context
+    listed: list[str]
+    counts: dict[str, int]
+    head: list[Problem]
+    by_section: dict[str, list[Problem]]
+
+    def problems(self) -> list[Problem]:
+        """Every problem found so far: the document's, then each section's in section order."""
+        return self.head + [p for section in SECTIONS for p in self.by_section[section]]
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+async def prepare(source: DocumentSource) -> Prepared:
+    """The first pass: the document's outline, then what its records define and name."""
+    shape = source.shape()
+    if not shape.is_object:
+        raise ImportRejected([Problem("document", "", "format", _("The document must be a JSON object."))])
+    head: list[Problem] = []
+    if shape.format != FORMAT:
+        head.append(Problem("document", "", "format", _('Expected "format": "%(format)s".', format=FORMAT)))
+    listed = [s for s in SECTIONS if shape.sections.get(s)]
+    counts = {s: 0 for s in SECTIONS}
+    gathering = Gathering()
+    for entry in source.entries(listed):
+        record = _record(entry)
+        if isinstance(record, Record):
+            gathering.add(record)
+            counts[record.section] += 1
+    context = await gathering.load()
+    del gathering
+    by_section: dict[str, list[Problem]] = {s: [] for s in SECTIONS}
+    for section in SECTIONS:
+        if section in shape.sections and not shape.sections[section]:
+            by_section[section].append(Problem(section, "", section, _("Expected a list of records.")))
+    return Prepared(context, listed, counts, head, by_section)
+
+
+def checked_records(source: DocumentSource, prepared: Prepared) -> Iterator[Record]:
+    """The second pass: each record (in section order) after every check of its section, its problems added to
+    ``prepared``; run it inside ``messages_name_codes`` (the problems name vocabulary keys)."""
+    for entry in source.entries(prepared.listed):
+        record = _record(entry)
+        if isinstance(record, Problem):
+            prepared.by_section[entry.section].append(record)
+            continue
+        for check in RECORD_CHECKS[record.section]:
+            check(record, prepared.context)
+        prepared.by_section[record.section] += record.problems
+        yield record
 
 
 @naming_codes  # a document is written in vocabulary keys: its problems name the keys to use
@@ -406,35 +470,9 @@ async def validate_document(doc: Any) -> Checked:
 
 async def check_source(source: DocumentSource) -> Checked:
     """``validate_document`` of a source (see there)."""
-    shape = source.shape()
-    if not shape.is_object:
-        raise ImportRejected([Problem("document", "", "format", _("The document must be a JSON object."))])
-    problems: list[Problem] = []
-    if shape.format != FORMAT:
-        problems.append(Problem("document", "", "format", _('Expected "format": "%(format)s".', format=FORMAT)))
-    listed = [s for s in SECTIONS if shape.sections.get(s)]
-    gathering = Gathering()
-    for entry in source.entries(listed):
-        record = _record(entry)
-        if isinstance(record, Record):
-            gathering.add(record)
-    context = await gathering.load()
-    del gathering
-    checked = Checked()
-    by_section: dict[str, list[Problem]] = {s: [] for s in SECTIONS}
-    for section in SECTIONS:
-        if section in shape.sections and not shape.sections[section]:
-            by_section[section].append(Problem(section, "", section, _("Expected a list of records.")))
-    for entry in source.entries(listed):
-        record = _record(entry)
-        if isinstance(record, Problem):
-            by_section[entry.section].append(record)
-            continue
-        checked.counts[record.section] += 1
-        for check in RECORD_CHECKS[record.section]:
-            check(record, context)
-        by_section[record.section] += record.problems
-    problems += [p for section in SECTIONS for p in by_section[section]]
-    if problems:
+    prepared = await prepare(source)
+    for _checked in checked_records(source, prepared):
+        pass
+    if problems := prepared.problems():
         raise ImportRejected(problems)
-    return checked
+    return Checked(counts=prepared.counts)
