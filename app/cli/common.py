@@ -83,11 +83,9 @@ async def after_import() -> None:
     """Bring the search index in step before ``import`` exits, so ``forestmatch matches`` right after sees the data."""
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.db import refresh_statistics
-    from app.indexing.sync import drain
-    from app.worker import get_backend, register_subscribers
-
     from app.i18n import gettext as _
-    from app.indexing.sync import pending
+    from app.indexing.sync import drain, pending
+    from app.worker import get_backend, register_subscribers
 
     register_subscribers()
     backend = get_backend()
