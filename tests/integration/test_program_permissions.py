@@ -196,3 +196,18 @@ async def test_a_member_of_another_program_is_refused_everything_of_this_one(cli
 
     assert await _snapshot() == before
     assert await UpdateComment.count() == 0
+
+
+async def test_the_results_link_is_offered_to_partners_who_may_read_the_results(client: AsyncTestClient) -> None:
+    w = await partners_world()
+    # Partner A's organisation is also a member (named by the program); partner B is a partner only.
+    await ProgramOrganization.insert(ProgramOrganization(program=w.program_id, organization=w.ngo.organization_id))
+    await sign_in(client, w.ngo)
+    page = await client.get(f"/programs/{w.program_id}/commitments")
+    assert 'data-testid="commitments-results"' in page.text
+    assert (await client.get(f"/programs/{w.program_id}/results")).status_code == 200
+    await sign_in(client, w.buyer)
+    page = await client.get(f"/programs/{w.program_id}/commitments")
+    assert page.status_code == 200
+    assert 'data-testid="commitments-results"' not in page.text
+    assert (await client.get(f"/programs/{w.program_id}/results")).status_code == 404
