@@ -47,7 +47,9 @@ def _flash(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
 async def updates_page(
     request: Request[Any, Any, Any], page: FromQuery[int] = 1, program: FromQuery[int | None] = None
 ) -> Template:
-    """The updates of the reader's programs, newest first."""
+    """The updates of the reader's programs, newest first (one program's: 404 unless the reader belongs to it)."""
+    if program is not None:
+        await services.readable_program(request.user, program)
     page = min(max(page, 1), MAX_PAGE)
     rows, total = await services.list_updates(request.user, page=page, program_id=program)
     context = {

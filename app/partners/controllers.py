@@ -12,6 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
+from app.agenda.membership import organization_is_member
 from app.agenda.services import STATUSES
 from app.i18n import N_
 from app.i18n import gettext as _
@@ -146,6 +147,8 @@ async def _program_page(
         "flash": [] if errors else _flash(request),
         "statuses": _statuses(),
         "is_staff": user.is_staff,
+        # The results are for staff and members: a partner that is not a member gets no link to a page it cannot read.
+        "reads_results": user.is_staff or await organization_is_member(program_id, user.organization_id),
         **await _commitment_options(request, program_id, org_id),
     }
     return render(request, "partners/commitments.html.jinja2", context, status_code=status)
