@@ -383,9 +383,15 @@ def build_match(
     loose_last = None
     last = n - 1
     if parsed.last_is_prefix and last not in optional:
-        whole = [_quote(words[last]), *(_quote(" ".join(s)) for s in synonyms.get((words[last],), []))]
+        # Matched as a whole word: the word itself, a typo derivation that is an indexed word ("caova": "caoba",
+        # not the "carva" of "carvalho"), a synonym.
+        d = derivations[last]
+        whole_terms = {words[last]} | {p for p in d.typo_prefixes if p in vocabulary.terms}
+        whole = [_quote(t) for t in sorted(whole_terms)]
+        whole += [_quote(" ".join(s)) for s in synonyms.get((words[last],), [])]
         whole += covering_spans(last)
-        loose_last = f"{_quote(words[last])}* NOT {_any(whole)}"
+        loose = _alternatives(set(), d.exact_prefixes | d.typo_prefixes)
+        loose_last = f"{_any(loose)} NOT {_any(whole)}"
 
     terms: set[str] = set()
     prefixes: set[str] = set()
