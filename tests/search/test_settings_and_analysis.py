@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from search_index import load_index_settings
-from search_index.analysis import Vocabulary, fold, mark_matches, parse_query, safe_highlight, typo_budget
+from search_index.analysis import (
+    Vocabulary,
+    build_match,
+    fold,
+    mark_matches,
+    parse_query,
+    safe_highlight,
+    typo_budget,
+)
 from search_index.synonyms import species_synonyms
 
 
@@ -97,6 +105,34 @@ def test_vocabulary_derivations_follow_meilisearch_rules() -> None:
     assert vocab.derive("caov", True, 0).typo_prefixes == set()
     assert vocab.derive("caova", True, 1).typo_prefixes == {"caoba"}
     assert vocab.derive("tabls", True, 1).typo_prefixes == {"tabl", "tabla", "tablas"}
+    assert vocab.derive("ahogany", False, 2).two_typo_terms == {"mahogany"}
+    assert vocab.derive("serinqueyra", False, 2).two_typo_terms == {"seringueira"}
+    assert vocab.derive("mahgany", False, 2).two_typo_terms == set()
+
+
+def test_match_plan_ranking_sets() -> None:
+    """What each ranking bucket tests: typos paid per word (one or two), neighbouring words together, the last word
+    matched only as a prefix, stop words optional and counted in place columns only."""
+    vocab = Vocabulary()
+    vocab.add(["caoba", "carvalho", "seringueira", "mahogany", "hule", "para", "quintana", "roo"], 8)
+    plan = build_match(parse_query("caova"), vocab, {}, 5, 9, place_columns=("c4",))
+    assert plan.expression == '("caoba"* OR "caova"* OR "carva"*)'
+    assert plan.typo_sets == [('("caoba"* OR "carva"*) NOT "caova"*', 1)]
+    # "caoba" is a whole indexed word one typo away: only "carva" (of "carvalho") matches as a mere prefix.
+    assert plan.loose_last == '("caoba"* OR "caova"* OR "carva"*) NOT ("caoba" OR "caova")'
+    assert (plan.optional, plan.pairs) == ([], [])
+    plan = build_match(parse_query("serinqueyra mahgany "), vocab, {}, 5, 9, place_columns=("c4",))
+    assert plan.typo_sets == [('"seringueira" NOT "serinqueyra"', 2), ('"mahogany" NOT "mahgany"', 1)]
+    assert plan.loose_last is None
+    plan = build_match(parse_query("hule para"), vocab, {}, 5, 9, place_columns=("c4", "c5"))
+    assert plan.expression == '"hule"'
+    assert plan.optional == ['{c4 c5} : ("para"*)']
+    assert plan.highlight_terms == {"hule"} and plan.highlight_prefixes == set()
+    plan = build_match(parse_query("para"), vocab, {}, 5, 9, place_columns=("c4",))
+    assert (plan.expression, plan.optional) == ('"para"*', [])  # stop words alone are looked for
+    plan = build_match(parse_query("quintana de roo "), vocab, {}, 5, 9, place_columns=("c4",))
+    assert plan.expression == '"quintana" AND "roo"'
+    assert plan.pairs == ['NEAR("quintana" "roo", 1)']
 
 
 def test_highlight_marks_prefix_part_and_escapes() -> None:
