@@ -11,10 +11,17 @@ from babel import Locale
 
 from app.i18n import SUPPORTED_LOCALES, translations_for
 from app.offers import projection, visibility
-from app.places import region_search_names
 from app.offers.tables import Offer
+from app.places import region_search_names
 from app.traceability.offer_lots import backing
-from app.vocab import ALL_PRODUCT_TYPES, CATEGORIES, PRODUCT_CATEGORY, offered_species_keys, resolve_species, species_names
+from app.vocab import (
+    ALL_PRODUCT_TYPES,
+    CATEGORIES,
+    PRODUCT_CATEGORY,
+    offered_species_keys,
+    resolve_species,
+    species_names,
+)
 
 OFFERS_INDEX = "offers"
 

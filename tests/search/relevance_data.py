@@ -15,6 +15,7 @@ from app.places import region_country, region_search_names
 from app.vocab import PRODUCT_CATEGORY, offered_species_keys, resolve_species, species_names
 
 #: (id, title, species, product type, region, locality, organisation, description)
+# fmt: off
 OFFERS: list[tuple[str, str, str, str, str, str, str, str]] = [
     # Mexico, timber
     ("mx-caoba-roo", "Tablas de caoba", "Swietenia macrophylla", "sawn_timber", "MX-ROO", "Felipe Carrillo Puerto",
@@ -95,6 +96,7 @@ OFFERS: list[tuple[str, str, str, str, str, str, str, str]] = [
     ("mx-machiche-new", "Duela de machiche", "Lonchocarpus castilloi", "mouldings_flooring", "MX-CAM", "Hopelchén",
      "Ejido Hopelchén", "Duela."),
 ]
+# fmt: on
 
 
 def document(index: int, offer: tuple[str, str, str, str, str, str, str, str]) -> dict[str, Any]:

@@ -92,8 +92,18 @@ CASES: list[Case] = [
     case("cedro rojo", "mx-cedro-ver"),
     case("mahogany boards", "hn-caoba-gd"),
     case("caoba aserrada", "gt-caoba-pet"),
-    case("madera en rollo", first={"mx-caoba-cam", "mx-pino-oax", "mx-chicozapote-roo", "mx-ramon-cam",
-                                   "br-cedro-am", "br-castanheira-ac", "bo-castana-n"}),
+    case(
+        "madera en rollo",
+        first={
+            "mx-caoba-cam",
+            "mx-pino-oax",
+            "mx-chicozapote-roo",
+            "mx-ramon-cam",
+            "br-cedro-am",
+            "br-castanheira-ac",
+            "bo-castana-n",
+        },
+    ),
     # --- places: state, province, locality, country; es/en/pt, with and without accents ---------------------------
     case("caoba quintana roo", "mx-caoba-roo"),
     case("cedro veracruz", "mx-cedro-ver"),
