@@ -196,3 +196,17 @@ async def test_relevance(relevance_backend: SearchBackend, c: Case) -> None:
     assert set(hits[len(c.top) : head]) == set(c.first), (c.query, hits)
     for late in c.below:
         assert late not in hits[:head], (c.query, hits)
+
+
+@pytest.mark.parametrize("text", ["caoba", "caova", "hule para", "madera en rollo", "pino", "latex"])
+async def test_pages_follow_the_same_order(relevance_backend: SearchBackend, text: str) -> None:
+    """Later pages (ranked directly, with the total already counted) continue the first page's order."""
+    whole = [h.id for h in (await relevance_backend.search(INDEX, SearchQuery(text, per_page=50))).hits]
+    paged: list[str] = []
+    for page in range(1, 20):
+        hits = (await relevance_backend.search(INDEX, SearchQuery(text, page=page, per_page=3))).hits
+        paged += [h.id for h in hits]
+        if not hits:
+            break
+    assert paged == whole
+    assert len(whole) >= 4
