@@ -14,6 +14,7 @@ from search_index.analysis import (
     safe_highlight,
     typo_budget,
 )
+from search_index.index_settings import parse_settings
 from search_index.synonyms import species_synonyms
 
 
@@ -157,3 +158,11 @@ def test_function_words_are_never_marked() -> None:
         "<mark>Madera</mark> de <mark>pino</mark> y tablas de encino"
     )
     assert safe_highlight("\ue000De\ue001 primera, \ue000Pará\ue001") == "De primera, <mark>Pará</mark>"
+
+
+def test_custom_ranking_rules_are_tie_breakers_on_sortable_attributes() -> None:
+    raw = {"searchableAttributes": ["title"], "sortableAttributes": ["created_at"]}
+    settings = parse_settings("x", {**raw, "rankingRules": ["words", "typo", "created_at:desc", "created_at:asc"]})
+    assert settings.tie_breakers == (("created_at", True), ("created_at", False))
+    with pytest.raises(ValueError, match="sortable"):
+        parse_settings("x", {**raw, "rankingRules": ["words", "title:desc"]})
