@@ -115,6 +115,25 @@ def _region_name(code: str, locale: str) -> str:
     return re.sub(r"\s*\[[^\]]*\]\s*$", "", name).strip() or region.name
 
 
+@lru_cache(maxsize=8192)
+def region_search_names(code: str | None) -> tuple[str, ...]:
+    """Every name a region goes by, for search: its name in each supported language (the common short form where
+    there is one: 'Veracruz', not 'Veracruz de Ignacio de la Llave'), then its parent region's ('Catalunya' for
+    Barcelona). Accents stay: search folds them."""
+    key = _normalise_code(code)
+    names: list[str] = []
+    seen: set[str] = set()
+    while key in _regions() and key not in seen:
+        seen.add(key)
+        for locale in SUPPORTED_LOCALES:
+            name = _region_name(key, locale)
+            if name not in names:
+                names.append(name)
+        parent = _regions()[key].parent
+        key = parent if parent and parent in _regions() else ""
+    return tuple(names)
+
+
 def place_name(
     country: str | None, region: str | None = None, locality: str | None = None, locale: str | None = None
 ) -> str:

@@ -6,6 +6,10 @@
   derivation whose first letter differs from the query word's costs two typos; transpositions count as one.
 - The last query word is a prefix unless the text ends with a separator; typo-tolerant prefixes as well.
 - Synonyms are matched exactly on one- to three-word spans of the query.
+- Stop words (short function words of es/en/pt, ``STOP_WORDS``) in a query with other words are optional: they
+  never decide what matches, and count for ranking (Meilisearch's "words" rule) only where they stand in a place
+  name ("hule para" ranks offers from Pará first; "madera para construcción" is "madera construcción").
+- Ranking buckets (see ``MatchPlan``): optional words missing, typos, proximity, attribute, exactness; then bm25.
 """
 
 from __future__ import annotations
@@ -21,12 +25,17 @@ TOKEN_RE = re.compile(r"[^\W_]+")
 MAX_QUERY_WORDS = 10
 #: Marks around matches inside highlighted text before it is escaped (private-use characters, never in the output).
 PRE, POST = "\ue000", "\ue001"
-#: Short function words of the three languages. Highlighted alone they light up every title ("Tablas de caoba"), so
-#: one is kept marked only between two other marked words ("árbol de caucho"); matching itself is unchanged.
-HIGHLIGHT_STOP_WORDS = frozenset(
+#: Short function words of the three languages. In a query with other words they are optional (see the module
+#: docstring); highlighted alone they would light up every title ("Tablas de caoba"), so they are never marked
+#: except inside a matched multi-word name ("árbol de caucho", a synonym of "hule").
+STOP_WORDS = frozenset(
     "a al an and as at by com con da das de del do dos e el em en for in la las los na nas no nos o of on or os "
     "para por the to u un una uns y".split()
 )
+HIGHLIGHT_STOP_WORDS = STOP_WORDS
+#: Typo and prefix alternatives of the words of two neighbouring query words, above which proximity is measured on
+#: the words as typed (their exact derivations) only.
+MAX_PAIR_COMBINATIONS = 16
 
 
 def _fold_table() -> dict[int, str]:
@@ -108,6 +117,9 @@ class Derivations:
     exact_prefixes: set[str] = field(default_factory=set)
     typo_terms: set[str] = field(default_factory=set)
     typo_prefixes: set[str] = field(default_factory=set)
+    #: The typo derivations that cost two typos (a subset of ``typo_terms`` / ``typo_prefixes``).
+    two_typo_terms: set[str] = field(default_factory=set)
+    two_typo_prefixes: set[str] = field(default_factory=set)
 
 
 class Vocabulary:
@@ -155,8 +167,12 @@ class Vocabulary:
                     continue
                 if prefix and self.has_prefix(variant):
                     out.typo_prefixes.add(variant)
+                    if cost == 2:
+                        out.two_typo_prefixes.add(variant)
                 elif not prefix and variant in self.terms:
                     out.typo_terms.add(variant)
+                    if cost == 2:
+                        out.two_typo_terms.add(variant)
         if budget >= 2:
             self._two_typos(word, prefix, out)
         if len(self._cache) > 4096:
@@ -182,12 +198,17 @@ class Vocabulary:
                 last = osa_rows(word, head)[-1]
                 for size in range(max(1, n - 2), len(head) + 1):
                     if last[size] <= 2:
+                        if last[size] == 2 and head[:size] not in out.typo_prefixes:
+                            out.two_typo_prefixes.add(head[:size])
                         out.typo_prefixes.add(head[:size])
                         break
             else:
                 if abs(len(term) - n) > 2 or term == word or len(letters ^ set(term)) > 4:
                     continue
-                if osa_rows(word, term)[-1][-1] <= 2:
+                distance = osa_rows(word, term)[-1][-1]
+                if distance <= 2:
+                    if distance == 2 and term not in out.typo_terms:
+                        out.two_typo_terms.add(term)
                     out.typo_terms.add(term)
 
 
@@ -220,7 +241,14 @@ def _covering(prefixes: set[str]) -> set[str]:
 
 @dataclass
 class MatchPlan:
-    """FTS5 MATCH expressions for a query: all derivations, and the zero-typo subset (ranked first)."""
+    """FTS5 MATCH expressions for a query: what must match, and the sets the ranking buckets test membership in.
+
+    Documents are ranked (after an explicit sort) by: optional words missing (``optional``: one expression per stop
+    word of the query, restricted to the place columns), total typos (``typo_sets``: documents paying ``cost`` typos
+    on one query word, disjoint per word), proximity (``pairs``: documents where two neighbouring query words stand
+    together in one attribute), attribute (the first searchable attribute holding a match, by bm25 with one column
+    weighted), exactness (``loose_last``: documents matching the last word only as the prefix of a longer word),
+    then bm25 and the settings' tie-breakers."""
 
     expression: str
     exact_expression: str
@@ -228,6 +256,20 @@ class MatchPlan:
     highlight_prefixes: set[str]
     #: Synonyms of several words ("arbol de caucho"), highlighted only where they stand whole, as FTS5 matched them.
     highlight_phrases: set[tuple[str, ...]] = field(default_factory=set)
+    typo_sets: list[tuple[str, int]] = field(default_factory=list)
+    optional: list[str] = field(default_factory=list)
+    pairs: list[str] = field(default_factory=list)
+    loose_last: str | None = None
+
+
+def _alternatives(terms: set[str], prefixes: set[str]) -> list[str]:
+    covering = _covering(prefixes)
+    alts = [_quote(t) for t in sorted(terms) if not t.startswith(tuple(covering))]
+    return alts + [_quote(p) + "*" for p in sorted(covering)]
+
+
+def _any(alts: list[str]) -> str:
+    return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
 
 
 def build_match(
@@ -237,26 +279,31 @@ def build_match(
     one_typo: int,
     two_typos: int,
     typos: bool = True,
+    place_columns: tuple[str, ...] = (),
 ) -> MatchPlan:
-    """The FTS5 expression: every word (or a synonym of a span of words) must match."""
+    """The FTS5 expressions: every word that is not a stop word (or a synonym of a span of words) must match.
+
+    ``place_columns``: FTS column names of the place attributes, where an optional stop word counts as matched."""
     words = parsed.words
     n = len(words)
+    optional = {i for i, w in enumerate(words) if w in STOP_WORDS}
+    if len(optional) == n:
+        optional = set()  # a query of stop words only ("para") looks for them
     derivations = []
     for i, word in enumerate(words):
-        budget = typo_budget(word, one_typo, two_typos) if typos else 0
+        budget = typo_budget(word, one_typo, two_typos) if typos and i not in optional else 0
         derivations.append(vocabulary.derive(word, parsed.last_is_prefix and i == n - 1, budget))
-    terms: set[str] = set()
-    prefixes: set[str] = set()
-    phrases: set[tuple[str, ...]] = set()
+
+    def spans(size: int, i: int) -> list[tuple[str, ...]]:
+        return synonyms.get(tuple(words[i : i + size]), []) if size > 1 and i + size <= n else []
 
     def word_clause(i: int, with_typos: bool) -> str:
         d = derivations[i]
         terms = d.exact_terms | d.typo_terms if with_typos else d.exact_terms
-        prefixes = _covering(d.exact_prefixes | d.typo_prefixes if with_typos else d.exact_prefixes)
-        alts = [_quote(t) for t in sorted(terms) if not t.startswith(tuple(prefixes))]
-        alts += [_quote(p) + "*" for p in sorted(prefixes)]
+        prefixes = d.exact_prefixes | d.typo_prefixes if with_typos else d.exact_prefixes
+        alts = _alternatives(terms, prefixes)
         alts += [_quote(" ".join(s)) for s in synonyms.get((words[i],), [])]
-        return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
+        return _any(alts)
 
     def expression(with_typos: bool) -> str:
         memo: dict[int, str] = {}
@@ -271,29 +318,99 @@ def build_match(
                 if i + size > n:
                     break
                 if size == 1:
+                    if i in optional:
+                        options.append(rest(i + 1))
+                        continue
                     head = word_clause(i, with_typos)
                 else:
-                    alts = synonyms.get(tuple(words[i : i + size]))
+                    alts = spans(size, i)
                     if not alts:
                         continue
                     head = "(" + " OR ".join(_quote(" ".join(s)) for s in alts) + ")"
                 tail = rest(i + size)
                 options.append(f"{head} AND {tail}" if tail else head)
+            if "" in options:  # an optional word at the end: nothing more is required
+                options = [""]
             memo[i] = options[0] if len(options) == 1 else "(" + " OR ".join(f"({o})" for o in options) + ")"
             return memo[i]
 
         return rest(0)
 
+    def covering_spans(i: int) -> list[str]:
+        """Multi-word synonyms matched on a span that includes word ``i`` (they satisfy it without typos)."""
+        out = []
+        for size in (2, 3):
+            for start in range(max(0, i - size + 1), i + 1):
+                out += [_quote(" ".join(s)) for s in spans(size, start)]
+        return out
+
+    typo_sets: list[tuple[str, int]] = []
     for i, d in enumerate(derivations):
-        terms |= d.exact_terms | d.typo_terms
-        prefixes |= d.exact_prefixes | d.typo_prefixes
+        if i in optional or not (d.typo_terms or d.typo_prefixes):
+            continue
+        paid = [word_clause(i, False), *covering_spans(i)]
+        one = _alternatives(d.typo_terms - d.two_typo_terms, d.typo_prefixes - d.two_typo_prefixes)
+        two = _alternatives(d.two_typo_terms, d.two_typo_prefixes)
+        if one:
+            typo_sets.append((f"{_any(one)} NOT {_any(paid)}", 1))
+            paid += one
+        if two:
+            typo_sets.append((f"{_any(two)} NOT {_any(paid)}", 2))
+
+    optional_sets = []
+    if place_columns:
+        columns = "{" + " ".join(place_columns) + "} : "
+        optional_sets = [columns + "(" + word_clause(i, False) + ")" for i in sorted(optional)]
+
+    pairs = []
+    required = [i for i in range(n) if i not in optional]
+    for a, b in zip(required, required[1:], strict=False):
+        gap = b - a - 1  # stop words skipped between them in the query
+
+        def options(i: int, with_typos: bool) -> list[str]:
+            d = derivations[i]
+            terms = d.exact_terms | d.typo_terms if with_typos else d.exact_terms
+            prefixes = d.exact_prefixes | d.typo_prefixes if with_typos else d.exact_prefixes
+            return _alternatives(terms, prefixes)
+
+        left, right = options(a, True), options(b, True)
+        if len(left) * len(right) > MAX_PAIR_COMBINATIONS:
+            left, right = options(a, False), options(b, False)
+        near = [f"NEAR({x} {y}, {gap})" for x in left for y in right]
+        if near and len(near) <= MAX_PAIR_COMBINATIONS:
+            pairs.append(_any(near))
+
+    loose_last = None
+    last = n - 1
+    if parsed.last_is_prefix and last not in optional:
+        # Matched as a whole word: the word itself, a typo derivation that is an indexed word ("caova": "caoba",
+        # not the "carva" of "carvalho"), a synonym.
+        d = derivations[last]
+        whole_terms = {words[last]} | {p for p in d.typo_prefixes if p in vocabulary.terms}
+        whole = [_quote(t) for t in sorted(whole_terms)]
+        whole += [_quote(" ".join(s)) for s in synonyms.get((words[last],), [])]
+        whole += covering_spans(last)
+        loose = _alternatives(set(), d.exact_prefixes | d.typo_prefixes)
+        loose_last = f"{_any(loose)} NOT {_any(whole)}"
+
+    terms: set[str] = set()
+    prefixes: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()
+    for i, d in enumerate(derivations):
+        if i not in optional:
+            terms |= d.exact_terms | d.typo_terms
+            prefixes |= d.exact_prefixes | d.typo_prefixes
         for size in (1, 2, 3):
             for alt in synonyms.get(tuple(words[i : i + size]), []) if i + size <= n else []:
+                if size == 1 and i in optional:
+                    continue
                 if len(alt) == 1:
                     terms.add(alt[0])
                 else:
                     phrases.add(alt)
-    return MatchPlan(expression(True), expression(False), terms, prefixes, phrases)
+    return MatchPlan(
+        expression(True), expression(False), terms, prefixes, phrases, typo_sets, optional_sets, pairs, loose_last
+    )
 
 
 def mark_matches(
@@ -337,40 +454,28 @@ def mark_matches(
 _MARKS_RE = re.compile(f"({PRE}|{POST})")
 
 
-def _unmark_lone_stop_words(parts: list[str]) -> list[str]:
-    """Drop the marks around a function word (HIGHLIGHT_STOP_WORDS) unless marked words stand on both sides of it,
-    with only spaces or punctuation between. ``parts``: text split at PRE/POST, balanced."""
-    runs: list[tuple[str, bool]] = []  # (text, marked)
+def _unmark_stop_words(parts: list[str]) -> list[str]:
+    """Drop the marks around a function word (STOP_WORDS): never highlighted, even inside a marked name.
+    ``parts``: text split at PRE/POST, balanced."""
+    out: list[str] = []
     marked = False
     for part in parts:
         if part == PRE:
             marked = True
         elif part == POST:
             marked = False
+        elif marked and unicodedata.normalize("NFC", part.strip()).lower() in STOP_WORDS:  # "Pará" is no "para"
+            out.append(part)
+        elif marked:
+            out += [PRE, part, POST]
         elif part:
-            runs.append((part, marked))
-
-    def marked_beside(i: int, step: int) -> bool:
-        j = i + step
-        while 0 <= j < len(runs) and not runs[j][1]:
-            if TOKEN_RE.search(runs[j][0]):
-                return False
-            j += step
-        return 0 <= j < len(runs)
-
-    out: list[str] = []
-    for i, (text, is_marked) in enumerate(runs):
-        lone_stop_word = is_marked and fold(text.strip()) in HIGHLIGHT_STOP_WORDS
-        if is_marked and not (lone_stop_word and not (marked_beside(i, -1) and marked_beside(i, 1))):
-            out += [PRE, text, POST]
-        else:
-            out.append(text)
+            out.append(part)
     return out
 
 
 def safe_highlight(marked: str) -> str:
     """Escape text carrying PRE/POST marks for HTML, then turn the marks into ``<mark>`` tags. Used for both
-    backends' output; a function word marked alone is left unmarked (see HIGHLIGHT_STOP_WORDS)."""
+    backends' output; function words are left unmarked (see STOP_WORDS)."""
     balanced: list[str] = []
     open_mark = False
     for part in _MARKS_RE.split(marked):
@@ -385,6 +490,6 @@ def safe_highlight(marked: str) -> str:
     if open_mark:
         balanced.append(POST)
     out: list[str] = []
-    for part in _unmark_lone_stop_words(balanced):
+    for part in _unmark_stop_words(balanced):
         out.append("<mark>" if part == PRE else "</mark>" if part == POST else html.escape(part))
     return "".join(out)

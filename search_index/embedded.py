@@ -264,6 +264,7 @@ class EmbeddedBackend(PooledConnections):
                 settings.one_typo,
                 settings.two_typos,
                 settings.typo_enabled,
+                settings.place_columns,
             )
 
     def _search(self, index: str, settings: IndexSettings, query: SearchQuery) -> SearchResult:

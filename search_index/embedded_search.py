@@ -143,8 +143,52 @@ def _order_by(order: list[tuple[str, str]]) -> str:
 
 
 def _weights(settings: IndexSettings) -> str:
-    """bm25 column weights: earlier searchable attributes weigh more (Meilisearch's attribute rule)."""
+    """bm25 column weights: earlier searchable attributes weigh more (the tie-breaker after the bucket rules)."""
     return ", ".join(str(float(len(settings.searchable) - i)) for i in range(len(settings.searchable)))
+
+
+def _in_set(layout: Layout, expression: str) -> tuple[str, list[Any]]:
+    """Membership in the documents an FTS expression matches (SQLite builds the set once per statement)."""
+    return f"(d.rid IN (SELECT rowid FROM {layout.fts} WHERE {layout.fts} MATCH ?))", [expression]
+
+
+def rank_keys(layout: Layout, settings: IndexSettings, plan: MatchPlan) -> list[tuple[str, list[Any], str]]:
+    """(SQL, parameters, direction) of the text ranking rules, in order, over a row of the FTS match joined to ``d``:
+    Meilisearch's buckets (words, typo, proximity, attribute, exactness), then bm25 and the settings' tie-breakers.
+
+    Each bucket is a membership test in a set FTS5 computes once per query (typos, proximity and exactness are
+    usually small sets: documents with a typo derivation that lack the exact word, and so on), so ranking costs
+    about one extra FTS lookup per rule that can tell documents apart, not a pass over positions per document."""
+    keys: list[tuple[str, list[Any], str]] = []
+
+    def total(parts: list[tuple[str, list[Any], int]]) -> tuple[str, list[Any]]:
+        sql = " + ".join(f"{sql} * {weight}" if weight != 1 else sql for sql, _, weight in parts)
+        return f"({sql})", [p for _, params, _ in parts for p in params]
+
+    if plan.optional:  # words: optional (stop) words not found in a place name
+        sql, params = total([(*_in_set(layout, e), 1) for e in plan.optional])
+        keys.append((f"{len(plan.optional)} - {sql}", params, "ASC"))
+    if plan.typo_sets:  # typo: the sum of the typos paid on each word
+        sql, params = total([(*_in_set(layout, e), cost) for e, cost in plan.typo_sets])
+        keys.append((sql, params, "ASC"))
+    if plan.pairs:  # proximity: neighbouring query words standing apart
+        sql, params = total([(*_in_set(layout, e), 1) for e in plan.pairs])
+        keys.append((f"{len(plan.pairs)} - {sql}", params, "ASC"))
+    # attribute: the first searchable attribute holding a match (bm25 with only that column weighted is non-zero).
+    n = len(settings.searchable)
+    if n > 1:
+        cases = " ".join(
+            f"WHEN bm25({layout.fts}, {', '.join('1.0' if j == i else '0.0' for j in range(n))}) < 0 THEN {i}"
+            for i in range(n - 1)
+        )
+        keys.append((f"(CASE {cases} ELSE {n - 1} END)", [], "ASC"))
+    if plan.loose_last:  # exactness: the last word matched whole rather than as a longer word's prefix
+        sql, params = _in_set(layout, plan.loose_last)
+        keys.append((sql, params, "ASC"))
+    keys.append((f"bm25({layout.fts}, {_weights(settings)})", [], "ASC"))
+    for field, descending in settings.tie_breakers:
+        keys += [(f"(d.{col(field)} IS NULL)", [], "ASC"), (f"d.{col(field)}", [], "DESC" if descending else "ASC")]
+    return keys
 
 
 @dataclass
@@ -204,10 +248,9 @@ def _page_direct(
         order.append(("score", "ASC"))
     elif plan:
         score_sql = f"bm25({layout.fts}, {_weights(settings)})"
-        if plan.exact_expression != plan.expression:
-            order.append((f"(d.rid NOT IN (SELECT rowid FROM {layout.fts} WHERE {layout.fts} MATCH ?))", "ASC"))
-            order_params.append(plan.exact_expression)
-        order.append(("score", "ASC"))
+        for sql, params, direction in rank_keys(layout, settings, plan):
+            order.append((sql, direction))
+            order_params += params
     if q.score and not plan:
         # The ids are read for the page only: every column a ScoreSort and the filters read is in the covering
         # index, so ranking a broad set never reads its table rows (the matcher's candidates: 12-20k of them).
@@ -261,14 +304,15 @@ def run_search(
         # No id column: the ids of the page are read afterwards (a text column per hit made the table larger).
         columns = ["d.rid AS rid"]
         select_params: list[Any] = []
+        ranks: list[tuple[str, list[Any], str]] = []
         if plan and query.per_page:  # facet-only queries (per_page=0) skip ranking entirely
             columns.append(f"bm25({layout.fts}, {_weights(settings)}) AS score")
-            if plan.exact_expression != plan.expression:
-                # Like Meilisearch's typo rule: documents matching without typos rank first.
-                columns.append(f"(d.rid NOT IN (SELECT rowid FROM {layout.fts} WHERE {layout.fts} MATCH ?)) AS typo")
-                select_params.append(plan.exact_expression)
             columns += [f"{term} AS k{i}" for i, (term, _) in enumerate(q.order)]
             select_params += q.order_params
+            ranks = rank_keys(layout, settings, plan)
+            for i, (sql, params, _) in enumerate(ranks):
+                columns.append(f"{sql} AS r{i}")
+                select_params += params
             if q.distance:
                 columns.append(f"{q.distance[0]} AS dist")
                 select_params += q.distance[1]
@@ -284,10 +328,10 @@ def run_search(
             limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))
             if limit and plan:
                 keys = [f"k{i} {direction}" for i, (_, direction) in enumerate(q.order)]
-                keys += ["typo"] if plan.exact_expression != plan.expression else []
+                keys += [f"r{i} {direction}" for i, (_, _, direction) in enumerate(ranks)]
                 sql = (
                     f"SELECT rid, score, {'dist' if q.distance else 'NULL'} FROM {CANDIDATES} "
-                    f"ORDER BY {', '.join([*keys, 'score', 'rid'])} LIMIT ? OFFSET ?"
+                    f"ORDER BY {', '.join([*keys, 'rid'])} LIMIT ? OFFSET ?"
                 )
                 rows = _with_ids(conn, layout, conn.execute(sql, [limit, offset]).fetchall())
         finally:

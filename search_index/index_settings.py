@@ -37,6 +37,9 @@ SETTINGS_DIR = Path(__file__).resolve().parent / "settings"
 INDEX_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 GEO = "_geo"
+CUSTOM_RULE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_]{0,63}):(asc|desc)$")
+#: Searchable attributes holding place names: where a query's stop word counts as a word ("hule para": Pará).
+PLACE_ATTRIBUTES = frozenset({"region_names", "locality"})
 MAX_PER_PAGE = 1000
 #: Bumped whenever the embedded backend's text analysis changes, so stored indexes are rebuilt.
 ANALYZER_VERSION = 1
@@ -58,6 +61,13 @@ class IndexSettings:
     max_total_hits: int
     max_values_per_facet: int
     fingerprint: str
+    #: Custom ranking rules (``"created_at:desc"``): (field, descending), after the built-in rules.
+    tie_breakers: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def place_columns(self) -> tuple[str, ...]:
+        """FTS column names (``c<i>``) of the searchable place attributes (embedded backend)."""
+        return tuple(f"c{i}" for i, name in enumerate(self.searchable) if name in PLACE_ATTRIBUTES)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -92,6 +102,13 @@ def parse_settings(index: str, raw: dict[str, Any]) -> IndexSettings:
     synonyms = raw.get("synonyms", {})
     if not isinstance(synonyms, dict):
         raise ValueError(f"{index}: synonyms must be an object")
+    tie_breakers = []
+    for rule in raw.get("rankingRules", []):
+        match = CUSTOM_RULE_RE.match(rule) if isinstance(rule, str) else None
+        if match:
+            if match[1] not in (set(raw.get("sortableAttributes", [])) - {GEO}):
+                raise ValueError(f"{index}: ranking rule {rule!r} needs a sortable attribute")
+            tie_breakers.append((match[1], match[2] == "desc"))
     fingerprint = hashlib.sha256(
         json.dumps([ANALYZER_VERSION, raw], sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()[:16]
@@ -108,6 +125,7 @@ def parse_settings(index: str, raw: dict[str, Any]) -> IndexSettings:
         max_total_hits=int(raw.get("pagination", {}).get("maxTotalHits", 1000)),
         max_values_per_facet=int(raw.get("faceting", {}).get("maxValuesPerFacet", 100)),
         fingerprint=fingerprint,
+        tie_breakers=tuple(tie_breakers),
     )
 
 

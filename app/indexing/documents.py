@@ -12,8 +12,16 @@ from babel import Locale
 from app.i18n import SUPPORTED_LOCALES, translations_for
 from app.offers import projection, visibility
 from app.offers.tables import Offer
+from app.places import region_search_names
 from app.traceability.offer_lots import backing
-from app.vocab import ALL_PRODUCT_TYPES, offered_species_keys, resolve_species, species_names
+from app.vocab import (
+    ALL_PRODUCT_TYPES,
+    CATEGORIES,
+    PRODUCT_CATEGORY,
+    offered_species_keys,
+    resolve_species,
+    species_names,
+)
 
 OFFERS_INDEX = "offers"
 
@@ -70,6 +78,16 @@ def _species_fields(given: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str,
     return tuple(species), tuple(names), tuple(offered_species_keys(species))
 
 
+def product_labels(product_type: str) -> list[str]:
+    """A product type's labels and its category's, each in every supported language."""
+    labels = _labels(ALL_PRODUCT_TYPES.get(product_type, product_type))
+    category = PRODUCT_CATEGORY.get(product_type)
+    for label in _labels(CATEGORIES[category]) if category else []:
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
 #: What a search document is built from (``offer_document``).
 OFFER_COLUMNS = projection.columns(
     (
@@ -100,6 +118,7 @@ OFFER_COLUMNS = projection.columns(
         "organization_name",
         "country",
         "region",
+        "locality",
         "organization_active",
         "organization_lat",
         "organization_lon",
@@ -125,7 +144,9 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         "description": row["description"] or "",
         "category": row["category"],
         "product_type": row["product_type"],
-        "product_type_labels": _labels(ALL_PRODUCT_TYPES.get(row["product_type"], row["product_type"])),
+        # What the product is and what it is known as: its type and its category ("Madera", "Látex") in every
+        # language, so "madera" finds roundwood and "latex" finds cup lump.
+        "product_type_labels": product_labels(row["product_type"]),
         "species": species,
         "species_names": names,
         "species_keys": list(keys_t),  # the matcher's species constraint as a filter
@@ -133,6 +154,9 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         "country": row["country"] or "",
         "region": row["region"] or "",
         "country_names": list(country_names(row["country"])) if row["country"] else [],
+        # Places as people name them: the state or province (es/en/pt, short forms, its parent region), the locality.
+        "region_names": list(region_search_names(row["region"])) if row["region"] else [],
+        "locality": (row.get("locality") or "").strip(),
         "organization_ref": row["organization_ref"],
         "organization_name": row["organization_name"],
         "certificate_ref": row["certificate_ref"],

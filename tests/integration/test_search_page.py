@@ -389,3 +389,34 @@ async def test_country_name_in_any_language_finds_its_offers(index: AsyncTestCli
     await index_all()
     assert await refs(index, q="México") == [mexican["ref"]]
     assert await refs(index, q="mexico") == [mexican["ref"]]
+
+
+async def _place(user: CurrentUser, region: str, locality: str) -> None:
+    from app.accounts.tables import Organization
+
+    await Organization.update({Organization.region: region, Organization.locality: locality}).where(
+        Organization.id == user.organization_id
+    )
+
+
+async def test_places_are_found_as_people_name_them(index: AsyncTestClient) -> None:
+    """State and locality names from the organisation, with or without accents, in the query with a product; "para"
+    of "hule para" is the state of Pará, not the Spanish word in another offer's description."""
+    para_user, para_cert = await producer("BR")
+    acre_user, acre_cert = await producer("BR")
+    roo_user, roo_cert = await producer()
+    await _place(para_user, "BR-PA", "Portel")
+    await _place(acre_user, "BR-AC", "Xapuri")
+    await _place(roo_user, "MX-ROO", "Felipe Carrillo Puerto")
+    para = await make_offer(para_user, para_cert, title="Látex de seringueira", species=["Hevea brasiliensis"])
+    acre = await make_offer(
+        acre_user, acre_cert, title="Hule para la industria", species=["Hevea brasiliensis"], description="Hule para"
+    )
+    roo = await make_offer(roo_user, roo_cert, title="Tablas", species=["Swietenia macrophylla"])
+    await index_all()
+    assert await refs(index, q="caoba quintana roo") == [roo["ref"]]
+    assert await refs(index, q="felipe carrillo") == [roo["ref"]]
+    assert await refs(index, q="portel") == [para["ref"]]
+    for text in ("hule pará", "hule para", "HULE PARA"):
+        assert await refs(index, q=text) == [para["ref"], acre["ref"]], text
+    assert await refs(index, q="hule acre") == [acre["ref"]]

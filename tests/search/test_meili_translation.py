@@ -242,13 +242,13 @@ def test_parse_response() -> None:
     }
 
 
-def test_parse_response_keeps_a_function_word_marked_only_inside_a_match() -> None:
+def test_parse_response_never_marks_a_function_word() -> None:
     """Meilisearch marks every occurrence of a query's "de"; the embedded backend's rule applies to its output too."""
     query = SearchQuery(text="madera de pino", highlight=("title",))
     formatted = "\ue000Madera\ue001 \ue000de\ue001 \ue000pino\ue001 y tablas \ue000de\ue001 encino"
     response = {"hits": [{"id": "o1", "title": "", "_formatted": {"title": formatted}}], "totalHits": 1}
     assert parse_response(response, query).hits[0].highlights == {
-        "title": "<mark>Madera</mark> <mark>de</mark> <mark>pino</mark> y tablas de encino"
+        "title": "<mark>Madera</mark> de <mark>pino</mark> y tablas de encino"
     }
 
 

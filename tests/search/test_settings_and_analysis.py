@@ -5,19 +5,33 @@ from __future__ import annotations
 import pytest
 
 from search_index import load_index_settings
-from search_index.analysis import Vocabulary, fold, mark_matches, parse_query, safe_highlight, typo_budget
+from search_index.analysis import (
+    Vocabulary,
+    build_match,
+    fold,
+    mark_matches,
+    parse_query,
+    safe_highlight,
+    typo_budget,
+)
+from search_index.index_settings import parse_settings
 from search_index.synonyms import species_synonyms
 
 
 def test_offers_settings_match_the_documented_fields() -> None:
     settings = load_index_settings("offers")
-    assert settings.searchable[:5] == (
+    assert settings.searchable == (
         "title",
         "species_names",
         "product_type_labels",
         "organization_name",
+        "region_names",
+        "locality",
+        "country_names",
         "description",
     )
+    assert settings.tie_breakers == (("created_at", True),)
+    assert settings.place_columns == ("c4", "c5")
     assert settings.filterable == {
         "category",
         "product_type",
@@ -92,6 +106,34 @@ def test_vocabulary_derivations_follow_meilisearch_rules() -> None:
     assert vocab.derive("caov", True, 0).typo_prefixes == set()
     assert vocab.derive("caova", True, 1).typo_prefixes == {"caoba"}
     assert vocab.derive("tabls", True, 1).typo_prefixes == {"tabl", "tabla", "tablas"}
+    assert vocab.derive("ahogany", False, 2).two_typo_terms == {"mahogany"}
+    assert vocab.derive("serinqueyra", False, 2).two_typo_terms == {"seringueira"}
+    assert vocab.derive("mahgany", False, 2).two_typo_terms == set()
+
+
+def test_match_plan_ranking_sets() -> None:
+    """What each ranking bucket tests: typos paid per word (one or two), neighbouring words together, the last word
+    matched only as a prefix, stop words optional and counted in place columns only."""
+    vocab = Vocabulary()
+    vocab.add(["caoba", "carvalho", "seringueira", "mahogany", "hule", "para", "quintana", "roo"], 8)
+    plan = build_match(parse_query("caova"), vocab, {}, 5, 9, place_columns=("c4",))
+    assert plan.expression == '("caoba"* OR "caova"* OR "carva"*)'
+    assert plan.typo_sets == [('("caoba"* OR "carva"*) NOT "caova"*', 1)]
+    # "caoba" is a whole indexed word one typo away: only "carva" (of "carvalho") matches as a mere prefix.
+    assert plan.loose_last == '("caoba"* OR "caova"* OR "carva"*) NOT ("caoba" OR "caova")'
+    assert (plan.optional, plan.pairs) == ([], [])
+    plan = build_match(parse_query("serinqueyra mahgany "), vocab, {}, 5, 9, place_columns=("c4",))
+    assert plan.typo_sets == [('"seringueira" NOT "serinqueyra"', 2), ('"mahogany" NOT "mahgany"', 1)]
+    assert plan.loose_last is None
+    plan = build_match(parse_query("hule para"), vocab, {}, 5, 9, place_columns=("c4", "c5"))
+    assert plan.expression == '"hule"'
+    assert plan.optional == ['{c4 c5} : ("para"*)']
+    assert plan.highlight_terms == {"hule"} and plan.highlight_prefixes == set()
+    plan = build_match(parse_query("para"), vocab, {}, 5, 9, place_columns=("c4",))
+    assert (plan.expression, plan.optional) == ('"para"*', [])  # stop words alone are looked for
+    plan = build_match(parse_query("quintana de roo "), vocab, {}, 5, 9, place_columns=("c4",))
+    assert plan.expression == '"quintana" AND "roo"'
+    assert plan.pairs == ['NEAR("quintana" "roo", 1)']
 
 
 def test_highlight_marks_prefix_part_and_escapes() -> None:
@@ -105,17 +147,22 @@ def test_highlight_marks_a_phrase_synonym_only_where_it_stands_whole() -> None:
     phrases = {("arbol", "de", "caucho"), ("para", "rubber")}
     text = "Hule de árbol y caucho para llantas; Árbol de Caucho joven"
     assert safe_highlight(mark_matches(text, {"hule"}, set(), phrases)) == (
-        "<mark>Hule</mark> de árbol y caucho para llantas; <mark>Árbol</mark> <mark>de</mark> <mark>Caucho</mark> joven"
+        "<mark>Hule</mark> de árbol y caucho para llantas; <mark>Árbol</mark> de <mark>Caucho</mark> joven"
     )
 
 
-def test_a_function_word_stays_marked_only_between_other_marks() -> None:
+def test_function_words_are_never_marked() -> None:
     """Both backends' marks pass here (Meilisearch marks a query's "de" wherever it stands)."""
     de, pino, madera = "\ue000de\ue001", "\ue000pino\ue001", "\ue000Madera\ue001"
     assert safe_highlight(f"{madera} {de} {pino} y tablas {de} encino") == (
-        "<mark>Madera</mark> <mark>de</mark> <mark>pino</mark> y tablas de encino"
+        "<mark>Madera</mark> de <mark>pino</mark> y tablas de encino"
     )
-    assert safe_highlight(f"Tablas {de} {pino}, {pino} {de}: {madera}") == (
-        "Tablas de <mark>pino</mark>, <mark>pino</mark> <mark>de</mark>: <mark>Madera</mark>"
-    )
-    assert safe_highlight("\ue000De\ue001 primera") == "De primera"
+    assert safe_highlight("\ue000De\ue001 primera, \ue000Pará\ue001") == "De primera, <mark>Pará</mark>"
+
+
+def test_custom_ranking_rules_are_tie_breakers_on_sortable_attributes() -> None:
+    raw = {"searchableAttributes": ["title"], "sortableAttributes": ["created_at"]}
+    settings = parse_settings("x", {**raw, "rankingRules": ["words", "typo", "created_at:desc", "created_at:asc"]})
+    assert settings.tie_breakers == (("created_at", True), ("created_at", False))
+    with pytest.raises(ValueError, match="sortable"):
+        parse_settings("x", {**raw, "rankingRules": ["words", "title:desc"]})
