@@ -80,14 +80,18 @@ def get_backend() -> SearchBackend:
     """The search backend for this process, created on first use."""
     global _backend
     if _backend is None:
+        from app.ops.metrics import CountingBackend
         from search_index import create_backend
 
         settings = get_settings()
-        _backend = create_backend(
-            meili_url=settings.meili_url,
-            meili_key=settings.meili_key,
-            prefix=settings.meili_index_prefix,
-            directory=settings.var_dir / "search",
+        # Its failures are counted for Prometheus (forestmatch_search_backend_errors_total).
+        _backend = CountingBackend(
+            create_backend(
+                meili_url=settings.meili_url,
+                meili_key=settings.meili_key,
+                prefix=settings.meili_index_prefix,
+                directory=settings.var_dir / "search",
+            )
         )
     return _backend
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 
 from app.cli.common import ProgressBar, after_import, run_coroutine, with_db
 
@@ -26,9 +27,32 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wait_db(args: argparse.Namespace) -> int:
+    """Wait until the database answers (a container starting beside its database); 1 when it never does."""
+    import time
+
+    from app.db import database_answers
+
+    deadline = time.monotonic() + args.timeout
+    while True:
+        problem = run_coroutine(database_answers())
+        if problem is None:
+            print("database reachable")
+            return 0
+        if time.monotonic() >= deadline:
+            print(f"database not reachable after {args.timeout:g} s: {problem}", file=sys.stderr)
+            return 1
+        time.sleep(1.0)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
+    # The app writes its own access log (request id, route, status, duration, user id: app.ops.observe); the flag
+    # reaches every worker process through the environment, as settings do.
+    os.environ["FORESTMATCH_ACCESS_LOG"] = "true" if args.access_log else "false"
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -37,7 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=args.log_level,
         proxy_headers=True,
-        access_log=args.access_log,
+        access_log=False,
     )
     return 0
 
