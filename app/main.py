@@ -29,7 +29,7 @@ from app.notifications import controllers as notifications_controllers
 from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
 from app.ops import controllers as ops_controllers
-from app.ops.logs import configure_logging
+from app.ops.logs import logging_config
 from app.ops.observe import observe
 from app.partners import api as partners_api
 from app.partners import controllers as partners_controllers
@@ -62,7 +62,6 @@ from app.worker import get_backend_dependency, register_subscribers, start_worke
 def create_app() -> Litestar:
     """Build the ForestMatch application from settings."""
     settings = get_settings()
-    configure_logging(settings)
     # Every change recorded for the search index drops this process's cached offer-list fragments at once.
     on_change(microcache.invalidate)
     # Matching and the alerts hear the changes the sync applies (in this process's worker).
@@ -129,6 +128,7 @@ def create_app() -> Litestar:
         on_startup=[start_pool, start_worker],
         on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,
+        logging_config=logging_config(settings),
     )
     # Outside routing, so that unmatched routes (404, 405) and error answers get the headers too, and are timed,
     # counted and logged with a request id.

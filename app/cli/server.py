@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 
 from app.cli.common import ProgressBar, after_import, run_coroutine, with_db
+from app.settings import get_settings
 
 DEMO_PASSWORD = "forestmatch-demo"
 DEMO_USERS = (
@@ -50,6 +51,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from app.ops.logs import uvicorn_log_config
+
     # The app writes its own access log (request id, route, status, duration, user id: app.ops.observe); the flag
     # reaches every worker process through the environment, as settings do.
     os.environ["FORESTMATCH_ACCESS_LOG"] = "true" if args.access_log else "false"
@@ -60,6 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=uvicorn_log_config(get_settings()),
         proxy_headers=True,
         access_log=False,
     )

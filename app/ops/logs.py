@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sys
 from contextvars import ContextVar
 from typing import Any
+
+from litestar.logging.config import LoggingConfig
 
 from app.settings import Settings
 
@@ -22,6 +23,8 @@ access_log = logging.getLogger("forestmatch.access")
 
 #: Attributes every ``LogRecord`` has; anything else on a record came from ``extra=`` and is written as a field.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "taskName"}
+#: ``extra`` fields left out of JSON lines: uvicorn's copy of its message with terminal colour codes.
+_DROPPED = {"color_message", "rid"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -39,7 +42,7 @@ class JsonFormatter(logging.Formatter):
         if request_id:
             data["request_id"] = request_id
         for key, value in record.__dict__.items():
-            if key not in _STANDARD and key not in data:
+            if key not in _STANDARD and key not in _DROPPED and key not in data:
                 data[key] = value
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
@@ -62,24 +65,39 @@ def formatter_for(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
-def configure_logging(settings: Settings) -> None:
-    """Send the application's log lines (and uvicorn's) through one handler in the configured format.
+def _parts(settings: Settings) -> dict[str, Any]:
+    """formatters, handlers, root and loggers: one handler, in the configured format, for every logger."""
+    json_lines = settings.log_format == "json"
+    console = {
+        "class": "logging.StreamHandler",
+        "level": "DEBUG",
+        "formatter": "standard",
+        "stream": "ext://sys.stdout" if json_lines else "ext://sys.stderr",
+    }
+    return {
+        "formatters": {"standard": {"()": JsonFormatter if json_lines else TextFormatter}},
+        # Litestar expects a "queue_listener" handler; it is the same plain handler here.
+        "handlers": {"console": console, "queue_listener": dict(console)},
+        "root": {"handlers": ["console"], "level": "DEBUG" if settings.debug else "INFO"},
+        "loggers": {
+            "litestar": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "uvicorn": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "uvicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+            "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+        },
+    }
 
-    Text goes to stderr, as before; JSON goes to stdout, where container log collectors read it. Leaves logging
-    alone when something else configured it for text (a test runner), and is idempotent."""
-    root = logging.getLogger()
-    root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
-    if any(getattr(h, "forestmatch", False) for h in root.handlers):
-        return
-    if root.handlers and settings.log_format == "text":
-        return
-    handler = logging.StreamHandler(sys.stdout if settings.log_format == "json" else sys.stderr)
-    handler.setFormatter(formatter_for(settings.log_format))
-    handler.forestmatch = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
-    if settings.log_format == "json":
-        # uvicorn's own lines (startup, errors) become JSON lines too; its access log is off (ours replaces it).
-        for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-            logger = logging.getLogger(name)
-            logger.handlers = []
-            logger.propagate = True
+
+def logging_config(settings: Settings) -> LoggingConfig:
+    """Litestar's logging configuration (applied when the app is built; ``.configure()`` applies it elsewhere, e.g.
+    in ``forestmatch worker``).
+
+    Text goes to stderr, as before; JSON goes to stdout, where container log collectors read it. The handler writes
+    in the logging thread (no queue), so a line still knows the request id it was written under. uvicorn's access
+    log is off: ``forestmatch.access`` (``app.ops.observe``) replaces it."""
+    return LoggingConfig(**_parts(settings))
+
+
+def uvicorn_log_config(settings: Settings) -> dict[str, Any]:
+    """The same, for uvicorn's own process (``forestmatch serve``: the lines it writes before and around the app)."""
+    return {"version": 1, "disable_existing_loggers": False, **_parts(settings)}
