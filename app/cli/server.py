@@ -56,6 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # The app writes its own access log (request id, route, status, duration, user id: app.ops.observe); the flag
     # reaches every worker process through the environment, as settings do.
     os.environ["FORESTMATCH_ACCESS_LOG"] = "true" if args.access_log else "false"
+    get_settings.cache_clear()  # read again: with one worker the app is built in this process
     uvicorn.run(
         "app.main:create_app",
         factory=True,

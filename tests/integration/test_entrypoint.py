@@ -160,12 +160,26 @@ async def test_entrypoint_web_role_migrates_serves_reports_metrics_and_stops(fre
 
 
 async def test_entrypoint_worker_role_drains_the_outbox_and_stops(fresh_db: str, tmp_path: Path) -> None:
-    migrated = subprocess.run(
-        [str(deploy.ENTRYPOINT), "migrate"], env=_environment("worker", fresh_db, tmp_path), cwd=tmp_path,
-        capture_output=True, text=True, timeout=180,
-    )
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-    assert migrated.stdout.splitlines()[-1] == "migrations applied"
+    # Two containers migrating one fresh database at once (replicas starting together): the advisory lock lets one
+    # apply the migrations while the other waits, then finds nothing left; both succeed.
+    env = _environment("worker", fresh_db, tmp_path)
+    migrating = [
+        subprocess.Popen(
+            [str(deploy.ENTRYPOINT), "migrate"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )
+        for _ in range(2)
+    ]
+    for process in migrating:
+        output, _ = process.communicate(timeout=180)
+        assert process.returncode == 0, output
+        assert output.splitlines()[-1] == "migrations applied"
+    connection = await asyncpg.connect(fresh_db)
+    applied = await connection.fetchval("SELECT COUNT(*) FROM migration")
+    await connection.close()
+    from app.ops.readiness import committed_migrations
+
+    assert applied == len(committed_migrations())  # each once
     connection = await asyncpg.connect(fresh_db)
     try:
         await connection.execute(
