@@ -148,7 +148,9 @@ async def queue_gauges(now: dt.datetime | None = None) -> list[GaugeMetricFamily
 
     now = now or dt.datetime.now(dt.UTC)
     pending = GaugeMetricFamily(
-        "forestmatch_outbox_pending_events", "Events recorded and not yet applied, by subscriber.", labels=["subscriber"]
+        "forestmatch_outbox_pending_events",
+        "Events recorded and not yet applied, by subscriber.",
+        labels=["subscriber"],
     )
     age = GaugeMetricFamily(
         "forestmatch_outbox_oldest_event_age_seconds",
@@ -166,7 +168,7 @@ async def queue_gauges(now: dt.datetime | None = None) -> list[GaugeMetricFamily
             oldest = (
                 await EventOutbox.select(EventOutbox.created_at)
                 .where(EventOutbox.subscriber == subscriber)
-                .order_by(EventOutbox.id)
+                .order_by(EventOutbox._meta.primary_key)
                 .first()
             )
         seconds = 0.0

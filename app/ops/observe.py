@@ -44,6 +44,7 @@ def observe(app: ASGIApp, settings: Settings) -> ASGIApp:
             await app(scope, receive, send)
             return
         started = time.perf_counter()
+        method: str = scope["method"]  # type: ignore[typeddict-item]  # an http scope (checked above)
         request_id = _request_id(scope)
         token = REQUEST_ID.set(request_id)
         status = 500  # what the client gets if the application fails before it answers
@@ -63,18 +64,18 @@ def observe(app: ASGIApp, settings: Settings) -> ASGIApp:
             if not (path in PROBE_PATHS and status < 400):
                 # Litestar sets the template once a route matched; a 404 or 405 from routing has none.
                 route = (scope.get("path_template") if scope.get("route_handler") else None) or UNMATCHED
-                observe_request(route, scope["method"], status, elapsed)
+                observe_request(route, method, status, elapsed)
                 if log_requests:
                     user = scope.get("user")
                     access_log.info(
                         "%s %s %d %.1f ms",
-                        scope["method"],
+                        method,
                         path,
                         status,
                         elapsed * 1000,
                         extra={
                             "request_id": request_id,
-                            "method": scope["method"],
+                            "method": method,
                             "route": route,
                             "path": path,
                             "status": status,

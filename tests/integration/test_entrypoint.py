@@ -5,6 +5,7 @@ a fresh database). It waits for the database, migrates it, and serves with two u
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -12,8 +13,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -29,24 +31,34 @@ SECRETS = {"FORESTMATCH_SECRET_KEY": "entrypoint-test-secret-" + "k" * 30, "FORE
 BIN = str(Path(sys.executable).parent)  # where `forestmatch` is installed (the image has it on PATH too)
 
 
+def _sql(dsn: str, statement: str) -> Any:
+    """Run one statement on its own connection; its first value. (The tests here are synchronous: they drive
+    processes and wait on them.)"""
+
+    async def run() -> Any:
+        connection = await asyncpg.connect(dsn)
+        try:
+            return await connection.fetchval(statement)
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
 @pytest.fixture(name="fresh_db")
-async def fx_fresh_db() -> AsyncIterator[str]:
+def fx_fresh_db() -> Iterator[str]:
     """An empty PostgreSQL database (no migrations: the entrypoint applies them), dropped after the test."""
-    reason = await _pg_available()
+    reason = asyncio.run(_pg_available())
     if reason and os.environ.get("FORESTMATCH_REQUIRE_POSTGRES"):
         pytest.fail(reason)
     if reason:
         pytest.skip(reason)
     name = f"forestmatch_entry_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
+    _sql(PG_ADMIN_DSN, f'CREATE DATABASE "{name}"')
     try:
         yield PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
     finally:
-        admin = await asyncpg.connect(PG_ADMIN_DSN)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        _sql(PG_ADMIN_DSN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _environment(service: str, database_url: str, tmp: Path, **overrides: str) -> dict[str, str]:
@@ -107,13 +119,18 @@ def _count(metrics: str, route: str) -> float:
     return float(found[0].split()[-1])
 
 
-async def test_entrypoint_web_role_migrates_serves_reports_metrics_and_stops(fresh_db: str, tmp_path: Path) -> None:
+def test_entrypoint_web_role_migrates_serves_reports_metrics_and_stops(fresh_db: str, tmp_path: Path) -> None:
     port = free_port()
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"left over from an earlier run")
     env = _environment(
-        "web", fresh_db, tmp_path, PORT=str(port), HOST="127.0.0.1", WEB_CONCURRENCY="2",
+        "web",
+        fresh_db,
+        tmp_path,
+        PORT=str(port),
+        HOST="127.0.0.1",
+        WEB_CONCURRENCY="2",
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
     assert env["FORESTMATCH_LOG_FORMAT"] == "json" and env["FORESTMATCH_SYNC_IN_APP"] == "false"
@@ -159,14 +176,18 @@ async def test_entrypoint_web_role_migrates_serves_reports_metrics_and_stops(fre
     assert "Traceback" not in output
 
 
-async def test_entrypoint_worker_role_drains_the_outbox_and_stops(fresh_db: str, tmp_path: Path) -> None:
+def test_entrypoint_worker_role_drains_the_outbox_and_stops(fresh_db: str, tmp_path: Path) -> None:
     # Two containers migrating one fresh database at once (replicas starting together): the advisory lock lets one
     # apply the migrations while the other waits, then finds nothing left; both succeed.
     env = _environment("worker", fresh_db, tmp_path)
     migrating = [
         subprocess.Popen(
-            [str(deploy.ENTRYPOINT), "migrate"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True,
+            [str(deploy.ENTRYPOINT), "migrate"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         for _ in range(2)
     ]
@@ -174,29 +195,23 @@ async def test_entrypoint_worker_role_drains_the_outbox_and_stops(fresh_db: str,
         output, _ = process.communicate(timeout=180)
         assert process.returncode == 0, output
         assert output.splitlines()[-1] == "migrations applied"
-    connection = await asyncpg.connect(fresh_db)
-    applied = await connection.fetchval("SELECT COUNT(*) FROM migration")
-    await connection.close()
     from app.ops.readiness import committed_migrations
 
-    assert applied == len(committed_migrations())  # each once
-    connection = await asyncpg.connect(fresh_db)
+    assert _sql(fresh_db, "SELECT COUNT(*) FROM migration") == len(committed_migrations())  # each once
+    _sql(
+        fresh_db,
+        "INSERT INTO event_outbox (subscriber, name, entity, ref, payload, created_at, available_at, attempts,"
+        " last_error) VALUES ('search', 'offer_changed', 'offer', 'OF-GONE', '{}', now(), now(), 0, '')",
+    )
+    process, log = _start("worker", _environment("worker", fresh_db, tmp_path), tmp_path)
     try:
-        await connection.execute(
-            "INSERT INTO event_outbox (subscriber, name, entity, ref, payload, created_at, available_at, attempts,"
-            " last_error) VALUES ('search', 'offer_changed', 'offer', 'OF-GONE', '{}', now(), now(), 0, '')"
-        )
-        process, log = _start("worker", _environment("worker", fresh_db, tmp_path), tmp_path)
-        try:
-            deadline = time.monotonic() + 60
-            while await connection.fetchval("SELECT COUNT(*) FROM event_outbox") and time.monotonic() < deadline:
-                assert process.poll() is None, log.read_text()[-3000:]
-                time.sleep(0.5)
-            assert await connection.fetchval("SELECT COUNT(*) FROM event_outbox") == 0
-        finally:
-            code = _stop(process, log)
+        deadline = time.monotonic() + 60
+        while _sql(fresh_db, "SELECT COUNT(*) FROM event_outbox") and time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()[-3000:]
+            time.sleep(0.5)
+        assert _sql(fresh_db, "SELECT COUNT(*) FROM event_outbox") == 0
     finally:
-        await connection.close()
+        code = _stop(process, log)
     assert code == 0, log.read_text()[-3000:]
 
 

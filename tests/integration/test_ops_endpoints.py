@@ -64,7 +64,7 @@ async def test_readyz_is_ready_on_a_migrated_database(client) -> None:
 async def test_readyz_names_a_migration_that_has_not_run(client, clean_db) -> None:
     from piccolo.apps.migrations.tables import Migration
 
-    row = (await Migration.select().where(Migration.app_name == "events").order_by(Migration.id).first())
+    row = await Migration.select().where(Migration.app_name == "events").order_by(Migration.id).first()
     assert row is not None
     await Migration.delete().where(Migration.id == row["id"])
     try:
@@ -89,8 +89,15 @@ async def test_readyz_fails_and_search_errors_are_counted_when_the_engine_is_dow
     from app.ops.metrics import CountingBackend
     from search_index.meili import MeiliBackend
 
-    before = _sample((await client.get("/metrics", headers=AUTH)).text, "forestmatch_search_backend_errors_total",
-                     backend="meilisearch", operation="health") or 0.0
+    before = (
+        _sample(
+            (await client.get("/metrics", headers=AUTH)).text,
+            "forestmatch_search_backend_errors_total",
+            backend="meilisearch",
+            operation="health",
+        )
+        or 0.0
+    )
     kept = worker._backend
     worker._backend = CountingBackend(MeiliBackend(f"http://127.0.0.1:{free_port()}", timeout_s=1))
     try:
@@ -105,8 +112,12 @@ async def test_readyz_fails_and_search_errors_are_counted_when_the_engine_is_dow
         "migrations": "ok",
         "search": "the meilisearch search engine does not answer",
     }
-    after = _sample((await client.get("/metrics", headers=AUTH)).text, "forestmatch_search_backend_errors_total",
-                    backend="meilisearch", operation="health")
+    after = _sample(
+        (await client.get("/metrics", headers=AUTH)).text,
+        "forestmatch_search_backend_errors_total",
+        backend="meilisearch",
+        operation="health",
+    )
     assert after == before + 1
 
 
@@ -127,8 +138,12 @@ async def test_metrics_refuse_a_missing_or_wrong_token(client, metrics_on) -> No
     from app.accounts import services as accounts
 
     api_token = await accounts.create_api_token(user, "tests")
-    for headers in ({}, {"Authorization": "Bearer wrong-token-wrong-token-wrong"}, {"Authorization": TOKEN},
-                    {"Authorization": f"Bearer {api_token}"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong-token-wrong-token-wrong"},
+        {"Authorization": TOKEN},
+        {"Authorization": f"Bearer {api_token}"},
+    ):
         response = await client.get("/metrics", headers=headers)
         assert response.status_code == 401, headers
         assert response.headers["www-authenticate"] == 'Bearer realm="metrics"'
@@ -141,9 +156,10 @@ async def test_metrics_refuse_a_missing_or_wrong_token(client, metrics_on) -> No
 async def test_metrics_count_requests_by_route_template(client, metrics_on) -> None:
     user = await make_user("producer", email="ops-metrics@example.org")
     text = (await client.get("/metrics", headers=AUTH)).text
-    assert text.startswith("# HELP") and "text/plain; version=0.0.4" in (
-        await client.get("/metrics", headers=AUTH)
-    ).headers["content-type"]
+    assert (
+        text.startswith("# HELP")
+        and "text/plain; version=0.0.4" in (await client.get("/metrics", headers=AUTH)).headers["content-type"]
+    )
     route = {"route": "/producers/{ref}", "method": "GET", "status": "2xx"}
     missing = {"route": "/producers/{ref}", "method": "GET", "status": "4xx"}
     name = "forestmatch_http_request_duration_seconds_count"

@@ -19,8 +19,11 @@ APP_SERVICES = ("web", "worker")
 
 def test_every_settings_field_is_read_under_its_variable_name() -> None:
     """The mapping the other checks rely on: a field ``x`` is read from ``FORESTMATCH_X``."""
-    unread = [v for v in sorted(SETTING_VARIABLES) if f'"{v}"' not in SETTINGS_SOURCE and not v.startswith(
-        "FORESTMATCH_TRACE_")]
+    unread = [
+        v
+        for v in sorted(SETTING_VARIABLES)
+        if f'"{v}"' not in SETTINGS_SOURCE and not v.startswith("FORESTMATCH_TRACE_")
+    ]
     assert unread == []
 
 
@@ -107,9 +110,19 @@ def test_compose_refuses_to_start_without_the_shared_secret_and_the_metrics_toke
 def test_the_readme_production_section_names_the_files_and_the_settings() -> None:
     readme = (deploy.ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Production", 1)[1].split("\n## ", 1)[0]
-    for needed in ("compose.yaml", "Dockerfile", "deploy/entrypoint.sh", "/healthz", "/readyz", "/metrics",
-                   "FORESTMATCH_METRICS_TOKEN", "FORESTMATCH_LOG_FORMAT", "PROMETHEUS_MULTIPROC_DIR",
-                   "forestmatch migrate", "forestmatch reindex"):
+    for needed in (
+        "compose.yaml",
+        "Dockerfile",
+        "deploy/entrypoint.sh",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "FORESTMATCH_METRICS_TOKEN",
+        "FORESTMATCH_LOG_FORMAT",
+        "PROMETHEUS_MULTIPROC_DIR",
+        "forestmatch migrate",
+        "forestmatch reindex",
+    ):
         assert needed in section, needed
     assert re.search(r"\| `FORESTMATCH_METRICS_TOKEN` \|", readme)
     assert re.search(r"\| `FORESTMATCH_LOG_FORMAT` \|", readme)
