@@ -157,12 +157,21 @@ async def queue_gauges(now: dt.datetime | None = None) -> list[GaugeMetricFamily
         "Age of the oldest event a subscriber has not applied yet (0 when none waits): the outbox lag.",
         labels=["subscriber"],
     )
-    counts = {
-        r["subscriber"]: int(r["n"])
-        for r in await EventOutbox.raw("SELECT subscriber, COUNT(*) AS n FROM event_outbox GROUP BY subscriber")
-    }
+    retrying = GaugeMetricFamily(
+        "forestmatch_outbox_retrying_events",
+        "Events whose application failed at least once and wait for a retry (a search engine or mail server down),"
+        " by subscriber: the separate worker's failures, seen from the database.",
+        labels=["subscriber"],
+    )
+    rows = await EventOutbox.raw(
+        "SELECT subscriber, COUNT(*) AS n, SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) AS failing"
+        " FROM event_outbox GROUP BY subscriber"
+    )
+    counts = {r["subscriber"]: int(r["n"]) for r in rows}
+    failing = {r["subscriber"]: int(r["failing"] or 0) for r in rows}
     for subscriber in sorted(set(SUBSCRIBERS) | set(counts)):
         pending.add_metric([subscriber], counts.get(subscriber, 0))
+        retrying.add_metric([subscriber], failing.get(subscriber, 0))
         oldest = None
         if counts.get(subscriber):
             oldest = (
@@ -184,7 +193,7 @@ async def queue_gauges(now: dt.datetime | None = None) -> list[GaugeMetricFamily
     by_status = await mail.counts()
     for status in ("pending", "sending", "failed"):
         queue.add_metric([status], by_status.get(status, 0))
-    return [pending, age, queue]
+    return [pending, age, retrying, queue]
 
 
 def multiprocess_dir() -> str:

@@ -189,6 +189,7 @@ async def test_metrics_show_the_outbox_lag_and_the_mail_queue(client, clean_db, 
     for subscriber in ("search", "lots", "alerts", "mail"):
         assert _sample(text, "forestmatch_outbox_pending_events", subscriber=subscriber) == 0.0
         assert _sample(text, "forestmatch_outbox_oldest_event_age_seconds", subscriber=subscriber) == 0.0
+        assert _sample(text, "forestmatch_outbox_retrying_events", subscriber=subscriber) == 0.0
     for status in ("pending", "sending", "failed"):
         assert _sample(text, "forestmatch_mail_queue", status=status) == 0.0
     async with atomic():
@@ -199,6 +200,10 @@ async def test_metrics_show_the_outbox_lag_and_the_mail_queue(client, clean_db, 
     await EventOutbox.raw(
         "UPDATE event_outbox SET created_at = {} WHERE ref = 'OF-LAG-1'",
         __import__("datetime").datetime.now(__import__("datetime").UTC) - __import__("datetime").timedelta(minutes=5),
+    )
+    # The search engine refused it twice (the worker postponed it): counted as retrying.
+    await EventOutbox.update({EventOutbox.attempts: 2, EventOutbox.last_error: "engine down"}).where(
+        EventOutbox.ref == "CE-LAG-1"
     )
     for n, status in enumerate(("pending", "pending", "failed")):
         await EmailOutbox.insert(
@@ -212,6 +217,9 @@ async def test_metrics_show_the_outbox_lag_and_the_mail_queue(client, clean_db, 
     assert lag is not None and 300 <= lag < 360
     lots_lag = _sample(text, "forestmatch_outbox_oldest_event_age_seconds", subscriber="lots")
     assert lots_lag is not None and 0 <= lots_lag < 60
+    assert _sample(text, "forestmatch_outbox_retrying_events", subscriber="search") == 1.0
+    assert _sample(text, "forestmatch_outbox_retrying_events", subscriber="lots") == 1.0
+    assert _sample(text, "forestmatch_outbox_retrying_events", subscriber="alerts") == 0.0
     assert _sample(text, "forestmatch_mail_queue", status="pending") == 2.0
     assert _sample(text, "forestmatch_mail_queue", status="sending") == 0.0
     assert _sample(text, "forestmatch_mail_queue", status="failed") == 1.0
