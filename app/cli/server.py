@@ -32,6 +32,7 @@ def cmd_wait_db(args: argparse.Namespace) -> int:
     """Wait until the database answers (a container starting beside its database); 1 when it never does."""
     import time
 
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.db import database_answers
 
     deadline = time.monotonic() + args.timeout
@@ -51,6 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.ops.logs import uvicorn_log_config
 
     # The app writes its own access log (request id, route, status, duration, user id: app.ops.observe); the flag

@@ -18,6 +18,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
+from app.events.catalog import SUBSCRIBERS
+from app.events.tables import EventOutbox
+from app.notifications import mail
 from search_index.backend import SearchBackend
 from search_index.query import SearchQuery, SearchResult
 
@@ -142,10 +145,6 @@ class _Snapshot(Collector):
 
 async def queue_gauges(now: dt.datetime | None = None) -> list[GaugeMetricFamily]:
     """The outbox (unapplied events and the age of the oldest, per subscriber) and the mail queue (per status)."""
-    from app.events.catalog import SUBSCRIBERS
-    from app.events.tables import EventOutbox
-    from app.notifications import mail
-
     now = now or dt.datetime.now(dt.UTC)
     pending = GaugeMetricFamily(
         "forestmatch_outbox_pending_events",
