@@ -52,6 +52,9 @@ async def test_healthz_answers_without_session_or_csrf_cookies(client) -> None:
     assert "set-cookie" not in response.headers
     assert response.headers["cache-control"] == "no-store"
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+    head = await client.head("/healthz")  # uptime monitors ask with HEAD
+    assert head.status_code == 200
+    assert head.content == b""
 
 
 async def test_readyz_is_ready_on_a_migrated_database(client) -> None:
