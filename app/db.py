@@ -216,18 +216,61 @@ def activate_engine(new_engine: Engine) -> None:
     Migration._meta.db = new_engine
 
 
+#: The PostgreSQL advisory lock ``migrate`` holds (any constant, the same in every release): containers started
+#: together (web replicas, the worker) each run ``forestmatch migrate``; the first applies, the others wait, then
+#: find nothing left to apply.
+MIGRATION_LOCK = 0x666D6D67  # "fmmg"
+
+
 async def migrate() -> None:
-    """Apply every committed migration that has not run yet, in dependency order."""
+    """Apply every committed migration that has not run yet, in dependency order (one process at a time)."""
     import io
 
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    # Piccolo prints a banner per app; keep it out of the CLI and test output unless something fails.
-    log = io.StringIO()
-    with contextlib.redirect_stdout(log):
-        result = await run_forwards(app_name="all")
-    if not result.success:
-        raise RuntimeError(f"migrations failed: {result.message}\n{log.getvalue()}")
+    async def forwards() -> None:
+        # Piccolo prints a banner per app; keep it out of the CLI and test output unless something fails.
+        log = io.StringIO()
+        with contextlib.redirect_stdout(log):
+            result = await run_forwards(app_name="all")
+        if not result.success:
+            raise RuntimeError(f"migrations failed: {result.message}\n{log.getvalue()}")
+
+    db = engine()
+    if not isinstance(db, PostgresEngine):
+        await forwards()  # SQLite: one file, written by one process at a time anyway
+        return
+    # The lock is held on a connection of its own for the whole run (session-level, released when it closes).
+    import asyncpg
+
+    holder = await asyncpg.connect(**db.config)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        await forwards()
+    finally:
+        await holder.close()
+
+
+async def database_answers() -> str | None:
+    """None when the configured database answers a query, else why not (one line)."""
+    settings = get_settings()
+    try:
+        if settings.is_postgres:
+            import asyncpg
+
+            connection = await asyncpg.connect(settings.database_url, timeout=5)
+            try:
+                await connection.fetchval("SELECT 1")
+            finally:
+                await connection.close()
+        else:
+            path = settings.sqlite_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.closing(sqlite3.connect(path, timeout=5)) as connection:
+                connection.execute("SELECT 1")
+    except Exception as exc:  # any failure to connect is the answer, not a crash
+        return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    return None
 
 
 class Row(dict):  # type: ignore[type-arg]

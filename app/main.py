@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -30,6 +28,9 @@ from app.messaging import controllers as messaging_controllers
 from app.notifications import controllers as notifications_controllers
 from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
+from app.ops import controllers as ops_controllers
+from app.ops.logs import logging_config
+from app.ops.observe import observe
 from app.partners import api as partners_api
 from app.partners import controllers as partners_controllers
 from app.reports import controllers as reports_controllers
@@ -61,13 +62,13 @@ from app.worker import get_backend_dependency, register_subscribers, start_worke
 def create_app() -> Litestar:
     """Build the ForestMatch application from settings."""
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO if not settings.debug else logging.DEBUG)
     # Every change recorded for the search index drops this process's cached offer-list fragments at once.
     on_change(microcache.invalidate)
     # Matching and the alerts hear the changes the sync applies (in this process's worker).
     register_subscribers()
     route_handlers = [
         config.static_router(),
+        *ops_controllers.ROUTES,
         *pages.ROUTES,
         *dashboard_controllers.ROUTES,
         *accounts_controllers.ROUTES,
@@ -127,7 +128,9 @@ def create_app() -> Litestar:
         on_startup=[start_pool, start_worker],
         on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,
+        logging_config=logging_config(settings),
     )
-    # Outside routing, so that unmatched routes (404, 405) and error answers get the headers too.
-    app.asgi_handler = head_as_get(site_headers(app.asgi_handler, settings))
+    # Outside routing, so that unmatched routes (404, 405) and error answers get the headers too, and are timed,
+    # counted and logged with a request id.
+    app.asgi_handler = head_as_get(site_headers(observe(app.asgi_handler, settings), settings))
     return app

@@ -70,6 +70,27 @@ def _whole(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first when the variable is unset or empty)."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return choices[0]
+    if raw not in choices:
+        raise SettingsError(f"{name}={raw!r}: give one of {', '.join(choices)}.")
+    return raw
+
+
+#: A bearer token shorter than this is refused at startup: it guards what the site's internals look like.
+MIN_TOKEN_LENGTH = 24
+
+
+def _token(env: dict[str, str], name: str) -> str:
+    raw = env.get(name, "").strip()
+    if raw and len(raw) < MIN_TOKEN_LENGTH:
+        raise SettingsError(f"{name}: give a token of at least {MIN_TOKEN_LENGTH} characters (or leave it unset).")
+    return raw
+
+
 def _ordered(low_name: str, high_name: str, low: float, high: float) -> tuple[float, float]:
     if low > high:
         raise SettingsError(
@@ -162,6 +183,12 @@ class Settings:
     smtp_starttls: bool = True
     #: Connect with TLS from the start (SMTPS, usually port 465) instead of STARTTLS.
     smtp_ssl: bool = False
+    #: Log lines as ``text`` (readable, on stderr) or ``json`` (one JSON object per line on stdout, for collectors).
+    log_format: str = "text"
+    #: One log line per request (request id, route, status, duration, user id); probes that answer 2xx are left out.
+    access_log: bool = True
+    #: Bearer token Prometheus sends to read ``/metrics``; unset means ``/metrics`` is off (404).
+    metrics_token: str = ""
     # Traceability checks (TRACEABILITY.md): the limits a lot's checks compare with. Changing one changes the
     # answers derived from then on; stored answers are derived again when their records change.
     #: DRC_OUT_OF_RANGE: lowest plausible dry rubber content of field latex, in %.
@@ -245,6 +272,9 @@ def load_settings() -> Settings:
         smtp_from=env.get("FORESTMATCH_SMTP_FROM") or "ForestMatch <noreply@forestmatch.local>",
         smtp_starttls=_bool(env.get("FORESTMATCH_SMTP_STARTTLS"), True),
         smtp_ssl=_bool(env.get("FORESTMATCH_SMTP_SSL"), False),
+        log_format=_choice(env, "FORESTMATCH_LOG_FORMAT", ("text", "json")),
+        access_log=_bool(env.get("FORESTMATCH_ACCESS_LOG"), True),
+        metrics_token=_token(env, "FORESTMATCH_METRICS_TOKEN"),
         **_trace_thresholds(env),  # type: ignore[arg-type]
     )
 

@@ -15,6 +15,7 @@ from app.matching.services import mark_stale, recompute_stale
 from app.notifications.alerts import record_offer_changes
 from app.notifications.subscriber import AlertsSubscriber, MailSubscriber
 from app.notifications.worker import after_sync_pass
+from app.ops.metrics import CountingBackend
 from app.partners.completeness import reminder_step as partner_reminder_step
 from app.settings import get_settings
 from app.traceability.subscriber import LotsSubscriber
@@ -80,14 +81,19 @@ def get_backend() -> SearchBackend:
     """The search backend for this process, created on first use."""
     global _backend
     if _backend is None:
+        # Imported on first use: the search engine's client (meilisearch, requests) loads only in a process that
+        # searches.
         from search_index import create_backend
 
         settings = get_settings()
-        _backend = create_backend(
-            meili_url=settings.meili_url,
-            meili_key=settings.meili_key,
-            prefix=settings.meili_index_prefix,
-            directory=settings.var_dir / "search",
+        # Its failures are counted for Prometheus (forestmatch_search_backend_errors_total).
+        _backend = CountingBackend(
+            create_backend(
+                meili_url=settings.meili_url,
+                meili_key=settings.meili_key,
+                prefix=settings.meili_index_prefix,
+                directory=settings.var_dir / "search",
+            )
         )
     return _backend
 

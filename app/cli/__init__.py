@@ -10,7 +10,7 @@ import argparse
 from app.cli.accounts import cmd_createuser
 from app.cli.data import cmd_export, cmd_import, cmd_matches
 from app.cli.jobs import cmd_digest, cmd_mail, cmd_reindex, cmd_reminders, cmd_sync, cmd_worker
-from app.cli.server import cmd_demo, cmd_migrate, cmd_serve
+from app.cli.server import cmd_demo, cmd_migrate, cmd_serve, cmd_wait_db
 from app.cli.traceability import cmd_dds, cmd_lot
 from app.settings import get_settings
 
@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("migrate", help="apply database migrations")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("wait-db", help="wait until the database answers (container start); exit 1 after --timeout")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds to keep trying")
+    p.set_defaults(func=cmd_wait_db)
 
     p = sub.add_parser("demo", help="migrate, load demo data into an empty database, and serve")
     serve_options(p)

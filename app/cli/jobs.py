@@ -8,6 +8,7 @@ import sys
 import time
 
 from app.cli.common import ProgressBar, run_coroutine, with_db
+from app.settings import get_settings
 
 
 def cmd_sync(_: argparse.Namespace) -> int:
@@ -53,8 +54,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.indexing.sync import run_worker
+    from app.ops.logs import logging_config
     from app.worker import after_pass, get_backend, register_subscribers
 
+    logging_config(get_settings()).configure()  # the web's format (FORESTMATCH_LOG_FORMAT) for the worker's lines
     register_subscribers()
 
     async def run() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 
 from app.cli.common import ProgressBar, after_import, run_coroutine, with_db
+from app.settings import get_settings
 
 DEMO_PASSWORD = "forestmatch-demo"
 DEMO_USERS = (
@@ -26,9 +28,37 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wait_db(args: argparse.Namespace) -> int:
+    """Wait until the database answers (a container starting beside its database); 1 when it never does."""
+    import time
+
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
+    from app.db import database_answers
+
+    deadline = time.monotonic() + args.timeout
+    while True:
+        problem = run_coroutine(database_answers())
+        if problem is None:
+            print("database reachable")
+            return 0
+        if time.monotonic() >= deadline:
+            print(f"database not reachable after {args.timeout:g} s: {problem}", file=sys.stderr)
+            return 1
+        time.sleep(1.0)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
+    # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
+    from app.ops.logs import uvicorn_log_config
+
+    # The app writes its own access log (request id, route, status, duration, user id: app.ops.observe); the flag
+    # reaches every worker process through the environment, as settings do.
+    os.environ["FORESTMATCH_ACCESS_LOG"] = "true" if args.access_log else "false"
+    get_settings.cache_clear()  # read again: with one worker the app is built in this process
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -36,8 +66,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=uvicorn_log_config(get_settings()),
         proxy_headers=True,
-        access_log=args.access_log,
+        access_log=False,
     )
     return 0
 

@@ -24,8 +24,10 @@ from app.web.render import template_globals
 from app.web.static_assets import STATIC_DIR, static_prefix
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
-#: Paths served without sessions, CSRF cookies or a signed-in user: files that are the same for everyone.
-NO_SESSION_PATHS = ["^/static/", "^/favicon.ico$"]
+#: Paths served without sessions, CSRF cookies or a signed-in user: files that are the same for everyone, and the
+#: probes and metrics (``app.ops``), whose callers are machines (a Bearer token there is the metrics token, not an
+#: API token).
+NO_SESSION_PATHS = ["^/static/", "^/favicon.ico$", "^/healthz$", "^/readyz$", "^/metrics$"]
 
 
 def _derive(secret: str, purpose: str, size: int = 32) -> bytes:

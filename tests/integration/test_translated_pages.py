@@ -273,10 +273,13 @@ async def _build_world() -> World:
 
 # --- walking the routes --------------------------------------------------------------------------------------------
 def page_routes(app: Any, method: str) -> list[str]:
-    """Paths of the app's HTML routes for ``method`` (everything outside the JSON API, its schema and static files)."""
+    """Paths of the app's HTML routes for ``method`` (everything outside the JSON API, its schema, static files and the
+    probes and metrics, which machines read: app.ops)."""
+    from app.ops.controllers import PROBE_PATHS
+
     paths = set()
     for route in app.routes:
-        if route.path.startswith(("/api/", "/schema", "/static")):
+        if route.path.startswith(("/api/", "/schema", "/static")) or route.path in PROBE_PATHS:
             continue
         for handler in getattr(route, "route_handlers", []):
             if method in handler.http_methods and not handler.include_in_schema:
