@@ -134,21 +134,31 @@ async def _program_page(
     org_id = None if user.is_staff else user.organization_id
     served = await updates.served_reported_indicators(program_id, org_id) if org_id else []
     context = {
+        **await _program_context(request, program_id, org_id, errors),
         "program": program,
         "commitments": await services.commitments_of(user, program_id),
-        "indicator_names": {i["id"]: i["name"] for i in await services.program_indicators(program_id)},
         "values_rows": await updates.partner_values(user, program_id),
         "served_options": [("", _("Choose an indicator"))]
         + [(str(i["id"]), f"{i['name']} ({i['unit']})") for i in served],
-        "period_options": [("", _("Choose a period"))] + [(p, p) for p in await updates.period_choices(program_id)],
         "values": values or services.commitment_form(None),
+    }
+    return render(request, "partners/commitments.html.jinja2", context, status_code=status)
+
+
+async def _program_context(
+    request: Request[Any, Any, Any], program_id: int, org_id: int | None, errors: dict[str, str] | None
+) -> dict[str, Any]:
+    """What the program's commitments page and a commitment's page both show: the errors or the notice, the review
+    statuses, the program's periods and indicator names, and the commitment form's choices."""
+    return {
         "errors": errors or {},
         "flash": [] if errors else _flash(request),
         "statuses": _statuses(),
-        "is_staff": user.is_staff,
+        "period_options": [("", _("Choose a period"))] + [(p, p) for p in await updates.period_choices(program_id)],
+        "indicator_names": {i["id"]: i["name"] for i in await services.program_indicators(program_id)},
+        "is_staff": request.user.is_staff,
         **await _commitment_options(request, program_id, org_id),
     }
-    return render(request, "partners/commitments.html.jinja2", context, status_code=status)
 
 
 @get("/programs/{program_id:int}/commitments", include_in_schema=False, name="program_commitments")
@@ -178,19 +188,13 @@ async def _commitment_page(
     commitment = await services.get_commitment(user, commitment_id)
     program_id = int(commitment["program"])
     context = {
+        **await _program_context(request, program_id, int(commitment["organization"]), errors),
         "commitment": commitment,
         "form": (values or {}).get("form") or services.commitment_form(commitment),
         "values": values or {},
-        "errors": errors or {},
-        "flash": [] if errors else _flash(request),
         "updates": await updates.updates_of(commitment_id),
-        "statuses": _statuses(),
-        "period_options": [("", _("Choose a period"))] + [(p, p) for p in await updates.period_choices(program_id)],
-        "indicator_names": {i["id"]: i["name"] for i in await services.program_indicators(program_id)},
-        "is_staff": user.is_staff,
         "max_files": evidence.MAX_FILES_PER_UPDATE,
         "max_mb": evidence.MAX_EVIDENCE_BYTES // (1024 * 1024),
-        **await _commitment_options(request, program_id, int(commitment["organization"])),
     }
     return render(request, "partners/commitment.html.jinja2", context, status_code=status)
 
