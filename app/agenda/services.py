@@ -319,30 +319,37 @@ async def correct_reported_value(user: CurrentUser, value_id: int, raw: dict[str
     if row["status"] not in ("draft", "returned"):
         raise FieldErrors({"value": _("Only a draft or a returned value can be changed.")}, raw)
     data = await _clean_value(indicator, raw)
-    fields: dict[Any, Any] = dict(data)
+    await apply_value_correction(value_id, row["status"], user.id, data, raw)
+    return int(row["indicator"])
+
+
+async def apply_value_correction(
+    value_id: int, status: str, user_id: int, data: dict[str, Any], raw: dict[str, Any]
+) -> None:
+    """Write a draft or returned value's checked fields and its step (the value kept in its status), unless someone
+    moved it meanwhile (FieldErrors, with the form ``raw``); the caller has checked who may."""
     async with atomic():
         changed = (
-            await ReportedValue.update(fields)
+            await ReportedValue.update(dict(data))
             .where((ReportedValue.id == value_id) & ReportedValue.status.is_in(["draft", "returned"]))
             .returning(ReportedValue.id)
         )
         if not changed:
             raise FieldErrors({"value": _("Only a draft or a returned value can be changed.")}, raw)
         await ReportedValueStep.insert(
-            ReportedValueStep(reported_value=value_id, status=row["status"], value=data["value"], by_user=user.id)
+            ReportedValueStep(reported_value=value_id, status=status, value=data["value"], by_user=user_id)
         )
-    return int(row["indicator"])
 
 
-async def move_reported_value(user: CurrentUser, value_id: int, action: str, comment: str = "") -> int:
-    """Submit, approve or return (with a comment) a reported value; returns the indicator's id."""
-    row = await _value(user, value_id)
+async def apply_value_move(value_id: int, status: str, user_id: int, action: str, comment: str = "") -> None:
+    """Move a reported value now in ``status`` by the review rules (``app.agenda.review``), recording who and when;
+    the caller has checked that the user may (staff here, the reporting partner in ``app.partners.updates``)."""
     sources, target, comment = review.check_move(
-        action, row["status"], comment, N_("This value is %(status)s: it cannot be moved that way.")
+        action, status, comment, N_("This value is %(status)s: it cannot be moved that way.")
     )
     moment = now()
     changes: dict[Any, Any] = {ReportedValue.status: target}
-    changes.update(review.who_and_when(ReportedValue, action, user.id, moment))
+    changes.update(review.who_and_when(ReportedValue, action, user_id, moment))
     changes[ReportedValue.comment] = comment if action == "return" else ""
     await review.record_move(
         ReportedValue,
@@ -351,9 +358,15 @@ async def move_reported_value(user: CurrentUser, value_id: int, action: str, com
         value_id,
         sources,
         changes,
-        {"status": target, "comment": comment, "by_user": user.id, "at": moment},
+        {"status": target, "comment": comment, "by_user": user_id, "at": moment},
         N_("This value was changed meanwhile; look at it again."),
     )
+
+
+async def move_reported_value(user: CurrentUser, value_id: int, action: str, comment: str = "") -> int:
+    """Submit, approve or return (with a comment) a reported value; returns the indicator's id."""
+    row = await _value(user, value_id)
+    await apply_value_move(value_id, row["status"], user.id, action, comment)
     for hook in MOVE_HOOKS:
         try:
             await hook(value_id, action, user)

@@ -45,6 +45,13 @@ def _done(url: str, done: str, anchor: str = "") -> Redirect:
     return see_other(f"{url}?{urlencode({'done': done})}{anchor}")
 
 
+def _form_state(
+    request: Request[Any, Any, Any], values: dict[str, Any], errors: dict[str, str] | None
+) -> dict[str, Any]:
+    """A form page's entered values, its errors, and the notice of what was just done (none beside errors)."""
+    return {"values": values, "errors": errors or {}, "flash": [] if errors else _flash(request)}
+
+
 def _statuses() -> dict[str, str]:
     return {k: _(v) for k, v in STATUSES.items()}
 
@@ -63,9 +70,7 @@ async def _partners_page(
         "partners": await services.partners_of(program_id),
         "organizations": [("", _("Choose an organisation"))] + await services.organization_choices(),
         "roles": [("", _("Choose a role"))] + [(k, _(v)) for k, v in services.ROLES.items()],
-        "values": values or {},
-        "errors": errors or {},
-        "flash": [] if errors else _flash(request),
+        **_form_state(request, values or {}, errors),
     }
     return render(request, "partners/partners.html.jinja2", context, status_code=status)
 
@@ -151,8 +156,7 @@ async def _program_context(
     """What the program's commitments page and a commitment's page both show: the errors or the notice, the review
     statuses, the program's periods and indicator names, and the commitment form's choices."""
     return {
-        "errors": errors or {},
-        "flash": [] if errors else _flash(request),
+        **_form_state(request, {}, errors),
         "statuses": _statuses(),
         "period_options": [("", _("Choose a period"))] + [(p, p) for p in await updates.period_choices(program_id)],
         "indicator_names": {i["id"]: i["name"] for i in await services.program_indicators(program_id)},

@@ -392,17 +392,7 @@ async def correct_value(user: CurrentUser, value_id: int, raw: dict[str, Any], s
     if row["status"] not in ("draft", "returned"):
         c.fail("value", _("Only a draft or a returned value can be changed."))
     c.raise_if_errors()
-    async with atomic():
-        changed = (
-            await ReportedValue.update(data)
-            .where((ReportedValue.id == value_id) & ReportedValue.status.is_in(["draft", "returned"]))
-            .returning(ReportedValue.id)
-        )
-        if not changed:
-            raise FieldErrors({"value": _("Only a draft or a returned value can be changed.")}, raw)
-        await ReportedValueStep.insert(
-            ReportedValueStep(reported_value=value_id, status=row["status"], value=data["value"], by_user=user.id)
-        )
+    await agenda.apply_value_correction(value_id, row["status"], user.id, data, raw)
     if submit:
         await submit_value(user, value_id)
     return int(row["program"])
@@ -411,22 +401,7 @@ async def correct_value(user: CurrentUser, value_id: int, raw: dict[str, Any], s
 async def submit_value(user: CurrentUser, value_id: int) -> int:
     """Submit a draft or returned value of the user's organisation; staff are told. Returns the program's id."""
     row = await _own_value(user, value_id)
-    sources, target, _comment = review.check_move(
-        "submit", row["status"], "", N_("This value is %(status)s: it cannot be moved that way.")
-    )
-    moment = now()
-    changes: dict[Any, Any] = {ReportedValue.status: target, ReportedValue.comment: ""}
-    changes.update(review.who_and_when(ReportedValue, "submit", user.id, moment))
-    await review.record_move(
-        ReportedValue,
-        ReportedValueStep,
-        "reported_value",
-        value_id,
-        sources,
-        changes,
-        {"status": target, "by_user": user.id, "at": moment},
-        N_("This value was changed meanwhile; look at it again."),
-    )
+    await agenda.apply_value_move(value_id, row["status"], user.id, "submit")
     await _value_moved(value_id, "submit", user)
     return int(row["program"])
 
