@@ -117,15 +117,14 @@ async def _requests_viable(f: Filters, dimension: str) -> Values:
 
 async def _contacts(f: Filters, dimension: str) -> Values:
     async def one(g: Filters, _dim: str) -> Values:
-        rows, _median = await trade.conversations(g, _sql())
-        return _sum(rows, "contacts", "")
+        return _sum(await trade.contact_months(g, _sql()), "contacts", "")
 
     return await _per_category(f, dimension, one)
 
 
 async def _reply_rate(f: Filters, dimension: str) -> Values:
     async def one(g: Filters, _dim: str) -> Values:
-        rows, _median = await trade.conversations(g, _sql())
+        rows = await trade.contact_months(g, _sql())
         return {"": _share(sum(float(r["replied"] or 0) for r in rows), sum(float(r["contacts"] or 0) for r in rows))}
 
     return await _per_category(f, dimension, one)
@@ -180,7 +179,7 @@ async def once(query: Callable[[Filters, Sql], Awaitable[Any]], f: Filters) -> A
 
 
 async def _contacts_monthly(f: Filters) -> dict[str, dict[str, float]]:
-    rows, _median = await once(trade.conversations, f)
+    rows = await once(trade.contact_months, f)
     out: dict[str, dict[str, float]] = {}
     for r in rows:
         _add(out, str(r["month"]), contacts=float(r["contacts"] or 0), replied=float(r["replied"] or 0))
@@ -189,8 +188,9 @@ async def _contacts_monthly(f: Filters) -> dict[str, dict[str, float]]:
 
 async def _deals_monthly(f: Filters) -> dict[str, dict[str, float]]:
     """Confirmed deals per month, and their volume per product family (a family's volume is its deals' rows: the
-    same as the deals query narrowed to the family, from one query that every deal measure shares)."""
-    groups, _pairs = await once(trade.deals, f)
+    same as the deals query narrowed to the family, from one query that every deal measure shares: the dashboard's
+    deals grouped by month, family and confirmation only, ``trade.deal_months``)."""
+    groups = await once(trade.deal_months, f)
     out: dict[str, dict[str, float]] = {}
     for r in groups:
         if int(r["confirmed"] or 0):

@@ -1,31 +1,55 @@
-"""Who belongs to a program: organisations it names, and organisations whose country (or region) it covers.
+"""Who belongs to a program: the one place that says it (the agenda, the partners, the program updates and the
+demo all ask here).
 
-The same rule as the dashboard's program filter (``app.analytics.conditions.in_program``), asked the other way round.
+An organisation is a member when the program names it (``program_organization``) or when its country, or its region
+of a country, is one of the program's places (``program_region``; an empty region means the whole country). Each
+question is one SQL statement built from the dashboard's program filter (``app.analytics.conditions.in_program``),
+so a program's members are the organisations whose trade the dashboard counts for it; nothing is filtered in Python.
 """
 
 from __future__ import annotations
 
-from app.accounts.tables import Organization
-from app.analytics.tables import Program, ProgramOrganization, ProgramRegion
+from app.analytics.conditions import in_program
+from app.analytics.tables import Program
+
+#: The programs whose places hold the organisation ``{}`` or that name it (the rule asked the other way round).
+_PROGRAMS_OF_ORGANIZATION = """
+SELECT po.program AS id FROM program_organization po WHERE po.organization = {}
+UNION
+SELECT pr.program AS id FROM program_region pr JOIN organization o ON o.id = {}
+WHERE pr.country = o.country AND (pr.region = '' OR pr.region = o.region)
+"""
+
+
+def _organizations_of_program(program_id: int) -> tuple[str, list[int]]:
+    member = in_program("o", program_id)
+    return f"SELECT o.id AS id FROM organization o WHERE {member.sql}", list(member.args)
+
+
+async def organization_ids_of_program(program_id: int) -> list[int]:
+    """Ids of the organisations that belong to a program (named, or in one of its countries or regions)."""
+    query, args = _organizations_of_program(program_id)
+    rows = await Program.raw(query + " ORDER BY o.id", *args)
+    return [int(r["id"]) for r in rows]
+
+
+async def member_user_ids(program_id: int) -> list[int]:
+    """Ids of the active users of the program's member organisations."""
+    query, args = _organizations_of_program(program_id)
+    rows = await Program.raw(
+        f"SELECT u.id AS id FROM account_user u WHERE u.is_active = {{}} AND u.organization IN ({query}) ORDER BY u.id",
+        True,
+        *args,
+    )
+    return [int(r["id"]) for r in rows]
 
 
 async def program_ids_of_organization(org_id: int | None) -> set[int]:
     """Ids of the programs this organisation is a member of (none for no organisation)."""
     if org_id is None:
         return set()
-    org = await Organization.select(Organization.country, Organization.region).where(Organization.id == org_id).first()
-    if org is None:
-        return set()
-    named = await ProgramOrganization.select(ProgramOrganization.program).where(
-        ProgramOrganization.organization == org_id
-    )
-    ids = {int(r["program"]) for r in named}
-    if org["country"]:
-        regions = await ProgramRegion.select(ProgramRegion.program, ProgramRegion.region).where(
-            ProgramRegion.country == org["country"]
-        )
-        ids |= {int(r["program"]) for r in regions if r["region"] in ("", org["region"])}
-    return ids
+    rows = await Program.raw(_PROGRAMS_OF_ORGANIZATION, org_id, org_id)
+    return {int(r["id"]) for r in rows}
 
 
 async def organization_is_member(program_id: int, org_id: int | None) -> bool:

@@ -9,8 +9,9 @@ from typing import Any
 
 from app.accounts.services import CurrentUser
 from app.accounts.tables import Organization
-from app.agenda import measures, periods
+from app.agenda import measures, periods, review
 from app.agenda.membership import organization_is_member
+from app.agenda.review import STATUSES, TRANSITIONS  # noqa: F401 - the review statuses, as the pages have read them here
 from app.agenda.tables import Indicator, IndicatorTarget, ReportedValue, ReportedValueStep
 from app.analytics.tables import Program
 from app.clock import now
@@ -31,18 +32,6 @@ DISAGGREGATIONS = {
     "country": N_("Country"),
     "legal_form": N_("Legal form"),
     "category": N_("Product family"),
-}
-STATUSES = {
-    "draft": N_("Draft"),
-    "submitted": N_("Submitted"),
-    "approved": N_("Approved"),
-    "returned": N_("Returned"),
-}
-#: action -> (statuses it may start from, status it leads to)
-TRANSITIONS = {
-    "submit": (("draft", "returned"), "submitted"),
-    "approve": (("submitted",), "approved"),
-    "return": (("submitted",), "returned"),
 }
 #: Called after a reported value moved, with (value id, action, who moved it): other packages append theirs (the
 #: partners package tells the reporting organisation when staff approve or return its value).
@@ -330,54 +319,54 @@ async def correct_reported_value(user: CurrentUser, value_id: int, raw: dict[str
     if row["status"] not in ("draft", "returned"):
         raise FieldErrors({"value": _("Only a draft or a returned value can be changed.")}, raw)
     data = await _clean_value(indicator, raw)
-    fields: dict[Any, Any] = dict(data)
+    await apply_value_correction(value_id, row["status"], user.id, data, raw)
+    return int(row["indicator"])
+
+
+async def apply_value_correction(
+    value_id: int, status: str, user_id: int, data: dict[str, Any], raw: dict[str, Any]
+) -> None:
+    """Write a draft or returned value's checked fields and its step (the value kept in its status), unless someone
+    moved it meanwhile (FieldErrors, with the form ``raw``); the caller has checked who may."""
     async with atomic():
         changed = (
-            await ReportedValue.update(fields)
+            await ReportedValue.update(dict(data))
             .where((ReportedValue.id == value_id) & ReportedValue.status.is_in(["draft", "returned"]))
             .returning(ReportedValue.id)
         )
         if not changed:
             raise FieldErrors({"value": _("Only a draft or a returned value can be changed.")}, raw)
         await ReportedValueStep.insert(
-            ReportedValueStep(reported_value=value_id, status=row["status"], value=data["value"], by_user=user.id)
+            ReportedValueStep(reported_value=value_id, status=status, value=data["value"], by_user=user_id)
         )
-    return int(row["indicator"])
+
+
+async def apply_value_move(value_id: int, status: str, user_id: int, action: str, comment: str = "") -> None:
+    """Move a reported value now in ``status`` by the review rules (``app.agenda.review``), recording who and when;
+    the caller has checked that the user may (staff here, the reporting partner in ``app.partners.updates``)."""
+    sources, target, comment = review.check_move(
+        action, status, comment, N_("This value is %(status)s: it cannot be moved that way.")
+    )
+    moment = now()
+    changes: dict[Any, Any] = {ReportedValue.status: target}
+    changes.update(review.who_and_when(ReportedValue, action, user_id, moment))
+    changes[ReportedValue.comment] = comment if action == "return" else ""
+    await review.record_move(
+        ReportedValue,
+        ReportedValueStep,
+        "reported_value",
+        value_id,
+        sources,
+        changes,
+        {"status": target, "comment": comment, "by_user": user_id, "at": moment},
+        N_("This value was changed meanwhile; look at it again."),
+    )
 
 
 async def move_reported_value(user: CurrentUser, value_id: int, action: str, comment: str = "") -> int:
     """Submit, approve or return (with a comment) a reported value; returns the indicator's id."""
     row = await _value(user, value_id)
-    if action not in TRANSITIONS:
-        raise FieldErrors({"action": _("Choose submit, approve or return.")})
-    sources, target = TRANSITIONS[action]
-    comment = (comment or "").strip()
-    if action == "return" and not comment:
-        raise FieldErrors({"comment": _("Say what should be corrected.")})
-    if len(comment) > 2000:
-        raise FieldErrors({"comment": _("Use at most %(n)s characters.", n=2000)})
-    if row["status"] not in sources:
-        raise FieldErrors(
-            {"action": _("This value is %(status)s: it cannot be moved that way.", status=_(STATUSES[row["status"]]))}
-        )
-    moment = now()
-    changes: dict[Any, Any] = {ReportedValue.status: target}
-    if action == "submit":
-        changes.update({ReportedValue.submitted_by: user.id, ReportedValue.submitted_at: moment})
-    else:
-        changes.update({ReportedValue.reviewed_by: user.id, ReportedValue.reviewed_at: moment})
-    changes[ReportedValue.comment] = comment if action == "return" else ""
-    async with atomic():
-        moved = (
-            await ReportedValue.update(changes)
-            .where((ReportedValue.id == value_id) & ReportedValue.status.is_in(list(sources)))
-            .returning(ReportedValue.id)
-        )
-        if not moved:
-            raise FieldErrors({"action": _("This value was changed meanwhile; look at it again.")})
-        await ReportedValueStep.insert(
-            ReportedValueStep(reported_value=value_id, status=target, comment=comment, by_user=user.id, at=moment)
-        )
+    await apply_value_move(value_id, row["status"], user.id, action, comment)
     for hook in MOVE_HOOKS:
         try:
             await hook(value_id, action, user)
@@ -392,20 +381,10 @@ async def reported_values(user: CurrentUser, indicator_id: int) -> list[Row]:
     rows = await ReportedValue.select(
         *ReportedValue.all_columns(), ReportedValue.organization.name.as_alias("organization_name")
     ).where(ReportedValue.indicator == indicator_id)
-    ids = [r["id"] for r in rows]
-    steps = (
-        await ReportedValueStep.select(
-            *ReportedValueStep.all_columns(),
-            ReportedValueStep.by_user.name.as_alias("by_name"),
-            ReportedValueStep.by_user.email.as_alias("by_email"),
-        ).where(ReportedValueStep.reported_value.is_in(ids))
-        if ids
-        else []
-    )
+    steps = await review.steps_of(ReportedValueStep, "reported_value", [r["id"] for r in rows])
     out = []
     for r in sorted(rows, key=lambda r: (periods.of_row(r), r["dimension"], r["id"]), reverse=True):
-        own = sorted((s for s in steps if s["reported_value"] == r["id"]), key=lambda s: (s["at"], s["id"]))
-        out.append(Row(r, period=periods.of_row(r).label, steps=own))
+        out.append(Row(r, period=periods.of_row(r).label, steps=steps.get(r["id"], [])))
     return out
 
 

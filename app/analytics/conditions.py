@@ -214,15 +214,30 @@ def _offer_ids(f: Filters) -> Where:
     )
 
 
-def conversation_ids(f: Filters) -> Where:
-    """``SELECT id FROM conversation`` for the trade filters (a sequential scan with in-memory set tests)."""
+def conversation_conditions(f: Filters, conv: str = "c2") -> Where:
+    """Conditions on a conversation alias for the trade filters: its offer (product, place, legal form) and either
+    side's program (each side's organisations listed once, then tested in memory)."""
     w = Where()
     if f.country or f.region or f.legal_form or has_product_filter(f):
         offers = _offer_ids(f)
-        w.add(f"c2.offer IN ({offers.sql})", *offers.args)
+        w.add(f"{conv}.offer IN ({offers.sql})", *offers.args)
     if f.program is not None:
-        a, b = _program_orgs(f.program), _program_orgs(f.program)
-        w.add(f"(c2.producer_organization IN ({a.sql}) OR c2.buyer_organization IN ({b.sql}))", *a.args, *b.args)
+        w.extend(program_sides(f.program, conv))
+    return w
+
+
+def program_sides(program: int, conv: str = "c") -> Where:
+    """A conversation alias whose producer or buyer is a member of the program (``in_program``'s rule), each side's
+    members listed once and tested in memory rather than per row."""
+    a, b = _program_orgs(program), _program_orgs(program)
+    return Where().add(
+        f"({conv}.producer_organization IN ({a.sql}) OR {conv}.buyer_organization IN ({b.sql}))", *a.args, *b.args
+    )
+
+
+def conversation_ids(f: Filters) -> Where:
+    """``SELECT id FROM conversation`` for the trade filters (a sequential scan with in-memory set tests)."""
+    w = conversation_conditions(f, "c2")
     return Where().add(f"SELECT c2.id FROM conversation c2 WHERE {w.sql}", *w.args)
 
 

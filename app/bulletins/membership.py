@@ -1,66 +1,29 @@
-"""Who belongs to a program: the users of its member organisations.
-
-An organisation is a member when the program names it (``program_organization``) or when its country, or its region
-of a country, is one of the program's places (``program_region``; an empty region means the whole country). Both
-questions are answered by one SQL statement each, never by filtering rows in Python.
-"""
+"""Who reads a program's updates: the users of its member organisations (the membership rule itself is
+``app.agenda.membership``'s; this module adds the posters staff allow and the navigation's short memory)."""
 
 from __future__ import annotations
 
 import time
 
 from app.accounts.services import CurrentUser
-from app.analytics.tables import Program
+from app.agenda import membership
+from app.agenda.membership import member_user_ids, organization_ids_of_program
 from app.bulletins.tables import ProgramPoster
 
-_ORGANIZATIONS_OF_PROGRAM = """
-SELECT o.id AS id FROM organization o
-WHERE EXISTS (SELECT 1 FROM program_organization po WHERE po.program = {} AND po.organization = o.id)
-   OR EXISTS (
-        SELECT 1 FROM program_region pr
-        WHERE pr.program = {} AND pr.country = o.country AND (pr.region = '' OR pr.region = o.region)
-   )
-ORDER BY o.id
-"""
-
-_PROGRAMS_OF_ORGANIZATION = """
-SELECT po.program AS id FROM program_organization po WHERE po.organization = {}
-UNION
-SELECT pr.program AS id FROM program_region pr JOIN organization o ON o.id = {}
-WHERE pr.country = o.country AND (pr.region = '' OR pr.region = o.region)
-"""
-
-_USERS_OF_PROGRAM = """
-SELECT u.id AS id FROM account_user u
-WHERE u.is_active = {} AND u.organization IN (
-    SELECT o.id FROM organization o
-    WHERE EXISTS (SELECT 1 FROM program_organization po WHERE po.program = {} AND po.organization = o.id)
-       OR EXISTS (
-            SELECT 1 FROM program_region pr
-            WHERE pr.program = {} AND pr.country = o.country AND (pr.region = '' OR pr.region = o.region)
-       )
-)
-ORDER BY u.id
-"""
-
-
-async def organization_ids_of_program(program_id: int) -> list[int]:
-    """Ids of the organisations that belong to a program (named, or in one of its countries or regions)."""
-    rows = await Program.raw(_ORGANIZATIONS_OF_PROGRAM, program_id, program_id)
-    return [int(r["id"]) for r in rows]
-
-
-async def member_user_ids(program_id: int) -> list[int]:
-    """Ids of the active users of the program's member organisations."""
-    rows = await Program.raw(_USERS_OF_PROGRAM, True, program_id, program_id)
-    return [int(r["id"]) for r in rows]
+__all__ = [
+    "forget_nav_cache",
+    "has_programs",
+    "member_user_ids",
+    "organization_ids_of_program",
+    "program_ids_of_organization",
+    "program_ids_of_user",
+    "readable_program_ids",
+]
 
 
 async def program_ids_of_organization(organization_id: int | None) -> list[int]:
-    if organization_id is None:
-        return []
-    rows = await Program.raw(_PROGRAMS_OF_ORGANIZATION, organization_id, organization_id)
-    return sorted({int(r["id"]) for r in rows})
+    """The organisation's programs, in id order (``app.agenda.membership``'s rule)."""
+    return sorted(await membership.program_ids_of_organization(organization_id))
 
 
 async def program_ids_of_user(user: CurrentUser) -> list[int]:

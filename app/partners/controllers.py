@@ -46,6 +46,13 @@ def _done(url: str, done: str, anchor: str = "") -> Redirect:
     return see_other(f"{url}?{urlencode({'done': done})}{anchor}")
 
 
+def _form_state(
+    request: Request[Any, Any, Any], values: dict[str, Any], errors: dict[str, str] | None
+) -> dict[str, Any]:
+    """A form page's entered values, its errors, and the notice of what was just done (none beside errors)."""
+    return {"values": values, "errors": errors or {}, "flash": [] if errors else _flash(request)}
+
+
 def _statuses() -> dict[str, str]:
     return {k: _(v) for k, v in STATUSES.items()}
 
@@ -64,9 +71,7 @@ async def _partners_page(
         "partners": await services.partners_of(program_id),
         "organizations": [("", _("Choose an organisation"))] + await services.organization_choices(),
         "roles": [("", _("Choose a role"))] + [(k, _(v)) for k, v in services.ROLES.items()],
-        "values": values or {},
-        "errors": errors or {},
-        "flash": [] if errors else _flash(request),
+        **_form_state(request, values or {}, errors),
     }
     return render(request, "partners/partners.html.jinja2", context, status_code=status)
 
@@ -135,23 +140,32 @@ async def _program_page(
     org_id = None if user.is_staff else user.organization_id
     served = await updates.served_reported_indicators(program_id, org_id) if org_id else []
     context = {
+        **await _program_context(request, program_id, org_id, errors),
         "program": program,
         "commitments": await services.commitments_of(user, program_id),
-        "indicator_names": {i["id"]: i["name"] for i in await services.program_indicators(program_id)},
         "values_rows": await updates.partner_values(user, program_id),
         "served_options": [("", _("Choose an indicator"))]
         + [(str(i["id"]), f"{i['name']} ({i['unit']})") for i in served],
-        "period_options": [("", _("Choose a period"))] + [(p, p) for p in await updates.period_choices(program_id)],
         "values": values or services.commitment_form(None),
-        "errors": errors or {},
-        "flash": [] if errors else _flash(request),
-        "statuses": _statuses(),
-        "is_staff": user.is_staff,
         # The results are for staff and members: a partner that is not a member gets no link to a page it cannot read.
         "reads_results": user.is_staff or await organization_is_member(program_id, user.organization_id),
-        **await _commitment_options(request, program_id, org_id),
     }
     return render(request, "partners/commitments.html.jinja2", context, status_code=status)
+
+
+async def _program_context(
+    request: Request[Any, Any, Any], program_id: int, org_id: int | None, errors: dict[str, str] | None
+) -> dict[str, Any]:
+    """What the program's commitments page and a commitment's page both show: the errors or the notice, the review
+    statuses, the program's periods and indicator names, and the commitment form's choices."""
+    return {
+        **_form_state(request, {}, errors),
+        "statuses": _statuses(),
+        "period_options": [("", _("Choose a period"))] + [(p, p) for p in await updates.period_choices(program_id)],
+        "indicator_names": {i["id"]: i["name"] for i in await services.program_indicators(program_id)},
+        "is_staff": request.user.is_staff,
+        **await _commitment_options(request, program_id, org_id),
+    }
 
 
 @get("/programs/{program_id:int}/commitments", include_in_schema=False, name="program_commitments")
@@ -181,19 +195,13 @@ async def _commitment_page(
     commitment = await services.get_commitment(user, commitment_id)
     program_id = int(commitment["program"])
     context = {
+        **await _program_context(request, program_id, int(commitment["organization"]), errors),
         "commitment": commitment,
         "form": (values or {}).get("form") or services.commitment_form(commitment),
         "values": values or {},
-        "errors": errors or {},
-        "flash": [] if errors else _flash(request),
         "updates": await updates.updates_of(commitment_id),
-        "statuses": _statuses(),
-        "period_options": [("", _("Choose a period"))] + [(p, p) for p in await updates.period_choices(program_id)],
-        "indicator_names": {i["id"]: i["name"] for i in await services.program_indicators(program_id)},
-        "is_staff": user.is_staff,
         "max_files": evidence.MAX_FILES_PER_UPDATE,
         "max_mb": evidence.MAX_EVIDENCE_BYTES // (1024 * 1024),
-        **await _commitment_options(request, program_id, int(commitment["organization"])),
     }
     return render(request, "partners/commitment.html.jinja2", context, status_code=status)
 

@@ -12,12 +12,13 @@ from urllib.parse import urlsplit
 
 from app.accounts.services import CurrentUser
 from app.accounts.tables import User
-from app.agenda import periods
+from app.agenda import periods, review
 from app.agenda import services as agenda
-from app.agenda.services import STATUSES, TRANSITIONS
+from app.agenda.review import TRANSITIONS
 from app.agenda.tables import Indicator, ReportedValue, ReportedValueStep
 from app.clock import now
 from app.db import Row, atomic
+from app.i18n import N_
 from app.i18n import gettext as _
 from app.notifications.services import Alert, deliver
 from app.partners import evidence
@@ -78,15 +79,7 @@ async def updates_of(commitment_id: int) -> list[Row]:
     """A commitment's updates, newest period first, each with its steps (who, when, why) and evidence files."""
     rows = await ProgressUpdate.select().where(ProgressUpdate.commitment == commitment_id)
     ids = [r["id"] for r in rows]
-    steps = (
-        await ProgressUpdateStep.select(
-            *ProgressUpdateStep.all_columns(),
-            ProgressUpdateStep.by_user.name.as_alias("by_name"),
-            ProgressUpdateStep.by_user.email.as_alias("by_email"),
-        ).where(ProgressUpdateStep.progress_update.is_in(ids))
-        if ids
-        else []
-    )
+    steps = await review.steps_of(ProgressUpdateStep, "progress_update", ids)
     files = (
         await EvidenceFile.select(
             EvidenceFile.id, EvidenceFile.progress_update, EvidenceFile.filename, EvidenceFile.size
@@ -96,7 +89,7 @@ async def updates_of(commitment_id: int) -> list[Row]:
     )
     out = []
     for r in sorted(rows, key=lambda r: (periods.of_row(r), r["id"]), reverse=True):
-        own_steps = sorted((s for s in steps if s["progress_update"] == r["id"]), key=lambda s: (s["at"], s["id"]))
+        own_steps = steps.get(r["id"], [])
         own_files = sorted((f for f in files if f["progress_update"] == r["id"]), key=lambda f: f["id"])
         out.append(
             Row(
@@ -229,39 +222,26 @@ async def correct_update(
 async def move_update(user: CurrentUser, update_id: int, action: str, comment: str = "", notify: bool = True) -> int:
     """Submit (partner or staff), approve or return with a comment (staff only) an update; returns the commitment id."""
     row, commitment = await get_update(user, update_id)
-    if action not in TRANSITIONS:
-        raise FieldErrors({"action": _("Choose submit, approve or return.")})
-    if action in ("approve", "return") and not user.is_staff:
+    if action in ("approve", "return") and not user.is_staff and action in TRANSITIONS:
         raise PermissionDenied()
-    sources, target = TRANSITIONS[action]
-    comment = (comment or "").strip()
-    if action == "return" and not comment:
-        raise FieldErrors({"comment": _("Say what should be corrected.")})
-    if len(comment) > 2000:
-        raise FieldErrors({"comment": _("Use at most %(n)s characters.", n=2000)})
-    if row["status"] not in sources:
-        raise FieldErrors(
-            {"action": _("This update is %(status)s: it cannot be moved that way.", status=_(STATUSES[row["status"]]))}
-        )
+    sources, target, comment = review.check_move(
+        action, row["status"], comment, N_("This update is %(status)s: it cannot be moved that way.")
+    )
     moment = now()
     changes: dict[Any, Any] = {ProgressUpdate.status: target, ProgressUpdate.comment: comment}
-    if action == "submit":
-        changes.update({ProgressUpdate.submitted_by: user.id, ProgressUpdate.submitted_at: moment})
-        if row["first_submitted_at"] is None:
-            changes[ProgressUpdate.first_submitted_at] = moment
-    else:
-        changes.update({ProgressUpdate.reviewed_by: user.id, ProgressUpdate.reviewed_at: moment})
-    async with atomic():
-        moved = (
-            await ProgressUpdate.update(changes)
-            .where((ProgressUpdate.id == update_id) & ProgressUpdate.status.is_in(list(sources)))
-            .returning(ProgressUpdate.id)
-        )
-        if not moved:
-            raise FieldErrors({"action": _("This update was changed meanwhile; look at it again.")})
-        steps = await ProgressUpdateStep.insert(
-            ProgressUpdateStep(progress_update=update_id, status=target, comment=comment, by_user=user.id, at=moment)
-        ).returning(ProgressUpdateStep.id)
+    changes.update(review.who_and_when(ProgressUpdate, action, user.id, moment))
+    if action == "submit" and row["first_submitted_at"] is None:
+        changes[ProgressUpdate.first_submitted_at] = moment
+    step_id = await review.record_move(
+        ProgressUpdate,
+        ProgressUpdateStep,
+        "progress_update",
+        update_id,
+        sources,
+        changes,
+        {"status": target, "comment": comment, "by_user": user.id, "at": moment},
+        N_("This update was changed meanwhile; look at it again."),
+    )
     if not notify:
         return int(commitment["id"])
     params = {
@@ -272,7 +252,7 @@ async def move_update(user: CurrentUser, update_id: int, action: str, comment: s
         "comment": comment,
     }
     link = f"/commitments/{commitment['id']}#update-{update_id}"
-    key = f"partner-update-step:{steps[0]['id']}"
+    key = f"partner-update-step:{step_id}"
     if action == "submit":
         await _tell("partner_submitted", key, params, link, await _staff_ids())
     else:
@@ -314,20 +294,11 @@ async def partner_values(user: CurrentUser, program_id: int, org_id: int | None 
         *ReportedValue.all_columns(), ReportedValue.organization.name.as_alias("organization_name")
     ).where(where)
     names = {i["id"]: i for i in await program_indicators(program_id)}
-    ids = [r["id"] for r in rows]
-    steps = (
-        await ReportedValueStep.select(
-            *ReportedValueStep.all_columns(),
-            ReportedValueStep.by_user.name.as_alias("by_name"),
-            ReportedValueStep.by_user.email.as_alias("by_email"),
-        ).where(ReportedValueStep.reported_value.is_in(ids))
-        if ids
-        else []
-    )
+    steps = await review.steps_of(ReportedValueStep, "reported_value", [r["id"] for r in rows])
     out = []
     for r in sorted(rows, key=lambda r: (periods.of_row(r), r["id"]), reverse=True):
         indicator = names.get(r["indicator"])
-        own = sorted((s for s in steps if s["reported_value"] == r["id"]), key=lambda s: (s["at"], s["id"]))
+        own = steps.get(r["id"], [])
         out.append(
             Row(
                 r,
@@ -421,17 +392,7 @@ async def correct_value(user: CurrentUser, value_id: int, raw: dict[str, Any], s
     if row["status"] not in ("draft", "returned"):
         c.fail("value", _("Only a draft or a returned value can be changed."))
     c.raise_if_errors()
-    async with atomic():
-        changed = (
-            await ReportedValue.update(data)
-            .where((ReportedValue.id == value_id) & ReportedValue.status.is_in(["draft", "returned"]))
-            .returning(ReportedValue.id)
-        )
-        if not changed:
-            raise FieldErrors({"value": _("Only a draft or a returned value can be changed.")}, raw)
-        await ReportedValueStep.insert(
-            ReportedValueStep(reported_value=value_id, status=row["status"], value=data["value"], by_user=user.id)
-        )
+    await agenda.apply_value_correction(value_id, row["status"], user.id, data, raw)
     if submit:
         await submit_value(user, value_id)
     return int(row["program"])
@@ -440,30 +401,7 @@ async def correct_value(user: CurrentUser, value_id: int, raw: dict[str, Any], s
 async def submit_value(user: CurrentUser, value_id: int) -> int:
     """Submit a draft or returned value of the user's organisation; staff are told. Returns the program's id."""
     row = await _own_value(user, value_id)
-    _sources, target = TRANSITIONS["submit"]
-    if row["status"] not in ("draft", "returned"):
-        raise FieldErrors(
-            {"action": _("This value is %(status)s: it cannot be moved that way.", status=_(STATUSES[row["status"]]))}
-        )
-    moment = now()
-    async with atomic():
-        moved = (
-            await ReportedValue.update(
-                {
-                    ReportedValue.status: target,
-                    ReportedValue.submitted_by: user.id,
-                    ReportedValue.submitted_at: moment,
-                    ReportedValue.comment: "",
-                }
-            )
-            .where((ReportedValue.id == value_id) & ReportedValue.status.is_in(["draft", "returned"]))
-            .returning(ReportedValue.id)
-        )
-        if not moved:
-            raise FieldErrors({"action": _("This value was changed meanwhile; look at it again.")})
-        await ReportedValueStep.insert(
-            ReportedValueStep(reported_value=value_id, status=target, by_user=user.id, at=moment)
-        )
+    await agenda.apply_value_move(value_id, row["status"], user.id, "submit")
     await _value_moved(value_id, "submit", user)
     return int(row["program"])
 

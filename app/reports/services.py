@@ -213,16 +213,16 @@ async def trade_figures(program_id: int, p: Period, today: dt.date) -> TradeFigu
     async with asyncio.TaskGroup() as tg:
         offered_task = tg.create_task(supply.offered(f, sql))
         demand_task = tg.create_task(supply.demand(f, sql))
-        contact_task = tg.create_task(measures.once(trade.conversations, f))
-        deal_task = tg.create_task(measures.once(trade.deals, f))
+        contact_task = tg.create_task(measures.once(trade.contact_months, f))
+        deal_task = tg.create_task(measures.once(trade.deal_months, f))
     offered: dict[str, list[float]] = {}
     for r in offered_task.result():
         bucket = offered.setdefault(r["category"], [0, 0.0])
         bucket[0] += int(r["offers"] or 0)
         bucket[1] += float(r["quantity"] or 0.0)
     demand = demand_task.result()
-    contact_rows, _median = contact_task.result()
-    deal_rows, _pairs = deal_task.result()
+    contact_rows = contact_task.result()
+    deal_rows = deal_task.result()
     confirmed: dict[str, list[float]] = {}
     deals = deals_confirmed = 0
     for r in deal_rows:

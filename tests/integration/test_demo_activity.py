@@ -82,6 +82,36 @@ async def test_demo_load_adds_months_of_consistent_trade(clean_db: str) -> None:
     assert summary.funnel[0].count > summary.funnel[2].count > summary.funnel[5].count > 0
     await _demo_inboxes_hold_what_the_trade_said(line, conversations, messages)
     await _certificates_reviewed_as_staff_would(now)
+    await _the_program_is_alive(line)
+
+
+async def _the_program_is_alive(line: str) -> None:
+    """The demo program: a year of quarterly targets with actuals for its computed and reported indicators, and
+    its partners' updates in on time but one (counted as the reporting page counts them)."""
+    from app.agenda import periods
+    from app.agenda.results import program_results
+    from app.analytics.tables import Program
+    from app.demo.agenda import NAME
+    from app.partners import completeness
+
+    assert (
+        "program partners: 2 partners, 3 commitments, 9 approved progress updates (one returned first, 1 late)"
+    ) in line
+    program = await Program.select().where(Program.name == NAME).first()
+    today = dt.date.today()
+    quarters = periods.last_quarters(today, 5)
+    indicators = (await program_results(program, today)).result[0].indicator
+    assert [i.source for i in indicators] == ["computed"] * 3 + ["reported"] * 2
+    for i in indicators:
+        assert [(p.label, bool(p.target)) for p in i.period] == [(q.label, True) for q in quarters], i.title
+        closed = [p for p in i.period if p.state == "closed"]
+        assert len(closed) == 4 and all(p.actual for p in closed), i.title
+    by_measure = {i.computed_measure: i for i in indicators if i.source == "computed"}
+    for measure in ("producers_reached", "certified_volume_offered_latex"):
+        assert any(p.actual[0].value for p in by_measure[measure].period if p.actual), measure
+    _periods, partners = await completeness.completeness(int(program["id"]))
+    cells = [c for partner in partners for c in partner.cells]
+    assert (sum(c.on_time for c in cells), sum(c.received for c in cells)) == (15, 16)
 
 
 async def _certificates_reviewed_as_staff_would(now: dt.datetime) -> None:

@@ -102,17 +102,9 @@ async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], flo
     if where_for.needs_trade_join(f):
         where = where_for.conversation_ids(f)
         scope, args = f"AND e.conversation IN ({where.sql})", list(where.args)
-    hint = await _indexed_by(sql, "match_event_contact_reply")
     seconds = sql.seconds_between("t.replied", "t.opened")
-    opened = "MIN(e.at) FILTER (WHERE e.state = 'contacted')"
     query = f"""
-        WITH t AS MATERIALIZED (
-          SELECT e.conversation AS conversation, {opened} AS opened,
-            MIN(e.at) FILTER (WHERE e.state = 'replied') AS replied
-          FROM match_event e{hint}
-          WHERE e.conversation IS NOT NULL AND e.state IN ('contacted', 'replied') {scope}
-          GROUP BY e.conversation HAVING {opened} >= {{}} AND {opened} < {{}}
-        ),
+        WITH {await _opened(sql, scope)},
         d AS MATERIALIZED (SELECT t.conversation AS c, {seconds} AS s FROM t WHERE t.replied IS NOT NULL),
         dn AS MATERIALIZED (SELECT COUNT(*) AS n FROM d),
         {_median("d", "dn")}
@@ -127,22 +119,55 @@ async def conversations(f: Filters, sql: Sql) -> tuple[list[dict[str, Any]], flo
     return months, float(medians[0]) if medians else None
 
 
-def deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
-    """One row per recorded deal dated in the period, with the figures of its latest staff correction.
+async def _opened(sql: Sql, scope: str) -> str:
+    """The CTE ``t``: each conversation (within ``scope``, a condition on ``e.conversation``) that opened in the
+    period (two parameters: from, before), when it opened and when the producer first replied."""
+    hint = await _indexed_by(sql, "match_event_contact_reply")
+    opened = "MIN(e.at) FILTER (WHERE e.state = 'contacted')"
+    return f"""t AS MATERIALIZED (
+          SELECT e.conversation AS conversation, {opened} AS opened,
+            MIN(e.at) FILTER (WHERE e.state = 'replied') AS replied
+          FROM match_event e{hint}
+          WHERE e.conversation IS NOT NULL AND e.state IN ('contacted', 'replied') {scope}
+          GROUP BY e.conversation HAVING {opened} >= {{}} AND {opened} < {{}}
+        )"""
 
-    A correction may correct a correction, so corrections are followed back to the original ``deal_closed``
-    event (the recursion walks corrections only, which are few); the newest event of a chain holds the figures.
-    A deal is confirmed when the other party confirmed any event of its chain.
 
-    Each deal's JSON details are read once (``raw``: six fields, not the twelve extractions of repeating them per
-    use), and the conversation, offer and organisation are joined only for deals dated in the period. ``price`` is
-    the deal's total value (the unit price times the quantity, computed when recorded); wet latex counts with the
-    DRC recorded with the deal, or the offer's for deals recorded before it was asked.
+async def contact_months(f: Filters, sql: Sql) -> list[dict[str, Any]]:
+    """``conversations``' months (contacts and replies per month of opening) without the median reply time, for
+    figures that need only the counts (a program's indicators and report): the same conversations, counted by
+    the same rule.
+
+    The filters are tested once per conversation after grouping (a join on the conversation's id), not per event
+    before it: with a program, whose members hold most of the trade, testing 126k conversations against the
+    members' lists instead of seeking the index once per conversation in scope, and leaving out the median, took
+    the statement from 393 to 268 ms of CPU at a million events on SQLite."""
+    head, tail, args = "", "", []
+    if where_for.needs_trade_join(f):
+        where = where_for.conversation_conditions(f, "c")
+        head, tail, args = "JOIN conversation c ON c.id = t.conversation", f"WHERE {where.sql}", list(where.args)
+    query = f"""
+        WITH {await _opened(sql, "")}
+        SELECT {sql.month("t.opened")} AS month, COUNT(*) AS contacts, COUNT(t.replied) AS replied
+        FROM t {head} {tail} GROUP BY {sql.month("t.opened")}
     """
-    where = where_for.trade(f)
+    return await run(query, [f.start, f.end, *args])
+
+
+#: A deal's quantity in its family's canonical unit (m3, kg DRC), from ``raw``'s figures and the offer ``f``.
+_DEAL_QUANTITY = f"""CASE raw.unit
+              WHEN 'm3' THEN raw.quantity
+              WHEN 'bf' THEN raw.quantity / {BOARD_FEET_PER_M3}
+              WHEN 'kg_drc' THEN raw.quantity
+              WHEN 't_drc' THEN raw.quantity * 1000
+              WHEN 'kg_latex' THEN raw.quantity * COALESCE(raw.drc, f.drc_percent) / 100 END"""
+
+
+def _recorded_deals(sql: Sql) -> str:
+    """The CTEs up to ``raw``: every recorded deal (its root ``deal_closed`` event) with the figures of its latest
+    correction and whether it was confirmed (no parameters)."""
     details = "CASE WHEN x.id IS NULL THEN e.details ELSE x.details END"
-    quantity = "raw.quantity"
-    cte = f"""
+    return f"""
         WITH RECURSIVE corr AS MATERIALIZED (
           SELECT k.id AS id, {sql.json_int("k.details", "corrects")} AS target
           FROM match_event k WHERE k.state = 'corrected'
@@ -166,17 +191,29 @@ def deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
               THEN 1 ELSE 0 END AS confirmed
           FROM match_event e LEFT JOIN latest l ON l.root = e.id LEFT JOIN match_event x ON x.id = l.id
           WHERE e.state = 'deal_closed'
-        ),
+        )"""
+
+
+def deal_query(f: Filters, sql: Sql) -> tuple[str, list[Any]]:
+    """One row per recorded deal dated in the period, with the figures of its latest staff correction.
+
+    A correction may correct a correction, so corrections are followed back to the original ``deal_closed``
+    event (the recursion walks corrections only, which are few); the newest event of a chain holds the figures.
+    A deal is confirmed when the other party confirmed any event of its chain.
+
+    Each deal's JSON details are read once (``raw``: six fields, not the twelve extractions of repeating them per
+    use), and the conversation, offer and organisation are joined only for deals dated in the period. ``price`` is
+    the deal's total value (the unit price times the quantity, computed when recorded); wet latex counts with the
+    DRC recorded with the deal, or the offer's for deals recorded before it was asked.
+    """
+    where = where_for.trade(f)
+    cte = f"""
+        {_recorded_deals(sql)},
         deal AS MATERIALIZED (
           SELECT raw.root AS root, raw.confirmed AS confirmed, c.offer AS offer, c.buyer_organization AS buyer,
             c.producer_organization AS producer, f.category AS category, f.product_type AS product_type,
             o.country AS country, raw.currency AS currency, substr(raw.date, 1, 7) AS month, raw.price AS price,
-            CASE raw.unit
-              WHEN 'm3' THEN {quantity}
-              WHEN 'bf' THEN {quantity} / {BOARD_FEET_PER_M3}
-              WHEN 'kg_drc' THEN {quantity}
-              WHEN 't_drc' THEN {quantity} * 1000
-              WHEN 'kg_latex' THEN {quantity} * COALESCE(raw.drc, f.drc_percent) / 100 END AS quantity
+            {_DEAL_QUANTITY} AS quantity
           FROM raw JOIN conversation c ON c.id = raw.conversation {_joins(f, always=True)}
           WHERE raw.date >= {{}} AND raw.date <= {{}} AND {where.sql}
         )
@@ -216,6 +253,28 @@ async def deals(f: Filters, sql: Sql, minimum_pair_deals: int = 2) -> tuple[list
         ]
         pairs.sort(key=lambda p: (-int(p["deals"]), p["buyer_name"], p["producer_name"]))
     return groups, pairs
+
+
+async def deal_months(f: Filters, sql: Sql) -> list[dict[str, Any]]:
+    """``deals``' groups narrowed to month, product family and confirmation (deals and volume), for figures that
+    need no more (a program's indicators and report): the same deals (``deal_query``'s ``raw``, period and joins)
+    counted by the same rule.
+
+    The program is tested on the conversation's two sides (``program_sides``: each side's members listed once)
+    instead of per deal and organisation, no row is materialised after ``raw``, and the buyer-producer pairs
+    are not grouped: 337 -> 195 ms of CPU with a program at a million events on SQLite."""
+    where = where_for.producer_org(f, "o").extend(where_for.offer_product(f, "f"))
+    if f.program is not None:
+        where.extend(where_for.program_sides(f.program, "c"))
+    query = f"""
+        {_recorded_deals(sql)}
+        SELECT substr(raw.date, 1, 7) AS month, f.category AS category, raw.confirmed AS confirmed,
+          COUNT(*) AS deals, SUM({_DEAL_QUANTITY}) AS quantity
+        FROM raw JOIN conversation c ON c.id = raw.conversation {_joins(f, always=True)}
+        WHERE raw.date >= {{}} AND raw.date <= {{}} AND {where.sql}
+        GROUP BY substr(raw.date, 1, 7), f.category, raw.confirmed
+    """
+    return await run(query, [f.date_from.isoformat(), f.date_to.isoformat(), *where.args])
 
 
 def _viewed_matches(matches: Where, sql: Sql) -> tuple[str, list[Any]]:
