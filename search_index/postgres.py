@@ -50,9 +50,7 @@ class PostgresBackend:
         self.dsn = dsn
         self.prefix = check_index_name(prefix.lower().replace("-", "_"))
         self.pool_max = max(1, pool_max)
-        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncpg.Pool] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncpg.Pool] = weakref.WeakKeyDictionary()
         self._pool_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
@@ -272,7 +270,9 @@ class PostgresBackend:
 
     # -- reads -----------------------------------------------------------------------------------------------
 
-    async def _plan(self, conn: asyncpg.Connection, layout: sql.Layout, settings: IndexSettings, text: str) -> TextPlan | None:
+    async def _plan(
+        self, conn: asyncpg.Connection, layout: sql.Layout, settings: IndexSettings, text: str
+    ) -> TextPlan | None:
         parsed = parse_query(text)
         if not parsed.words:
             return None
@@ -281,9 +281,7 @@ class PostgresBackend:
 
         async def candidates(word: str, prefix: bool, budget: int) -> list[str]:
             if prefix:
-                statement = (
-                    f"SELECT term FROM {layout.terms} WHERE $1::text <% term AND length(term) >= $2::int"
-                )
+                statement = f"SELECT term FROM {layout.terms} WHERE $1::text <% term AND length(term) >= $2::int"
             else:
                 statement = (
                     f"SELECT term FROM {layout.terms} WHERE term % $1::text "

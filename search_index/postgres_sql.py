@@ -168,10 +168,7 @@ def upsert_sql(layout: Layout, settings: IndexSettings) -> str:
         casts.append(cast)
     values = ", ".join(f"${i + 1}::{cast}" for i, cast in enumerate(casts))
     updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names[1:])
-    return (
-        f"INSERT INTO {layout.docs} ({', '.join(names)}) VALUES ({values}) "
-        f"ON CONFLICT (id) DO UPDATE SET {updates}"
-    )
+    return f"INSERT INTO {layout.docs} ({', '.join(names)}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET {updates}"
 
 
 class Params:
@@ -268,9 +265,7 @@ def score_sql(spec: ScoreSort, settings: IndexSettings, p: Params) -> str:
                 for value, weight in part.weights
             )
             # The largest weight over the values (the default for values not listed), the default without any.
-            terms.append(
-                f"coalesce((SELECT max(CASE x {cases} ELSE {default} END) FROM unnest(d.k{j}) x), {default})"
-            )
+            terms.append(f"coalesce((SELECT max(CASE x {cases} ELSE {default} END) FROM unnest(d.k{j}) x), {default})")
         elif isinstance(part, Nearness):
             dist = distance_sql(p, part.lat, part.lon)
             terms.append(
