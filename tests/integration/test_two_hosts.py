@@ -8,6 +8,7 @@ index, so neither host misses the other's changes (with the embedded index, one 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -22,23 +23,31 @@ from tests.server import AppServer
 VISIBLE_WITHIN_S = 10.0
 
 
-def _search(host: AppServer, text: str) -> list[str]:
-    response = httpx.get(f"{host.url}/api/v1/search/offers", params={"q": text}, timeout=10)
+async def _search(host: AppServer, text: str) -> list[str]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(f"{host.url}/api/v1/search/offers", params={"q": text})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["degraded"] is False  # answered by the search index, not the database fallback
     return [item["ref"] for item in body["items"]]
 
 
-def _found_within(host: AppServer, text: str, expected: list[str]) -> tuple[bool, list[str], float]:
+async def _found_within(host: AppServer, text: str, expected: list[str]) -> tuple[bool, list[str]]:
     started = time.monotonic()
     seen: list[str] = []
     while time.monotonic() - started < VISIBLE_WITHIN_S:
-        seen = _search(host, text)
+        seen = await _search(host, text)
         if seen == expected:
-            return True, seen, time.monotonic() - started
-        time.sleep(0.2)
-    return False, seen, time.monotonic() - started
+            return True, seen
+        await asyncio.sleep(0.2)
+    return False, seen
+
+
+async def _create(host: AppServer, headers: dict[str, str], data: dict[str, object]) -> str:
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(f"{host.url}/api/v1/offers", json=data, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["ref"])
 
 
 @pytest.mark.postgres
@@ -51,33 +60,20 @@ async def test_an_offer_made_on_one_host_is_found_on_the_other(db: str, db_url: 
     headers = {"Authorization": f"Bearer {token}"}
     # Each host runs its outbox worker; the index tables get a name no other test uses.
     env = {"FORESTMATCH_SYNC_IN_APP": "true", "FORESTMATCH_MEILI_INDEX_PREFIX": f"hosts{time.time_ns() % 10**8}"}
-    with AppServer(db_url, tmp_path / "host-a", extra_env=env) as a, AppServer(
-        db_url, tmp_path / "host-b", extra_env=env
-    ) as b:
-        assert _search(a, "chicozapote") == [] and _search(b, "chicozapote") == []
-        made_on_a = httpx.post(
-            f"{a.url}/api/v1/offers",
-            json=offer_data(cert["ref"], title="Chicozapote aserrado de Quintana Roo"),
-            headers=headers,
-            timeout=10,
-        )
-        assert made_on_a.status_code == 201, made_on_a.text
-        ref_a = made_on_a.json()["ref"]
-        found, seen, waited = _found_within(b, "chicozapote", [ref_a])
+    with (
+        AppServer(db_url, tmp_path / "host-a", extra_env=env) as a,
+        AppServer(db_url, tmp_path / "host-b", extra_env=env) as b,
+    ):
+        assert await _search(a, "chicozapote") == [] and await _search(b, "chicozapote") == []
+        ref_a = await _create(a, headers, offer_data(cert["ref"], title="Chicozapote aserrado de Quintana Roo"))
+        found, seen = await _found_within(b, "chicozapote", [ref_a])
         assert found, f"host B never found host A's offer {ref_a} (last answer {seen})"
 
-        made_on_b = httpx.post(
-            f"{b.url}/api/v1/offers",
-            json=offer_data(cert["ref"], title="Tzalam en tablas"),
-            headers=headers,
-            timeout=10,
-        )
-        assert made_on_b.status_code == 201, made_on_b.text
-        ref_b = made_on_b.json()["ref"]
-        found, seen, waited = _found_within(a, "tzalam", [ref_b])
+        ref_b = await _create(b, headers, offer_data(cert["ref"], title="Tzalam en tablas"))
+        found, seen = await _found_within(a, "tzalam", [ref_b])
         assert found, f"host A never found host B's offer {ref_b} (last answer {seen})"
-        assert _search(b, "tzalam") == [ref_b]
-        assert _search(a, "chicozapote") == [ref_a]
+        assert await _search(b, "tzalam") == [ref_b]
+        assert await _search(a, "chicozapote") == [ref_a]
         # Neither host keeps an index file of its own.
         assert not list((tmp_path / "host-a").glob("search/*.sqlite3"))
         assert not list((tmp_path / "host-b").glob("search/*.sqlite3"))
