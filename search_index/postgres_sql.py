@@ -195,20 +195,27 @@ def distance_sql(p: Params, lat: float, lon: float) -> str:
 class FilterCompiler:
     """Structured filters as SQL over ``d`` (the index table)."""
 
-    def __init__(self, settings: IndexSettings, p: Params) -> None:
+    def __init__(self, settings: IndexSettings, p: Params, indexed: bool = True) -> None:
         self.position = {f: j for j, f in enumerate(settings.columns)}
         self.p = p
+        #: False: written so no index serves them (with text, the tsvector's GIN index drives the query, as FTS5
+        #: does in the embedded backend: otherwise the planner may start from "status = active", nearly every row,
+        #: and test the text on each).
+        self.indexed = indexed
+
+    def _plain(self, condition: str) -> str:
+        return condition if self.indexed else f"coalesce({condition}, false)"
 
     def compile(self, flt: Filter) -> str:
         p = self.p
         if isinstance(flt, Eq):
-            return f"d.k{self.position[flt.field]} @> {p([value_key(flt.value)], 'text[]')}"
+            return self._plain(f"d.k{self.position[flt.field]} @> {p([value_key(flt.value)], 'text[]')}")
         if isinstance(flt, AnyOf):
             if not flt.values:
                 return "false"
-            return f"d.k{self.position[flt.field]} && {p([value_key(v) for v in flt.values], 'text[]')}"
+            return self._plain(f"d.k{self.position[flt.field]} && {p([value_key(v) for v in flt.values], 'text[]')}")
         if isinstance(flt, Range):
-            column = f"d.n{self.position[flt.field]}"
+            column = f"d.n{self.position[flt.field]}" + ("" if self.indexed else " + 0")
             parts = []
             if flt.gte is not None:
                 parts.append(f"{column} >= {p(float(flt.gte), 'float8')}")
