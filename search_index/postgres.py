@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -37,6 +39,10 @@ __all__ = ["PostgresBackend"]
 META_TABLE = "search_index_meta"
 #: Documents read per batch when a settings change reindexes the stored documents.
 REINDEX_BATCH = 2000
+#: Typo candidates of a query word are reused this long (a search and its facet-count queries look them up once;
+#: a word indexed meanwhile by another process is found with typos at most this much later, exactly at once).
+CANDIDATES_TTL_S = 5.0
+CANDIDATES_CACHE_SIZE = 2048
 #: Key of the advisory lock taken around schema changes (extensions, tables, swaps).
 SCHEMA_LOCK = 0x5EA4C4
 
@@ -57,6 +63,7 @@ class PostgresBackend:
         self._setup_done = False
         self._ensured: set[str] = set()
         self._synonyms: dict[str, dict[tuple[str, ...], list[tuple[str, ...]]]] = {}
+        self._candidates: OrderedDict[tuple[str, str, bool, int], tuple[float, list[str]]] = OrderedDict()
 
     # -- connections -----------------------------------------------------------------------------------------
 
@@ -287,8 +294,18 @@ class PostgresBackend:
                     f"SELECT term FROM {layout.terms} WHERE term % $1::text "
                     "AND length(term) BETWEEN $2::int AND $3::int"
                 )
+            key = (layout.name, word, prefix, budget)
+            now = time.monotonic()
+            cached = self._candidates.get(key)
+            if cached is not None and now - cached[0] < CANDIDATES_TTL_S:
+                return cached[1]
             args = (word, len(word) - budget) if prefix else (word, len(word) - budget, len(word) + budget)
-            return [r[0] for r in await conn.fetch(statement, *args)]
+            found = [r[0] for r in await conn.fetch(statement, *args)]
+            self._candidates[key] = (now, found)
+            self._candidates.move_to_end(key)
+            while len(self._candidates) > CANDIDATES_CACHE_SIZE:
+                self._candidates.popitem(last=False)
+            return found
 
         return await build_plan(
             parsed,
