@@ -69,6 +69,11 @@ class Layout:
     def terms(self) -> str:
         return quote_ident(self.name + "_terms")
 
+    @property
+    def lists(self) -> str:
+        """Fields some document gave several values (their facets count every element; the others the first)."""
+        return quote_ident(self.name + "_lists")
+
 
 def columns_ddl(settings: IndexSettings) -> str:
     searchable = [f"s{i} text" for i in range(len(settings.searchable))]
@@ -95,6 +100,7 @@ def create_sql(layout: Layout, settings: IndexSettings) -> list[str]:
     return [
         f"CREATE TABLE {layout.docs} ({columns_ddl(settings)})",
         f"CREATE TABLE {layout.terms} (term text PRIMARY KEY)",
+        f"CREATE TABLE {layout.lists} (field text PRIMARY KEY)",
     ]
 
 
@@ -118,13 +124,19 @@ def index_sql(layout: Layout, settings: IndexSettings) -> list[str]:
 
 
 def drop_sql(layout: Layout) -> list[str]:
-    return [f"DROP TABLE IF EXISTS {layout.docs}", f"DROP TABLE IF EXISTS {layout.terms}"]
+    return [f"DROP TABLE IF EXISTS {t}" for t in (layout.docs, layout.terms, layout.lists)]
 
 
 def value_key(value: Any) -> str | None:
     """How a scalar filters: its facet text, lower-cased (booleans 'true'/'false', 12.0 as '12')."""
     stored = sql_value(value)
     return None if stored is None else facet_key(stored).lower()
+
+
+def multi_valued(record: tuple[Any, ...], settings: IndexSettings) -> set[str]:
+    """The fields to which this row gives several values."""
+    start = 4 + len(settings.searchable)
+    return {f for j, f in enumerate(settings.columns) if record[start + 3 * j] and len(record[start + 3 * j]) > 1}
 
 
 def document_record(doc: dict[str, Any], settings: IndexSettings) -> tuple[tuple[Any, ...], set[str]]:
