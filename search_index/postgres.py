@@ -447,10 +447,10 @@ class PostgresBackend:
             many = [i for i, f in enumerate(query.facets) if f in lists]
             selects = []
             if single:
-                keys = ", ".join(f"cand.a{i}[1]" for i in single)
+                grouped = ", ".join(f"cand.a{i}[1]" for i in single)
                 sets = ", ".join(f"(cand.a{i}[1])" for i in single)
                 selects.append(
-                    f"SELECT GROUPING({keys}) AS g, {', '.join(f'cand.a{i}[1] AS f{i}' for i in single)}, "
+                    f"SELECT GROUPING({grouped}) AS g, {', '.join(f'cand.a{i}[1] AS f{i}' for i in single)}, "
                     "count(*) AS n "
                     f"FROM cand GROUP BY GROUPING SETS ({sets})"
                 )
