@@ -93,6 +93,17 @@ def build_engine(settings: Settings) -> Engine:
     return ForestSQLiteEngine(path=str(path))
 
 
+def database_url() -> str:
+    """The URL of the database in use (the active engine's: tests and tools may point Piccolo at another one than
+    the settings name)."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        return str(db.config.get("dsn") or get_settings().database_url)
+    if isinstance(db, SQLiteEngine):
+        return f"sqlite:///{db.path}"
+    return get_settings().database_url
+
+
 def engine() -> Engine:
     """The engine Piccolo tables use."""
     # Imported here: app.piccolo_conf imports this module at load (Piccolo reads its engine from there).

@@ -140,12 +140,15 @@ class Settings:
     database_url: str = ""
     #: Signs session cookies and CSRF tokens. Generated into ``var/secret_key`` when unset.
     secret_key: str = ""
-    #: Meilisearch server URL; unset means the embedded search backend.
+    #: Meilisearch server URL; unset means the PostgreSQL search backend on a PostgreSQL database, else embedded.
     meili_url: str = ""
     #: Meilisearch API key.
     meili_key: str = ""
     #: Prefix for Meilisearch index names, so deployments can share a server.
     meili_index_prefix: str = "forestmatch"
+    #: Force a search backend (``meilisearch``, ``postgresql``, ``embedded``); unset chooses by the settings above.
+    #: The embedded backend is refused on a PostgreSQL database (each host would keep its own index).
+    search_backend: str = ""
     #: Redis URL for shared short-lived state (login rate limits); unset means the database is used.
     redis_url: str = ""
     #: Mark cookies ``Secure`` (set when served over HTTPS).
@@ -241,12 +244,24 @@ def _load_secret(var_dir: Path) -> str:
     return key
 
 
+def _check_search_backend(meili_url: str, database_url: str, choice: str) -> None:
+    """SettingsError (naming the variables) when the search backend cannot work with the database."""
+    from search_index.backend import BackendChoiceError, choose_backend
+
+    try:
+        choose_backend(meili_url=meili_url, database_url=database_url, choice=choice)
+    except BackendChoiceError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 def load_settings() -> Settings:
     """Build settings from the environment (uncached; prefer ``get_settings``)."""
     env = _env()
     var_dir = Path(env.get("FORESTMATCH_VAR_DIR") or (Path.cwd() / "var")).resolve()
     database_url = env.get("FORESTMATCH_DATABASE_URL") or f"sqlite:///{var_dir / 'forestmatch.db'}"
     secret_key = env.get("FORESTMATCH_SECRET_KEY") or _load_secret(var_dir)
+    search_backend = env.get("FORESTMATCH_SEARCH_BACKEND", "").strip().lower()
+    _check_search_backend(env.get("FORESTMATCH_MEILI_URL", ""), database_url, search_backend)
     return Settings(
         var_dir=var_dir,
         database_url=database_url,
@@ -254,6 +269,7 @@ def load_settings() -> Settings:
         meili_url=env.get("FORESTMATCH_MEILI_URL", ""),
         meili_key=env.get("FORESTMATCH_MEILI_KEY", ""),
         meili_index_prefix=env.get("FORESTMATCH_MEILI_INDEX_PREFIX", "forestmatch"),
+        search_backend=search_backend,
         redis_url=env.get("FORESTMATCH_REDIS_URL", ""),
         secure_cookies=_bool(env.get("FORESTMATCH_SECURE_COOKIES"), False),
         debug=_bool(env.get("FORESTMATCH_DEBUG"), False),

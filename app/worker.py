@@ -1,4 +1,5 @@
-"""Composition of the background work: the process's search backend (embedded or Meilisearch, chosen by settings),
+"""Composition of the background work: the process's search backend (Meilisearch, PostgreSQL or embedded, chosen by
+settings and the database in use),
 the subscribers of the event outbox, and the worker task that runs them (each app process, or `forestmatch worker`)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import logging
 
 from app.accounts.password_reset import process_requests as process_reset_requests
 from app.bulletins.digest import weekly_step as program_digest_step
+from app.db import database_url
 from app.events import consume
 from app.indexing.sync import run_worker, stale_request_hooks
 from app.matching.services import mark_stale, recompute_stale
@@ -74,13 +76,16 @@ async def after_pass(backend: SearchBackend) -> None:
 
 
 _backend: SearchBackend | None = None
+#: The database the backend was chosen for (a process pointed at another database gets a backend for that one).
+_backend_database = ""
 _worker: tuple[asyncio.Task[None], asyncio.Event] | None = None
 
 
 def get_backend() -> SearchBackend:
     """The search backend for this process, created on first use."""
-    global _backend
-    if _backend is None:
+    global _backend, _backend_database
+    url = database_url()
+    if _backend is None or url != _backend_database:
         # Imported on first use: the search engine's client (meilisearch, requests) loads only in a process that
         # searches.
         from search_index import create_backend
@@ -93,8 +98,11 @@ def get_backend() -> SearchBackend:
                 meili_key=settings.meili_key,
                 prefix=settings.meili_index_prefix,
                 directory=settings.var_dir / "search",
+                database_url=url,
+                choice=settings.search_backend,
             )
         )
+        _backend_database = url
     return _backend
 
 

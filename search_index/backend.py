@@ -1,4 +1,4 @@
-"""The search backend protocol and the factory that picks the embedded or the Meilisearch implementation."""
+"""The search backend protocol and the factory that picks the Meilisearch, PostgreSQL or embedded implementation."""
 
 from __future__ import annotations
 
@@ -46,15 +46,67 @@ class SearchBackend(Protocol):
         """Release connections."""
 
 
+#: Values of ``create_backend``'s ``choice`` (FORESTMATCH_SEARCH_BACKEND); empty picks by the other settings.
+BACKEND_CHOICES = ("", "meilisearch", "postgresql", "embedded")
+
+
+class BackendChoiceError(ValueError):
+    """The configured search backend cannot work with the configured database (the message names the settings)."""
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://"))
+
+
+def choose_backend(*, meili_url: str = "", database_url: str = "", choice: str = "") -> str:
+    """Which backend the settings select: Meilisearch when a URL is set, else PostgreSQL when the database is
+    PostgreSQL, else the embedded one; ``choice`` forces one. BackendChoiceError for a combination that cannot work
+    (the embedded index is a file per host: over a shared PostgreSQL database, hosts would miss each other's
+    changes)."""
+    if choice not in BACKEND_CHOICES:
+        raise BackendChoiceError(
+            f"FORESTMATCH_SEARCH_BACKEND={choice!r}: use meilisearch, postgresql, embedded, or leave it unset."
+        )
+    name = choice or ("meilisearch" if meili_url else "postgresql" if is_postgres_url(database_url) else "embedded")
+    if name == "meilisearch" and not meili_url:
+        raise BackendChoiceError("FORESTMATCH_SEARCH_BACKEND=meilisearch needs FORESTMATCH_MEILI_URL.")
+    if name == "postgresql" and not is_postgres_url(database_url):
+        raise BackendChoiceError(
+            "FORESTMATCH_SEARCH_BACKEND=postgresql needs a PostgreSQL FORESTMATCH_DATABASE_URL "
+            "(postgresql://...); the database is SQLite."
+        )
+    if name == "embedded" and database_url and not database_url.startswith("sqlite:"):
+        raise BackendChoiceError(
+            "The embedded search backend needs a SQLite database, but FORESTMATCH_DATABASE_URL is not SQLite: each "
+            "host would keep its own index and miss the others' changes. Leave FORESTMATCH_SEARCH_BACKEND unset "
+            "(PostgreSQL search is chosen for a PostgreSQL database) or set FORESTMATCH_MEILI_URL."
+        )
+    return name
+
+
 def create_backend(
-    *, meili_url: str = "", meili_key: str = "", prefix: str = "forestmatch", directory: Path
+    *,
+    meili_url: str = "",
+    meili_key: str = "",
+    prefix: str = "forestmatch",
+    directory: Path,
+    database_url: str = "",
+    choice: str = "",
+    pool_max: int = 4,
 ) -> SearchBackend:
-    """Meilisearch when ``meili_url`` is set (index names prefixed with ``prefix``), else the embedded backend
-    (one SQLite file named after ``prefix`` in ``directory``)."""
-    if meili_url:
+    """Meilisearch when ``meili_url`` is set (index names prefixed with ``prefix``), else the PostgreSQL backend when
+    ``database_url`` is a PostgreSQL URL (tables ``search_<prefix>_<index>`` in that database, ``pool_max``
+    connections per event loop), else the embedded backend (one SQLite file named after ``prefix`` in
+    ``directory``). ``choice`` forces one (see ``choose_backend``, which refuses combinations that cannot work)."""
+    name = choose_backend(meili_url=meili_url, database_url=database_url, choice=choice)
+    if name == "meilisearch":
         from search_index.meili import MeiliBackend
 
         return MeiliBackend(meili_url, meili_key, prefix=prefix)
+    if name == "postgresql":
+        from search_index.postgres import PostgresBackend
+
+        return PostgresBackend(database_url, prefix=prefix, pool_max=pool_max)
     from search_index.embedded import EmbeddedBackend
 
     return EmbeddedBackend(directory, prefix=prefix)

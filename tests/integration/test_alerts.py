@@ -22,16 +22,16 @@ from app.notifications.services import save_search
 from app.notifications.tables import AlertOfferChange
 from app.offers import services as offers
 from app.worker import register_subscribers
-from search_index import create_backend
 from tests.clock import TODAY
 from tests.factories import certificate_data, make_certificate, make_offer, make_request, make_user, offer_data
 from tests.notify_helpers import OFF, all_notes, colleague, mails, notes, set_language
+from tests.search_backends import own_backend
 
 
 @pytest.fixture(name="backend")
 async def fx_backend(clean_db: str, tmp_path: Path) -> Any:
     register_subscribers()  # the sync hooks: stale matches, offer changes for the alerts
-    backend = create_backend(directory=tmp_path / "search")
+    backend = own_backend(tmp_path)
     await backend.ensure_index(OFFERS_INDEX)
     yield backend
     await backend.close()

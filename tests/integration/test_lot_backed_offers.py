@@ -266,7 +266,7 @@ async def test_search_documents_and_filter(client, tmp_path) -> None:
     from app.indexing.documents import OFFERS_INDEX, offer_documents
     from app.indexing.sync import drain
     from app.search.services.params import SearchParams
-    from search_index import create_backend
+    from tests.search_backends import own_backend
 
     await import_document(lots_doc())
     backed, plain = await _two_offers(await group_user())
@@ -281,7 +281,7 @@ async def test_search_documents_and_filter(client, tmp_path) -> None:
         "eudr_ready": False,
         "smallholders": 0,
     }
-    backend = create_backend(directory=tmp_path / "search")
+    backend = own_backend(tmp_path)
     try:
         await backend.ensure_index(OFFERS_INDEX)
         await drain(backend)
@@ -311,8 +311,8 @@ async def test_request_requiring_eudr_ready_lots_is_matched_only_with_them(clien
     from app.matching.phrasing import phrase
     from app.matching.services import compute_matches
     from app.sourcing import services as sourcing
-    from search_index import create_backend
     from tests.factories import request_data
+    from tests.search_backends import own_backend
 
     doc = lots_doc()
     # lot-4: FSC 100 % (m-1 in scope) but a DRC of 60 % for field latex is an error: not EUDR-ready.
@@ -349,7 +349,7 @@ async def test_request_requiring_eudr_ready_lots_is_matched_only_with_them(clien
     strict = await sourcing.create_request(buyer, {**wanted, "require_eudr_ready": "1"})
     loose = await sourcing.create_request(buyer, wanted)
     assert strict["require_eudr_ready"] is True and loose["require_eudr_ready"] is False
-    backend = create_backend(directory=tmp_path / "search")
+    backend = own_backend(tmp_path)
     try:
         await backend.ensure_index(OFFERS_INDEX)
         await drain(backend)

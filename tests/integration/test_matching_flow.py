@@ -18,9 +18,9 @@ from app.indexing.sync import drain, pending
 from app.matching.services import compute_matches
 from app.matching.tables import Match, MatchBundle
 from app.offers.tables import Offer
-from search_index import create_backend
 from tests.factories import api_token, make_user
 from tests.integration.test_import import d, sample_doc
+from tests.search_backends import own_backend
 
 
 def matching_doc() -> dict[str, Any]:
@@ -86,7 +86,7 @@ def matching_doc() -> dict[str, Any]:
 
 @pytest.fixture(name="backend")
 async def fx_backend(clean_db: str, tmp_path: Path):
-    backend = create_backend(directory=tmp_path / "search")
+    backend = own_backend(tmp_path)
     await backend.ensure_index(OFFERS_INDEX)
     yield backend
     await backend.close()

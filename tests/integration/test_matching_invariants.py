@@ -22,7 +22,7 @@ from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 from app.traceability.tables import LotResult
 from app.vocab import species_matches
-from search_index import create_backend
+from tests.search_backends import own_backend
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -92,7 +92,7 @@ async def test_no_recommendation_breaks_a_hard_constraint(clean_db: str, tmp_pat
     for request in doc["requests"][::5]:
         request["require_eudr_ready"] = True  # no generated offer names lots: none of these may be served
     await import_document(doc)
-    backend = create_backend(directory=tmp_path / "search")
+    backend = own_backend(tmp_path)
     await backend.ensure_index(OFFERS_INDEX)
     await drain(backend)
 

@@ -16,8 +16,8 @@ from app.indexing.sync import drain
 from app.matching import candidates, engine
 from app.matching.services import _load_request, _offer_specs, compute_matches, request_spec
 from app.offers.tables import Offer
-from search_index import create_backend
 from tests.integration.test_import import d
+from tests.search_backends import own_backend
 
 DELIVERY = (20.67, -103.35)  # Guadalajara
 NEAR = 30
@@ -120,7 +120,7 @@ def document(*, near_claim: str, near_quantity: float, far_claim: str, partial_o
 
 @pytest.fixture(name="backend")
 async def fx_backend(clean_db: str, tmp_path: Path):
-    backend = create_backend(directory=tmp_path / "search")
+    backend = own_backend(tmp_path)
     await backend.ensure_index(OFFERS_INDEX)
     yield backend
     await backend.close()

@@ -20,6 +20,7 @@ from app.offers.tables import Offer
 from search_index import SearchQuery, create_backend
 from search_index.embedded import EmbeddedBackend
 from tests.factories import make_certificate, make_offer, make_user
+from tests.search_backends import own_backend
 
 SEARCH_ROWS = EventOutbox.subscriber == "search"
 
@@ -62,7 +63,7 @@ class ChangedDuringRebuild(EmbeddedBackend):
 
 @pytest.fixture(name="backend")
 async def fx_backend(clean_db: str, tmp_path: Path):
-    backend = create_backend(directory=tmp_path / "search")
+    backend = own_backend(tmp_path)
     await backend.ensure_index(OFFERS_INDEX)
     yield backend
     await backend.close()
@@ -102,7 +103,7 @@ async def test_engine_down_loses_nothing_and_drains_when_back(clean_db: str, tmp
     assert [r["attempts"] for r in rows] == [1, 1]
     await down.close()
 
-    up = create_backend(directory=tmp_path / "search")
+    up = own_backend(tmp_path)
     await up.ensure_index(OFFERS_INDEX)
     assert await drain(up, ignore_backoff=True) == 2
     assert await pending() == 0
@@ -182,10 +183,14 @@ async def test_reindex_rebuilds_from_the_database(clean_db: str, tmp_path: Path)
     await backend.close()
 
 
-async def test_a_locked_index_keeps_rows_queued_without_holding_the_database(db: str, backend, tmp_path) -> None:
+async def test_a_locked_index_keeps_rows_queued_without_holding_the_database(clean_db: str, tmp_path: Path) -> None:
     """While another process holds the index file, a drain gives up quickly, leaves the rows queued for a prompt
-    retry (no back-off: the engine did not fail) and holds no database lock: a write made meanwhile goes through."""
+    retry (no back-off: the engine did not fail) and holds no database lock: a write made meanwhile goes through.
+    (The embedded backend's file lock, on both databases' outboxes.)"""
     import sqlite3
+
+    backend = EmbeddedBackend(tmp_path / "search")
+    await backend.ensure_index(OFFERS_INDEX)
 
     from app.events.consumer import BUSY_RETRY_S
 
@@ -209,3 +214,4 @@ async def test_a_locked_index_keeps_rows_queued_without_holding_the_database(db:
     assert await drain(backend, ignore_backoff=True) == 3
     assert await pending() == 0
     assert await _ids(backend) == sorted([offer["ref"], second["ref"]])
+    await backend.close()

@@ -249,6 +249,24 @@ async def test_facet_counts(loaded: SearchBackend) -> None:
     assert result.facets == {"category": {}}
 
 
+async def test_facets_count_every_value_of_a_list(loaded: SearchBackend) -> None:
+    """A document listing several species counts once under each; single-valued fields stay as they were."""
+    await loaded.upsert(
+        INDEX,
+        [offer("m1", "Tablas mixtas", category="timber", species=["Swietenia macrophylla", "Cedrela odorata"])],
+    )
+    result = await loaded.search(INDEX, SearchQuery(text="tablas", facets=("species", "category", "status")))
+    assert (result.total, result.facets) == (
+        2,
+        {
+            "species": {"Swietenia macrophylla": 2, "Cedrela odorata": 1},
+            "category": {"timber": 2},
+            "status": {"active": 1},
+        },
+    )
+    assert await ids(loaded, filters=(Eq("species", "cedrela odorata"),)) == {"m1"}
+
+
 async def test_geo_radius(loaded: SearchBackend) -> None:
     lat, lon = CHETUMAL
     assert await ids(loaded, filters=(GeoRadius(lat, lon, 100),)) == {"o1"}

@@ -159,14 +159,21 @@ def test_the_set_is_large_and_in_three_languages() -> None:
         assert set(c.top) | c.first | set(c.below) <= ids, c.query
 
 
-@pytest.fixture(name="relevance_backend", scope="module", params=["embedded", "meilisearch"])
+@pytest.fixture(
+    name="relevance_backend",
+    scope="module",
+    params=["embedded", pytest.param("postgresql", marks=pytest.mark.postgres), "meilisearch"],
+)
 async def fx_relevance_backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[SearchBackend]:
     """One index of the generated documents per backend (as the contract fixture chooses them), for every case."""
     prefix = f"fmrel_{secrets.token_hex(4)}"
     directory: Path = tmp_path_factory.mktemp("relevance")
-    if request.param == "meilisearch":
+    if request.param == "postgresql":
+        url = request.getfixturevalue("search_pg_url")
+        backend = create_backend(prefix=prefix, directory=directory, database_url=url)
+    elif request.param == "meilisearch":
         url = os.environ.get("FORESTMATCH_MEILI_URL", "")
         if not url:
             pytest.skip("FORESTMATCH_MEILI_URL not set")
@@ -185,10 +192,19 @@ async def fx_relevance_backend(
         await backend.close()
 
 
+#: Cases the PostgreSQL backend still ranks differently: it orders by "matched without typos" and then ts_rank, with
+#: no per-word typo count, proximity, attribute or exactness buckets yet (search_index/README.md). Each is an
+#: expected failure that must fail (strict): when the backend learns the rule, the case passes and this list shrinks.
+POSTGRES_GAPS = frozenset({"caova", "cdero", "cedro rojo", "caoba aserrada", "seringueira pará", "madeira serrada"})
+
+
 @pytest.mark.parametrize("c", CASES, ids=[c.query for c in CASES])
-async def test_relevance(relevance_backend: SearchBackend, c: Case) -> None:
+async def test_relevance(relevance_backend: SearchBackend, c: Case, request: pytest.FixtureRequest) -> None:
     if c.embedded_only and relevance_backend.name != "embedded":
         pytest.skip(c.embedded_only)
+    if relevance_backend.name == "postgresql" and c.query in POSTGRES_GAPS:
+        gap = "the PostgreSQL backend has no typo-count, proximity, attribute or exactness buckets yet"
+        request.applymarker(pytest.mark.xfail(reason=gap, strict=True))
     result = await relevance_backend.search(INDEX, SearchQuery(c.query, per_page=50))
     hits = [h.id for h in result.hits]
     head = len(c.top) + len(c.first)

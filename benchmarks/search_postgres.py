@@ -1,0 +1,249 @@
+"""The PostgreSQL search backend at scale: load, then the search API's work for many distinct URLs, each once.
+Prints figures; no pass/fail.
+
+    python benchmarks/search_postgres.py [--sizes 10000,100000] [--urls 150] [--seed 7]
+                                         [--admin-dsn postgresql://postgres@127.0.0.1:5432/postgres] [--embedded]
+
+For each size N, in a throwaway PostgreSQL database:
+
+1. N offer documents in the shape of ``app.indexing.documents.offer_document`` are made from the demo generator's
+   offers, organisations and certificates (``app.demo.generator.generate``: N offers, max(60, N // 50) producers)
+   and loaded with ``backend.rebuild`` (timed: documents/s);
+2. ``--urls`` distinct search URLs (the words people type on a latex and timber marketplace: "hule", "pino",
+   "latex", "caoba"..., a typo or two, with category / country / claim / verified filters, sorts and pages 1-3)
+   are each answered once with ``search_offers`` (what ``/api/v1/search/offers`` does before rendering: the main
+   query with its seven facets and highlights, plus one count-only query per filtered facet group). Nothing is
+   cached by the backend, so every URL is a cold answer; a second pass over the same URLs follows (same work,
+   PostgreSQL's buffers warm), and the main query alone is timed too.
+
+``--embedded`` loads the same documents into the embedded backend (a temporary SQLite file) and times the same URLs
+there, for comparison. The machine may be shared: the load average is printed beside the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("FORESTMATCH_VAR_DIR", tempfile.mkdtemp(prefix="fm-bench-pg-"))
+
+import asyncpg  # noqa: E402
+
+from app.demo.generator import generate  # noqa: E402
+from app.indexing.documents import _labels, country_names, date_int  # noqa: E402
+from app.search.services.engine import search_offers  # noqa: E402
+from app.search.services.params import SearchParams  # noqa: E402
+from app.vocab import ALL_PRODUCT_TYPES, offered_species_keys, resolve_species, species_names  # noqa: E402
+from search_index import SearchQuery, create_backend  # noqa: E402
+from search_index.backend import SearchBackend  # noqa: E402
+
+WORDS = [
+    "hule", "pino", "latex", "látex", "caoba", "cedro", "madera", "tablas", "lamina", "seringueira", "pine",
+    "rubber", "mogno", "encino", "roble", "caova", "serinqueira", "hule natural", "madera de pino", "tablas caoba",
+    "pino aserrado", "cedro rojo", "ejido", "cooperativa", "", "",
+]  # fmt: skip
+COUNTRIES = ["MX", "BR", "GT", "PE", "BO", "HN"]
+CLAIMS = ["FSC 100%", "FSC Mix"]
+SORTS = ["", "", "", "quantity", "newest", "expiry"]
+
+
+def documents(n: int, seed: int) -> list[dict[str, Any]]:
+    """N search documents made from a generated data set (as the sync would index them)."""
+    data = generate(seed, producers=max(60, n // 50), buyers=1, offers=n, requests=0)
+    orgs = {o["ref"]: o for o in data["organizations"]}
+    certs = {c["ref"]: c for c in data["certificates"]}
+    rng = random.Random(seed)
+    now = int(time.time())
+    docs = []
+    for offer in data["offers"]:
+        org, cert = orgs[offer["organization"]], certs[offer["certificate"]]
+        species = [resolve_species(s) for s in offer.get("species", [])]
+        names: list[str] = []
+        for sci in species:
+            names += [name for name in species_names(sci) if name not in names]
+        quantity = float(offer["quantity"])
+        doc: dict[str, Any] = {
+            "id": offer["ref"],
+            "ref": offer["ref"],
+            "title": offer["title"],
+            "description": offer.get("description") or "",
+            "category": offer["category"],
+            "product_type": offer["product_type"],
+            "product_type_labels": _labels(ALL_PRODUCT_TYPES.get(offer["product_type"], offer["product_type"])),
+            "species": species,
+            "species_names": names,
+            "species_keys": offered_species_keys(species),
+            "claim": offer["claim"],
+            "country": org.get("country") or "",
+            "region": org.get("region") or "",
+            "country_names": list(country_names(org["country"])) if org.get("country") else [],
+            "organization_ref": org["ref"],
+            "organization_name": org["name"],
+            "certificate_ref": cert["ref"],
+            "certificate_verified": rng.random() < 0.6,
+            "status": offer.get("status", "active"),
+            "certificate_status": cert["status"],
+            "certificate_expires_on": date_int(dt.date.fromisoformat(cert["expires_on"])),
+            "certificate_covers": offer["product_type"] in cert.get("product_types", [offer["product_type"]]),
+            "available_from": date_int(dt.date.fromisoformat(offer["available_from"])),
+            "available_to": date_int(dt.date.fromisoformat(offer["available_to"])),
+            "quantity": quantity,
+            "unit": offer["unit"],
+            "quantity_canonical": quantity,
+            "min_order_canonical": None,
+            "created_at": now - rng.randrange(0, 86400 * 365),
+            "updated_at": now,
+            "traceable": False,
+            "eudr_ready": False,
+            "smallholders": 0,
+        }
+        lat, lon = offer.get("lat", org.get("lat")), offer.get("lon", org.get("lon"))
+        if lat is not None and lon is not None:
+            doc["_geo"] = {"lat": lat, "lng": lon}
+        docs.append(doc)
+    return docs
+
+
+def urls(count: int, seed: int) -> list[dict[str, Any]]:
+    """``count`` distinct query-parameter sets, as the search page and API receive them."""
+    rng = random.Random(seed)
+    seen: set[tuple[Any, ...]] = set()
+    out: list[dict[str, Any]] = []
+    while len(out) < count:
+        params: dict[str, Any] = {}
+        word = rng.choice(WORDS)
+        if word:
+            params["q"] = word
+        if rng.random() < 0.5:
+            params["category"] = rng.choice(["timber", "latex"])
+        if rng.random() < 0.4:
+            params["country"] = rng.sample(COUNTRIES, rng.choice([1, 1, 2]))
+        if rng.random() < 0.3:
+            params["claim"] = rng.choice(CLAIMS)
+        if rng.random() < 0.2:
+            params["verified"] = "true"
+        sort = rng.choice(SORTS)
+        if sort:
+            params["sort"] = sort
+        params["page"] = str(rng.choice([1, 1, 1, 2, 3]))
+        key = tuple(sorted((k, str(v)) for k, v in params.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(params)
+    return out
+
+
+def figures(label: str, times: list[float]) -> str:
+    ms = sorted(t * 1000 for t in times)
+    p95 = ms[min(len(ms) - 1, int(round(0.95 * len(ms))) - 1)]
+    return f"  {label:<44} median {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   max {ms[-1]:7.1f} ms"
+
+
+async def time_urls(backend: SearchBackend, sets: list[dict[str, Any]]) -> tuple[list[float], list[float], int]:
+    """(whole search_offers per URL, main query alone per URL, total hits of the broadest)."""
+    whole, main, broadest = [], [], 0
+    for query in sets:
+        params = SearchParams.from_query(query)
+        started = time.perf_counter()
+        page = await search_offers(params, backend)
+        whole.append(time.perf_counter() - started)
+        broadest = max(broadest, page.total)
+    for query in sets:
+        params = SearchParams.from_query(query)
+        from app.search.services.params import FACETS, public_filters
+
+        filters = (*public_filters(), *(f for fs in params.group_filters().values() for f in fs))
+        started = time.perf_counter()
+        await backend.search(
+            "offers",
+            SearchQuery(
+                text=params.q,
+                filters=filters,
+                facets=FACETS,
+                sort=params.sort_specs(),
+                page=params.page,
+                per_page=params.per_page,
+                highlight=("title", "description"),
+            ),
+        )
+        main.append(time.perf_counter() - started)
+    return whole, main, broadest
+
+
+async def batches(docs: list[dict[str, Any]], size: int = 2000) -> Any:
+    for start in range(0, len(docs), size):
+        yield docs[start : start + size]
+
+
+async def one_size(n: int, args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    docs = documents(n, args.seed)
+    made = time.perf_counter() - started
+    name = f"fm_bench_search_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(args.admin_dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    dsn = args.admin_dsn.rsplit("/", 1)[0] + "/" + name
+    backend = create_backend(directory=Path(tempfile.mkdtemp()), database_url=dsn, prefix="bench")
+    sets = urls(args.urls, args.seed)
+    try:
+        await backend.ensure_index("offers")
+        started = time.perf_counter()
+        count = await backend.rebuild("offers", batches(docs))
+        load = time.perf_counter() - started
+        conn = await asyncpg.connect(dsn)
+        size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('search_bench_offers'))")
+        await conn.close()
+        print(f"\n{n:,} offers ({made:.1f} s to make the documents)")
+        print(f"  load (rebuild) {count:,} documents in {load:.1f} s: {count / load:,.0f} documents/s; table {size}")
+        print(f"  load average before searching: {os.getloadavg()}")
+        whole, main, broadest = await time_urls(backend, sets)
+        print(f"  {len(sets)} distinct URLs, each once (broadest: {broadest:,} hits); load average {os.getloadavg()}")
+        print(figures("PostgreSQL, search_offers (the API's work)", whole))
+        print(figures("PostgreSQL, main query alone", main))
+        again, _, _ = await time_urls(backend, sets)
+        print(figures("PostgreSQL, same URLs again (warm buffers)", again))
+        if args.embedded:
+            embedded = create_backend(directory=Path(tempfile.mkdtemp()), prefix="bench")
+            await embedded.ensure_index("offers")
+            started = time.perf_counter()
+            await embedded.rebuild("offers", batches(docs))
+            print(f"  embedded load {time.perf_counter() - started:.1f} s; load average {os.getloadavg()}")
+            whole, main, _ = await time_urls(embedded, sets)
+            print(figures("embedded, search_offers (the API's work)", whole))
+            print(figures("embedded, main query alone", main))
+            await embedded.close()
+    finally:
+        await backend.close()
+        admin = await asyncpg.connect(args.admin_dsn)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--urls", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--embedded", action="store_true", help="time the embedded backend on the same documents")
+    args = parser.parse_args()
+    print(f"PostgreSQL search benchmark; cores {os.cpu_count()}; load average {os.getloadavg()}")
+    for n in (int(s) for s in args.sizes.split(",")):
+        asyncio.run(one_size(n, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
