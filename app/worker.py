@@ -88,6 +88,7 @@ def get_backend() -> SearchBackend:
             meili_key=settings.meili_key,
             prefix=settings.meili_index_prefix,
             directory=settings.var_dir / "search",
+            cache_entries=settings.search_cache_entries,
         )
     return _backend
 

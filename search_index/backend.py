@@ -47,14 +47,22 @@ class SearchBackend(Protocol):
 
 
 def create_backend(
-    *, meili_url: str = "", meili_key: str = "", prefix: str = "forestmatch", directory: Path
+    *,
+    meili_url: str = "",
+    meili_key: str = "",
+    prefix: str = "forestmatch",
+    directory: Path,
+    cache_entries: int | None = None,
 ) -> SearchBackend:
     """Meilisearch when ``meili_url`` is set (index names prefixed with ``prefix``), else the embedded backend
-    (one SQLite file named after ``prefix`` in ``directory``)."""
+    (one SQLite file named after ``prefix`` in ``directory``; ``cache_entries``: how many queries' counts and pages
+    it keeps per index version, its default when None)."""
     if meili_url:
         from search_index.meili import MeiliBackend
 
         return MeiliBackend(meili_url, meili_key, prefix=prefix)
     from search_index.embedded import EmbeddedBackend
 
-    return EmbeddedBackend(directory, prefix=prefix)
+    if cache_entries is None:
+        return EmbeddedBackend(directory, prefix=prefix)
+    return EmbeddedBackend(directory, prefix=prefix, cache_entries=cache_entries)
