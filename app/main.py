@@ -32,6 +32,7 @@ from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
 from app.partners import api as partners_api
 from app.partners import controllers as partners_controllers
+from app.places import load_reference_data
 from app.reports import controllers as reports_controllers
 from app.search import controllers as search_controllers
 from app.settings import get_settings
@@ -124,7 +125,7 @@ def create_app() -> Litestar:
         compression_config=config.compression_config(),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=reject_impossible_ids,
-        on_startup=[start_pool, start_worker],
+        on_startup=[start_pool, start_worker, config.compile_public_templates, load_reference_data],
         on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,
     )
