@@ -107,10 +107,10 @@ async def test_every_way_of_reading_gives_the_exact_pages_and_totals(market, mon
     filter set gives every page of the Python oracle's order, and the capped total agrees with the exact one."""
     if reading == "narrow":
         monkeypatch.setattr(offers, "NARROW_OFFERS", 10_000)
-        monkeypatch.setattr(offers, "NARROW_ORGANIZATIONS", 10_000)
+        monkeypatch.setattr(offers, "NARROW_COUNTRY_FACTOR", 100.0)
     else:
         monkeypatch.setattr(offers, "NARROW_OFFERS", 0)
-        monkeypatch.setattr(offers, "NARROW_ORGANIZATIONS", 0)
+        monkeypatch.setattr(offers, "NARROW_COUNTRY_FACTOR", 0.0)
     assert len(await _oracle({})) == 11
     for query in QUERIES:
         expected = await _oracle(query)
