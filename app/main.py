@@ -33,6 +33,7 @@ from app.ops.logs import logging_config
 from app.ops.observe import observe
 from app.partners import api as partners_api
 from app.partners import controllers as partners_controllers
+from app.places import load_reference_data
 from app.reports import controllers as reports_controllers
 from app.search import controllers as search_controllers
 from app.settings import get_settings
@@ -125,7 +126,7 @@ def create_app() -> Litestar:
         compression_config=config.compression_config(),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=reject_impossible_ids,
-        on_startup=[start_pool, start_worker],
+        on_startup=[start_pool, start_worker, config.compile_public_templates, load_reference_data],
         on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,
         logging_config=logging_config(settings),

@@ -170,6 +170,9 @@ class Settings:
     sync_in_app: bool = True
     #: Seconds a public listing fragment may be reused by a worker (0 disables the micro-cache).
     list_cache_seconds: float = 2.0
+    #: Searches whose counts, facets and page hits the embedded backend keeps per index version (0: none; for cold
+    #: benchmarks). None: the backend's default.
+    search_cache_entries: int | None = None
     #: Public address of the site, used for links in e-mails.
     base_url: str = "http://127.0.0.1:8000"
     #: SMTP server for e-mail; unset means e-mails are written to the local maildir ``<var_dir>/maildir``.
@@ -280,6 +283,9 @@ def load_settings() -> Settings:
         db_pool_max=int(env.get("FORESTMATCH_DB_POOL_MAX", "10")),
         sync_in_app=_bool(env.get("FORESTMATCH_SYNC_IN_APP"), True),
         list_cache_seconds=float(env.get("FORESTMATCH_LIST_CACHE_SECONDS", "2")),
+        search_cache_entries=int(env["FORESTMATCH_SEARCH_CACHE_ENTRIES"])
+        if env.get("FORESTMATCH_SEARCH_CACHE_ENTRIES", "").strip()
+        else None,
         base_url=env.get("FORESTMATCH_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         smtp_host=env.get("FORESTMATCH_SMTP_HOST", ""),
         smtp_port=int(env.get("FORESTMATCH_SMTP_PORT", "587")),

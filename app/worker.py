@@ -100,6 +100,7 @@ def get_backend() -> SearchBackend:
                 directory=settings.var_dir / "search",
                 database_url=url,
                 choice=settings.search_backend,
+                cache_entries=settings.search_cache_entries,
             )
         )
         _backend_database = url

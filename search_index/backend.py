@@ -93,11 +93,13 @@ def create_backend(
     database_url: str = "",
     choice: str = "",
     pool_max: int = 4,
+    cache_entries: int | None = None,
 ) -> SearchBackend:
     """Meilisearch when ``meili_url`` is set (index names prefixed with ``prefix``), else the PostgreSQL backend when
     ``database_url`` is a PostgreSQL URL (tables ``search_<prefix>_<index>`` in that database, ``pool_max``
     connections per event loop), else the embedded backend (one SQLite file named after ``prefix`` in
-    ``directory``). ``choice`` forces one (see ``choose_backend``, which refuses combinations that cannot work)."""
+    ``directory``; ``cache_entries``: how many queries' counts and pages it keeps per index version, its default when
+    None). ``choice`` forces one (see ``choose_backend``, which refuses combinations that cannot work)."""
     name = choose_backend(meili_url=meili_url, database_url=database_url, choice=choice)
     if name == "meilisearch":
         from search_index.meili import MeiliBackend
@@ -109,4 +111,6 @@ def create_backend(
         return PostgresBackend(database_url, prefix=prefix, pool_max=pool_max)
     from search_index.embedded import EmbeddedBackend
 
-    return EmbeddedBackend(directory, prefix=prefix)
+    if cache_entries is None:
+        return EmbeddedBackend(directory, prefix=prefix)
+    return EmbeddedBackend(directory, prefix=prefix, cache_entries=cache_entries)

@@ -34,10 +34,12 @@ REBUILD_BATCH = 2000
 STATS_CACHE_SIZE = 512
 
 
-def _remember(cache: OrderedDict[tuple[Any, ...], T], key: tuple[Any, ...], value: T) -> None:
+def _remember(cache: OrderedDict[tuple[Any, ...], T], key: tuple[Any, ...], value: T, size: int) -> None:
+    if size <= 0:
+        return
     cache[key] = value
     cache.move_to_end(key)
-    while len(cache) > STATS_CACHE_SIZE:
+    while len(cache) > size:
         cache.popitem(last=False)
 
 
@@ -46,7 +48,9 @@ class EmbeddedBackend(PooledConnections):
 
     name = "embedded"
 
-    def __init__(self, directory: Path, prefix: str = "forestmatch") -> None:
+    def __init__(self, directory: Path, prefix: str = "forestmatch", cache_entries: int = STATS_CACHE_SIZE) -> None:
+        #: Queries whose counts, facets and page hits are kept per index version (0: none, every search computed).
+        self.cache_entries = cache_entries
         self.path = Path(directory) / f"{check_index_name(prefix.lower().replace('-', '_'))}-search.sqlite3"
         self._write_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(CONNECTIONS)
@@ -283,10 +287,10 @@ class EmbeddedBackend(PooledConnections):
                 rows = self._pages.get(page_key)
             result, stats, rows = run_search(conn, active[0], settings, query, plan, list_fields, stats, rows)
             with self._stats_lock:
-                _remember(self._stats, key, stats)
+                _remember(self._stats, key, stats, self.cache_entries)
                 # Large pages (the matcher's candidate ids, one set per request and moment) would only churn it.
                 if query.per_page <= 100:
-                    _remember(self._pages, page_key, rows)
+                    _remember(self._pages, page_key, rows, self.cache_entries)
             return result
 
     async def search(self, index: str, query: SearchQuery) -> SearchResult:

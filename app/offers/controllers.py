@@ -61,12 +61,14 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
     )
     results_html = microcache.get(key)
     if results_html is None:
-        rows, total = await services.list_public_offers(filters)
+        found = await services.browse_public_offers(filters)
         context = {
             "filters": filters,
-            "rows": rows,
-            "total": total,
-            "pages": max(1, math.ceil(total / services.PER_PAGE)),
+            "rows": found.rows,
+            "total": found.total,
+            # Past the count's cap the number of pages is not known: the pages then say "more than" and go on.
+            "total_exact": found.exact,
+            "pages": max(1, math.ceil(found.total / services.PER_PAGE)) if found.exact else None,
             "base_query": urlencode(filters.as_query()),
             "errors": filters.errors,
         }

@@ -12,7 +12,7 @@ from litestar.response import File, Redirect, Template
 
 from app.accounts.services import set_locale
 from app.i18n import SUPPORTED_LOCALES
-from app.offers.services import OfferFilters, count_active, list_public_offers, public_offer_countries
+from app.offers.services import OfferFilters, browse_public_offers, count_active, public_offer_countries
 from app.settings import get_settings
 from app.web.forms import read_form
 from app.web.middleware import LOCALE_COOKIE
@@ -24,7 +24,7 @@ from app.web.static_assets import static_file
 async def home(request: Request[Any, Any, Any]) -> Template:
     """What ForestMatch is, live figures and the newest offers."""
     figures = await count_active()
-    latest, _total = await list_public_offers(OfferFilters(), per_page=6)
+    latest = (await browse_public_offers(OfferFilters(), per_page=6)).rows
     countries = await public_offer_countries()
     return render(request, "home/page.html.jinja2", {"figures": figures, "latest": latest, "countries": countries})
 

@@ -193,3 +193,18 @@ async def test_writes_give_up_on_a_locked_file_and_reads_carry_on(
         other.close()
     await writer.upsert(INDEX, [offer("b", "Pino dos")])
     assert await found(reader, "pino") == {"a", "b"}
+
+
+@pytest.mark.parametrize(("entries", "kept"), [(None, 1), (0, 0)])
+async def test_result_cache_can_be_turned_off(tmp_path: Path, entries: int | None, kept: int) -> None:
+    """FORESTMATCH_SEARCH_CACHE_ENTRIES=0 (cold benchmarks): every search is computed, none is kept; the answers are
+    the same either way."""
+    backend = create_backend(directory=tmp_path, cache_entries=entries)
+    assert isinstance(backend, EmbeddedBackend)
+    await backend.upsert(INDEX, DOCS)
+    query = SearchQuery(text="mogno", facets=("status",), per_page=100)
+    first, again = await backend.search(INDEX, query), await backend.search(INDEX, query)
+    assert {h.id for h in first.hits} == {h.id for h in again.hits} == {"o1", "o5"}
+    assert (first.total, first.facets) == (again.total, again.facets) == (2, {"status": {"active": 1, "closed": 1}})
+    assert (len(backend._stats), len(backend._pages)) == (kept, kept)
+    await backend.close()

@@ -1,0 +1,369 @@
+"""Browsing as users browse: many distinct /offers and search API URLs, each requested once, with the cache off and on,
+and a wrk mix that cycles through distinct URLs. Prints figures beside issue 14's targets; no pass/fail.
+
+    python benchmarks/browse_cold.py                          # build 100k offers (several minutes), then measure
+    python benchmarks/browse_cold.py --keep                   # ... and keep the built var dir (its path is printed)
+    python benchmarks/browse_cold.py --reuse /tmp/fm-100k     # measure an existing var dir again (built or kept)
+    python benchmarks/browse_cold.py --sizes 10000,100000,1000000 --no-wrk   # the curve
+
+For each size (or the reused var dir):
+
+1. builds the set the way ``benchmarks/import_scale.py`` does (``app.demo.generator.generate``: N offers, N // 2
+   producers with their certificates, 300 buyers, 1,000 requests; ``forestmatch migrate`` and ``forestmatch import``
+   into a SQLite database and the embedded search index under one var dir);
+2. starts ``forestmatch serve --workers 1 --no-access-log`` on it with the offer list's micro-cache off
+   (``FORESTMATCH_LIST_CACHE_SECONDS=0``) and the search backend's result cache off
+   (``FORESTMATCH_SEARCH_CACHE_ENTRIES=0``), times the very first ``/offers`` (target < 60 ms), then requests
+   150 distinct ``/offers`` URLs (category, product type, claim, country, EUDR-ready filters x pages) and 150
+   distinct search API URLs (the common words "hule", "pino", "latex", "caoba" with category, country and claim
+   filters, pages 1-3) once each, one at a time, and prints median, p95 and max beside the targets (p95 < 30 ms);
+3. runs wrk (``-t2 -c32``) with a Lua script cycling through 300 distinct /offers URLs, then 400 distinct search
+   URLs (targets: >= 600 and >= 250 req/s) and prints req/s, p50 and p99;
+4. does 2 and 3 again with both caches on (their defaults): each URL is then requested twice in a row, the second
+   answer is the cached figure.
+
+Every request is anonymous, one connection per request in steps 2 and 4 (as a browser's first visit), timed on the
+client; beside the times, the server's CPU time per URL (``/proc/PID/stat``; with the cache on, both requests of a
+URL), which waiting for a core on a loaded machine does not inflate. The load average is printed before each step:
+the machine is shared, compare runs made on a quiet one.
+
+Exit status: 0 after measuring, 2 when the ``forestmatch`` command is missing, 3 when the build or a server fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import shlex
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(0, str(ROOT))  # measure this checkout, not an older install
+
+from import_scale import CLI, write_document  # noqa: E402
+from pages import HOST, BenchError, Server, find_forestmatch, free_port, http_get, parse_wrk, run_wrk, wrk_argv  # noqa: E402
+
+SEARCH_WORDS = {"latex": ("hule", "latex"), "timber": ("pino", "caoba")}
+TARGETS = {"p95_ms": 30.0, "first_ms": 60.0, "offers_rps": 600.0, "search_rps": 250.0}
+BUILD_TIMEOUT_S = 7200
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def code_state() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True, text=True, timeout=10
+        ).stdout.splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return (head or "?") + (f" + {len(dirty)} uncommitted change(s)" if dirty else "")
+
+
+# --- the data set ----------------------------------------------------------------------------------------------
+def build(size: int, var: Path, seed: int) -> None:
+    """Generate N offers and import them into ``var`` (a SQLite database and the embedded index)."""
+    var.mkdir(parents=True, exist_ok=True)
+    env = {**server_env(var), "PYTHONUNBUFFERED": "1"}
+    path = var / "doc.json"
+    started = time.perf_counter()
+    counts = write_document(path, size, seed)
+    print(f"  generated {counts} in {time.perf_counter() - started:.0f} s", flush=True)
+    for args in (["migrate"], ["import", str(path), "--lang", "en"]):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", CLI, *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT_S,
+        )
+        if done.returncode:
+            raise BenchError(f"forestmatch {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        print(f"  forestmatch {args[0]}: {time.perf_counter() - started:.0f} s", flush=True)
+    path.unlink()
+
+
+def server_env(var: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "FORESTMATCH_VAR_DIR": str(var),
+        "FORESTMATCH_DATABASE_URL": f"sqlite:///{var / 'forestmatch.db'}",
+        "FORESTMATCH_SYNC_IN_APP": "false",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+    }
+    env.pop("FORESTMATCH_MEILI_URL", None)
+    return env
+
+
+# --- the URLs --------------------------------------------------------------------------------------------------
+def offer_urls(db: Path, n: int, seed: int) -> list[str]:
+    """``n`` distinct /offers URLs: filter sets taken from the data (so most combinations exist) x pages 1-5."""
+    with sqlite3.connect(db) as conn:
+        combos = conn.execute(
+            "SELECT DISTINCT o.category, o.product_type, o.claim, g.country FROM offer o "
+            "JOIN organization g ON g.id = o.organization"
+        ).fetchall()
+    rng = random.Random(seed)
+    rng.shuffle(combos)
+    urls: list[str] = ["/offers"]
+    seen = set(urls)
+    shapes = [
+        ("category",),
+        ("category", "claim"),
+        ("category", "product_type"),
+        ("country",),
+        ("category", "country"),
+        ("category", "product_type", "claim"),
+        ("category", "product_type", "country"),
+        ("claim", "country"),
+        ("category", "product_type", "claim", "country"),
+        ("category", "eudr"),
+        (),
+    ]
+    i = 0
+    while len(urls) < n and i < 100 * n:
+        category, product_type, claim, country = combos[i % len(combos)]
+        shape = shapes[i % len(shapes)]
+        values = {"category": category, "product_type": product_type, "claim": claim, "country": country, "eudr": "1"}
+        params = {k: values[k] for k in shape}
+        page = rng.choice((1, 1, 1, 2, 2, 3, 4, 5, 8, 12))
+        if page > 1:
+            params["page"] = str(page)
+        url = "/offers" + ("?" + urlencode(params) if params else "")
+        if url not in seen:
+            seen.add(url)
+            urls.append(url)
+        i += 1
+    return urls
+
+
+def search_urls(db: Path, n: int, seed: int) -> list[str]:
+    """``n`` distinct search API URLs: a common word with category, country and claim filters, pages 1-3."""
+    with sqlite3.connect(db) as conn:
+        countries = [r[0] for r in conn.execute("SELECT DISTINCT country FROM organization WHERE country != ''")]
+        claims = [r[0] for r in conn.execute("SELECT DISTINCT claim FROM offer")]
+    rng = random.Random(seed + 1)
+    urls: list[str] = []
+    seen: set[str] = set()
+    i = 0
+    while len(urls) < n and i < 100 * n:
+        category = rng.choice(sorted(SEARCH_WORDS))
+        params: dict[str, str] = {"q": rng.choice(SEARCH_WORDS[category])}
+        if rng.random() < 0.7:
+            params["category"] = category
+        if rng.random() < 0.5:
+            params["country"] = rng.choice(countries)
+        if rng.random() < 0.5:
+            params["claim"] = rng.choice(claims)
+        page = rng.choice((1, 1, 1, 2, 3))
+        if page > 1:
+            params["page"] = str(page)
+        url = "/api/v1/search/offers?" + urlencode(params)
+        if url not in seen:
+            seen.add(url)
+            urls.append(url)
+        i += 1
+    return urls
+
+
+def cycling_script(paths: list[str]) -> str:
+    """A wrk Lua script: each thread walks the list from its own starting point, one URL after another."""
+    listed = ", ".join(json.dumps(p) for p in paths)
+    return (
+        f"local paths = {{{listed}}}\n"
+        "local n = 0\n"
+        "function setup(thread) n = n + 1; thread:set('id', n) end\n"
+        "function init(args) i = (id - 1) * 97 end\n"
+        "function request() i = i % #paths + 1; return wrk.format('GET', paths[i]) end\n"
+    )
+
+
+# --- measuring -------------------------------------------------------------------------------------------------
+def timed_get(port: int, path: str) -> tuple[float, int]:
+    """Milliseconds and HTTP status of one GET; a request that times out (pages.HTTP_TIMEOUT_S) counts as status 0."""
+    started = time.perf_counter()
+    try:
+        status, _, _ = http_get(port, path)
+    except OSError:  # socket.timeout is an OSError
+        status = 0
+    return (time.perf_counter() - started) * 1000, status
+
+
+def series(port: int, urls: list[str], repeat: bool) -> tuple[list[float], list[str]]:
+    """Milliseconds per URL (with ``repeat``: of the second request in a row) and the URLs that did not answer 200."""
+    times, bad = [], []
+    for url in urls:
+        ms, status = timed_get(port, url)
+        if repeat:
+            ms, status = timed_get(port, url)
+        times.append(ms)
+        if status != 200:
+            bad.append(f"{url} -> {status}")
+    return times, bad
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) the process has used so far, in ms: what a request costs the server whatever else the
+    machine is doing (wall times on a loaded machine also hold the time it waited for a core)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def line(name: str, times: list[float], target: str, cpu: float) -> str:
+    return (
+        f"| {name} | {len(times)} | {statistics.median(times):.1f} | {pct(times, 95):.1f} | {max(times):.1f} "
+        f"| {cpu / len(times):.1f} | {target} |"
+    )
+
+
+def measure(var: Path, args: argparse.Namespace, forestmatch: list[str], wrk: str | None) -> None:
+    db = var / "forestmatch.db"
+    with sqlite3.connect(db) as conn:
+        offers = conn.execute("SELECT count(*) FROM offer").fetchone()[0]
+        organizations = conn.execute("SELECT count(*) FROM organization").fetchone()[0]
+    print(f"\n## {offers:,} offers, {organizations:,} organisations ({var})", flush=True)
+    offer_list = offer_urls(db, 150, args.seed)
+    search_list = search_urls(db, 150, args.seed)
+    wrk_offers = offer_urls(db, 300, args.seed + 2)
+    wrk_search = search_urls(db, 400, args.seed + 3)
+    for cached in (False, True):
+        env = server_env(var)
+        if not cached:
+            env["FORESTMATCH_LIST_CACHE_SECONDS"] = "0"
+            env["FORESTMATCH_SEARCH_CACHE_ENTRIES"] = "0"
+        port = free_port()
+        argv = [*forestmatch, "serve", "--host", HOST, "--port", str(port), "--workers", "1", "--no-access-log"]
+        server = Server("forestmatch", [*argv, "--log-level", "warning"], env, var, port, "/about")
+        try:
+            server.wait_ready()
+            label = "cache on (each URL twice in a row, the second timed)" if cached else "cache off"
+            print(f"\n### {label}; server pid {server.pid}; {load()}", flush=True)
+            first, status = timed_get(port, "/offers")
+            print(f"first /offers after start: {first:.1f} ms (HTTP {status}); target < {TARGETS['first_ms']:.0f} ms")
+            if args.first_only:
+                first, status = timed_get(port, "/api/v1/search/offers?q=hule")
+                print(f"then the first search ?q=hule: {first:.1f} ms (HTTP {status}); target < 60 ms")
+                continue
+            print("\n| URLs (each once) | n | median ms | p95 ms | max ms | server CPU ms / URL | target |")
+            print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+            for name, urls in (("/offers", offer_list), ("search API", search_list)):
+                before = cpu_ms(server.pid)
+                times, bad = series(port, urls, repeat=cached)
+                cpu = cpu_ms(server.pid) - before
+                print(line(name, times, f"p95 < {TARGETS['p95_ms']:.0f} ms", cpu), flush=True)
+                for b in bad[:5]:
+                    print(f"  not 200: {b}")
+            if wrk and not args.no_wrk:
+                print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, URLs cycled ({load()}):")
+                print("| mix | distinct URLs | req/s | p50 ms | p99 ms | errors | target |")
+                print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+                for name, urls, target in (
+                    ("/offers", wrk_offers, TARGETS["offers_rps"]),
+                    ("search API", wrk_search, TARGETS["search_rps"]),
+                ):
+                    script = var / f"cycle-{name.split()[0].strip('/')}.lua"
+                    script.write_text(cycling_script(urls), encoding="utf-8")
+                    base = wrk_argv(wrk, args.threads, args.connections, args.duration, f"http://{HOST}:{port}")
+                    # --timeout: a slow answer is measured, not dropped as a socket error (wrk's default is 2 s).
+                    argv = [*base[:-1], "--timeout", "30s", "-s", str(script), base[-1]]
+                    r = parse_wrk(run_wrk(argv, args.duration + 30))
+                    errors = r.non_2xx_3xx + r.socket_errors
+                    print(
+                        f"| {name} | {len(urls)} | {r.requests_per_s:.1f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
+                        f"| {errors} | >= {target:.0f} req/s |",
+                        flush=True,
+                    )
+            if server.process.poll() is not None:
+                raise BenchError(f"the server died:\n{server.log_tail()}")
+        finally:
+            server.stop()
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000", help="offers per built set, comma-separated (10000,100000,...)")
+    parser.add_argument("--reuse", type=Path, action="append", help="measure this built var dir (repeatable)")
+    parser.add_argument("--keep", action="store_true", help="keep the var dirs built here (their paths are printed)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--threads", type=int, default=2, help="wrk -t")
+    parser.add_argument("--connections", type=int, default=32, help="wrk -c")
+    parser.add_argument("--no-wrk", action="store_true", help="skip the wrk mixes")
+    parser.add_argument("--first-only", action="store_true", help="only the first /offers and search after a start")
+    args = parser.parse_args(argv)
+    forestmatch = find_forestmatch()
+    if not forestmatch:
+        print("the forestmatch command is not installed (pip install -e .)", file=sys.stderr)
+        return 2
+    wrk = shutil.which("wrk")
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    print("command: " + shlex.join([sys.executable, *sys.argv]))
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(
+        f"code: {code_state()}; machine: {os.cpu_count()} CPUs ({usable} usable), {platform.machine()}, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; client, wrk and server share them"
+    )
+    if not wrk and not args.no_wrk:
+        print("wrk not found (apt-get install -y wrk): the wrk mixes are skipped")
+    try:
+        for var in args.reuse or []:
+            measure(var.resolve(), args, forestmatch, wrk)
+        if args.reuse:
+            return 0
+        for size in (int(s) for s in args.sizes.split(",") if s.strip()):
+            var = Path(tempfile.mkdtemp(prefix=f"forestmatch-browse-{size}-"))
+            try:
+                print(f"\nbuilding {size:,} offers in {var} ({load()})", flush=True)
+                build(size, var, args.seed)
+                measure(var, args, forestmatch, wrk)
+            finally:
+                if args.keep:
+                    print(f"kept {var}")
+                else:
+                    shutil.rmtree(var, ignore_errors=True)
+    except BenchError as exc:
+        print(f"\nsetup failed: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
