@@ -21,7 +21,7 @@ from typing import Any
 
 import pycountry
 
-from app.i18n import SUPPORTED_LOCALES, babel_locale, get_locale
+from app.i18n import SUPPORTED_LOCALES, _format_date, _format_money, _format_number, babel_locale, get_locale
 from app.i18n import gettext as _
 from app.settings import PROJECT_ROOT
 
@@ -77,8 +77,6 @@ def load_reference_data() -> None:
     """Read the country and region data and the site languages' names and number formats now (a worker's startup),
     not on the first page that shows a place or a price: pycountry's subdivisions and Babel's locale data take
     0.3-1 s to load, which that page's visitor waited for."""
-    from app.i18n import _format_date, _format_money, _format_number
-
     _regions_by_country()
     for locale in SUPPORTED_LOCALES:
         _region_catalogue(locale)
