@@ -22,6 +22,7 @@ import anyio.to_thread
 
 from search_index import embedded_store as store
 from search_index.analysis import MatchPlan, Vocabulary, build_match, parse_query, synonym_table
+from search_index.embedded_bitmaps import BitmapCache, Changes
 from search_index.embedded_conn import CONNECTIONS, SYNC_WRITE_WAIT_S, IndexBusy, PooledConnections
 from search_index.embedded_search import Row, Stats, run_search
 from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
@@ -65,6 +66,8 @@ class EmbeddedBackend(PooledConnections):
         self._stats: OrderedDict[tuple[Any, ...], Stats] = OrderedDict()
         self._pages: OrderedDict[tuple[Any, ...], list[Row]] = OrderedDict()
         self._stats_lock = threading.Lock()
+        #: Documents per filter value and per full-text expression of each live generation (embedded_bitmaps).
+        self._bitmaps = BitmapCache()
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(partial(func, *args))
@@ -148,7 +151,7 @@ class EmbeddedBackend(PooledConnections):
 
     def _write_batch(self, layout: store.Layout, settings: IndexSettings, documents: list[dict[str, Any]]) -> None:
         with self._transaction(write=True) as conn:
-            store.write_documents(conn, layout, settings, documents)
+            store.write_documents(conn, layout, settings, documents, log=False)
 
     def _finish_rebuild(self, layout: store.Layout, settings: IndexSettings) -> int:
         with self._transaction(write=True) as conn:
@@ -285,7 +288,10 @@ class EmbeddedBackend(PooledConnections):
             with self._stats_lock:
                 stats = self._stats.get(key)
                 rows = self._pages.get(page_key)
-            result, stats, rows = run_search(conn, active[0], settings, query, plan, list_fields, stats, rows)
+            bitmaps = (self._bitmaps.generation(active[0], active[2]), Changes(conn, active[0], active[3]))
+            result, stats, rows = run_search(
+                conn, active[0], settings, query, plan, list_fields, stats, rows, bitmaps
+            )
             with self._stats_lock:
                 _remember(self._stats, key, stats, self.cache_entries)
                 # Large pages (the matcher's candidate ids, one set per request and moment) would only churn it.

@@ -33,6 +33,15 @@ CREATE TABLE IF NOT EXISTS fm_generations (
     state TEXT NOT NULL, started REAL NOT NULL, version INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (index_name, gen)
 )
 """
+#: The documents each write changed (by version), so other processes' bitmaps patch themselves from the rids changed
+#: since their version (``embedded_bitmaps``); the last CHANGE_VERSIONS versions of each generation are kept.
+CHANGES_SQL = """
+CREATE TABLE IF NOT EXISTS fm_changes (
+    index_name TEXT NOT NULL, gen INTEGER NOT NULL, version INTEGER NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (index_name, gen, version, rid)
+) WITHOUT ROWID
+"""
+CHANGE_VERSIONS = 200
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,7 @@ def analyze(conn: sqlite3.Connection, layout: Layout) -> None:
 def drop_tables(conn: sqlite3.Connection, layout: Layout) -> None:
     for part in ("fts", "docs", "source", "vals", "terms", "lists"):
         conn.execute(f"DROP TABLE IF EXISTS {layout.table(part)}")
+    conn.execute("DELETE FROM fm_changes WHERE index_name = ? AND gen = ?", (layout.index, layout.gen))
 
 
 def sql_value(value: Any) -> Any:
@@ -236,21 +246,42 @@ def _existing(conn: sqlite3.Connection, layout: Layout, ids: Sequence[str]) -> d
     return found
 
 
-def bump_version(conn: sqlite3.Connection, layout: Layout) -> None:
-    """Mark the generation changed (searches cache counts and facets per version)."""
+def bump_version(conn: sqlite3.Connection, layout: Layout) -> int:
+    """Mark the generation changed (searches cache counts and facets per version); returns the new version."""
+    row = conn.execute(
+        "UPDATE fm_generations SET version = version + 1 WHERE index_name = ? AND gen = ? RETURNING version",
+        (layout.index, layout.gen),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def log_changes(conn: sqlite3.Connection, layout: Layout, version: int, rids: Iterable[int]) -> None:
+    """Record the documents a write changed at ``version`` and forget versions older than CHANGE_VERSIONS."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO fm_changes(index_name, gen, version, rid) VALUES (?, ?, ?, ?)",
+        [(layout.index, layout.gen, version, rid) for rid in rids],
+    )
     conn.execute(
-        "UPDATE fm_generations SET version = version + 1 WHERE index_name = ? AND gen = ?", (layout.index, layout.gen)
+        "DELETE FROM fm_changes WHERE index_name = ? AND gen = ? AND version <= ?",
+        (layout.index, layout.gen, version - CHANGE_VERSIONS),
     )
 
 
 def write_documents(
-    conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, docs: list[dict[str, Any]]
+    conn: sqlite3.Connection,
+    layout: Layout,
+    settings: IndexSettings,
+    docs: list[dict[str, Any]],
+    log: bool = True,
 ) -> int:
-    """Insert or replace documents (call inside a write transaction); returns how many were written."""
+    """Insert or replace documents (call inside a write transaction); returns how many were written.
+
+    ``log``: record the changed rids for other processes' bitmaps (not needed while a rebuild fills a generation
+    nobody searches yet)."""
     rows = list({row.id: row for row in (document_row(d, settings) for d in docs)}.values())
     if not rows:
         return 0
-    bump_version(conn, layout)
+    version = bump_version(conn, layout)
     list_fields = {r[0] for r in conn.execute(f"SELECT field FROM {layout.lists}")}
     for field in sorted({f for row in rows for f in row.lists} - list_fields):
         conn.execute(f"INSERT INTO {layout.lists}(field) VALUES (?)", (field,))
@@ -304,6 +335,8 @@ def write_documents(
     conn.executemany(f"INSERT OR IGNORE INTO {layout.vals}(field, value, rid) VALUES (?, ?, ?)", vals)
     words = {w for row in rows for text in row.fts for w in tokens(text)}
     conn.executemany(f"INSERT OR IGNORE INTO {layout.terms}(term) VALUES (?)", [(w,) for w in sorted(words)])
+    if log:
+        log_changes(conn, layout, version, rids)
     return len(rows)
 
 
@@ -311,7 +344,7 @@ def delete_documents(conn: sqlite3.Connection, layout: Layout, settings: IndexSe
     """Delete documents by id (inside a write transaction); unknown ids are ignored."""
     old = list(_existing(conn, layout, list(dict.fromkeys(ids))).values())
     if old:
-        bump_version(conn, layout)
+        log_changes(conn, layout, bump_version(conn, layout), [rid for rid, _ in old])
     _fts_delete(conn, layout, settings, old)
     for chunk in _chunks([rid for rid, _ in old]):
         marks = ", ".join("?" * len(chunk))
