@@ -49,9 +49,18 @@ class EmbeddedBackend(PooledConnections):
 
     name = "embedded"
 
-    def __init__(self, directory: Path, prefix: str = "forestmatch", cache_entries: int = STATS_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        prefix: str = "forestmatch",
+        cache_entries: int = STATS_CACHE_SIZE,
+        use_bitmaps: bool = True,
+    ) -> None:
         #: Queries whose counts, facets and page hits are kept per index version (0: none, every search computed).
         self.cache_entries = cache_entries
+        #: Totals, facets and ranking buckets from per-process bitmaps (False: every search by SQL alone, as the
+        #: tests compare them).
+        self.use_bitmaps = use_bitmaps
         self.path = Path(directory) / f"{check_index_name(prefix.lower().replace('-', '_'))}-search.sqlite3"
         self._write_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(CONNECTIONS)
@@ -288,7 +297,9 @@ class EmbeddedBackend(PooledConnections):
             with self._stats_lock:
                 stats = self._stats.get(key)
                 rows = self._pages.get(page_key)
-            bitmaps = (self._bitmaps.generation(active[0], active[2]), Changes(conn, active[0], active[3]))
+            bitmaps = None
+            if self.use_bitmaps:
+                bitmaps = (self._bitmaps.generation(active[0], active[2]), Changes(conn, active[0], active[3]))
             result, stats, rows = run_search(
                 conn, active[0], settings, query, plan, list_fields, stats, rows, bitmaps
             )
