@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
 import string
 import threading
 from collections import OrderedDict
@@ -33,6 +34,8 @@ from search_index.query import AnyOf, Eq, Filter, Not
 EXPRESSION_ENTRIES = 512
 #: Range and geo filters kept per generation.
 FILTER_ENTRIES = 128
+#: Full rankings (bm25 and the tie-breakers) of broad expressions kept per generation (16 bytes per match each).
+ORDER_ENTRIES = 32
 #: Changed documents above which a bitmap is rebuilt rather than patched.
 PATCH_LIMIT = 2000
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -108,6 +111,7 @@ class GenerationBitmaps:
         self.fields: dict[tuple[str, bool], FieldValues] = {}
         self.expressions: OrderedDict[str, Entry] = OrderedDict()
         self.filters: OrderedDict[Filter, Entry] = OrderedDict()
+        self.orders: OrderedDict[str, tuple[int, array[int], array[float]]] = OrderedDict()
 
     # -- generic: an entry at the search's version, patched or rebuilt ----------------------------------------
 
@@ -243,6 +247,32 @@ class GenerationBitmaps:
                 while len(self.filters) > FILTER_ENTRIES:
                     self.filters.popitem(last=False)
         return bitmap
+
+    def ranking(
+        self, conn: sqlite3.Connection, changes: Changes, expression: str, sql: str
+    ) -> tuple[array[int], array[float]]:
+        """Every match of an expression in the order of ``sql`` (bm25, the tie-breakers, rid) and its bm25 score.
+
+        Not patched: a write changes every document's bm25 (document count and average length), so a ranking is
+        used at the version it was read at only (read again on the next search after a write)."""
+        with self.lock:
+            found = self.orders.get(expression)
+            if found is not None:
+                self.orders.move_to_end(expression)
+        if found is not None and found[0] == changes.version:
+            return found[1], found[2]
+        rids: array[int] = array("q")
+        scores: array[float] = array("d")
+        for rid, score in conn.execute(sql, (expression,)):
+            rids.append(rid)
+            scores.append(score)
+        with self.lock:
+            old = self.orders.get(expression)
+            if old is None or old[0] < changes.version:
+                self.orders[expression] = (changes.version, rids, scores)
+                while len(self.orders) > ORDER_ENTRIES:
+                    self.orders.popitem(last=False)
+        return rids, scores
 
     # -- filters ---------------------------------------------------------------------------------------------
 

@@ -282,9 +282,13 @@ def _with_ids(conn: sqlite3.Connection, layout: Layout, page: list[tuple[int, An
     return [(rid, ids[rid], score, dist) for rid, score, dist in page]
 
 
-#: Matches up to which the page is ranked by one statement over them all (every rule per document); above, the
-#: rules split the matches into buckets from bitmaps and only the buckets the page needs are ranked by SQL.
-SMALL_SET = 2000
+#: Text matches up to which the page is ranked by one statement over the matches left by the filters (every rule per
+#: document); above, the rules split the matches into buckets from bitmaps and only the buckets the page reaches are
+#: ranked.
+SMALL_SET = 200
+#: Documents of the expression's whole ranking (bm25, then the tie-breakers, read once per index version) a page may
+#: expect to walk past to find its hits in a bucket; a sparser bucket is ranked by SQL instead.
+WALK_LIMIT = 20000
 _PHRASE_RE = re.compile(r'"(?:[^"]|"")*"\*?')
 
 
@@ -363,7 +367,8 @@ def _ranked(
     sql = (
         f"SELECT d.rid, d.id, bm25({layout.fts}, {weights}) AS score, NULL FROM {layout.fts} "
         f"CROSS JOIN {layout.docs} d ON d.rid = {layout.fts}.rowid "
-        f"WHERE {layout.fts} MATCH ? AND +d.rid IN (SELECT value FROM json_each(?)) ORDER BY {order} LIMIT ? OFFSET ?"
+        f"WHERE {layout.fts} MATCH ? AND +{layout.fts}.rowid IN (SELECT value FROM json_each(?)) "
+        f"ORDER BY {order} LIMIT ? OFFSET ?"
     )
     params = [plan.expression, json.dumps(list(members)), *(p for _, ps, _ in keys for p in ps), limit, offset]
     return conn.execute(sql, params).fetchall()
@@ -415,9 +420,9 @@ def bitmap_search(
     and the tie-breakers are computed only for the buckets the page reaches."""
     facets = list(dict.fromkeys(query.facets))
     if plan:
-        matches = bitmaps.expression(conn, layout, changes, plan.expression)
+        text = matches = bitmaps.expression(conn, layout, changes, plan.expression)
     else:
-        matches = bitmaps.everything(conn, layout, changes)
+        text = matches = bitmaps.everything(conn, layout, changes)
     for flt in sorted(query.filters, key=lambda f: not isinstance(f, (Eq, AnyOf))):
         if not matches:
             break
@@ -432,12 +437,17 @@ def bitmap_search(
         q = _parts(layout, query, plan, list_fields, conn)
         return stats, _page_direct(conn, layout, settings, plan, q, limit, offset)
     weights = _weights(settings)
-    if len(matches) <= SMALL_SET:
+    if len(text) <= SMALL_SET:
         return stats, _ranked(conn, layout, plan, rank_keys(layout, settings, plan), matches, weights, limit, offset)
     tail: list[tuple[str, list[Any], str]] = [(f"bm25({layout.fts}, {weights})", [], "ASC")]
     for name, descending in settings.tie_breakers:
         tail += [(f"(d.{col(name)} IS NULL)", [], "ASC"), (f"d.{col(name)}", [], "DESC" if descending else "ASC")]
     rules = _rule_splits(conn, layout, settings, plan, bitmaps, changes)
+    order = ", ".join([*(f"{sql} {direction}" for sql, _, direction in tail), "d.rid"])
+    ranking_sql = (
+        f"SELECT d.rid, bm25({layout.fts}, {weights}) FROM {layout.fts} CROSS JOIN {layout.docs} d "
+        f"ON d.rid = {layout.fts}.rowid WHERE {layout.fts} MATCH ? ORDER BY {order}"
+    )
     end = offset + limit
     position = 0
     rows: list[Row] = []
@@ -452,7 +462,20 @@ def bitmap_search(
         if depth == len(rules):
             skip = max(0, offset - position)
             take = min(len(part), end - position) - skip
-            rows.extend(_ranked(conn, layout, plan, tail, part, weights, take, skip))
+            if (skip + take) * len(text) <= WALK_LIMIT * len(part):
+                rids, scores = bitmaps.ranking(conn, changes, plan.expression, ranking_sql)
+                picked: list[tuple[int, float, None]] = []
+                seen = 0
+                for i, rid in enumerate(rids):
+                    if rid in part:
+                        if seen >= skip:
+                            picked.append((rid, scores[i], None))
+                            if len(picked) == take:
+                                break
+                        seen += 1
+                rows.extend(_with_ids(conn, layout, picked))
+            else:
+                rows.extend(_ranked(conn, layout, plan, tail, part, weights, take, skip))
             position += len(part)
             return
         for group in rules[depth](part):

@@ -72,17 +72,23 @@ QUERIES: list[dict[str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize("small_set", [0, embedded_search.SMALL_SET], ids=["buckets", "one-statement"])
+@pytest.mark.parametrize(
+    ("small_set", "walk_limit"),
+    [(0, embedded_search.WALK_LIMIT), (0, 0), (10**9, 0)],
+    ids=["buckets-walked", "buckets-by-sql", "one-statement"],
+)
 @pytest.mark.parametrize("kw", QUERIES, ids=[repr(q)[:60] for q in QUERIES])
 async def test_bitmaps_answer_as_sql_does(
     both: tuple[EmbeddedBackend, EmbeddedBackend],
     kw: dict[str, Any],
     small_set: int,
+    walk_limit: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Hits (order and score), total and facets are those of the SQL path, whether the page is ranked by buckets
-    (SMALL_SET 0) or by one statement over the matches."""
+    (picked from the expression's whole ranking, or ranked by SQL) or by one statement over the matches."""
     monkeypatch.setattr(embedded_search, "SMALL_SET", small_set)
+    monkeypatch.setattr(embedded_search, "WALK_LIMIT", walk_limit)
     with_bitmaps, sql_only = both
     query = SearchQuery(**{"per_page": 20, **kw})
     expected = answer(await sql_only.search(INDEX, query))
