@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pyroaring import BitMap
@@ -183,6 +184,7 @@ class GenerationBitmaps:
             sql = f"SELECT {col(name)}, rid FROM {layout.docs} WHERE {col(name)} IS NOT NULL"
             params = []
         key = (name, listed)
+        read = partial(self._read_values, conn, layout, name, listed, changes.version)
         with self.lock:
             entry = self.fields.get(key)
         if entry is not None and entry.version == changes.version:
@@ -206,10 +208,9 @@ class GenerationBitmaps:
             by_value.update((value, BitMap(rids)) for value, rids in groups.items())
             values = FieldValues(changes.version, by_value)
         elif entry is not None and entry.version > changes.version:
-            values = self._read_values(conn, sql, params, changes.version)
-            return values  # an older snapshot than the shared one: not stored
+            return read()  # an older snapshot than the shared one: not stored
         else:
-            values = self._read_values(conn, sql, params, changes.version)
+            values = read()
         with self.lock:
             old = self.fields.get(key)
             if old is None or old.version < values.version:
@@ -217,11 +218,31 @@ class GenerationBitmaps:
         return values
 
     @staticmethod
-    def _read_values(conn: sqlite3.Connection, sql: str, params: list[Any], version: int) -> FieldValues:
-        groups: dict[Any, list[int]] = {}
-        for value, rid in conn.execute(sql, params):
-            groups.setdefault(value, []).append(rid)
-        return FieldValues(version, {value: BitMap(rids) for value, rids in groups.items()})
+    def _read_values(
+        conn: sqlite3.Connection, layout: Layout, name: str, listed: bool, version: int
+    ) -> FieldValues:
+        """Every value's documents, grouped by SQLite (one JSON array of rids per value, decoded in C: a third of
+        the time of a row per document)."""
+        column = col(name)
+        if listed:
+            sql = f"SELECT value, json_group_array(rid), 0 FROM {layout.vals} WHERE field = ? GROUP BY value"
+            params: list[Any] = [name]
+        else:
+            # The index's NOCASE groups; a group holding values that differ in case is split by stored value (as a
+            # scalar facet counts them).
+            sql = (
+                f"SELECT {column}, json_group_array(rid), min({column} COLLATE BINARY) IS NOT max({column} "
+                f"COLLATE BINARY) FROM {layout.docs} WHERE {column} IS NOT NULL GROUP BY {column}"
+            )
+            params = []
+        by_value: dict[Any, BitMap] = {}
+        for value, rids, mixed in conn.execute(sql, params).fetchall():
+            if mixed:
+                for stored, rid in conn.execute(f"SELECT {column}, rid FROM {layout.docs} WHERE {column} = ?", (value,)):
+                    by_value.setdefault(stored, BitMap()).add(rid)
+            else:
+                by_value[value] = BitMap(json.loads(rids))
+        return FieldValues(version, by_value)
 
     def sql_filter(
         self, conn: sqlite3.Connection, layout: Layout, changes: Changes, flt: Filter, list_fields: set[str]

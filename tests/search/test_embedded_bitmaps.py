@@ -113,9 +113,9 @@ def count_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     builds: list[str] = []
     read = embedded_bitmaps.GenerationBitmaps._read_values
 
-    def spy(conn: Any, sql: str, params: list[Any], version: int) -> embedded_bitmaps.FieldValues:
-        builds.append(sql)
-        return read(conn, sql, params, version)
+    def spy(conn: Any, layout: Any, name: str, listed: bool, version: int) -> embedded_bitmaps.FieldValues:
+        builds.append(name)
+        return read(conn, layout, name, listed, version)
 
     monkeypatch.setattr(embedded_bitmaps.GenerationBitmaps, "_read_values", staticmethod(spy))
     return builds
