@@ -7,7 +7,6 @@ are serialised by a lock and ``BEGIN IMMEDIATE`` (WAL mode, so searches never wa
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -134,15 +133,16 @@ class EmbeddedBackend(PooledConnections):
         self._ensured.add(index)
 
     async def _stored_batches(self, source: store.Layout) -> AsyncIterator[list[dict[str, Any]]]:
-        def read(after: int) -> list[tuple[int, str]]:
+        def read(after: int) -> list[tuple[int, dict[str, Any]]]:
             with self._transaction(write=False) as conn:
                 sql = f"SELECT rid, doc FROM {source.source} WHERE rid > ? ORDER BY rid LIMIT ?"
-                return conn.execute(sql, (after, REBUILD_BATCH)).fetchall()
+                codec = store.read_codec(conn, source)
+                return [(rid, codec.load(doc)) for rid, doc in conn.execute(sql, (after, REBUILD_BATCH))]
 
         last = 0
         while rows := await self._run(read, last):
             last = rows[-1][0]
-            yield [json.loads(doc) for _, doc in rows]
+            yield [doc for _, doc in rows]
 
     def _start_rebuild(self, index: str, settings: IndexSettings) -> store.Layout:
         with self._transaction(write=True) as conn:
@@ -300,9 +300,7 @@ class EmbeddedBackend(PooledConnections):
             bitmaps = None
             if self.use_bitmaps:
                 bitmaps = (self._bitmaps.generation(active[0], active[2]), Changes(conn, active[0], active[3]))
-            result, stats, rows = run_search(
-                conn, active[0], settings, query, plan, list_fields, stats, rows, bitmaps
-            )
+            result, stats, rows = run_search(conn, active[0], settings, query, plan, list_fields, stats, rows, bitmaps)
             with self._stats_lock:
                 _remember(self._stats, key, stats, self.cache_entries)
                 # Large pages (the matcher's candidate ids, one set per request and moment) would only churn it.

@@ -19,7 +19,7 @@ from pyroaring import BitMap
 from search_index.analysis import MatchPlan, mark_matches, safe_highlight
 from search_index.embedded_bitmaps import Changes, GenerationBitmaps, nocase
 from search_index.embedded_sql import FilterCompiler, order_sql, score_sql
-from search_index.embedded_store import Layout, col, facet_key
+from search_index.embedded_store import Layout, col, facet_key, read_codec
 from search_index.index_settings import IndexSettings
 from search_index.query import AnyOf, Eq, Hit, ScoreSort, SearchQuery, SearchResult
 
@@ -131,9 +131,10 @@ def _hits(
         ]
     marks = ", ".join("?" * len(rows))
     documents = dict(conn.execute(f"SELECT rid, doc FROM {layout.source} WHERE rid IN ({marks})", [r[0] for r in rows]))
+    codec = read_codec(conn, layout)
     hits = []
     for rid, doc_id, score, dist in rows:
-        document = json.loads(documents[rid])
+        document = codec.load(documents[rid])
         highlights = {}
         for name in query.highlight:
             value = highlight_value(document.get(name), plan)

@@ -178,3 +178,20 @@ async def test_a_list_field_facets_case_insensitively_with_bitmaps(
     finally:
         await sql.close()
     assert list(result.facets["species"].values()) == [3]  # two offers of the corpus and n1, one value
+
+
+async def test_documents_are_stored_compressed_and_older_text_rows_still_read(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend],
+) -> None:
+    writer, reader = pair
+    with sqlite3.connect(writer.path) as conn:
+        table = store.Layout(INDEX, conn.execute("SELECT gen FROM fm_generations").fetchone()[0]).source
+        kinds = {r[0] for r in conn.execute(f"SELECT typeof(doc) FROM {table}")}
+        assert kinds == {"blob"}
+        # A row as written before compression: JSON text.
+        conn.execute(f"UPDATE {table} SET doc = ? WHERE rid = 1", ('{"id": "o1", "ref": "o1", "title": "Old row"}',))
+    result = await reader.search(INDEX, SearchQuery("tablas", highlight=("title",)))
+    assert [(h.id, h.document["title"], h.highlights["title"]) for h in result.hits] == [("o1", "Old row", "Old row")]
+    await writer.upsert(INDEX, [offer("o1", "Tablas de caoba renovadas")])  # replaces the text row (FTS delete)
+    result = await reader.search(INDEX, SearchQuery("renovadas"))
+    assert [(h.id, h.document["title"]) for h in result.hits] == [("o1", "Tablas de caoba renovadas")]
