@@ -28,17 +28,19 @@ from typing import Any
 from pyroaring import BitMap
 
 from search_index.embedded_sql import FilterCompiler
-from search_index.embedded_store import Layout, col, sql_value
+from search_index.embedded_store import CHANGE_LOG_LIMIT, Layout, col, sql_value
 from search_index.query import AnyOf, Eq, Filter, Not
 
 #: Full-text expressions (the match of a query and the sets of its ranking rules) kept per generation.
 EXPRESSION_ENTRIES = 512
 #: Range and geo filters kept per generation.
 FILTER_ENTRIES = 128
-#: Full rankings (bm25 and the tie-breakers) of broad expressions kept per generation (16 bytes per match each).
+#: Full rankings (bm25 and the tie-breakers) of broad expressions kept per generation: at most this many, holding at
+#: most ORDER_BUDGET matches together (16 bytes each: 32 MB).
 ORDER_ENTRIES = 32
+ORDER_BUDGET = 2_000_000
 #: Changed documents above which a bitmap is rebuilt rather than patched.
-PATCH_LIMIT = 2000
+PATCH_LIMIT = CHANGE_LOG_LIMIT
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
@@ -291,8 +293,9 @@ class GenerationBitmaps:
             old = self.orders.get(expression)
             if old is None or old[0] < changes.version:
                 self.orders[expression] = (changes.version, rids, scores)
-                while len(self.orders) > ORDER_ENTRIES:
-                    self.orders.popitem(last=False)
+                held = sum(len(entry[1]) for entry in self.orders.values())
+                while len(self.orders) > 1 and (len(self.orders) > ORDER_ENTRIES or held > ORDER_BUDGET):
+                    held -= len(self.orders.popitem(last=False)[1][1])
         return rids, scores
 
     # -- filters ---------------------------------------------------------------------------------------------

@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS fm_changes (
     PRIMARY KEY (index_name, gen, version, rid)
 ) WITHOUT ROWID
 """
-CHANGE_VERSIONS = 200
+CHANGE_VERSIONS = 100
+#: A write changing more documents than this logs none of them: readers rebuild their bitmaps after it anyway.
+CHANGE_LOG_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,9 @@ def bump_version(conn: sqlite3.Connection, layout: Layout) -> int:
 
 def log_changes(conn: sqlite3.Connection, layout: Layout, version: int, rids: Iterable[int]) -> None:
     """Record the documents a write changed at ``version`` and forget versions older than CHANGE_VERSIONS."""
+    rids = list(rids)
+    if len(rids) > CHANGE_LOG_LIMIT:
+        rids = []  # the version stays missing from the log: readers rebuild
     conn.executemany(
         "INSERT OR IGNORE INTO fm_changes(index_name, gen, version, rid) VALUES (?, ?, ?, ?)",
         [(layout.index, layout.gen, version, rid) for rid in rids],

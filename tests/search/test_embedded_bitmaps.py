@@ -151,16 +151,23 @@ async def test_bitmaps_are_patched_after_writes_from_another_connection(
     assert version == live
 
 
+@pytest.mark.parametrize("limit", ["CHANGE_VERSIONS", "CHANGE_LOG_LIMIT"])
 async def test_bitmaps_are_rebuilt_when_the_log_misses_versions(
-    pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch
+    pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch, limit: str
 ) -> None:
+    """Versions pruned from the log (it keeps the last write only), or a write too large to log (over 1 document)."""
     writer, reader = pair
     query = SearchQuery("", facets=("status",))
     assert (await reader.search(INDEX, query)).facets == {"status": {"active": 5, "closed": 1, "paused": 1}}
-    monkeypatch.setattr(store, "CHANGE_VERSIONS", 1)  # the log keeps only the last write
+    monkeypatch.setattr(store, limit, 1)
     builds = count_builds(monkeypatch)
-    await writer.upsert(INDEX, [offer("n1", "Chicozapote", status="paused")])
-    await writer.upsert(INDEX, [offer("n2", "Chicozapote", status="closed")])
+    if limit == "CHANGE_VERSIONS":
+        await writer.upsert(INDEX, [offer("n1", "Chicozapote", status="paused")])
+        await writer.upsert(INDEX, [offer("n2", "Chicozapote", status="closed")])
+    else:
+        await writer.upsert(
+            INDEX, [offer("n1", "Chicozapote", status="paused"), offer("n2", "Chicozapote", status="closed")]
+        )
     result = await reader.search(INDEX, query)
     assert (result.total, result.facets) == (10, {"status": {"active": 5, "closed": 2, "paused": 2}})
     assert len(builds) == 1
