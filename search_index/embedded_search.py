@@ -500,16 +500,18 @@ def run_search(
     """Execute a validated query against one generation (inside a read transaction); ``stats`` from an earlier
     identical query (same index version) skip the count and facets.
 
-    With text or facets, the matching documents are materialised once into a temporary table (with their bm25
-    score, typo rank, sort keys and facet columns): the full-text match, bm25 and the filters run once for the
-    total, every facet and the page. Without text, pages are read directly (sorted pages from an index).
+    With ``bitmaps`` (the backend's, and the changes since their versions), a query without an explicit sort is
+    answered from them (``bitmap_search``). Otherwise, with text or facets, the matching documents are materialised
+    once into a temporary table (with their bm25 score, typo rank, sort keys and facet columns): the full-text match,
+    bm25 and the filters run once for the total, every facet and the page. Without text, pages are read directly
+    (sorted pages from an index).
     """
     facets = list(dict.fromkeys(query.facets))
     if stats is not None and cached_rows is not None:
         return _result(conn, layout, settings, query, plan, facets, stats, cached_rows), stats, cached_rows
     if bitmaps is not None and not query.sort and (plan or facets):
-        stats, rows = bitmap_search(conn, layout, settings, query, plan, list_fields, *bitmaps, stats)
-        return _result(conn, layout, settings, query, plan, facets, stats, rows), stats, rows
+        stats, page = bitmap_search(conn, layout, settings, query, plan, list_fields, *bitmaps, stats)
+        return _result(conn, layout, settings, query, plan, facets, stats, page), stats, page
     q = _parts(layout, query, plan, list_fields, conn)
     offset = (query.page - 1) * query.per_page
     rows: list[Row] = []
