@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -309,17 +309,18 @@ def _split_sum(part: BitMap, sets: list[tuple[BitMap, int]]) -> list[BitMap]:
     return [groups[v] for v in sorted(groups)]
 
 
-def _split_first(part: BitMap, sets: list[BitMap]) -> list[BitMap]:
-    """``part`` in groups by the first set each document is in (the rest last)."""
-    groups = []
+def _split_first(part: BitMap, sets: Iterable[BitMap]) -> Iterator[BitMap]:
+    """``part`` in groups by the first set each document is in (the rest last). Lazy: a page filled from the first
+    attribute's documents never reads the other attributes' sets."""
     for members in sets:
+        if not part:
+            return
         inside = part & members
         if inside:
-            groups.append(inside)
+            yield inside
             part = part - members
     if part:
-        groups.append(part)
-    return groups
+        yield part
 
 
 def _rule_splits(
@@ -329,13 +330,13 @@ def _rule_splits(
     plan: MatchPlan,
     bitmaps: GenerationBitmaps,
     changes: Changes,
-) -> list[Callable[[BitMap], list[BitMap]]]:
+) -> list[Callable[[BitMap], Iterable[BitMap]]]:
     """The text ranking rules of ``rank_keys`` before bm25, each as a split of a bucket into ordered buckets."""
 
     def fts(expression: str) -> BitMap:
         return bitmaps.expression(conn, layout, changes, expression)
 
-    rules: list[Callable[[BitMap], list[BitMap]]] = []
+    rules: list[Callable[[BitMap], Iterable[BitMap]]] = []
     if plan.optional:  # more optional words found first
         rules.append(lambda p: _split_sum(p, [(fts(e), -1) for e in plan.optional]))
     if plan.typo_sets:
@@ -346,7 +347,7 @@ def _rule_splits(
     if n > 1:
         # The first attribute holding any phrase of the match (what bm25 with one column weighted tests).
         phrases = " OR ".join(sorted(set(_PHRASE_RE.findall(plan.expression))))
-        rules.append(lambda p: _split_first(p, [fts(f"{{c{i}}} : ({phrases})") for i in range(n - 1)]))
+        rules.append(lambda p: _split_first(p, (fts(f"{{c{i}}} : ({phrases})") for i in range(n - 1))))
     if plan.loose_last:
         loose = plan.loose_last
         rules.append(lambda p: _split_sum(p, [(fts(loose), 1)]))
@@ -479,7 +480,11 @@ def bitmap_search(
                 rows.extend(_ranked(conn, layout, plan, tail, part, weights, take, skip))
             position += len(part)
             return
-        for group in rules[depth](part):
+        groups = iter(rules[depth](part))
+        while position < end:  # the next group (and the sets it needs) only while the page is not full
+            group = next(groups, None)
+            if group is None:
+                break
             walk(group, depth + 1)
 
     walk(matches, 0)
