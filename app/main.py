@@ -36,6 +36,7 @@ from app.partners import controllers as partners_controllers
 from app.places import load_reference_data
 from app.reports import controllers as reports_controllers
 from app.search import controllers as search_controllers
+from app.search.services.engine import warm_search_index
 from app.settings import get_settings
 from app.sourcing import api as sourcing_api
 from app.sourcing import controllers as sourcing_controllers
@@ -126,7 +127,7 @@ def create_app() -> Litestar:
         compression_config=config.compression_config(),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=reject_impossible_ids,
-        on_startup=[start_pool, start_worker, config.compile_public_templates, load_reference_data],
+        on_startup=[start_pool, start_worker, config.compile_public_templates, load_reference_data, warm_search_index],
         on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,
         logging_config=logging_config(settings),

@@ -240,6 +240,14 @@ def cpu_ms(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
+def rss_mb(pid: int) -> str:
+    """The server's resident memory now and at its peak (``/proc/PID/status``): the search backend's bitmaps live
+    in each worker."""
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    now, peak = (int(status[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
+    return f"server RSS {now:.0f} MB (peak {peak:.0f} MB)"
+
+
 def line(name: str, times: list[float], target: str, cpu: float) -> str:
     return (
         f"| {name} | {len(times)} | {statistics.median(times):.1f} | {pct(times, 95):.1f} | {max(times):.1f} "
@@ -284,6 +292,7 @@ def measure(var: Path, args: argparse.Namespace, forestmatch: list[str], wrk: st
                 print(line(name, times, f"p95 < {TARGETS['p95_ms']:.0f} ms", cpu), flush=True)
                 for b in bad[:5]:
                     print(f"  not 200: {b}")
+            print(rss_mb(server.pid), flush=True)
             if wrk and not args.no_wrk:
                 print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s, URLs cycled ({load()}):")
                 print("| mix | distinct URLs | req/s | p50 ms | p99 ms | errors | target |")

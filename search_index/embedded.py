@@ -7,7 +7,6 @@ are serialised by a lock and ``BEGIN IMMEDIATE`` (WAL mode, so searches never wa
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -22,6 +21,7 @@ import anyio.to_thread
 
 from search_index import embedded_store as store
 from search_index.analysis import MatchPlan, Vocabulary, build_match, parse_query, synonym_table
+from search_index.embedded_bitmaps import BitmapCache, Changes
 from search_index.embedded_conn import CONNECTIONS, SYNC_WRITE_WAIT_S, IndexBusy, PooledConnections
 from search_index.embedded_search import Row, Stats, run_search
 from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
@@ -48,9 +48,18 @@ class EmbeddedBackend(PooledConnections):
 
     name = "embedded"
 
-    def __init__(self, directory: Path, prefix: str = "forestmatch", cache_entries: int = STATS_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        prefix: str = "forestmatch",
+        cache_entries: int = STATS_CACHE_SIZE,
+        use_bitmaps: bool = True,
+    ) -> None:
         #: Queries whose counts, facets and page hits are kept per index version (0: none, every search computed).
         self.cache_entries = cache_entries
+        #: Totals, facets and ranking buckets from per-process bitmaps (False: every search by SQL alone, as the
+        #: tests compare them).
+        self.use_bitmaps = use_bitmaps
         self.path = Path(directory) / f"{check_index_name(prefix.lower().replace('-', '_'))}-search.sqlite3"
         self._write_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(CONNECTIONS)
@@ -65,6 +74,8 @@ class EmbeddedBackend(PooledConnections):
         self._stats: OrderedDict[tuple[Any, ...], Stats] = OrderedDict()
         self._pages: OrderedDict[tuple[Any, ...], list[Row]] = OrderedDict()
         self._stats_lock = threading.Lock()
+        #: Documents per filter value and per full-text expression of each live generation (embedded_bitmaps).
+        self._bitmaps = BitmapCache()
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(partial(func, *args))
@@ -122,15 +133,16 @@ class EmbeddedBackend(PooledConnections):
         self._ensured.add(index)
 
     async def _stored_batches(self, source: store.Layout) -> AsyncIterator[list[dict[str, Any]]]:
-        def read(after: int) -> list[tuple[int, str]]:
+        def read(after: int) -> list[tuple[int, dict[str, Any]]]:
             with self._transaction(write=False) as conn:
                 sql = f"SELECT rid, doc FROM {source.source} WHERE rid > ? ORDER BY rid LIMIT ?"
-                return conn.execute(sql, (after, REBUILD_BATCH)).fetchall()
+                codec = store.read_codec(conn, source)
+                return [(rid, codec.load(doc)) for rid, doc in conn.execute(sql, (after, REBUILD_BATCH))]
 
         last = 0
         while rows := await self._run(read, last):
             last = rows[-1][0]
-            yield [json.loads(doc) for _, doc in rows]
+            yield [doc for _, doc in rows]
 
     def _start_rebuild(self, index: str, settings: IndexSettings) -> store.Layout:
         with self._transaction(write=True) as conn:
@@ -148,7 +160,7 @@ class EmbeddedBackend(PooledConnections):
 
     def _write_batch(self, layout: store.Layout, settings: IndexSettings, documents: list[dict[str, Any]]) -> None:
         with self._transaction(write=True) as conn:
-            store.write_documents(conn, layout, settings, documents)
+            store.write_documents(conn, layout, settings, documents, log=False)
 
     def _finish_rebuild(self, layout: store.Layout, settings: IndexSettings) -> int:
         with self._transaction(write=True) as conn:
@@ -285,7 +297,10 @@ class EmbeddedBackend(PooledConnections):
             with self._stats_lock:
                 stats = self._stats.get(key)
                 rows = self._pages.get(page_key)
-            result, stats, rows = run_search(conn, active[0], settings, query, plan, list_fields, stats, rows)
+            bitmaps = None
+            if self.use_bitmaps:
+                bitmaps = (self._bitmaps.generation(active[0], active[2]), Changes(conn, active[0], active[3]))
+            result, stats, rows = run_search(conn, active[0], settings, query, plan, list_fields, stats, rows, bitmaps)
             with self._stats_lock:
                 _remember(self._stats, key, stats, self.cache_entries)
                 # Large pages (the matcher's candidate ids, one set per request and moment) would only churn it.

@@ -55,6 +55,7 @@ class PooledConnections:
             with self._write_lock:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute(store.META_SQL)
+                conn.execute(store.CHANGES_SQL)
                 self._initialised = True
         return conn
 

@@ -8,15 +8,20 @@ once for all of them.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pyroaring import BitMap
+
 from search_index.analysis import MatchPlan, mark_matches, safe_highlight
+from search_index.embedded_bitmaps import Changes, GenerationBitmaps, nocase
 from search_index.embedded_sql import FilterCompiler, order_sql, score_sql
-from search_index.embedded_store import Layout, col, facet_key
+from search_index.embedded_store import Layout, col, facet_key, read_codec
 from search_index.index_settings import IndexSettings
-from search_index.query import Eq, Hit, ScoreSort, SearchQuery, SearchResult
+from search_index.query import AnyOf, Eq, Hit, ScoreSort, SearchQuery, SearchResult
 
 
 def highlight_value(value: Any, plan: MatchPlan | None) -> str | None:
@@ -126,9 +131,10 @@ def _hits(
         ]
     marks = ", ".join("?" * len(rows))
     documents = dict(conn.execute(f"SELECT rid, doc FROM {layout.source} WHERE rid IN ({marks})", [r[0] for r in rows]))
+    codec = read_codec(conn, layout)
     hits = []
     for rid, doc_id, score, dist in rows:
-        document = json.loads(documents[rid])
+        document = codec.load(documents[rid])
         highlights = {}
         for name in query.highlight:
             value = highlight_value(document.get(name), plan)
@@ -277,6 +283,214 @@ def _with_ids(conn: sqlite3.Connection, layout: Layout, page: list[tuple[int, An
     return [(rid, ids[rid], score, dist) for rid, score, dist in page]
 
 
+#: Text matches up to which the page is ranked by one statement over the matches left by the filters (every rule per
+#: document); above, the rules split the matches into buckets from bitmaps and only the buckets the page reaches are
+#: ranked.
+SMALL_SET = 200
+#: Documents of the expression's whole ranking (bm25, then the tie-breakers, read once per index version) a page may
+#: expect to walk past to find its hits in a bucket; a sparser bucket is ranked by SQL instead.
+WALK_LIMIT = 20000
+_PHRASE_RE = re.compile(r'"(?:[^"]|"")*"\*?')
+
+
+def _split_sum(part: BitMap, sets: list[tuple[BitMap, int]]) -> list[BitMap]:
+    """``part`` in groups by the sum of the weights of the sets each document is in, smallest sum first."""
+    groups: dict[int, BitMap] = {0: part}
+    for members, weight in sets:
+        following: dict[int, BitMap] = {}
+        for value, group in groups.items():
+            inside = group & members
+            if inside:
+                following[value + weight] = following.get(value + weight, BitMap()) | inside
+            outside = group - members
+            if outside:
+                following[value] = following.get(value, BitMap()) | outside
+        groups = following
+    return [groups[v] for v in sorted(groups)]
+
+
+def _split_first(part: BitMap, sets: Iterable[BitMap]) -> Iterator[BitMap]:
+    """``part`` in groups by the first set each document is in (the rest last). Lazy: a page filled from the first
+    attribute's documents never reads the other attributes' sets."""
+    for members in sets:
+        if not part:
+            return
+        inside = part & members
+        if inside:
+            yield inside
+            part = part - members
+    if part:
+        yield part
+
+
+def _rule_splits(
+    conn: sqlite3.Connection,
+    layout: Layout,
+    settings: IndexSettings,
+    plan: MatchPlan,
+    bitmaps: GenerationBitmaps,
+    changes: Changes,
+) -> list[Callable[[BitMap], Iterable[BitMap]]]:
+    """The text ranking rules of ``rank_keys`` before bm25, each as a split of a bucket into ordered buckets."""
+
+    def fts(expression: str) -> BitMap:
+        return bitmaps.expression(conn, layout, changes, expression)
+
+    rules: list[Callable[[BitMap], Iterable[BitMap]]] = []
+    if plan.optional:  # more optional words found first
+        rules.append(lambda p: _split_sum(p, [(fts(e), -1) for e in plan.optional]))
+    if plan.typo_sets:
+        rules.append(lambda p: _split_sum(p, [(fts(e), cost) for e, cost in plan.typo_sets]))
+    if plan.pairs:
+        rules.append(lambda p: _split_sum(p, [(fts(e), -1) for e in plan.pairs]))
+    n = len(settings.searchable)
+    if n > 1:
+        # The first attribute holding any phrase of the match (what bm25 with one column weighted tests).
+        phrases = " OR ".join(sorted(set(_PHRASE_RE.findall(plan.expression))))
+        rules.append(lambda p: _split_first(p, (fts(f"{{c{i}}} : ({phrases})") for i in range(n - 1))))
+    if plan.loose_last:
+        loose = plan.loose_last
+        rules.append(lambda p: _split_sum(p, [(fts(loose), 1)]))
+    return rules
+
+
+def _ranked(
+    conn: sqlite3.Connection,
+    layout: Layout,
+    plan: MatchPlan,
+    keys: list[tuple[str, list[Any], str]],
+    members: BitMap,
+    weights: str,
+    limit: int,
+    offset: int,
+) -> list[Row]:
+    """Rows ``offset``..``offset + limit`` of ``members`` (documents of the match) ordered by ``keys``."""
+    order = ", ".join([*(f"{sql} {direction}" for sql, _, direction in keys), "d.rid"])
+    sql = (
+        f"SELECT d.rid, d.id, bm25({layout.fts}, {weights}) AS score, NULL FROM {layout.fts} "
+        f"CROSS JOIN {layout.docs} d ON d.rid = {layout.fts}.rowid "
+        f"WHERE {layout.fts} MATCH ? AND +{layout.fts}.rowid IN (SELECT value FROM json_each(?)) "
+        f"ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    params = [plan.expression, json.dumps(list(members)), *(p for _, ps, _ in keys for p in ps), limit, offset]
+    return conn.execute(sql, params).fetchall()
+
+
+def _bitmap_facets(
+    conn: sqlite3.Connection,
+    layout: Layout,
+    settings: IndexSettings,
+    facets: list[str],
+    list_fields: set[str],
+    matches: BitMap,
+    bitmaps: GenerationBitmaps,
+    changes: Changes,
+) -> dict[str, dict[str, int]]:
+    """Facet counts as intersection cardinalities, grouped and ordered as the SQL path groups them (scalar fields
+    by stored value, list fields case-insensitively)."""
+    counts: dict[str, dict[str, int]] = {}
+    for name in facets:
+        listed = name in list_fields
+        values = bitmaps.field_values(conn, layout, changes, name, listed)
+        found: dict[Any, list[Any]] = {}
+        for value, members in values.by_value.items():
+            n = matches.intersection_cardinality(members)
+            if n:
+                key = nocase(value) if listed else value
+                if key in found:
+                    found[key][1] += n
+                else:
+                    found[key] = [value, n]
+        ordered = sorted(found.items(), key=lambda item: _order(item[0]))[: settings.max_values_per_facet]
+        counts[name] = {facet_key(value): n for _, (value, n) in ordered}
+    return counts
+
+
+def bitmap_search(
+    conn: sqlite3.Connection,
+    layout: Layout,
+    settings: IndexSettings,
+    query: SearchQuery,
+    plan: MatchPlan | None,
+    list_fields: set[str],
+    bitmaps: GenerationBitmaps,
+    changes: Changes,
+    stats: Stats | None,
+) -> tuple[Stats, list[Row]]:
+    """Total, facets and the page of a query without an explicit sort, from bitmaps: the matches are the
+    intersection of the text's and each filter's documents; the page is ranked by buckets of the rules, and bm25
+    and the tie-breakers are computed only for the buckets the page reaches."""
+    facets = list(dict.fromkeys(query.facets))
+    if plan:
+        text = matches = bitmaps.expression(conn, layout, changes, plan.expression)
+    else:
+        text = matches = bitmaps.everything(conn, layout, changes)
+    for flt in sorted(query.filters, key=lambda f: not isinstance(f, (Eq, AnyOf))):
+        if not matches:
+            break
+        matches = matches & bitmaps.filtered(conn, layout, changes, flt, list_fields)
+    if stats is None:
+        stats = (len(matches), _bitmap_facets(conn, layout, settings, facets, list_fields, matches, bitmaps, changes))
+    offset = (query.page - 1) * query.per_page
+    limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))
+    if not limit:
+        return stats, []
+    if not plan:
+        q = _parts(layout, query, plan, list_fields, conn)
+        return stats, _page_direct(conn, layout, settings, plan, q, limit, offset)
+    weights = _weights(settings)
+    if len(text) <= SMALL_SET:
+        return stats, _ranked(conn, layout, plan, rank_keys(layout, settings, plan), matches, weights, limit, offset)
+    tail: list[tuple[str, list[Any], str]] = [(f"bm25({layout.fts}, {weights})", [], "ASC")]
+    for name, descending in settings.tie_breakers:
+        tail += [(f"(d.{col(name)} IS NULL)", [], "ASC"), (f"d.{col(name)}", [], "DESC" if descending else "ASC")]
+    rules = _rule_splits(conn, layout, settings, plan, bitmaps, changes)
+    order = ", ".join([*(f"{sql} {direction}" for sql, _, direction in tail), "d.rid"])
+    ranking_sql = (
+        f"SELECT d.rid, bm25({layout.fts}, {weights}) FROM {layout.fts} CROSS JOIN {layout.docs} d "
+        f"ON d.rid = {layout.fts}.rowid WHERE {layout.fts} MATCH ? ORDER BY {order}"
+    )
+    end = offset + limit
+    position = 0
+    rows: list[Row] = []
+
+    def walk(part: BitMap, depth: int) -> None:
+        nonlocal position
+        if position >= end or not part:
+            return
+        if position + len(part) <= offset:  # wholly before the page: never split or ranked
+            position += len(part)
+            return
+        if depth == len(rules):
+            skip = max(0, offset - position)
+            take = min(len(part), end - position) - skip
+            if (skip + take) * len(text) <= WALK_LIMIT * len(part):
+                rids, scores = bitmaps.ranking(conn, changes, plan.expression, ranking_sql)
+                picked: list[tuple[int, float, None]] = []
+                seen = 0
+                for i, rid in enumerate(rids):
+                    if rid in part:
+                        if seen >= skip:
+                            picked.append((rid, scores[i], None))
+                            if len(picked) == take:
+                                break
+                        seen += 1
+                rows.extend(_with_ids(conn, layout, picked))
+            else:
+                rows.extend(_ranked(conn, layout, plan, tail, part, weights, take, skip))
+            position += len(part)
+            return
+        groups = iter(rules[depth](part))
+        while position < end:  # the next group (and the sets it needs) only while the page is not full
+            group = next(groups, None)
+            if group is None:
+                break
+            walk(group, depth + 1)
+
+    walk(matches, 0)
+    return stats, rows
+
+
 def run_search(
     conn: sqlite3.Connection,
     layout: Layout,
@@ -286,17 +500,23 @@ def run_search(
     list_fields: set[str],
     stats: Stats | None = None,
     cached_rows: list[Row] | None = None,
+    bitmaps: tuple[GenerationBitmaps, Changes] | None = None,
 ) -> tuple[SearchResult, Stats, list[Row]]:
     """Execute a validated query against one generation (inside a read transaction); ``stats`` from an earlier
     identical query (same index version) skip the count and facets.
 
-    With text or facets, the matching documents are materialised once into a temporary table (with their bm25
-    score, typo rank, sort keys and facet columns): the full-text match, bm25 and the filters run once for the
-    total, every facet and the page. Without text, pages are read directly (sorted pages from an index).
+    With ``bitmaps`` (the backend's, and the changes since their versions), a query without an explicit sort is
+    answered from them (``bitmap_search``). Otherwise, with text or facets, the matching documents are materialised
+    once into a temporary table (with their bm25 score, typo rank, sort keys and facet columns): the full-text match,
+    bm25 and the filters run once for the total, every facet and the page. Without text, pages are read directly
+    (sorted pages from an index).
     """
     facets = list(dict.fromkeys(query.facets))
     if stats is not None and cached_rows is not None:
         return _result(conn, layout, settings, query, plan, facets, stats, cached_rows), stats, cached_rows
+    if bitmaps is not None and not query.sort and (plan or facets):
+        stats, page = bitmap_search(conn, layout, settings, query, plan, list_fields, *bitmaps, stats)
+        return _result(conn, layout, settings, query, plan, facets, stats, page), stats, page
     q = _parts(layout, query, plan, list_fields, conn)
     offset = (query.page - 1) * query.per_page
     rows: list[Row] = []

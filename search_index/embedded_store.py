@@ -17,6 +17,7 @@ import json
 import re
 import sqlite3
 import unicodedata
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,17 @@ CREATE TABLE IF NOT EXISTS fm_generations (
     state TEXT NOT NULL, started REAL NOT NULL, version INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (index_name, gen)
 )
 """
+#: The documents each write changed (by version), so other processes' bitmaps patch themselves from the rids changed
+#: since their version (``embedded_bitmaps``); the last CHANGE_VERSIONS versions of each generation are kept.
+CHANGES_SQL = """
+CREATE TABLE IF NOT EXISTS fm_changes (
+    index_name TEXT NOT NULL, gen INTEGER NOT NULL, version INTEGER NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (index_name, gen, version, rid)
+) WITHOUT ROWID
+"""
+CHANGE_VERSIONS = 100
+#: A write changing more documents than this logs none of them: readers rebuild their bitmaps after it anyway.
+CHANGE_LOG_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,67 @@ class Layout:
     def lists(self) -> str:
         return self.table("lists")
 
+    @property
+    def zdict(self) -> str:
+        return self.table("zdict")
+
+
+#: Size of a generation's preset dictionary for compressing its stored documents.
+ZDICT_BYTES = 32768
+#: Documents of the first batch a generation's dictionary is made from.
+ZDICT_SAMPLE = 64
+
+
+class DocCodec:
+    """Stored documents: JSON deflated (raw, level 6) with a per-generation preset dictionary (``zdict`` table: the
+    settings' attribute names and sample documents of the generation's first write), about 200 bytes for an offer's
+    1.3 KB, so the document store no longer outweighs the app's database. Rows of generations written before
+    compression are JSON text and read as they are."""
+
+    def __init__(self, zdict: bytes | None) -> None:
+        self.zdict = zdict
+        self._compress = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict) if zdict else None
+
+    def encode(self, text: str) -> bytes | str:
+        if self._compress is None:
+            return text
+        # copy(): the dictionary is loaded once, not per document.
+        one = self._compress.copy()
+        return one.compress(text.encode()) + one.flush()
+
+    def decode(self, value: bytes | str) -> str:
+        if isinstance(value, str):
+            return value
+        one = zlib.decompressobj(-15, self.zdict or b"")
+        return (one.decompress(value) + one.flush()).decode()
+
+    def load(self, value: bytes | str) -> Any:
+        return json.loads(self.decode(value))
+
+
+def read_codec(conn: sqlite3.Connection, layout: Layout) -> DocCodec:
+    """How a generation's stored documents read back."""
+    try:
+        row = conn.execute(f"SELECT data FROM {layout.zdict}").fetchone()
+    except sqlite3.OperationalError:  # a generation from before compression
+        row = None
+    return DocCodec(row[0] if row else None)
+
+
+def write_codec(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, texts: list[str]) -> DocCodec:
+    """The generation's codec, its dictionary made from ``texts`` (JSON of the documents written) on its first write
+    (inside a write transaction)."""
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {layout.zdict} (data BLOB NOT NULL)")
+    row = conn.execute(f"SELECT data FROM {layout.zdict}").fetchone()
+    if row:
+        return DocCodec(row[0])
+    names = sorted({*settings.searchable, *settings.columns, "id", GEO})
+    sample = json.dumps({name: "" for name in names}, separators=(",", ":")) + "".join(texts[:ZDICT_SAMPLE])
+    # deflate finds matches closest to the end of the dictionary cheapest: the samples go last.
+    zdict = sample.encode()[-ZDICT_BYTES:]
+    conn.execute(f"INSERT INTO {layout.zdict}(data) VALUES (?)", (zdict,))
+    return DocCodec(zdict)
+
 
 def col(field: str) -> str:
     return f'"f_{field}"'
@@ -79,11 +152,14 @@ def create_tables(conn: sqlite3.Connection, layout: Layout, settings: IndexSetti
     conn.execute(
         f"CREATE TABLE {layout.docs} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, lat REAL, lon REAL{columns})"
     )
-    conn.execute(f"CREATE TABLE {layout.source} (rid INTEGER PRIMARY KEY, doc TEXT NOT NULL)")
+    conn.execute(f"CREATE TABLE {layout.source} (rid INTEGER PRIMARY KEY, doc BLOB NOT NULL)")
     fts_cols = ", ".join(f"c{i}" for i in range(len(settings.searchable)))
+    # No prefix indexes: they were 70% of the full-text index (44 of 62 MB at 100k offers) and a prefix query
+    # without them merges the words it covers (a 4-letter prefix as fast, "ma"* 2x slower), once per index version
+    # since the bitmaps keep what an expression matches.
     conn.execute(
         f"CREATE VIRTUAL TABLE {layout.fts} USING fts5({fts_cols}, content='', "
-        "tokenize='unicode61 remove_diacritics 2', prefix='2 3 4')"
+        "tokenize='unicode61 remove_diacritics 2')"
     )
     conn.execute(
         f"CREATE TABLE {layout.vals} (field TEXT NOT NULL, value COLLATE NOCASE, rid INTEGER NOT NULL, "
@@ -125,8 +201,9 @@ def analyze(conn: sqlite3.Connection, layout: Layout) -> None:
 
 
 def drop_tables(conn: sqlite3.Connection, layout: Layout) -> None:
-    for part in ("fts", "docs", "source", "vals", "terms", "lists"):
+    for part in ("fts", "docs", "source", "vals", "terms", "lists", "zdict"):
         conn.execute(f"DROP TABLE IF EXISTS {layout.table(part)}")
+    conn.execute("DELETE FROM fm_changes WHERE index_name = ? AND gen = ?", (layout.index, layout.gen))
 
 
 def sql_value(value: Any) -> Any:
@@ -211,7 +288,9 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _fts_delete(conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, old: list[tuple[int, str]]) -> None:
+def _fts_delete(
+    conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, old: list[tuple[int, dict[str, Any]]]
+) -> None:
     """Remove rows from the contentless FTS table (which needs the values that were indexed)."""
     if not old:
         return
@@ -219,12 +298,13 @@ def _fts_delete(conn: sqlite3.Connection, layout: Layout, settings: IndexSetting
     marks = ", ".join("?" * (len(settings.searchable) + 1))
     conn.executemany(
         f"INSERT INTO {layout.fts}({layout.fts}, rowid, {names}) VALUES ('delete', {marks})",
-        [(rid, *document_row(json.loads(doc), settings).fts) for rid, doc in old],
+        [(rid, *document_row(doc, settings).fts) for rid, doc in old],
     )
 
 
-def _existing(conn: sqlite3.Connection, layout: Layout, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
-    found: dict[str, tuple[int, str]] = {}
+def _existing(conn: sqlite3.Connection, layout: Layout, ids: Sequence[str]) -> dict[str, tuple[int, dict[str, Any]]]:
+    found: dict[str, tuple[int, dict[str, Any]]] = {}
+    codec = read_codec(conn, layout)
     for chunk in _chunks(ids):
         marks = ", ".join("?" * len(chunk))
         sql = (
@@ -232,25 +312,49 @@ def _existing(conn: sqlite3.Connection, layout: Layout, ids: Sequence[str]) -> d
             f"WHERE d.id IN ({marks})"
         )
         for rid, doc_id, doc in conn.execute(sql, chunk):
-            found[doc_id] = (rid, doc)
+            found[doc_id] = (rid, codec.load(doc))
     return found
 
 
-def bump_version(conn: sqlite3.Connection, layout: Layout) -> None:
-    """Mark the generation changed (searches cache counts and facets per version)."""
+def bump_version(conn: sqlite3.Connection, layout: Layout) -> int:
+    """Mark the generation changed (searches cache counts and facets per version); returns the new version."""
+    row = conn.execute(
+        "UPDATE fm_generations SET version = version + 1 WHERE index_name = ? AND gen = ? RETURNING version",
+        (layout.index, layout.gen),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def log_changes(conn: sqlite3.Connection, layout: Layout, version: int, rids: Iterable[int]) -> None:
+    """Record the documents a write changed at ``version`` and forget versions older than CHANGE_VERSIONS."""
+    rids = list(rids)
+    if len(rids) > CHANGE_LOG_LIMIT:
+        rids = []  # the version stays missing from the log: readers rebuild
+    conn.executemany(
+        "INSERT OR IGNORE INTO fm_changes(index_name, gen, version, rid) VALUES (?, ?, ?, ?)",
+        [(layout.index, layout.gen, version, rid) for rid in rids],
+    )
     conn.execute(
-        "UPDATE fm_generations SET version = version + 1 WHERE index_name = ? AND gen = ?", (layout.index, layout.gen)
+        "DELETE FROM fm_changes WHERE index_name = ? AND gen = ? AND version <= ?",
+        (layout.index, layout.gen, version - CHANGE_VERSIONS),
     )
 
 
 def write_documents(
-    conn: sqlite3.Connection, layout: Layout, settings: IndexSettings, docs: list[dict[str, Any]]
+    conn: sqlite3.Connection,
+    layout: Layout,
+    settings: IndexSettings,
+    docs: list[dict[str, Any]],
+    log: bool = True,
 ) -> int:
-    """Insert or replace documents (call inside a write transaction); returns how many were written."""
+    """Insert or replace documents (call inside a write transaction); returns how many were written.
+
+    ``log``: record the changed rids for other processes' bitmaps (not needed while a rebuild fills a generation
+    nobody searches yet)."""
     rows = list({row.id: row for row in (document_row(d, settings) for d in docs)}.values())
     if not rows:
         return 0
-    bump_version(conn, layout)
+    version = bump_version(conn, layout)
     list_fields = {r[0] for r in conn.execute(f"SELECT field FROM {layout.lists}")}
     for field in sorted({f for row in rows for f in row.lists} - list_fields):
         conn.execute(f"INSERT INTO {layout.lists}(field) VALUES (?)", (field,))
@@ -284,9 +388,10 @@ def write_documents(
     if updates:
         sets = "".join(f", {col(f)} = ?" for f in settings.columns)
         conn.executemany(f"UPDATE {layout.docs} SET lat = ?, lon = ?{sets} WHERE rid = ?", updates)
+    codec = write_codec(conn, layout, settings, [row.json for row in rows])
     conn.executemany(
         f"INSERT OR REPLACE INTO {layout.source}(rid, doc) VALUES (?, ?)",
-        [(rid, row.json) for rid, row in zip(rids, rows, strict=True)],
+        [(rid, codec.encode(row.json)) for rid, row in zip(rids, rows, strict=True)],
     )
     fts_names = ", ".join(f"c{i}" for i in range(len(settings.searchable)))
     conn.executemany(
@@ -304,6 +409,8 @@ def write_documents(
     conn.executemany(f"INSERT OR IGNORE INTO {layout.vals}(field, value, rid) VALUES (?, ?, ?)", vals)
     words = {w for row in rows for text in row.fts for w in tokens(text)}
     conn.executemany(f"INSERT OR IGNORE INTO {layout.terms}(term) VALUES (?)", [(w,) for w in sorted(words)])
+    if log:
+        log_changes(conn, layout, version, rids)
     return len(rows)
 
 
@@ -311,7 +418,7 @@ def delete_documents(conn: sqlite3.Connection, layout: Layout, settings: IndexSe
     """Delete documents by id (inside a write transaction); unknown ids are ignored."""
     old = list(_existing(conn, layout, list(dict.fromkeys(ids))).values())
     if old:
-        bump_version(conn, layout)
+        log_changes(conn, layout, bump_version(conn, layout), [rid for rid, _ in old])
     _fts_delete(conn, layout, settings, old)
     for chunk in _chunks([rid for rid, _ in old]):
         marks = ", ".join("?" * len(chunk))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -84,3 +85,16 @@ async def search_offers(params: SearchParams, backend: SearchBackend, *, suggest
             for g in ranked[:MAX_SUGGESTIONS]
         ]
     return page
+
+
+async def warm_search_index() -> None:
+    """At a worker's startup, ask the embedded index once for the public listing's facet counts: its bitmaps of the
+    fields every search filters and facets on are read then (about 0.25 s at 100,000 offers), not during the first
+    visitor's search. Other backends keep nothing per process: nothing to warm."""
+    from app.worker import get_backend  # imported late, as the app's startup does
+
+    backend = get_backend()
+    if backend.name != "embedded":
+        return
+    with contextlib.suppress(Exception):  # a missing or busy index is no reason to stop the worker
+        await backend.search(OFFERS_INDEX, SearchQuery(filters=tuple(public_filters()), facets=FACETS, per_page=0))

@@ -1,0 +1,204 @@
+"""The embedded backend's bitmaps (search_index/embedded_bitmaps.py): the same answers as SQL alone, and patched from
+the change log after writes through another connection (another process: the outbox worker)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from search_index import AnyOf, Eq, GeoRadius, Not, Range, SearchQuery, embedded_bitmaps, embedded_search
+from search_index import embedded_store as store
+from search_index.embedded import EmbeddedBackend
+from search_index.query import SearchResult
+from tests.search.corpus import DOCS, offer
+from tests.search.relevance_data import documents
+
+INDEX = "offers"
+FACETS = ("category", "product_type", "species", "claim", "country", "region", "certificate_verified")
+
+
+def answer(result: SearchResult) -> tuple[Any, ...]:
+    return (
+        [(h.id, round(h.score, 9) if h.score is not None else None) for h in result.hits],
+        result.total,
+        result.facets,
+    )
+
+
+@pytest.fixture(name="both", scope="module")
+async def fx_both(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[EmbeddedBackend, EmbeddedBackend]]:
+    """The relevance documents in one file, searched with bitmaps and by SQL alone (no result cache in either)."""
+    directory: Path = tmp_path_factory.mktemp("bitmaps")
+    with_bitmaps = EmbeddedBackend(directory, prefix="bm", cache_entries=0)
+    sql_only = EmbeddedBackend(directory, prefix="bm", cache_entries=0, use_bitmaps=False)
+    await with_bitmaps.ensure_index(INDEX)
+    docs = documents()
+    for i, doc in enumerate(docs):  # varied filter values, some missing (Not keeps documents without the field)
+        if i % 3 == 0:
+            doc["claim"] = "FSC Mix" if i % 2 else "fsc mix"
+        if i % 4:
+            doc["quantity_canonical"] = i * 1.5
+        if i % 2:
+            doc["_geo"] = {"lat": 15.0 + i % 9, "lng": -90.0 + i % 7}
+        doc["certificate_verified"] = i % 5 == 0
+    await with_bitmaps.upsert(INDEX, docs)
+    yield with_bitmaps, sql_only
+    await with_bitmaps.close()
+    await sql_only.close()
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"text": "hule"},
+    {"text": "caoba", "facets": FACETS},
+    {"text": "caova", "page": 2, "per_page": 3},
+    {"text": "hule para", "facets": ("region", "species")},
+    {"text": "madera en rollo", "filters": (Eq("category", "timber"),)},
+    {"text": "pino", "filters": (AnyOf("country", ("MX", "hn")),), "facets": FACETS},
+    {"text": "cedro", "filters": (Not(Eq("claim", "FSC 100%")),), "facets": ("claim",)},
+    {"text": "", "filters": (Not(Range("quantity_canonical", lte=20)),), "facets": ("claim",)},
+    {"text": "latex", "filters": (Eq("species", "Hevea brasiliensis"),), "facets": ("species",)},
+    {"text": "seringueira pará"},
+    {"text": "madeira serrada", "page": 2, "per_page": 2},
+    {"text": "ma", "facets": FACETS},
+    {"text": "", "facets": FACETS},
+    {"text": "", "filters": (Range("quantity_canonical", gte=10),), "facets": ("country",)},
+    {"text": "", "filters": (GeoRadius(18.5, -88.3, 500),), "facets": ("category",)},
+    {"text": "", "filters": (AnyOf("country", ()),), "facets": ("category",)},
+    {"text": "caoba", "per_page": 0, "facets": ("country",)},
+]
+
+
+@pytest.mark.parametrize(
+    ("small_set", "walk_limit"),
+    [(0, embedded_search.WALK_LIMIT), (0, 0), (10**9, 0)],
+    ids=["buckets-walked", "buckets-by-sql", "one-statement"],
+)
+@pytest.mark.parametrize("kw", QUERIES, ids=[repr(q)[:60] for q in QUERIES])
+async def test_bitmaps_answer_as_sql_does(
+    both: tuple[EmbeddedBackend, EmbeddedBackend],
+    kw: dict[str, Any],
+    small_set: int,
+    walk_limit: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hits (order and score), total and facets are those of the SQL path, whether the page is ranked by buckets
+    (picked from the expression's whole ranking, or ranked by SQL) or by one statement over the matches."""
+    monkeypatch.setattr(embedded_search, "SMALL_SET", small_set)
+    monkeypatch.setattr(embedded_search, "WALK_LIMIT", walk_limit)
+    with_bitmaps, sql_only = both
+    query = SearchQuery(**{"per_page": 20, **kw})
+    expected = answer(await sql_only.search(INDEX, query))
+    assert expected[1] > 0 or kw.get("filters") == (AnyOf("country", ()),)
+    assert answer(await with_bitmaps.search(INDEX, query)) == expected
+
+
+@pytest.fixture(name="pair")
+async def fx_pair(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedBackend, EmbeddedBackend]]:
+    """A writer and a reader on one file, like the outbox worker and a web worker (the reader keeps no results)."""
+    writer = EmbeddedBackend(tmp_path, prefix="shared")
+    reader = EmbeddedBackend(tmp_path, prefix="shared", cache_entries=0)
+    await writer.ensure_index(INDEX)
+    await writer.upsert(INDEX, DOCS)
+    yield writer, reader
+    await writer.close()
+    await reader.close()
+
+
+def count_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every full read of a field's values (a bitmap rebuilt from the tables, not patched)."""
+    builds: list[str] = []
+    read = embedded_bitmaps.GenerationBitmaps._read_values
+
+    def spy(conn: Any, layout: Any, name: str, listed: bool, version: int) -> embedded_bitmaps.FieldValues:
+        builds.append(name)
+        return read(conn, layout, name, listed, version)
+
+    monkeypatch.setattr(embedded_bitmaps.GenerationBitmaps, "_read_values", staticmethod(spy))
+    return builds
+
+
+async def test_bitmaps_are_patched_after_writes_from_another_connection(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer, reader = pair
+    query = SearchQuery("caoba", facets=("status", "country"), filters=(Eq("status", "active"),))
+    before = await reader.search(INDEX, query)
+    assert ([h.id for h in before.hits], before.facets) == (["o1"], {"status": {"active": 1}, "country": {"MX": 1}})
+    builds = count_builds(monkeypatch)
+    await writer.upsert(
+        INDEX,
+        [
+            offer("n1", "Caoba en rollo", status="active", country="GT"),
+            offer("o1", "Tablas de caoba", status="paused", country="MX"),
+        ],
+    )
+    after = await reader.search(INDEX, query)
+    assert ([h.id for h in after.hits], after.total) == (["n1"], 1)
+    assert after.facets == {"status": {"active": 1}, "country": {"GT": 1}}
+    await writer.delete(INDEX, ["n1"])
+    gone = await reader.search(INDEX, query)
+    assert (gone.total, gone.facets) == (0, {"status": {}, "country": {}})
+    assert builds == []  # every field's bitmaps were patched from the changed rids, none read whole again
+    generation = next(iter(reader._bitmaps._generations.values()))
+    version = generation.fields[("status", False)].version
+    assert version == generation.expressions[next(iter(generation.expressions))].version
+    with sqlite3.connect(reader.path) as conn:
+        live = conn.execute("SELECT version FROM fm_generations WHERE state = 'active'").fetchone()[0]
+    assert version == live
+
+
+@pytest.mark.parametrize("limit", ["CHANGE_VERSIONS", "CHANGE_LOG_LIMIT"])
+async def test_bitmaps_are_rebuilt_when_the_log_misses_versions(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch, limit: str
+) -> None:
+    """Versions pruned from the log (it keeps the last write only), or a write too large to log (over 1 document)."""
+    writer, reader = pair
+    query = SearchQuery("", facets=("status",))
+    assert (await reader.search(INDEX, query)).facets == {"status": {"active": 5, "closed": 1, "paused": 1}}
+    monkeypatch.setattr(store, limit, 1)
+    builds = count_builds(monkeypatch)
+    if limit == "CHANGE_VERSIONS":
+        await writer.upsert(INDEX, [offer("n1", "Chicozapote", status="paused")])
+        await writer.upsert(INDEX, [offer("n2", "Chicozapote", status="closed")])
+    else:
+        await writer.upsert(
+            INDEX, [offer("n1", "Chicozapote", status="paused"), offer("n2", "Chicozapote", status="closed")]
+        )
+    result = await reader.search(INDEX, query)
+    assert (result.total, result.facets) == (10, {"status": {"active": 5, "closed": 2, "paused": 2}})
+    assert len(builds) == 1
+
+
+async def test_a_list_field_facets_case_insensitively_with_bitmaps(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend],
+) -> None:
+    writer, reader = pair
+    await writer.upsert(INDEX, [offer("n1", "Caoba", species=["swietenia macrophylla"])])
+    result = await reader.search(INDEX, SearchQuery("caoba", facets=("species",)))
+    sql = EmbeddedBackend(reader.path.parent, prefix="shared", cache_entries=0, use_bitmaps=False)
+    try:
+        assert result.facets == (await sql.search(INDEX, SearchQuery("caoba", facets=("species",)))).facets
+    finally:
+        await sql.close()
+    assert list(result.facets["species"].values()) == [3]  # two offers of the corpus and n1, one value
+
+
+async def test_documents_are_stored_compressed_and_older_text_rows_still_read(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend],
+) -> None:
+    writer, reader = pair
+    with sqlite3.connect(writer.path) as conn:
+        table = store.Layout(INDEX, conn.execute("SELECT gen FROM fm_generations").fetchone()[0]).source
+        kinds = {r[0] for r in conn.execute(f"SELECT typeof(doc) FROM {table}")}
+        assert kinds == {"blob"}
+        # A row as written before compression: JSON text.
+        conn.execute(f"UPDATE {table} SET doc = ? WHERE rid = 1", ('{"id": "o1", "ref": "o1", "title": "Old row"}',))
+    result = await reader.search(INDEX, SearchQuery("tablas", highlight=("title",)))
+    assert [(h.id, h.document["title"], h.highlights["title"]) for h in result.hits] == [("o1", "Old row", "Old row")]
+    await writer.upsert(INDEX, [offer("o1", "Tablas de caoba renovadas")])  # replaces the text row (FTS delete)
+    result = await reader.search(INDEX, SearchQuery("renovadas"))
+    assert [(h.id, h.document["title"]) for h in result.hits] == [("o1", "Tablas de caoba renovadas")]
