@@ -36,6 +36,12 @@ from search_index.query import Hit, ScoreSort, SearchQuery, SearchResult
 
 __all__ = ["PostgresBackend"]
 
+
+def like_escape(text: str) -> str:
+    """``text`` as a literal LIKE pattern (query words are letters and digits, but stay safe)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 META_TABLE = "search_index_meta"
 #: Documents read per batch when a settings change reindexes the stored documents.
 REINDEX_BATCH = 2000
@@ -294,11 +300,17 @@ class PostgresBackend:
             self._synonyms[settings.fingerprint] = synonym_table(settings.synonyms)
 
         async def candidates(word: str, prefix: bool, budget: int) -> list[str]:
+            # A transposition (one typo) leaves too few trigrams in a short word ("cdero": 0.2 of "cedro"): the
+            # transposed spellings are looked up as such (LIKE through the same trigram index).
+            swapped = [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)]
             if prefix:
-                statement = f"SELECT term FROM {layout.terms} WHERE $1::text <% term AND length(term) >= $2::int"
+                statement = (
+                    f"SELECT term FROM {layout.terms} WHERE ($1::text <% term OR term LIKE ANY($3::text[])) "
+                    "AND length(term) >= $2::int"
+                )
             else:
                 statement = (
-                    f"SELECT term FROM {layout.terms} WHERE term % $1::text "
+                    f"SELECT term FROM {layout.terms} WHERE (term % $1::text OR term = ANY($4::text[])) "
                     "AND length(term) BETWEEN $2::int AND $3::int"
                 )
             key = (layout.name, word, prefix, budget)
@@ -306,7 +318,11 @@ class PostgresBackend:
             cached = self._candidates.get(key)
             if cached is not None and now - cached[0] < CANDIDATES_TTL_S:
                 return cached[1]
-            args = (word, len(word) - budget) if prefix else (word, len(word) - budget, len(word) + budget)
+            args: tuple[Any, ...] = (
+                (word, len(word) - budget, [like_escape(w) + "%" for w in swapped])
+                if prefix
+                else (word, len(word) - budget, len(word) + budget, swapped)
+            )
             found = [r[0] for r in await conn.fetch(statement, *args)]
             self._candidates[key] = (now, found)
             self._candidates.move_to_end(key)
@@ -409,14 +425,16 @@ class PostgresBackend:
             columns.append(f"{sql.score_sql(scored, settings, p)} AS score")
             order.append("score DESC")
         elif plan and query.per_page:
-            if plan.exact_expression != plan.expression:
-                # Like Meilisearch's typo rule: documents matching without typos rank first.
-                columns.append(f"NOT (d.tsv @@ {p(plan.exact_expression, 'tsquery')}) AS typo")
-                order.append("typo")
-            # ts_rank with attribute weights (a term-frequency score, like the embedded backend's bm25; half the cost
-            # of ts_rank_cd's cover density).
+            # Meilisearch's buckets after the sort (typo, proximity, attribute, exactness), then ts_rank with
+            # attribute weights (a term-frequency score, like the embedded backend's bm25), then the tie-breakers.
+            for i, (expr, direction) in enumerate(sql.rank_keys(settings, plan, p)):
+                columns.append(f"{expr} AS r{i}")
+                order.append(f"r{i} {direction}")
             columns.append(f"ts_rank('{sql.RANK_WEIGHTS}', d.tsv, {tsquery}) AS score")
             order.append("score DESC")
+            for i, (expr, direction) in enumerate(sql.tie_breaker_keys(settings)):
+                columns.append(f"{expr} AS t{i}")
+                order.append(f"t{i} {direction}")
         else:
             columns.append("NULL::float8 AS score")
         order.append("id")
