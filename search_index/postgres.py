@@ -49,6 +49,8 @@ REINDEX_BATCH = 2000
 #: a word indexed meanwhile by another process is found with typos at most this much later, exactly at once).
 CANDIDATES_TTL_S = 5.0
 CANDIDATES_CACHE_SIZE = 2048
+#: work_mem of the backend's connections (one search holds a few hash tables and its candidate set).
+SEARCH_WORK_MEM = "32MB"
 #: Key of the advisory lock taken around schema changes (extensions, tables, swaps).
 SCHEMA_LOCK = 0x5EA4C4
 
@@ -92,6 +94,11 @@ class PostgresBackend:
                         server_settings={
                             "pg_trgm.similarity_threshold": str(SIMILARITY_THRESHOLD),
                             "pg_trgm.word_similarity_threshold": str(WORD_SIMILARITY_THRESHOLD),
+                            # The broad searches' candidates (80k rows at 100k offers) stay in memory instead of
+                            # temporary files, and their facet GROUP BYs hash in memory.
+                            "work_mem": SEARCH_WORK_MEM,
+                            # JIT compilation costs 50-200 ms, more than a search over 100k rows takes.
+                            "jit": "off",
                         },
                     )
                 except (OSError, asyncpg.PostgresError) as exc:
@@ -362,29 +369,33 @@ class PostgresBackend:
             except asyncpg.UndefinedTableError:
                 return SearchResult([], 0, query.page, query.per_page, {f: {} for f in query.facets})
         assert row is not None
-        total = min(row["total"], settings.max_total_hits)
+        groups: list[dict[str, int]] = [{} for _ in query.facets]
+        if query.facets:
+            width = len(query.facets)
+            everything = (1 << width) - 1
+            counted_total = 0
+            for bits, counted, *values in json.loads(row["facets"]):
+                # GROUPING() has a 0 bit for the grouped column, the first column being the highest bit.
+                if bits == everything:
+                    counted_total = counted
+                    continue
+                i = next(k for k in range(width) if not bits & (1 << (width - 1 - k)))
+                if values[i] is not None:
+                    groups[i][values[i]] = counted
+            for i, field in enumerate(query.facets):
+                if field in lists:
+                    for value, counted in json.loads(row[f"facet{i}"]):
+                        groups[i][value] = groups[i].get(value, 0) + counted
+            total = min(counted_total, settings.max_total_hits)
+        else:
+            total = min(row["total"], settings.max_total_hits)
         offset = (query.page - 1) * query.per_page
         limit = max(0, min(query.per_page, total - offset))
         page = json.loads(row["page"])[:limit] if row["page"] else []
-        groups: list[list[tuple[str, int]]] = [[] for _ in query.facets]
-        if query.facets:
-            single = [i for i, f in enumerate(query.facets) if f not in lists]
-            width = len(single)
-            for group in json.loads(row["facets"]) if single else ():
-                # GROUPING() has a 0 bit for the grouped column, the first column being the highest bit.
-                values = list(group.values())
-                bits, counted = values[0], values[-1]
-                for k, i in enumerate(single):
-                    if not bits & (1 << (width - 1 - k)):
-                        if values[1 + k] is not None:
-                            groups[i].append((values[1 + k], counted))
-                        break
-            for i, field in enumerate(query.facets):
-                if field in lists:
-                    groups[i] = [(v, n) for v, n in json.loads(row[f"facet{i}"])]
         # At most maxValuesPerFacet values per facet, the first in value order (as the embedded backend lists them).
         facets = {
-            field: dict(sorted(groups[i])[: settings.max_values_per_facet]) for i, field in enumerate(query.facets)
+            field: dict(sorted(groups[i].items())[: settings.max_values_per_facet])
+            for i, field in enumerate(query.facets)
         }
         hits = []
         for doc_id, score, dist, document in page:
@@ -458,27 +469,26 @@ class PostgresBackend:
         else:
             parts.append("NULL::json AS page")
         if query.facets:
-            # Every facet in one pass over the candidates, as (facet position, value, count) groups: the first value
-            # of single-valued fields through grouping sets (an unnest per row and field cost 20 us a row), every
-            # element of the fields some document gave several values.
-            single = [i for i, f in enumerate(query.facets) if f not in lists]
-            many = [i for i, f in enumerate(query.facets) if f in lists]
-            selects = []
-            if single:
-                grouped = ", ".join(f"cand.a{i}[1]" for i in single)
-                sets = ", ".join(f"(cand.a{i}[1])" for i in single)
-                selects.append(
-                    f"SELECT GROUPING({grouped}) AS g, {', '.join(f'cand.a{i}[1] AS f{i}' for i in single)}, "
-                    "count(*) AS n "
-                    f"FROM cand GROUP BY GROUPING SETS ({sets})"
-                )
-            part = ["(SELECT coalesce(json_agg(s), '[]') FROM (" + selects[0] + ") s) AS facets"] if single else []
-            for i in many:
-                part.append(
-                    f"(SELECT coalesce(json_agg(json_build_array(x.v, x.n)), '[]') FROM (SELECT v, count(*) AS n "
-                    f"FROM cand, unnest(cand.a{i}) v GROUP BY v) x) AS facet{i}"
-                )
-            parts += part
+            # The total and every facet in one pass over the candidates, through grouping sets: each field's first
+            # value (an unnest per row and field cost 20 us a row), and the total as the empty set. The fields some
+            # document gave several values (distinct per document) add their other values from the few rows that
+            # have them.
+            grouped = ", ".join(f"cand.a{i}[1]" for i in range(len(query.facets)))
+            sets = ", ".join(f"(cand.a{i}[1])" for i in range(len(query.facets)))
+            firsts = ", ".join(f"cand.a{i}[1] AS f{i}" for i in range(len(query.facets)))
+            fields = ", ".join(f"s.f{i}" for i in range(len(query.facets)))
+            parts[0] = (
+                f"(SELECT coalesce(json_agg(json_build_array(s.g, s.n, {fields})), "
+                f"'[]') FROM (SELECT GROUPING({grouped}) AS g, {firsts}, count(*) AS n FROM cand "
+                f"GROUP BY GROUPING SETS ({sets}, ())) s) AS facets"
+            )
+            for i, field in enumerate(query.facets):
+                if field in lists:
+                    parts.append(
+                        f"(SELECT coalesce(json_agg(json_build_array(x.v, x.n)), '[]') FROM (SELECT v, count(*) AS n "
+                        f"FROM cand, unnest(cand.a{i}[2:]) v WHERE cardinality(cand.a{i}) > 1 GROUP BY v) x) "
+                        f"AS facet{i}"
+                    )
         statement = (
             f"WITH cand AS {materialized} (SELECT {', '.join(columns)} FROM {layout.docs} d{where_sql}) "
             f"SELECT {', '.join(parts)}"
