@@ -424,6 +424,7 @@ class PostgresBackend:
         where = [compiler.compile(f) for f in query.filters]
         columns = ["d.id"]
         order: list[str] = []
+        rank_score = False
         if plan:
             tsquery = p(plan.expression, "tsquery")
             where.insert(0, f"d.tsv @@ {tsquery}")
@@ -436,13 +437,14 @@ class PostgresBackend:
             columns.append(f"{sql.score_sql(scored, settings, p)} AS score")
             order.append("score DESC")
         elif plan and query.per_page:
-            # Meilisearch's buckets after the sort (typo, proximity, attribute, exactness), then ts_rank with
-            # attribute weights (a term-frequency score, like the embedded backend's bm25), then the tie-breakers.
+            # Meilisearch's rules after the sort: the buckets (typo, proximity, attribute, exactness), then the
+            # settings' tie-breakers (recency). No term-frequency score decides: ts_rank (Hit.score) is computed
+            # for the page's hits only (on every match it cost more than all the buckets together).
+            rank_score = True
             for i, (expr, direction) in enumerate(sql.rank_keys(settings, plan, p)):
                 columns.append(f"{expr} AS r{i}")
                 order.append(f"r{i} {direction}")
-            columns.append(f"ts_rank('{sql.RANK_WEIGHTS}', d.tsv, {tsquery}) AS score")
-            order.append("score DESC")
+            columns.append("NULL::float8 AS score")
             for i, (expr, direction) in enumerate(sql.tie_breaker_keys(settings)):
                 columns.append(f"{expr} AS t{i}")
                 order.append(f"t{i} {direction}")
@@ -461,9 +463,10 @@ class PostgresBackend:
                 "SELECT id, score, dist, row_number() OVER () AS ord FROM (SELECT id, score, dist FROM cand "
                 f"ORDER BY {', '.join(order)} LIMIT {int(query.per_page)} OFFSET {int(offset)}) top"
             )
-            join = "" if query.ids_only else f" JOIN {layout.docs} s ON s.id = pg.id"
+            join = "" if query.ids_only and not rank_score else f" JOIN {layout.docs} s ON s.id = pg.id"
+            score = f"ts_rank('{sql.RANK_WEIGHTS}', s.tsv, {tsquery})" if rank_score else "pg.score"
             parts.append(
-                f"(SELECT json_agg(json_build_array(pg.id, pg.score, pg.dist, {document}) ORDER BY pg.ord) "
+                f"(SELECT json_agg(json_build_array(pg.id, {score}, pg.dist, {document}) ORDER BY pg.ord) "
                 f"FROM ({page}) pg{join}) AS page"
             )
         else:

@@ -207,12 +207,12 @@ async def build_plan(
             pairs.append(_any(near))
 
     loose_last = None
-    last = n - 1
+    last_word = n - 1
     if parsed.last_is_prefix:
-        d = derivations[last]
-        whole = [_lexeme(t) for t in sorted({words[last]} | whole_prefixes)]
-        whole += [_phrase(s) for s in synonyms.get((words[last],), [])]
-        whole += covering_spans(last)
+        d = derivations[last_word]
+        whole = [_lexeme(t) for t in sorted({words[last_word]} | whole_prefixes)]
+        whole += [_phrase(s) for s in synonyms.get((words[last_word],), [])]
+        whole += covering_spans(last_word)
         loose = _alternatives(set(), d.exact_prefixes | d.typo_prefixes)
         loose_last = f"{_any(loose)} & !{_any(whole)}"
 
