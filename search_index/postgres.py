@@ -371,21 +371,21 @@ class PostgresBackend:
         assert row is not None
         groups: list[dict[str, int]] = [{} for _ in query.facets]
         if query.facets:
-            width = len(query.facets)
+            single = [i for i, f in enumerate(query.facets) if f not in lists]
+            width = len(single)
             everything = (1 << width) - 1
             counted_total = 0
             for bits, counted, *values in json.loads(row["facets"]):
                 # GROUPING() has a 0 bit for the grouped column, the first column being the highest bit.
                 if bits == everything:
-                    counted_total = counted
+                    counted_total = int(counted or 0)  # sum() of no rows is NULL
                     continue
-                i = next(k for k in range(width) if not bits & (1 << (width - 1 - k)))
-                if values[i] is not None:
-                    groups[i][values[i]] = counted
+                k = next(k for k in range(width) if not bits & (1 << (width - 1 - k)))
+                if values[k] is not None:
+                    groups[single[k]][values[k]] = int(counted)
             for i, field in enumerate(query.facets):
                 if field in lists:
-                    for value, counted in json.loads(row[f"facet{i}"]):
-                        groups[i][value] = groups[i].get(value, 0) + counted
+                    groups[i] = {value: int(counted) for value, counted in json.loads(row[f"facet{i}"])}
             total = min(counted_total, settings.max_total_hits)
         else:
             total = min(row["total"], settings.max_total_hits)
@@ -454,14 +454,26 @@ class PostgresBackend:
         position = {f: j for j, f in enumerate(settings.columns)}
         columns += [f"d.v{position[f]} AS a{i}" for i, f in enumerate(query.facets)]
         where_sql = " WHERE " + " AND ".join(where) if where else ""
-        materialized = "MATERIALIZED" if plan or query.facets else "NOT MATERIALIZED"
         offset = (query.page - 1) * query.per_page
         parts = ["(SELECT count(*) FROM cand) AS total"]
+        # Without text or a ScoreSort, the page is read from the table in index order (the id, or a sort's
+        # "missing last" index) until it is full, not sorted out of every match.
+        direct = not plan and not scored
+        uses = 0 if query.facets else 1  # how often the statement reads the candidates (materialised if twice)
         if query.per_page and offset < settings.max_total_hits:
             document = "NULL::jsonb" if query.ids_only else "s.doc"
+            if direct:
+                order_exprs = [f"{expr} {direction}" for expr, direction in keys] + ["d.id"]
+                source = (
+                    f"SELECT d.id, NULL::float8 AS score, {distance or 'NULL::float8'} AS dist FROM {layout.docs} d"
+                    f"{where_sql} ORDER BY {', '.join(order_exprs)}"
+                )
+            else:
+                uses += 1
+                source = f"SELECT id, score, dist FROM cand ORDER BY {', '.join(order)}"
             page = (
-                "SELECT id, score, dist, row_number() OVER () AS ord FROM (SELECT id, score, dist FROM cand "
-                f"ORDER BY {', '.join(order)} LIMIT {int(query.per_page)} OFFSET {int(offset)}) top"
+                "SELECT id, score, dist, row_number() OVER () AS ord FROM "
+                f"({source} LIMIT {int(query.per_page)} OFFSET {int(offset)}) top"
             )
             join = "" if query.ids_only and not rank_score else f" JOIN {layout.docs} s ON s.id = pg.id"
             score = f"ts_rank('{sql.RANK_WEIGHTS}', s.tsv, {tsquery})" if rank_score else "pg.score"
@@ -471,29 +483,39 @@ class PostgresBackend:
             )
         else:
             parts.append("NULL::json AS page")
+        combos = ""
         if query.facets:
-            # The total and every facet in one pass over the candidates, through grouping sets: each field's first
-            # value (an unnest per row and field cost 20 us a row), and the total as the empty set. The fields some
-            # document gave several values (distinct per document) add their other values from the few rows that
-            # have them.
-            grouped = ", ".join(f"cand.a{i}[1]" for i in range(len(query.facets)))
-            sets = ", ".join(f"(cand.a{i}[1])" for i in range(len(query.facets)))
-            firsts = ", ".join(f"cand.a{i}[1] AS f{i}" for i in range(len(query.facets)))
-            fields = ", ".join(f"s.f{i}" for i in range(len(query.facets)))
+            # The total and every facet from one GROUP BY of the candidates over all the facet columns (a few
+            # thousand combinations at 100k offers: one hash lookup per row, where grouping sets over the rows took
+            # one per facet), then summed per facet: through grouping sets for the fields with one value per
+            # document (the empty set is the total), through their elements for fields some document gave several.
+            uses += 1
+            width = len(query.facets)
+            keys_ = ", ".join(
+                f"cand.a{i} AS f{i}" if f in lists else f"cand.a{i}[1] AS f{i}" for i, f in enumerate(query.facets)
+            )
+            combos = (
+                f", combos AS MATERIALIZED (SELECT {keys_}, count(*) AS n FROM cand "
+                f"GROUP BY {', '.join(str(i + 1) for i in range(width))})"
+            )
+            single = [i for i, f in enumerate(query.facets) if f not in lists]
+            grouped = ", ".join(f"f{i}" for i in single)
+            sets = ", ".join([*(f"(f{i})" for i in single), "()"])
+            fields = "".join(f", s.f{i}" for i in single)
             parts[0] = (
-                f"(SELECT coalesce(json_agg(json_build_array(s.g, s.n, {fields})), "
-                f"'[]') FROM (SELECT GROUPING({grouped}) AS g, {firsts}, count(*) AS n FROM cand "
-                f"GROUP BY GROUPING SETS ({sets}, ())) s) AS facets"
+                f"(SELECT coalesce(json_agg(json_build_array(s.g, s.n{fields})), '[]') FROM "
+                f"(SELECT {f'GROUPING({grouped})' if single else '0'} AS g{''.join(f', f{i}' for i in single)}, "
+                f"sum(n) AS n FROM combos GROUP BY GROUPING SETS ({sets})) s) AS facets"
             )
             for i, field in enumerate(query.facets):
                 if field in lists:
                     parts.append(
-                        f"(SELECT coalesce(json_agg(json_build_array(x.v, x.n)), '[]') FROM (SELECT v, count(*) AS n "
-                        f"FROM cand, unnest(cand.a{i}[2:]) v WHERE cardinality(cand.a{i}) > 1 GROUP BY v) x) "
-                        f"AS facet{i}"
+                        f"(SELECT coalesce(json_agg(json_build_array(x.v, x.n)), '[]') FROM (SELECT v, sum(n) AS n "
+                        f"FROM combos, unnest(combos.f{i}) v GROUP BY v) x) AS facet{i}"
                     )
+        materialized = "MATERIALIZED" if uses > 1 else "NOT MATERIALIZED"
         statement = (
-            f"WITH cand AS {materialized} (SELECT {', '.join(columns)} FROM {layout.docs} d{where_sql}) "
+            f"WITH cand AS {materialized} (SELECT {', '.join(columns)} FROM {layout.docs} d{where_sql}){combos} "
             f"SELECT {', '.join(parts)}"
         )
         return statement, p.values
