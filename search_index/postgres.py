@@ -421,7 +421,12 @@ class PostgresBackend:
         """One statement: the total, the page (as JSON) and every facet (as JSON)."""
         p = sql.Params()
         compiler = sql.FilterCompiler(settings, p, indexed=plan is None)
-        where = [compiler.compile(f) for f in query.filters]
+        # Each filter once (the public listing rule and a user's filter may repeat one: a test per row each).
+        try:
+            filters = list(dict.fromkeys(query.filters))
+        except TypeError:  # a filter holding a list (unhashable): kept as given
+            filters = list(query.filters)
+        where = [compiler.compile(f) for f in filters]
         columns = ["d.id"]
         order: list[str] = []
         rank_score = False
