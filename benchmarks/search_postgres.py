@@ -3,6 +3,7 @@ Prints figures; no pass/fail.
 
     python benchmarks/search_postgres.py [--sizes 10000,100000] [--urls 150] [--seed 7]
                                          [--admin-dsn postgresql://postgres@127.0.0.1:5432/postgres] [--embedded]
+                                         [--keep | --reuse postgresql://.../fm_bench_search_XXXX]
 
 For each size N, in a throwaway PostgreSQL database:
 
@@ -14,10 +15,14 @@ For each size N, in a throwaway PostgreSQL database:
    are each answered once with ``search_offers`` (what ``/api/v1/search/offers`` does before rendering: the main
    query with its seven facets and highlights, plus one count-only query per filtered facet group). Nothing is
    cached by the backend, so every URL is a cold answer; a second pass over the same URLs follows (same work,
-   PostgreSQL's buffers warm), and the main query alone is timed too.
+   PostgreSQL's buffers warm), and the main query alone is timed too. Beside each line: the PostgreSQL server's CPU
+   time per URL (its processes' user + system time from /proc, so the server must run on this machine), steadier
+   than wall-clock figures on a shared machine.
 
 ``--embedded`` loads the same documents into the embedded backend (a temporary SQLite file) and times the same URLs
-there, for comparison. The machine may be shared: the load average is printed beside the figures.
+there, for comparison. ``--keep`` keeps each size's database (for EXPLAIN); ``--reuse DSN`` measures a kept one again
+without loading (``--sizes`` must name the size it holds; drop it yourself afterwards). The machine may be shared:
+the load average is printed beside the figures.
 """
 
 from __future__ import annotations
@@ -150,15 +155,54 @@ def figures(label: str, times: list[float]) -> str:
     return f"  {label:<44} median {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   max {ms[-1]:7.1f} ms"
 
 
-async def time_urls(backend: SearchBackend, sets: list[dict[str, Any]]) -> tuple[list[float], list[float], int]:
-    """(whole search_offers per URL, main query alone per URL, total hits of the broadest)."""
+CPU: dict[str, float] = {}
+
+
+async def server_ticks(dsn: str) -> dict[int, int]:
+    """CPU ticks (user + system) of each PostgreSQL process serving the database (same machine, /proc)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        pids = [r[0] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")]
+        own = conn.get_server_pid()
+    finally:
+        await conn.close()
+    return proc_ticks([pid for pid in pids if pid != own])
+
+
+def proc_ticks(pids: list[int]) -> dict[int, int]:
+    ticks = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+async def cpu_ms(dsn: str, before: dict[int, int]) -> float:
+    after = await server_ticks(dsn)
+    ticks = sum(t - before.get(pid, 0) for pid, t in after.items())
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+async def time_urls(
+    backend: SearchBackend, sets: list[dict[str, Any]], dsn: str = ""
+) -> tuple[list[float], list[float], int]:
+    """(whole search_offers per URL, main query alone per URL, total hits of the broadest); with ``dsn``, the
+    PostgreSQL server's CPU time of each pass goes in ``CPU`` (ms per URL)."""
     whole, main, broadest = [], [], 0
+    before = await server_ticks(dsn) if dsn else {}
     for query in sets:
         params = SearchParams.from_query(query)
         started = time.perf_counter()
         page = await search_offers(params, backend)
         whole.append(time.perf_counter() - started)
         broadest = max(broadest, page.total)
+    if dsn:
+        CPU["search_offers"] = await cpu_ms(dsn, before) / len(sets)
+        before = await server_ticks(dsn)
     for query in sets:
         params = SearchParams.from_query(query)
         from app.search.services.params import FACETS, public_filters
@@ -178,6 +222,8 @@ async def time_urls(backend: SearchBackend, sets: list[dict[str, Any]]) -> tuple
             ),
         )
         main.append(time.perf_counter() - started)
+    if dsn:
+        CPU["main"] = await cpu_ms(dsn, before) / len(sets)
     return whole, main, broadest
 
 
@@ -190,30 +236,40 @@ async def one_size(n: int, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     docs = documents(n, args.seed)
     made = time.perf_counter() - started
-    name = f"fm_bench_search_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(args.admin_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    dsn = args.admin_dsn.rsplit("/", 1)[0] + "/" + name
+    if args.reuse:
+        dsn = args.reuse
+    else:
+        name = f"fm_bench_search_{secrets.token_hex(4)}"
+        admin = await asyncpg.connect(args.admin_dsn)
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+        dsn = args.admin_dsn.rsplit("/", 1)[0] + "/" + name
     backend = create_backend(directory=Path(tempfile.mkdtemp()), database_url=dsn, prefix="bench")
     sets = urls(args.urls, args.seed)
     try:
         await backend.ensure_index("offers")
-        started = time.perf_counter()
-        count = await backend.rebuild("offers", batches(docs))
-        load = time.perf_counter() - started
+        print(f"\n{n:,} offers ({made:.1f} s to make the documents)")
+        if not args.reuse:
+            started = time.perf_counter()
+            count = await backend.rebuild("offers", batches(docs))
+            load = time.perf_counter() - started
+            print(f"  load (rebuild) {count:,} documents in {load:.1f} s: {count / load:,.0f} documents/s")
         conn = await asyncpg.connect(dsn)
         size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('search_bench_offers'))")
         await conn.close()
-        print(f"\n{n:,} offers ({made:.1f} s to make the documents)")
-        print(f"  load (rebuild) {count:,} documents in {load:.1f} s: {count / load:,.0f} documents/s; table {size}")
-        print(f"  load average before searching: {os.getloadavg()}")
-        whole, main, broadest = await time_urls(backend, sets)
+        print(f"  table {size}; load average before searching: {os.getloadavg()}")
+        whole, main, broadest = await time_urls(backend, sets, dsn)
         print(f"  {len(sets)} distinct URLs, each once (broadest: {broadest:,} hits); load average {os.getloadavg()}")
-        print(figures("PostgreSQL, search_offers (the API's work)", whole))
-        print(figures("PostgreSQL, main query alone", main))
-        again, _, _ = await time_urls(backend, sets)
-        print(figures("PostgreSQL, same URLs again (warm buffers)", again))
+        print(
+            figures("PostgreSQL, search_offers (the API's work)", whole)
+            + f"   server CPU {CPU['search_offers']:.1f} ms"
+        )
+        print(figures("PostgreSQL, main query alone", main) + f"   server CPU {CPU['main']:.1f} ms")
+        again, _, _ = await time_urls(backend, sets, dsn)
+        print(
+            figures("PostgreSQL, same URLs again (warm buffers)", again)
+            + f"   server CPU {CPU['search_offers']:.1f} ms"
+        )
         if args.embedded:
             embedded = create_backend(directory=Path(tempfile.mkdtemp()), prefix="bench")
             await embedded.ensure_index("offers")
@@ -226,9 +282,12 @@ async def one_size(n: int, args: argparse.Namespace) -> None:
             await embedded.close()
     finally:
         await backend.close()
-        admin = await asyncpg.connect(args.admin_dsn)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        if args.keep or args.reuse:
+            print(f"  kept the database: {dsn}")
+        else:
+            admin = await asyncpg.connect(args.admin_dsn)
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
 
 
 def main() -> int:
@@ -238,6 +297,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--embedded", action="store_true", help="time the embedded backend on the same documents")
+    parser.add_argument("--keep", action="store_true", help="keep the database (its DSN is printed; drop it after)")
+    parser.add_argument("--reuse", default="", help="measure a kept database again (one size: the one it holds)")
     args = parser.parse_args()
     print(f"PostgreSQL search benchmark; cores {os.cpu_count()}; load average {os.getloadavg()}")
     for n in (int(s) for s in args.sizes.split(",")):

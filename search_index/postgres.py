@@ -36,6 +36,12 @@ from search_index.query import Hit, ScoreSort, SearchQuery, SearchResult
 
 __all__ = ["PostgresBackend"]
 
+
+def like_escape(text: str) -> str:
+    """``text`` as a literal LIKE pattern (query words are letters and digits, but stay safe)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 META_TABLE = "search_index_meta"
 #: Documents read per batch when a settings change reindexes the stored documents.
 REINDEX_BATCH = 2000
@@ -43,6 +49,8 @@ REINDEX_BATCH = 2000
 #: a word indexed meanwhile by another process is found with typos at most this much later, exactly at once).
 CANDIDATES_TTL_S = 5.0
 CANDIDATES_CACHE_SIZE = 2048
+#: work_mem of the backend's connections (one search holds a few hash tables and its candidate set).
+SEARCH_WORK_MEM = "32MB"
 #: Key of the advisory lock taken around schema changes (extensions, tables, swaps).
 SCHEMA_LOCK = 0x5EA4C4
 
@@ -86,6 +94,11 @@ class PostgresBackend:
                         server_settings={
                             "pg_trgm.similarity_threshold": str(SIMILARITY_THRESHOLD),
                             "pg_trgm.word_similarity_threshold": str(WORD_SIMILARITY_THRESHOLD),
+                            # The broad searches' candidates (80k rows at 100k offers) stay in memory instead of
+                            # temporary files, and their facet GROUP BYs hash in memory.
+                            "work_mem": SEARCH_WORK_MEM,
+                            # JIT compilation costs 50-200 ms, more than a search over 100k rows takes.
+                            "jit": "off",
                         },
                     )
                 except (OSError, asyncpg.PostgresError) as exc:
@@ -294,11 +307,17 @@ class PostgresBackend:
             self._synonyms[settings.fingerprint] = synonym_table(settings.synonyms)
 
         async def candidates(word: str, prefix: bool, budget: int) -> list[str]:
+            # A transposition (one typo) leaves too few trigrams in a short word ("cdero": 0.2 of "cedro"): the
+            # transposed spellings are looked up as such (LIKE through the same trigram index).
+            swapped = [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)]
             if prefix:
-                statement = f"SELECT term FROM {layout.terms} WHERE $1::text <% term AND length(term) >= $2::int"
+                statement = (
+                    f"SELECT term FROM {layout.terms} WHERE ($1::text <% term OR term LIKE ANY($3::text[])) "
+                    "AND length(term) >= $2::int"
+                )
             else:
                 statement = (
-                    f"SELECT term FROM {layout.terms} WHERE term % $1::text "
+                    f"SELECT term FROM {layout.terms} WHERE (term % $1::text OR term = ANY($4::text[])) "
                     "AND length(term) BETWEEN $2::int AND $3::int"
                 )
             key = (layout.name, word, prefix, budget)
@@ -306,7 +325,11 @@ class PostgresBackend:
             cached = self._candidates.get(key)
             if cached is not None and now - cached[0] < CANDIDATES_TTL_S:
                 return cached[1]
-            args = (word, len(word) - budget) if prefix else (word, len(word) - budget, len(word) + budget)
+            args: tuple[Any, ...] = (
+                (word, len(word) - budget, [like_escape(w) + "%" for w in swapped])
+                if prefix
+                else (word, len(word) - budget, len(word) + budget, swapped)
+            )
             found = [r[0] for r in await conn.fetch(statement, *args)]
             self._candidates[key] = (now, found)
             self._candidates.move_to_end(key)
@@ -346,29 +369,33 @@ class PostgresBackend:
             except asyncpg.UndefinedTableError:
                 return SearchResult([], 0, query.page, query.per_page, {f: {} for f in query.facets})
         assert row is not None
-        total = min(row["total"], settings.max_total_hits)
-        offset = (query.page - 1) * query.per_page
-        limit = max(0, min(query.per_page, total - offset))
-        page = json.loads(row["page"])[:limit] if row["page"] else []
-        groups: list[list[tuple[str, int]]] = [[] for _ in query.facets]
+        groups: list[dict[str, int]] = [{} for _ in query.facets]
         if query.facets:
             single = [i for i, f in enumerate(query.facets) if f not in lists]
             width = len(single)
-            for group in json.loads(row["facets"]) if single else ():
+            everything = (1 << width) - 1
+            counted_total = 0
+            for bits, counted, *values in json.loads(row["facets"]):
                 # GROUPING() has a 0 bit for the grouped column, the first column being the highest bit.
-                values = list(group.values())
-                bits, counted = values[0], values[-1]
-                for k, i in enumerate(single):
-                    if not bits & (1 << (width - 1 - k)):
-                        if values[1 + k] is not None:
-                            groups[i].append((values[1 + k], counted))
-                        break
+                if bits == everything:
+                    counted_total = int(counted or 0)  # sum() of no rows is NULL
+                    continue
+                k = next(k for k in range(width) if not bits & (1 << (width - 1 - k)))
+                if values[k] is not None:
+                    groups[single[k]][values[k]] = int(counted)
             for i, field in enumerate(query.facets):
                 if field in lists:
-                    groups[i] = [(v, n) for v, n in json.loads(row[f"facet{i}"])]
+                    groups[i] = {value: int(counted) for value, counted in json.loads(row[f"facet{i}"])}
+            total = min(counted_total, settings.max_total_hits)
+        else:
+            total = min(row["total"], settings.max_total_hits)
+        offset = (query.page - 1) * query.per_page
+        limit = max(0, min(query.per_page, total - offset))
+        page = json.loads(row["page"])[:limit] if row["page"] else []
         # At most maxValuesPerFacet values per facet, the first in value order (as the embedded backend lists them).
         facets = {
-            field: dict(sorted(groups[i])[: settings.max_values_per_facet]) for i, field in enumerate(query.facets)
+            field: dict(sorted(groups[i].items())[: settings.max_values_per_facet])
+            for i, field in enumerate(query.facets)
         }
         hits = []
         for doc_id, score, dist, document in page:
@@ -394,9 +421,15 @@ class PostgresBackend:
         """One statement: the total, the page (as JSON) and every facet (as JSON)."""
         p = sql.Params()
         compiler = sql.FilterCompiler(settings, p, indexed=plan is None)
-        where = [compiler.compile(f) for f in query.filters]
+        # Each filter once (the public listing rule and a user's filter may repeat one: a test per row each).
+        try:
+            filters = list(dict.fromkeys(query.filters))
+        except TypeError:  # a filter holding a list (unhashable): kept as given
+            filters = list(query.filters)
+        where = [compiler.compile(f) for f in filters]
         columns = ["d.id"]
         order: list[str] = []
+        rank_score = False
         if plan:
             tsquery = p(plan.expression, "tsquery")
             where.insert(0, f"d.tsv @@ {tsquery}")
@@ -409,60 +442,85 @@ class PostgresBackend:
             columns.append(f"{sql.score_sql(scored, settings, p)} AS score")
             order.append("score DESC")
         elif plan and query.per_page:
-            if plan.exact_expression != plan.expression:
-                # Like Meilisearch's typo rule: documents matching without typos rank first.
-                columns.append(f"NOT (d.tsv @@ {p(plan.exact_expression, 'tsquery')}) AS typo")
-                order.append("typo")
-            # ts_rank with attribute weights (a term-frequency score, like the embedded backend's bm25; half the cost
-            # of ts_rank_cd's cover density).
-            columns.append(f"ts_rank('{sql.RANK_WEIGHTS}', d.tsv, {tsquery}) AS score")
-            order.append("score DESC")
+            # Meilisearch's rules after the sort: the buckets (typo, proximity, attribute, exactness), then the
+            # settings' tie-breakers (recency). No term-frequency score decides: ts_rank (Hit.score) is computed
+            # for the page's hits only (on every match it cost more than all the buckets together).
+            rank_score = True
+            for i, (expr, direction) in enumerate(sql.rank_keys(settings, plan, p)):
+                columns.append(f"{expr} AS r{i}")
+                order.append(f"r{i} {direction}")
+            columns.append("NULL::float8 AS score")
+            for i, (expr, direction) in enumerate(sql.tie_breaker_keys(settings)):
+                columns.append(f"{expr} AS t{i}")
+                order.append(f"t{i} {direction}")
         else:
             columns.append("NULL::float8 AS score")
         order.append("id")
         position = {f: j for j, f in enumerate(settings.columns)}
         columns += [f"d.v{position[f]} AS a{i}" for i, f in enumerate(query.facets)]
         where_sql = " WHERE " + " AND ".join(where) if where else ""
-        materialized = "MATERIALIZED" if plan or query.facets else "NOT MATERIALIZED"
         offset = (query.page - 1) * query.per_page
         parts = ["(SELECT count(*) FROM cand) AS total"]
+        # Without text or a ScoreSort, the page is read from the table in index order (the id, or a sort's
+        # "missing last" index) until it is full, not sorted out of every match.
+        direct = not plan and not scored
+        uses = 0 if query.facets else 1  # how often the statement reads the candidates (materialised if twice)
         if query.per_page and offset < settings.max_total_hits:
             document = "NULL::jsonb" if query.ids_only else "s.doc"
+            if direct:
+                order_exprs = [f"{expr} {direction}" for expr, direction in keys] + ["d.id"]
+                source = (
+                    f"SELECT d.id, NULL::float8 AS score, {distance or 'NULL::float8'} AS dist FROM {layout.docs} d"
+                    f"{where_sql} ORDER BY {', '.join(order_exprs)}"
+                )
+            else:
+                uses += 1
+                source = f"SELECT id, score, dist FROM cand ORDER BY {', '.join(order)}"
             page = (
-                "SELECT id, score, dist, row_number() OVER () AS ord FROM (SELECT id, score, dist FROM cand "
-                f"ORDER BY {', '.join(order)} LIMIT {int(query.per_page)} OFFSET {int(offset)}) top"
+                "SELECT id, score, dist, row_number() OVER () AS ord FROM "
+                f"({source} LIMIT {int(query.per_page)} OFFSET {int(offset)}) top"
             )
-            join = "" if query.ids_only else f" JOIN {layout.docs} s ON s.id = pg.id"
+            join = "" if query.ids_only and not rank_score else f" JOIN {layout.docs} s ON s.id = pg.id"
+            score = f"ts_rank('{sql.RANK_WEIGHTS}', s.tsv, {tsquery})" if rank_score else "pg.score"
             parts.append(
-                f"(SELECT json_agg(json_build_array(pg.id, pg.score, pg.dist, {document}) ORDER BY pg.ord) "
+                f"(SELECT json_agg(json_build_array(pg.id, {score}, pg.dist, {document}) ORDER BY pg.ord) "
                 f"FROM ({page}) pg{join}) AS page"
             )
         else:
             parts.append("NULL::json AS page")
+        combos = ""
         if query.facets:
-            # Every facet in one pass over the candidates, as (facet position, value, count) groups: the first value
-            # of single-valued fields through grouping sets (an unnest per row and field cost 20 us a row), every
-            # element of the fields some document gave several values.
+            # The total and every facet from one GROUP BY of the candidates over all the facet columns (a few
+            # thousand combinations at 100k offers: one hash lookup per row, where grouping sets over the rows took
+            # one per facet), then summed per facet: through grouping sets for the fields with one value per
+            # document (the empty set is the total), through their elements for fields some document gave several.
+            uses += 1
+            width = len(query.facets)
+            keys_ = ", ".join(
+                f"cand.a{i} AS f{i}" if f in lists else f"cand.a{i}[1] AS f{i}" for i, f in enumerate(query.facets)
+            )
+            combos = (
+                f", combos AS MATERIALIZED (SELECT {keys_}, count(*) AS n FROM cand "
+                f"GROUP BY {', '.join(str(i + 1) for i in range(width))})"
+            )
             single = [i for i, f in enumerate(query.facets) if f not in lists]
-            many = [i for i, f in enumerate(query.facets) if f in lists]
-            selects = []
-            if single:
-                grouped = ", ".join(f"cand.a{i}[1]" for i in single)
-                sets = ", ".join(f"(cand.a{i}[1])" for i in single)
-                selects.append(
-                    f"SELECT GROUPING({grouped}) AS g, {', '.join(f'cand.a{i}[1] AS f{i}' for i in single)}, "
-                    "count(*) AS n "
-                    f"FROM cand GROUP BY GROUPING SETS ({sets})"
-                )
-            part = ["(SELECT coalesce(json_agg(s), '[]') FROM (" + selects[0] + ") s) AS facets"] if single else []
-            for i in many:
-                part.append(
-                    f"(SELECT coalesce(json_agg(json_build_array(x.v, x.n)), '[]') FROM (SELECT v, count(*) AS n "
-                    f"FROM cand, unnest(cand.a{i}) v GROUP BY v) x) AS facet{i}"
-                )
-            parts += part
+            grouped = ", ".join(f"f{i}" for i in single)
+            sets = ", ".join([*(f"(f{i})" for i in single), "()"])
+            fields = "".join(f", s.f{i}" for i in single)
+            parts[0] = (
+                f"(SELECT coalesce(json_agg(json_build_array(s.g, s.n{fields})), '[]') FROM "
+                f"(SELECT {f'GROUPING({grouped})' if single else '0'} AS g{''.join(f', f{i}' for i in single)}, "
+                f"sum(n) AS n FROM combos GROUP BY GROUPING SETS ({sets})) s) AS facets"
+            )
+            for i, field in enumerate(query.facets):
+                if field in lists:
+                    parts.append(
+                        f"(SELECT coalesce(json_agg(json_build_array(x.v, x.n)), '[]') FROM (SELECT v, sum(n) AS n "
+                        f"FROM combos, unnest(combos.f{i}) v GROUP BY v) x) AS facet{i}"
+                    )
+        materialized = "MATERIALIZED" if uses > 1 else "NOT MATERIALIZED"
         statement = (
-            f"WITH cand AS {materialized} (SELECT {', '.join(columns)} FROM {layout.docs} d{where_sql}) "
+            f"WITH cand AS {materialized} (SELECT {', '.join(columns)} FROM {layout.docs} d{where_sql}){combos} "
             f"SELECT {', '.join(parts)}"
         )
         return statement, p.values

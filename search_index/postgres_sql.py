@@ -20,6 +20,7 @@ from typing import Any
 from search_index.analysis import tokens
 from search_index.embedded_store import _text, check_document, facet_key, sql_value
 from search_index.index_settings import GEO, IndexSettings, check_index_name
+from search_index.postgres_text import TextPlan
 from search_index.query import (
     AnyOf,
     Eq,
@@ -294,6 +295,46 @@ def score_sql(spec: ScoreSort, settings: IndexSettings, p: Params) -> str:
         else:
             raise ValueError(f"unsupported score part {part!r}")
     return "(" + (" + ".join(terms) or "0.0") + ")"
+
+
+def rank_keys(settings: IndexSettings, plan: TextPlan, p: Params) -> list[tuple[str, str]]:
+    """(expression, ASC|DESC) of the text ranking buckets over ``d``, as the embedded backend's ``rank_keys``: total
+    typos, neighbouring query words apart, the first attribute holding a query word, the last word matched only as
+    a prefix. Each is a ``@@`` test of the row's tsvector (already read for the match)."""
+    keys: list[tuple[str, str]] = []
+
+    def matches(expression: str) -> str:
+        return f"(d.tsv @@ {p(expression, 'tsquery')})::int"
+
+    if plan.typo_sets:
+        keys.append((" + ".join(f"{matches(e)} * {cost}" for e, cost in plan.typo_sets), "ASC"))
+    if plan.pairs:
+        keys.append((f"{len(plan.pairs)} - " + " - ".join(matches(e) for e in plan.pairs), "ASC"))
+    # attribute: Meilisearch's sum over the query words of the best (first) attribute holding each; attributes
+    # past the weight letters share the last weight (D).
+    levels = min(len(settings.searchable), len(WEIGHT_LETTERS) + 1) - 1
+    if levels and plan.atoms:
+        sums = []
+        for word in range(len(plan.atoms)):
+            cases = " ".join(
+                f"WHEN d.tsv @@ {p(plan.attribute_query(word, WEIGHT_LETTERS[i]), 'tsquery')} THEN {i}"
+                for i in range(levels)
+            )
+            sums.append(f"(CASE {cases} ELSE {levels} END)")
+        keys.append((" + ".join(sums), "ASC"))
+    if plan.loose_last:
+        keys.append((matches(plan.loose_last), "ASC"))
+    return keys
+
+
+def tie_breaker_keys(settings: IndexSettings) -> list[tuple[str, str]]:
+    """The settings' custom ranking rules (``created_at:desc``) as sort keys, missing values last."""
+    position = {f: j for j, f in enumerate(settings.columns)}
+    keys: list[tuple[str, str]] = []
+    for field, descending in settings.tie_breakers:
+        j = position[field]
+        keys += [(f"(d.n{j} IS NULL)", "ASC"), (f"d.n{j}", "DESC" if descending else "ASC")]
+    return keys
 
 
 def sort_keys(

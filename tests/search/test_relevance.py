@@ -192,19 +192,10 @@ async def fx_relevance_backend(
         await backend.close()
 
 
-#: Cases the PostgreSQL backend still ranks differently: it orders by "matched without typos" and then ts_rank, with
-#: no per-word typo count, proximity, attribute or exactness buckets yet (search_index/README.md). Each is an
-#: expected failure that must fail (strict): when the backend learns the rule, the case passes and this list shrinks.
-POSTGRES_GAPS = frozenset({"caova", "cdero", "cedro rojo", "caoba aserrada", "seringueira pará", "madeira serrada"})
-
-
 @pytest.mark.parametrize("c", CASES, ids=[c.query for c in CASES])
-async def test_relevance(relevance_backend: SearchBackend, c: Case, request: pytest.FixtureRequest) -> None:
+async def test_relevance(relevance_backend: SearchBackend, c: Case) -> None:
     if c.embedded_only and relevance_backend.name != "embedded":
         pytest.skip(c.embedded_only)
-    if relevance_backend.name == "postgresql" and c.query in POSTGRES_GAPS:
-        gap = "the PostgreSQL backend has no typo-count, proximity, attribute or exactness buckets yet"
-        request.applymarker(pytest.mark.xfail(reason=gap, strict=True))
     result = await relevance_backend.search(INDEX, SearchQuery(c.query, per_page=50))
     hits = [h.id for h in result.hits]
     head = len(c.top) + len(c.first)
