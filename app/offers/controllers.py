@@ -35,12 +35,13 @@ from app.web.render import render, see_other, wants_fragment
 
 
 # --- public pages ----------------------------------------------------------------------------------------------
-async def _offer_countries() -> tuple[str, ...]:
-    """The filter's countries, kept for a moment like the results (the same for every visitor)."""
-    cached = microcache.get(("offer-countries",))
+async def _offer_countries(stamp: Any) -> tuple[str, ...]:
+    """The filter's countries, kept like the results until a change (the same for every visitor)."""
+    key = ("offer-countries", stamp)
+    cached = microcache.get(key)
     if cached is None:
         cached = tuple(await services.public_offer_countries())
-        microcache.put(("offer-countries",), cached)
+        microcache.put(key, cached)
     return cached
 
 
@@ -49,11 +50,13 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
     """Active certified offers with simple filters; htmx swaps only the results.
 
     The results fragment is the same for every visitor, so it is rendered once per filter set and language
-    and kept for a moment (``app.web.microcache``); the page around it is rendered per request.
+    and kept until the listed data change (``app.web.microcache``); the page around it is rendered per request.
     """
+    stamp = await microcache.stamp()  # before any data is read
     filters = services.OfferFilters.from_query(dict(request.query_params))
     key = (
         "offers",
+        stamp,
         get_locale(),
         tuple(sorted(filters.as_query().items())),
         filters.page,
@@ -81,7 +84,7 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         "filters": filters,
         "errors": filters.errors,
         "results_html": results_html,
-        "countries": await _offer_countries(),
+        "countries": await _offer_countries(stamp),
     }
     return render(request, "offers/page.html.jinja2", context)
 
