@@ -16,6 +16,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
+from litestar.utils.empty import value_or_default
+from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from app.accounts import visibility as organizations
@@ -45,24 +47,34 @@ async def _offer_countries(stamp: Any) -> tuple[str, ...]:
     return cached
 
 
+def _csrf_token(request: HTMXRequest) -> str:
+    return str(value_or_default(ScopeState.from_scope(request.scope).csrf_token, ""))
+
+
 @get("/offers", include_in_schema=False, name="offer_list")
 async def offer_list(request: HTMXRequest) -> Template | Response[str]:
     """Active certified offers with simple filters; htmx swaps only the results.
 
     The results fragment is the same for every visitor, so it is rendered once per filter set and language
-    and kept until the listed data change (``app.web.microcache``); the page around it is rendered per request.
+    and kept until the listed data change (``app.web.microcache``). So is the whole page for visitors who are not
+    signed in, but for the CSRF token each answer carries (it is put back into the kept page's pieces).
     """
     stamp = await microcache.stamp()  # before any data is read
     filters = services.OfferFilters.from_query(dict(request.query_params))
     key = (
-        "offers",
         stamp,
         get_locale(),
         tuple(sorted(filters.as_query().items())),
         filters.page,
         tuple(sorted(filters.errors.items())),
     )
-    results_html = microcache.get(key)
+    fragment = wants_fragment(request)
+    token = _csrf_token(request)
+    whole = not fragment and request.scope.get("user") is None and bool(token)
+    page_key = ("offers-page", request.url.path, *key)
+    if whole and (pieces := microcache.get(page_key)) is not None:
+        return Response(content=token.join(pieces), media_type=MediaType.HTML)
+    results_html = microcache.get(("offers", *key))
     if results_html is None:
         found = await services.browse_public_offers(filters)
         context = {
@@ -77,8 +89,8 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         }
         template = request.app.template_engine.get_template("offers/_results.html.jinja2")
         results_html = Markup(template.render(**context))  # our own template's output, already escaped
-        microcache.put(key, results_html)
-    if wants_fragment(request):
+        microcache.put(("offers", *key), results_html)
+    if fragment:
         return Response(content=str(results_html), media_type=MediaType.HTML)
     context = {
         "filters": filters,
@@ -86,7 +98,13 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         "results_html": results_html,
         "countries": await _offer_countries(stamp),
     }
-    return render(request, "offers/page.html.jinja2", context)
+    if not whole:
+        return render(request, "offers/page.html.jinja2", context)
+    # A visitor's page: the same for every visitor (no account, no flash) but for the token, which is random.
+    page = Template(template_name="offers/page.html.jinja2", context=context)
+    html = request.app.template_engine.get_template(page.template_name).render(**page.create_template_context(request))
+    microcache.put(page_key, tuple(html.split(token)))
+    return Response(content=html, media_type=MediaType.HTML)
 
 
 @get("/offers/{ref:str}", include_in_schema=False, name="offer_detail")

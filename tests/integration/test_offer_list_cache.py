@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from app.events import change_count, record_change
 from app.settings import get_settings
 from app.web import microcache
-from tests.factories import make_certificate, make_offer, make_user
+from tests.factories import make_certificate, make_offer, make_user, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,3 +101,35 @@ async def test_the_htmx_fragment_and_the_full_page_show_the_same_change(
     page = await client.get("/offers")
     assert card_refs(fragment.text) == two_offers[:1]
     assert card_refs(page.text) == two_offers[:1]
+
+
+def _token(html: str) -> str:
+    found = re.findall(r'hx-headers=\'\{"x-csrftoken": "([0-9a-f]+)"\}\'', html)
+    assert len(found) == 1
+    return found[0]
+
+
+async def test_a_visitor_gets_the_kept_page_with_the_token_of_the_cookie_the_answer_sets(
+    client: AsyncTestClient, two_offers: list[str]
+) -> None:
+    first = await client.get("/offers?claim=FSC+100%25")  # made and kept
+    again = await client.get("/offers?claim=FSC+100%25")  # the kept page, the same cookie sent back
+    assert again.text == first.text
+    assert again.headers["content-type"] == first.headers["content-type"] == "text/html; charset=utf-8"
+    client.cookies.clear()
+    fresh = await client.get("/offers?claim=FSC+100%25")  # a new visitor: a new token, in the cookie and the page
+    token = fresh.cookies["fm_csrf"]
+    assert token != _token(first.text)
+    assert _token(fresh.text) == token
+    assert fresh.text == first.text.replace(_token(first.text), token)
+    assert card_refs(fresh.text) == two_offers
+
+
+async def test_a_signed_in_user_never_gets_the_visitors_page(client: AsyncTestClient, two_offers: list[str]) -> None:
+    visitor = await client.get("/offers")
+    assert 'data-testid="nav-login"' in visitor.text
+    await sign_in(client, await make_user("buyer"))
+    page = await client.get("/offers")
+    assert 'data-testid="nav-login"' not in page.text
+    assert 'data-testid="logout"' in page.text
+    assert card_refs(page.text) == two_offers
