@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,7 +26,7 @@ from app.accounts.services import get_organization
 from app.certificates import services as certificates
 from app.i18n import get_locale
 from app.messaging.trust import producer_trust
-from app.offers import services
+from app.offers import cards, services
 from app.offers.forms import OFFER_CHOICES
 from app.offers.services import get_own_offer, get_visible_offer, owns
 from app.traceability.offer_lots import backing, held_lot_options, offer_lot_warnings
@@ -86,6 +87,7 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
             "pages": max(1, math.ceil(found.total / services.PER_PAGE)) if found.exact else None,
             "base_query": urlencode(filters.as_query()),
             "errors": filters.errors,
+            "card": partial(cards.card_html, request.app.template_engine.engine),
         }
         template = request.app.template_engine.get_template("offers/_results.html.jinja2")
         results_html = Markup(template.render(**context))  # our own template's output, already escaped

@@ -9,11 +9,14 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
 from app.events import change_count, record_change
+from app.i18n import reset_locale, set_locale
+from app.offers import cards, services
 from app.settings import get_settings
 from app.web import microcache
 from tests.factories import make_certificate, make_offer, make_user, sign_in
@@ -133,3 +136,23 @@ async def test_a_signed_in_user_never_gets_the_visitors_page(client: AsyncTestCl
     assert 'data-testid="nav-login"' not in page.text
     assert 'data-testid="logout"' in page.text
     assert card_refs(page.text) == two_offers
+
+
+@pytest.mark.parametrize("locale", ["en", "es_MX", "pt_BR"])
+async def test_the_kept_cards_are_the_cards_the_macro_renders(
+    client: AsyncTestClient, two_offers: list[str], app: Any, locale: str
+) -> None:
+    cards.forget()
+    env = app.template_engine.engine
+    token = set_locale(locale)
+    try:
+        found = await services.browse_public_offers(services.OfferFilters())
+        template = env.get_template("offers/_card.html.jinja2")
+        expected = [str(template.module.offer_card(row)) for row in found.rows]
+        assert [str(cards.card_html(env, row)) for row in found.rows] == expected  # rendered and kept
+        assert [str(cards.card_html(env, row)) for row in found.rows] == expected  # the kept ones
+    finally:
+        reset_locale(token)
+    page = await client.get("/offers", headers={"Accept-Language": locale.replace("_", "-")})
+    assert card_refs(page.text) == two_offers
+    assert all(card in page.text for card in expected)
