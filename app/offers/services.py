@@ -425,19 +425,26 @@ async def browse_public_offers(
     offset = (filters.page - 1) * per_page
     # The ids of the page first (a sort then carries ids, not whole rows), then the shown columns of those rows.
     ids_sql = f"SELECT o.id AS id {source} WHERE {where} ORDER BY o.created_at DESC, o.id DESC LIMIT {{}} OFFSET {{}}"
-    ids = [r["id"] for r in await Offer.raw(ids_sql, *args, per_page, offset)]
-    if len(ids) < per_page and (ids or offset == 0):
-        total, exact = offset + len(ids), True
-    elif exact_total:
-        counted = await Offer.raw(f"SELECT COUNT(*) AS n {source} WHERE {where}", *args)
-        total, exact = int(counted[0]["n"]), True
+    if not exact_total and offset + per_page <= COUNT_CAP:
+        # The first pages: one walk reads the ids of the first COUNT_CAP + 1 matches, newest first; the page is a slice
+        # of them and their number is the capped count (a page walk and a count walk read the same matches twice).
+        first = [r["id"] for r in await Offer.raw(ids_sql, *args, COUNT_CAP + 1, 0)]
+        ids = first[offset : offset + per_page]
+        total, exact = min(len(first), COUNT_CAP), len(first) <= COUNT_CAP
     else:
-        bound = max(COUNT_CAP, offset + per_page)
-        counted = await Offer.raw(
-            f"SELECT COUNT(*) AS n FROM (SELECT 1 {source} WHERE {where} LIMIT {{}}) k", *args, bound + 1
-        )
-        found = int(counted[0]["n"])
-        total, exact = min(found, bound), found <= bound
+        ids = [r["id"] for r in await Offer.raw(ids_sql, *args, per_page, offset)]
+        if len(ids) < per_page and (ids or offset == 0):
+            total, exact = offset + len(ids), True
+        elif exact_total:
+            counted = await Offer.raw(f"SELECT COUNT(*) AS n {source} WHERE {where}", *args)
+            total, exact = int(counted[0]["n"]), True
+        else:
+            bound = max(COUNT_CAP, offset + per_page)
+            counted = await Offer.raw(
+                f"SELECT COUNT(*) AS n FROM (SELECT 1 {source} WHERE {where} LIMIT {{}}) k", *args, bound + 1
+            )
+            found = int(counted[0]["n"])
+            total, exact = min(found, bound), found <= bound
     rows: list[dict[str, Any]] = []
     if ids:
         marks = ", ".join("{}" for _ in ids)
