@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import secrets
+from collections import OrderedDict
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -52,30 +54,67 @@ def _csrf_token(request: HTMXRequest) -> str:
     return str(value_or_default(ScopeState.from_scope(request.scope).csrf_token, ""))
 
 
+#: Where a visitor's page takes its results (a comment no page can contain: it is random per process).
+_RESULTS_MARK = Markup(f"<!--offer-results-{secrets.token_hex(16)}-->")
+MAX_VISITOR_PAGES = 512
+_visitor_pages: OrderedDict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = OrderedDict()
+
+
+def _visitor_page(request: HTMXRequest, context: dict[str, Any], token: str) -> str | None:
+    """The list page of a visitor who is not signed in, from the page around the results kept by everything it shows.
+
+    Around the results, a visitor's page is the same for every visitor but for the CSRF token (random per visitor):
+    it is rendered once per path, language, filters and list of countries, and kept in pieces cut at the token and
+    at the results. None when the page cannot be cut so (then it is rendered as every other page)."""
+    filters: services.OfferFilters = context["filters"]
+    key = (
+        request.url.path,
+        get_locale(),
+        filters.category,
+        filters.product_type,
+        filters.claim,
+        filters.country,
+        filters.eudr,
+        filters.page,
+        tuple(sorted(filters.errors.items())),
+        context["countries"],
+    )
+    pieces = _visitor_pages.get(key)
+    if pieces is None:
+        page = Template(template_name="offers/page.html.jinja2", context={**context, "results_html": _RESULTS_MARK})
+        template = request.app.template_engine.get_template("offers/page.html.jinja2")
+        before, mark, after = template.render(**page.create_template_context(request)).partition(_RESULTS_MARK)
+        if not mark or _RESULTS_MARK in after:
+            return None
+        pieces = (tuple(before.split(token)), tuple(after.split(token)))
+        _visitor_pages[key] = pieces
+        if len(_visitor_pages) > MAX_VISITOR_PAGES:
+            _visitor_pages.popitem(last=False)
+    else:
+        _visitor_pages.move_to_end(key)
+    # Plain strings: joining with the Markup of the results would escape the rest of the page.
+    return "".join((token.join(pieces[0]), str(context["results_html"]), token.join(pieces[1])))
+
+
 @get("/offers", include_in_schema=False, name="offer_list")
 async def offer_list(request: HTMXRequest) -> Template | Response[str]:
     """Active certified offers with simple filters; htmx swaps only the results.
 
     The results fragment is the same for every visitor, so it is rendered once per filter set and language
-    and kept until the listed data change (``app.web.microcache``). So is the whole page for visitors who are not
-    signed in, but for the CSRF token each answer carries (it is put back into the kept page's pieces).
+    and kept until the listed data change (``app.web.microcache``); its cards are kept by content
+    (``app.offers.cards``), and a visitor's page around it by what it shows (``_visitor_page``).
     """
     stamp = await microcache.stamp()  # before any data is read
     filters = services.OfferFilters.from_query(dict(request.query_params))
     key = (
+        "offers",
         stamp,
         get_locale(),
         tuple(sorted(filters.as_query().items())),
         filters.page,
         tuple(sorted(filters.errors.items())),
     )
-    fragment = wants_fragment(request)
-    token = _csrf_token(request)
-    whole = not fragment and request.scope.get("user") is None and bool(token)
-    page_key = ("offers-page", request.url.path, *key)
-    if whole and (pieces := microcache.get(page_key)) is not None:
-        return Response(content=token.join(pieces), media_type=MediaType.HTML)
-    results_html = microcache.get(("offers", *key))
+    results_html = microcache.get(key)
     if results_html is None:
         found = await services.browse_public_offers(filters)
         context = {
@@ -91,8 +130,8 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         }
         template = request.app.template_engine.get_template("offers/_results.html.jinja2")
         results_html = Markup(template.render(**context))  # our own template's output, already escaped
-        microcache.put(("offers", *key), results_html)
-    if fragment:
+        microcache.put(key, results_html)
+    if wants_fragment(request):
         return Response(content=str(results_html), media_type=MediaType.HTML)
     context = {
         "filters": filters,
@@ -100,13 +139,10 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         "results_html": results_html,
         "countries": await _offer_countries(stamp),
     }
-    if not whole:
-        return render(request, "offers/page.html.jinja2", context)
-    # A visitor's page: the same for every visitor (no account, no flash) but for the token, which is random.
-    page = Template(template_name="offers/page.html.jinja2", context=context)
-    html = request.app.template_engine.get_template(page.template_name).render(**page.create_template_context(request))
-    microcache.put(page_key, tuple(html.split(token)))
-    return Response(content=html, media_type=MediaType.HTML)
+    token = _csrf_token(request)
+    if request.scope.get("user") is None and token and (html := _visitor_page(request, context, token)) is not None:
+        return Response(content=html, media_type=MediaType.HTML)
+    return render(request, "offers/page.html.jinja2", context)
 
 
 @get("/offers/{ref:str}", include_in_schema=False, name="offer_detail")
