@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from litestar import MediaType, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from litestar.utils.empty import value_or_default
@@ -48,6 +49,12 @@ async def _offer_countries(stamp: Any) -> tuple[str, ...]:
         cached = tuple(await services.public_offer_countries())
         microcache.put(key, cached)
     return cached
+
+
+def _jinja(request: HTMXRequest) -> JinjaTemplateEngine:
+    engine = request.app.template_engine
+    assert isinstance(engine, JinjaTemplateEngine)  # app.web.config.template_config
+    return engine
 
 
 def _csrf_token(request: HTMXRequest) -> str:
@@ -82,7 +89,7 @@ def _visitor_page(request: HTMXRequest, context: dict[str, Any], token: str) -> 
     pieces = _visitor_pages.get(key)
     if pieces is None:
         page = Template(template_name="offers/page.html.jinja2", context={**context, "results_html": _RESULTS_MARK})
-        template = request.app.template_engine.get_template("offers/page.html.jinja2")
+        template = _jinja(request).get_template("offers/page.html.jinja2")
         before, mark, after = template.render(**page.create_template_context(request)).partition(_RESULTS_MARK)
         if not mark or _RESULTS_MARK in after:
             return None
@@ -126,9 +133,9 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
             "pages": max(1, math.ceil(found.total / services.PER_PAGE)) if found.exact else None,
             "base_query": urlencode(filters.as_query()),
             "errors": filters.errors,
-            "card": partial(cards.card_html, request.app.template_engine.engine),
+            "card": partial(cards.card_html, _jinja(request).engine),
         }
-        template = request.app.template_engine.get_template("offers/_results.html.jinja2")
+        template = _jinja(request).get_template("offers/_results.html.jinja2")
         results_html = Markup(template.render(**context))  # our own template's output, already escaped
         microcache.put(key, results_html)
     if wants_fragment(request):
