@@ -65,6 +65,8 @@ def _csrf_token(request: HTMXRequest) -> str:
 _RESULTS_MARK = Markup(f"<!--offer-results-{secrets.token_hex(16)}-->")
 MAX_VISITOR_PAGES = 512
 _visitor_pages: OrderedDict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = OrderedDict()
+microcache.also_forget(_visitor_pages.clear)
+microcache.also_forget(cards.forget)
 
 
 def _visitor_page(request: HTMXRequest, context: dict[str, Any], token: str) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from app.events import change_count
@@ -25,6 +26,15 @@ _entries: OrderedDict[Any, tuple[float, int, Any]] = OrderedDict()
 _generation = 0
 #: The highest change count seen: entries made under a lower one can no longer be found, so they are dropped.
 _seen_count = -1
+#: Other kept renderings to drop with the entries (kept by content, they never go stale, but a test that changes the
+#: translations in between must not find them).
+_also: list[Callable[[], None]] = []
+
+
+def also_forget(forget: Callable[[], None]) -> None:
+    """Call ``forget`` whenever ``invalidate`` runs (registering it twice is a no-op)."""
+    if forget not in _also:
+        _also.append(forget)
 
 
 def invalidate() -> None:
@@ -32,6 +42,8 @@ def invalidate() -> None:
     global _generation
     _generation += 1
     _entries.clear()
+    for forget in _also:
+        forget()
 
 
 async def stamp() -> tuple[int, dt.date] | None:
