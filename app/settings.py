@@ -168,8 +168,10 @@ class Settings:
     db_pool_max: int = 10
     #: Run the search sync worker inside each app process; false when ``forestmatch worker`` runs apart.
     sync_in_app: bool = True
-    #: Seconds a public listing fragment may be reused by a worker (0 disables the micro-cache).
-    list_cache_seconds: float = 2.0
+    #: Seconds a public listing fragment may be reused by a worker at most (0 disables the micro-cache). A change
+    #: recorded by any process ends its use at once (``app.web.microcache``); the age bounds writes made around the
+    #: services.
+    list_cache_seconds: float = 300.0
     #: Searches whose counts, facets and page hits the embedded backend keeps per index version (0: none; for cold
     #: benchmarks). None: the backend's default.
     search_cache_entries: int | None = None
@@ -282,7 +284,7 @@ def load_settings() -> Settings:
         default_locale=env.get("FORESTMATCH_DEFAULT_LOCALE", "es_MX"),
         db_pool_max=int(env.get("FORESTMATCH_DB_POOL_MAX", "10")),
         sync_in_app=_bool(env.get("FORESTMATCH_SYNC_IN_APP"), True),
-        list_cache_seconds=float(env.get("FORESTMATCH_LIST_CACHE_SECONDS", "2")),
+        list_cache_seconds=float(env.get("FORESTMATCH_LIST_CACHE_SECONDS", "300")),
         search_cache_entries=int(env["FORESTMATCH_SEARCH_CACHE_ENTRIES"])
         if env.get("FORESTMATCH_SEARCH_CACHE_ENTRIES", "").strip()
         else None,

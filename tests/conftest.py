@@ -84,8 +84,11 @@ async def fx_db(request: pytest.FixtureRequest) -> AsyncIterator[str]:
 
 @pytest.fixture(name="clean_db")
 async def fx_clean_db(db: str) -> AsyncIterator[str]:
-    """The database emptied before the test (schema and migration records kept)."""
+    """The database emptied before the test (schema and migration records kept), and this process's page cache."""
+    from app.web import microcache
+
     await clear_tables(db)
+    microcache.invalidate()
     yield db
 
 

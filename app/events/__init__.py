@@ -5,7 +5,16 @@ See ``catalog`` for the events and who consumes them, ``outbox`` for recording, 
 
 from app.events.catalog import ALERTS, EVENTS, LOTS, MAIL, SEARCH, SUBSCRIBERS
 from app.events.consumer import Busy, Subscriber, consume, consume_once, pending
-from app.events.outbox import muted, off_record, on_change, on_record, record, record_change, record_changes
+from app.events.outbox import (
+    change_count,
+    muted,
+    off_record,
+    on_change,
+    on_record,
+    record,
+    record_change,
+    record_changes,
+)
 
 __all__ = [
     "ALERTS",
@@ -16,6 +25,7 @@ __all__ = [
     "SUBSCRIBERS",
     "Busy",
     "Subscriber",
+    "change_count",
     "consume",
     "consume_once",
     "muted",

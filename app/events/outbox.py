@@ -10,7 +10,7 @@ from typing import Any
 
 from app.db import insert_rows
 from app.events.catalog import ENTITIES, subscribers_of
-from app.events.tables import EventOutbox
+from app.events.tables import ChangeCount, EventOutbox
 
 CHUNK = 500
 
@@ -19,6 +19,13 @@ CHUNK = 500
 _change_listeners: list[Callable[[], None]] = []
 #: Called after an event is recorded, so this process's worker can wake up early (see ``app.events.consumer``).
 _record_listeners: list[Callable[[], None]] = []
+#: The ``change_count`` row that every recorded change bumps (``change_count()`` reads it).
+CHANGES = "changes"
+#: An upsert, so that no seed row is needed: the first change creates it.
+_BUMP_SQL = (
+    "INSERT INTO change_count (name, value) VALUES ({}, 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = change_count.value + 1"
+)
 _muted: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("forestmatch_muted_events", default=frozenset())
 
 
@@ -70,19 +77,35 @@ async def record(name: str, *, entity: str = "", ref: str = "", payload: dict[st
     _recorded()
 
 
+async def change_count() -> int:
+    """How many changes were recorded so far (``record_change``), as committed: read it before the data it guards."""
+    rows = await ChangeCount.raw("SELECT value FROM change_count WHERE name = {}", CHANGES)
+    return int(rows[0]["value"]) if rows else 0
+
+
+async def _count_change() -> None:
+    """Bump the change count in the caller's transaction (muted or not: the data changed either way). Every other
+    process then sees the change and the new count in the same commit."""
+    await ChangeCount.raw(_BUMP_SQL, CHANGES)
+
+
 async def record_change(entity: str, ref: str) -> None:
     """Note that a record changed (``<entity>_changed``); the search subscriber applies it after commit."""
     assert entity in ENTITIES
     for listener in _change_listeners:
         listener()
+    await _count_change()
     await record(f"{entity}_changed", entity=entity, ref=ref)
 
 
 async def record_changes(entity: str, refs: Iterable[str]) -> None:
     """Bulk form of ``record_change`` (imports, rebuilds)."""
     assert entity in ENTITIES
+    refs = list(refs)
     for listener in _change_listeners:
         listener()
+    if refs:
+        await _count_change()
     name = f"{entity}_changed"
     targets = subscribers_of(name)
     rows = [{"subscriber": s, "name": name, "entity": entity, "ref": ref} for ref in refs for s in targets]

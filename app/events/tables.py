@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, DoublePrecision, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, DoublePrecision, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-__all__ = ["EventLease", "EventOutbox"]
+__all__ = ["ChangeCount", "EventLease", "EventOutbox"]
 
 
 class EventOutbox(Table, tablename="event_outbox"):
@@ -37,3 +37,12 @@ class EventLease(Table, tablename="event_lease"):
     holder = Varchar(length=40, default="")
     #: Unix time (seconds) until which the holder may consume; a holder that died is replaced after it.
     expires_at = DoublePrecision(default=0.0)
+
+
+class ChangeCount(Table, tablename="change_count"):
+    """How many changes to listed records (offers, certificates, organisations, requests) were recorded, bumped in the
+    writer's own transaction by ``record_change``: a reader that sees the same value as before knows that no change
+    committed since, whichever process or host wrote it (the offer list's cache is checked against it)."""
+
+    name = Varchar(length=40, unique=True)
+    value = BigInt(default=0)

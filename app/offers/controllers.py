@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import secrets
+from collections import OrderedDict
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from litestar import MediaType, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
+from litestar.utils.empty import value_or_default
+from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from app.accounts import visibility as organizations
@@ -23,7 +29,7 @@ from app.accounts.services import get_organization
 from app.certificates import services as certificates
 from app.i18n import get_locale
 from app.messaging.trust import producer_trust
-from app.offers import services
+from app.offers import cards, services
 from app.offers.forms import OFFER_CHOICES
 from app.offers.services import get_own_offer, get_visible_offer, owns
 from app.traceability.offer_lots import backing, held_lot_options, offer_lot_warnings
@@ -35,13 +41,68 @@ from app.web.render import render, see_other, wants_fragment
 
 
 # --- public pages ----------------------------------------------------------------------------------------------
-async def _offer_countries() -> tuple[str, ...]:
-    """The filter's countries, kept for a moment like the results (the same for every visitor)."""
-    cached = microcache.get(("offer-countries",))
+async def _offer_countries(stamp: Any) -> tuple[str, ...]:
+    """The filter's countries, kept like the results until a change (the same for every visitor)."""
+    key = ("offer-countries", stamp)
+    cached = microcache.get(key)
     if cached is None:
         cached = tuple(await services.public_offer_countries())
-        microcache.put(("offer-countries",), cached)
+        microcache.put(key, cached)
     return cached
+
+
+def _jinja(request: HTMXRequest) -> JinjaTemplateEngine:
+    engine = request.app.template_engine
+    assert isinstance(engine, JinjaTemplateEngine)  # app.web.config.template_config
+    return engine
+
+
+def _csrf_token(request: HTMXRequest) -> str:
+    return str(value_or_default(ScopeState.from_scope(request.scope).csrf_token, ""))
+
+
+#: Where a visitor's page takes its results (a comment no page can contain: it is random per process).
+_RESULTS_MARK = Markup(f"<!--offer-results-{secrets.token_hex(16)}-->")
+MAX_VISITOR_PAGES = 512
+_visitor_pages: OrderedDict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = OrderedDict()
+microcache.also_forget(_visitor_pages.clear)
+microcache.also_forget(cards.forget)
+
+
+def _visitor_page(request: HTMXRequest, context: dict[str, Any], token: str) -> str | None:
+    """The list page of a visitor who is not signed in, from the page around the results kept by everything it shows.
+
+    Around the results, a visitor's page is the same for every visitor but for the CSRF token (random per visitor):
+    it is rendered once per path, language, filters and list of countries, and kept in pieces cut at the token and
+    at the results. None when the page cannot be cut so (then it is rendered as every other page)."""
+    filters: services.OfferFilters = context["filters"]
+    key = (
+        request.url.path,
+        get_locale(),
+        filters.category,
+        filters.product_type,
+        filters.claim,
+        filters.country,
+        filters.eudr,
+        filters.page,
+        tuple(sorted(filters.errors.items())),
+        context["countries"],
+    )
+    pieces = _visitor_pages.get(key)
+    if pieces is None:
+        page = Template(template_name="offers/page.html.jinja2", context={**context, "results_html": _RESULTS_MARK})
+        template = _jinja(request).get_template("offers/page.html.jinja2")
+        before, mark, after = template.render(**page.create_template_context(request)).partition(_RESULTS_MARK)
+        if not mark or _RESULTS_MARK in after:
+            return None
+        pieces = (tuple(before.split(token)), tuple(after.split(token)))
+        _visitor_pages[key] = pieces
+        if len(_visitor_pages) > MAX_VISITOR_PAGES:
+            _visitor_pages.popitem(last=False)
+    else:
+        _visitor_pages.move_to_end(key)
+    # Plain strings: joining with the Markup of the results would escape the rest of the page.
+    return "".join((token.join(pieces[0]), str(context["results_html"]), token.join(pieces[1])))
 
 
 @get("/offers", include_in_schema=False, name="offer_list")
@@ -49,11 +110,14 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
     """Active certified offers with simple filters; htmx swaps only the results.
 
     The results fragment is the same for every visitor, so it is rendered once per filter set and language
-    and kept for a moment (``app.web.microcache``); the page around it is rendered per request.
+    and kept until the listed data change (``app.web.microcache``); its cards are kept by content
+    (``app.offers.cards``), and a visitor's page around it by what it shows (``_visitor_page``).
     """
+    stamp = await microcache.stamp()  # before any data is read
     filters = services.OfferFilters.from_query(dict(request.query_params))
     key = (
         "offers",
+        stamp,
         get_locale(),
         tuple(sorted(filters.as_query().items())),
         filters.page,
@@ -71,8 +135,9 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
             "pages": max(1, math.ceil(found.total / services.PER_PAGE)) if found.exact else None,
             "base_query": urlencode(filters.as_query()),
             "errors": filters.errors,
+            "card": partial(cards.card_html, _jinja(request).engine),
         }
-        template = request.app.template_engine.get_template("offers/_results.html.jinja2")
+        template = _jinja(request).get_template("offers/_results.html.jinja2")
         results_html = Markup(template.render(**context))  # our own template's output, already escaped
         microcache.put(key, results_html)
     if wants_fragment(request):
@@ -81,8 +146,11 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         "filters": filters,
         "errors": filters.errors,
         "results_html": results_html,
-        "countries": await _offer_countries(),
+        "countries": await _offer_countries(stamp),
     }
+    token = _csrf_token(request)
+    if request.scope.get("user") is None and token and (html := _visitor_page(request, context, token)) is not None:
+        return Response(content=html, media_type=MediaType.HTML)
     return render(request, "offers/page.html.jinja2", context)
 
 

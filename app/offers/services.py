@@ -425,19 +425,38 @@ async def browse_public_offers(
     offset = (filters.page - 1) * per_page
     # The ids of the page first (a sort then carries ids, not whole rows), then the shown columns of those rows.
     ids_sql = f"SELECT o.id AS id {source} WHERE {where} ORDER BY o.created_at DESC, o.id DESC LIMIT {{}} OFFSET {{}}"
-    ids = [r["id"] for r in await Offer.raw(ids_sql, *args, per_page, offset)]
-    if len(ids) < per_page and (ids or offset == 0):
-        total, exact = offset + len(ids), True
-    elif exact_total:
-        counted = await Offer.raw(f"SELECT COUNT(*) AS n {source} WHERE {where}", *args)
-        total, exact = int(counted[0]["n"]), True
-    else:
-        bound = max(COUNT_CAP, offset + per_page)
-        counted = await Offer.raw(
-            f"SELECT COUNT(*) AS n FROM (SELECT 1 {source} WHERE {where} LIMIT {{}}) k", *args, bound + 1
+    if not exact_total and offset + per_page <= COUNT_CAP:
+        # The first pages: one walk finds the first COUNT_CAP + 1 matches, newest first, and answers how many they are
+        # (the capped count) and the page's ids among them; a page walk and a count walk would read the same matches
+        # twice. One row comes back per id of the page, or one without an id when the page is empty.
+        first = await Offer.raw(
+            f"WITH w AS MATERIALIZED (SELECT o.id AS id, o.created_at AS created_at {source} WHERE {where} "
+            "ORDER BY o.created_at DESC, o.id DESC LIMIT {}), "
+            "p AS (SELECT id, created_at FROM w ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}) "
+            "SELECT c.n AS n, p.id AS id FROM (SELECT count(*) AS n FROM w) c LEFT JOIN p ON TRUE "
+            "ORDER BY p.created_at DESC, p.id DESC",
+            *args,
+            COUNT_CAP + 1,
+            per_page,
+            offset,
         )
-        found = int(counted[0]["n"])
-        total, exact = min(found, bound), found <= bound
+        ids = [r["id"] for r in first if r["id"] is not None]
+        found = int(first[0]["n"])
+        total, exact = min(found, COUNT_CAP), found <= COUNT_CAP
+    else:  # further pages, or an exact count
+        ids = [r["id"] for r in await Offer.raw(ids_sql, *args, per_page, offset)]
+        if len(ids) < per_page and (ids or offset == 0):
+            total, exact = offset + len(ids), True
+        elif exact_total:
+            counted = await Offer.raw(f"SELECT COUNT(*) AS n {source} WHERE {where}", *args)
+            total, exact = int(counted[0]["n"]), True
+        else:
+            bound = max(COUNT_CAP, offset + per_page)
+            counted = await Offer.raw(
+                f"SELECT COUNT(*) AS n FROM (SELECT 1 {source} WHERE {where} LIMIT {{}}) k", *args, bound + 1
+            )
+            found = int(counted[0]["n"])
+            total, exact = min(found, bound), found <= bound
     rows: list[dict[str, Any]] = []
     if ids:
         marks = ", ".join("{}" for _ in ids)
