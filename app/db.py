@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiosqlite
@@ -112,16 +113,48 @@ def engine() -> Engine:
     return DB
 
 
+#: Statements the outermost ``atomic()`` block runs just before it commits (by key, once each), see ``before_commit``.
+_before_commit: contextvars.ContextVar[dict[str, Callable[[], Awaitable[None]]] | None] = contextvars.ContextVar(
+    "forestmatch_before_commit", default=None
+)
+
+
+def before_commit(key: str, step: Callable[[], Awaitable[None]]) -> bool:
+    """Run ``step`` once at the end of the enclosing ``atomic()`` block, just before it commits (not at all if the
+    block fails); False when there is no such block, and the caller should run it now.
+
+    For writes to a row every writer shares (the change count): taken last, its row lock is held for the commit
+    only, not for the whole of a long transaction such as an import, so other writers do not queue behind it."""
+    steps = _before_commit.get()
+    if steps is None:
+        return False
+    steps.setdefault(key, step)
+    return True
+
+
 @contextlib.asynccontextmanager
 async def atomic() -> AsyncIterator[Any]:
-    """A write transaction: IMMEDIATE on SQLite (takes the write lock up front), plain on PostgreSQL."""
+    """A write transaction: IMMEDIATE on SQLite (takes the write lock up front), plain on PostgreSQL.
+
+    Nested blocks join the outer transaction; the outermost one runs the ``before_commit`` steps before it commits."""
     db = engine()
-    if isinstance(db, SQLiteEngine):
-        async with db.transaction(transaction_type=TransactionType.immediate) as txn:
-            yield txn
-    else:
-        async with db.transaction() as txn:
-            yield txn
+    outermost = _before_commit.get() is None
+    steps: dict[str, Callable[[], Awaitable[None]]] = {}
+    token = _before_commit.set(steps) if outermost else None
+    try:
+        if isinstance(db, SQLiteEngine):
+            async with db.transaction(transaction_type=TransactionType.immediate) as txn:
+                yield txn
+                for step in steps.values():
+                    await step()
+        else:
+            async with db.transaction() as txn:
+                yield txn
+                for step in steps.values():
+                    await step()
+    finally:
+        if token is not None:
+            _before_commit.reset(token)
 
 
 async def insert_rows(table: Any, rows: list[dict[str, Any]]) -> None:

@@ -8,7 +8,7 @@ import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from app.db import insert_rows
+from app.db import before_commit, insert_rows
 from app.events.catalog import ENTITIES, subscribers_of
 from app.events.tables import ChangeCount, EventOutbox
 
@@ -83,10 +83,16 @@ async def change_count() -> int:
     return int(rows[0]["value"]) if rows else 0
 
 
+async def _bump_change_count() -> None:
+    await ChangeCount.raw(_BUMP_SQL, CHANGES)
+
+
 async def _count_change() -> None:
     """Bump the change count in the caller's transaction (muted or not: the data changed either way). Every other
-    process then sees the change and the new count in the same commit."""
-    await ChangeCount.raw(_BUMP_SQL, CHANGES)
+    process then sees the change and the new count in the same commit. Inside ``atomic()`` the bump is its last
+    statement (once per transaction), so the shared row is locked for the commit only, not while an import writes."""
+    if not before_commit(CHANGES, _bump_change_count):
+        await _bump_change_count()
 
 
 async def record_change(entity: str, ref: str) -> None:

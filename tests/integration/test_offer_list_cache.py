@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from app.events import change_count, record_change
+from app.db import atomic
+from app.events import change_count, record_change, record_changes
 from app.i18n import reset_locale, set_locale
 from app.offers import cards, services
 from app.settings import get_settings
@@ -28,7 +29,7 @@ def card_refs(html: str) -> list[str]:
     return re.findall(r'data-testid="offer-card" data-ref="([^"]+)"', html)
 
 
-def _pause_elsewhere(db_url: str, ref: str, *, record: bool) -> None:
+def _pause_elsewhere(db_url: str, ref: str, *, record: bool, timeout: float = 60) -> None:
     """Pause offer ``ref`` from another process (as another worker or host would), recording the change or not."""
     script = textwrap.dedent(
         f"""
@@ -47,7 +48,9 @@ def _pause_elsewhere(db_url: str, ref: str, *, record: bool) -> None:
         """
     )
     env = {**os.environ, "FORESTMATCH_DATABASE_URL": db_url}
-    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -67,6 +70,36 @@ async def test_each_recorded_change_bumps_the_count_once_committed(clean_db: str
     await record_change("offer", "offer-1")
     await record_change("certificate", "cert-1")
     assert await change_count() == 2
+
+
+async def test_a_transaction_bumps_the_count_once_when_it_commits_and_not_when_it_fails(clean_db: str) -> None:
+    async with atomic():
+        await record_change("offer", "offer-1")
+        await record_changes("offer", ["offer-2", "offer-3"])
+        await record_change("certificate", "cert-1")
+    assert await change_count() == 1
+    with pytest.raises(RuntimeError):
+        async with atomic():
+            await record_change("offer", "offer-4")
+            raise RuntimeError("the write fails")
+    assert await change_count() == 1
+
+
+async def test_an_open_transaction_that_recorded_a_change_does_not_hold_back_other_writers(
+    two_offers: list[str], db_url: str
+) -> None:
+    """The shared count row is bumped as a transaction's last statement: a long write (an import) that recorded
+    changes does not make another writer wait on PostgreSQL (on SQLite writers take turns anyway)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time whatever the count does")
+    before = await change_count()
+    async with atomic():
+        await record_change("offer", "offer-in-a-long-import")
+        # Another process writes and commits while this transaction is still open; it would hang (and time out)
+        # if this transaction held the count's row lock.
+        _pause_elsewhere(db_url, two_offers[0], record=True, timeout=20)
+        assert await change_count() == before + 1  # the other process's bump, committed
+    assert await change_count() == before + 2
 
 
 async def test_a_change_recorded_by_another_process_shows_on_the_next_request(
