@@ -55,18 +55,19 @@ __all__ = [
 ]
 
 
-async def import_document(doc: Any, progress: Progress | None = None) -> ImportSummary:
+async def import_document(doc: Any, progress: Progress | None = None, reading: Progress | None = None) -> ImportSummary:
     """Check the whole document and write it in one transaction (all or nothing), a chunk of records at a time.
 
     ``doc`` is a parsed document or a ``DocumentSource``; a file source (``StreamedDocument``) is read again for
     each pass and never held whole. The first pass gathers what the records define and name; the second checks
     each record and, while no problem has been found, writes it. Any problem stops the writing (the rest is still
     checked, so every problem is listed, as ``validate_document`` lists them) and rolls the transaction back.
-    After commit, the plot checks and lots the import touched are derived again."""
+    After commit, the plot checks and lots the import touched are derived again. ``reading`` follows the first
+    pass, ``progress`` the second (records done, total)."""
     source = as_source(doc)
     del doc
     with messages_name_codes():  # a document is written in vocabulary keys: its problems name the keys to use
-        prepared = await prepare(source)
+        prepared = await prepare(source, reading)
     summary = ImportSummary(sections=(*CORE_SECTIONS, *(s for s in TRACE_SECTIONS if prepared.counts[s])))
     writer = Writer(summary, progress, prepared.total())
     async with atomic() as txn:

@@ -435,8 +435,9 @@ class Prepared:
         return sum(self.counts.values())
 
 
-async def prepare(source: DocumentSource) -> Prepared:
-    """The first pass: the document's outline, then what its records define and name."""
+async def prepare(source: DocumentSource, progress: Callable[[int, int], None] | None = None) -> Prepared:
+    """The first pass: the document's outline, then what its records define and name (``progress`` gets the records
+    read and the total, when the source counted its entries)."""
     shape = source.shape()
     if not shape.is_object:
         raise ImportRejected([Problem("document", "", "format", _("The document must be a JSON object."))])
@@ -446,11 +447,16 @@ async def prepare(source: DocumentSource) -> Prepared:
     listed = [s for s in SECTIONS if shape.sections.get(s)]
     counts = {s: 0 for s in SECTIONS}
     gathering = Gathering()
-    for entry in source.entries(listed):
+    entries = sum(shape.counts.get(s, 0) for s in listed) if progress else 0
+    for read, entry in enumerate(source.entries(listed), start=1):
         record = _record(entry)
         if isinstance(record, Record):
             gathering.add(record)
             counts[record.section] += 1
+        if entries and read % 1000 == 0 and read < entries:
+            progress(read, entries)  # type: ignore[misc]  # set when entries is
+    if progress and entries:
+        progress(entries, entries)
     context = await gathering.load()
     del gathering
     by_section: dict[str, list[Problem]] = {s: [] for s in SECTIONS}
