@@ -25,10 +25,10 @@ _BATCH = 5_000
 class ScratchMap(MutableMapping[str, Any]):
     """A str-keyed mapping that moves to a temporary SQLite file once it holds more than ``spill`` entries."""
 
-    def __init__(self, spill: int = SPILL, wrap: Callable[[Any], Any] | None = None) -> None:
+    def __init__(self, spill: int | None = None, wrap: Callable[[Any], Any] | None = None) -> None:
         """``wrap`` turns a value read back from the file into what was stored (e.g. a named tuple's class, whose
         values are written as plain tuples)."""
-        self.spill = spill
+        self.spill = SPILL if spill is None else spill
         self._wrap = wrap
         self._dict: dict[str, Any] | None = {}
         self._conn: sqlite3.Connection | None = None

@@ -178,7 +178,8 @@ class StreamedDocument(DocumentSource):
             elif event in closing:
                 depth -= 1
                 if depth == 1 and shape.is_object and shape.sections.get(key or ""):
-                    shape.counts[key or ""] = entries
+                    # a key given twice has the entries of both lists (``ijson.items`` yields both)
+                    shape.counts[key or ""] = shape.counts.get(key or "", 0) + entries
             elif depth > 2:  # inside a record: most events
                 continue
             elif depth == 2:  # a scalar entry (or a key or scalar of a section's object)
@@ -203,7 +204,8 @@ class StreamedDocument(DocumentSource):
 
     def entries(self, sections: Iterable[str]) -> Iterator[Entry]:
         """Each wanted section's entries, built one at a time by the C parser (``ijson.items``): the outline pass
-        has already checked the whole file, depth included."""
+        has already checked the whole file, depth included, and counted each section's entries, so the reading of a
+        section stops at its last entry instead of parsing the rest of the file."""
         shape = self.shape()
         if not shape.is_object:
             return
@@ -214,8 +216,13 @@ class StreamedDocument(DocumentSource):
             def items(reader: _CountingReader, section: str = section) -> Iterator[Any]:
                 return ijson.items(reader, f"{section}.item", use_float=True, buf_size=READ_SIZE)
 
+            last = shape.counts.get(section)
+            if last == 0:
+                continue
             for number, value in enumerate(self._parse(items), start=1):
                 yield Entry(section, number, value)
+                if number == last:
+                    break
 
 
 def as_source(doc: Any) -> DocumentSource:
