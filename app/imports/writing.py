@@ -176,8 +176,11 @@ async def _upsert(
     return {ref: row["id"] for ref, row in ids.items()}
 
 
-def _values(clean: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in clean.items() if not k.startswith("_")}
+def _values(clean: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """The columns of a clean record (its ``_`` keys are for the writing only), plus ``more``."""
+    values = {k: v for k, v in clean.items() if k[:1] != "_"}
+    values.update(more)
+    return values
 
 
 def _named(clean: dict[str, Any], name: str) -> str | None:
@@ -253,7 +256,7 @@ class Writer:
             return
         if section in ("certificates", "offers", "requests"):
             orgs = await self.known(Organization, {v["_organization"] for v in chunk.values()})
-            values = {ref: {**_values(v), "organization": orgs[v["_organization"]]} for ref, v in chunk.items()}
+            values = {ref: _values(v, organization=orgs[v["_organization"]]) for ref, v in chunk.items()}
             if section == "certificates":
                 await self._upsert(
                     Certificate,
