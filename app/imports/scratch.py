@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 #: Entries held in a plain dict before the map moves to its scratch file.
-SPILL = 200_000
+SPILL = 100_000
 #: Page cache of a scratch file (KiB).
 CACHE_KIB = 8 * 1024
 _BATCH = 5_000

@@ -35,7 +35,7 @@ OUTBOX_ENTITY = {
 
 Progress = Callable[[int, int], None]
 #: Refs per table whose ids the writer keeps between chunks (past it the cache starts again).
-ID_CACHE = 100_000
+ID_CACHE = 50_000
 #: Extra column values for an updated row: (stored row, new values) -> changes
 OnUpdate = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
