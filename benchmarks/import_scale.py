@@ -6,9 +6,9 @@ importing process's peak RSS. Prints figures; no pass/fail.
 For each size N (offers), in a throwaway var dir (SQLite database + embedded search index):
 
 1. this process generates a ``forestmatch/1`` document (``app.demo.generator.generate``: N offers, N // 2 producers
-   with their certificates, 300 buyers, 1,000 requests, so 100,000 offers come with 50,000 organisations and
-   certificates, the shape issue 14 measures) and writes it to a file (the generator holds it whole: its memory is
-   not the app's);
+   (at most MAX_PRODUCERS) with their certificates, 300 buyers, 1,000 requests, so 100,000 offers come with 50,000
+   organisations and certificates, the shape issue 14 measures) and writes it to a file (the generator holds it
+   whole: its memory is not the app's);
 2. a child process runs ``forestmatch import FILE`` (the file streamed, checked, written in one transaction, the
    offers' outbox drained into the search index before it exits); its wall time and peak RSS (``wait4``) are the
    figures; a second child imports the same file again (every record unchanged).
@@ -36,11 +36,21 @@ sys.path.insert(0, str(ROOT))  # measure this checkout, not an older install
 CLI = "from app.cli import main; raise SystemExit(main())"
 
 
+#: The generator draws certificate licence numbers from 199,000 values (about 1.36 certificates per producer), so a
+#: document has at most this many producers: 1,000,000 offers come with 100,000 producers (1.24M records).
+MAX_PRODUCERS = 100_000
+
+
+def producers_for(offers: int) -> int:
+    """Producers of a generated document of ``offers`` offers: half as many, between 60 and MAX_PRODUCERS."""
+    return min(max(60, offers // 2), MAX_PRODUCERS)
+
+
 def write_document(path: Path, offers: int, seed: int) -> dict[str, int]:
     """Generate and write the document; its record counts per section."""
     from app.demo.generator import generate
 
-    doc = generate(seed, producers=max(60, offers // 2), buyers=300, offers=offers, requests=1_000)
+    doc = generate(seed, producers=producers_for(offers), buyers=300, offers=offers, requests=1_000)
     with path.open("w", encoding="utf-8") as out:
         json.dump(doc, out, ensure_ascii=False)
     return {k: len(v) for k, v in doc.items() if isinstance(v, list)}

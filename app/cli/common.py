@@ -23,12 +23,17 @@ class ProgressBar:
         #: writing take their own time)
         self.origin: tuple[float, int] | None = None
         self._last_pct = -1
+        self._last_step = -1
 
     def __call__(self, done: int, total: int) -> None:
         pct = int(100 * done / total) if total else 100
-        if pct == self._last_pct or (not self.tty and pct % 10 and done != total):
+        if pct == self._last_pct:
             return
-        self._last_pct = pct
+        # Off a terminal, a line each time a tenth is passed (reports may step over the round figures).
+        step = 10 if done >= total else pct // 10
+        if not self.tty and step == self._last_step:
+            return
+        self._last_pct, self._last_step = pct, step
         width = 30
         filled = int(width * pct / 100)
         bar = "#" * filled + "-" * (width - filled)
@@ -47,9 +52,20 @@ class ProgressBar:
         since, done_then = self.origin
         if done <= done_then or done >= total:
             return ""
+        # Imported when the bar draws: each command loads only what it needs, so `forestmatch --help` starts fast.
+        from app.i18n import gettext as _
+
         left = int((now - since) * (total - done) / (done - done_then))
-        minutes, seconds = divmod(left, 60)
-        return f" ETA {minutes}m{seconds:02d}s" if minutes else f" ETA {seconds}s"
+        hours, rest = divmod(left, 3600)
+        minutes, seconds = divmod(rest, 60)
+        if hours:
+            time_left = f"{hours}h{minutes:02d}m"
+        elif minutes:
+            time_left = f"{minutes}m{seconds:02d}s"
+        else:
+            time_left = f"{seconds}s"
+        # The time left, e.g. "ETA 1m05s" (h, m and s stay as they are in every language).
+        return " " + _("ETA %(time)s", time=time_left)
 
 
 def run_coroutine(coro: Any) -> Any:

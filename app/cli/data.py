@@ -77,7 +77,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.dry_run:
             checked = await validate_document(source)
             return _("valid: %(num)s record(s), nothing written (dry run)", num=checked.total())
-        summary = await import_document(source, progress=ProgressBar(_("importing")))
+        summary = await import_document(source, progress=ProgressBar(_("importing")), reading=ProgressBar(_("reading")))
         await after_import()
         return _("imported: %(summary)s", summary=summary.line())
 

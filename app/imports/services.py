@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from piccolo.engine.sqlite import SQLiteTransaction
+
 from app.db import atomic
 from app.imports.export import export_document
 from app.imports.reading import MAX_DOCUMENT_BYTES, UnreadableDocument, parse_document
@@ -33,6 +35,7 @@ from app.imports.validation import (
     writable,
 )
 from app.imports.writing import ImportSummary, Progress, Writer
+from app.traceability.tables import Delivery
 from app.validation import messages_name_codes
 
 __all__ = [
@@ -52,21 +55,27 @@ __all__ = [
 ]
 
 
-async def import_document(doc: Any, progress: Progress | None = None) -> ImportSummary:
+async def import_document(doc: Any, progress: Progress | None = None, reading: Progress | None = None) -> ImportSummary:
     """Check the whole document and write it in one transaction (all or nothing), a chunk of records at a time.
 
     ``doc`` is a parsed document or a ``DocumentSource``; a file source (``StreamedDocument``) is read again for
     each pass and never held whole. The first pass gathers what the records define and name; the second checks
     each record and, while no problem has been found, writes it. Any problem stops the writing (the rest is still
     checked, so every problem is listed, as ``validate_document`` lists them) and rolls the transaction back.
-    After commit, the plot checks and lots the import touched are derived again."""
+    After commit, the plot checks and lots the import touched are derived again. ``reading`` follows the first
+    pass, ``progress`` the second (records done, total)."""
     source = as_source(doc)
     del doc
     with messages_name_codes():  # a document is written in vocabulary keys: its problems name the keys to use
-        prepared = await prepare(source)
+        prepared = await prepare(source, reading)
     summary = ImportSummary(sections=(*CORE_SECTIONS, *(s for s in TRACE_SECTIONS if prepared.counts[s])))
     writer = Writer(summary, progress, prepared.total())
-    async with atomic():
+    async with atomic() as txn:
+        await bulk_load(txn)
+        # A created or changed organisation or certificate can only change the answer of a lot drawing from
+        # deliveries stored before (the document's own deliveries are derived again anyway): without any, their
+        # refs are not kept (a million of them would be).
+        writer.track_groups = await Delivery.exists()
         writing = not prepared.problems()
         section, chunk = "", {}
         with messages_name_codes():
@@ -94,6 +103,16 @@ async def import_document(doc: Any, progress: Progress | None = None) -> ImportS
     del writer.offers_with_lots
     await derive_again(summary.trace, writer.changed_certs, writer.changed_orgs)  # after commit: see derive_again
     return summary
+
+
+#: The SQLite page cache of an import's connection (KiB): a bulk load touches every page of the tables' ref indexes.
+IMPORT_CACHE_KIB = 16 * 1024
+
+
+async def bulk_load(txn: Any) -> None:
+    """Set up the import's transaction for a bulk load (on SQLite, a larger page cache for this connection only)."""
+    if isinstance(txn, SQLiteTransaction):
+        await txn.connection.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
 
 
 async def _chunks(records: Iterator[tuple[str, dict[str, Any]]]) -> AsyncIterator[dict[str, dict[str, Any]]]:

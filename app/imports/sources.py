@@ -49,6 +49,8 @@ class Shape:
     format: Any = None
     #: section key -> True when its value is a list
     sections: dict[str, bool] = field(default_factory=dict)
+    #: section key -> entries of its list, when the source knows them before reading the records (for a progress bar)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 class DocumentSource:
@@ -71,7 +73,11 @@ class InMemoryDocument(DocumentSource):
     def shape(self) -> Shape:
         if not isinstance(self.doc, dict):
             return Shape(is_object=False)
-        return Shape(format=self.doc.get("format"), sections={k: isinstance(v, list) for k, v in self.doc.items()})
+        return Shape(
+            format=self.doc.get("format"),
+            sections={k: isinstance(v, list) for k, v in self.doc.items()},
+            counts={k: len(v) for k, v in self.doc.items() if isinstance(v, list)},
+        )
 
     def entries(self, sections: Iterable[str]) -> Iterator[Entry]:
         if not isinstance(self.doc, dict):
@@ -156,17 +162,29 @@ class StreamedDocument(DocumentSource):
         depth = 0  # after the event
         key: str | None = None  # the top-level key being read
         opening, closing = _OPEN, _CLOSE
+        entries = 0  # of the list being read at depth 2
         for event, value in ijson.basic_parse(reader, use_float=True, buf_size=READ_SIZE):
             if event in opening:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise _too_deep()
-                if depth == 1:
+                if depth == 3:  # an entry of a section's list (or a value inside a section's object)
+                    entries += 1
+                elif depth == 1:
                     shape.is_object = event == "start_map"
                 elif depth == 2 and shape.is_object:  # the value of ``key`` opening
                     shape.sections[key or ""] = event == "start_array"
+                    entries = 0
             elif event in closing:
                 depth -= 1
+                if depth == 1 and shape.is_object and shape.sections.get(key or ""):
+                    # a key given twice has the entries of both lists (``ijson.items`` yields both)
+                    shape.counts[key or ""] = shape.counts.get(key or "", 0) + entries
+            elif depth > 2:  # inside a record: most events
+                continue
+            elif depth == 2:  # a scalar entry (or a key or scalar of a section's object)
+                if event != "map_key":
+                    entries += 1
             elif depth == 1:
                 if event == "map_key":
                     key = value
@@ -186,7 +204,8 @@ class StreamedDocument(DocumentSource):
 
     def entries(self, sections: Iterable[str]) -> Iterator[Entry]:
         """Each wanted section's entries, built one at a time by the C parser (``ijson.items``): the outline pass
-        has already checked the whole file, depth included."""
+        has already checked the whole file, depth included, and counted each section's entries, so the reading of a
+        section stops at its last entry instead of parsing the rest of the file."""
         shape = self.shape()
         if not shape.is_object:
             return
@@ -197,8 +216,13 @@ class StreamedDocument(DocumentSource):
             def items(reader: _CountingReader, section: str = section) -> Iterator[Any]:
                 return ijson.items(reader, f"{section}.item", use_float=True, buf_size=READ_SIZE)
 
+            last = shape.counts.get(section)
+            if last == 0:
+                continue
             for number, value in enumerate(self._parse(items), start=1):
                 yield Entry(section, number, value)
+                if number == last:
+                    break
 
 
 def as_source(doc: Any) -> DocumentSource:

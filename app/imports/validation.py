@@ -11,15 +11,16 @@ to ``RECORD_CHECKS`` to add a rule.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.accounts.services import check_organization
 from app.accounts.tables import Organization
 from app.certificates.services import check_certificate
 from app.certificates.tables import Certificate
 from app.i18n import gettext as _
+from app.imports.scratch import ScratchMap
 from app.imports.sources import DocumentSource, Entry, as_source
 from app.imports.traceability import TRACE_CHECKS, TRACE_SECTIONS, TraceFacts, TraceGathering
 from app.offers.services import check_offer
@@ -97,23 +98,26 @@ class Record:
         return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-@dataclass(frozen=True)
-class CertificateFacts:
+class CertificateFacts(NamedTuple):
     organization: str | None
     product_types: frozenset[str] | None  # None when the record's list cannot be read
+
+
+def _facts(value: Any) -> CertificateFacts:
+    return CertificateFacts(*value)
 
 
 @dataclass
 class Context:
     """What the checks consult: what the document's records define, and the database's records the document names."""
 
-    #: organisation ref -> kind (None when the record's kind is not readable)
-    organizations: dict[str, str | None] = field(default_factory=dict)
-    certificates: dict[str, CertificateFacts] = field(default_factory=dict)
+    #: organisation ref -> kind (None when the record's kind is not readable); a ScratchMap past its spill size
+    organizations: MutableMapping[str, str | None] = field(default_factory=ScratchMap)
+    certificates: MutableMapping[str, CertificateFacts] = field(default_factory=lambda: ScratchMap(wrap=_facts))
     #: (organisation ref, certificate code) -> ref of the certificate already stored under that code
     stored_codes: dict[tuple[str, str], str] = field(default_factory=dict)
     #: ref -> number of the record that first used it, per section
-    first_use: dict[str, dict[str, int]] = field(default_factory=dict)
+    first_use: dict[str, MutableMapping[str, int]] = field(default_factory=dict)
     #: (organisation ref, code) -> ref of the first certificate of the document with that code
     document_codes: dict[tuple[str, str], str] = field(default_factory=dict)
     today: dt.date = field(default_factory=dt.date.today)
@@ -121,6 +125,8 @@ class Context:
 
 
 RecordCheck = Callable[[Record, Context], None]
+#: Organisation kinds by themselves (the context keeps the vocabulary's str, not one per record).
+_KINDS = {kind: kind for kind in ORG_KINDS}
 
 
 def _readable_ref(value: Any) -> str | None:
@@ -291,30 +297,41 @@ async def _stored(table: Any, column: Any, values: list[str], *columns: Any) -> 
 class Gathering:
     """What the checks will consult, gathered one record at a time, then completed from the database (``load``)."""
 
-    context: Context = field(default_factory=lambda: Context(first_use={s: {} for s in SECTIONS}))
+    context: Context = field(default_factory=lambda: Context(first_use={s: ScratchMap() for s in SECTIONS}))
     named_orgs: set[str] = field(default_factory=set)
     named_certs: set[str] = field(default_factory=set)
     codes: set[str] = field(default_factory=set)
     trace: TraceGathering = field(default_factory=TraceGathering)
+    _types: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
 
     def add(self, record: Record) -> None:
         context, section = self.context, record.section
         if section == "organizations" and record.ref and record.ref not in context.organizations:
             kind = record.text("kind")
-            context.organizations[record.ref] = kind if kind in ORG_KINDS else None
+            context.organizations[record.ref] = _KINDS.get(kind) if kind else None  # one str per kind
         elif section == "certificates":
             if record.ref and record.ref not in context.certificates:
                 types = record.raw.get("product_types")
                 readable = isinstance(types, list) and all(isinstance(t, str) for t in types)
+                product_types = frozenset(types) if readable and isinstance(types, list) else None
+                if product_types is not None:  # a few distinct sets among thousands of certificates: one of each
+                    product_types = self._types.setdefault(product_types, product_types)
                 context.certificates[record.ref] = CertificateFacts(
-                    organization=_readable_ref(record.raw.get("organization")),
-                    product_types=frozenset(types) if readable and isinstance(types, list) else None,
+                    organization=_readable_ref(record.raw.get("organization")), product_types=product_types
                 )
             if code := record.text("code"):
                 self.codes.add(code.upper())
-        elif section == "offers" and (cert := _readable_ref(record.raw.get("certificate"))):
-            self.named_certs.add(cert)
-        if section in ("certificates", "offers", "requests") and (org := _readable_ref(record.raw.get("organization"))):
+        elif (
+            section == "offers"
+            and (cert := _readable_ref(record.raw.get("certificate")))
+            and cert not in context.certificates
+        ):
+            self.named_certs.add(cert)  # looked up in the database (``load``) unless a later record defines it
+        if (
+            section in ("certificates", "offers", "requests")
+            and (org := _readable_ref(record.raw.get("organization")))
+            and org not in context.organizations
+        ):
             self.named_orgs.add(org)
         if section in TRACE_SECTIONS:
             self.trace.add(section, record.ref, record.raw)
@@ -322,10 +339,10 @@ class Gathering:
     async def load(self) -> Context:
         """The context, completed with what the database holds for the refs and codes the document names."""
         context = self.context
-        missing_orgs = sorted((self.named_orgs | self.trace.organizations) - set(context.organizations))
+        missing_orgs = sorted(r for r in self.named_orgs | self.trace.organizations if r not in context.organizations)
         for row in await _stored(Organization, Organization.ref, missing_orgs, Organization.ref, Organization.kind):
             context.organizations[row["ref"]] = row["kind"]
-        missing_certs = sorted(self.named_certs - set(context.certificates))
+        missing_certs = sorted(r for r in self.named_certs if r not in context.certificates)
         for row in await _stored(
             Certificate,
             Certificate.ref,
@@ -418,8 +435,9 @@ class Prepared:
         return sum(self.counts.values())
 
 
-async def prepare(source: DocumentSource) -> Prepared:
-    """The first pass: the document's outline, then what its records define and name."""
+async def prepare(source: DocumentSource, progress: Callable[[int, int], None] | None = None) -> Prepared:
+    """The first pass: the document's outline, then what its records define and name (``progress`` gets the records
+    read and the total, when the source counted its entries)."""
     shape = source.shape()
     if not shape.is_object:
         raise ImportRejected([Problem("document", "", "format", _("The document must be a JSON object."))])
@@ -429,11 +447,16 @@ async def prepare(source: DocumentSource) -> Prepared:
     listed = [s for s in SECTIONS if shape.sections.get(s)]
     counts = {s: 0 for s in SECTIONS}
     gathering = Gathering()
-    for entry in source.entries(listed):
+    entries = sum(shape.counts.get(s, 0) for s in listed) if progress else 0
+    for read, entry in enumerate(source.entries(listed), start=1):
         record = _record(entry)
         if isinstance(record, Record):
             gathering.add(record)
             counts[record.section] += 1
+        if entries and read % 1000 == 0 and read < entries:
+            progress(read, entries)  # type: ignore[misc]  # set when entries is
+    if progress and entries:
+        progress(entries, entries)
     context = await gathering.load()
     del gathering
     by_section: dict[str, list[Problem]] = {s: [] for s in SECTIONS}

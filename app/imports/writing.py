@@ -34,6 +34,8 @@ OUTBOX_ENTITY = {
 }
 
 Progress = Callable[[int, int], None]
+#: Refs per table whose ids the writer keeps between chunks (past it the cache starts again).
+ID_CACHE = 50_000
 #: Extra column values for an updated row: (stored row, new values) -> changes
 OnUpdate = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
@@ -133,8 +135,10 @@ async def _upsert(
     total: int,
     on_update: OnUpdate | None = None,
     changed_out: list[str] | None = None,
+    want_ids: bool = True,
 ) -> dict[str, int]:
-    """Create or update rows by ref; returns ref -> id for every record of the section."""
+    """Create or update rows by ref; returns ref -> id for every record of the section (nothing unless
+    ``want_ids``)."""
     refs = list(values_by_ref)
     existing = await _existing(table, refs, *table.all_columns())
     new_rows = []
@@ -166,12 +170,17 @@ async def _upsert(
         await record_changes(OUTBOX_ENTITY[section], [ref for ref in changed if ref not in created])
     if changed_out is not None:
         changed_out += changed
+    if not want_ids:
+        return {}
     ids = await _existing(table, refs, table.ref, table.id)
     return {ref: row["id"] for ref, row in ids.items()}
 
 
-def _values(clean: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in clean.items() if not k.startswith("_")}
+def _values(clean: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """The columns of a clean record (its ``_`` keys are for the writing only), plus ``more``."""
+    values = {k: v for k, v in clean.items() if k[:1] != "_"}
+    values.update(more)
+    return values
 
 
 def _named(clean: dict[str, Any], name: str) -> str | None:
@@ -192,15 +201,21 @@ class Writer:
     ids: dict[Any, dict[str, int]] = field(
         default_factory=lambda: {t: {} for t in (Organization, Certificate, Member, Plot, Lot)}
     )
+    #: the organisations and certificates created or changed, to derive again the lots they touch: only kept when
+    #: deliveries were stored before the import (``track_groups``; the document's own deliveries are derived anyway)
     changed_orgs: list[str] = field(default_factory=list)
     changed_certs: list[str] = field(default_factory=list)
+    track_groups: bool = True
     offers_with_lots: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: lots counted unchanged whose inputs alone changed
     inputs_changed: list[str] = field(default_factory=list)
 
     async def known(self, table: Any, refs: set[str | None]) -> dict[str, int]:
-        """The id cache of ``table``, holding every ref of ``refs`` that is stored."""
+        """The id cache of ``table``, holding every ref of ``refs`` that is stored (a cache past ID_CACHE refs is
+        emptied first: a million refs are looked up again a chunk at a time rather than held)."""
         cache = self.ids[table]
+        if len(cache) > ID_CACHE:
+            cache.clear()
         missing = sorted(r for r in refs if r and r not in cache)
         for start in range(0, len(missing), CHUNK):
             rows = await table.select(table.ref, table.id).where(table.ref.is_in(missing[start : start + CHUNK]))
@@ -215,23 +230,41 @@ class Writer:
         changed_out: list[str],
         on_update: OnUpdate | None = None,
     ) -> None:
+        cache = self.ids.get(table)
         ids = await _upsert(
-            table, values, section, self.summary, self.progress, self.done, self.total, on_update, changed_out
+            table,
+            values,
+            section,
+            self.summary,
+            self.progress,
+            self.done,
+            self.total,
+            on_update,
+            changed_out,
+            want_ids=cache is not None,
         )
-        if table in self.ids:
-            self.ids[table].update(ids)
+        if cache is not None:
+            if len(cache) > ID_CACHE:
+                cache.clear()
+            cache.update(ids)
 
     async def write(self, section: str, chunk: dict[str, dict[str, Any]]) -> None:
         """Write one chunk of clean records of ``section`` (sections in the order of SECTIONS)."""
         trace = self.summary.trace
         if section == "organizations":
-            await self._upsert(Organization, chunk, section, self.changed_orgs)
+            await self._upsert(Organization, chunk, section, self.changed_orgs if self.track_groups else [])
             return
         if section in ("certificates", "offers", "requests"):
             orgs = await self.known(Organization, {v["_organization"] for v in chunk.values()})
-            values = {ref: {**_values(v), "organization": orgs[v["_organization"]]} for ref, v in chunk.items()}
+            values = {ref: _values(v, organization=orgs[v["_organization"]]) for ref, v in chunk.items()}
             if section == "certificates":
-                await self._upsert(Certificate, values, section, self.changed_certs, on_update=_certificate_update)
+                await self._upsert(
+                    Certificate,
+                    values,
+                    section,
+                    self.changed_certs if self.track_groups else [],
+                    on_update=_certificate_update,
+                )
             elif section == "offers":
                 certs = await self.known(Certificate, {v["_certificate"] for v in chunk.values()})
                 for ref, v in chunk.items():

@@ -80,12 +80,17 @@ def _species_fields(given: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str,
 
 def product_labels(product_type: str) -> list[str]:
     """A product type's labels and its category's, each in every supported language."""
+    return list(_product_label_tuple(product_type))
+
+
+@lru_cache(maxsize=256)
+def _product_label_tuple(product_type: str) -> tuple[str, ...]:
     labels = _labels(ALL_PRODUCT_TYPES.get(product_type, product_type))
     category = PRODUCT_CATEGORY.get(product_type)
     for label in _labels(CATEGORIES[category]) if category else []:
         if label not in labels:
             labels.append(label)
-    return labels
+    return tuple(labels)
 
 
 #: What a search document is built from (``offer_document``).

@@ -602,6 +602,7 @@ async def test_cli_report_is_in_one_language(db_url: str, tmp_path: Path) -> Non
     result = _cli(db_url, "import", str(bad), "--lang", "es_MX")
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
+        "leyendo [##############################] 100% 5/5",  # the first pass, before any problem is listed
         f"certificates\tcert-1\texpires_on\tEste certificado venció el {d(-2)}, así que su estado no puede ser vigente:"
         " cambie el estado a vencido o escriba la nueva fecha de vencimiento.",
         "offers\toffer-1\tquantity\tEscriba un número mayor que cero.",
@@ -621,5 +622,7 @@ async def test_cli_report_is_in_one_language(db_url: str, tmp_path: Path) -> Non
         "alterações 0, sem alteração 0"
     )
     assert "importing" not in result.stderr
+    assert "reading" not in result.stderr
+    assert "lendo [" in result.stderr
     result = _cli(db_url, "import", str(tmp_path / "nothing.json"), env=env)
     assert (result.returncode, result.stderr) == (2, f"importação: o arquivo {tmp_path / 'nothing.json'} não existe\n")

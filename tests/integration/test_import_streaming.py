@@ -201,4 +201,44 @@ async def test_the_cli_shows_the_import_and_the_indexing_as_progress_lines(db_ur
     assert await pending() == 0
     es = _cli(db_url, "import", str(path), "--lang", "es_MX")  # unchanged records: nothing to index
     assert es.returncode == 0, es.stderr
-    assert [line.split(" [")[0] for line in es.stderr.splitlines()] == ["importando"]
+    assert [line.split(" [")[0] for line in es.stderr.splitlines()] == ["leyendo", "importando"]
+
+
+async def test_past_the_spill_size_the_refs_live_in_a_scratch_file_with_the_same_answers(
+    clean_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A million refs are not held in dicts: past ``scratch.SPILL`` entries each map moves to a scratch SQLite file.
+    With a spill size of 1 every map of the checks lives there: the same problems, the same records written."""
+    from app.imports import scratch
+
+    doc = both_docs()
+    bad = json.loads(json.dumps(doc))
+    bad["organizations"].append(dict(bad["organizations"][0]))  # the same ref twice
+    bad["offers"].append({**bad["offers"][0], "ref": "offer-2", "certificate": "cert-404"})
+    bad["offers"].append({**bad["offers"][0], "ref": "offer-3", "organization": "buyer-ref"})
+    with pytest.raises(ImportRejected) as in_dicts:
+        await import_document(StreamedDocument(write(tmp_path, bad, "bad.json")))
+    monkeypatch.setattr(scratch, "SPILL", 1)
+    with pytest.raises(ImportRejected) as in_files:
+        await import_document(StreamedDocument(write(tmp_path, bad, "bad.json")))
+    assert [p.as_dict() for p in in_files.value.problems] == [p.as_dict() for p in in_dicts.value.problems]
+    assert [(p.section, p.ref, p.field) for p in in_files.value.problems] == [
+        ("organizations", "ejido-san-pedro", "ref"),
+        ("offers", "offer-2", "certificate"),
+        ("offers", "offer-3", "organization"),
+        ("offers", "offer-3", "certificate"),
+    ]
+    assert await Organization.count() == 0
+
+    summary = await import_document(StreamedDocument(write(tmp_path, doc)))
+    assert summary.created == {
+        "organizations": 4,
+        "certificates": 2,
+        "offers": 1,
+        "requests": 1,
+        "members": 2,
+        "plots": 2,
+        "deliveries": 3,
+        "lots": 2,
+    }
+    assert await lot_inputs("lot-2") == [(None, "lot-1", 300.0), ("del-3", None, None)]
