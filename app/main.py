@@ -58,7 +58,12 @@ from app.web.middleware import (
     locale_middleware_factory,
     site_headers,
 )
-from app.worker import get_backend_dependency, register_subscribers, start_worker, stop_worker
+from app.worker import get_backend, get_backend_dependency, register_subscribers, start_worker, stop_worker
+
+
+async def warm_index() -> None:
+    """Startup: the embedded index's field bitmaps read before the first visitor's search."""
+    await warm_search_index(get_backend())
 
 
 def create_app() -> Litestar:
@@ -127,7 +132,7 @@ def create_app() -> Litestar:
         compression_config=config.compression_config(),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=reject_impossible_ids,
-        on_startup=[start_pool, start_worker, config.compile_public_templates, load_reference_data, warm_search_index],
+        on_startup=[start_pool, start_worker, config.compile_public_templates, load_reference_data, warm_index],
         on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,
         logging_config=logging_config(settings),

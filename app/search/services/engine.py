@@ -87,13 +87,10 @@ async def search_offers(params: SearchParams, backend: SearchBackend, *, suggest
     return page
 
 
-async def warm_search_index() -> None:
+async def warm_search_index(backend: SearchBackend) -> None:
     """At a worker's startup, ask the embedded index once for the public listing's facet counts: its bitmaps of the
     fields every search filters and facets on are read then (about 0.25 s at 100,000 offers), not during the first
     visitor's search. Other backends keep nothing per process: nothing to warm."""
-    from app.worker import get_backend  # imported late, as the app's startup does
-
-    backend = get_backend()
     if backend.name != "embedded":
         return
     with contextlib.suppress(Exception):  # a missing or busy index is no reason to stop the worker
