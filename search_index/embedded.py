@@ -32,6 +32,8 @@ __all__ = ["EmbeddedBackend", "IndexBusy"]
 T = TypeVar("T")
 REBUILD_BATCH = 2000
 STATS_CACHE_SIZE = 512
+#: Match plans kept per process (a few KB each).
+PLAN_CACHE_SIZE = 1024
 
 
 def _remember(cache: OrderedDict[tuple[Any, ...], T], key: tuple[Any, ...], value: T, size: int) -> None:
@@ -68,6 +70,9 @@ class EmbeddedBackend(PooledConnections):
         self._connections_lock = threading.Lock()
         self._vocab_lock = threading.Lock()
         self._vocabularies: dict[tuple[str, int, float], Vocabulary] = {}
+        #: Plans built for a text, per vocabulary state (a plan depends on the words the index holds, which only
+        #: grow within a generation): repeated and paged searches of a word skip the typo expansion.
+        self._plans: OrderedDict[tuple[Any, ...], MatchPlan] = OrderedDict()
         self._synonyms: dict[str, dict[tuple[str, ...], list[tuple[str, ...]]]] = {}
         self._ensured: set[str] = set()
         self._initialised = False
@@ -271,9 +276,14 @@ class EmbeddedBackend(PooledConnections):
             new = rows.fetchall()
             if new:
                 vocabulary.add((t for _, t in new), new[-1][0])
+            plan_key = (*key, vocabulary.last_id, settings.fingerprint, text)
+            plan = self._plans.get(plan_key)
+            if plan is not None:
+                self._plans.move_to_end(plan_key)
+                return plan
             if settings.fingerprint not in self._synonyms:
                 self._synonyms[settings.fingerprint] = synonym_table(settings.synonyms)
-            return build_match(
+            plan = build_match(
                 parsed,
                 vocabulary,
                 self._synonyms[settings.fingerprint],
@@ -282,6 +292,8 @@ class EmbeddedBackend(PooledConnections):
                 settings.typo_enabled,
                 settings.place_columns,
             )
+            _remember(self._plans, plan_key, plan, PLAN_CACHE_SIZE)
+            return plan
 
     def _search(self, index: str, settings: IndexSettings, query: SearchQuery) -> SearchResult:
         with self._transaction(write=False) as conn:
