@@ -184,7 +184,27 @@ class EmbeddedBackend(PooledConnections):
             # Searches that began before the switch keep reading the old tables from their WAL snapshot.
             with self._transaction(write=True) as conn:
                 store.drop_tables(conn, old[0])
+            self._compact()
         return count
+
+    def _compact(self) -> None:
+        """Give the dropped generation's pages back when they are most of the file (after a rebuild the file held
+        both generations: 993 MB for 308 MB in use at 200,000 offers). VACUUM builds the copy in a temporary file,
+        not in memory, so the process does not grow by the index's size; searches keep reading their snapshot. A
+        busy file is left as it is: its free pages are reused by later writes."""
+        with self._connection() as conn, self._write_lock:
+            free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            if not pages or free * 2 <= pages:
+                return
+            conn.execute("PRAGMA temp_store = FILE")
+            try:
+                conn.execute("VACUUM")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.OperationalError:
+                pass
+            finally:
+                conn.execute("PRAGMA temp_store = MEMORY")
 
     def _abandon(self, layout: store.Layout) -> None:
         with self._transaction(write=True) as conn:

@@ -202,3 +202,32 @@ async def test_documents_are_stored_compressed_and_older_text_rows_still_read(
     await writer.upsert(INDEX, [offer("o1", "Tablas de caoba renovadas")])  # replaces the text row (FTS delete)
     result = await reader.search(INDEX, SearchQuery("renovadas"))
     assert [(h.id, h.document["title"]) for h in result.hits] == [("o1", "Tablas de caoba renovadas")]
+
+
+async def test_a_rebuild_gives_the_old_generations_pages_back(tmp_path: Path) -> None:
+    """After a rebuild the file held both generations; the dropped one's pages are returned (VACUUM), and the new
+    generation answers as before."""
+    backend = EmbeddedBackend(tmp_path, prefix="compact", cache_entries=0)
+    try:
+        await backend.ensure_index(INDEX)
+        docs = documents()
+        big = [{**d, "id": f"{d['id']}-{n}", "description": "madera certificada " * 200} for n in range(8) for d in docs]
+        await backend.upsert(INDEX, big)
+        with sqlite3.connect(backend.path) as conn:  # pages as readers see them (the WAL included)
+            before = conn.execute("PRAGMA page_count").fetchone()[0]
+        await backend.rebuild(INDEX, [docs])
+        with sqlite3.connect(backend.path) as conn:
+            assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+            after = conn.execute("PRAGMA page_count").fetchone()[0]
+        assert after < before / 2
+        assert backend.path.stat().st_size == after * 4096  # the copy is in the file, the WAL emptied
+        fresh = EmbeddedBackend(tmp_path / "fresh", prefix="compact", cache_entries=0)
+        await fresh.ensure_index(INDEX)
+        await fresh.upsert(INDEX, docs)
+        query = SearchQuery(text="hule", facets=("country",), per_page=5)
+        expected = await fresh.search(INDEX, query)
+        await fresh.close()
+        assert expected.total > 5
+        assert answer(await backend.search(INDEX, query)) == answer(expected)
+    finally:
+        await backend.close()
