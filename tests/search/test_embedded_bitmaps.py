@@ -211,7 +211,9 @@ async def test_a_rebuild_gives_the_old_generations_pages_back(tmp_path: Path) ->
     try:
         await backend.ensure_index(INDEX)
         docs = documents()
-        big = [{**d, "id": f"{d['id']}-{n}", "description": "madera certificada " * 200} for n in range(8) for d in docs]
+        big = [
+            {**d, "id": f"{d['id']}-{n}", "description": "madera certificada " * 200} for n in range(8) for d in docs
+        ]
         await backend.upsert(INDEX, big)
         with sqlite3.connect(backend.path) as conn:  # pages as readers see them (the WAL included)
             before = conn.execute("PRAGMA page_count").fetchone()[0]
