@@ -115,11 +115,18 @@ def build(size: int, var: Path, seed: int) -> None:
     path.unlink()
 
 
+def database_file(var: Path) -> Path:
+    """The var dir's SQLite file: ``forestmatch.db`` as built here, or ``bench.db`` as ``import_scale.py --keep``
+    leaves it (so its kept dir can be measured with ``--reuse`` as it is)."""
+    kept = var / "bench.db"
+    return kept if kept.exists() and not (var / "forestmatch.db").exists() else var / "forestmatch.db"
+
+
 def server_env(var: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "FORESTMATCH_VAR_DIR": str(var),
-        "FORESTMATCH_DATABASE_URL": f"sqlite:///{var / 'forestmatch.db'}",
+        "FORESTMATCH_DATABASE_URL": f"sqlite:///{database_file(var)}",
         "FORESTMATCH_SYNC_IN_APP": "false",
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
     }
@@ -257,7 +264,7 @@ def line(name: str, times: list[float], target: str, cpu: float) -> str:
 
 
 def measure(var: Path, args: argparse.Namespace, forestmatch: list[str], wrk: str | None) -> None:
-    db = var / "forestmatch.db"
+    db = database_file(var)
     with sqlite3.connect(db) as conn:
         offers = conn.execute("SELECT count(*) FROM offer").fetchone()[0]
         organizations = conn.execute("SELECT count(*) FROM organization").fetchone()[0]
