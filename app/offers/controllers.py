@@ -76,14 +76,11 @@ def _visitor_page(request: HTMXRequest, context: dict[str, Any], token: str) -> 
     it is rendered once per path, language, filters and list of countries, and kept in pieces cut at the token and
     at the results. None when the page cannot be cut so (then it is rendered as every other page)."""
     filters: services.OfferFilters = context["filters"]
+    # The filters as the results' key names them (``as_query``), so a filter added there keys this page too.
     key = (
         request.url.path,
         get_locale(),
-        filters.category,
-        filters.product_type,
-        filters.claim,
-        filters.country,
-        filters.eudr,
+        tuple(sorted(filters.as_query().items())),
         filters.page,
         tuple(sorted(filters.errors.items())),
         context["countries"],
