@@ -49,14 +49,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(ROOT))  # measure this checkout, not an older install
 
-from import_scale import CLI, write_document  # noqa: E402
+from import_scale import CLI, run, write_document  # noqa: E402
 from pages import HOST, BenchError, Server, find_forestmatch, free_port, http_get, parse_wrk, run_wrk, wrk_argv  # noqa: E402
 
 SEARCH_WORDS = {"latex": ("hule", "latex"), "timber": ("pino", "caoba")}
@@ -91,28 +92,24 @@ def code_state() -> str:
 
 
 # --- the data set ----------------------------------------------------------------------------------------------
-def build(size: int, var: Path, seed: int) -> None:
-    """Generate N offers and import them into ``var`` (a SQLite database and the embedded index)."""
+def build(size: int, var: Path, seed: int) -> dict[str, float]:
+    """Generate N offers and import them into ``var`` (a SQLite database and the embedded index); the import's
+    records, wall seconds and the import process's own peak RSS (MB)."""
     var.mkdir(parents=True, exist_ok=True)
     env = {**server_env(var), "PYTHONUNBUFFERED": "1"}
     path = var / "doc.json"
     started = time.perf_counter()
     counts = write_document(path, size, seed)
     print(f"  generated {counts} in {time.perf_counter() - started:.0f} s", flush=True)
-    for args in (["migrate"], ["import", str(path), "--lang", "en"]):
-        started = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-c", CLI, *args],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=BUILD_TIMEOUT_S,
-        )
-        if done.returncode:
-            raise BenchError(f"forestmatch {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-        print(f"  forestmatch {args[0]}: {time.perf_counter() - started:.0f} s", flush=True)
+    try:
+        run([sys.executable, "-c", CLI, "migrate"], env)
+        seconds, peak_mb, _ = run([sys.executable, "-c", CLI, "import", str(path), "--lang", "en"], env)
+    except SystemExit as exc:  # import_scale.run's way of saying a child failed
+        raise BenchError(str(exc)) from None
+    records = sum(counts.values())
+    print(f"  forestmatch import: {seconds:.1f} s, {records / seconds:,.0f} records/s, peak RSS {peak_mb:.0f} MB")
     path.unlink()
+    return {"records": records, "import_s": seconds, "import_rss_mb": peak_mb}
 
 
 def database_file(var: Path) -> Path:
@@ -263,17 +260,159 @@ def line(name: str, times: list[float], target: str, cpu: float) -> str:
     )
 
 
-def measure(var: Path, args: argparse.Namespace, forestmatch: list[str], wrk: str | None) -> None:
+def spread(times: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(times), "p95": pct(times, 95), "max": max(times)}
+
+
+def cycle_wrk(
+    wrk: str, args: argparse.Namespace, var: Path, port: int, name: str, urls: list[str]
+) -> tuple[float, float, float, int]:
+    """wrk cycling through ``urls``: req/s, p50 ms, p99 ms and the errors it saw."""
+    script = var / f"cycle-{name}-{port}.lua"
+    script.write_text(cycling_script(urls), encoding="utf-8")
+    base = wrk_argv(wrk, args.threads, args.connections, args.duration, f"http://{HOST}:{port}")
+    # --timeout: a slow answer is measured, not dropped as a socket error (wrk's default is 2 s).
+    argv = [*base[:-1], "--timeout", "30s", "-s", str(script), base[-1]]
+    r = parse_wrk(run_wrk(argv, args.duration + 30))
+    return r.requests_per_s, r.p50_ms, r.p99_ms, r.non_2xx_3xx + r.socket_errors
+
+
+# --- the limits for the same work --------------------------------------------------------------------------------
+def index_file(var: Path) -> Path | None:
+    """The embedded search index's SQLite file under the var dir."""
+    found = sorted(var.rglob("*-search.sqlite3"))
+    return found[0] if found else None
+
+
+def live_offers_layout(index: Path) -> tuple[str, str] | None:
+    """(FTS5 table, docs table) of the offers index's active generation, quoted as the backend names them."""
+    with sqlite3.connect(index) as conn:
+        row = conn.execute(
+            "SELECT index_name, gen FROM fm_generations WHERE state = 'active' AND index_name LIKE '%offers' "
+            "ORDER BY length(index_name) LIMIT 1"
+        ).fetchone()
+    if row is None:
+        return None
+    return f'"{row[0]}__g{row[1]}_fts"', f'"{row[0]}__g{row[1]}_docs"'
+
+
+def raw_fts(index: Path, fts: str, docs: str, word: str, runs: int = 7) -> dict[str, float]:
+    """Raw FTS5 on the same index, each run on a new connection: one word's bm25 top 20, and one facet (the
+    category of every match) counted by GROUP BY; median ms of ``runs``, and the matches."""
+    top, facet = [], []
+    phrase = f'"{word}"'
+    with sqlite3.connect(index) as conn:
+        columns = {r[1] for r in conn.execute(f"PRAGMA table_info({docs})")}
+        hits = conn.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (phrase,)).fetchone()[0]
+    column = next((c for c in ("f_category", "f_product_type", "f_country") if c in columns), None)
+    for _ in range(runs):
+        with sqlite3.connect(index) as conn:
+            started = time.perf_counter()
+            conn.execute(
+                f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? ORDER BY bm25({fts}) LIMIT 20", (phrase,)
+            ).fetchall()
+            top.append((time.perf_counter() - started) * 1000)
+            if column:
+                started = time.perf_counter()
+                conn.execute(
+                    f'SELECT d."{column}", count(*) FROM {fts} CROSS JOIN {docs} d ON d.rid = {fts}.rowid '
+                    f"WHERE {fts} MATCH ? GROUP BY 1",
+                    (phrase,),
+                ).fetchall()
+                facet.append((time.perf_counter() - started) * 1000)
+    return {
+        "top20_ms": statistics.median(top),
+        "facet_ms": statistics.median(facet) if facet else math.nan,
+        "hits": hits,
+    }
+
+
+def fts_paths(search_list: list[str]) -> list[str]:
+    """The bare app's /fts URL for each search URL: its word and page (no filters: the minimal endpoint has none)."""
+    paths = []
+    for url in search_list:
+        query = dict(parse_qsl(urlsplit(url).query))
+        paths.append("/fts?" + urlencode({"q": query.get("q", ""), "page": query.get("page", "1")}))
+    return paths
+
+
+def limits(
+    var: Path, args: argparse.Namespace, wrk: str | None, search_list: list[str], wrk_search: list[str]
+) -> dict[str, Any]:
+    """The issue's "limit for the same work" on the same data: raw FTS5 on the same index, and a bare Litestar
+    app (``bare_app.py``: no middleware) serving a minimal page of 20 rows and a minimal FTS endpoint."""
+    found: dict[str, Any] = {}
+    index = index_file(var)
+    tables = live_offers_layout(index) if index else None
+    if index is None or tables is None:
+        print("no embedded offers index found: the FTS limits are skipped")
+    else:
+        found["fts"] = raw_fts(index, *tables, "hule")
+        f = found["fts"]
+        print(
+            f"raw FTS5 on the same index, 'hule' ({f['hits']:,} matches), new connection, median of 7: bm25 top 20 "
+            f"{f['top20_ms']:.1f} ms, one facet (GROUP BY) {f['facet_ms']:.1f} ms"
+        )
+    port = free_port()
+    env = {**os.environ, "BENCH_SQLITE_PATH": str(database_file(var))}
+    if index is not None and tables is not None:
+        env |= {"BENCH_INDEX_PATH": str(index), "BENCH_FTS_TABLE": tables[0]}
+    argv = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH_DIR), "bare_app:app", "--host", HOST]
+    argv += ["--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"]
+    server = Server("bare", argv, env, var, port, "/json")
+    try:
+        server.wait_ready()
+        print(f"\n### the bare app (no middleware), server pid {server.pid}; {load()}", flush=True)
+        print("| URLs (each once) | n | median ms | p95 ms | max ms | server CPU ms / URL | |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+        rows = [("/page (20 rows, Jinja)", ["/page"] * len(search_list))]
+        if "fts" in found:
+            rows.append(("/fts (bm25 top 20)", fts_paths(search_list)))
+        for name, urls in rows:
+            before = cpu_ms(server.pid)
+            times, bad = series(port, urls, repeat=False)
+            cpu = cpu_ms(server.pid) - before
+            found[name.split()[0]] = spread(times)
+            print(line(name, times, "limit", cpu), flush=True)
+            for b in bad[:5]:
+                print(f"  not 200: {b}")
+        if wrk and not args.no_wrk:
+            print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s on the bare app ({load()}):")
+            print("| URL | distinct URLs | req/s | p50 ms | p99 ms | errors |")
+            print("| --- | ---: | ---: | ---: | ---: | ---: |")
+            mixes = [("page", ["/page"])]
+            if "fts" in found:
+                mixes.append(("fts", sorted(set(fts_paths(wrk_search)))))
+            for name, urls in mixes:
+                rps, p50, p99, errors = cycle_wrk(wrk, args, var, port, f"bare-{name}", urls)
+                found[f"wrk_{name}"] = rps
+                print(f"| /{name} | {len(urls)} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {errors} |", flush=True)
+    finally:
+        server.stop()
+    return found
+
+
+# --- one size ----------------------------------------------------------------------------------------------------
+def measure(var: Path, args: argparse.Namespace, forestmatch: list[str], wrk: str | None) -> dict[str, Any]:
+    """Measure one var dir; its figures (for the summary)."""
     db = database_file(var)
     with sqlite3.connect(db) as conn:
         offers = conn.execute("SELECT count(*) FROM offer").fetchone()[0]
         organizations = conn.execute("SELECT count(*) FROM organization").fetchone()[0]
+    index = index_file(var)
+    fig: dict[str, Any] = {
+        "offers": offers,
+        "db_mb": db.stat().st_size / 1e6,
+        "index_mb": index.stat().st_size / 1e6 if index else math.nan,
+    }
     print(f"\n## {offers:,} offers, {organizations:,} organisations ({var})", flush=True)
+    print(f"database {fig['db_mb']:.0f} MB, embedded index {fig['index_mb']:.0f} MB", flush=True)
     offer_list = offer_urls(db, 150, args.seed)
     search_list = search_urls(db, 150, args.seed)
     wrk_offers = offer_urls(db, 300, args.seed + 2)
     wrk_search = search_urls(db, 400, args.seed + 3)
     for cached in (False, True):
+        mode = "cached" if cached else "cold"
         env = server_env(var)
         if not cached:
             env["FORESTMATCH_LIST_CACHE_SECONDS"] = "0"
@@ -286,10 +425,14 @@ def measure(var: Path, args: argparse.Namespace, forestmatch: list[str], wrk: st
             label = "cache on (each URL twice in a row, the second timed)" if cached else "cache off"
             print(f"\n### {label}; server pid {server.pid}; {load()}", flush=True)
             first, status = timed_get(port, "/offers")
+            fig[f"first_offers_{mode}"] = first
             print(f"first /offers after start: {first:.1f} ms (HTTP {status}); target < {TARGETS['first_ms']:.0f} ms")
+            first, status = timed_get(port, "/api/v1/search/offers?q=hule")
+            fig[f"first_search_{mode}"] = first
+            print(
+                f"then the first search ?q=hule: {first:.1f} ms (HTTP {status}); target < {TARGETS['first_ms']:.0f} ms"
+            )
             if args.first_only:
-                first, status = timed_get(port, "/api/v1/search/offers?q=hule")
-                print(f"then the first search ?q=hule: {first:.1f} ms (HTTP {status}); target < 60 ms")
                 continue
             print("\n| URLs (each once) | n | median ms | p95 ms | max ms | server CPU ms / URL | target |")
             print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
@@ -297,6 +440,7 @@ def measure(var: Path, args: argparse.Namespace, forestmatch: list[str], wrk: st
                 before = cpu_ms(server.pid)
                 times, bad = series(port, urls, repeat=cached)
                 cpu = cpu_ms(server.pid) - before
+                fig[f"{name.strip('/').split()[0]}_{mode}"] = {**spread(times), "cpu": cpu / len(times)}
                 print(line(name, times, f"p95 < {TARGETS['p95_ms']:.0f} ms", cpu), flush=True)
                 for b in bad[:5]:
                     print(f"  not 200: {b}")
@@ -315,22 +459,120 @@ def measure(var: Path, args: argparse.Namespace, forestmatch: list[str], wrk: st
                     ("/offers", wrk_offers, TARGETS["offers_rps"]),
                     ("search API", wrk_search, TARGETS["search_rps"]),
                 ):
-                    script = var / f"cycle-{name.split()[0].strip('/')}.lua"
-                    script.write_text(cycling_script(urls), encoding="utf-8")
-                    base = wrk_argv(wrk, args.threads, args.connections, args.duration, f"http://{HOST}:{port}")
-                    # --timeout: a slow answer is measured, not dropped as a socket error (wrk's default is 2 s).
-                    argv = [*base[:-1], "--timeout", "30s", "-s", str(script), base[-1]]
-                    r = parse_wrk(run_wrk(argv, args.duration + 30))
-                    errors = r.non_2xx_3xx + r.socket_errors
+                    key = name.strip("/").split()[0]
+                    rps, p50, p99, errors = cycle_wrk(wrk, args, var, port, key, urls)
+                    fig[f"wrk_{key}_{mode}"] = rps
                     print(
-                        f"| {name} | {len(urls)} | {r.requests_per_s:.1f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
-                        f"| {errors} | >= {target:.0f} req/s |",
+                        f"| {name} | {len(urls)} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {errors} "
+                        f"| >= {target:.0f} req/s |",
                         flush=True,
                     )
             if server.process.poll() is not None:
                 raise BenchError(f"the server died:\n{server.log_tail()}")
         finally:
             server.stop()
+    if not args.first_only:
+        fig["limits"] = limits(var, args, wrk, search_list, wrk_search)
+    return fig
+
+
+# --- the side-by-side summary ------------------------------------------------------------------------------------
+def _ms(value: float) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.1f} ms"
+
+
+def _verdict(value: float | None, ok: bool) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else ("met" if ok else "NOT met")
+
+
+def summary(fig: dict[str, Any]) -> list[str]:
+    """Issue 14's table for one size: figure | measured cold (cached) | limit for the same work | target | met.
+    Cached figures are shown beside the cold ones; the verdict is the cold figure's."""
+    lim = fig.get("limits", {})
+    fts = lim.get("fts", {})
+    rows = [
+        "| figure | measured cold (cached) | limit for the same work | target | cold |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+
+    def add(name: str, measured: str, limit: str, target: str, verdict: str) -> None:
+        rows.append(f"| {name} | {measured} | {limit} | {target} | {verdict} |")
+
+    search, search_c = fig.get("search_cold"), fig.get("search_cached")
+    if search:
+        limit = (
+            f"raw FTS5 'hule' ({fts['hits']:,} matches): top 20 {fts['top20_ms']:.1f} ms, one facet "
+            f"{fts['facet_ms']:.1f} ms"
+            if fts
+            else "-"
+        )
+        cached = f" ({search_c['median']:.1f} / {search_c['p95']:.1f} / {search_c['max']:.1f})" if search_c else ""
+        add(
+            "search API, 150 distinct URLs once: median / p95 / max",
+            f"{search['median']:.1f} / {search['p95']:.1f} / {search['max']:.1f} ms{cached}",
+            limit,
+            "p95 < 30 ms",
+            _verdict(search["p95"], search["p95"] < TARGETS["p95_ms"]),
+        )
+    offers, offers_c = fig.get("offers_cold"), fig.get("offers_cached")
+    if offers:
+        page = lim.get("/page")
+        cached = f" ({offers_c['median']:.1f} / {offers_c['p95']:.1f} / {offers_c['max']:.1f})" if offers_c else ""
+        add(
+            "`/offers`, 150 distinct URLs once: median / p95 / max",
+            f"{offers['median']:.1f} / {offers['p95']:.1f} / {offers['max']:.1f} ms{cached}",
+            f"minimal page, 20 rows: median {page['median']:.1f} ms" if page else "-",
+            "p95 < 30 ms",
+            _verdict(offers["p95"], offers["p95"] < TARGETS["p95_ms"]),
+        )
+    for key, name, limit_key, target in (
+        ("offers", "`/offers` under wrk, 300 URLs cycled", "wrk_page", "offers_rps"),
+        ("search", "search API under wrk, 400 URLs cycled", "wrk_fts", "search_rps"),
+    ):
+        cold, cached = fig.get(f"wrk_{key}_cold"), fig.get(f"wrk_{key}_cached")
+        if cold is None:
+            continue
+        limit = lim.get(limit_key)
+        what = "minimal page" if key == "offers" else "minimal FTS endpoint"
+        add(
+            name,
+            f"{cold:,.0f} req/s" + (f" ({cached:,.0f})" if cached is not None else ""),
+            f"{what} {limit:,.0f} req/s" if limit else "-",
+            f">= {TARGETS[target]:.0f} req/s",
+            _verdict(cold, cold >= TARGETS[target]),
+        )
+    for key, name in (
+        ("first_search", "first `?q=hule` after a start"),
+        ("first_offers", "first `/offers` after a start"),
+    ):
+        cold = fig.get(f"{key}_cold")
+        if cold is not None:
+            add(
+                name,
+                _ms(cold) + f" ({_ms(fig.get(f'{key}_cached', math.nan))})",
+                "-",
+                "< 60 ms",
+                _verdict(cold, cold < 60),
+            )
+    if "import_s" in fig:
+        rate = fig["records"] / fig["import_s"]
+        add(
+            f"import ({fig['records']:,} records): rate, peak RSS",
+            f"{rate:,.0f} records/s ({fig['import_s']:.1f} s), {fig['import_rss_mb']:.0f} MB",
+            "-",
+            ">= 3,000 records/s, < 300 MB",
+            _verdict(rate, rate >= 3000 and fig["import_rss_mb"] < 300),
+        )
+    else:
+        add("import: rate, peak RSS", "not run (a reused var dir)", "-", ">= 3,000 records/s, < 300 MB", "-")
+    add(
+        "embedded index size",
+        f"{fig['index_mb']:.0f} MB",
+        f"database {fig['db_mb']:.0f} MB",
+        "<= the database",
+        _verdict(fig["index_mb"], fig["index_mb"] <= fig["db_mb"]),
+    )
+    return rows
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -363,22 +605,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not wrk and not args.no_wrk:
         print("wrk not found (apt-get install -y wrk): the wrk mixes are skipped")
+    measured: list[dict[str, Any]] = []
     try:
         for var in args.reuse or []:
-            measure(var.resolve(), args, forestmatch, wrk)
-        if args.reuse:
-            return 0
-        for size in (int(s) for s in args.sizes.split(",") if s.strip()):
+            measured.append(measure(var.resolve(), args, forestmatch, wrk))
+        for size in () if args.reuse else (int(s) for s in args.sizes.split(",") if s.strip()):
             var = Path(tempfile.mkdtemp(prefix=f"forestmatch-browse-{size}-"))
             try:
                 print(f"\nbuilding {size:,} offers in {var} ({load()})", flush=True)
-                build(size, var, args.seed)
-                measure(var, args, forestmatch, wrk)
+                built = build(size, var, args.seed)
+                measured.append({**measure(var, args, forestmatch, wrk), **built})
             finally:
                 if args.keep:
                     print(f"kept {var}")
                 else:
                     shutil.rmtree(var, ignore_errors=True)
+        for fig in measured:
+            print(f"\n## Issue 14's figures side by side: {fig['offers']:,} offers (code {code_state()}; {load()})\n")
+            print("\n".join(summary(fig)), flush=True)
     except BenchError as exc:
         print(f"\nsetup failed: {exc}", file=sys.stderr)
         return 3
