@@ -53,6 +53,14 @@ CANDIDATES_CACHE_SIZE = 2048
 SEARCH_WORK_MEM = "32MB"
 #: Key of the advisory lock taken around schema changes (extensions, tables, swaps).
 SCHEMA_LOCK = 0x5EA4C4
+#: Bumped when the tables' layout changes (2: the tsvector kept in the row), so ``ensure_index`` rebuilds an index
+#: made by an earlier version from its stored documents, as it does when the settings change.
+LAYOUT_VERSION = 2
+
+
+def stored_fingerprint(settings: IndexSettings) -> str:
+    """What the meta table records for an index: its settings and the layout of its tables."""
+    return f"{settings.fingerprint}:{LAYOUT_VERSION}"
 
 
 class PostgresBackend:
@@ -149,7 +157,7 @@ class PostgresBackend:
                 await self._record(conn, layout.name, settings)
                 stale = False
             else:
-                stale = fingerprint != settings.fingerprint
+                stale = fingerprint != stored_fingerprint(settings)
         if stale:
             await self._fill(index, settings, self._stored_batches(layout))
         self._ensured.add(index)
@@ -160,7 +168,7 @@ class PostgresBackend:
             f"INSERT INTO {META_TABLE} (name, fingerprint) VALUES ($1, $2) "
             "ON CONFLICT (name) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, built = now()",
             name,
-            settings.fingerprint,
+            stored_fingerprint(settings),
         )
 
     async def _stored_batches(self, layout: sql.Layout) -> AsyncIterator[list[dict[str, Any]]]:
