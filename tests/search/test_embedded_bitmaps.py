@@ -233,3 +233,63 @@ async def test_a_rebuild_gives_the_old_generations_pages_back(tmp_path: Path) ->
         assert answer(await backend.search(INDEX, query)) == answer(expected)
     finally:
         await backend.close()
+
+
+def count_document_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record every stored document decoded (read from the file, not taken from the kept ones)."""
+    reads: list[int] = []
+    load = store.DocCodec.load
+
+    def spy(self: store.DocCodec, value: bytes | str) -> Any:
+        reads.append(1)
+        return load(self, value)
+
+    monkeypatch.setattr(store.DocCodec, "load", spy)
+    return reads
+
+
+async def test_kept_documents_follow_writes_from_another_connection(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader keeps the documents of its hits decoded; a write through another connection (the outbox worker's
+    process) shows in its next search: the changed document is read again, the unchanged one is not."""
+    writer, reader = pair
+    query = SearchQuery("tablas", highlight=("title",))
+    first = await reader.search(INDEX, query)
+    assert [(h.id, h.document["title"]) for h in first.hits] == [("o1", "Tablas de caoba")]
+    reads = count_document_reads(monkeypatch)
+    again = await reader.search(INDEX, query)
+    assert (reads, [h.document["title"] for h in again.hits]) == ([], ["Tablas de caoba"])
+    again.hits[0].document["title"] = "changed by a caller"  # each caller gets its own copy
+    await writer.upsert(INDEX, [offer("o1", "Tablas de caoba renovadas"), offer("n1", "Tablas de cedro")])
+    reads.clear()  # the writer's own read of the replaced o1
+    after = await reader.search(INDEX, query)
+    assert sorted((h.id, h.document["title"], h.highlights["title"]) for h in after.hits) == [
+        ("n1", "Tablas de cedro", "<mark>Tablas</mark> de cedro"),
+        ("o1", "Tablas de caoba renovadas", "<mark>Tablas</mark> de caoba renovadas"),
+    ]
+    assert len(reads) == 2
+    await writer.delete(INDEX, ["n1"])
+    await writer.upsert(INDEX, [offer("n2", "Tablas de pino")])  # takes n1's rid (the highest, freed)
+    reads.clear()
+    final = await reader.search(INDEX, query)
+    assert sorted((h.id, h.document["title"]) for h in final.hits) == [
+        ("n2", "Tablas de pino"),
+        ("o1", "Tablas de caoba renovadas"),
+    ]
+    assert len(reads) == 1
+
+
+async def test_kept_documents_are_dropped_when_the_log_misses_versions(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer, reader = pair
+    query = SearchQuery("tablas")
+    assert [h.document["title"] for h in (await reader.search(INDEX, query)).hits] == ["Tablas de caoba"]
+    monkeypatch.setattr(store, "CHANGE_VERSIONS", 1)  # the log keeps the last write only
+    await writer.upsert(INDEX, [offer("o1", "Tablas de caoba, primera")])
+    await writer.upsert(INDEX, [offer("n1", "Chicozapote")])
+    # o1 changed in a version the log no longer holds: its new text shows because everything kept is dropped.
+    reads = count_document_reads(monkeypatch)
+    result = await reader.search(INDEX, query)
+    assert ([h.document["title"] for h in result.hits], len(reads)) == (["Tablas de caoba, primera"], 1)
