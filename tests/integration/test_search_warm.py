@@ -13,6 +13,7 @@ from app.indexing.documents import OFFERS_INDEX
 from app.search.services import engine
 from app.search.services.engine import search_offers, warm_search_index, warm_texts
 from app.search.services.params import SearchParams
+from app.settings import get_settings
 from search_index import embedded_search
 from search_index.embedded import EmbeddedBackend
 from tests.search.relevance_data import documents
@@ -47,15 +48,23 @@ async def test_startup_keeps_the_rankings_of_the_species_names(
     # The relevance set is small: rank every word's matches through the kept ranking, as for a broad word at scale.
     monkeypatch.setattr(engine, "WARM_RANKINGS_FROM", 1)
     monkeypatch.setattr(embedded_search, "SMALL_SET", 0)
+    monkeypatch.setattr(engine, "WARM_BROAD", 0)  # every text with matches counts as broad here
+    monkeypatch.setattr(engine, "WARM_TEXTS", 30)
     warmed = EmbeddedBackend(directory, prefix="warm", cache_entries=0)
     cold = EmbeddedBackend(directory, prefix="warm", cache_entries=0)
     try:
         await warm_search_index(warmed)
         generation = next(iter(warmed._bitmaps._generations.values()))
         plan = warmed._plans[next(k for k in warmed._plans if k[-1] == "hule")]
-        assert "hule" in warm_texts()
-        assert plan.expression in generation.orders  # one of the broadest texts here too
-        assert len(generation.orders) == engine.WARM_TEXTS
+        assert plan.expression in generation.orders
+        # The default language's names first, in order, until WARM_TEXTS of them had matches.
+        texts, broad = [], 0
+        for text in warm_texts(get_settings().default_locale.split("_")[0]):
+            if broad == engine.WARM_TEXTS:
+                break
+            texts.append(text)
+            broad += (await search_offers(SearchParams(q=text), cold)).total > 0
+        assert {k[-1] for k in warmed._plans} == set(texts)
         for text in ("hule", "pino", "caoba"):
             params = SearchParams(q=text)
             expected = page(await search_offers(params, cold))
@@ -64,6 +73,12 @@ async def test_startup_keeps_the_rankings_of_the_species_names(
     finally:
         await warmed.close()
         await cold.close()
+
+
+def test_the_default_language_leads() -> None:
+    assert warm_texts("es")[:3] == ["caoba", "cedro", "chicozapote"]
+    assert warm_texts("en")[:3] == ["mahogany", "cedar", "sapodilla"]
+    assert {"hule", "pino", "pine", "pinheiro", "pinus"} <= set(warm_texts("pt"))
 
 
 async def test_a_small_index_warms_its_fields_only(directory: Path) -> None:

@@ -14,7 +14,8 @@ from app.search.services.highlight import display_text
 from app.search.services.params import FACET_GROUP, FACETS, MAX_SUGGESTIONS, SUGGEST_ORDER, SearchParams, public_filters
 from app.search.services.results import SearchItem, SearchPage, Suggestion, distance_km
 from app.search.services.sentences import suggestion_text
-from app.vocab import CATEGORIES, SPECIES
+from app.settings import get_settings
+from app.vocab import SPECIES
 from search_index import SearchQuery, SearchResult
 from search_index.backend import SearchBackend
 
@@ -93,26 +94,28 @@ async def search_offers(params: SearchParams, backend: SearchBackend, *, suggest
 #: wall-clock seconds it may take at most (CPU time, because on a busy machine the wall clock mostly measures waiting).
 WARM_CPU_SECONDS = 3.0
 WARM_WALL_SECONDS = 20.0
-#: Texts searched at most: half the rankings the embedded backend keeps per index (``ORDER_ENTRIES``), so the warm
-#: neither pushes out its own broadest rankings nor leaves visitors no room.
+#: Broad texts (over WARM_BROAD matches: their rankings are kept) searched at most: half the rankings the embedded
+#: backend keeps per index (``ORDER_ENTRIES``), so the warm neither pushes out its own nor leaves visitors no room.
 WARM_TEXTS = 16
+WARM_BROAD = 1000
 #: Listed offers from which rankings are warmed: below, the first ranking of the broadest word costs under about
 #: 10 ms (2,200 "hule" matches at 10,000 offers), less than warming every name would add to each start.
 WARM_RANKINGS_FROM = 10_000
 
 
-def warm_texts() -> list[str]:
-    """What buyers type most, as far as the site knows it without logging searches: the head word of each species'
-    common names (Spanish and Portuguese names lead with it, "pino" of "pino de Durango"; English ones end with it,
-    "pine" of "Durango pine"), its genus, and the category keys ("latex")."""
+def warm_texts(language: str) -> list[str]:
+    """What buyers type most, as far as the site knows it without logging searches, most likely first: the head
+    word of each species' common names in ``language`` (the site's default language), then in the other languages
+    (Spanish and Portuguese names lead with it, "pino" of "pino de Durango"; English ones end with it, "pine" of
+    "Durango pine"), then the genera."""
     texts: dict[str, None] = {}
-    for scientific, names in SPECIES.items():
-        for language, language_names in names.items():
-            for name in language_names:
+    languages = [language, *sorted({lang for names in SPECIES.values() for lang in names} - {language})]
+    for lang in languages:
+        for names in SPECIES.values():
+            for name in names.get(lang, ()):
                 words = name.lower().replace("-", " ").split()
-                texts[words[-1] if language == "en" else words[0]] = None
-        texts[scientific.split()[0].lower()] = None
-    texts.update(dict.fromkeys(CATEGORIES))
+                texts[words[-1] if lang == "en" else words[0]] = None
+    texts.update(dict.fromkeys(scientific.split()[0].lower() for scientific in SPECIES))
     return list(texts)
 
 
@@ -121,8 +124,8 @@ async def warm_search_index(backend: SearchBackend, cpu_seconds: float = WARM_CP
 
     - the public listing's facet counts, so its bitmaps of the fields every search filters and facets on are read
       (about 0.25 s at 100,000 offers);
-    - the searches of ``warm_texts()`` as a visitor makes them, broadest first, for at most ``cpu_seconds`` of the
-      process's CPU time (and WARM_WALL_SECONDS), the WARM_TEXTS broadest at most: the first
+    - the searches of ``warm_texts()`` as a visitor makes them, in that order, for at most ``cpu_seconds`` of the
+      process's CPU time (and WARM_WALL_SECONDS), until WARM_TEXTS broad ones were searched: the first
       search of a broad word ranks all its matches by bm25 (about 100 ms for the 22,000 "hule" offers at 100,000,
       twice that at 200,000); afterwards the worker keeps that ranking.
 
@@ -136,17 +139,9 @@ async def warm_search_index(backend: SearchBackend, cpu_seconds: float = WARM_CP
         if listed.total < WARM_RANKINGS_FROM:
             return
         cpu_end, wall_end = time.process_time() + cpu_seconds, time.monotonic() + WARM_WALL_SECONDS
-
-        def spent() -> bool:
-            return time.process_time() >= cpu_end or time.monotonic() >= wall_end
-
-        sizes = []
-        for text in warm_texts():  # counts only: the match of each text, kept as a bitmap for its search
-            if spent():
+        broad = 0
+        for text in warm_texts(get_settings().default_locale.split("_")[0]):
+            if broad >= WARM_TEXTS or time.process_time() >= cpu_end or time.monotonic() >= wall_end:
                 return
-            found = await backend.search(OFFERS_INDEX, SearchQuery(text=text, filters=base, per_page=0))
-            sizes.append((found.total, text))
-        for _, text in sorted(sizes, key=lambda pair: -pair[0])[:WARM_TEXTS]:
-            if spent():
-                return
-            await search_offers(SearchParams(q=text), backend)
+            found = await search_offers(SearchParams(q=text), backend)
+            broad += found.total > WARM_BROAD
