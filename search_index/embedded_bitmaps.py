@@ -14,7 +14,9 @@ field (one entry per document and field, 2 bytes or less each), and at most ``EX
 
 from __future__ import annotations
 
+import bisect
 import json
+import math
 import sqlite3
 import string
 import threading
@@ -42,6 +44,9 @@ ORDER_ENTRIES = 32
 ORDER_BUDGET = 2_000_000
 #: Changed documents above which a bitmap is rebuilt rather than patched.
 PATCH_LIMIT = CHANGE_LOG_LIMIT
+#: A ranking is patched after writes while the documents changed since it was read in full are at most one in this
+#: many of its matches (``GenerationBitmaps.ranking``).
+PATCH_SHARE = 1000
 #: Bytes of stored documents kept per generation in MessagePack (the hits of recent pages: about 1.1 KB per offer, so
 #: about 14,000 offers; as Python objects they would take 6.6 KB each).
 DOCUMENT_BYTES = 16_000_000
@@ -80,6 +85,57 @@ class FieldValues:
 class Entry:
     version: int
     bitmap: BitMap
+
+
+def _tie_key(value: Any, descending: bool) -> float | None:
+    """A tie-breaker value as an ascending float key (missing values last, as the SQL's ``IS NULL`` term puts
+    them); None for a value that is not a number (such rankings are not patched)."""
+    if value is None:
+        return math.inf
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 2**53:
+        return -float(value) if descending else float(value)
+    return None
+
+
+@dataclass
+class Ranking:
+    """The whole ranking of one expression: rids in order, their bm25 scores and tie-breaker keys (``_tie_key``);
+    ``ties`` is None when a tie-breaker is not a number. ``full_version``: the version it was last read in full at."""
+
+    version: int
+    full_version: int
+    rids: array[int]
+    scores: array[float]
+    ties: list[array[float]] | None
+
+    def add(self, row: tuple[Any, ...], descending: list[bool]) -> None:
+        """Append a row of the ranking SQL (read in order)."""
+        self.rids.append(row[0])
+        self.scores.append(row[1])
+        if self.ties is not None:
+            keys = [_tie_key(v, d) for v, d in zip(row[2:], descending, strict=True)]
+            if any(k is None for k in keys):
+                self.ties = None
+            else:
+                for column, key in zip(self.ties, keys, strict=True):
+                    column.append(key)  # type: ignore[arg-type]
+
+    def insert(self, row: tuple[Any, ...], descending: list[bool]) -> bool:
+        """Put a row at its place in the order (bm25, the tie-breakers, rid); False if a tie value is no number."""
+        assert self.ties is not None
+        keys = [_tie_key(v, d) for v, d in zip(row[2:], descending, strict=True)]
+        if any(k is None for k in keys):
+            return False
+        target = (row[1], *keys, row[0])
+        ties = self.ties
+        at = bisect.bisect_left(
+            range(len(self.rids)), target, key=lambda i: (self.scores[i], *(c[i] for c in ties), self.rids[i])
+        )
+        self.rids.insert(at, row[0])
+        self.scores.insert(at, row[1])
+        for column, key in zip(ties, keys, strict=True):
+            column.insert(at, key)  # type: ignore[arg-type]
+        return True
 
 
 class Changes:
@@ -128,7 +184,7 @@ class GenerationBitmaps:
         self.fields: dict[tuple[str, bool], FieldValues] = {}
         self.expressions: OrderedDict[str, Entry] = OrderedDict()
         self.filters: OrderedDict[Filter, Entry] = OrderedDict()
-        self.orders: OrderedDict[str, tuple[int, array[int], array[float]]] = OrderedDict()
+        self.orders: OrderedDict[str, Ranking] = OrderedDict()
         #: Stored documents by rid in MessagePack, as of ``documents_version`` (hits of recent pages; ``documents``).
         self.docs: OrderedDict[int, bytes] = OrderedDict()
         self.docs_bytes = 0
@@ -291,31 +347,78 @@ class GenerationBitmaps:
         return bitmap
 
     def ranking(
-        self, conn: sqlite3.Connection, changes: Changes, expression: str, sql: str
+        self,
+        conn: sqlite3.Connection,
+        changes: Changes,
+        expression: str,
+        sql: str,
+        descending: list[bool],
     ) -> tuple[array[int], array[float]]:
         """Every match of an expression in the order of ``sql`` (bm25, the tie-breakers, rid) and its bm25 score.
 
-        Not patched: a write changes every document's bm25 (document count and average length), so a ranking is
-        used at the version it was read at only (read again on the next search after a write)."""
+        ``sql`` selects (rid, bm25, one value per tie-breaker) ordered so, its parameter the expression; its
+        condition ``{RIDS}`` becomes one on ``d.rid`` to run it over the changed documents alone.
+
+        A write changes every match's bm25 a little (the document count, the words' document frequencies and the
+        average length move), so a ranking read in full at one version is only *patched* at a later one while the
+        documents changed since that full read are at most 1 in PATCH_SHARE of its matches: the changed documents
+        are taken out and those that match now put back at their place by their current bm25 and tie-breakers, the
+        untouched ones keep their order and scores (off by about the share of changed documents, so an order can
+        only swap between matches whose scores were about that close). Past that share, or when the change log does
+        not cover the versions, or a tie-breaker value is not a number, the ranking is read again in full. Below
+        PATCH_SHARE matches no change is patched: small indexes always answer exactly as SQL does."""
         with self.lock:
             found = self.orders.get(expression)
             if found is not None:
                 self.orders.move_to_end(expression)
-        if found is not None and found[0] == changes.version:
-            return found[1], found[2]
-        rids: array[int] = array("q")
-        scores: array[float] = array("d")
-        for rid, score in conn.execute(sql, (expression,)):
-            rids.append(rid)
-            scores.append(score)
+        if found is not None and found.version == changes.version:
+            return found.rids, found.scores
+        entry = None
+        if found is not None and found.version < changes.version and found.ties is not None:
+            changed = changes.since(found.full_version)
+            if changed is not None and len(changed) * PATCH_SHARE <= len(found.rids):
+                entry = self._patched(conn, changes, expression, sql, descending, found, changed)
+        if entry is None:
+            entry = Ranking(changes.version, changes.version, array("q"), array("d"), [array("d") for _ in descending])
+            for row in conn.execute(sql.replace("{RIDS}", "1"), (expression,)):
+                entry.add(row, descending)
         with self.lock:
             old = self.orders.get(expression)
-            if old is None or old[0] < changes.version:
-                self.orders[expression] = (changes.version, rids, scores)
-                held = sum(len(entry[1]) for entry in self.orders.values())
+            if old is None or old.version < changes.version:
+                self.orders[expression] = entry
+                held = sum(len(r.rids) for r in self.orders.values())
                 while len(self.orders) > 1 and (len(self.orders) > ORDER_ENTRIES or held > ORDER_BUDGET):
-                    held -= len(self.orders.popitem(last=False)[1][1])
-        return rids, scores
+                    held -= len(self.orders.popitem(last=False)[1].rids)
+        return entry.rids, entry.scores
+
+    @staticmethod
+    def _patched(
+        conn: sqlite3.Connection,
+        changes: Changes,
+        expression: str,
+        sql: str,
+        descending: list[bool],
+        found: Ranking,
+        changed: BitMap,
+    ) -> Ranking | None:
+        """``found`` with the documents changed since its version taken out and those that match now put back."""
+        assert found.ties is not None
+        since = changes.since(found.version)
+        if since is None:
+            return None
+        entry = Ranking(changes.version, found.full_version, array("q"), array("d"), [array("d") for _ in descending])
+        keep = [i for i, rid in enumerate(found.rids) if rid not in since]
+        entry.rids = array("q", (found.rids[i] for i in keep))
+        entry.scores = array("d", (found.scores[i] for i in keep))
+        entry.ties = [array("d", (column[i] for i in keep)) for column in found.ties]
+        sub, params = _marks(since)
+        fresh = conn.execute(sql.replace("{RIDS}", f"+d.rid IN ({sub})"), (expression, *params)).fetchall()
+        for row in fresh:
+            if not entry.insert(row, descending):
+                return None
+        return entry
+
+    # -- stored documents -----------------------------------------------------------------------------------
 
     # -- stored documents -----------------------------------------------------------------------------------
 

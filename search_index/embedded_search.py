@@ -456,10 +456,12 @@ def bitmap_search(
         tail += [(f"(d.{col(name)} IS NULL)", [], "ASC"), (f"d.{col(name)}", [], "DESC" if descending else "ASC")]
     rules = _rule_splits(conn, layout, settings, plan, bitmaps, changes)
     order = ", ".join([*(f"{sql} {direction}" for sql, _, direction in tail), "d.rid"])
+    ties = "".join(f", d.{col(name)}" for name, _ in settings.tie_breakers)
     ranking_sql = (
-        f"SELECT d.rid, bm25({layout.fts}, {weights}) FROM {layout.fts} CROSS JOIN {layout.docs} d "
-        f"ON d.rid = {layout.fts}.rowid WHERE {layout.fts} MATCH ? ORDER BY {order}"
+        f"SELECT d.rid, bm25({layout.fts}, {weights}){ties} FROM {layout.fts} CROSS JOIN {layout.docs} d "
+        f"ON d.rid = {layout.fts}.rowid WHERE {layout.fts} MATCH ? AND {{RIDS}} ORDER BY {order}"
     )
+    tie_desc = [d for _, d in settings.tie_breakers]
     end = offset + limit
     position = 0
     rows: list[Row] = []
@@ -475,7 +477,7 @@ def bitmap_search(
             skip = max(0, offset - position)
             take = min(len(part), end - position) - skip
             if (skip + take) * len(text) <= WALK_LIMIT * len(part):
-                rids, scores = bitmaps.ranking(conn, changes, plan.expression, ranking_sql)
+                rids, scores = bitmaps.ranking(conn, changes, plan.expression, ranking_sql, tie_desc)
                 picked: list[tuple[int, float, None]] = []
                 seen = 0
                 for i, rid in enumerate(rids):
