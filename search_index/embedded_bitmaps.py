@@ -406,11 +406,18 @@ class GenerationBitmaps:
         since = changes.since(found.version)
         if since is None:
             return None
-        entry = Ranking(changes.version, found.full_version, array("q"), array("d"), [array("d") for _ in descending])
-        keep = [i for i, rid in enumerate(found.rids) if rid not in since]
-        entry.rids = array("q", (found.rids[i] for i in keep))
-        entry.scores = array("d", (found.scores[i] for i in keep))
-        entry.ties = [array("d", (column[i] for i in keep)) for column in found.ties]
+        # Copies (a search holding the old arrays keeps a consistent view); a changed rid is found by array.index, a
+        # scan in C, then deleted (a few per write, each a memmove).
+        entry = Ranking(changes.version, found.full_version, found.rids[:], found.scores[:], [c[:] for c in found.ties])
+        assert entry.ties is not None
+        for rid in since:
+            try:
+                at = entry.rids.index(rid)
+            except ValueError:  # it did not match before
+                continue
+            del entry.rids[at], entry.scores[at]
+            for column in entry.ties:
+                del column[at]
         sub, params = _marks(since)
         fresh = conn.execute(sql.replace("{RIDS}", f"+d.rid IN ({sub})"), (expression, *params)).fetchall()
         for row in fresh:
