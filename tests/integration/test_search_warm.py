@@ -14,7 +14,7 @@ from app.search.services import engine
 from app.search.services.engine import search_offers, warm_search_index, warm_texts
 from app.search.services.params import SearchParams
 from app.settings import get_settings
-from search_index import embedded_search
+from search_index import SearchQuery, embedded_search
 from search_index.embedded import EmbeddedBackend
 from tests.search.relevance_data import documents
 
@@ -59,7 +59,8 @@ async def test_startup_keeps_the_rankings_of_the_species_names(
         assert plan.expression in generation.orders
         # The default language's names first, in order, until WARM_TEXTS of them had matches.
         texts, broad = [], 0
-        for text in warm_texts(get_settings().default_locale.split("_")[0]):
+        offered = (await cold.search(OFFERS_INDEX, SearchQuery(facets=("species",), per_page=0))).facets["species"]
+        for text in warm_texts(get_settings().default_locale.split("_")[0], offered):
             if broad == engine.WARM_TEXTS:
                 break
             texts.append(text)
@@ -75,9 +76,11 @@ async def test_startup_keeps_the_rankings_of_the_species_names(
         await cold.close()
 
 
-def test_the_default_language_leads() -> None:
-    assert warm_texts("es")[:3] == ["caoba", "cedro", "chicozapote"]
+def test_the_default_language_and_the_most_offered_species_lead() -> None:
+    assert warm_texts("es")[:3] == ["caoba", "cedro", "chicozapote"]  # vocabulary order without counts
     assert warm_texts("en")[:3] == ["mahogany", "cedar", "sapodilla"]
+    offered = {"Hevea brasiliensis": 900, "Pinus oocarpa": 500, "Swietenia macrophylla": 10}
+    assert warm_texts("es", offered)[:6] == ["hule", "árbol", "caucho", "pino", "caoba", "cedro"]
     assert {"hule", "pino", "pine", "pinheiro", "pinus"} <= set(warm_texts("pt"))
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from app.indexing.documents import OFFERS_INDEX
@@ -103,19 +104,22 @@ WARM_BROAD = 1000
 WARM_RANKINGS_FROM = 10_000
 
 
-def warm_texts(language: str) -> list[str]:
+def warm_texts(language: str, offered: Mapping[str, int] | None = None) -> list[str]:
     """What buyers type most, as far as the site knows it without logging searches, most likely first: the head
     word of each species' common names in ``language`` (the site's default language), then in the other languages
     (Spanish and Portuguese names lead with it, "pino" of "pino de Durango"; English ones end with it, "pine" of
-    "Durango pine"), then the genera."""
+    "Durango pine"), then the genera; within each, the species with the most listed offers first (``offered``: the
+    species facet's counts), then in vocabulary order."""
+    counts = offered or {}
+    species = sorted(SPECIES, key=lambda name: -counts.get(name, 0))
     texts: dict[str, None] = {}
     languages = [language, *sorted({lang for names in SPECIES.values() for lang in names} - {language})]
     for lang in languages:
-        for names in SPECIES.values():
-            for name in names.get(lang, ()):
+        for scientific in species:
+            for name in SPECIES[scientific].get(lang, ()):
                 words = name.lower().replace("-", " ").split()
                 texts[words[-1] if lang == "en" else words[0]] = None
-    texts.update(dict.fromkeys(scientific.split()[0].lower() for scientific in SPECIES))
+    texts.update(dict.fromkeys(scientific.split()[0].lower() for scientific in species))
     return list(texts)
 
 
@@ -140,7 +144,8 @@ async def warm_search_index(backend: SearchBackend, cpu_seconds: float = WARM_CP
             return
         cpu_end, wall_end = time.process_time() + cpu_seconds, time.monotonic() + WARM_WALL_SECONDS
         broad = 0
-        for text in warm_texts(get_settings().default_locale.split("_")[0]):
+        language = get_settings().default_locale.split("_")[0]
+        for text in warm_texts(language, listed.facets.get("species")):
             if broad >= WARM_TEXTS or time.process_time() >= cpu_end or time.monotonic() >= wall_end:
                 return
             found = await search_offers(SearchParams(q=text), backend)
