@@ -93,7 +93,7 @@ async def search_offers(params: SearchParams, backend: SearchBackend, *, suggest
 
 #: CPU seconds a worker's startup may spend on the searches of the species names (``warm_search_index``), and the
 #: wall-clock seconds it may take at most (CPU time, because on a busy machine the wall clock mostly measures waiting).
-WARM_CPU_SECONDS = 3.0
+WARM_CPU_SECONDS = 2.0
 WARM_WALL_SECONDS = 20.0
 #: Broad texts (over WARM_BROAD matches: their rankings are kept) searched at most: half the rankings the embedded
 #: backend keeps per index (``ORDER_ENTRIES``), so the warm neither pushes out its own nor leaves visitors no room.
@@ -108,17 +108,19 @@ def warm_texts(language: str, offered: Mapping[str, int] | None = None) -> list[
     """What buyers type most, as far as the site knows it without logging searches, most likely first: the head
     word of each species' common names in ``language`` (the site's default language), then in the other languages
     (Spanish and Portuguese names lead with it, "pino" of "pino de Durango"; English ones end with it, "pine" of
-    "Durango pine"), then the genera; within each, the species with the most listed offers first (``offered``: the
-    species facet's counts), then in vocabulary order."""
+    "Durango pine"), then the genera; within each, every species' first name before any second one, the species
+    with the most listed offers first (``offered``: the species facet's counts), then in vocabulary order."""
     counts = offered or {}
     species = sorted(SPECIES, key=lambda name: -counts.get(name, 0))
     texts: dict[str, None] = {}
     languages = [language, *sorted({lang for names in SPECIES.values() for lang in names} - {language})]
     for lang in languages:
-        for scientific in species:
-            for name in SPECIES[scientific].get(lang, ()):
-                words = name.lower().replace("-", " ").split()
-                texts[words[-1] if lang == "en" else words[0]] = None
+        names = [SPECIES[scientific].get(lang, []) for scientific in species]
+        for position in range(max(map(len, names), default=0)):  # every species' first name, then the second...
+            for species_names in names:
+                if position < len(species_names):
+                    words = species_names[position].lower().replace("-", " ").split()
+                    texts[words[-1] if lang == "en" else words[0]] = None
     texts.update(dict.fromkeys(scientific.split()[0].lower() for scientific in species))
     return list(texts)
 
