@@ -14,7 +14,9 @@ field (one entry per document and field, 2 bytes or less each), and at most ``EX
 
 from __future__ import annotations
 
+import bisect
 import json
+import math
 import sqlite3
 import string
 import threading
@@ -25,10 +27,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import msgspec
 from pyroaring import BitMap
 
 from search_index.embedded_sql import FilterCompiler
-from search_index.embedded_store import CHANGE_LOG_LIMIT, Layout, col, sql_value
+from search_index.embedded_store import CHANGE_LOG_LIMIT, DocCodec, Layout, col, read_codec, sql_value
 from search_index.query import AnyOf, Eq, Filter, Not
 
 #: Full-text expressions (the match of a query and the sets of its ranking rules) kept per generation.
@@ -41,6 +44,14 @@ ORDER_ENTRIES = 32
 ORDER_BUDGET = 2_000_000
 #: Changed documents above which a bitmap is rebuilt rather than patched.
 PATCH_LIMIT = CHANGE_LOG_LIMIT
+#: A ranking is patched after writes while the documents changed since it was read in full are at most one in this
+#: many of its matches (``GenerationBitmaps.ranking``).
+PATCH_SHARE = 1000
+#: Bytes of stored documents kept per generation in MessagePack (the hits of recent pages: about 1.1 KB per offer, so
+#: about 14,000 offers; as Python objects they would take 6.6 KB each).
+DOCUMENT_BYTES = 16_000_000
+_PACK = msgspec.msgpack.Encoder()
+_UNPACK = msgspec.msgpack.Decoder()
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
@@ -76,6 +87,57 @@ class Entry:
     bitmap: BitMap
 
 
+def _tie_key(value: Any, descending: bool) -> float | None:
+    """A tie-breaker value as an ascending float key (missing values last, as the SQL's ``IS NULL`` term puts
+    them); None for a value that is not a number (such rankings are not patched)."""
+    if value is None:
+        return math.inf
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 2**53:
+        return -float(value) if descending else float(value)
+    return None
+
+
+@dataclass
+class Ranking:
+    """The whole ranking of one expression: rids in order, their bm25 scores and tie-breaker keys (``_tie_key``);
+    ``ties`` is None when a tie-breaker is not a number. ``full_version``: the version it was last read in full at."""
+
+    version: int
+    full_version: int
+    rids: array[int]
+    scores: array[float]
+    ties: list[array[float]] | None
+
+    def add(self, row: tuple[Any, ...], descending: list[bool]) -> None:
+        """Append a row of the ranking SQL (read in order)."""
+        self.rids.append(row[0])
+        self.scores.append(row[1])
+        if self.ties is not None:
+            keys = [_tie_key(v, d) for v, d in zip(row[2:], descending, strict=True)]
+            if any(k is None for k in keys):
+                self.ties = None
+            else:
+                for column, key in zip(self.ties, keys, strict=True):
+                    column.append(key)  # type: ignore[arg-type]
+
+    def insert(self, row: tuple[Any, ...], descending: list[bool]) -> bool:
+        """Put a row at its place in the order (bm25, the tie-breakers, rid); False if a tie value is no number."""
+        assert self.ties is not None
+        keys = [_tie_key(v, d) for v, d in zip(row[2:], descending, strict=True)]
+        if any(k is None for k in keys):
+            return False
+        target = (row[1], *keys, row[0])
+        ties = self.ties
+        at = bisect.bisect_left(
+            range(len(self.rids)), target, key=lambda i: (self.scores[i], *(c[i] for c in ties), self.rids[i])
+        )
+        self.rids.insert(at, row[0])
+        self.scores.insert(at, row[1])
+        for column, key in zip(ties, keys, strict=True):
+            column.insert(at, key)  # type: ignore[arg-type]
+        return True
+
+
 class Changes:
     """Which rids changed between two versions of a generation, read once per search (None: not known)."""
 
@@ -97,6 +159,14 @@ class Changes:
         return changed
 
 
+def _pack(document: Any) -> bytes | None:
+    """A decoded document in MessagePack; None for one it cannot hold exactly (an integer beyond 64 bits)."""
+    try:
+        return _PACK.encode(document)
+    except (OverflowError, msgspec.EncodeError):
+        return None
+
+
 def _ids(rows: Iterable[tuple[Any, ...]]) -> BitMap:
     return BitMap(r[0] for r in rows)
 
@@ -114,7 +184,12 @@ class GenerationBitmaps:
         self.fields: dict[tuple[str, bool], FieldValues] = {}
         self.expressions: OrderedDict[str, Entry] = OrderedDict()
         self.filters: OrderedDict[Filter, Entry] = OrderedDict()
-        self.orders: OrderedDict[str, tuple[int, array[int], array[float]]] = OrderedDict()
+        self.orders: OrderedDict[str, Ranking] = OrderedDict()
+        #: Stored documents by rid in MessagePack, as of ``documents_version`` (hits of recent pages; ``documents``).
+        self.docs: OrderedDict[int, bytes] = OrderedDict()
+        self.docs_bytes = 0
+        self.documents_version = -1
+        self.codec: DocCodec | None = None
 
     # -- generic: an entry at the search's version, patched or rebuilt ----------------------------------------
 
@@ -272,31 +347,144 @@ class GenerationBitmaps:
         return bitmap
 
     def ranking(
-        self, conn: sqlite3.Connection, changes: Changes, expression: str, sql: str
+        self,
+        conn: sqlite3.Connection,
+        changes: Changes,
+        expression: str,
+        sql: str,
+        descending: list[bool],
     ) -> tuple[array[int], array[float]]:
         """Every match of an expression in the order of ``sql`` (bm25, the tie-breakers, rid) and its bm25 score.
 
-        Not patched: a write changes every document's bm25 (document count and average length), so a ranking is
-        used at the version it was read at only (read again on the next search after a write)."""
+        ``sql`` selects (rid, bm25, one value per tie-breaker) ordered so, its parameter the expression; its
+        condition ``{RIDS}`` becomes one on ``d.rid`` to run it over the changed documents alone.
+
+        A write changes every match's bm25 a little (the document count, the words' document frequencies and the
+        average length move), so a ranking read in full at one version is only *patched* at a later one while the
+        documents changed since that full read are at most 1 in PATCH_SHARE of its matches: the changed documents
+        are taken out and those that match now put back at their place by their current bm25 and tie-breakers, the
+        untouched ones keep their order and scores (off by about the share of changed documents, so an order can
+        only swap between matches whose scores were about that close). Past that share, or when the change log does
+        not cover the versions, or a tie-breaker value is not a number, the ranking is read again in full. Below
+        PATCH_SHARE matches no change is patched: small indexes always answer exactly as SQL does."""
         with self.lock:
             found = self.orders.get(expression)
             if found is not None:
                 self.orders.move_to_end(expression)
-        if found is not None and found[0] == changes.version:
-            return found[1], found[2]
-        rids: array[int] = array("q")
-        scores: array[float] = array("d")
-        for rid, score in conn.execute(sql, (expression,)):
-            rids.append(rid)
-            scores.append(score)
+        if found is not None and found.version == changes.version:
+            return found.rids, found.scores
+        entry = None
+        if found is not None and found.version < changes.version and found.ties is not None:
+            changed = changes.since(found.full_version)
+            if changed is not None and len(changed) * PATCH_SHARE <= len(found.rids):
+                entry = self._patched(conn, changes, expression, sql, descending, found, changed)
+        if entry is None:
+            entry = Ranking(changes.version, changes.version, array("q"), array("d"), [array("d") for _ in descending])
+            for row in conn.execute(sql.replace("{RIDS}", "1"), (expression,)):
+                entry.add(row, descending)
         with self.lock:
             old = self.orders.get(expression)
-            if old is None or old[0] < changes.version:
-                self.orders[expression] = (changes.version, rids, scores)
-                held = sum(len(entry[1]) for entry in self.orders.values())
+            if old is None or old.version < changes.version:
+                self.orders[expression] = entry
+                held = sum(len(r.rids) for r in self.orders.values())
                 while len(self.orders) > 1 and (len(self.orders) > ORDER_ENTRIES or held > ORDER_BUDGET):
-                    held -= len(self.orders.popitem(last=False)[1][1])
-        return rids, scores
+                    held -= len(self.orders.popitem(last=False)[1].rids)
+        return entry.rids, entry.scores
+
+    @staticmethod
+    def _patched(
+        conn: sqlite3.Connection,
+        changes: Changes,
+        expression: str,
+        sql: str,
+        descending: list[bool],
+        found: Ranking,
+        changed: BitMap,
+    ) -> Ranking | None:
+        """``found`` with the documents changed since its version taken out and those that match now put back."""
+        assert found.ties is not None
+        since = changes.since(found.version)
+        if since is None:
+            return None
+        # Copies (a search holding the old arrays keeps a consistent view); a changed rid is found by array.index, a
+        # scan in C, then deleted (a few per write, each a memmove).
+        entry = Ranking(changes.version, found.full_version, found.rids[:], found.scores[:], [c[:] for c in found.ties])
+        assert entry.ties is not None
+        for rid in since:
+            try:
+                at = entry.rids.index(rid)
+            except ValueError:  # it did not match before
+                continue
+            del entry.rids[at], entry.scores[at]
+            for column in entry.ties:
+                del column[at]
+        sub, params = _marks(since)
+        fresh = conn.execute(sql.replace("{RIDS}", f"+d.rid IN ({sub})"), (expression, *params)).fetchall()
+        for row in fresh:
+            if not entry.insert(row, descending):
+                return None
+        return entry
+
+    # -- stored documents -----------------------------------------------------------------------------------
+
+    # -- stored documents -----------------------------------------------------------------------------------
+
+    def documents(
+        self, conn: sqlite3.Connection, layout: Layout, changes: Changes, rids: list[int]
+    ) -> dict[int, dict[str, Any]]:
+        """The stored documents of ``rids`` (those that exist) as of the search's snapshot, decoded.
+
+        Decoding (inflate with the generation's dictionary, then JSON) costs about 60 us a document, 1.2 ms for a page
+        of 20: the documents of recent pages are kept in MessagePack (about 15 us to decode, into new objects for
+        every caller), up to DOCUMENT_BYTES per generation, least recently used dropped first. When the index
+        version moves, the rids changed since are dropped (``fm_changes``; everything when the log does not cover the
+        gap), so a document written by any process is read again. A search on an older snapshot than the kept
+        documents reads its own and keeps nothing."""
+        with self.lock:
+            kept = self.documents_version
+        if kept < changes.version:
+            changed = changes.since(kept) if kept >= 0 else None
+            with self.lock:
+                if self.documents_version == kept:
+                    if changed is None:
+                        self.docs.clear()
+                        self.docs_bytes = 0
+                    else:
+                        for rid in changed:
+                            packed = self.docs.pop(rid, None)
+                            if packed is not None:
+                                self.docs_bytes -= len(packed)
+                    self.documents_version = changes.version
+        with self.lock:
+            current = self.documents_version == changes.version
+            found = {rid: self.docs[rid] for rid in rids if current and rid in self.docs}
+            for rid in found:
+                self.docs.move_to_end(rid)
+            codec = self.codec
+        documents = {rid: _UNPACK.decode(packed) for rid, packed in found.items()}
+        missing = [rid for rid in rids if rid not in found]
+        if missing:
+            if codec is None:
+                codec = read_codec(conn, layout)
+                if codec.zdict is not None:  # a generation's dictionary never changes once written
+                    self.codec = codec
+            marks = ", ".join("?" * len(missing))
+            read = {
+                rid: codec.load(doc)
+                for rid, doc in conn.execute(f"SELECT rid, doc FROM {layout.source} WHERE rid IN ({marks})", missing)
+            }
+            documents.update(read)
+            if current:
+                packed_read = {rid: packed for rid, document in read.items() if (packed := _pack(document))}
+                with self.lock:
+                    if self.documents_version == changes.version:
+                        for rid, packed in packed_read.items():
+                            old = self.docs.pop(rid, None)
+                            self.docs_bytes += len(packed) - (len(old) if old is not None else 0)
+                            self.docs[rid] = packed
+                        while self.docs_bytes > DOCUMENT_BYTES and self.docs:
+                            self.docs_bytes -= len(self.docs.popitem(last=False)[1])
+        return documents
 
     # -- filters ---------------------------------------------------------------------------------------------
 

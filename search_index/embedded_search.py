@@ -122,19 +122,29 @@ def _hits(
     query: SearchQuery,
     plan: MatchPlan | None,
     rows: list[Row],
+    bitmaps: tuple[GenerationBitmaps, Changes] | None = None,
 ) -> list[Hit]:
+    """The hits of a page: stored documents (kept decoded per generation with ``bitmaps``) and highlights."""
     if not rows:
         return []
     if query.ids_only:
         return [
             Hit(doc_id, {"id": doc_id}, -score if score is not None else None, dist) for _, doc_id, score, dist in rows
         ]
-    marks = ", ".join("?" * len(rows))
-    documents = dict(conn.execute(f"SELECT rid, doc FROM {layout.source} WHERE rid IN ({marks})", [r[0] for r in rows]))
-    codec = read_codec(conn, layout)
+    if bitmaps is not None:
+        documents = bitmaps[0].documents(conn, layout, bitmaps[1], [r[0] for r in rows])
+    else:
+        marks = ", ".join("?" * len(rows))
+        codec = read_codec(conn, layout)
+        documents = {
+            rid: codec.load(doc)
+            for rid, doc in conn.execute(
+                f"SELECT rid, doc FROM {layout.source} WHERE rid IN ({marks})", [r[0] for r in rows]
+            )
+        }
     hits = []
     for rid, doc_id, score, dist in rows:
-        document = codec.load(documents[rid])
+        document = documents[rid]
         highlights = {}
         for name in query.highlight:
             value = highlight_value(document.get(name), plan)
@@ -446,10 +456,12 @@ def bitmap_search(
         tail += [(f"(d.{col(name)} IS NULL)", [], "ASC"), (f"d.{col(name)}", [], "DESC" if descending else "ASC")]
     rules = _rule_splits(conn, layout, settings, plan, bitmaps, changes)
     order = ", ".join([*(f"{sql} {direction}" for sql, _, direction in tail), "d.rid"])
+    ties = "".join(f", d.{col(name)}" for name, _ in settings.tie_breakers)
     ranking_sql = (
-        f"SELECT d.rid, bm25({layout.fts}, {weights}) FROM {layout.fts} CROSS JOIN {layout.docs} d "
-        f"ON d.rid = {layout.fts}.rowid WHERE {layout.fts} MATCH ? ORDER BY {order}"
+        f"SELECT d.rid, bm25({layout.fts}, {weights}){ties} FROM {layout.fts} CROSS JOIN {layout.docs} d "
+        f"ON d.rid = {layout.fts}.rowid WHERE {layout.fts} MATCH ? AND {{RIDS}} ORDER BY {order}"
     )
+    tie_desc = [d for _, d in settings.tie_breakers]
     end = offset + limit
     position = 0
     rows: list[Row] = []
@@ -465,7 +477,7 @@ def bitmap_search(
             skip = max(0, offset - position)
             take = min(len(part), end - position) - skip
             if (skip + take) * len(text) <= WALK_LIMIT * len(part):
-                rids, scores = bitmaps.ranking(conn, changes, plan.expression, ranking_sql)
+                rids, scores = bitmaps.ranking(conn, changes, plan.expression, ranking_sql, tie_desc)
                 picked: list[tuple[int, float, None]] = []
                 seen = 0
                 for i, rid in enumerate(rids):
@@ -513,10 +525,11 @@ def run_search(
     """
     facets = list(dict.fromkeys(query.facets))
     if stats is not None and cached_rows is not None:
-        return _result(conn, layout, settings, query, plan, facets, stats, cached_rows), stats, cached_rows
+        result = _result(conn, layout, settings, query, plan, facets, stats, cached_rows, bitmaps)
+        return result, stats, cached_rows
     if bitmaps is not None and not query.sort and (plan or facets):
         stats, page = bitmap_search(conn, layout, settings, query, plan, list_fields, *bitmaps, stats)
-        return _result(conn, layout, settings, query, plan, facets, stats, page), stats, page
+        return _result(conn, layout, settings, query, plan, facets, stats, page, bitmaps), stats, page
     q = _parts(layout, query, plan, list_fields, conn)
     offset = (query.page - 1) * query.per_page
     rows: list[Row] = []
@@ -575,7 +588,7 @@ def run_search(
             limit = max(0, min(query.per_page, min(stats[0], settings.max_total_hits) - offset))
             if limit:
                 rows = _page_direct(conn, layout, settings, plan, q, limit, offset)
-    return _result(conn, layout, settings, query, plan, facets, stats, rows), stats, rows
+    return _result(conn, layout, settings, query, plan, facets, stats, rows, bitmaps), stats, rows
 
 
 def _result(
@@ -587,7 +600,9 @@ def _result(
     facets: list[str],
     stats: Stats,
     rows: list[Row],
+    bitmaps: tuple[GenerationBitmaps, Changes] | None = None,
 ) -> SearchResult:
     total = min(stats[0], settings.max_total_hits)
     facet_counts = {f: dict(stats[1].get(f, {})) for f in facets}
-    return SearchResult(_hits(conn, layout, query, plan, rows), total, query.page, query.per_page, facet_counts)
+    hits = _hits(conn, layout, query, plan, rows, bitmaps)
+    return SearchResult(hits, total, query.page, query.per_page, facet_counts)

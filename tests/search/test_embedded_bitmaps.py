@@ -233,3 +233,154 @@ async def test_a_rebuild_gives_the_old_generations_pages_back(tmp_path: Path) ->
         assert answer(await backend.search(INDEX, query)) == answer(expected)
     finally:
         await backend.close()
+
+
+def count_document_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record every stored document decoded (read from the file, not taken from the kept ones)."""
+    reads: list[int] = []
+    load = store.DocCodec.load
+
+    def spy(self: store.DocCodec, value: bytes | str) -> Any:
+        reads.append(1)
+        return load(self, value)
+
+    monkeypatch.setattr(store.DocCodec, "load", spy)
+    return reads
+
+
+async def test_kept_documents_follow_writes_from_another_connection(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader keeps the documents of its hits decoded; a write through another connection (the outbox worker's
+    process) shows in its next search: the changed document is read again, the unchanged one is not."""
+    writer, reader = pair
+    query = SearchQuery("tablas", highlight=("title",))
+    first = await reader.search(INDEX, query)
+    assert [(h.id, h.document["title"]) for h in first.hits] == [("o1", "Tablas de caoba")]
+    reads = count_document_reads(monkeypatch)
+    again = await reader.search(INDEX, query)
+    assert (reads, [h.document["title"] for h in again.hits]) == ([], ["Tablas de caoba"])
+    again.hits[0].document["title"] = "changed by a caller"  # each caller gets its own copy
+    await writer.upsert(INDEX, [offer("o1", "Tablas de caoba renovadas"), offer("n1", "Tablas de cedro")])
+    reads.clear()  # the writer's own read of the replaced o1
+    after = await reader.search(INDEX, query)
+    assert sorted((h.id, h.document["title"], h.highlights["title"]) for h in after.hits) == [
+        ("n1", "Tablas de cedro", "<mark>Tablas</mark> de cedro"),
+        ("o1", "Tablas de caoba renovadas", "<mark>Tablas</mark> de caoba renovadas"),
+    ]
+    assert len(reads) == 2
+    await writer.delete(INDEX, ["n1"])
+    await writer.upsert(INDEX, [offer("n2", "Tablas de pino")])  # takes n1's rid (the highest, freed)
+    reads.clear()
+    final = await reader.search(INDEX, query)
+    assert sorted((h.id, h.document["title"]) for h in final.hits) == [
+        ("n2", "Tablas de pino"),
+        ("o1", "Tablas de caoba renovadas"),
+    ]
+    assert len(reads) == 1
+
+
+async def test_kept_documents_are_dropped_when_the_log_misses_versions(
+    pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer, reader = pair
+    query = SearchQuery("tablas")
+    assert [h.document["title"] for h in (await reader.search(INDEX, query)).hits] == ["Tablas de caoba"]
+    monkeypatch.setattr(store, "CHANGE_VERSIONS", 1)  # the log keeps the last write only
+    await writer.upsert(INDEX, [offer("o1", "Tablas de caoba, primera")])
+    await writer.upsert(INDEX, [offer("n1", "Chicozapote")])
+    # o1 changed in a version the log no longer holds: its new text shows because everything kept is dropped.
+    reads = count_document_reads(monkeypatch)
+    result = await reader.search(INDEX, query)
+    assert ([h.document["title"] for h in result.hits], len(reads)) == (["Tablas de caoba, primera"], 1)
+
+
+@pytest.fixture(name="relevance_pair")
+async def fx_relevance_pair(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedBackend, EmbeddedBackend]]:
+    """The relevance documents, a writer and a reader on one file (the reader keeps no results)."""
+    writer = EmbeddedBackend(tmp_path, prefix="rank")
+    reader = EmbeddedBackend(tmp_path, prefix="rank", cache_entries=0)
+    await writer.ensure_index(INDEX)
+    await writer.upsert(INDEX, documents())
+    yield writer, reader
+    await writer.close()
+    await reader.close()
+
+
+def kept_ranking(backend: EmbeddedBackend, text: str) -> embedded_bitmaps.Ranking:
+    generation = next(iter(backend._bitmaps._generations.values()))
+    plan = backend._plans[next(k for k in backend._plans if k[-1] == text)]
+    return generation.orders[plan.expression]
+
+
+async def latex_writes(writer: EmbeddedBackend) -> None:
+    """A changed match, a new match and a deleted match of "hule"."""
+    docs = {d["id"]: d for d in documents()}
+    await writer.upsert(
+        INDEX,
+        [
+            {**docs["mx-hule-oax"], "title": "Hule, hule y más hule de campo"},
+            {**docs["mx-hule-ver"], "id": "mx-hule-new", "ref": "mx-hule-new", "title": "Hule nuevo"},
+        ],
+    )
+    await writer.delete(INDEX, ["mx-hule-chp"])
+
+
+async def test_a_small_index_reads_its_rankings_again_after_a_write(
+    relevance_pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under PATCH_SHARE matches a ranking is never patched: after writes from another connection the answer is the
+    SQL path's, scores included."""
+    monkeypatch.setattr(embedded_search, "SMALL_SET", 0)  # rank "hule" through its kept ranking
+    writer, reader = relevance_pair
+    query = SearchQuery("hule", per_page=5)
+    await reader.search(INDEX, query)
+    await latex_writes(writer)
+    result = await reader.search(INDEX, query)
+    sql = EmbeddedBackend(reader.path.parent, prefix="rank", cache_entries=0, use_bitmaps=False)
+    try:
+        assert answer(result) == answer(await sql.search(INDEX, query))
+    finally:
+        await sql.close()
+    ranking = kept_ranking(reader, "hule")
+    assert ranking.full_version == ranking.version  # read again in full, not patched
+
+
+async def test_a_ranking_is_patched_with_the_changed_documents(
+    relevance_pair: tuple[EmbeddedBackend, EmbeddedBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within PATCH_SHARE (here every change), the kept ranking holds exactly the current matches: the changed and
+    new documents at their place by their current bm25 and recency, the untouched ones as read before."""
+    monkeypatch.setattr(embedded_search, "SMALL_SET", 0)
+    monkeypatch.setattr(embedded_bitmaps, "PATCH_SHARE", 1)
+    writer, reader = relevance_pair
+    query = SearchQuery("hule", per_page=5)
+    await reader.search(INDEX, query)
+    before = kept_ranking(reader, "hule")
+    old = dict(zip(before.rids, zip(before.scores, *(before.ties or []), strict=True), strict=True))
+    await latex_writes(writer)
+    result = await reader.search(INDEX, query)
+    patched = kept_ranking(reader, "hule")
+    assert (patched.full_version, patched.version) == (before.version, before.version + 2)
+    fresh_backend = EmbeddedBackend(reader.path.parent, prefix="rank", cache_entries=0)
+    try:
+        fresh_result = await fresh_backend.search(INDEX, query)
+        fresh = kept_ranking(fresh_backend, "hule")
+    finally:
+        await fresh_backend.close()
+    new = dict(zip(fresh.rids, zip(fresh.scores, *(fresh.ties or []), strict=True), strict=True))
+    assert set(patched.rids) == set(fresh.rids)  # exactly the current matches
+    changed = {rid for rid in new if rid not in old or rid == rid_of(reader, "mx-hule-oax")}
+    assert len(changed) == 2  # the changed and the new document
+    expected = sorted([(*old[rid], rid) for rid in new if rid not in changed] + [(*new[rid], rid) for rid in changed])
+    assert list(patched.rids) == [row[-1] for row in expected]
+    assert list(patched.scores) == [row[0] for row in expected]
+    assert [h.id for h in result.hits] == [h.id for h in fresh_result.hits]  # no order changed at this drift
+
+
+def rid_of(backend: EmbeddedBackend, doc_id: str) -> int:
+    with sqlite3.connect(backend.path) as conn:
+        gen = conn.execute("SELECT gen FROM fm_generations WHERE state = 'active'").fetchone()[0]
+        return int(
+            conn.execute(f"SELECT rid FROM {store.Layout(INDEX, gen).docs} WHERE id = ?", (doc_id,)).fetchone()[0]
+        )
