@@ -29,7 +29,7 @@ from app.accounts.services import get_organization
 from app.certificates import services as certificates
 from app.i18n import get_locale
 from app.messaging.trust import producer_trust
-from app.offers import cards, services
+from app.offers import cards, listing, services
 from app.offers.forms import OFFER_CHOICES
 from app.offers.services import get_own_offer, get_visible_offer, owns
 from app.traceability.offer_lots import backing, held_lot_options, offer_lot_warnings
@@ -41,12 +41,12 @@ from app.web.render import render, see_other, wants_fragment
 
 
 # --- public pages ----------------------------------------------------------------------------------------------
-async def _offer_countries(stamp: Any) -> tuple[str, ...]:
+async def _offer_countries(stamp: Any, index: listing.Listing | None) -> tuple[str, ...]:
     """The filter's countries, kept like the results until a change (the same for every visitor)."""
     key = ("offer-countries", stamp)
     cached = microcache.get(key)
     if cached is None:
-        cached = tuple(await services.public_offer_countries())
+        cached = tuple(await services.public_offer_countries(index))
         microcache.put(key, cached)
     return cached
 
@@ -67,6 +67,7 @@ MAX_VISITOR_PAGES = 512
 _visitor_pages: OrderedDict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = OrderedDict()
 microcache.also_forget(_visitor_pages.clear)
 microcache.also_forget(cards.forget)
+microcache.also_forget(listing.forget)
 
 
 def _visitor_page(request: HTMXRequest, context: dict[str, Any], token: str) -> str | None:
@@ -121,8 +122,10 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         tuple(sorted(filters.errors.items())),
     )
     results_html = microcache.get(key)
+    index: listing.Listing | None = None
     if results_html is None:
-        found = await services.browse_public_offers(filters)
+        index = await listing.current()  # one reading of the change count for the results and the countries
+        found = await services.browse_public_offers(filters, index=index)
         context = {
             "filters": filters,
             "rows": found.rows,
@@ -143,7 +146,7 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         "filters": filters,
         "errors": filters.errors,
         "results_html": results_html,
-        "countries": await _offer_countries(stamp),
+        "countries": await _offer_countries(stamp, index),
     }
     token = _csrf_token(request)
     if request.scope.get("user") is None and token and (html := _visitor_page(request, context, token)) is not None:
