@@ -103,6 +103,58 @@ def _visitor_page(request: HTMXRequest, context: dict[str, Any], token: str) -> 
     return "".join((token.join(pieces[0]), str(context["results_html"]), token.join(pieces[1])))
 
 
+#: Where the results take a card (a comment no card can contain: it is random per process).
+_CARD_MARK = Markup(f"<!--offer-card-{secrets.token_hex(16)}-->")
+MAX_RESULT_SHELLS = 2048
+_result_shells: OrderedDict[tuple[Any, ...], tuple[str, ...]] = OrderedDict()
+microcache.also_forget(_result_shells.clear)
+
+
+def _results_html(request: HTMXRequest, filters: services.OfferFilters, found: services.OfferPage) -> Markup:
+    """The results fragment: its cards (kept by content, ``app.offers.cards``) within the text around them, which is
+    kept by everything it shows (language, filters, page, their errors, the total and the number of cards), cut where
+    the cards go."""
+    env = _jinja(request).engine
+    key = (
+        get_locale(),
+        tuple(sorted(filters.as_query().items())),
+        filters.page,
+        tuple(sorted(filters.errors.items())),
+        found.total,
+        found.exact,
+        len(found.rows),
+        services.PER_PAGE,
+    )
+    context = {
+        "filters": filters,
+        "rows": found.rows,
+        "total": found.total,
+        # Past the count's cap the number of pages is not known: the pages then say "more than" and go on.
+        "total_exact": found.exact,
+        "pages": max(1, math.ceil(found.total / services.PER_PAGE)) if found.exact else None,
+        "base_query": urlencode(filters.as_query()),
+        "errors": filters.errors,
+        "card": partial(cards.card_html, env),
+    }
+    template = _jinja(request).get_template("offers/_results.html.jinja2")
+    pieces = _result_shells.get(key)
+    if pieces is None:
+        shell = template.render(**{**context, "rows": list(range(len(found.rows))), "card": lambda _: _CARD_MARK})
+        pieces = tuple(shell.split(_CARD_MARK))
+        if len(pieces) != len(found.rows) + 1:  # not one mark per card: rendered whole
+            return Markup(template.render(**context))  # our own template's output, already escaped
+        _result_shells[key] = pieces
+        if len(_result_shells) > MAX_RESULT_SHELLS:
+            _result_shells.popitem(last=False)
+    else:
+        _result_shells.move_to_end(key)
+    parts = [pieces[0]]
+    for row, after in zip(found.rows, pieces[1:], strict=True):
+        parts.append(cards.card_html(env, row))
+        parts.append(after)
+    return Markup("".join(parts))  # our own template's output and cards, already escaped
+
+
 @get("/offers", include_in_schema=False, name="offer_list")
 async def offer_list(request: HTMXRequest) -> Template | Response[str]:
     """Active certified offers with simple filters; htmx swaps only the results.
@@ -126,19 +178,7 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
     if results_html is None:
         index = await listing.current()  # one reading of the change count for the results and the countries
         found = await services.browse_public_offers(filters, index=index)
-        context = {
-            "filters": filters,
-            "rows": found.rows,
-            "total": found.total,
-            # Past the count's cap the number of pages is not known: the pages then say "more than" and go on.
-            "total_exact": found.exact,
-            "pages": max(1, math.ceil(found.total / services.PER_PAGE)) if found.exact else None,
-            "base_query": urlencode(filters.as_query()),
-            "errors": filters.errors,
-            "card": partial(cards.card_html, _jinja(request).engine),
-        }
-        template = _jinja(request).get_template("offers/_results.html.jinja2")
-        results_html = Markup(template.render(**context))  # our own template's output, already escaped
+        results_html = _results_html(request, filters, found)
         microcache.put(key, results_html)
     if wants_fragment(request):
         return Response(content=str(results_html), media_type=MediaType.HTML)
