@@ -176,8 +176,8 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
     results_html = microcache.get(key)
     index: listing.Listing | None = None
     if results_html is None:
-        index = await listing.current()  # one reading of the change count for the results and the countries
-        found = await services.browse_public_offers(filters, index=index)
+        found = await services.browse_public_offers(filters)
+        index = found.index  # current when the page's rows were read: the countries come from it too
         results_html = _results_html(request, filters, found)
         microcache.put(key, results_html)
     if wants_fragment(request):

@@ -29,6 +29,7 @@ from typing import Any
 from pyroaring import BitMap
 
 from app.events import change_count
+from app.events.outbox import CHANGES
 from app.offers import visibility
 from app.offers.tables import Offer
 from app.settings import get_settings
@@ -147,6 +148,20 @@ def _build(rows: Iterable[dict[str, Any]], count: int, day: dt.date) -> Listing:
         values={key: BitMap(ranks) for key, ranks in values.items()},
         eudr=BitMap(eudr),
     )
+
+
+def kept() -> Listing | None:
+    """The kept bitmaps if they were read today and are young enough, without reading the change count: the caller
+    reads it in the same statement as the rows it picks with them (``count_sql``) and compares."""
+    seconds = get_settings().listing_index_seconds
+    found = _current
+    if found is None or seconds <= 0 or found.day != today() or time.monotonic() - found.made_at >= seconds:
+        return None
+    return found
+
+
+#: The change count as a column of another query (``kept``): one statement reads it and the rows in one snapshot.
+COUNT_SQL = f"(SELECT value FROM change_count WHERE name = '{CHANGES}')"
 
 
 async def current() -> Listing | None:

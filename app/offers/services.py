@@ -334,6 +334,8 @@ class OfferPage:
     rows: list[dict[str, Any]]
     total: int
     exact: bool = True
+    #: The kept bitmaps the page was read from, current when its rows were read (None: read by SQL).
+    index: listing.Listing | None = None
 
 
 def _engine() -> str:
@@ -508,19 +510,31 @@ async def browse_public_offers(
     """
     per_page = per_page or PER_PAGE
     offset = (filters.page - 1) * per_page
-    index = index or await listing.current()
-    if index is not None:
+    fetched: list[dict[str, Any]] | None = None
+    if index is None and (index := listing.kept()) is not None:
+        # The kept bitmaps pick the page; its rows are read with the change count in one statement (one snapshot):
+        # the same count as the bitmaps' says they were current for these rows. Otherwise read again below.
         ids, total, exact = _from_listing(index, filters, per_page, offset, exact_total)
-    else:
-        ids, total, exact = await _from_sql(filters, per_page, offset, exact_total)
+        if ids:
+            fetched = await _page_rows(ids, with_count=True)
+            if not fetched or fetched[0]["changes"] != index.count:
+                fetched, index = None, None
+        else:
+            index = None
+    if fetched is None:
+        index = index or await listing.current()
+        if index is not None:
+            ids, total, exact = _from_listing(index, filters, per_page, offset, exact_total)
+        else:
+            ids, total, exact = await _from_sql(filters, per_page, offset, exact_total)
+        fetched = await _page_rows(ids) if ids else []
     rows: list[dict[str, Any]] = []
-    if ids:
-        marks = ", ".join("{}" for _ in ids)
-        fetched = await Offer.raw(f"{_PUBLIC_COLUMNS} WHERE o.id IN ({marks})", *ids)
+    if fetched:
         position = {offer_id: i for i, offer_id in enumerate(ids)}
         fetched.sort(key=lambda r: position[r["page_id"]])
         for r in fetched:
             del r["page_id"]
+            r.pop("changes", None)
         rows = [Row(r) for r in fetched]
     for row in rows:
         row["species"] = _json_list(row["species"])
@@ -533,7 +547,14 @@ async def browse_public_offers(
     backings = await stored_backings({row["ref"]: list(row["lots"] or []) for row in rows if row["lots"]})
     for row in rows:
         row["backing"] = backings.get(row["ref"])
-    return OfferPage(rows, total, exact)
+    return OfferPage(rows, total, exact, index)
+
+
+async def _page_rows(ids: list[int], *, with_count: bool = False) -> list[dict[str, Any]]:
+    """The shown columns of these offers (any order), with the change count as ``changes`` when asked."""
+    marks = ", ".join("{}" for _ in ids)
+    count = f"coalesce({listing.COUNT_SQL}, 0) AS changes, " if with_count else ""
+    return await Offer.raw(f"SELECT {count}{_PUBLIC_COLUMNS[len('SELECT ') :]} WHERE o.id IN ({marks})", *ids)
 
 
 async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
