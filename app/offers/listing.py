@@ -57,7 +57,7 @@ class Listing:
     eudr: BitMap
 
     def matching(self, chosen: dict[str, str], eudr: bool) -> BitMap:
-        """The listed ranks that match the chosen filter values (empty when a value has no offer)."""
+        """The listed ranks that match the chosen filter values (empty when a value has no offer); not to be changed."""
         sets = [self.listed]
         for name, value in chosen.items():
             found = self.values.get((name, value))
@@ -66,7 +66,7 @@ class Listing:
             sets.append(found)
         if eudr:
             sets.append(self.eudr)
-        return BitMap.intersection(*sets) if len(sets) > 1 else BitMap(self.listed)
+        return BitMap.intersection(*sets) if len(sets) > 1 else self.listed  # read only: not copied
 
     def page_ids(self, ranks: BitMap, offset: int, limit: int) -> list[int]:
         """The offer ids of ``limit`` matches from the ``offset``-th, in the list's order."""

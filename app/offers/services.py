@@ -327,11 +327,19 @@ NARROW_OFFERS = 2000
 NARROW_COUNTRY_FACTOR = 0.6
 
 
+class ListedRow(Row):
+    """A row of the public list; ``content``: its columns as read and its lots' badge, everything its card shows, in a
+    form cheap to hash (the cards are kept by it, ``app.offers.cards``)."""
+
+    __slots__ = ("content",)
+    content: tuple[Any, ...]
+
+
 @dataclass
 class OfferPage:
     """One page of the public list: its rows, and the total (exact, or a lower bound when ``exact`` is false)."""
 
-    rows: list[dict[str, Any]]
+    rows: list[ListedRow]
     total: int
     exact: bool = True
     #: The kept bitmaps the page was read from, current when its rows were read (None: read by SQL).
@@ -528,14 +536,16 @@ async def browse_public_offers(
         else:
             ids, total, exact = await _from_sql(filters, per_page, offset, exact_total)
         fetched = await _page_rows(ids) if ids else []
-    rows: list[dict[str, Any]] = []
+    rows: list[ListedRow] = []
     if fetched:
         position = {offer_id: i for i, offer_id in enumerate(ids)}
         fetched.sort(key=lambda r: position[r["page_id"]])
         for r in fetched:
             del r["page_id"]
             r.pop("changes", None)
-        rows = [Row(r) for r in fetched]
+        rows = [ListedRow(r) for r in fetched]
+        for row in rows:
+            row.content = tuple(row.values())  # as read: text, numbers and None (cheap to hash, unlike dates)
     for row in rows:
         row["species"] = _json_list(row["species"])
         row["lots"] = _json_list(row["lots"])
@@ -547,6 +557,7 @@ async def browse_public_offers(
     backings = await stored_backings({row["ref"]: list(row["lots"] or []) for row in rows if row["lots"]})
     for row in rows:
         row["backing"] = backings.get(row["ref"])
+        row.content = (row.content, row["backing"])
     return OfferPage(rows, total, exact, index)
 
 
@@ -560,7 +571,7 @@ async def _page_rows(ids: list[int], *, with_count: bool = False) -> list[dict[s
 async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
     """One page of publicly listed offers, newest first, and their exact total (``browse_public_offers``)."""
     page = await browse_public_offers(filters, per_page, exact_total=True)
-    return page.rows, page.total
+    return list(page.rows), page.total
 
 
 async def list_public_offer_rows(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
