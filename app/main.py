@@ -28,6 +28,7 @@ from app.messaging import controllers as messaging_controllers
 from app.notifications import controllers as notifications_controllers
 from app.offers import api as offers_api
 from app.offers import controllers as offers_controllers
+from app.offers import listing as offer_listing
 from app.ops import controllers as ops_controllers
 from app.ops.logs import logging_config
 from app.ops.observe import observe
@@ -132,7 +133,14 @@ def create_app() -> Litestar:
         compression_config=config.compression_config(),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=reject_impossible_ids,
-        on_startup=[start_pool, start_worker, config.compile_public_templates, load_reference_data, warm_index],
+        on_startup=[
+            start_pool,
+            start_worker,
+            config.compile_public_templates,
+            load_reference_data,
+            warm_index,
+            offer_listing.warm,
+        ],
         on_shutdown=[stop_worker, close_pool],
         debug=settings.debug,
         logging_config=logging_config(settings),

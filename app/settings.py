@@ -172,6 +172,10 @@ class Settings:
     #: recorded by any process ends its use at once (``app.web.microcache``); the age bounds writes made around the
     #: services.
     list_cache_seconds: float = 300.0
+    #: Seconds a worker may use its bitmaps of the publicly listed offers at most (``app.offers.listing``; 0: the
+    #: offer list reads every page by SQL). A change recorded by any process ends their use at once; the age bounds
+    #: writes made around the services.
+    listing_index_seconds: float = 300.0
     #: Searches whose counts, facets and page hits the embedded backend keeps per index version (0: none; for cold
     #: benchmarks). None: the backend's default.
     search_cache_entries: int | None = None
@@ -285,6 +289,7 @@ def load_settings() -> Settings:
         db_pool_max=int(env.get("FORESTMATCH_DB_POOL_MAX", "10")),
         sync_in_app=_bool(env.get("FORESTMATCH_SYNC_IN_APP"), True),
         list_cache_seconds=float(env.get("FORESTMATCH_LIST_CACHE_SECONDS", "300")),
+        listing_index_seconds=float(env.get("FORESTMATCH_LISTING_INDEX_SECONDS", "300")),
         search_cache_entries=int(env["FORESTMATCH_SEARCH_CACHE_ENTRIES"])
         if env.get("FORESTMATCH_SEARCH_CACHE_ENTRIES", "").strip()
         else None,

@@ -25,6 +25,11 @@ _cards: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
 
 
 def _key(row: dict[str, Any]) -> tuple[Any, ...]:
+    # A row of the public list carries its content as read (``ListedRow.content``): hashing it is a fraction of hashing
+    # the converted values (dates, Decimals) a card is rendered from.
+    content = getattr(row, "content", None)
+    if content is not None:
+        return (get_locale(), content)
     return (get_locale(), *((k, tuple(v) if isinstance(v, list) else v) for k, v in row.items()))
 
 

@@ -29,7 +29,7 @@ from app.accounts.services import get_organization
 from app.certificates import services as certificates
 from app.i18n import get_locale
 from app.messaging.trust import producer_trust
-from app.offers import cards, services
+from app.offers import cards, listing, services
 from app.offers.forms import OFFER_CHOICES
 from app.offers.services import get_own_offer, get_visible_offer, owns
 from app.traceability.offer_lots import backing, held_lot_options, offer_lot_warnings
@@ -41,12 +41,12 @@ from app.web.render import render, see_other, wants_fragment
 
 
 # --- public pages ----------------------------------------------------------------------------------------------
-async def _offer_countries(stamp: Any) -> tuple[str, ...]:
+async def _offer_countries(stamp: Any, index: listing.Listing | None) -> tuple[str, ...]:
     """The filter's countries, kept like the results until a change (the same for every visitor)."""
     key = ("offer-countries", stamp)
     cached = microcache.get(key)
     if cached is None:
-        cached = tuple(await services.public_offer_countries())
+        cached = tuple(await services.public_offer_countries(index))
         microcache.put(key, cached)
     return cached
 
@@ -67,6 +67,7 @@ MAX_VISITOR_PAGES = 512
 _visitor_pages: OrderedDict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = OrderedDict()
 microcache.also_forget(_visitor_pages.clear)
 microcache.also_forget(cards.forget)
+microcache.also_forget(listing.forget)
 
 
 def _visitor_page(request: HTMXRequest, context: dict[str, Any], token: str) -> str | None:
@@ -102,6 +103,58 @@ def _visitor_page(request: HTMXRequest, context: dict[str, Any], token: str) -> 
     return "".join((token.join(pieces[0]), str(context["results_html"]), token.join(pieces[1])))
 
 
+#: Where the results take a card (a comment no card can contain: it is random per process).
+_CARD_MARK = Markup(f"<!--offer-card-{secrets.token_hex(16)}-->")
+MAX_RESULT_SHELLS = 2048
+_result_shells: OrderedDict[tuple[Any, ...], tuple[str, ...]] = OrderedDict()
+microcache.also_forget(_result_shells.clear)
+
+
+def _results_html(request: HTMXRequest, filters: services.OfferFilters, found: services.OfferPage) -> Markup:
+    """The results fragment: its cards (kept by content, ``app.offers.cards``) within the text around them, which is
+    kept by everything it shows (language, filters, page, their errors, the total and the number of cards), cut where
+    the cards go."""
+    env = _jinja(request).engine
+    key = (
+        get_locale(),
+        tuple(sorted(filters.as_query().items())),
+        filters.page,
+        tuple(sorted(filters.errors.items())),
+        found.total,
+        found.exact,
+        len(found.rows),
+        services.PER_PAGE,
+    )
+    context = {
+        "filters": filters,
+        "rows": found.rows,
+        "total": found.total,
+        # Past the count's cap the number of pages is not known: the pages then say "more than" and go on.
+        "total_exact": found.exact,
+        "pages": max(1, math.ceil(found.total / services.PER_PAGE)) if found.exact else None,
+        "base_query": urlencode(filters.as_query()),
+        "errors": filters.errors,
+        "card": partial(cards.card_html, env),
+    }
+    template = _jinja(request).get_template("offers/_results.html.jinja2")
+    pieces = _result_shells.get(key)
+    if pieces is None:
+        shell = template.render(**{**context, "rows": list(range(len(found.rows))), "card": lambda _: _CARD_MARK})
+        pieces = tuple(shell.split(_CARD_MARK))
+        if len(pieces) != len(found.rows) + 1:  # not one mark per card: rendered whole
+            return Markup(template.render(**context))  # our own template's output, already escaped
+        _result_shells[key] = pieces
+        if len(_result_shells) > MAX_RESULT_SHELLS:
+            _result_shells.popitem(last=False)
+    else:
+        _result_shells.move_to_end(key)
+    parts = [pieces[0]]
+    for row, after in zip(found.rows, pieces[1:], strict=True):
+        parts.append(cards.card_html(env, row))
+        parts.append(after)
+    return Markup("".join(parts))  # our own template's output and cards, already escaped
+
+
 @get("/offers", include_in_schema=False, name="offer_list")
 async def offer_list(request: HTMXRequest) -> Template | Response[str]:
     """Active certified offers with simple filters; htmx swaps only the results.
@@ -121,21 +174,11 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         tuple(sorted(filters.errors.items())),
     )
     results_html = microcache.get(key)
+    index: listing.Listing | None = None
     if results_html is None:
         found = await services.browse_public_offers(filters)
-        context = {
-            "filters": filters,
-            "rows": found.rows,
-            "total": found.total,
-            # Past the count's cap the number of pages is not known: the pages then say "more than" and go on.
-            "total_exact": found.exact,
-            "pages": max(1, math.ceil(found.total / services.PER_PAGE)) if found.exact else None,
-            "base_query": urlencode(filters.as_query()),
-            "errors": filters.errors,
-            "card": partial(cards.card_html, _jinja(request).engine),
-        }
-        template = _jinja(request).get_template("offers/_results.html.jinja2")
-        results_html = Markup(template.render(**context))  # our own template's output, already escaped
+        index = found.index  # current when the page's rows were read: the countries come from it too
+        results_html = _results_html(request, filters, found)
         microcache.put(key, results_html)
     if wants_fragment(request):
         return Response(content=str(results_html), media_type=MediaType.HTML)
@@ -143,7 +186,7 @@ async def offer_list(request: HTMXRequest) -> Template | Response[str]:
         "filters": filters,
         "errors": filters.errors,
         "results_html": results_html,
-        "countries": await _offer_countries(stamp),
+        "countries": await _offer_countries(stamp, index),
     }
     token = _csrf_token(request)
     if request.scope.get("user") is None and token and (html := _visitor_page(request, context, token)) is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import secrets
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from app.db import Row, atomic
 from app.events import record_change
 from app.i18n import gettext as _
 from app.messaging.tables import Conversation
-from app.offers import projection, visibility
+from app.offers import listing, projection, visibility
 from app.offers.tables import Offer
 from app.offers.visibility import certificate_problem
 from app.places import check_place
@@ -326,13 +327,23 @@ NARROW_OFFERS = 2000
 NARROW_COUNTRY_FACTOR = 0.6
 
 
+class ListedRow(Row):
+    """A row of the public list; ``content``: its columns as read and its lots' badge, everything its card shows, in a
+    form cheap to hash (the cards are kept by it, ``app.offers.cards``)."""
+
+    __slots__ = ("content",)
+    content: tuple[Any, ...]
+
+
 @dataclass
 class OfferPage:
     """One page of the public list: its rows, and the total (exact, or a lower bound when ``exact`` is false)."""
 
-    rows: list[dict[str, Any]]
+    rows: list[ListedRow]
     total: int
     exact: bool = True
+    #: The kept bitmaps the page was read from, current when its rows were read (None: read by SQL).
+    index: listing.Listing | None = None
 
 
 def _engine() -> str:
@@ -407,22 +418,29 @@ async def _public_from(filters: OfferFilters) -> str:
     return f"FROM offer o INDEXED BY offer_listing {rest}"
 
 
-async def browse_public_offers(
-    filters: OfferFilters, per_page: int | None = None, *, exact_total: bool = False
-) -> OfferPage:
-    """Publicly listed offers (``app.offers.visibility``), newest first: one page (``PER_PAGE`` offers unless
-    ``per_page``) and the total.
+def _from_listing(
+    index: listing.Listing, filters: OfferFilters, per_page: int, offset: int, exact_total: bool
+) -> tuple[list[int], int, bool]:
+    """A page's ids and its total from the kept bitmaps, with the totals ``_from_sql`` gives (capped the same way)."""
+    matches = index.matching({k: v for k, v in filters.as_query().items() if k != "eudr"}, filters.eudr)
+    ids = index.page_ids(matches, offset, per_page)
+    n = len(matches)
+    if exact_total:
+        return ids, n, True
+    if offset + per_page <= COUNT_CAP:
+        return ids, min(n, COUNT_CAP), n <= COUNT_CAP
+    if len(ids) < per_page and (ids or offset == 0):
+        return ids, offset + len(ids), True
+    bound = max(COUNT_CAP, offset + per_page)
+    return ids, min(n, bound), n <= bound
 
-    The total is exact up to ``COUNT_CAP`` offers (or up to the end of this page, when that is further); past it, it is
-    that bound and ``exact`` is false. ``exact_total`` always counts exactly (every listed offer is read). A page that
-    is not full tells the total by itself. Each row's ``backing`` is the badge of its lots (``stored_backings``: their
-    stored answers), None for an offer without. The busiest page of the site: hand-written SQL here costs a fraction of
-    the ORM's query building.
-    """
-    per_page = per_page or PER_PAGE
+
+async def _from_sql(
+    filters: OfferFilters, per_page: int, offset: int, exact_total: bool
+) -> tuple[list[int], int, bool]:
+    """A page's ids and its total read by SQL (the capped count of ``browse_public_offers``)."""
     where, args = _public_where(filters)
     source = await _public_from(filters)
-    offset = (filters.page - 1) * per_page
     # The ids of the page first (a sort then carries ids, not whole rows), then the shown columns of those rows.
     ids_sql = f"SELECT o.id AS id {source} WHERE {where} ORDER BY o.created_at DESC, o.id DESC LIMIT {{}} OFFSET {{}}"
     if not exact_total and offset + per_page <= COUNT_CAP:
@@ -457,15 +475,80 @@ async def browse_public_offers(
             )
             found = int(counted[0]["n"])
             total, exact = min(found, bound), found <= bound
-    rows: list[dict[str, Any]] = []
-    if ids:
-        marks = ", ".join("{}" for _ in ids)
-        fetched = await Offer.raw(f"{_PUBLIC_COLUMNS} WHERE o.id IN ({marks})", *ids)
+    return ids, total, exact
+
+
+#: Parsed JSON lists of the list's rows by their text: species and lots repeat across offers (a few hundred texts),
+#: and parsing twenty pairs was a tenth of a page's CPU. Bounded; the lists are copied out (callers may change them).
+_JSON_LISTS: dict[str, list[Any]] = {}
+MAX_JSON_LISTS = 4096
+
+
+def _json_list(value: Any) -> Any:
+    """A JSON column as ``projection.load_json`` reads it (text parsed; PostgreSQL's already parsed values kept)."""
+    if not isinstance(value, str):
+        return value
+    parsed = _JSON_LISTS.get(value)
+    if parsed is None:
+        parsed = json.loads(value)
+        if not isinstance(parsed, list):
+            return parsed
+        if len(_JSON_LISTS) >= MAX_JSON_LISTS:
+            _JSON_LISTS.clear()
+        _JSON_LISTS[value] = parsed
+    return list(parsed)
+
+
+async def browse_public_offers(
+    filters: OfferFilters,
+    per_page: int | None = None,
+    *,
+    exact_total: bool = False,
+    index: listing.Listing | None = None,
+) -> OfferPage:
+    """Publicly listed offers (``app.offers.visibility``), newest first: one page (``PER_PAGE`` offers unless
+    ``per_page``) and the total.
+
+    The total is exact up to ``COUNT_CAP`` offers (or up to the end of this page, when that is further); past it, it is
+    that bound and ``exact`` is false. ``exact_total`` always counts exactly (every listed offer is read). A page that
+    is not full tells the total by itself. Each row's ``backing`` is the badge of its lots (``stored_backings``: their
+    stored answers), None for an offer without. The busiest page of the site: hand-written SQL here costs a fraction of
+    the ORM's query building. ``index``: the kept bitmaps the caller found current this request (``listing.current``,
+    read here when None).
+    """
+    per_page = per_page or PER_PAGE
+    offset = (filters.page - 1) * per_page
+    fetched: list[dict[str, Any]] | None = None
+    if index is None and (index := listing.kept()) is not None:
+        # The kept bitmaps pick the page; its rows are read with the change count in one statement (one snapshot):
+        # the same count as the bitmaps' says they were current for these rows. Otherwise read again below.
+        ids, total, exact = _from_listing(index, filters, per_page, offset, exact_total)
+        if ids:
+            fetched = await _page_rows(ids, with_count=True)
+            if not fetched or fetched[0]["changes"] != index.count:
+                fetched, index = None, None
+        else:
+            index = None
+    if fetched is None:
+        index = index or await listing.current()
+        if index is not None:
+            ids, total, exact = _from_listing(index, filters, per_page, offset, exact_total)
+        else:
+            ids, total, exact = await _from_sql(filters, per_page, offset, exact_total)
+        fetched = await _page_rows(ids) if ids else []
+    rows: list[ListedRow] = []
+    if fetched:
         position = {offer_id: i for i, offer_id in enumerate(ids)}
         fetched.sort(key=lambda r: position[r["page_id"]])
-        rows = [Row({k: v for k, v in r.items() if k != "page_id"}) for r in fetched]
+        for r in fetched:
+            del r["page_id"]
+            r.pop("changes", None)
+        rows = [ListedRow(r) for r in fetched]
+        for row in rows:
+            row.content = tuple(row.values())  # as read: text, numbers and None (cheap to hash, unlike dates)
     for row in rows:
-        projection.load_json(row, ("species", "lots"))
+        row["species"] = _json_list(row["species"])
+        row["lots"] = _json_list(row["lots"])
         for key in ("available_from", "available_to"):
             if isinstance(row[key], str):
                 row[key] = dt.date.fromisoformat(row[key])
@@ -474,13 +557,21 @@ async def browse_public_offers(
     backings = await stored_backings({row["ref"]: list(row["lots"] or []) for row in rows if row["lots"]})
     for row in rows:
         row["backing"] = backings.get(row["ref"])
-    return OfferPage(rows, total, exact)
+        row.content = (row.content, row["backing"])
+    return OfferPage(rows, total, exact, index)
+
+
+async def _page_rows(ids: list[int], *, with_count: bool = False) -> list[dict[str, Any]]:
+    """The shown columns of these offers (any order), with the change count as ``changes`` when asked."""
+    marks = ", ".join("{}" for _ in ids)
+    count = f"coalesce({listing.COUNT_SQL}, 0) AS changes, " if with_count else ""
+    return await Offer.raw(f"SELECT {count}{_PUBLIC_COLUMNS[len('SELECT ') :]} WHERE o.id IN ({marks})", *ids)
 
 
 async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
     """One page of publicly listed offers, newest first, and their exact total (``browse_public_offers``)."""
     page = await browse_public_offers(filters, per_page, exact_total=True)
-    return page.rows, page.total
+    return list(page.rows), page.total
 
 
 async def list_public_offer_rows(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
@@ -496,10 +587,14 @@ async def list_public_offer_rows(filters: OfferFilters, per_page: int = PER_PAGE
     return [by_ref[ref] for ref in refs if ref in by_ref], total
 
 
-async def public_offer_countries() -> list[str]:
+async def public_offer_countries(index: listing.Listing | None = None) -> list[str]:
     """The countries of the organisations with publicly listed offers: the offer filters list only these.
 
-    One existence test per country (the first listed offer found answers it), not a pass over every offer."""
+    From the kept bitmaps when they are current (``app.offers.listing``), else one existence test per country (the
+    first listed offer found answers it), not a pass over every offer. ``index`` as for ``browse_public_offers``."""
+    index = index or await listing.current()
+    if index is not None:
+        return index.countries()
     condition, args = visibility.sql()
     cross = "CROSS JOIN" if _engine() == "sqlite" else "JOIN"  # SQLite: from the country's organisations
     sql = f"""

@@ -11,9 +11,9 @@ balancer's checks every few seconds would drown the site's own traffic."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,7 +32,7 @@ def _request_id(scope: Scope) -> str:
             sent = value.decode("latin-1").strip()
             if _CALLER_ID.match(sent):
                 return sent
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID (a few % of a page's CPU)
 
 
 def observe(app: ASGIApp, settings: Settings) -> ASGIApp:

@@ -4,15 +4,18 @@ exact count over every listed offer, on SQLite and PostgreSQL, whichever index a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from app.certificates import services as certificates
 from app.certificates.tables import Certificate
+from app.offers import listing
 from app.offers import services as offers
 from app.offers.services import OfferFilters
 from app.offers.tables import Offer
+from app.settings import get_settings
 from tests.factories import certificate_data, make_certificate, make_offer, make_user
 
 LATEX = {
@@ -101,14 +104,32 @@ QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("reading", ["narrow", "newest-first"])
-async def test_every_way_of_reading_gives_the_exact_pages_and_totals(market, monkeypatch, reading) -> None:
-    """With the narrow-filter probes always answering "narrow", or never (so the list walks the newest offers), each
-    filter set gives every page of the Python oracle's order, and the capped total agrees with the exact one."""
+@pytest.fixture(name="index_off")
+def fx_index_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The kept bitmaps off (``FORESTMATCH_LISTING_INDEX_SECONDS=0``, settings read again): every page read by SQL."""
+    monkeypatch.setenv("FORESTMATCH_LISTING_INDEX_SECONDS", "0")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("FORESTMATCH_LISTING_INDEX_SECONDS")
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("reading", ["narrow", "newest-first", "bitmaps"])
+async def test_every_way_of_reading_gives_the_exact_pages_and_totals(market, monkeypatch, request, reading) -> None:
+    """With the narrow-filter probes always answering "narrow", or never (so the list walks the newest offers), or from
+    the kept bitmaps (``app.offers.listing``), each filter set gives every page of the Python oracle's order, and the
+    capped total agrees with the exact one."""
+    if reading == "bitmaps":
+        monkeypatch.setattr(listing, "REBUILD_SHARE", 1.0)
+        monkeypatch.setattr(listing, "_next_build_at", 0.0)
+        assert await listing.current() is not None
+    else:
+        request.getfixturevalue("index_off")
+        assert await listing.current() is None
     if reading == "narrow":
         monkeypatch.setattr(offers, "NARROW_OFFERS", 10_000)
         monkeypatch.setattr(offers, "NARROW_COUNTRY_FACTOR", 100.0)
-    else:
+    elif reading == "newest-first":
         monkeypatch.setattr(offers, "NARROW_OFFERS", 0)
         monkeypatch.setattr(offers, "NARROW_COUNTRY_FACTOR", 0.0)
     assert len(await _oracle({})) == 11
@@ -131,8 +152,16 @@ async def test_eudr_filter_lists_no_offer_without_lots(market) -> None:
     assert (found.rows, found.total, found.exact) == ([], 0, True)
 
 
-async def test_count_stops_at_the_cap_and_says_it_is_a_lower_bound(market, monkeypatch) -> None:
-    """Past COUNT_CAP the total is the cap (or the end of the page asked for) and not exact; the rows are the same."""
+@pytest.mark.parametrize("reading", ["sql", "bitmaps"])
+async def test_count_stops_at_the_cap_and_says_it_is_a_lower_bound(market, monkeypatch, request, reading) -> None:
+    """Past COUNT_CAP the total is the cap (or the end of the page asked for) and not exact; the rows are the same,
+    whether the pages are read by SQL or from the kept bitmaps."""
+    if reading == "bitmaps":
+        monkeypatch.setattr(listing, "REBUILD_SHARE", 1.0)
+        monkeypatch.setattr(listing, "_next_build_at", 0.0)
+        assert await listing.current() is not None
+    else:
+        request.getfixturevalue("index_off")
     monkeypatch.setattr(offers, "COUNT_CAP", 4)
     expected = await _oracle({})
     seen = []
@@ -185,5 +214,12 @@ async def test_exact_totals_below_the_cap_on_the_page(client, market, monkeypatc
     assert "Page 1 of 2" in response.text
 
 
-async def test_country_list_names_only_countries_with_listed_offers(market) -> None:
+@pytest.mark.parametrize("reading", ["sql", "bitmaps"])
+async def test_country_list_names_only_countries_with_listed_offers(market, monkeypatch, request, reading) -> None:
+    if reading == "bitmaps":
+        monkeypatch.setattr(listing, "REBUILD_SHARE", 1.0)
+        monkeypatch.setattr(listing, "_next_build_at", 0.0)
+        assert await listing.current() is not None
+    else:
+        request.getfixturevalue("index_off")
     assert await offers.public_offer_countries() == ["GT", "MX"]
