@@ -168,7 +168,9 @@ class EmbeddedBackend(PooledConnections):
             store.write_documents(conn, layout, settings, documents, log=False)
 
     def _finish_rebuild(self, layout: store.Layout, settings: IndexSettings) -> int:
-        with self._transaction(write=True) as conn:
+        # The sorts that build the secondary indexes spill to temporary files: in memory, they grew the process by
+        # about the size of the largest index (the covering one, some 150 MB at a million documents).
+        with self._transaction(write=True, temp_files=True) as conn:
             store.create_indexes(conn, layout, settings)
             store.analyze(conn, layout)
             old = self._active(conn, layout.index)
