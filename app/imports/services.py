@@ -119,7 +119,7 @@ async def bulk_load(txn: Any) -> None:
 
 #: A document adding at least this many offers, and more than the table holds, is written with the offer table's
 #: secondary indexes dropped, and they are built again (in the same transaction) once its records are in: a row
-#: inserted into 15 indexes, several of them in random order (organisation, certificate, quantity), costs more the
+#: inserted into 16 indexes, several of them in random order (organisation, certificate, quantity), costs more the
 #: larger they grow, while building an index sorts once (300,000 offers added to 100,000: 21 s of CPU with the
 #: indexes kept, 11 s dropped and built again).
 DEFER_INDEXES_AT = 50_000
