@@ -141,14 +141,14 @@ async def defer_indexes(txn: Any, table: str, adding: int) -> list[str]:
         (table,),
     )
     for index in indexes:
-        await txn.connection.execute(f'DROP INDEX "{index["name"]}"')
+        await txn.connection.execute_fetchall(f'DROP INDEX "{index["name"]}"')
     return [index["sql"] for index in indexes]
 
 
 async def restore_indexes(txn: Any, indexes: list[str]) -> None:
     """Build again the indexes ``defer_indexes`` dropped, as they were defined."""
     for sql in indexes:
-        await txn.connection.execute(sql)
+        await txn.connection.execute_fetchall(sql)
 
 
 async def _chunks(records: Iterator[tuple[str, dict[str, Any]]]) -> AsyncIterator[dict[str, dict[str, Any]]]:
