@@ -168,8 +168,8 @@ class EmbeddedBackend(PooledConnections):
             store.write_documents(conn, layout, settings, documents, log=False)
 
     def _finish_rebuild(self, layout: store.Layout, settings: IndexSettings) -> int:
-        # The sorts that build the secondary indexes spill to temporary files: in memory, they grew the process by
-        # about the size of the largest index (the covering one, some 150 MB at a million documents).
+        # The sorts that build the secondary indexes spill to temporary files, which the connections' temp_store
+        # MEMORY would hold in the process (an index being sorted is tens of MB at a million documents).
         with self._transaction(write=True, temp_files=True) as conn:
             store.create_indexes(conn, layout, settings)
             store.analyze(conn, layout)

@@ -184,9 +184,8 @@ async def catch_up(
     """Apply every change event due now (``drain``, ignoring back-off), or, when they are as many as a bulk import
     leaves, rebuild the index from the database first and run the hooks over them (``reindex(run_hooks=True)``):
     a new generation is filled in table order and its secondary indexes are built once at the end, where patching
-    the live one updates each of its 30 indexes row by row (the cost per document grows with the index: at a million
-    offers, most of the indexing time). ``progress`` gets (done, total) of whichever runs; returns what was applied
-    or rebuilt."""
+    the live one updates each of its 30 indexes row by row, in random places (the cost per document grows with the
+    index). ``progress`` gets (done, total) of whichever runs; returns what was applied or rebuilt."""
     waiting = await pending()
     if waiting >= REBUILD_AT and waiting * 2 >= await Offer.count():
         return await reindex(backend, progress=progress, run_hooks=True) + await drain(backend, ignore_backoff=True)
