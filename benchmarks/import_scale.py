@@ -56,31 +56,84 @@ def write_document(path: Path, offers: int, seed: int) -> dict[str, int]:
     return {k: len(v) for k, v in doc.items() if isinstance(v, list)}
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a child; its wall seconds, its own peak RSS (MB) and its output. Raises when it fails."""
+#: The progress bars of ``forestmatch import`` (their first words), in the order the phases run.
+PHASES = ("reading", "importing", "indexing")
+
+
+def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str, dict[str, tuple[float, float]], float]:
+    """Run a child; its wall seconds, its own peak RSS (MB), its output, the seconds from its start to the last
+    line of each progress bar (``PHASES``) and its CPU seconds (user + system: steadier than wall time on a shared
+    machine). Raises when it fails."""
     started = time.perf_counter()
     child = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert child.stdout is not None
-    output = child.stdout.read()
+    lines = []
+    ends: dict[str, tuple[float, float]] = {}
+    for line in child.stdout:
+        moment, cpu = time.perf_counter() - started, cpu_seconds(child.pid)
+        lines.append(f"{moment:8.1f} s {cpu:8.1f} s CPU  {line}")
+        if line.split(" ", 1)[0] in PHASES:
+            ends[line.split(" ", 1)[0]] = (moment, cpu)
+    output = "".join(lines)
     _pid, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"{' '.join(args[-2:])} failed:\n{output[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, output
+    return seconds, usage.ru_maxrss / 1024, output, ends, usage.ru_utime + usage.ru_stime
 
 
-def measure(size: int, seed: int, keep: bool) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """The user + system CPU seconds of a running process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def phases(ends: dict[str, tuple[float, float]], seconds: float, cpu: float) -> str:
+    """Each phase's own wall and CPU seconds (from the previous phase's end; the start-up is in the first one), and
+    the rest."""
+    parts, before, cpu_before = [], 0.0, 0.0
+    for name in PHASES:
+        if name in ends:
+            parts.append(f"{name} {ends[name][0] - before:.1f} s ({ends[name][1] - cpu_before:.1f} s CPU)")
+            before, cpu_before = ends[name]
+    parts.append(f"rest {seconds - before:.1f} s ({cpu - cpu_before:.1f} s CPU)")
+    return ", ".join(parts)
+
+
+def document(var: Path, size: int, seed: int, documents: Path | None) -> tuple[Path, dict[str, int]]:
+    """The generated document of ``size`` offers and its record counts: written in ``var``, or kept in (and taken
+    from) ``documents`` with its counts beside it, so repeated runs skip the generation."""
+    if documents is None:
+        path = var / "doc.json"
+        return path, write_document(path, size, seed)
+    documents.mkdir(parents=True, exist_ok=True)
+    path = documents / f"doc-{size}-{seed}.json"
+    counted = path.with_suffix(".counts.json")
+    if not (path.exists() and counted.exists()):
+        counted.write_text(json.dumps(write_document(path, size, seed)), encoding="utf-8")
+    return path, json.loads(counted.read_text(encoding="utf-8"))
+
+
+def measure(size: int, seed: int, keep: bool, once: bool, documents: Path | None) -> dict[str, Any]:
     var = Path(tempfile.mkdtemp(prefix="forestmatch-import-scale-"))
     env = {**os.environ, "FORESTMATCH_VAR_DIR": str(var), "FORESTMATCH_DATABASE_URL": f"sqlite:///{var / 'bench.db'}"}
     try:
-        path = var / "doc.json"
         started = time.perf_counter()
-        counts = write_document(path, size, seed)
+        path, counts = document(var, size, seed, documents)
         generated = time.perf_counter() - started
         records = sum(counts.values())
         run([sys.executable, "-c", CLI, "migrate"], env)
         first = run([sys.executable, "-c", CLI, "import", str(path), "--lang", "en"], env)
-        again = run([sys.executable, "-c", CLI, "import", str(path), "--lang", "en"], env)
+        again = (
+            (0.0, 0.0, "", {}, 0.0)
+            if once
+            else run([sys.executable, "-c", CLI, "import", str(path), "--lang", "en"], env)
+        )
+        # The children's progress lines, each with the seconds since its start (kept with --keep).
+        (var / "import-log.txt").write_text(first[2] + "\n" + again[2], encoding="utf-8")
         return {
             "size": size,
             "records": records,
@@ -89,6 +142,8 @@ def measure(size: int, seed: int, keep: bool) -> dict[str, Any]:
             "generated_s": generated,
             "first": first[:2],
             "again": again[:2],
+            "phases": (phases(first[3], first[0], first[4]), phases(again[3], again[0], again[4])),
+            "cpu": (first[4], again[4]),
             "db_mb": (var / "bench.db").stat().st_size / 1e6,
         }
     finally:
@@ -103,16 +158,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="offers per document, comma-separated")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the var dirs (their paths are printed)")
+    parser.add_argument("--once", action="store_true", help="import once (not again unchanged)")
+    parser.add_argument(
+        "--documents", type=Path, help="keep the generated documents in this dir and reuse them in later runs"
+    )
     args = parser.parse_args(argv)
     print(f"python {platform.python_version()}, {os.cpu_count()} cpus; targets: >= 3,000 records/s, < 300 MB")
     print("| offers | records (MB) | import | records/s | peak RSS | again (all unchanged) | peak RSS |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in (int(s) for s in args.sizes.split(",")):
-        r = measure(size, args.seed, args.keep)
+        r = measure(size, args.seed, args.keep, args.once, args.documents)
         (t1, rss1), (t2, rss2) = r["first"], r["again"]
+        again = f"{t2:.1f} s ({r['records'] / t2:,.0f}/s) | {rss2:.0f} MB" if t2 else "- | -"
         print(
             f"| {size:,} | {r['records']:,} ({r['mb']:.0f} MB) | {t1:.1f} s | {r['records'] / t1:,.0f} | {rss1:.0f} MB "
-            f"| {t2:.1f} s ({r['records'] / t2:,.0f}/s) | {rss2:.0f} MB |",
+            f"| {again} |",
+            flush=True,
+        )
+        print(
+            f"  first import: CPU {r['cpu'][0]:.1f} s; {r['phases'][0]}. Again: CPU {r['cpu'][1]:.1f} s; "
+            f"{r['phases'][1]}. Load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}",
             flush=True,
         )
     return 0

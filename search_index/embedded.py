@@ -168,7 +168,9 @@ class EmbeddedBackend(PooledConnections):
             store.write_documents(conn, layout, settings, documents, log=False)
 
     def _finish_rebuild(self, layout: store.Layout, settings: IndexSettings) -> int:
-        with self._transaction(write=True) as conn:
+        # The sorts that build the secondary indexes spill to temporary files, which the connections' temp_store
+        # MEMORY would hold in the process (an index being sorted is tens of MB at a million documents).
+        with self._transaction(write=True, temp_files=True) as conn:
             store.create_indexes(conn, layout, settings)
             store.analyze(conn, layout)
             old = self._active(conn, layout.index)

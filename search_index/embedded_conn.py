@@ -81,13 +81,18 @@ class PooledConnections:
             self._slots.release()
 
     @contextmanager
-    def _transaction(self, write: bool, wait_s: float = BUSY_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
+    def _transaction(
+        self, write: bool, wait_s: float = BUSY_TIMEOUT_S, temp_files: bool = False
+    ) -> Iterator[sqlite3.Connection]:
         """A read transaction, or a write transaction holding the file's write lock (waiting at most ``wait_s`` for
-        it: IndexBusy after that)."""
+        it: IndexBusy after that). ``temp_files``: SQLite's temporary data (the sorts that build an index) goes to
+        temporary files rather than memory for this transaction (the setting cannot change inside one)."""
         lock = self._write_lock if write else None
         with self._connection() as conn:
             if lock and not lock.acquire(timeout=wait_s):
                 raise IndexBusy(f"search index is locked: another write of this process held it for {wait_s:g} s")
+            if temp_files:
+                conn.execute("PRAGMA temp_store = FILE")
             try:
                 if write and wait_s != BUSY_TIMEOUT_S:
                     conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
@@ -107,5 +112,7 @@ class PooledConnections:
                     raise
                 conn.execute("COMMIT")
             finally:
+                if temp_files:
+                    conn.execute("PRAGMA temp_store = MEMORY")
                 if lock:
                     lock.release()

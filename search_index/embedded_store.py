@@ -407,7 +407,8 @@ def write_documents(
             elif row.columns[positions[field]] is not None:
                 vals.append((field, row.columns[positions[field]], rid))
     conn.executemany(f"INSERT OR IGNORE INTO {layout.vals}(field, value, rid) VALUES (?, ?, ?)", vals)
-    words = {w for row in rows for text in row.fts for w in tokens(text)}
+    # Each distinct text tokenised once: most of a batch's texts repeat (species, labels, places, organisations).
+    words = {w for text in {text for row in rows for text in row.fts} for w in tokens(text)}
     conn.executemany(f"INSERT OR IGNORE INTO {layout.terms}(term) VALUES (?)", [(w,) for w in sorted(words)])
     if log:
         log_changes(conn, layout, version, rids)

@@ -100,16 +100,14 @@ async def after_import() -> None:
     # Imported when the command runs: each command loads only what it needs, so `forestmatch --help` starts fast.
     from app.db import refresh_statistics
     from app.i18n import gettext as _
-    from app.indexing.sync import drain, pending
+    from app.indexing.sync import catch_up
     from app.worker import get_backend, register_subscribers
 
     register_subscribers()
     backend = get_backend()
     await backend.ensure_index("offers")
     # The index is fed after the import's transaction commits (what a rolled-back import wrote must never be
-    # searchable), in batches of INDEX_BATCH changes, with its own progress line.
-    total = await pending()
-    bar = ProgressBar(_("indexing"))
-    await drain(backend, ignore_backoff=True, limit=INDEX_BATCH, progress=lambda done: bar(min(done, total), total))
+    # searchable), in batches of INDEX_BATCH changes (or rebuilt, after a bulk import), with its own progress line.
+    await catch_up(backend, limit=INDEX_BATCH, progress=ProgressBar(_("indexing")))
     await backend.close()
     await refresh_statistics()  # a bulk change: plan the next queries on the new data

@@ -69,8 +69,11 @@ async def give_back_lease(name: str, holder: str) -> None:
     )
 
 
-async def due_rows(subscriber: str, limit: int) -> list[Row]:
-    """The subscriber's oldest rows that are due, in commit order."""
+async def due_rows(subscriber: str, limit: int, recorded_by: dt.datetime | None = None) -> list[Row]:
+    """The subscriber's oldest rows that are due, in commit order (only those recorded by ``recorded_by``, if given)."""
+    where = (EventOutbox.subscriber == subscriber) & (EventOutbox.available_at <= dt.datetime.now(dt.UTC))
+    if recorded_by is not None:
+        where &= EventOutbox.created_at <= recorded_by
     return await (
         EventOutbox.select(
             EventOutbox.id,
@@ -80,21 +83,22 @@ async def due_rows(subscriber: str, limit: int) -> list[Row]:
             EventOutbox.payload,
             EventOutbox.attempts,
         )
-        .where((EventOutbox.subscriber == subscriber) & (EventOutbox.available_at <= dt.datetime.now(dt.UTC)))
+        .where(where)
         .order_by(EventOutbox.id)
         .limit(limit)
         .output(load_json=True)
     )
 
 
-async def consume_once(subscriber: Subscriber, limit: int = BATCH) -> int:
-    """Apply one batch of the subscriber's rows; how many were applied (0: nothing to do, busy, or failed)."""
+async def consume_once(subscriber: Subscriber, limit: int = BATCH, recorded_by: dt.datetime | None = None) -> int:
+    """Apply one batch of the subscriber's rows (those recorded by ``recorded_by``, if given); how many were applied
+    (0: nothing to do, busy, or failed)."""
     lease = f"events:{subscriber.name}"
     holder = await take_lease(lease)
     if holder is None:
         return 0
     try:
-        rows = await due_rows(subscriber.name, limit)
+        rows = await due_rows(subscriber.name, limit, recorded_by)
         if not rows:
             return 0
         try:
@@ -137,9 +141,10 @@ async def consume(
     ignore_backoff: bool = False,
     limit: int = BATCH,
     progress: Callable[[int], Any] | None = None,
+    recorded_by: dt.datetime | None = None,
 ) -> int:
-    """Apply everything due for the subscriber now; returns the number of rows applied (``progress`` is called
-    with the running total after each batch)."""
+    """Apply everything due for the subscriber now (only what was recorded by ``recorded_by``, if given); returns the
+    number of rows applied (``progress`` is called with the running total after each batch)."""
     if ignore_backoff:
         moment = dt.datetime.now(dt.UTC)
         await EventOutbox.update({EventOutbox.available_at: moment}).where(
@@ -147,7 +152,7 @@ async def consume(
         )
     total = 0
     while True:
-        applied = await consume_once(subscriber, limit)
+        applied = await consume_once(subscriber, limit, recorded_by)
         if applied == 0:
             return total
         total += applied

@@ -59,10 +59,14 @@ class SearchSubscriber:
 
     backend: SearchBackend
     name: str = SEARCH
+    #: False for changes a rebuild of the index already holds (``reindex(run_hooks=True)``): only the hooks run.
+    write_index: bool = True
     _offer_refs: set[str] = field(default_factory=set)
 
     async def apply(self, rows: list[dict[str, Any]]) -> None:
         self._offer_refs = await _affected_offers(rows)
+        if not self.write_index:
+            return
         documents, missing = await offer_documents(self._offer_refs)
         try:
             if documents:
@@ -126,11 +130,15 @@ async def run_worker(
         off_record(wake.set)
 
 
-async def reindex(backend: SearchBackend, progress: Callable[[int, int], None] | None = None) -> int:
+async def reindex(
+    backend: SearchBackend, progress: Callable[[int, int], None] | None = None, *, run_hooks: bool = False
+) -> int:
     """Rebuild the offers index from the database without downtime (new index, then swap).
 
     Changes the sync worker applies while the new index fills land in the old one and vanish at the swap, so
-    everything that changed since the rebuild started is queued again afterwards.
+    everything that changed since the rebuild started is queued again afterwards. The change events recorded before
+    the rebuild are part of it: they are dropped, or with ``run_hooks`` consumed after the swap without touching the
+    index, so that the subscriber's hooks (match staleness, saved-search alerts) still see them.
     """
 
     begin = dt.datetime.now(dt.UTC)
@@ -147,7 +155,8 @@ async def reindex(backend: SearchBackend, progress: Callable[[int, int], None] |
             yield batch
 
     # Changes recorded before the rebuild are part of it.
-    await EventOutbox.delete().where((EventOutbox.subscriber == SEARCH) & (EventOutbox.created_at <= begin))
+    if not run_hooks:
+        await EventOutbox.delete().where((EventOutbox.subscriber == SEARCH) & (EventOutbox.created_at <= begin))
     count: int = await backend.rebuild(OFFERS_INDEX, batches())
     if progress and total == 0:
         progress(0, 0)
@@ -155,4 +164,34 @@ async def reindex(backend: SearchBackend, progress: Callable[[int, int], None] |
         for table, entity in ((Offer, "offer"), (Certificate, "certificate"), (Organization, "organization")):
             changed = await table.select(table.ref).where(table.updated_at >= started)
             await record_changes(entity, [r["ref"] for r in changed])
+    if run_hooks:
+        await consume(
+            SearchSubscriber(backend, write_index=False), ignore_backoff=True, limit=HOOKS_BATCH, recorded_by=begin
+        )
     return count
+
+
+#: Change events waiting at least this many, and at least half as many as there are offers (what a bulk import
+#: leaves), are caught up by rebuilding the index rather than patching it (``catch_up``).
+REBUILD_AT = 20_000
+#: Change events per transaction when only the hooks run over them (no index work per batch).
+HOOKS_BATCH = 5_000
+
+
+async def catch_up(
+    backend: SearchBackend, *, limit: int = BATCH, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Apply every change event due now (``drain``, ignoring back-off), or, when they are as many as a bulk import
+    leaves, rebuild the index from the database first and run the hooks over them (``reindex(run_hooks=True)``):
+    a new generation is filled in table order and its secondary indexes are built once at the end, where patching
+    the live one updates each of its 30 indexes row by row, in random places (the cost per document grows with the
+    index). ``progress`` gets (done, total) of whichever runs; returns what was applied or rebuilt."""
+    waiting = await pending()
+    if waiting >= REBUILD_AT and waiting * 2 >= await Offer.count():
+        return await reindex(backend, progress=progress, run_hooks=True) + await drain(backend, ignore_backoff=True)
+    return await drain(
+        backend,
+        ignore_backoff=True,
+        limit=limit,
+        progress=(lambda done: progress(min(done, waiting), waiting)) if progress else None,
+    )

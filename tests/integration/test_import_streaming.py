@@ -242,3 +242,55 @@ async def test_past_the_spill_size_the_refs_live_in_a_scratch_file_with_the_same
         "lots": 2,
     }
     assert await lot_inputs("lot-2") == [(None, "lot-1", 300.0), ("del-3", None, None)]
+
+
+async def _offer_indexes() -> list[tuple[str, str]]:
+    """The offer table's secondary indexes as the database defines them (name, SQL)."""
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    from app.db import engine
+
+    if isinstance(engine(), SQLiteEngine):
+        rows = await Offer.raw(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'offer' AND sql IS NOT NULL "
+            "ORDER BY name"
+        )
+        return [(r["name"], r["sql"]) for r in rows]
+    rows = await Offer.raw("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'offer' ORDER BY indexname")
+    return [(r["indexname"], r["indexdef"]) for r in rows]
+
+
+async def test_a_bulk_import_drops_the_offer_indexes_and_builds_them_again_as_they_were(
+    clean_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document that at least doubles the offers (past DEFER_INDEXES_AT) is written without the offer table's
+    secondary indexes (SQLite), which are built again in the same transaction: the same indexes afterwards, and after a
+    refused document too (the rollback brings them back)."""
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    from app.db import atomic, engine
+    from app.imports import services
+
+    on_sqlite = isinstance(engine(), SQLiteEngine)
+    before = await _offer_indexes()
+    assert len(before) >= 10
+    async with atomic() as txn:
+        dropped = await services.defer_indexes(txn, "offer", services.DEFER_INDEXES_AT)
+        assert (len(dropped), await _offer_indexes()) == ((len(before), []) if on_sqlite else (0, before))
+        await services.restore_indexes(txn, dropped)
+    assert await _offer_indexes() == before
+    async with atomic() as txn:  # fewer offers than the threshold: nothing dropped
+        assert await services.defer_indexes(txn, "offer", services.DEFER_INDEXES_AT - 1) == []
+
+    monkeypatch.setattr(services, "DEFER_INDEXES_AT", 1)
+    bad = both_docs()
+    bad["offers"].append({**bad["offers"][0], "ref": "offer-2", "certificate": "cert-404"})
+    with pytest.raises(ImportRejected):
+        await import_document(StreamedDocument(write(tmp_path, bad, "bad.json")))
+    assert (await Offer.count(), await _offer_indexes()) == (0, before)
+    summary = await import_document(StreamedDocument(write(tmp_path, both_docs())))
+    assert summary.created["offers"] == 1
+    assert await _offer_indexes() == before
+    # The rebuilt indexes serve queries: the offer is found through its organisation's index.
+    found = await Offer.select(Offer.ref).where(Offer.organization.ref == "ejido-san-pedro")
+    assert found == [{"ref": "offer-1"}]

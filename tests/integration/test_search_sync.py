@@ -215,3 +215,71 @@ async def test_a_locked_index_keeps_rows_queued_without_holding_the_database(cle
     assert await pending() == 0
     assert await _ids(backend) == sorted([offer["ref"], second["ref"]])
     await backend.close()
+
+
+class CountingRebuilds(EmbeddedBackend):
+    """The real embedded engine, counting its rebuilds and the documents patched into the live index."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.rebuilds = 0
+        self.upserted: list[str] = []
+
+    async def rebuild(self, index: str, documents: Any) -> int:
+        self.rebuilds += 1
+        return await super().rebuild(index, documents)
+
+    async def upsert(self, index: str, documents: list[dict[str, Any]]) -> None:
+        self.upserted.extend(d["id"] for d in documents)
+        await super().upsert(index, documents)
+
+
+async def test_catching_up_on_many_changes_rebuilds_the_index_and_still_runs_the_hooks(
+    clean_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a bulk write (at least REBUILD_AT changes waiting, at least half as many as offers) the index is rebuilt
+    from the database instead of patched, and the sync's hooks still see every change: here the saved-search queue
+    (``record_offer_changes``) gets each new offer once, as draining would have given it."""
+    from app.indexing import sync
+    from app.notifications.tables import AlertOfferChange
+    from app.worker import register_subscribers
+
+    register_subscribers()
+    monkeypatch.setattr(sync, "REBUILD_AT", 4)
+    backend = CountingRebuilds(tmp_path / "search")
+    await backend.ensure_index(OFFERS_INDEX)
+    producer = await make_user("producer")
+    cert = await make_certificate(producer)
+    first = await make_offer(producer, cert["ref"], title="Caoba en tablas")
+    assert await sync.catch_up(backend) == 2  # two changes (the certificate, the offer): patched in
+    assert (backend.rebuilds, backend.upserted) == (0, [first["ref"]])
+    made = [await make_offer(producer, cert["ref"], title=f"Cedro rojo {i}") for i in range(4)]
+    assert await pending() == 4
+    # Made well before the rebuild (records changed in the second before it are queued again, as by ``reindex``).
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    for table in (Organization, Certificate, Offer):
+        await table.update({table.updated_at: long_ago}, force=True)
+    # Rebuilt: every offer (5) from the database; the changes consumed for the hooks, none patched into the index.
+    assert await sync.catch_up(backend) == 5
+    assert (backend.rebuilds, backend.upserted) == (1, [first["ref"]])
+    assert await pending() == 0
+    assert await _ids(backend) == sorted([first["ref"], *(o["ref"] for o in made)])
+    assert await _ids(backend, text="cedro") == sorted(o["ref"] for o in made)
+    queued = await AlertOfferChange.select(AlertOfferChange.offer_ref).order_by(AlertOfferChange.id)
+    assert [r["offer_ref"] for r in queued] == [first["ref"], *sorted(o["ref"] for o in made)]
+    await backend.close()
+
+
+async def test_catching_up_on_few_changes_patches_the_index(clean_db: str, tmp_path: Path) -> None:
+    """Below REBUILD_AT waiting changes the index is patched batch by batch (``drain``), never rebuilt."""
+    from app.indexing import sync
+
+    backend = CountingRebuilds(tmp_path / "search")
+    await backend.ensure_index(OFFERS_INDEX)
+    producer = await make_user("producer")
+    cert = await make_certificate(producer)
+    made = [await make_offer(producer, cert["ref"], title=f"Cedro rojo {i}") for i in range(3)]
+    assert await sync.catch_up(backend) == 4
+    assert (backend.rebuilds, sorted(backend.upserted)) == (0, sorted(o["ref"] for o in made))
+    assert await _ids(backend, text="cedro") == sorted(o["ref"] for o in made)
+    await backend.close()
