@@ -59,14 +59,16 @@ async def test_startup_keeps_the_rankings_of_the_species_names(
         assert plan.expression in generation.orders
         # The default language's names first, in order, until WARM_TEXTS of them had matches.
         texts, broad = [], 0
-        offered = (await cold.search(OFFERS_INDEX, SearchQuery(facets=("species",), per_page=0))).facets["species"]
-        for text in warm_texts(get_settings().default_locale.split("_")[0], offered):
+        listed = await cold.search(OFFERS_INDEX, SearchQuery(facets=("species", "category"), per_page=0))
+        language = get_settings().default_locale.split("_")[0]
+        for text in warm_texts(language, listed.facets["species"], listed.facets["category"]):
             if broad == engine.WARM_TEXTS:
                 break
             texts.append(text)
             broad += (await search_offers(SearchParams(q=text), cold)).total > 0
         assert {k[-1] for k in warmed._plans} == set(texts)
-        for text in ("hule", "pino", "caoba"):
+        assert "latex" in texts
+        for text in ("latex", "hule", "pino", "caoba"):
             params = SearchParams(q=text)
             expected = page(await search_offers(params, cold))
             assert expected[1] > 1
@@ -76,11 +78,13 @@ async def test_startup_keeps_the_rankings_of_the_species_names(
         await cold.close()
 
 
-def test_the_default_language_and_the_most_offered_species_lead() -> None:
-    assert warm_texts("es")[:3] == ["caoba", "cedro", "chicozapote"]  # vocabulary order without counts
-    assert warm_texts("en")[:3] == ["mahogany", "cedar", "sapodilla"]
+def test_the_categories_then_the_default_language_and_the_most_offered_species_lead() -> None:
+    # vocabulary order without counts
+    assert warm_texts("es")[:5] == ["timber", "latex", "caoba", "cedro", "chicozapote"]
+    assert warm_texts("en")[:5] == ["timber", "latex", "mahogany", "cedar", "sapodilla"]
     offered = {"Hevea brasiliensis": 900, "Pinus oocarpa": 500, "Swietenia macrophylla": 10}
-    assert warm_texts("es", offered)[:4] == ["hule", "pino", "caoba", "cedro"]
+    categories = {"latex": 900, "timber": 510}
+    assert warm_texts("es", offered, categories)[:6] == ["latex", "timber", "hule", "pino", "caoba", "cedro"]
     assert warm_texts("es", offered).index("árbol") > warm_texts("es", offered).index("tornillo")  # second names
     assert {"hule", "pino", "pine", "pinheiro", "pinus"} <= set(warm_texts("pt"))
 

@@ -16,7 +16,7 @@ from app.search.services.params import FACET_GROUP, FACETS, MAX_SUGGESTIONS, SUG
 from app.search.services.results import SearchItem, SearchPage, Suggestion, distance_km
 from app.search.services.sentences import suggestion_text
 from app.settings import get_settings
-from app.vocab import SPECIES
+from app.vocab import CATEGORIES, SPECIES
 from search_index import SearchQuery, SearchResult
 from search_index.backend import SearchBackend
 
@@ -104,15 +104,20 @@ WARM_BROAD = 1000
 WARM_RANKINGS_FROM = 10_000
 
 
-def warm_texts(language: str, offered: Mapping[str, int] | None = None) -> list[str]:
+def warm_texts(
+    language: str, offered: Mapping[str, int] | None = None, categories: Mapping[str, int] | None = None
+) -> list[str]:
     """What buyers type most, as far as the site knows it without logging searches, most likely first: the head
     word of each species' common names in ``language`` (the site's default language), then in the other languages
     (Spanish and Portuguese names lead with it, "pino" of "pino de Durango"; English ones end with it, "pine" of
     "Durango pine"), then the genera; within each, every species' first name before any second one, the species
-    with the most listed offers first (``offered``: the species facet's counts), then in vocabulary order."""
+    with the most listed offers first (``offered``: the species facet's counts), then in vocabulary order. Before
+    them the product categories' own words ("latex", "timber"), the category with the most listed offers first
+    (``categories``: the category facet's counts): "látex" is what a latex buyer types, as broad as "hule"."""
     counts = offered or {}
     species = sorted(SPECIES, key=lambda name: -counts.get(name, 0))
-    texts: dict[str, None] = {}
+    by_offers = categories or {}
+    texts: dict[str, None] = dict.fromkeys(sorted(CATEGORIES, key=lambda key: -by_offers.get(key, 0)))
     languages = [language, *sorted({lang for names in SPECIES.values() for lang in names} - {language})]
     for lang in languages:
         names = [SPECIES[scientific].get(lang, []) for scientific in species]
@@ -147,7 +152,7 @@ async def warm_search_index(backend: SearchBackend, cpu_seconds: float = WARM_CP
         cpu_end, wall_end = time.process_time() + cpu_seconds, time.monotonic() + WARM_WALL_SECONDS
         broad = 0
         language = get_settings().default_locale.split("_")[0]
-        for text in warm_texts(language, listed.facets.get("species")):
+        for text in warm_texts(language, listed.facets.get("species"), listed.facets.get("category")):
             if broad >= WARM_TEXTS or time.process_time() >= cpu_end or time.monotonic() >= wall_end:
                 return
             found = await search_offers(SearchParams(q=text), backend)
