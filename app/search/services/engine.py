@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from app.i18n import normalize_locale, translations_for
 from app.indexing.documents import OFFERS_INDEX
 from app.search.services.fallback import database_search
 from app.search.services.highlight import display_text
@@ -112,12 +113,17 @@ def warm_texts(
     (Spanish and Portuguese names lead with it, "pino" of "pino de Durango"; English ones end with it, "pine" of
     "Durango pine"), then the genera; within each, every species' first name before any second one, the species
     with the most listed offers first (``offered``: the species facet's counts), then in vocabulary order. Before
-    them the product categories' own words ("latex", "timber"), the category with the most listed offers first
-    (``categories``: the category facet's counts): "látex" is what a latex buyer types, as broad as "hule"."""
+    them the head word of each product category's name in ``language`` ("látex", "madera"; "latex", "timber"),
+    the category with the most listed offers first (``categories``: the category facet's counts): "látex" is what a
+    latex buyer types, as broad as "hule"."""
     counts = offered or {}
     species = sorted(SPECIES, key=lambda name: -counts.get(name, 0))
     by_offers = categories or {}
-    texts: dict[str, None] = dict.fromkeys(sorted(CATEGORIES, key=lambda key: -by_offers.get(key, 0)))
+    catalog = translations_for(normalize_locale(language) or "en")
+    texts: dict[str, None] = {}
+    for key in sorted(CATEGORIES, key=lambda key: -by_offers.get(key, 0)):
+        words = catalog.gettext(CATEGORIES[key]).lower().split()  # "látex de caucho natural", "natural rubber latex"
+        texts[words[-1] if language == "en" else words[0]] = None
     languages = [language, *sorted({lang for names in SPECIES.values() for lang in names} - {language})]
     for lang in languages:
         names = [SPECIES[scientific].get(lang, []) for scientific in species]
