@@ -114,11 +114,9 @@ def fx_index_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
-@pytest.mark.parametrize("reading", ["narrow", "newest-first", "bitmaps"])
-async def test_every_way_of_reading_gives_the_exact_pages_and_totals(market, monkeypatch, request, reading) -> None:
-    """With the narrow-filter probes always answering "narrow", or never (so the list walks the newest offers), or from
-    the kept bitmaps (``app.offers.listing``), each filter set gives every page of the Python oracle's order, and the
-    capped total agrees with the exact one."""
+async def read_by(reading: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Pages read from the kept bitmaps (``app.offers.listing``, read now) for ``"bitmaps"``; by SQL, the bitmaps
+    off, for any other reading."""
     if reading == "bitmaps":
         monkeypatch.setattr(listing, "REBUILD_SHARE", 1.0)
         monkeypatch.setattr(listing, "_next_build_at", 0.0)
@@ -126,6 +124,14 @@ async def test_every_way_of_reading_gives_the_exact_pages_and_totals(market, mon
     else:
         request.getfixturevalue("index_off")
         assert await listing.current() is None
+
+
+@pytest.mark.parametrize("reading", ["narrow", "newest-first", "bitmaps"])
+async def test_every_way_of_reading_gives_the_exact_pages_and_totals(market, monkeypatch, request, reading) -> None:
+    """With the narrow-filter probes always answering "narrow", or never (so the list walks the newest offers), or from
+    the kept bitmaps (``app.offers.listing``), each filter set gives every page of the Python oracle's order, and the
+    capped total agrees with the exact one."""
+    await read_by(reading, monkeypatch, request)
     if reading == "narrow":
         monkeypatch.setattr(offers, "NARROW_OFFERS", 10_000)
         monkeypatch.setattr(offers, "NARROW_COUNTRY_FACTOR", 100.0)
@@ -156,12 +162,7 @@ async def test_eudr_filter_lists_no_offer_without_lots(market) -> None:
 async def test_count_stops_at_the_cap_and_says_it_is_a_lower_bound(market, monkeypatch, request, reading) -> None:
     """Past COUNT_CAP the total is the cap (or the end of the page asked for) and not exact; the rows are the same,
     whether the pages are read by SQL or from the kept bitmaps."""
-    if reading == "bitmaps":
-        monkeypatch.setattr(listing, "REBUILD_SHARE", 1.0)
-        monkeypatch.setattr(listing, "_next_build_at", 0.0)
-        assert await listing.current() is not None
-    else:
-        request.getfixturevalue("index_off")
+    await read_by(reading, monkeypatch, request)
     monkeypatch.setattr(offers, "COUNT_CAP", 4)
     expected = await _oracle({})
     seen = []
@@ -216,10 +217,5 @@ async def test_exact_totals_below_the_cap_on_the_page(client, market, monkeypatc
 
 @pytest.mark.parametrize("reading", ["sql", "bitmaps"])
 async def test_country_list_names_only_countries_with_listed_offers(market, monkeypatch, request, reading) -> None:
-    if reading == "bitmaps":
-        monkeypatch.setattr(listing, "REBUILD_SHARE", 1.0)
-        monkeypatch.setattr(listing, "_next_build_at", 0.0)
-        assert await listing.current() is not None
-    else:
-        request.getfixturevalue("index_off")
+    await read_by(reading, monkeypatch, request)
     assert await offers.public_offer_countries() == ["GT", "MX"]
