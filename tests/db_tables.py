@@ -26,7 +26,20 @@ async def clear_tables(db: str) -> None:
 
     tables = tables_to_clear()
     if db == "postgres":
-        await engine().run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        # DELETE, children first, and the tables' own sequences set back to 1, as TRUNCATE ... RESTART IDENTITY
+        # would: a test's tables hold a few rows, and TRUNCATE gives each of the ~50 tables and their indexes new
+        # files at every test (1.7 s a test on this machine's disk, against a few ms).
+        names = ", ".join(f"'{table}'" for table in tables)
+        deletes = " ".join(f"DELETE FROM {table};" for table in tables)
+        await engine().run_ddl(  # one statement (DO block): run_ddl prepares what it runs
+            f"DO $$ BEGIN {deletes}"
+            " PERFORM setval(seq.oid, 1, false) FROM pg_class seq"
+            " JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = seq.oid"
+            " AND dep.deptype IN ('a', 'i')"
+            f" JOIN pg_class tab ON tab.oid = dep.refobjid WHERE seq.relkind = 'S' AND tab.relname IN ({names});"
+            " END $$"
+        )
     else:
-        for table in tables:
-            await engine().run_ddl(f"DELETE FROM {table}")
+        async with engine().transaction():  # one commit, not one per table
+            for table in tables:
+                await engine().run_ddl(f"DELETE FROM {table}")

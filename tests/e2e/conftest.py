@@ -34,7 +34,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 5_000
+#: How long an action, a navigation or an ``expect`` waits: a bound, not a speed target (a form answer took over 5 s
+#: on a machine at load 14; a healthy one takes milliseconds, and a missing element still fails, only later).
+TIMEOUT_MS = 15_000
 SHOTS = Path(os.environ.get("FORESTMATCH_E2E_SHOTS", "/tmp/fm-shots"))
 
 
@@ -58,8 +60,9 @@ def fx_chromium_path() -> Path:
 @pytest.fixture(name="browser", scope="session")
 async def fx_browser(chromium_path: Path) -> AsyncIterator[Any]:
     """One headless Chromium for the session; every test gets a fresh context (cookies, storage)."""
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
 
+    expect.set_options(timeout=TIMEOUT_MS)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
         yield browser
