@@ -54,6 +54,8 @@ _FOLD = _fold_table()
 
 def fold(text: str) -> str:
     """Lower case without Latin diacritics ("Pucté" -> "pucte")."""
+    if text.isascii():  # nothing to compose or fold (the table starts at U+00C0): a third of the time
+        return text.lower()
     return unicodedata.normalize("NFC", text).translate(_FOLD).lower()
 
 
@@ -476,6 +478,8 @@ def _unmark_stop_words(parts: list[str]) -> list[str]:
 def safe_highlight(marked: str) -> str:
     """Escape text carrying PRE/POST marks for HTML, then turn the marks into ``<mark>`` tags. Used for both
     backends' output; function words are left unmarked (see STOP_WORDS)."""
+    if PRE not in marked and POST not in marked:
+        return html.escape(marked)
     balanced: list[str] = []
     open_mark = False
     for part in _MARKS_RE.split(marked):
