@@ -383,7 +383,14 @@ class EmbeddedBackend(PooledConnections):
             bitmaps = None
             if self.use_bitmaps:
                 bitmaps = (self._bitmaps.generation(active[0], active[2]), Changes(conn, active[0], active[3]))
-            return [self._search_one(conn, index, settings, q, active, list_fields, bitmaps) for q in queries]
+            plans: dict[str, MatchPlan | None] = {}  # a request's queries mostly share their text
+            results = []
+            for query in queries:
+                if query.text not in plans:
+                    plans[query.text] = self._plan(conn, active, settings, query.text)
+                plan = plans[query.text]
+                results.append(self._search_one(conn, index, settings, query, plan, active, list_fields, bitmaps))
+            return results
 
     def _search_one(
         self,
@@ -391,11 +398,11 @@ class EmbeddedBackend(PooledConnections):
         index: str,
         settings: IndexSettings,
         query: SearchQuery,
+        plan: MatchPlan | None,
         active: tuple[store.Layout, str, float, int],
         list_fields: set[str],
         bitmaps: tuple[GenerationBitmaps, Changes] | None,
     ) -> SearchResult:
-        plan = self._plan(conn, active, settings, query.text)
         # Counts and facets, and the hits of each page (ids and scores, not documents), are cached per index
         # version (every write bumps it): paging and repeated searches skip them, and never see stale results.
         key = (index, active[0].gen, active[2], active[3], query.text, query.filters, query.facets)
