@@ -427,17 +427,23 @@ def mark_matches(
     found = list(TOKEN_RE.finditer(text))
     folded_words = [fold(m.group()) for m in found]
     in_phrase: set[int] = set()
+    present = set(folded_words) if phrases else set()
     for phrase in phrases:
         size = len(phrase)
+        if not size or phrase[0] not in present:  # most texts hold no synonym phrase's first word
+            continue
         for start in range(len(found) - size + 1):
             if tuple(folded_words[start : start + size]) == phrase:
                 in_phrase.update(range(start, start + size))
     out: list[str] = []
     pos = 0
+    starts = tuple(prefixes)
     for index, (match, folded) in enumerate(zip(found, folded_words, strict=True)):
         word = match.group()
         if folded in terms or index in in_phrase:
             length = len(word)
+        elif not folded.startswith(starts):  # one test in C before looking for the longest prefix
+            continue
         else:
             best = max((len(p) for p in prefixes if folded.startswith(p)), default=0)
             if not best:
