@@ -268,15 +268,19 @@ def spread(times: list[float]) -> dict[str, float]:
 
 
 def cycle_wrk(
-    wrk: str, args: argparse.Namespace, var: Path, port: int, name: str, urls: list[str]
+    wrk: str, args: argparse.Namespace, var: Path, port: int, name: str, urls: list[str], pid: int | None = None
 ) -> tuple[float, float, float, int]:
-    """wrk cycling through ``urls``: req/s, p50 ms, p99 ms and the errors it saw."""
+    """wrk cycling through ``urls``: req/s, p50 ms, p99 ms and the errors it saw (and prints the server's CPU ms per
+    request during the run, which a loaded machine does not inflate as it does req/s)."""
     script = var / f"cycle-{name}-{port}.lua"
     script.write_text(cycling_script(urls), encoding="utf-8")
     base = wrk_argv(wrk, args.threads, args.connections, args.duration, f"http://{HOST}:{port}")
     # --timeout: a slow answer is measured, not dropped as a socket error (wrk's default is 2 s).
     argv = [*base[:-1], "--timeout", "30s", "-s", str(script), base[-1]]
+    before = cpu_ms(pid) if pid else math.nan
     r = parse_wrk(run_wrk(argv, args.duration + 30))
+    if pid and r.requests:
+        print(f"  ({name}: server CPU {(cpu_ms(pid) - before) / r.requests:.2f} ms / request over {r.requests:,})")
     return r.requests_per_s, r.p50_ms, r.p99_ms, r.non_2xx_3xx + r.socket_errors
 
 
@@ -387,7 +391,7 @@ def limits(
             if "fts" in found:
                 mixes.append(("fts", sorted(set(fts_paths(wrk_search)))))
             for name, urls in mixes:
-                rps, p50, p99, errors = cycle_wrk(wrk, args, var, port, f"bare-{name}", urls)
+                rps, p50, p99, errors = cycle_wrk(wrk, args, var, port, f"bare-{name}", urls, server.pid)
                 found[f"wrk_{name}"] = rps
                 print(f"| /{name} | {len(urls)} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {errors} |", flush=True)
     finally:
@@ -463,7 +467,7 @@ def measure(var: Path, args: argparse.Namespace, forestmatch: list[str], wrk: st
                     ("search API", wrk_search, TARGETS["search_rps"]),
                 ):
                     key = name.strip("/").split()[0]
-                    rps, p50, p99, errors = cycle_wrk(wrk, args, var, port, key, urls)
+                    rps, p50, p99, errors = cycle_wrk(wrk, args, var, port, key, urls, server.pid)
                     fig[f"wrk_{key}_{mode}"] = rps
                     print(
                         f"| {name} | {len(urls)} | {rps:.1f} | {p50:.1f} | {p99:.1f} | {errors} "

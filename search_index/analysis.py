@@ -54,6 +54,8 @@ _FOLD = _fold_table()
 
 def fold(text: str) -> str:
     """Lower case without Latin diacritics ("Pucté" -> "pucte")."""
+    if text.isascii():  # nothing to compose or fold (the table starts at U+00C0): a third of the time
+        return text.lower()
     return unicodedata.normalize("NFC", text).translate(_FOLD).lower()
 
 
@@ -425,17 +427,23 @@ def mark_matches(
     found = list(TOKEN_RE.finditer(text))
     folded_words = [fold(m.group()) for m in found]
     in_phrase: set[int] = set()
+    present = set(folded_words) if phrases else set()
     for phrase in phrases:
         size = len(phrase)
+        if not size or phrase[0] not in present:  # most texts hold no synonym phrase's first word
+            continue
         for start in range(len(found) - size + 1):
             if tuple(folded_words[start : start + size]) == phrase:
                 in_phrase.update(range(start, start + size))
     out: list[str] = []
     pos = 0
+    starts = tuple(prefixes)
     for index, (match, folded) in enumerate(zip(found, folded_words, strict=True)):
         word = match.group()
         if folded in terms or index in in_phrase:
             length = len(word)
+        elif not folded.startswith(starts):  # one test in C before looking for the longest prefix
+            continue
         else:
             best = max((len(p) for p in prefixes if folded.startswith(p)), default=0)
             if not best:
@@ -476,6 +484,8 @@ def _unmark_stop_words(parts: list[str]) -> list[str]:
 def safe_highlight(marked: str) -> str:
     """Escape text carrying PRE/POST marks for HTML, then turn the marks into ``<mark>`` tags. Used for both
     backends' output; function words are left unmarked (see STOP_WORDS)."""
+    if PRE not in marked and POST not in marked:
+        return html.escape(marked)
     balanced: list[str] = []
     open_mark = False
     for part in _MARKS_RE.split(marked):

@@ -38,6 +38,9 @@ from search_index.query import AnyOf, Eq, Filter, Not
 EXPRESSION_ENTRIES = 512
 #: Range and geo filters kept per generation.
 FILTER_ENTRIES = 128
+#: Value sets of equality filters kept per field and version (``FieldValues.matching``; at most 12.5 KB per 100,000
+#: documents each).
+MATCHED_ENTRIES = 64
 #: Full rankings (bm25 and the tie-breakers) of broad expressions kept per generation: at most this many, holding at
 #: most ORDER_BUDGET matches together (16 bytes each: 32 MB).
 ORDER_ENTRIES = 32
@@ -70,15 +73,25 @@ class FieldValues:
     version: int
     by_value: dict[Any, BitMap]
     folded: dict[Any, list[Any]] = field(default_factory=dict)
+    #: ``matching``'s answers by the values asked (every search asks the public listing's few, and most ask a
+    #: category or a country): at most MATCHED_ENTRIES, forgotten all at once when full. Never changed in place.
+    matched: dict[tuple[Any, ...], BitMap] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.folded:
             for value in self.by_value:
                 self.folded.setdefault(nocase(value), []).append(value)
 
-    def matching(self, values: Iterable[Any]) -> BitMap:
+    def matching(self, values: tuple[Any, ...]) -> BitMap:
+        found = self.matched.get(values)
+        if found is not None:
+            return found
         parts = [self.by_value[v] for key in {nocase(sql_value(x)) for x in values} for v in self.folded.get(key, ())]
-        return BitMap.union(*parts) if parts else BitMap()
+        found = BitMap.union(*parts) if parts else BitMap()
+        if len(self.matched) >= MATCHED_ENTRIES:
+            self.matched.clear()
+        self.matched[values] = found
+        return found
 
 
 @dataclass
@@ -493,7 +506,7 @@ class GenerationBitmaps:
     ) -> BitMap:
         """The documents one filter keeps (the same set the SQL of ``FilterCompiler`` selects)."""
         if isinstance(flt, Eq):
-            return self.field_values(conn, layout, changes, flt.field, flt.field in list_fields).matching([flt.value])
+            return self.field_values(conn, layout, changes, flt.field, flt.field in list_fields).matching((flt.value,))
         if isinstance(flt, AnyOf):
             if not flt.values:
                 return BitMap()

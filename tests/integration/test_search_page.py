@@ -427,3 +427,53 @@ async def test_places_are_found_as_people_name_them(index: AsyncTestClient) -> N
         else:
             assert sorted(found) == sorted([para["ref"], acre["ref"]]), text
     assert await refs(index, q="hule acre") == [acre["ref"]]
+
+
+class _OneByOne:
+    """The app's search backend as one without ``search_many``: every query a separate ``search`` call."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    async def search(self, index: str, query: Any) -> Any:
+        return await self.inner.search(index, query)
+
+
+class _FailingBatch(_OneByOne):
+    """A backend whose batch of queries fails (and whose single searches work)."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.batches = 0
+
+    async def search_many(self, index: str, queries: list[Any]) -> list[Any]:
+        self.batches += 1
+        raise RuntimeError("batch refused")
+
+
+async def test_facet_counts_are_the_same_from_one_batch_query_by_query_or_after_a_failed_batch(
+    index: AsyncTestClient,
+) -> None:
+    made = await _facet_data()
+    backend = get_backend()
+    failing = _FailingBatch(backend)
+
+    def answer(page: Any) -> tuple[Any, ...]:
+        return ([i.document["ref"] for i in page.items], [i.highlights for i in page.items], page.total, page.facets)
+
+    for query in (
+        {"claim": ["FSC 100%"]},
+        {"q": "pine", "category": ["timber"], "claim": ["FSC Mix"]},
+        {"q": "boards", "country": ["MX"], "claim": ["FSC 100%", "FSC Mix"], "product_type": ["sawn_timber"]},
+    ):
+        params = SearchParams.from_query(query)
+        batched = answer(await search_offers(params, backend))
+        assert batched == answer(await search_offers(params, _OneByOne(backend)))
+        assert batched == answer(await search_offers(params, failing))
+    assert failing.batches == 3  # every search with a filter tried the batch first
+    params = SearchParams.from_query({"q": "pine", "category": ["timber"], "claim": ["FSC Mix"]})
+    page = await search_offers(params, failing)
+    assert (page.total, [i.document["ref"] for i in page.items]) == (1, [made["pinelogs"]])
+    assert page.facets["claim"] == {"FSC 100%": 1, "FSC Mix": 1}
+    assert page.facets["category"] == {"timber": 1}

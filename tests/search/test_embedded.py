@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from search_index import AnyOf, Eq, Not, SearchQuery, create_backend
+from search_index import AnyOf, Eq, Not, SearchQuery, create_backend, embedded
 from search_index.embedded import EmbeddedBackend
 from tests.search.corpus import DOCS, offer
 
@@ -208,3 +208,66 @@ async def test_result_cache_can_be_turned_off(tmp_path: Path, entries: int | Non
     assert (first.total, first.facets) == (again.total, again.facets) == (2, {"status": {"active": 1, "closed": 1}})
     assert (len(backend._stats), len(backend._pages)) == (kept, kept)
     await backend.close()
+
+
+async def test_search_many_answers_each_query_as_search_does(tmp_path: Path) -> None:
+    """One worker-thread call and one snapshot for a request's queries (the main one and one per filtered facet
+    group): the same results, in order, as separate searches; a refused query refuses the batch before any runs."""
+    backend = create_backend(directory=tmp_path, cache_entries=0)
+    assert isinstance(backend, EmbeddedBackend)
+    await backend.upsert(INDEX, DOCS)
+    queries = [
+        SearchQuery(text="caoba", facets=("status", "claim"), highlight=("title",)),
+        SearchQuery(text="caoba", filters=(Eq("status", "active"),), facets=("claim",), per_page=0),
+        SearchQuery(filters=(AnyOf("claim", ("FSC 100%",)),), facets=("country",), per_page=2, page=2),
+        SearchQuery(text="madera", filters=(Not(Eq("country", "HN")),)),
+    ]
+    one_by_one = [await backend.search(INDEX, q) for q in queries]
+    assert await backend.search_many(INDEX, queries) == one_by_one
+    assert [r.total for r in one_by_one] == [2, 1, 5, 2]
+    assert [sorted(h.id for h in r.hits) for r in one_by_one] == [["o1", "o5"], [], ["o3", "o4"], ["o1", "o2"]]
+    assert await backend.search_many(INDEX, []) == []
+    with pytest.raises(ValueError, match="not_a_field"):
+        await backend.search_many(INDEX, [queries[0], SearchQuery(filters=(Eq("not_a_field", 1),))])
+    empty = create_backend(directory=tmp_path / "empty", cache_entries=0)
+    assert isinstance(empty, EmbeddedBackend)
+    await empty.ensure_index(INDEX)
+    answers = await empty.search_many(INDEX, queries[:2])
+    assert [(r.hits, r.total, r.facets) for r in answers] == [
+        ([], 0, {"status": {}, "claim": {}}),
+        ([], 0, {"claim": {}}),
+    ]
+    await backend.close()
+    await empty.close()
+
+
+async def test_result_cache_is_bounded_by_memory_not_by_a_few_hundred_searches(tmp_path: Path) -> None:
+    """A search request makes 2-5 queries: 400 URLs cycled make more than a thousand, which a count of 512 evicted
+    before any came round again. The default keeps them all (16 MB: about 2 KB a search)."""
+    backend = create_backend(directory=tmp_path)
+    assert isinstance(backend, EmbeddedBackend)
+    await backend.upsert(INDEX, DOCS)
+    for n in range(1200):
+        await backend.search(INDEX, SearchQuery(filters=(Eq("quantity_canonical", n),), facets=("status",)))
+    assert (len(backend._stats), len(backend._pages)) == (1200, 1200)
+    assert backend._stats.held <= embedded.STATS_CACHE_BYTES // 2
+    await backend.close()
+
+
+def test_kept_entries_are_bounded_by_count_and_by_bytes_oldest_out_first() -> None:
+    kept: embedded._Kept[str] = embedded._Kept(entries=3, budget=100)
+    for key, size in (("a", 30), ("b", 30), ("c", 30)):
+        kept.put((key,), key.upper(), size)
+    assert kept.get(("a",)) == "A"  # now the most recently used
+    kept.put(("d",), "D", 30)  # over the count: "b" goes
+    assert [kept.get((k,)) for k in "abcd"] == ["A", None, "C", "D"]
+    kept.put(("e",), "E", 60)  # over the bytes: the two least recently used go ("a" then "c")
+    assert [kept.get((k,)) for k in "abcde"] == [None, None, None, "D", "E"]
+    assert (len(kept), kept.held) == (2, 90)
+    kept.put(("d",), "D2", 10)  # replacing an entry counts its new size only
+    assert (kept.get(("d",)), kept.held) == ("D2", 70)
+    kept.put(("huge",), "H", 101)  # larger than the whole budget: not kept, nothing evicted
+    assert (len(kept), kept.get(("huge",))) == (2, None)
+    off: embedded._Kept[str] = embedded._Kept(entries=0, budget=100)
+    off.put(("a",), "A", 1)
+    assert len(off) == 0

@@ -384,3 +384,22 @@ def rid_of(backend: EmbeddedBackend, doc_id: str) -> int:
         return int(
             conn.execute(f"SELECT rid FROM {store.Layout(INDEX, gen).docs} WHERE id = ?", (doc_id,)).fetchone()[0]
         )
+
+
+def test_value_sets_asked_again_are_the_kept_bitmap_and_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every search asks the public listing's few equalities: their union is kept per field version, at most
+    MATCHED_ENTRIES value sets (then forgotten at once), matched as the SQL compares (NOCASE)."""
+    values = embedded_bitmaps.FieldValues(
+        1,
+        {"MX": embedded_bitmaps.BitMap([1, 2]), "mx": embedded_bitmaps.BitMap([3]), "BR": embedded_bitmaps.BitMap([4])},
+    )
+    first = values.matching(("mx",))
+    assert list(first) == [1, 2, 3]
+    assert values.matching(("mx",)) is first
+    assert list(values.matching(("BR", "Mx", "PE"))) == [1, 2, 3, 4]
+    assert list(values.matching(("PE",))) == []
+    assert len(values.matched) == 3
+    monkeypatch.setattr(embedded_bitmaps, "MATCHED_ENTRIES", 3)
+    assert list(values.matching(("br",))) == [4]
+    assert list(values.matched) == [("br",)]  # full: the kept sets were forgotten before this one was kept
+    assert values.matching(("mx",)) is not first and list(values.matching(("mx",))) == [1, 2, 3]

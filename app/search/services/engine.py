@@ -12,7 +12,6 @@ from typing import Any
 from app.i18n import normalize_locale, translations_for
 from app.indexing.documents import OFFERS_INDEX
 from app.search.services.fallback import database_search
-from app.search.services.highlight import display_text
 from app.search.services.params import FACET_GROUP, FACETS, MAX_SUGGESTIONS, SUGGEST_ORDER, SearchParams, public_filters
 from app.search.services.results import SearchItem, SearchPage, Suggestion, distance_km
 from app.search.services.sentences import suggestion_text
@@ -27,13 +26,7 @@ log = logging.getLogger("forestmatch.search")
 def _item(hit: Any, params: SearchParams) -> SearchItem:
     doc = hit.document
     distance = hit.distance_km if hit.distance_km is not None else distance_km(doc, params.near_lat, params.near_lon)
-    return SearchItem(
-        doc,
-        display_text(hit.highlights.get("title"), doc.get("title")),
-        display_text(hit.highlights.get("description"), doc.get("description"), 240),
-        distance,
-        dict(hit.highlights),
-    )
+    return SearchItem(doc, distance, dict(hit.highlights))
 
 
 def _counts(counts: dict[str, int]) -> dict[str, int]:
@@ -51,31 +44,41 @@ async def search_offers(params: SearchParams, backend: SearchBackend, *, suggest
         filters = [f for g, fs in groups.items() if g != without for f in fs]
         return SearchQuery(text="" if without == "q" else params.q, filters=(*base, *filters), **kw)
 
-    try:
-        main = await backend.search(
-            OFFERS_INDEX,
-            query(
-                facets=FACETS,
-                sort=params.sort_specs(),
-                page=params.page,
-                per_page=params.per_page,
-                highlight=("title", "description"),
-            ),
-        )
-    except Exception as exc:  # engine down or failing: stay useful with a plain database query
-        log.warning("search backend failed, answering from the database: %s", exc)
-        return await database_search(params)
+    main_query = query(
+        facets=FACETS,
+        sort=params.sort_specs(),
+        page=params.page,
+        per_page=params.per_page,
+        highlight=("title", "description"),
+    )
+    facet_runs = [f for f in FACETS if FACET_GROUP[f] in groups]
+    # Counts only (per_page=0): no hits to rank or read.
+    facet_queries = [query(FACET_GROUP[f], facets=(f,), per_page=0) for f in facet_runs]
+    batch = getattr(backend, "search_many", None)  # the embedded backend: every query in one worker-thread call
+    answered: list[SearchResult] | None = None
+    if batch is not None and facet_queries:
+        # A failure is answered query by query below, as without the batch (the failing one decides what is lost).
+        with contextlib.suppress(Exception):
+            answered = await batch(OFFERS_INDEX, [main_query, *facet_queries])
+    if answered is None:
+        try:
+            main = await backend.search(OFFERS_INDEX, main_query)
+        except Exception as exc:  # engine down or failing: stay useful with a plain database query
+            log.warning("search backend failed, answering from the database: %s", exc)
+            return await database_search(params)
+    else:
+        main = answered[0]
     facets = {f: _counts(c) for f, c in main.facets.items()}
     without: dict[str, int] = {}
     active = params.active_groups()
-    facet_runs = [f for f in FACETS if FACET_GROUP[f] in groups]
     extra = [g for g in active if g in ("q", "quantity", "distance")] if suggest and main.total == 0 and active else []
     try:
         results: list[SearchResult] = await asyncio.gather(
-            # Counts only (per_page=0): no hits to rank or read.
-            *(backend.search(OFFERS_INDEX, query(FACET_GROUP[f], facets=(f,), per_page=0)) for f in facet_runs),
+            *(backend.search(OFFERS_INDEX, q) for q in (facet_queries if answered is None else [])),
             *(backend.search(OFFERS_INDEX, query(g, per_page=0)) for g in extra),
         )
+        if answered is not None:
+            results = [*answered[1:], *results]
         for f, result in zip(facet_runs, results, strict=False):
             facets[f] = _counts(result.facets.get(f, {}))
             without[FACET_GROUP[f]] = result.total

@@ -58,10 +58,10 @@ async def database_search(params: SearchParams) -> SearchPage:
     items = [
         SearchItem(
             d,
-            d["title"],
-            display_text(None, d.get("description"), 240),
             distance_km(d, params.near_lat, params.near_lon),
             {},
+            d["title"],
+            display_text(None, d.get("description"), 240),
         )
         for d in documents
     ]

@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from app.geo import haversine_km
+from app.search.services.highlight import display_text
 from app.search.services.params import SearchParams
 
 
@@ -32,13 +33,28 @@ def _date(value: Any) -> dt.date | None:
 
 @dataclass
 class SearchItem:
-    """One offer found: its search document, what the card shows, and the backend's raw highlights (for the API)."""
+    """One offer found: its search document, what the card shows, and the backend's raw highlights (for the API).
+
+    The card's title and description HTML are built from the highlights when first read (the API answers with the
+    raw highlights and never reads them); the database fallback gives its own."""
 
     document: dict[str, Any]
-    title_html: Markup | str
-    description_html: Markup | str
     distance_km: float | None
     highlights: dict[str, str]
+    title: Markup | str | None = None
+    description: Markup | str | None = None
+
+    @property
+    def title_html(self) -> Markup | str:
+        if self.title is None:
+            self.title = display_text(self.highlights.get("title"), self.document.get("title"))
+        return self.title
+
+    @property
+    def description_html(self) -> Markup | str:
+        if self.description is None:
+            self.description = display_text(self.highlights.get("description"), self.document.get("description"), 240)
+        return self.description
 
     @property
     def card(self) -> dict[str, Any]:
