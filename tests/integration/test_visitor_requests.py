@@ -8,6 +8,7 @@ import re
 
 from litestar.datastructures import Cookie
 
+from app.db import atomic
 from app.offers import reads
 from app.offers.tables import Offer
 from app.settings import get_settings
@@ -84,3 +85,13 @@ async def test_the_offer_lists_read_answers_as_piccolo_does_and_sees_each_commit
     rows = await reads.read(Offer, sql, first["ref"], second["ref"])
     assert sorted(r["title"] for r in rows) == ["First lot", "Second lot"]
     assert rows == await Offer.raw(sql, first["ref"], second["ref"])
+
+
+async def test_the_offer_lists_read_inside_a_transaction_sees_its_writes(client) -> None:
+    producer = await make_user("producer", email="reads-in-txn@example.org")
+    cert = await make_certificate(producer)
+    offer = await make_offer(producer, cert["ref"], title="Before")
+    async with atomic():
+        await Offer.raw("UPDATE offer SET title = {} WHERE ref = {}", "Renamed", offer["ref"])
+        rows = await reads.read(Offer, "SELECT title FROM offer WHERE ref = {}", offer["ref"])
+        assert rows == [{"title": "Renamed"}]
