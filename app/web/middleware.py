@@ -24,6 +24,8 @@ from app.settings import Settings, get_settings
 from app.vocab import COUNTRY_TIME_ZONES
 
 LOCALE_COOKIE = "fm_lang"
+#: The scope key where ``site_headers`` leaves the language it chose before any user is known.
+VISITOR_LOCALE_KEY = "forestmatch.visitor_locale"
 #: The session cookie holds only this: the key of an ``account_session`` row (see app.accounts.sessions).
 SESSION_KEY = "sid"
 
@@ -194,10 +196,13 @@ def locale_middleware_factory(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        locale = choose_locale(scope)
+        user = scope.get("user")
+        # A visitor's language is the one site_headers chose from the same cookie and header: not read again.
+        locale = scope.get(VISITOR_LOCALE_KEY) if user is None else None
+        if locale is None:
+            locale = choose_locale(scope)
         scope.setdefault("state", {})["locale"] = locale
         token = set_locale(locale)
-        user = scope.get("user")
         country = getattr(user, "organization_country", "") if user is not None else ""
         zone_token = set_time_zone(COUNTRY_TIME_ZONES.get(country, "UTC"))
         try:
@@ -231,6 +236,27 @@ def _vary(existing: str | None, names: tuple[str, ...]) -> str:
     return ", ".join(tokens)
 
 
+_EVERY_ANSWER = (
+    (b"content-security-policy", CSP.encode("latin-1")),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+_HSTS = HSTS.encode("latin-1")
+
+
+def _set_header(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
+    """``MutableScopeHeaders.__setitem__`` for a lower-case ``name`` (the one value in place of an existing one, else
+    appended), without decoding every header's name for each header set."""
+    found = [i for i, (key, _) in enumerate(headers) if key.lower() == name]
+    if not found:
+        headers.append((name, value))
+    elif len(found) == 1:
+        headers[found[0]] = (name, value)
+    else:
+        MutableScopeHeaders({"headers": headers})[name.decode("latin-1")] = value.decode("latin-1")  # type: ignore[typeddict-item]
+
+
 def site_headers(app: ASGIApp, settings: Settings) -> ASGIApp:
     """Headers every answer gets, wrapped around the whole application (``Litestar.asgi_handler``), so that answers
     made outside routing (unmatched paths' 404 and 405, error pages) get them too:
@@ -254,20 +280,21 @@ def site_headers(app: ASGIApp, settings: Settings) -> ASGIApp:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers["Content-Security-Policy"] = CSP
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "same-origin"
-                headers["X-Frame-Options"] = "DENY"
+                headers = MutableScopeHeaders.from_message(message).headers
+                for name, value in _EVERY_ANSWER:
+                    _set_header(headers, name, value)
                 if hsts:
-                    headers["Strict-Transport-Security"] = HSTS
+                    _set_header(headers, b"strict-transport-security", _HSTS)
                 if scope.get("user") is not None:
-                    headers["Cache-Control"] = "no-store"
+                    _set_header(headers, b"cache-control", b"no-store")
                 if not shared:
-                    headers["Vary"] = _vary(headers.get("Vary"), ("Accept-Language", "Cookie"))
+                    vary = next((v.decode("latin-1") for k, v in headers if k.lower() == b"vary"), None)
+                    _set_header(headers, b"vary", _vary(vary, ("Accept-Language", "Cookie")).encode("latin-1"))
             await send(message)
 
-        token = set_locale(choose_locale(scope))
+        locale = choose_locale(scope)  # no user yet: the visitor's choice (the locale middleware adds the account's)
+        scope[VISITOR_LOCALE_KEY] = locale  # type: ignore[typeddict-unknown-key]
+        token = set_locale(locale)
         try:
             await app(scope, receive, send_wrapper)
         finally:
