@@ -19,9 +19,8 @@ from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 from piccolo.table import Table
 
 _local = threading.local()
-#: The reading connection's memory map and page cache (per worker process and thread).
+#: The reading connection's memory map (per worker process and thread); pages touched show in the worker's RSS.
 MMAP_BYTES = 256 * 1024 * 1024
-CACHE_KIB = 64 * 1024
 
 
 def _connection(engine: Any) -> sqlite3.Connection | None:
@@ -38,10 +37,9 @@ def _connection(engine: Any) -> sqlite3.Connection | None:
         ensure_wal()
     connection = sqlite3.connect(**{**engine.connection_kwargs, "timeout": 0})
     connection.row_factory = dict_factory  # type: ignore[assignment]
-    # A page's rows are scattered over the file: read through a memory map and kept in a larger page cache, a page
-    # of the list costs a quarter less than through SQLite's default 2 MB cache and a read() per page.
+    # A page's rows are scattered over the file: read through a memory map (the operating system's file cache, shared
+    # and reclaimable, not the worker's own memory), a page of the list costs a fifth less than a read() per page.
     connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-    connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     _local.kept = (engine, connection)
     return connection
 
