@@ -119,7 +119,7 @@ def create_app() -> Litestar:
         # Handlers take ``backend: SearchBackend``; the CLI and the sync worker call get_backend() themselves.
         dependencies={"backend": Provide(get_backend_dependency, sync_to_thread=False)},
         middleware=[
-            config.session_config(settings).middleware,
+            config.session_middleware(settings),
             config.csrf_middleware(settings),
             DefineMiddleware(ForestAuthMiddleware, exclude=[*config.NO_SESSION_PATHS, "^/schema"]),
             locale_middleware_factory,

@@ -28,9 +28,8 @@ from typing import Any
 
 from pyroaring import BitMap
 
-from app.events import change_count
 from app.events.outbox import CHANGES
-from app.offers import visibility
+from app.offers import reads, visibility
 from app.offers.tables import Offer
 from app.settings import get_settings
 from app.traceability.offer_lots import EUDR_READY_SQL
@@ -164,6 +163,12 @@ def kept() -> Listing | None:
 COUNT_SQL = f"(SELECT value FROM change_count WHERE name = '{CHANGES}')"
 
 
+async def _change_count() -> int:
+    """``app.events.change_count``, read as the page's rows are (``app.offers.reads``)."""
+    rows = await reads.read(Offer, f"SELECT coalesce({COUNT_SQL}, 0) AS value")
+    return int(rows[0]["value"])
+
+
 async def current() -> Listing | None:
     """The bitmaps of the data as committed now, read again when stale; None when the index is off or was read again
     too recently (the caller then reads by SQL). One indexed read (the change count) when they are current."""
@@ -171,7 +176,7 @@ async def current() -> Listing | None:
     seconds = get_settings().listing_index_seconds
     if seconds <= 0:
         return None
-    count = await change_count()  # before any data is read
+    count = await _change_count()  # before any data is read
     day = today()
     kept = _current
     if kept is not None and kept.count == count and kept.day == day and time.monotonic() - kept.made_at < seconds:

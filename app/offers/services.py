@@ -19,7 +19,7 @@ from app.db import Row, atomic
 from app.events import record_change
 from app.i18n import gettext as _
 from app.messaging.tables import Conversation
-from app.offers import listing, projection, visibility
+from app.offers import listing, projection, reads, visibility
 from app.offers.tables import Offer
 from app.offers.visibility import certificate_problem
 from app.places import check_place
@@ -565,7 +565,7 @@ async def _page_rows(ids: list[int], *, with_count: bool = False) -> list[dict[s
     """The shown columns of these offers (any order), with the change count as ``changes`` when asked."""
     marks = ", ".join("{}" for _ in ids)
     count = f"coalesce({listing.COUNT_SQL}, 0) AS changes, " if with_count else ""
-    return await Offer.raw(f"SELECT {count}{_PUBLIC_COLUMNS[len('SELECT ') :]} WHERE o.id IN ({marks})", *ids)
+    return await reads.read(Offer, f"SELECT {count}{_PUBLIC_COLUMNS[len('SELECT ') :]} WHERE o.id IN ({marks})", *ids)
 
 
 async def list_public_offers(filters: OfferFilters, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:

@@ -22,7 +22,7 @@ from litestar.types import ControllerRouterHandler
 
 from app.settings import PROJECT_ROOT, Settings
 from app.web.api_docs import LocalSwaggerUI
-from app.web.middleware import TokenAwareCSRFMiddleware
+from app.web.middleware import TokenAwareCSRFMiddleware, VisitorSessionMiddleware
 from app.web.render import template_globals
 from app.web.static_assets import STATIC_DIR, static_prefix
 
@@ -96,6 +96,12 @@ def session_config(settings: Settings) -> CookieBackendConfig:
         secure=settings.secure_cookies,
         exclude=NO_SESSION_PATHS,
     )
+
+
+def session_middleware(settings: Settings) -> DefineMiddleware:
+    """The session middleware over ``session_config``'s backend (visitors without a session cookie pass cheaply)."""
+    config = session_config(settings)
+    return DefineMiddleware(VisitorSessionMiddleware, backend=config._backend_class(config=config))
 
 
 #: The CSRF cookie; a form posts the same token (``csrf_token()`` in templates).

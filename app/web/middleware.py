@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar._parsers import parse_cookie_string
+from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.middleware.csrf import CSRFMiddleware
+from litestar.middleware._utils import should_bypass_middleware
+from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
+from litestar.middleware.session.base import SessionMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils.empty import value_or_default
+from litestar.utils.scope.state import ScopeState
 
 from app.accounts.services import CurrentUser, user_for_token
 from app.accounts.sessions import end_session, open_session, user_for_session
@@ -18,6 +24,8 @@ from app.settings import Settings, get_settings
 from app.vocab import COUNTRY_TIME_ZONES
 
 LOCALE_COOKIE = "fm_lang"
+#: The scope key where ``site_headers`` leaves the language it chose before any user is known.
+VISITOR_LOCALE_KEY = "forestmatch.visitor_locale"
 #: The session cookie holds only this: the key of an ``account_session`` row (see app.accounts.sessions).
 SESSION_KEY = "sid"
 
@@ -41,6 +49,17 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             found = value.decode("latin-1")
     return found
+
+
+def request_cookies(scope: Scope) -> dict[str, str]:
+    """The request's cookies as Litestar reads them (``ASGIConnection.cookies``: the first Cookie header), parsed once
+    per request: kept in the connection state, where ``request.cookies`` finds them."""
+    state = ScopeState.from_scope(scope)
+    cookies = value_or_default(state.cookies, None)
+    if cookies is None:
+        header = next((value for key, value in scope["headers"] if key == b"cookie"), None)
+        cookies = state.cookies = parse_cookie_string(header.decode("latin-1")) if header else {}
+    return cookies
 
 
 def _bearer(scope: Scope) -> str | None:
@@ -73,17 +92,86 @@ class ForestAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=None, auth=None)
 
 
+class VisitorSessionMiddleware(SessionMiddleware):  # type: ignore[type-arg]
+    """Litestar's session middleware, which a request without a session cookie (a visitor's) passes cheaply.
+
+    Such a request starts with an empty session, as Litestar would load it; its answer sets the session cookie only
+    when the handler filled the session (signing in), which is what Litestar's backend writes then. Without a cookie
+    there is nothing to read, and nothing to clear in the answer, so the connection and cookie work are skipped."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        cookie_re = self.backend.cookie_re  # type: ignore[attr-defined]
+        if any(cookie_re.fullmatch(name) for name in request_cookies(scope)):
+            await super().__call__(scope, receive, send)
+            return
+        scope["session"] = {}
+        ScopeState.from_scope(scope).session_id = None  # as the client-side backend's get_session_id answers
+
+        async def wrapped_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and scope.get("session"):
+                connection = ASGIConnection[Any, Any, Any, Any](scope, receive=receive, send=send)
+                await self.backend.store_in_message(scope["session"], message, connection)
+            await send(message)
+
+        await self.app(scope, receive, wrapped_send)
+
+
 class TokenAwareCSRFMiddleware(CSRFMiddleware):
     """CSRF for browser sessions; requests authenticated by a Bearer token carry no ambient cookie to abuse.
 
     A Bearer request is authenticated by its token only (never by the session), so skipping CSRF is safe.
+    Safe methods (GET, HEAD, ...) only need the token: the cookie's, or a new one sent in a new cookie. That is
+    done here as Litestar's middleware does it, without building a request or a cookie object for each visitor.
     """
 
+    def __init__(self, app: ASGIApp, config: CSRFConfig) -> None:
+        super().__init__(app, config)
+        # The Set-Cookie header Litestar writes (``_set_cookie_if_needed``), around the token: a token is hex digits,
+        # which a cookie carries unquoted, so only the value differs from one answer to the next.
+        sample = "0" * 128
+        header = Cookie(
+            key=config.cookie_name,
+            value=sample,
+            path=config.cookie_path,
+            secure=config.cookie_secure,
+            httponly=config.cookie_httponly,
+            samesite=config.cookie_samesite,
+            domain=config.cookie_domain,
+        ).to_header(header="")
+        before, found, after = header.partition(sample)
+        assert found and sample not in after, header
+        self._cookie_around = (before, after)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _bearer(scope) is not None:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+        if _bearer(scope) is not None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in self.config.safe_methods or should_bypass_middleware(
+            scope=scope,
+            scopes=self.scopes,
+            exclude_opt_key=self.config.exclude_from_csrf_key,
+            exclude_path_pattern=self.exclude,
+        ):
+            await super().__call__(scope, receive, send)
+            return
+        csrf_cookie = request_cookies(scope).get(self.config.cookie_name)
+        token = ScopeState.from_scope(scope).csrf_token = csrf_cookie or generate_csrf_token(secret=self.config.secret)
+        if csrf_cookie is not None:
+            await self.app(scope, receive, send)
+            return
+        before, after = self._cookie_around
+        set_cookie = f"{before}{token}{after}"
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                MutableScopeHeaders.from_message(message).add("set-cookie", set_cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
 
 
 def choose_locale(scope: Scope) -> str:
@@ -108,10 +196,13 @@ def locale_middleware_factory(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        locale = choose_locale(scope)
+        user = scope.get("user")
+        # A visitor's language is the one site_headers chose from the same cookie and header: not read again.
+        locale = scope.get(VISITOR_LOCALE_KEY) if user is None else None
+        if locale is None:
+            locale = choose_locale(scope)
         scope.setdefault("state", {})["locale"] = locale
         token = set_locale(locale)
-        user = scope.get("user")
         country = getattr(user, "organization_country", "") if user is not None else ""
         zone_token = set_time_zone(COUNTRY_TIME_ZONES.get(country, "UTC"))
         try:
@@ -145,6 +236,27 @@ def _vary(existing: str | None, names: tuple[str, ...]) -> str:
     return ", ".join(tokens)
 
 
+_EVERY_ANSWER = (
+    (b"content-security-policy", CSP.encode("latin-1")),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+_HSTS = HSTS.encode("latin-1")
+
+
+def _set_header(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
+    """``MutableScopeHeaders.__setitem__`` for a lower-case ``name`` (the one value in place of an existing one, else
+    appended), without decoding every header's name for each header set."""
+    found = [i for i, (key, _) in enumerate(headers) if key.lower() == name]
+    if not found:
+        headers.append((name, value))
+    elif len(found) == 1:
+        headers[found[0]] = (name, value)
+    else:
+        MutableScopeHeaders({"headers": headers})[name.decode("latin-1")] = value.decode("latin-1")  # type: ignore[typeddict-item]
+
+
 def site_headers(app: ASGIApp, settings: Settings) -> ASGIApp:
     """Headers every answer gets, wrapped around the whole application (``Litestar.asgi_handler``), so that answers
     made outside routing (unmatched paths' 404 and 405, error pages) get them too:
@@ -168,20 +280,21 @@ def site_headers(app: ASGIApp, settings: Settings) -> ASGIApp:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers["Content-Security-Policy"] = CSP
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "same-origin"
-                headers["X-Frame-Options"] = "DENY"
+                headers = MutableScopeHeaders.from_message(message).headers
+                for name, value in _EVERY_ANSWER:
+                    _set_header(headers, name, value)
                 if hsts:
-                    headers["Strict-Transport-Security"] = HSTS
+                    _set_header(headers, b"strict-transport-security", _HSTS)
                 if scope.get("user") is not None:
-                    headers["Cache-Control"] = "no-store"
+                    _set_header(headers, b"cache-control", b"no-store")
                 if not shared:
-                    headers["Vary"] = _vary(headers.get("Vary"), ("Accept-Language", "Cookie"))
+                    vary = next((v.decode("latin-1") for k, v in headers if k.lower() == b"vary"), None)
+                    _set_header(headers, b"vary", _vary(vary, ("Accept-Language", "Cookie")).encode("latin-1"))
             await send(message)
 
-        token = set_locale(choose_locale(scope))
+        locale = choose_locale(scope)  # no user yet: the visitor's choice (the locale middleware adds the account's)
+        scope[VISITOR_LOCALE_KEY] = locale  # type: ignore[typeddict-unknown-key]
+        token = set_locale(locale)
         try:
             await app(scope, receive, send_wrapper)
         finally:
