@@ -1,0 +1,283 @@
+"""Per-process bitmaps of the PostgreSQL index (pyroaring, as ``embedded_bitmaps`` does for the embedded backend):
+the rids (``rid`` column) of the documents of each filter value, facet value and full-text expression, and per
+numeric column its values in a numpy array by rid. A search's total is the cardinality of an intersection and each
+facet value's count an intersection cardinality, instead of SQL over every match; the page's candidates are picked
+by its first sort key from the arrays, and SQL orders those few exactly.
+
+Several processes (hosts) write the same tables, so every entry is tagged with the version of the tables it
+reflects. Each write bumps the version in the tables' state row and logs the rids it touched in the change log, in
+its own transaction (the state row's lock orders writers: versions commit in order). A search reads the state in its
+own snapshot (a repeatable-read transaction) and patches the entries it uses: the changed rids are taken out and
+read again. When the log does not cover the gap (pruned) or the gap is large, an entry is read again in full. A new
+generation of the tables (a rebuild: a new token in the state row) drops every entry.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+import numpy as np
+from pyroaring import BitMap
+
+from search_index import postgres_sql as sql
+from search_index.query import AnyOf, Eq, Filter, Not, Range
+
+#: Full-text expressions (the match of a query) kept per process and index.
+EXPRESSION_ENTRIES = 512
+#: Changed documents above which an entry is read again rather than patched.
+PATCH_LIMIT = 5000
+
+T = TypeVar("T")
+
+
+@dataclass
+class Entry(Generic[T]):
+    version: int
+    value: T
+
+
+class Changes:
+    """Which rids changed between two versions of the tables, read once per search (None: not known)."""
+
+    def __init__(self, conn: asyncpg.Connection, layout: sql.Layout, version: int) -> None:
+        self.conn, self.layout, self.version = conn, layout, version
+        self._memo: dict[int, BitMap | None] = {}
+
+    async def since(self, old: int) -> BitMap | None:
+        if old in self._memo:
+            return self._memo[old]
+        rows = await self.conn.fetch(
+            f"SELECT version, rid FROM {self.layout.changes} WHERE version > $1::bigint AND version <= $2::bigint",
+            old,
+            self.version,
+        )
+        changed: BitMap | None = BitMap(r[1] for r in rows)
+        if len({r[0] for r in rows}) != self.version - old or len(changed) > PATCH_LIMIT:  # type: ignore[arg-type]
+            changed = None
+        self._memo[old] = changed
+        return changed
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """A numeric column by rid: ``values`` (NaN where NULL) and ``missing`` (the text values ``v`` are NULL)."""
+
+    values: np.ndarray
+    missing: np.ndarray
+
+    def ids(self, mask: np.ndarray) -> BitMap:
+        return BitMap(np.flatnonzero(mask).astype(np.uint32))
+
+
+def _grow(array: np.ndarray, size: int, fill: Any) -> np.ndarray:
+    if len(array) >= size:
+        return array.copy()
+    out = np.full(size, fill, dtype=array.dtype)
+    out[: len(array)] = array
+    return out
+
+
+def _patched_groups(old: dict[str, BitMap], changed: BitMap, fresh: dict[str, list[int]]) -> dict[str, BitMap]:
+    out: dict[str, BitMap] = {}
+    for value, members in old.items():
+        if value in fresh:
+            out[value] = (members - changed) | BitMap(fresh.pop(value))
+        elif members.intersect(changed):
+            left = members - changed
+            if left:
+                out[value] = left
+        else:
+            out[value] = members
+    out.update((value, BitMap(rids)) for value, rids in fresh.items())
+    return out
+
+
+class IndexBitmaps:
+    """The entries of one generation of one index's tables (shared by the process's searches)."""
+
+    def __init__(self, gen: str) -> None:
+        self.gen = gen
+        self.entries: dict[tuple[str, ...], Entry[Any]] = {}
+        self.expressions: OrderedDict[str, Entry[BitMap]] = OrderedDict()
+
+    async def _current(
+        self,
+        entry: Entry[T] | None,
+        changes: Changes,
+        build: Callable[[], Awaitable[T]],
+        patch: Callable[[T, BitMap], Awaitable[T]],
+    ) -> tuple[T, bool]:
+        """(the value at the search's version, whether to store it)."""
+        if entry is not None and entry.version == changes.version:
+            return entry.value, False
+        if entry is not None and entry.version < changes.version:
+            changed = await changes.since(entry.version)
+            if changed is not None:
+                return await patch(entry.value, changed), True
+        return await build(), entry is None or entry.version < changes.version
+
+    async def _kept(
+        self,
+        key: tuple[str, ...],
+        changes: Changes,
+        build: Callable[[], Awaitable[T]],
+        patch: Callable[[T, BitMap], Awaitable[T]],
+    ) -> T:
+        entry = self.entries.get(key)
+        value, store = await self._current(entry, changes, build, patch)
+        if store:
+            old = self.entries.get(key)
+            if old is None or old.version < changes.version:
+                self.entries[key] = Entry(changes.version, value)
+        return value
+
+    # -- the entries -----------------------------------------------------------------------------------------
+
+    async def everything(self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes) -> BitMap:
+        """Every document."""
+
+        async def build() -> BitMap:
+            return BitMap(r[0] for r in await conn.fetch(f"SELECT rid FROM {layout.docs}"))
+
+        async def patch(old: BitMap, changed: BitMap) -> BitMap:
+            rows = await conn.fetch(f"SELECT rid FROM {layout.docs} WHERE rid = ANY($1::bigint[])", list(changed))
+            return (old - changed) | BitMap(r[0] for r in rows)
+
+        return await self._kept(("all",), changes, build, patch)
+
+    async def groups(
+        self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes, kind: str, j: int
+    ) -> dict[str, BitMap]:
+        """Each value's documents of column ``j``: ``kind`` "k" (filter keys, every element), "v" (facet values,
+        every element) or "first" (the first facet value: what a single-valued field's facet counts)."""
+        if kind == "first":
+            value_sql, source = f"v{j}[1]", f"{layout.docs} d"
+            where = f"v{j} IS NOT NULL"
+        else:
+            value_sql, source = "x", f"{layout.docs} d, unnest(d.{kind}{j}) x"
+            where = "true"
+
+        async def build() -> dict[str, BitMap]:
+            # Grouped by PostgreSQL: one row per value with its rids as one array (decoded in C).
+            rows = await conn.fetch(f"SELECT {value_sql}, array_agg(rid) FROM {source} WHERE {where} GROUP BY 1")
+            return {value: BitMap(rids) for value, rids in rows}
+
+        async def patch(old: dict[str, BitMap], changed: BitMap) -> dict[str, BitMap]:
+            rows = await conn.fetch(
+                f"SELECT {value_sql}, array_agg(rid) FROM {source} WHERE {where} AND d.rid = ANY($1::bigint[]) "
+                "GROUP BY 1",
+                list(changed),
+            )
+            return _patched_groups(old, changed, {value: list(rids) for value, rids in rows})
+
+        return await self._kept((kind, str(j)), changes, build, patch)
+
+    async def numbers(self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes, j: int) -> Numbers:
+        """Column ``n<j>`` (and whether ``v<j>`` is NULL) by rid."""
+        select = f"SELECT rid, n{j}, v{j} IS NULL FROM {layout.docs} d"
+
+        def fill(values: np.ndarray, missing: np.ndarray, rows: list[Any]) -> None:
+            for rid, number, absent in rows:
+                values[rid] = np.nan if number is None else number
+                missing[rid] = absent
+
+        async def build() -> Numbers:
+            rows = await conn.fetch(select)
+            size = max((r[0] for r in rows), default=0) + 1
+            values, missing = np.full(size, np.nan), np.ones(size, dtype=bool)
+            fill(values, missing, rows)
+            return Numbers(values, missing)
+
+        async def patch(old: Numbers, changed: BitMap) -> Numbers:
+            rows = await conn.fetch(f"{select} WHERE d.rid = ANY($1::bigint[])", list(changed))
+            size = max(len(old.values), changed.max() + 1 if changed else 0)
+            values, missing = _grow(old.values, size, np.nan), _grow(old.missing, size, True)
+            index = np.fromiter(changed, dtype=np.int64, count=len(changed))
+            values[index], missing[index] = np.nan, True
+            fill(values, missing, rows)
+            return Numbers(values, missing)
+
+        return await self._kept(("n", str(j)), changes, build, patch)
+
+    async def expression(
+        self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes, expression: str
+    ) -> BitMap:
+        """The documents a tsquery matches (through the GIN index)."""
+
+        async def build() -> BitMap:
+            return BitMap(
+                r[0] for r in await conn.fetch(f"SELECT rid FROM {layout.docs} WHERE tsv @@ $1::tsquery", expression)
+            )
+
+        async def patch(old: BitMap, changed: BitMap) -> BitMap:
+            rows = await conn.fetch(
+                f"SELECT rid FROM {layout.docs} WHERE rid = ANY($2::bigint[]) AND tsv @@ $1::tsquery",
+                expression,
+                list(changed),
+            )
+            return (old - changed) | BitMap(r[0] for r in rows)
+
+        entry = self.expressions.get(expression)
+        bitmap, store = await self._current(entry, changes, build, patch)
+        if store:
+            old = self.expressions.get(expression)
+            if old is None or old.version < changes.version:
+                self.expressions[expression] = Entry(changes.version, bitmap)
+        if expression in self.expressions:
+            self.expressions.move_to_end(expression)
+        while len(self.expressions) > EXPRESSION_ENTRIES:
+            self.expressions.popitem(last=False)
+        return bitmap
+
+    # -- filters ---------------------------------------------------------------------------------------------
+
+    async def filtered(
+        self,
+        conn: asyncpg.Connection,
+        layout: sql.Layout,
+        changes: Changes,
+        flt: Filter,
+        position: dict[str, int],
+        sql_filter: Callable[[Filter], Awaitable[BitMap]],
+    ) -> BitMap:
+        """The documents one filter keeps: the set ``FilterCompiler``'s SQL selects (``sql_filter`` for the
+        filters without bitmaps: a geo radius)."""
+        if isinstance(flt, (Eq, AnyOf)):
+            values = [flt.value] if isinstance(flt, Eq) else list(flt.values)
+            groups = await self.groups(conn, layout, changes, "k", position[flt.field])
+            keys = {sql.value_key(v) for v in values}
+            parts = [groups[k] for k in keys if k is not None and k in groups]
+            return BitMap.union(*parts) if parts else BitMap()
+        if isinstance(flt, Range):
+            numbers = await self.numbers(conn, layout, changes, position[flt.field])
+            mask = ~np.isnan(numbers.values)
+            if flt.gte is not None:
+                mask &= numbers.values >= float(flt.gte)
+            if flt.lte is not None:
+                mask &= numbers.values <= float(flt.lte)
+            return numbers.ids(mask)
+        if isinstance(flt, Not):
+            # NOT coalesce(condition, false): documents without the field are kept, like the SQL.
+            inner = await self.filtered(conn, layout, changes, flt.filter, position, sql_filter)
+            return await self.everything(conn, layout, changes) - inner
+        return await sql_filter(flt)
+
+
+class BitmapCache:
+    """The bitmaps of the indexes a backend has searched (the live generation of each)."""
+
+    def __init__(self) -> None:
+        self._indexes: dict[str, IndexBitmaps] = {}
+
+    def generation(self, name: str, gen: str) -> IndexBitmaps:
+        found = self._indexes.get(name)
+        if found is None or found.gen != gen:
+            found = self._indexes[name] = IndexBitmaps(gen)
+        return found
+
+    def clear(self) -> None:
+        self._indexes.clear()
