@@ -237,6 +237,7 @@ class PostgresBackend:
                     await conn.execute(statement)
                 await conn.execute(f"ANALYZE {new.docs}")
                 await conn.execute(f"ANALYZE {new.terms}")
+                await conn.execute(f"ANALYZE {new.words}")
                 async with conn.transaction():
                     await conn.execute("SELECT pg_advisory_xact_lock($1)", SCHEMA_LOCK)
                     for statement in sql.drop_sql(live):
@@ -291,6 +292,11 @@ class PostgresBackend:
             version = await log_version(conn, layout) if log else 0
             # Sorted, so concurrent writers take row locks in one order (no deadlocks).
             await conn.executemany(sql.upsert_sql(layout, settings), [records[k] for k in sorted(records)])
+            await conn.execute(
+                f"INSERT INTO {layout.words} (rid, tsv) SELECT rid, tsv FROM {layout.docs} WHERE id = ANY($1::text[]) "
+                "ON CONFLICT (rid) DO UPDATE SET tsv = EXCLUDED.tsv",
+                sorted(records),
+            )
             if log:
                 await conn.execute(
                     f"INSERT INTO {layout.changes} (version, rid) SELECT $1::bigint, rid FROM {layout.docs} "
@@ -335,7 +341,8 @@ class PostgresBackend:
                 async with conn.transaction():
                     version = await log_version(conn, layout)
                     await conn.execute(
-                        f"WITH gone AS (DELETE FROM {layout.docs} WHERE id = ANY($1::text[]) RETURNING rid) "
+                        f"WITH gone AS (DELETE FROM {layout.docs} WHERE id = ANY($1::text[]) RETURNING rid), "
+                        f"words AS (DELETE FROM {layout.words} WHERE rid IN (SELECT rid FROM gone)) "
                         f"INSERT INTO {layout.changes} (version, rid) SELECT $2::bigint, rid FROM gone",
                         [str(i) for i in ids],
                         version,

@@ -206,16 +206,16 @@ class IndexBitmaps:
     async def expression(
         self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes, expression: str
     ) -> BitMap:
-        """The documents a tsquery matches (through the GIN index)."""
+        """The documents a tsquery matches (through the narrow words table's GIN index)."""
 
         async def build() -> BitMap:
             return BitMap(
-                r[0] for r in await conn.fetch(f"SELECT rid FROM {layout.docs} WHERE tsv @@ $1::tsquery", expression)
+                r[0] for r in await conn.fetch(f"SELECT rid FROM {layout.words} WHERE tsv @@ $1::tsquery", expression)
             )
 
         async def patch(old: BitMap, changed: BitMap) -> BitMap:
             rows = await conn.fetch(
-                f"SELECT rid FROM {layout.docs} WHERE rid = ANY($2::bigint[]) AND tsv @@ $1::tsquery",
+                f"SELECT rid FROM {layout.words} WHERE rid = ANY($2::bigint[]) AND tsv @@ $1::tsquery",
                 expression,
                 list(changed),
             )
