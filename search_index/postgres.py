@@ -35,7 +35,7 @@ from search_index.postgres_text import (
     TextPlan,
     build_plan,
 )
-from search_index.query import AnyOf, Eq, Filter, Hit, ScoreSort, SearchQuery, SearchResult, SortSpec
+from search_index.query import AnyOf, Eq, Filter, Hit, Not, Range, ScoreSort, SearchQuery, SearchResult, SortSpec
 
 __all__ = ["PostgresBackend"]
 
@@ -447,6 +447,23 @@ class PostgresBackend:
             rows = await conn.fetch(f"SELECT d.rid FROM {layout.docs} d WHERE {condition}", *p.values)
             return BitMap(r[0] for r in rows)
 
+        lists: set[str] = set()
+        if query.facets:
+            lists = {r[0] for r in await conn.fetch(f"SELECT field FROM {layout.lists}")}
+        groups = {("v" if f in lists else "first", position[f]) for f in query.facets}
+        numbers: set[int] = set()
+        pending: list[Filter] = list(filters)
+        while pending:
+            flt = pending.pop()
+            if isinstance(flt, (Eq, AnyOf)):
+                groups.add(("k", position[flt.field]))
+            elif isinstance(flt, Range):
+                numbers.add(position[flt.field])
+            elif isinstance(flt, Not):
+                pending.append(flt.filter)
+        if query.per_page and query.sort and isinstance(query.sort[0], SortSpec):
+            numbers.add(position[query.sort[0].field])
+        await bitmaps.prepare(conn, layout, changes, groups, numbers)
         if plan:
             # The planner cannot estimate how many rows a tsquery of prefixes, phrases and alternatives keeps, and
             # often guesses a sequential scan (every row's tsvector decompressed and tested: 10x slower at 10k
@@ -463,7 +480,6 @@ class PostgresBackend:
         total = min(len(matches), settings.max_total_hits)
         facets: dict[str, dict[str, int]] = {}
         if query.facets:
-            lists = {r[0] for r in await conn.fetch(f"SELECT field FROM {layout.lists}")}
             for field in query.facets:
                 kind = "v" if field in lists else "first"
                 groups = await bitmaps.groups(conn, layout, changes, kind, position[field])

@@ -137,6 +137,59 @@ class IndexBitmaps:
 
     # -- the entries -----------------------------------------------------------------------------------------
 
+    async def prepare(
+        self,
+        conn: asyncpg.Connection,
+        layout: sql.Layout,
+        changes: Changes,
+        groups: set[tuple[str, int]],
+        numbers: set[int],
+    ) -> None:
+        """Read every entry a search will need that is missing, or too old to patch, in one pass over the table for
+        the value groups and one for the numbers (each a pass over the whole table, the first search's cost)."""
+
+        async def stale(key: tuple[str, ...]) -> bool:
+            entry = self.entries.get(key)
+            if entry is None:
+                return True
+            if entry.version >= changes.version:
+                return False
+            return await changes.since(entry.version) is None
+
+        wanted = [g for g in sorted(groups) if await stale((g[0], str(g[1])))]
+        if wanted:
+            parts = []
+            for i, (kind, j) in enumerate(wanted):
+                if kind == "first":
+                    parts.append(f"SELECT {i} AS part, d.v{j}[1] AS x WHERE d.v{j} IS NOT NULL")
+                else:
+                    parts.append(f"SELECT {i}, x FROM unnest(d.{kind}{j}) x")
+            rows = await conn.fetch(
+                f"SELECT c.part, c.x, array_agg(d.rid) FROM {layout.docs} d CROSS JOIN LATERAL "
+                f"({' UNION ALL '.join(parts)}) c (part, x) GROUP BY 1, 2"
+            )
+            found: list[dict[str, BitMap]] = [{} for _ in wanted]
+            for part, value, rids in rows:
+                found[part][value] = BitMap(rids)
+            for (kind, j), value_groups in zip(wanted, found, strict=True):
+                self.entries[(kind, str(j))] = Entry(changes.version, value_groups)
+        columns = [j for j in sorted(numbers) if await stale(("n", str(j)))]
+        if columns:
+            aggregates = "".join(
+                f", array_agg(coalesce(n{j}, 'NaN'::float8) ORDER BY rid), array_agg(v{j} IS NULL ORDER BY rid)"
+                for j in columns
+            )
+            row = await conn.fetchrow(f"SELECT array_agg(rid ORDER BY rid){aggregates} FROM {layout.docs}")
+            assert row is not None
+            rids = np.array(row[0] or [], dtype=np.int64)
+            size = int(rids.max()) + 1 if len(rids) else 1
+            for i, j in enumerate(columns):
+                values, missing = np.full(size, np.nan), np.ones(size, dtype=bool)
+                if len(rids):
+                    values[rids] = np.array(row[1 + 2 * i], dtype=np.float64)
+                    missing[rids] = np.array(row[2 + 2 * i], dtype=bool)
+                self.entries[("n", str(j))] = Entry(changes.version, Numbers(values, missing))
+
     async def everything(self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes) -> BitMap:
         """Every document."""
 
