@@ -16,7 +16,7 @@ import secrets
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 import asyncpg
@@ -28,7 +28,7 @@ from search_index.analysis import parse_query, synonym_table
 from search_index.backend import SearchBackendError
 from search_index.embedded_search import highlight_value
 from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
-from search_index.postgres_bitmaps import BitmapCache, Changes, IndexBitmaps
+from search_index.postgres_bitmaps import BitmapCache, Changes, IndexBitmaps, Numbers
 from search_index.postgres_text import (
     SIMILARITY_THRESHOLD,
     WORD_SIMILARITY_THRESHOLD,
@@ -70,6 +70,39 @@ LOG_PRUNE_EVERY = 100
 def stored_fingerprint(settings: IndexSettings) -> str:
     """What the meta table records for an index: its settings and the layout of its tables."""
     return f"{settings.fingerprint}:{LAYOUT_VERSION}"
+
+
+def split_sum(part: BitMap, sets: list[tuple[BitMap, int]]) -> list[BitMap]:
+    """``part`` in groups by the sum of the weights of the sets each document is in, smallest sum first."""
+    groups: dict[int, BitMap] = {0: part}
+    for members, weight in sets:
+        following: dict[int, BitMap] = {}
+        for value, group in groups.items():
+            inside = group & members
+            if inside:
+                following[value + weight] = following.get(value + weight, BitMap()) | inside
+            outside = group - members
+            if outside:
+                following[value] = following.get(value, BitMap()) | outside
+        groups = following
+    return [groups[v] for v in sorted(groups)]
+
+
+def first_by_number(part: BitMap, numbers: Numbers, descending: bool, needed: int, by_missing: bool = True) -> BitMap:
+    """The documents of ``part`` up to the ``needed``-th by a numeric key, ties included: the first ``needed`` in
+    any order that starts with that key are among them. The key as SQL orders it (``sort_keys``; with
+    ``by_missing=False`` a tie-breaker's): documents without a value last (``by_missing``: without a text value,
+    then those with a value but no number), then the number."""
+    if len(part) <= needed:
+        return part
+    rids = np.frombuffer(part.to_array(), dtype=np.uint32).astype(np.int64)
+    values = numbers.values[rids]
+    absent = np.isnan(values)
+    group = np.where(numbers.missing[rids], 2, np.where(absent, 1, 0)) if by_missing else absent.astype(np.int64)
+    key = np.where(group == 0, -values if descending else values, 0.0)
+    last = np.lexsort((key, group))[needed - 1]
+    kept = (group < group[last]) | ((group == group[last]) & (key <= key[last]))
+    return BitMap(rids[kept].astype(np.uint32))
 
 
 async def log_version(conn: asyncpg.Connection, layout: sql.Layout) -> int:
@@ -463,6 +496,8 @@ class PostgresBackend:
                 pending.append(flt.filter)
         if query.per_page and query.sort and isinstance(query.sort[0], SortSpec):
             numbers.add(position[query.sort[0].field])
+        if query.per_page and plan and not query.sort:
+            numbers.update(position[field] for field, _ in settings.tie_breakers)
         await bitmaps.prepare(conn, layout, changes, groups, numbers)
         if plan:
             # The planner cannot estimate how many rows a tsquery of prefixes, phrases and alternatives keeps, and
@@ -491,9 +526,12 @@ class PostgresBackend:
         limit = max(0, min(query.per_page, total - offset))
         hits: list[Hit] = []
         if limit and offset < settings.max_total_hits:
-            needed = offset + limit
-            candidates = await self._candidates(conn, layout, settings, query, bitmaps, changes, matches, needed)
-            page = await self._page(conn, layout, settings, query, plan, filters, candidates)
+            if plan and not query.sort:
+                page = await self._relevance_page(conn, layout, settings, query, plan, bitmaps, changes, matches)
+            else:
+                needed = offset + limit
+                candidates = await self._candidates(conn, layout, settings, query, bitmaps, changes, matches, needed)
+                page = await self._page(conn, layout, settings, query, plan, filters, candidates)
             for doc_id, score, dist, document in page[:limit]:
                 if query.ids_only:
                     hits.append(Hit(doc_id, {"id": doc_id}, score, dist))
@@ -505,6 +543,97 @@ class PostgresBackend:
                         highlights[name] = value
                 hits.append(Hit(doc_id, document, score, dist, highlights))
         return SearchResult(hits, total, query.page, query.per_page, facets)
+
+    async def _relevance_page(
+        self,
+        conn: asyncpg.Connection,
+        layout: sql.Layout,
+        settings: IndexSettings,
+        query: SearchQuery,
+        plan: TextPlan,
+        bitmaps: IndexBitmaps,
+        changes: Changes,
+        matches: BitMap,
+    ) -> list[Any]:
+        """The page of a text query in relevance order (``rank_keys``, then the tie-breakers, then the id), as the
+        embedded backend walks it: the ranking rules split the matches into ordered buckets (bitmaps of their
+        tsquery sets), the buckets wholly before the page are skipped by their size, and SQL orders only the
+        candidates the tie-breakers leave in each bucket the page reaches."""
+
+        async def members(expression: str) -> BitMap:
+            return await bitmaps.expression(conn, layout, changes, expression)
+
+        rules: list[Callable[[BitMap], Awaitable[list[BitMap]]]] = []
+        if plan.typo_sets:
+            typo_sets = plan.typo_sets
+
+            async def typos(part: BitMap) -> list[BitMap]:
+                return split_sum(part, [(await members(e), cost) for e, cost in typo_sets])
+
+            rules.append(typos)
+        if plan.pairs:
+            pairs = plan.pairs
+
+            async def proximity(part: BitMap) -> list[BitMap]:
+                return split_sum(part, [(await members(e), -1) for e in pairs])
+
+            rules.append(proximity)
+        levels = min(len(settings.searchable), len(sql.WEIGHT_LETTERS) + 1) - 1
+        if levels and plan.atoms:
+            words = range(len(plan.atoms))
+
+            async def attribute(part: BitMap) -> list[BitMap]:
+                # Each word's level is the first weight holding it (``levels`` if none): a document's sum of levels
+                # is a constant less the number of (word, level) whose weights up to that level hold the word.
+                sets: list[tuple[BitMap, int]] = []
+                for word in words:
+                    held = BitMap()
+                    for i in range(levels):
+                        held = held | await members(plan.attribute_query(word, sql.WEIGHT_LETTERS[i]))
+                        sets.append((held, -1))
+                return split_sum(part, sets)
+
+            rules.append(attribute)
+        if plan.loose_last:
+            loose = plan.loose_last
+
+            async def exactness(part: BitMap) -> list[BitMap]:
+                return split_sum(part, [(await members(loose), 1)])
+
+            rules.append(exactness)
+        offset = (query.page - 1) * query.per_page
+        end = offset + query.per_page
+        position = 0
+        reached: list[tuple[BitMap, int, int]] = []  # (bucket, rows to skip in it, rows to take from it)
+
+        async def walk(part: BitMap, depth: int) -> None:
+            nonlocal position
+            if position >= end or not part:
+                return
+            if position + len(part) <= offset:  # wholly before the page: never split
+                position += len(part)
+                return
+            if depth == len(rules):
+                skip = max(0, offset - position)
+                reached.append((part, skip, min(len(part), end - position) - skip))
+                position += len(part)
+                return
+            for group in await rules[depth](part):
+                if position >= end:
+                    break
+                await walk(group, depth + 1)
+
+        await walk(matches, 0)
+        page: list[Any] = []
+        tie = settings.tie_breakers[0] if settings.tie_breakers else None
+        for bucket, skip, take in reached:
+            candidates = bucket
+            if tie is not None and len(bucket) > skip + take:
+                position_of = {f: j for j, f in enumerate(settings.columns)}
+                numbers = await bitmaps.numbers(conn, layout, changes, position_of[tie[0]])
+                candidates = first_by_number(bucket, numbers, tie[1], skip + take, by_missing=False)
+            page += await self._page(conn, layout, settings, query, plan, [], candidates, take, skip)
+        return page
 
     @staticmethod
     async def _candidates(
@@ -527,13 +656,7 @@ class PostgresBackend:
             return matches
         position = {f: j for j, f in enumerate(settings.columns)}
         numbers = await bitmaps.numbers(conn, layout, changes, position[first.field])
-        rids = np.frombuffer(matches.to_array(), dtype=np.uint32).astype(np.int64)
-        values, missing = numbers.values[rids], numbers.missing[rids]
-        group = np.where(missing, 2, np.where(np.isnan(values), 1, 0))
-        key = np.where(group == 0, -values if first.descending else values, 0.0)
-        last = np.lexsort((key, group))[needed - 1]
-        kept = (group < group[last]) | ((group == group[last]) & (key <= key[last]))
-        return BitMap(rids[kept].astype(np.uint32))
+        return first_by_number(matches, numbers, first.descending, needed)
 
     async def _page(
         self,
@@ -544,6 +667,8 @@ class PostgresBackend:
         plan: TextPlan | None,
         filters: list[Filter],
         candidates: BitMap | None,
+        limit: int | None = None,
+        offset: int | None = None,
     ) -> list[Any]:
         """(id, score, distance, document) of the page's rows, in the order of the query's sort, then (with text)
         the ranking rules and tie-breakers, then the id; from ``candidates`` or, when None, every match."""
@@ -572,10 +697,13 @@ class PostgresBackend:
             order += [f"{expr} {direction}" for expr, direction in sql.tie_breaker_keys(settings)]
         order.append("d.id")
         where_sql = " WHERE " + " AND ".join(where) if where else ""
-        offset = (query.page - 1) * query.per_page
+        if offset is None:
+            offset = (query.page - 1) * query.per_page
+        if limit is None:
+            limit = query.per_page
         source = (
             f"SELECT d.id, {score} AS score, {distance or 'NULL::float8'} AS dist FROM {layout.docs} d{where_sql} "
-            f"ORDER BY {', '.join(order)} LIMIT {int(query.per_page)} OFFSET {int(offset)}"
+            f"ORDER BY {', '.join(order)} LIMIT {int(limit)} OFFSET {int(offset)}"
         )
         page = f"SELECT id, score, dist, row_number() OVER () AS ord FROM ({source}) top"
         document = "NULL::jsonb" if query.ids_only else "s.doc"

@@ -13,6 +13,7 @@ import pytest
 
 from search_index import SearchQuery, create_backend
 from search_index import postgres as pg
+from search_index.index_settings import load_index_settings
 from search_index.postgres import PostgresBackend
 from search_index.query import AnyOf, Eq, Not, Range, SortSpec
 from tests.search.corpus import DOCS
@@ -151,3 +152,51 @@ async def test_pages_of_a_sort_come_in_order_from_the_first_keys_candidates(
         result = await first.search("offers", SearchQuery(text="tablas pino", sort=sort, page=page, per_page=11))
         with_text += [h.id for h in result.hits]
     assert with_text == expected_order(docs)
+
+
+TITLES = ["Tablas de pino", "Pino en tablas", "Tablas aserradas", "Pinos y tablas", "Madera de pino", "Pinotea"]
+DESCRIPTIONS = ["Tablas secas.", "Pino del norte.", "Trozas.", "Tablas de pino y de caoba.", ""]
+
+
+def ranked_docs(count: int) -> list[dict[str, Any]]:
+    """Offers spread over the ranking rules' buckets (typos, proximity, attribute, exactness), with creation times
+    that repeat (ties of the tie-breaker) or are missing."""
+    docs = []
+    for i in range(count):
+        doc: dict[str, Any] = {
+            "id": f"r{i:02d}",
+            "title": TITLES[i % len(TITLES)],
+            "description": DESCRIPTIONS[(i // len(TITLES)) % len(DESCRIPTIONS)],
+        }
+        if i % 9 != 4:
+            doc["created_at"] = 1_700_000_000 + (i * 7) % 5
+        docs.append(doc)
+    return docs
+
+
+async def sql_order(backend: PostgresBackend, text: str, page: int, per_page: int) -> list[str]:
+    """The page as one SQL statement ranks every match (rank keys, tie-breakers, id): the order to keep."""
+    settings = load_index_settings("offers")
+    layout = backend._layout("offers")
+    pool = await backend._pool()
+    async with pool.acquire() as conn, conn.transaction():
+        plan = await backend._plan(conn, layout, settings, text)
+        query = SearchQuery(text=text, page=page, per_page=per_page)
+        return [row[0] for row in await backend._page(conn, layout, settings, query, plan, [], None)]
+
+
+@pytest.mark.parametrize("text", ["tablas pino", "pino", "pinos tablas", "tabla"])
+async def test_relevance_pages_walked_in_buckets_come_in_the_order_sql_ranks_them(
+    hosts: tuple[PostgresBackend, PostgresBackend], text: str
+) -> None:
+    first, _ = hosts
+    await first.upsert("offers", ranked_docs(60))
+    total = (await first.search("offers", SearchQuery(text=text, per_page=0))).total
+    assert total > 20
+    walked, ranked = [], []
+    for page in range(1, total // 4 + 2):
+        result = await first.search("offers", SearchQuery(text=text, page=page, per_page=4))
+        walked += [h.id for h in result.hits]
+        ranked += await sql_order(first, text, page, 4)
+    assert len(walked) == total
+    assert walked == ranked
