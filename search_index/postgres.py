@@ -482,7 +482,7 @@ class PostgresBackend:
 
         lists: set[str] = set()
         if query.facets:
-            lists = {r[0] for r in await conn.fetch(f"SELECT field FROM {layout.lists}")}
+            lists = await bitmaps.list_fields(conn, layout, changes)
         groups = {("v" if f in lists else "first", position[f]) for f in query.facets}
         numbers: set[int] = set()
         pending: list[Filter] = list(filters)
@@ -500,12 +500,7 @@ class PostgresBackend:
             numbers.update(position[field] for field, _ in settings.tie_breakers)
         await bitmaps.prepare(conn, layout, changes, groups, numbers)
         if plan:
-            # The planner cannot estimate how many rows a tsquery of prefixes, phrases and alternatives keeps, and
-            # often guesses a sequential scan (every row's tsvector decompressed and tested: 10x slower at 10k
-            # offers than the GIN index's bitmap).
-            await conn.execute("SET LOCAL enable_seqscan = off")
             matches = await bitmaps.expression(conn, layout, changes, plan.expression)
-            await conn.execute("SET LOCAL enable_seqscan = on")
         else:
             matches = await bitmaps.everything(conn, layout, changes)
         for flt in sorted(filters, key=lambda f: not isinstance(f, (Eq, AnyOf))):
@@ -715,7 +710,10 @@ class PostgresBackend:
             f"SELECT json_agg(json_build_array(pg.id, {score_out}, pg.dist, {document}) ORDER BY pg.ord) "
             f"FROM ({page}) pg{join}"
         )
-        if plan:
+        if plan and candidates is None:
+            # The planner cannot estimate how many rows a tsquery of prefixes, phrases and alternatives keeps, and
+            # often guesses a sequential scan (every row's tsvector decompressed and tested: 10x slower at 10k
+            # offers than the GIN index's bitmap).
             await conn.execute("SET LOCAL enable_seqscan = off")
         found = await conn.fetchval(statement, *p.values)
         return json.loads(found) if found else []

@@ -137,6 +137,16 @@ class IndexBitmaps:
 
     # -- the entries -----------------------------------------------------------------------------------------
 
+    async def list_fields(self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes) -> set[str]:
+        """The fields some document gave several values (read again when the version moves: it only grows)."""
+        entry = self.entries.get(("lists",))
+        if entry is not None and entry.version == changes.version:
+            return set(entry.value)
+        fields = {r[0] for r in await conn.fetch(f"SELECT field FROM {layout.lists}")}
+        if entry is None or entry.version < changes.version:
+            self.entries[("lists",)] = Entry(changes.version, frozenset(fields))
+        return fields
+
     async def prepare(
         self,
         conn: asyncpg.Connection,
@@ -262,9 +272,12 @@ class IndexBitmaps:
         """The documents a tsquery matches (through the narrow words table's GIN index)."""
 
         async def build() -> BitMap:
-            return BitMap(
-                r[0] for r in await conn.fetch(f"SELECT rid FROM {layout.words} WHERE tsv @@ $1::tsquery", expression)
-            )
+            # The planner cannot estimate how many rows a tsquery of prefixes, phrases and alternatives keeps, and
+            # often guesses a sequential scan (every tsvector decompressed and tested) over the GIN index's bitmap.
+            await conn.execute("SET LOCAL enable_seqscan = off")
+            rows = await conn.fetch(f"SELECT rid FROM {layout.words} WHERE tsv @@ $1::tsquery", expression)
+            await conn.execute("SET LOCAL enable_seqscan = on")
+            return BitMap(r[0] for r in rows)
 
         async def patch(old: BitMap, changed: BitMap) -> BitMap:
             rows = await conn.fetch(
