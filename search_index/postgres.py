@@ -28,7 +28,7 @@ from search_index.analysis import parse_query, synonym_table
 from search_index.backend import SearchBackendError
 from search_index.embedded_search import highlight_value
 from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
-from search_index.postgres_bitmaps import BitmapCache, Changes, IndexBitmaps, Numbers
+from search_index.postgres_bitmaps import BitmapCache, Changes, IndexBitmaps, Numbers, to_bitmap
 from search_index.postgres_text import (
     SIMILARITY_THRESHOLD,
     WORD_SIMILARITY_THRESHOLD,
@@ -102,7 +102,7 @@ def first_by_number(part: BitMap, numbers: Numbers, descending: bool, needed: in
     key = np.where(group == 0, -values if descending else values, 0.0)
     last = np.lexsort((key, group))[needed - 1]
     kept = (group < group[last]) | ((group == group[last]) & (key <= key[last]))
-    return BitMap(rids[kept].astype(np.uint32))
+    return to_bitmap(rids[kept])
 
 
 async def log_version(conn: asyncpg.Connection, layout: sql.Layout) -> int:
