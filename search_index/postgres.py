@@ -3,8 +3,9 @@
 
 Full text through a generated, weighted ``tsvector`` (the ``simple`` configuration over ``fm_unaccent``, an
 immutable wrapper of ``unaccent`` so it can be indexed) with a GIN index; typo candidates from ``pg_trgm`` on the
-vocabulary table; filters on GIN-indexed arrays; facets, totals and the page in one statement. See
-``postgres_sql`` for the tables and ``postgres_text`` for the text matching. Its own small asyncpg pool per event
+vocabulary table; the matches, totals and facets from per-process bitmaps kept current through a change log
+(``postgres_bitmaps``), SQL ordering the page's candidates only. See ``postgres_sql`` for the tables and
+``postgres_text`` for the text matching. Its own small asyncpg pool per event
 loop (``pool_max`` connections).
 """
 
