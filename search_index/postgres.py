@@ -73,6 +73,18 @@ def stored_fingerprint(settings: IndexSettings) -> str:
     return f"{settings.fingerprint}:{LAYOUT_VERSION}"
 
 
+def rank_expressions(settings: IndexSettings, plan: TextPlan) -> list[str]:
+    """The tsqueries of the ranking rules' sets (``rank_keys``): typo sets, proximity pairs, each word per weight,
+    the last word as a prefix only."""
+    levels = min(len(settings.searchable), len(sql.WEIGHT_LETTERS) + 1) - 1
+    out = [e for e, _ in plan.typo_sets] + list(plan.pairs)
+    if levels:
+        out += [plan.attribute_query(w, sql.WEIGHT_LETTERS[i]) for w in range(len(plan.atoms)) for i in range(levels)]
+    if plan.loose_last:
+        out.append(plan.loose_last)
+    return out
+
+
 def split_sum(part: BitMap, sets: list[tuple[BitMap, int]]) -> list[BitMap]:
     """``part`` in groups by the sum of the weights of the sets each document is in, smallest sum first."""
     groups: dict[int, BitMap] = {0: part}
@@ -501,6 +513,10 @@ class PostgresBackend:
             numbers.update(position[field] for field, _ in settings.tie_breakers)
         await bitmaps.prepare(conn, layout, changes, groups, numbers)
         if plan:
+            if query.per_page and not query.sort:
+                # The match and its ranking rules' sets in one pass (``_relevance_page``).
+                rules = rank_expressions(settings, plan)
+                await bitmaps.prefetch_within(conn, layout, changes, plan.expression, rules)
             matches = await bitmaps.expression(conn, layout, changes, plan.expression)
         else:
             matches = await bitmaps.everything(conn, layout, changes)
@@ -557,7 +573,7 @@ class PostgresBackend:
         candidates the tie-breakers leave in each bucket the page reaches."""
 
         async def members(expression: str) -> BitMap:
-            return await bitmaps.expression(conn, layout, changes, expression)
+            return await bitmaps.expression(conn, layout, changes, expression, within=plan.expression)
 
         rules: list[Callable[[BitMap], Awaitable[list[BitMap]]]] = []
         if plan.typo_sets:

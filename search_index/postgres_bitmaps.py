@@ -277,37 +277,77 @@ class IndexBitmaps:
         return await self._kept(("n", str(j)), changes, build, patch)
 
     async def expression(
-        self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes, expression: str
+        self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes, expression: str, within: str = ""
     ) -> BitMap:
-        """The documents a tsquery matches (through the narrow words table's GIN index)."""
+        """The documents a tsquery matches (through the narrow words table's GIN index); with ``within``, only
+        those that another (the query's match) matches too."""
+        extra = (within,) if within else ()
 
         async def build() -> BitMap:
             # The planner cannot estimate how many rows a tsquery of prefixes, phrases and alternatives keeps, and
             # often guesses a sequential scan (every tsvector decompressed and tested) over the GIN index's bitmap.
             await conn.execute("SET LOCAL enable_seqscan = off")
-            rows = await conn.fetch(f"SELECT rid FROM {layout.words} WHERE tsv @@ $1::tsquery", expression)
+            condition = "tsv @@ $1::tsquery" + (" AND tsv @@ $2::tsquery" if within else "")
+            rows = await conn.fetch(f"SELECT rid FROM {layout.words} WHERE {condition}", expression, *extra)
             await conn.execute("SET LOCAL enable_seqscan = on")
             return BitMap(r[0] for r in rows)
 
         async def patch(old: BitMap, changed: BitMap) -> BitMap:
+            condition = "tsv @@ $1::tsquery" + (" AND tsv @@ $3::tsquery" if within else "")
             rows = await conn.fetch(
-                f"SELECT rid FROM {layout.words} WHERE rid = ANY($2::bigint[]) AND tsv @@ $1::tsquery",
+                f"SELECT rid FROM {layout.words} WHERE rid = ANY($2::bigint[]) AND {condition}",
                 expression,
                 list(changed),
+                *extra,
             )
             return (old - changed) | BitMap(r[0] for r in rows)
 
-        entry = self.expressions.get(expression)
+        key = f"{within}\n{expression}" if within else expression
+        entry = self.expressions.get(key)
         bitmap, store = await self._current(entry, changes, build, patch)
         if store:
-            old = self.expressions.get(expression)
-            if old is None or old.version < changes.version:
-                self.expressions[expression] = Entry(changes.version, bitmap)
-        if expression in self.expressions:
-            self.expressions.move_to_end(expression)
+            self._keep_expression(key, changes.version, bitmap)
+        elif key in self.expressions:
+            self.expressions.move_to_end(key)
+        return bitmap
+
+    def _keep_expression(self, key: str, version: int, bitmap: BitMap) -> None:
+        old = self.expressions.get(key)
+        if old is None or old.version < version:
+            self.expressions[key] = Entry(version, bitmap)
+        self.expressions.move_to_end(key)
         while len(self.expressions) > EXPRESSION_ENTRIES:
             self.expressions.popitem(last=False)
-        return bitmap
+
+    async def prefetch_within(
+        self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes, within: str, expressions: list[str]
+    ) -> None:
+        """Read the match ``within`` and the parts of it each of ``expressions`` matches (the ranking rules' sets)
+        that are missing or too old to patch, in one statement: one pass over the match's rows, where a statement
+        per set visited them again for each (a dozen sets for a query of three words)."""
+
+        async def missing(key: str) -> bool:
+            entry = self.expressions.get(key)
+            if entry is None:
+                return True
+            if entry.version >= changes.version:
+                return False
+            return await changes.since(entry.version) is None
+
+        wanted = [e for e in dict.fromkeys(expressions) if await missing(f"{within}\n{e}")]
+        if not wanted:
+            return
+        sets = "".join(f", array_agg(rid) FILTER (WHERE tsv @@ ${i + 2}::tsquery)" for i in range(len(wanted)))
+        await conn.execute("SET LOCAL enable_seqscan = off")
+        row = await conn.fetchrow(
+            f"SELECT array_agg(rid){sets} FROM {layout.words} WHERE tsv @@ $1::tsquery", within, *wanted
+        )
+        await conn.execute("SET LOCAL enable_seqscan = on")
+        assert row is not None
+        if await missing(within):
+            self._keep_expression(within, changes.version, BitMap(row[0] or []))
+        for i, expression in enumerate(wanted):
+            self._keep_expression(f"{within}\n{expression}", changes.version, BitMap(row[i + 1] or []))
 
     # -- filters ---------------------------------------------------------------------------------------------
 
