@@ -511,7 +511,11 @@ class PostgresBackend:
             numbers.add(position[query.sort[0].field])
         if query.per_page and plan and not query.sort:
             numbers.update(position[field] for field, _ in settings.tie_breakers)
-        await bitmaps.prepare(conn, layout, changes, groups, numbers)
+        # Every filter's values and the sort and tie-breaker columns come along with the first pass.
+        more_groups = {("k", position[f]) for f in settings.filterable if f in position}
+        more_numbers = {position[f] for f in settings.sortable if f in position}
+        more_numbers.update(position[f] for f, _ in settings.tie_breakers)
+        await bitmaps.prepare(conn, layout, changes, groups, numbers, more_groups, more_numbers)
         if plan:
             if query.per_page and not query.sort:
                 # The match and its ranking rules' sets in one pass (``_relevance_page``).

@@ -164,9 +164,13 @@ class IndexBitmaps:
         changes: Changes,
         groups: set[tuple[str, int]],
         numbers: set[int],
+        more_groups: set[tuple[str, int]] = frozenset(),  # type: ignore[assignment]
+        more_numbers: set[int] = frozenset(),  # type: ignore[assignment]
     ) -> None:
         """Read every entry a search will need that is missing, or too old to patch, in one pass over the table for
-        the value groups and one for the numbers (each a pass over the whole table, the first search's cost)."""
+        the value groups and one for the numbers (each a pass over the whole table, the first search's cost). When
+        a pass is needed, the stale entries of ``more_groups`` / ``more_numbers`` (those later searches are likely
+        to need) are read in it too, so later searches need no pass of their own."""
 
         async def stale(key: tuple[str, ...]) -> bool:
             entry = self.entries.get(key)
@@ -178,6 +182,7 @@ class IndexBitmaps:
 
         wanted = [g for g in sorted(groups) if await stale((g[0], str(g[1])))]
         if wanted:
+            wanted += [g for g in sorted(set(more_groups) - set(wanted)) if await stale((g[0], str(g[1])))]
             parts = []
             for i, (kind, j) in enumerate(wanted):
                 if kind == "first":
@@ -195,6 +200,7 @@ class IndexBitmaps:
                 self.entries[(kind, str(j))] = Entry(changes.version, value_groups)
         columns = [j for j in sorted(numbers) if await stale(("n", str(j)))]
         if columns:
+            columns += [j for j in sorted(set(more_numbers) - set(columns)) if await stale(("n", str(j)))]
             aggregates = "".join(
                 f", array_agg(coalesce(n{j}, 'NaN'::float8) ORDER BY rid), array_agg(v{j} IS NULL ORDER BY rid)"
                 for j in columns
