@@ -105,6 +105,27 @@ async def test_a_rebuild_on_one_host_is_seen_by_the_other(hosts: tuple[PostgresB
     assert (total, sorted(ids)) == (3, sorted(d["id"] for d in DOCS[:3]))
 
 
+async def test_bitmaps_of_replaced_tables_are_not_taken_for_the_new_ones_at_the_same_version(
+    hosts: tuple[PostgresBackend, PostgresBackend], tmp_path: Path
+) -> None:
+    first, second = hosts
+    for doc in DOCS[:4]:  # four writes: version 4
+        await second.upsert("offers", [doc])
+    assert (await answer(first, text="madera"))[0] == 2  # o1 and o2
+    await second.rebuild("offers", [DOCS[4:5]])  # new tables, version 0
+    for doc in [*DOCS[5:8], DOCS[7]]:  # version 4 again, other documents
+        await second.upsert("offers", [doc])
+    total, ids, facets = await answer(first, per_page=100)
+    assert (total, sorted(ids)) == (4, sorted(d["id"] for d in DOCS[4:8]))
+    fresh = create_backend(prefix=first.prefix, directory=tmp_path / "c", database_url=first.dsn)
+    assert isinstance(fresh, PostgresBackend)
+    try:
+        assert facets == (await answer(fresh))[2]
+        assert await answer(first, text="madera") == await answer(fresh, text="madera")
+    finally:
+        await fresh.close()
+
+
 def sorted_docs(count: int) -> list[dict[str, Any]]:
     """Offers whose creation times repeat (ties), some with none and one with a text value."""
     docs = []
