@@ -533,8 +533,8 @@ class PostgresBackend:
         if query.facets:
             for field in query.facets:
                 kind = "v" if field in lists else "first"
-                groups = await bitmaps.groups(conn, layout, changes, kind, position[field])
-                counted = {value: matches.intersection_cardinality(members) for value, members in groups.items()}
+                values = await bitmaps.groups(conn, layout, changes, kind, position[field])
+                counted = {value: matches.intersection_cardinality(members) for value, members in values.items()}
                 # At most maxValuesPerFacet values, the first in value order (as the embedded backend lists them).
                 found = sorted((value, n) for value, n in counted.items() if n)
                 facets[field] = dict(found[: settings.max_values_per_facet])
