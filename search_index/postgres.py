@@ -3,8 +3,9 @@
 
 Full text through a generated, weighted ``tsvector`` (the ``simple`` configuration over ``fm_unaccent``, an
 immutable wrapper of ``unaccent`` so it can be indexed) with a GIN index; typo candidates from ``pg_trgm`` on the
-vocabulary table; filters on GIN-indexed arrays; facets, totals and the page in one statement. See
-``postgres_sql`` for the tables and ``postgres_text`` for the text matching. Its own small asyncpg pool per event
+vocabulary table; the matches, totals and facets from per-process bitmaps kept current through a change log
+(``postgres_bitmaps``), SQL ordering the page's candidates only. See ``postgres_sql`` for the tables and
+``postgres_text`` for the text matching. Its own small asyncpg pool per event
 loop (``pool_max`` connections).
 """
 
@@ -16,23 +17,26 @@ import secrets
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 import asyncpg
+import numpy as np
+from pyroaring import BitMap
 
 from search_index import postgres_sql as sql
 from search_index.analysis import parse_query, synonym_table
 from search_index.backend import SearchBackendError
 from search_index.embedded_search import highlight_value
 from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
+from search_index.postgres_bitmaps import BitmapCache, Changes, IndexBitmaps, Numbers, to_bitmap
 from search_index.postgres_text import (
     SIMILARITY_THRESHOLD,
     WORD_SIMILARITY_THRESHOLD,
     TextPlan,
     build_plan,
 )
-from search_index.query import Hit, ScoreSort, SearchQuery, SearchResult
+from search_index.query import AnyOf, Eq, Filter, Hit, Not, Range, ScoreSort, SearchQuery, SearchResult, SortSpec
 
 __all__ = ["PostgresBackend"]
 
@@ -53,14 +57,74 @@ CANDIDATES_CACHE_SIZE = 2048
 SEARCH_WORK_MEM = "32MB"
 #: Key of the advisory lock taken around schema changes (extensions, tables, swaps).
 SCHEMA_LOCK = 0x5EA4C4
-#: Bumped when the tables' layout changes (2: the tsvector kept in the row), so ``ensure_index`` rebuilds an index
+#: Bumped when the tables' layout changes (2: the tsvector kept in the row; 3: rids, the change log and the state
+#: row of ``postgres_bitmaps``), so ``ensure_index`` rebuilds an index
 #: made by an earlier version from its stored documents, as it does when the settings change.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
+
+
+#: Versions the change log keeps (a process whose bitmaps are older rebuilds them), pruned every so many writes.
+LOG_KEEP = 2000
+LOG_PRUNE_EVERY = 100
 
 
 def stored_fingerprint(settings: IndexSettings) -> str:
     """What the meta table records for an index: its settings and the layout of its tables."""
     return f"{settings.fingerprint}:{LAYOUT_VERSION}"
+
+
+def rank_expressions(settings: IndexSettings, plan: TextPlan) -> list[str]:
+    """The tsqueries of the ranking rules' sets (``rank_keys``): typo sets, proximity pairs, each word per weight,
+    the last word as a prefix only."""
+    levels = min(len(settings.searchable), len(sql.WEIGHT_LETTERS) + 1) - 1
+    out = [e for e, _ in plan.typo_sets] + list(plan.pairs)
+    if levels:
+        out += [plan.attribute_query(w, sql.WEIGHT_LETTERS[i]) for w in range(len(plan.atoms)) for i in range(levels)]
+    if plan.loose_last:
+        out.append(plan.loose_last)
+    return out
+
+
+def split_sum(part: BitMap, sets: list[tuple[BitMap, int]]) -> list[BitMap]:
+    """``part`` in groups by the sum of the weights of the sets each document is in, smallest sum first."""
+    groups: dict[int, BitMap] = {0: part}
+    for members, weight in sets:
+        following: dict[int, BitMap] = {}
+        for value, group in groups.items():
+            inside = group & members
+            if inside:
+                following[value + weight] = following.get(value + weight, BitMap()) | inside
+            outside = group - members
+            if outside:
+                following[value] = following.get(value, BitMap()) | outside
+        groups = following
+    return [groups[v] for v in sorted(groups)]
+
+
+def first_by_number(part: BitMap, numbers: Numbers, descending: bool, needed: int, by_missing: bool = True) -> BitMap:
+    """The documents of ``part`` up to the ``needed``-th by a numeric key, ties included: the first ``needed`` in
+    any order that starts with that key are among them. The key as SQL orders it (``sort_keys``; with
+    ``by_missing=False`` a tie-breaker's): documents without a value last (``by_missing``: without a text value,
+    then those with a value but no number), then the number."""
+    if len(part) <= needed:
+        return part
+    rids = np.frombuffer(part.to_array(), dtype=np.uint32).astype(np.int64)
+    values = numbers.values[rids]
+    absent = np.isnan(values)
+    group = np.where(numbers.missing[rids], 2, np.where(absent, 1, 0)) if by_missing else absent.astype(np.int64)
+    key = np.where(group == 0, -values if descending else values, 0.0)
+    last = np.lexsort((key, group))[needed - 1]
+    kept = (group < group[last]) | ((group == group[last]) & (key <= key[last]))
+    return to_bitmap(rids[kept])
+
+
+async def log_version(conn: asyncpg.Connection, layout: sql.Layout) -> int:
+    """The next version of the live tables (locks their state row until the transaction ends); every
+    ``LOG_PRUNE_EVERY`` versions, the log's entries older than ``LOG_KEEP`` versions are deleted."""
+    version: int = await conn.fetchval(f"UPDATE {layout.state} SET version = version + 1 RETURNING version")
+    if version % LOG_PRUNE_EVERY == 0:
+        await conn.execute(f"DELETE FROM {layout.changes} WHERE version <= $1::bigint", version - LOG_KEEP)
+    return version
 
 
 class PostgresBackend:
@@ -79,7 +143,8 @@ class PostgresBackend:
         self._setup_done = False
         self._ensured: set[str] = set()
         self._synonyms: dict[str, dict[tuple[str, ...], list[tuple[str, ...]]]] = {}
-        self._candidates: OrderedDict[tuple[str, str, bool, int], tuple[float, list[str]]] = OrderedDict()
+        self._typo_candidates: OrderedDict[tuple[str, str, bool, int], tuple[float, list[str]]] = OrderedDict()
+        self._bitmaps = BitmapCache()
 
     # -- connections -----------------------------------------------------------------------------------------
 
@@ -209,22 +274,22 @@ class PostgresBackend:
         try:
             if hasattr(documents, "__aiter__"):
                 async for batch in documents:
-                    await self._write(pool, new, settings, list(batch))
+                    await self._write(pool, new, settings, list(batch), log=False)
             else:
                 for batch in documents:  # type: ignore[union-attr]
-                    await self._write(pool, new, settings, list(batch))
+                    await self._write(pool, new, settings, list(batch), log=False)
             async with pool.acquire() as conn:
                 for statement in sql.index_sql(new, settings):
                     await conn.execute(statement)
                 await conn.execute(f"ANALYZE {new.docs}")
                 await conn.execute(f"ANALYZE {new.terms}")
+                await conn.execute(f"ANALYZE {new.words}")
                 async with conn.transaction():
                     await conn.execute("SELECT pg_advisory_xact_lock($1)", SCHEMA_LOCK)
                     for statement in sql.drop_sql(live):
                         await conn.execute(statement)
-                    await conn.execute(f"ALTER TABLE {new.docs} RENAME TO {live.docs}")
-                    await conn.execute(f"ALTER TABLE {new.terms} RENAME TO {live.terms}")
-                    await conn.execute(f"ALTER TABLE {new.lists} RENAME TO {live.lists}")
+                    for old_name, new_name in zip(new.tables, live.tables, strict=True):
+                        await conn.execute(f"ALTER TABLE {old_name} RENAME TO {new_name}")
                     await self._record(conn, live.name, settings)
                     count: int = await conn.fetchval(f"SELECT count(*) FROM {live.docs}")
         except BaseException:
@@ -250,8 +315,14 @@ class PostgresBackend:
 
     @staticmethod
     async def _write(
-        pool: asyncpg.Pool, layout: sql.Layout, settings: IndexSettings, documents: list[dict[str, Any]]
+        pool: asyncpg.Pool,
+        layout: sql.Layout,
+        settings: IndexSettings,
+        documents: list[dict[str, Any]],
+        log: bool = True,
     ) -> None:
+        """Upsert ``documents``; with ``log`` (the live tables, read by searches), bump the version and log the
+        written rids in the same transaction (a rebuild's new tables start from version 0 and no log)."""
         records: dict[str, tuple[Any, ...]] = {}
         words: set[str] = set()
         for doc in documents:
@@ -262,8 +333,23 @@ class PostgresBackend:
             return
         multi = set().union(*(sql.multi_valued(r, settings) for r in records.values()))
         async with pool.acquire() as conn, conn.transaction():
+            # The state row first (every writer locks it before any document: one order, no deadlocks; versions
+            # commit in order, so a search that read version v has seen every change up to v).
+            version = await log_version(conn, layout) if log else 0
             # Sorted, so concurrent writers take row locks in one order (no deadlocks).
             await conn.executemany(sql.upsert_sql(layout, settings), [records[k] for k in sorted(records)])
+            await conn.execute(
+                f"INSERT INTO {layout.words} (rid, tsv) SELECT rid, tsv FROM {layout.docs} WHERE id = ANY($1::text[]) "
+                "ON CONFLICT (rid) DO UPDATE SET tsv = EXCLUDED.tsv",
+                sorted(records),
+            )
+            if log:
+                await conn.execute(
+                    f"INSERT INTO {layout.changes} (version, rid) SELECT $1::bigint, rid FROM {layout.docs} "
+                    "WHERE id = ANY($2::text[])",
+                    version,
+                    sorted(records),
+                )
             await conn.execute(
                 f"INSERT INTO {layout.terms} (term) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", sorted(words)
             )
@@ -295,11 +381,18 @@ class PostgresBackend:
         if not ids:
             return
         pool = await self._pool()
+        layout = self._layout(index)
         async with pool.acquire() as conn:
             try:
-                await conn.execute(
-                    f"DELETE FROM {self._layout(index).docs} WHERE id = ANY($1::text[])", [str(i) for i in ids]
-                )
+                async with conn.transaction():
+                    version = await log_version(conn, layout)
+                    await conn.execute(
+                        f"WITH gone AS (DELETE FROM {layout.docs} WHERE id = ANY($1::text[]) RETURNING rid), "
+                        f"words AS (DELETE FROM {layout.words} WHERE rid IN (SELECT rid FROM gone)) "
+                        f"INSERT INTO {layout.changes} (version, rid) SELECT $2::bigint, rid FROM gone",
+                        [str(i) for i in ids],
+                        version,
+                    )
             except asyncpg.UndefinedTableError:
                 return
 
@@ -330,7 +423,7 @@ class PostgresBackend:
                 )
             key = (layout.name, word, prefix, budget)
             now = time.monotonic()
-            cached = self._candidates.get(key)
+            cached = self._typo_candidates.get(key)
             if cached is not None and now - cached[0] < CANDIDATES_TTL_S:
                 return cached[1]
             args: tuple[Any, ...] = (
@@ -339,10 +432,10 @@ class PostgresBackend:
                 else (word, len(word) - budget, len(word) + budget, swapped)
             )
             found = [r[0] for r in await conn.fetch(statement, *args)]
-            self._candidates[key] = (now, found)
-            self._candidates.move_to_end(key)
-            while len(self._candidates) > CANDIDATES_CACHE_SIZE:
-                self._candidates.popitem(last=False)
+            self._typo_candidates[key] = (now, found)
+            self._typo_candidates.move_to_end(key)
+            while len(self._typo_candidates) > CANDIDATES_CACHE_SIZE:
+                self._typo_candidates.popitem(last=False)
             return found
 
         return await build_plan(
@@ -355,7 +448,11 @@ class PostgresBackend:
         )
 
     async def search(self, index: str, query: SearchQuery) -> SearchResult:
-        """Run a query (ValueError for fields the settings do not allow)."""
+        """Run a query (ValueError for fields the settings do not allow).
+
+        The matches are a bitmap (the text's and each filter's documents intersected, ``postgres_bitmaps``), so the
+        total and the facets are cardinalities; SQL reads the page alone: over the few candidates the first sort
+        key leaves (numpy over the process's copy of that column), else over the matches by the text and filters."""
         settings = load_index_settings(index)
         check_query(query, settings)
         layout = self._layout(index)
@@ -363,175 +460,285 @@ class PostgresBackend:
         async with pool.acquire() as conn:
             try:
                 plan = await self._plan(conn, layout, settings, query.text)
-                async with conn.transaction(readonly=True):
-                    lists: set[str] = set()
-                    if query.facets:
-                        lists = {r[0] for r in await conn.fetch(f"SELECT field FROM {layout.lists}")}
-                    statement, params = self._statement(layout, settings, query, plan, lists)
-                    if plan:
-                        # The planner cannot estimate how many rows a tsquery of prefixes, phrases and alternatives
-                        # keeps, and often guesses a sequential scan (every row's tsvector decompressed and tested:
-                        # 10x slower at 10k offers than the GIN index's bitmap).
-                        await conn.execute("SET LOCAL enable_seqscan = off")
-                    row = await conn.fetchrow(statement, *params)
+                # One snapshot for the state row, the change log and every read of this search.
+                async with conn.transaction(isolation="repeatable_read", readonly=True):
+                    state = await conn.fetchrow(f"SELECT gen, version FROM {layout.state}")
+                    assert state is not None
+                    bitmaps = self._bitmaps.generation(layout.name, state["gen"])
+                    changes = Changes(conn, layout, state["version"])
+                    return await self._search(conn, layout, settings, query, plan, bitmaps, changes)
             except asyncpg.UndefinedTableError:
                 return SearchResult([], 0, query.page, query.per_page, {f: {} for f in query.facets})
-        assert row is not None
-        groups: list[dict[str, int]] = [{} for _ in query.facets]
-        if query.facets:
-            single = [i for i, f in enumerate(query.facets) if f not in lists]
-            width = len(single)
-            everything = (1 << width) - 1
-            counted_total = 0
-            for bits, counted, *values in json.loads(row["facets"]):
-                # GROUPING() has a 0 bit for the grouped column, the first column being the highest bit.
-                if bits == everything:
-                    counted_total = int(counted or 0)  # sum() of no rows is NULL
-                    continue
-                k = next(k for k in range(width) if not bits & (1 << (width - 1 - k)))
-                if values[k] is not None:
-                    groups[single[k]][values[k]] = int(counted)
-            for i, field in enumerate(query.facets):
-                if field in lists:
-                    groups[i] = {value: int(counted) for value, counted in json.loads(row[f"facet{i}"])}
-            total = min(counted_total, settings.max_total_hits)
-        else:
-            total = min(row["total"], settings.max_total_hits)
-        offset = (query.page - 1) * query.per_page
-        limit = max(0, min(query.per_page, total - offset))
-        page = json.loads(row["page"])[:limit] if row["page"] else []
-        # At most maxValuesPerFacet values per facet, the first in value order (as the embedded backend lists them).
-        facets = {
-            field: dict(sorted(groups[i].items())[: settings.max_values_per_facet])
-            for i, field in enumerate(query.facets)
-        }
-        hits = []
-        for doc_id, score, dist, document in page:
-            if query.ids_only:
-                hits.append(Hit(doc_id, {"id": doc_id}, score, dist))
-                continue
-            highlights = {}
-            for name in query.highlight:
-                value = highlight_value(document.get(name), plan)
-                if value is not None:
-                    highlights[name] = value
-            hits.append(Hit(doc_id, document, score, dist, highlights))
-        return SearchResult(hits, total, query.page, query.per_page, facets)
 
-    def _statement(
+    async def _search(
         self,
+        conn: asyncpg.Connection,
         layout: sql.Layout,
         settings: IndexSettings,
         query: SearchQuery,
         plan: TextPlan | None,
-        lists: set[str] = frozenset(),  # type: ignore[assignment]
-    ) -> tuple[str, list[Any]]:
-        """One statement: the total, the page (as JSON) and every facet (as JSON)."""
-        p = sql.Params()
-        compiler = sql.FilterCompiler(settings, p, indexed=plan is None)
-        # Each filter once (the public listing rule and a user's filter may repeat one: a test per row each).
+        bitmaps: IndexBitmaps,
+        changes: Changes,
+    ) -> SearchResult:
+        position = {f: j for j, f in enumerate(settings.columns)}
+        # Each filter once (the public listing rule and a user's filter may repeat one).
         try:
             filters = list(dict.fromkeys(query.filters))
         except TypeError:  # a filter holding a list (unhashable): kept as given
             filters = list(query.filters)
-        where = [compiler.compile(f) for f in filters]
-        columns = ["d.id"]
-        order: list[str] = []
-        rank_score = False
+
+        async def sql_filter(flt: Filter) -> BitMap:
+            p = sql.Params()
+            condition = sql.FilterCompiler(settings, p).compile(flt)
+            rows = await conn.fetch(f"SELECT d.rid FROM {layout.docs} d WHERE {condition}", *p.values)
+            return BitMap(r[0] for r in rows)
+
+        lists: set[str] = set()
+        if query.facets:
+            lists = await bitmaps.list_fields(conn, layout, changes)
+        groups = {("v" if f in lists else "first", position[f]) for f in query.facets}
+        numbers: set[int] = set()
+        pending: list[Filter] = list(filters)
+        while pending:
+            flt = pending.pop()
+            if isinstance(flt, (Eq, AnyOf)):
+                groups.add(("k", position[flt.field]))
+            elif isinstance(flt, Range):
+                numbers.add(position[flt.field])
+            elif isinstance(flt, Not):
+                pending.append(flt.filter)
+        if query.per_page and query.sort and isinstance(query.sort[0], SortSpec):
+            numbers.add(position[query.sort[0].field])
+        if query.per_page and plan and not query.sort:
+            numbers.update(position[field] for field, _ in settings.tie_breakers)
+        # The sort and tie-breaker columns come along with the first pass over the numbers. (Every filterable
+        # field's values along with the first pass over the groups made the first search at 100k offers take 15.7 s
+        # instead of about 3 s on the loaded benchmark machine: dates and references have thousands of values.)
+        more_numbers = {position[f] for f in settings.sortable if f in position}
+        more_numbers.update(position[f] for f, _ in settings.tie_breakers)
+        await bitmaps.prepare(conn, layout, changes, groups, numbers, more_numbers=more_numbers)
         if plan:
-            tsquery = p(plan.expression, "tsquery")
-            where.insert(0, f"d.tsv @@ {tsquery}")
+            if query.per_page and not query.sort:
+                # The match and its ranking rules' sets in one pass (``_relevance_page``).
+                rules = rank_expressions(settings, plan)
+                await bitmaps.prefetch_within(conn, layout, changes, plan.expression, rules)
+            matches = await bitmaps.expression(conn, layout, changes, plan.expression)
+        else:
+            matches = await bitmaps.everything(conn, layout, changes)
+        for flt in sorted(filters, key=lambda f: not isinstance(f, (Eq, AnyOf))):
+            if not matches:
+                break
+            matches = matches & await bitmaps.filtered(conn, layout, changes, flt, position, sql_filter)
+        total = min(len(matches), settings.max_total_hits)
+        facets: dict[str, dict[str, int]] = {}
+        if query.facets:
+            for field in query.facets:
+                kind = "v" if field in lists else "first"
+                values = await bitmaps.groups(conn, layout, changes, kind, position[field])
+                counted = {value: matches.intersection_cardinality(members) for value, members in values.items()}
+                # At most maxValuesPerFacet values, the first in value order (as the embedded backend lists them).
+                found = sorted((value, n) for value, n in counted.items() if n)
+                facets[field] = dict(found[: settings.max_values_per_facet])
+        offset = (query.page - 1) * query.per_page
+        limit = max(0, min(query.per_page, total - offset))
+        hits: list[Hit] = []
+        if limit and offset < settings.max_total_hits:
+            if plan and not query.sort:
+                page = await self._relevance_page(conn, layout, settings, query, plan, bitmaps, changes, matches)
+            else:
+                needed = offset + limit
+                candidates = await self._candidates(conn, layout, settings, query, bitmaps, changes, matches, needed)
+                page = await self._page(conn, layout, settings, query, plan, filters, candidates)
+            for doc_id, score, dist, document in page[:limit]:
+                if query.ids_only:
+                    hits.append(Hit(doc_id, {"id": doc_id}, score, dist))
+                    continue
+                highlights = {}
+                for name in query.highlight:
+                    value = highlight_value(document.get(name), plan)
+                    if value is not None:
+                        highlights[name] = value
+                hits.append(Hit(doc_id, document, score, dist, highlights))
+        return SearchResult(hits, total, query.page, query.per_page, facets)
+
+    async def _relevance_page(
+        self,
+        conn: asyncpg.Connection,
+        layout: sql.Layout,
+        settings: IndexSettings,
+        query: SearchQuery,
+        plan: TextPlan,
+        bitmaps: IndexBitmaps,
+        changes: Changes,
+        matches: BitMap,
+    ) -> list[Any]:
+        """The page of a text query in relevance order (``rank_keys``, then the tie-breakers, then the id), as the
+        embedded backend walks it: the ranking rules split the matches into ordered buckets (bitmaps of their
+        tsquery sets), the buckets wholly before the page are skipped by their size, and SQL orders only the
+        candidates the tie-breakers leave in each bucket the page reaches."""
+
+        async def members(expression: str) -> BitMap:
+            return await bitmaps.expression(conn, layout, changes, expression, within=plan.expression)
+
+        rules: list[Callable[[BitMap], Awaitable[list[BitMap]]]] = []
+        if plan.typo_sets:
+            typo_sets = plan.typo_sets
+
+            async def typos(part: BitMap) -> list[BitMap]:
+                return split_sum(part, [(await members(e), cost) for e, cost in typo_sets])
+
+            rules.append(typos)
+        if plan.pairs:
+            pairs = plan.pairs
+
+            async def proximity(part: BitMap) -> list[BitMap]:
+                return split_sum(part, [(await members(e), -1) for e in pairs])
+
+            rules.append(proximity)
+        levels = min(len(settings.searchable), len(sql.WEIGHT_LETTERS) + 1) - 1
+        if levels and plan.atoms:
+            words = range(len(plan.atoms))
+
+            async def attribute(part: BitMap) -> list[BitMap]:
+                # Each word's level is the first weight holding it (``levels`` if none): a document's sum of levels
+                # is a constant less the number of (word, level) whose weights up to that level hold the word.
+                sets: list[tuple[BitMap, int]] = []
+                for word in words:
+                    held = BitMap()
+                    for i in range(levels):
+                        held = held | await members(plan.attribute_query(word, sql.WEIGHT_LETTERS[i]))
+                        sets.append((held, -1))
+                return split_sum(part, sets)
+
+            rules.append(attribute)
+        if plan.loose_last:
+            loose = plan.loose_last
+
+            async def exactness(part: BitMap) -> list[BitMap]:
+                return split_sum(part, [(await members(loose), 1)])
+
+            rules.append(exactness)
+        offset = (query.page - 1) * query.per_page
+        end = offset + query.per_page
+        position = 0
+        reached: list[tuple[BitMap, int, int]] = []  # (bucket, rows to skip in it, rows to take from it)
+
+        async def walk(part: BitMap, depth: int) -> None:
+            nonlocal position
+            if position >= end or not part:
+                return
+            if position + len(part) <= offset:  # wholly before the page: never split
+                position += len(part)
+                return
+            if depth == len(rules):
+                skip = max(0, offset - position)
+                reached.append((part, skip, min(len(part), end - position) - skip))
+                position += len(part)
+                return
+            for group in await rules[depth](part):
+                if position >= end:
+                    break
+                await walk(group, depth + 1)
+
+        await walk(matches, 0)
+        page: list[Any] = []
+        tie = settings.tie_breakers[0] if settings.tie_breakers else None
+        for bucket, skip, take in reached:
+            candidates = bucket
+            if tie is not None and len(bucket) > skip + take:
+                position_of = {f: j for j, f in enumerate(settings.columns)}
+                numbers = await bitmaps.numbers(conn, layout, changes, position_of[tie[0]])
+                candidates = first_by_number(bucket, numbers, tie[1], skip + take, by_missing=False)
+            page += await self._page(conn, layout, settings, query, plan, [], candidates, take, skip)
+        return page
+
+    @staticmethod
+    async def _candidates(
+        conn: asyncpg.Connection,
+        layout: sql.Layout,
+        settings: IndexSettings,
+        query: SearchQuery,
+        bitmaps: IndexBitmaps,
+        changes: Changes,
+        matches: BitMap,
+        needed: int,
+    ) -> BitMap | None:
+        """The matches that can be among the first ``needed`` of the order: those up to the ``needed``-th by the
+        first sort key, ties included (the keys of ``sort_keys``: documents without the field last, then the number,
+        documents with a value but no number after those with one). None: no SortSpec first (SQL reads them all)."""
+        first = query.sort[0] if query.sort else None
+        if not isinstance(first, SortSpec):
+            return None
+        if len(matches) <= needed:
+            return matches
+        position = {f: j for j, f in enumerate(settings.columns)}
+        numbers = await bitmaps.numbers(conn, layout, changes, position[first.field])
+        return first_by_number(matches, numbers, first.descending, needed)
+
+    async def _page(
+        self,
+        conn: asyncpg.Connection,
+        layout: sql.Layout,
+        settings: IndexSettings,
+        query: SearchQuery,
+        plan: TextPlan | None,
+        filters: list[Filter],
+        candidates: BitMap | None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[Any]:
+        """(id, score, distance, document) of the page's rows, in the order of the query's sort, then (with text)
+        the ranking rules and tie-breakers, then the id; from ``candidates`` or, when None, every match."""
+        p = sql.Params()
+        if candidates is not None:
+            where = [f"d.rid = ANY({p(list(candidates), 'bigint[]')})"]
+        else:
+            compiler = sql.FilterCompiler(settings, p, indexed=plan is None)
+            where = [compiler.compile(f) for f in filters]
+            if plan:
+                where.insert(0, f"d.tsv @@ {p(plan.expression, 'tsquery')}")
         keys, distance = sql.sort_keys(query.sort, settings, p)
-        columns += [f"{expr} AS o{i}" for i, (expr, _) in enumerate(keys)]
-        order += [f"o{i} {direction}" for i, (_, direction) in enumerate(keys)]
-        columns.append(f"{distance} AS dist" if distance else "NULL::float8 AS dist")
+        order = [f"{expr} {direction}" for expr, direction in keys]
         scored = next((s for s in query.sort if isinstance(s, ScoreSort)), None)
+        score = "NULL::float8"
+        rank_score = False
         if scored:
-            columns.append(f"{sql.score_sql(scored, settings, p)} AS score")
+            score = sql.score_sql(scored, settings, p)
             order.append("score DESC")
-        elif plan and query.per_page:
+        elif plan:
             # Meilisearch's rules after the sort: the buckets (typo, proximity, attribute, exactness), then the
             # settings' tie-breakers (recency). No term-frequency score decides: ts_rank (Hit.score) is computed
-            # for the page's hits only (on every match it cost more than all the buckets together).
+            # for the page's hits only.
             rank_score = True
-            for i, (expr, direction) in enumerate(sql.rank_keys(settings, plan, p)):
-                columns.append(f"{expr} AS r{i}")
-                order.append(f"r{i} {direction}")
-            columns.append("NULL::float8 AS score")
-            for i, (expr, direction) in enumerate(sql.tie_breaker_keys(settings)):
-                columns.append(f"{expr} AS t{i}")
-                order.append(f"t{i} {direction}")
-        else:
-            columns.append("NULL::float8 AS score")
-        order.append("id")
-        position = {f: j for j, f in enumerate(settings.columns)}
-        columns += [f"d.v{position[f]} AS a{i}" for i, f in enumerate(query.facets)]
+            order += [f"{expr} {direction}" for expr, direction in sql.rank_keys(settings, plan, p)]
+            order += [f"{expr} {direction}" for expr, direction in sql.tie_breaker_keys(settings)]
+        order.append("d.id")
         where_sql = " WHERE " + " AND ".join(where) if where else ""
-        offset = (query.page - 1) * query.per_page
-        parts = ["(SELECT count(*) FROM cand) AS total"]
-        # Without text or a ScoreSort, the page is read from the table in index order (the id, or a sort's
-        # "missing last" index) until it is full, not sorted out of every match.
-        direct = not plan and not scored
-        uses = 0 if query.facets else 1  # how often the statement reads the candidates (materialised if twice)
-        if query.per_page and offset < settings.max_total_hits:
-            document = "NULL::jsonb" if query.ids_only else "s.doc"
-            if direct:
-                order_exprs = [f"{expr} {direction}" for expr, direction in keys] + ["d.id"]
-                source = (
-                    f"SELECT d.id, NULL::float8 AS score, {distance or 'NULL::float8'} AS dist FROM {layout.docs} d"
-                    f"{where_sql} ORDER BY {', '.join(order_exprs)}"
-                )
-            else:
-                uses += 1
-                source = f"SELECT id, score, dist FROM cand ORDER BY {', '.join(order)}"
-            page = (
-                "SELECT id, score, dist, row_number() OVER () AS ord FROM "
-                f"({source} LIMIT {int(query.per_page)} OFFSET {int(offset)}) top"
-            )
-            join = "" if query.ids_only and not rank_score else f" JOIN {layout.docs} s ON s.id = pg.id"
-            score = f"ts_rank('{sql.RANK_WEIGHTS}', s.tsv, {tsquery})" if rank_score else "pg.score"
-            parts.append(
-                f"(SELECT json_agg(json_build_array(pg.id, {score}, pg.dist, {document}) ORDER BY pg.ord) "
-                f"FROM ({page}) pg{join}) AS page"
-            )
-        else:
-            parts.append("NULL::json AS page")
-        combos = ""
-        if query.facets:
-            # The total and every facet from one GROUP BY of the candidates over all the facet columns (a few
-            # thousand combinations at 100k offers: one hash lookup per row, where grouping sets over the rows took
-            # one per facet), then summed per facet: through grouping sets for the fields with one value per
-            # document (the empty set is the total), through their elements for fields some document gave several.
-            uses += 1
-            width = len(query.facets)
-            keys_ = ", ".join(
-                f"cand.a{i} AS f{i}" if f in lists else f"cand.a{i}[1] AS f{i}" for i, f in enumerate(query.facets)
-            )
-            combos = (
-                f", combos AS MATERIALIZED (SELECT {keys_}, count(*) AS n FROM cand "
-                f"GROUP BY {', '.join(str(i + 1) for i in range(width))})"
-            )
-            single = [i for i, f in enumerate(query.facets) if f not in lists]
-            grouped = ", ".join(f"f{i}" for i in single)
-            sets = ", ".join([*(f"(f{i})" for i in single), "()"])
-            fields = "".join(f", s.f{i}" for i in single)
-            parts[0] = (
-                f"(SELECT coalesce(json_agg(json_build_array(s.g, s.n{fields})), '[]') FROM "
-                f"(SELECT {f'GROUPING({grouped})' if single else '0'} AS g{''.join(f', f{i}' for i in single)}, "
-                f"sum(n) AS n FROM combos GROUP BY GROUPING SETS ({sets})) s) AS facets"
-            )
-            for i, field in enumerate(query.facets):
-                if field in lists:
-                    parts.append(
-                        f"(SELECT coalesce(json_agg(json_build_array(x.v, x.n)), '[]') FROM (SELECT v, sum(n) AS n "
-                        f"FROM combos, unnest(combos.f{i}) v GROUP BY v) x) AS facet{i}"
-                    )
-        materialized = "MATERIALIZED" if uses > 1 else "NOT MATERIALIZED"
-        statement = (
-            f"WITH cand AS {materialized} (SELECT {', '.join(columns)} FROM {layout.docs} d{where_sql}){combos} "
-            f"SELECT {', '.join(parts)}"
+        if offset is None:
+            offset = (query.page - 1) * query.per_page
+        if limit is None:
+            limit = query.per_page
+        source = (
+            f"SELECT d.id, {score} AS score, {distance or 'NULL::float8'} AS dist FROM {layout.docs} d{where_sql} "
+            f"ORDER BY {', '.join(order)} LIMIT {int(limit)} OFFSET {int(offset)}"
         )
-        return statement, p.values
+        page = f"SELECT id, score, dist, row_number() OVER () AS ord FROM ({source}) top"
+        document = "NULL::jsonb" if query.ids_only else "s.doc"
+        join = "" if query.ids_only and not rank_score else f" JOIN {layout.docs} s ON s.id = pg.id"
+        score_out = "pg.score"
+        if rank_score and plan:
+            score_out = f"ts_rank('{sql.RANK_WEIGHTS}', s.tsv, {p(plan.expression, 'tsquery')})"
+        statement = (
+            f"SELECT json_agg(json_build_array(pg.id, {score_out}, pg.dist, {document}) ORDER BY pg.ord) "
+            f"FROM ({page}) pg{join}"
+        )
+        if plan and candidates is None:
+            # The planner cannot estimate how many rows a tsquery of prefixes, phrases and alternatives keeps, and
+            # often guesses a sequential scan (every row's tsvector decompressed and tested: 10x slower at 10k
+            # offers than the GIN index's bitmap).
+            await conn.execute("SET LOCAL enable_seqscan = off")
+        found = await conn.fetchval(statement, *p.values)
+        return json.loads(found) if found else []
 
     async def count(self, index: str) -> int:
         """Number of documents in the index (0 when it does not exist)."""
