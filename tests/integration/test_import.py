@@ -14,8 +14,12 @@ from typing import Any
 
 import pytest
 
+from app.accounts.tables import Organization
 from app.certificates.tables import Certificate
+from app.db import atomic
 from app.imports.services import ImportRejected, export_document, import_document
+from app.imports.validation import CHUNK
+from app.imports.writing import stored_ids
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 from tests.clock import TODAY
@@ -153,6 +157,20 @@ async def test_reimport_changes_nothing_and_updates_changed_records(clean_db: st
     offer = await Offer.select(Offer.quantity_canonical).where(Offer.ref == "offer-1").first()
     assert offer == {"quantity_canonical": 80.0}
     assert await Offer.count() == 1
+
+
+async def test_stored_ids_inside_and_outside_a_transaction(clean_db: str) -> None:
+    """The writer's ref -> id lookup (flat SQL on the import's connection, Piccolo outside one) finds exactly the
+    stored refs, past a chunk of refs."""
+    await import_document(sample_doc())
+    expected = {r["ref"]: r["id"] for r in await Organization.select(Organization.ref, Organization.id)}
+    assert sorted(expected) == ["buyer-ref", "ejido-san-pedro"]
+    asked = [f"missing-{n}" for n in range(CHUNK + 20)] + ["ejido-san-pedro", "buyer-ref"]
+    assert await stored_ids(Organization, asked) == expected
+    async with atomic():
+        assert await stored_ids(Organization, asked) == expected
+        assert await stored_ids(Organization, ["missing-1"]) == {}
+        assert await stored_ids(Organization, []) == {}
 
 
 async def test_invalid_document_lists_every_problem_and_writes_nothing(clean_db: str) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from search_index import AnyOf, Eq, Not, SearchQuery, create_backend, embedded
 from search_index.embedded import EmbeddedBackend
+from search_index.embedded_store import COMPRESS_MEMLEVEL, DocCodec
 from tests.search.corpus import DOCS, offer
 
 INDEX = "offers"
@@ -271,3 +274,18 @@ def test_kept_entries_are_bounded_by_count_and_by_bytes_oldest_out_first() -> No
     off: embedded._Kept[str] = embedded._Kept(entries=0, budget=100)
     off.put(("a",), "A", 1)
     assert len(off) == 0
+
+
+def test_stored_documents_read_back_whatever_memlevel_wrote_them() -> None:
+    """The codec writes with memLevel 8 (its state copied per document is half the size of 9's); rows written before
+    with memLevel 9 read back the same, and so do its own."""
+    zdict = json.dumps(DOCS[:3]).encode()[-4096:]
+    codec = DocCodec(zdict)
+    for doc in DOCS:
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        older = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict)
+        written_before = older.compress(text.encode()) + older.flush()
+        assert codec.load(written_before) == doc
+        assert codec.load(codec.encode(text)) == doc
+        assert codec.decode(codec.encode(text)) == text
+    assert COMPRESS_MEMLEVEL == 8

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import pytest
 
 from app.imports.scratch import ScratchMap
+from app.imports.validation import Context, Record, check_owner
 
 
 class Facts(NamedTuple):
@@ -48,3 +49,24 @@ def test_the_same_answers_in_a_dict_and_in_the_scratch_file(spill: int) -> None:
     assert len(facts) == 0
     if path is not None:
         assert not os.path.exists(path)
+
+
+@pytest.mark.parametrize("spill", [1_000_000, 2])
+def test_owner_check_reads_a_kind_once_whether_the_organisations_spilled_or_not(spill: int) -> None:
+    """An organisation of no readable kind (None) is known; a ref in neither the document nor the database is not."""
+    context = Context(organizations=ScratchMap(spill=spill))
+    context.organizations.update({"prod": "producer", "buyer": "buyer", "unreadable": None, "both": "both"})
+    assert isinstance(context.organizations, ScratchMap) and context.organizations.spilled == (spill == 2)
+    problems = {}
+    for number, org in enumerate(["prod", "buyer", "unreadable", "both", "nobody", " "], start=1):
+        record = Record("offers", number, {"ref": f"o{number}", "organization": org}, ref=f"o{number}")
+        check_owner(record, context)
+        problems[org] = [p.message for p in record.problems]
+    assert problems == {
+        "prod": [],
+        "buyer": ["Organisation buyer is not a producer."],
+        "unreadable": [],
+        "both": [],
+        "nobody": ["Unknown organisation ref nobody."],
+        " ": ["This field is required."],
+    }
