@@ -14,9 +14,11 @@ For each size N, in a throwaway PostgreSQL database:
    "latex", "caoba"..., a typo or two, with category / country / claim / verified filters, sorts and pages 1-3)
    are each answered once with ``search_offers`` (what ``/api/v1/search/offers`` does before rendering: the main
    query with its seven facets and highlights, plus one count-only query per filtered facet group). No answer is
-   cached, so every URL is a cold answer; the backend's per-process bitmaps (filter and facet values, text
-   matches, sort columns: ``search_index.postgres_bitmaps``) start empty and are built by the URLs that first need
-   them, inside the figures. A second pass over the same URLs follows (same work, PostgreSQL's buffers warm), and
+   cached, so every URL is a cold answer. Before them, what a worker's startup does before it answers anyone
+   (``warm_search_index``: the public listing's facets, then the broad words buyers type, timed and printed;
+   ``--no-warm`` skips it): the backend's per-process bitmaps (filter and facet values, text matches, sort columns:
+   ``search_index.postgres_bitmaps``) of anything else are built by the URLs that first need them, inside the
+   figures. A second pass over the same URLs follows (same work, PostgreSQL's buffers warm), and
    the main query alone is timed too. Beside each line: the PostgreSQL server's CPU time per URL (its processes'
    user + system time from /proc, so the server must run on this machine) and this process's (the backend's
    bitmaps), steadier than wall-clock figures on a shared machine.
@@ -50,7 +52,7 @@ import asyncpg  # noqa: E402
 
 from app.demo.generator import generate  # noqa: E402
 from app.indexing.documents import _labels, country_names, date_int  # noqa: E402
-from app.search.services.engine import search_offers  # noqa: E402
+from app.search.services.engine import search_offers, warm_search_index  # noqa: E402
 from app.search.services.params import SearchParams  # noqa: E402
 from app.vocab import ALL_PRODUCT_TYPES, offered_species_keys, resolve_species, species_names  # noqa: E402
 from search_index import SearchQuery, create_backend  # noqa: E402
@@ -268,6 +270,14 @@ async def one_size(n: int, args: argparse.Namespace) -> None:
         size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('search_bench_offers'))")
         await conn.close()
         print(f"  table {size}; load average before searching: {os.getloadavg()}")
+        if not args.no_warm:
+            # What a worker's startup does before it answers anyone (app.main's warm_index).
+            started, cpu = time.perf_counter(), time.process_time()
+            await warm_search_index(backend)
+            print(
+                f"  the startup warm (warm_search_index): {time.perf_counter() - started:.1f} s,"
+                f" this process's CPU {time.process_time() - cpu:.1f} s"
+            )
         whole, main, broadest = await time_urls(backend, sets, dsn)
         print(f"  {len(sets)} distinct URLs, each once (broadest: {broadest:,} hits); load average {os.getloadavg()}")
         print(
@@ -288,6 +298,8 @@ async def one_size(n: int, args: argparse.Namespace) -> None:
             await embedded.ensure_index("offers")
             started = time.perf_counter()
             await embedded.rebuild("offers", batches(docs))
+            if not args.no_warm:
+                await warm_search_index(embedded)
             print(f"  embedded load {time.perf_counter() - started:.1f} s; load average {os.getloadavg()}")
             whole, main, _ = await time_urls(embedded, sets)
             print(figures("embedded, search_offers (the API's work)", whole))
@@ -310,6 +322,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--admin-dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--embedded", action="store_true", help="time the embedded backend on the same documents")
+    parser.add_argument("--no-warm", action="store_true", help="skip the worker startup's warm before the URLs")
     parser.add_argument("--keep", action="store_true", help="keep the database (its DSN is printed; drop it after)")
     parser.add_argument("--reuse", default="", help="measure a kept database again (one size: the one it holds)")
     args = parser.parse_args()

@@ -221,3 +221,39 @@ async def test_relevance_pages_walked_in_buckets_come_in_the_order_sql_ranks_the
         ranked += await sql_order(first, text, page, 4)
     assert len(walked) == total
     assert walked == ranked
+
+
+async def test_a_warmed_worker_keeps_the_words_bitmaps_and_answers_as_a_cold_one(
+    search_pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's startup warm (``warm_search_index``) runs on PostgreSQL too: the listing's fields and the broad
+    words' matches are read into the process then, and a warmed worker's answers equal a cold one's."""
+    # Function-level imports: the app's search service and the warm test's documents, only this test needs them.
+    from app.search.services import engine
+    from app.search.services.engine import search_offers, warm_search_index
+    from app.search.services.params import SearchParams
+    from tests.integration.test_search_warm import listed, page
+    from tests.search.relevance_data import documents
+
+    monkeypatch.setattr(engine, "WARM_RANKINGS_FROM", 1)  # the relevance set is small
+    monkeypatch.setattr(engine, "WARM_BROAD", 0)
+    prefix = f"fmtest_{secrets.token_hex(4)}"
+    warmed = create_backend(prefix=prefix, directory=tmp_path / "a", database_url=search_pg_url, cache_entries=0)
+    cold = create_backend(prefix=prefix, directory=tmp_path / "b", database_url=search_pg_url, cache_entries=0)
+    assert isinstance(warmed, PostgresBackend) and isinstance(cold, PostgresBackend)
+    await warmed.ensure_index("offers")
+    await warmed.upsert("offers", [listed(d) for d in documents()])
+    try:
+        assert warmed._bitmaps._indexes == {}
+        await warm_search_index(warmed)
+        (bitmaps,) = warmed._bitmaps._indexes.values()
+        assert len(bitmaps.entries) > 0 and len(bitmaps.expressions) >= engine.WARM_TEXTS
+        for text in ("látex", "hule", "pino", "caoba", "caova"):
+            params = SearchParams(q=text)
+            expected = page(await search_offers(params, cold))
+            assert expected[1] > 0
+            assert page(await search_offers(params, warmed)) == expected
+    finally:
+        await warmed.drop_index("offers")
+        await warmed.close()
+        await cold.close()

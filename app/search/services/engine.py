@@ -106,6 +106,8 @@ WARM_BROAD = 1000
 #: Listed offers from which rankings are warmed: below, the first ranking of the broadest word costs under about
 #: 10 ms (2,200 "hule" matches at 10,000 offers), less than warming every name would add to each start.
 WARM_RANKINGS_FROM = 10_000
+#: The backends that keep what a search reads in the worker's memory (``SearchBackend.name``).
+WARMED_BACKENDS = frozenset({"embedded", "postgresql"})
 
 
 def warm_texts(
@@ -149,9 +151,11 @@ async def warm_search_index(backend: SearchBackend, cpu_seconds: float = WARM_CP
       search of a broad word ranks all its matches by bm25 (about 100 ms for the 22,000 "hule" offers at 100,000,
       twice that at 200,000); afterwards the worker keeps that ranking.
 
-    The worker answers no request before startup ends, so readiness reflects it. Other backends keep nothing per
-    process: nothing to warm."""
-    if backend.name != "embedded":
+    The PostgreSQL backend keeps per process what its searches read too (``search_index.postgres_bitmaps``: the
+    filter and facet values' bitmaps from one pass over the table, each word's match): the same searches read them.
+    The worker answers no request before startup ends, so readiness reflects it. Meilisearch keeps nothing in the
+    worker: nothing to warm."""
+    if backend.name not in WARMED_BACKENDS:
         return
     with contextlib.suppress(Exception):  # a missing or busy index is no reason to stop the worker
         base = tuple(public_filters())
