@@ -248,6 +248,15 @@ async def test_a_warmed_worker_keeps_the_words_bitmaps_and_answers_as_a_cold_one
         await warm_search_index(warmed)
         (bitmaps,) = warmed._bitmaps._indexes.values()
         assert len(bitmaps.entries) > 0 and len(bitmaps.expressions) >= engine.WARM_TEXTS
+        # Every filter group and sort the search page offers was read then: a filtered, sorted search reads nothing new.
+        read = set(bitmaps.entries)
+        for query in (
+            {"q": "hule", "country": ["BR", "MX"], "verified": "true", "sort": "newest"},
+            {"q": "caoba", "claim": ["FSC 100%"], "category": ["timber"], "sort": "quantity"},
+            {"q": "pino", "product_type": ["sawn_timber"], "region": ["MX-ROO"], "sort": "expiry"},
+        ):
+            await search_offers(SearchParams.from_query(query), warmed)
+            assert set(bitmaps.entries) == read, query
         for text in ("látex", "hule", "pino", "caoba", "caova"):
             params = SearchParams(q=text)
             expected = page(await search_offers(params, cold))

@@ -12,7 +12,15 @@ from typing import Any
 from app.i18n import normalize_locale, translations_for
 from app.indexing.documents import OFFERS_INDEX
 from app.search.services.fallback import database_search
-from app.search.services.params import FACET_GROUP, FACETS, MAX_SUGGESTIONS, SUGGEST_ORDER, SearchParams, public_filters
+from app.search.services.params import (
+    FACET_GROUP,
+    FACETS,
+    MAX_SUGGESTIONS,
+    MULTI,
+    SUGGEST_ORDER,
+    SearchParams,
+    public_filters,
+)
 from app.search.services.results import SearchItem, SearchPage, Suggestion, distance_km
 from app.search.services.sentences import suggestion_text
 from app.settings import get_settings
@@ -102,10 +110,15 @@ WARM_WALL_SECONDS = 20.0
 #: Broad texts (over WARM_BROAD matches: their rankings are kept) searched at most: half the rankings the embedded
 #: backend keeps per index (``ORDER_ENTRIES``), so the warm neither pushes out its own nor leaves visitors no room.
 WARM_TEXTS = 16
+#: The same bound on PostgreSQL, whose worker keeps each word's match (a bitmap, a few bytes per matched offer) among
+#: 512 (``postgres_bitmaps.EXPRESSION_ENTRIES``) and ranks from the database: every name of ``warm_texts()`` (68).
+WARM_TEXTS_POSTGRES = 128
 WARM_BROAD = 1000
 #: Listed offers from which rankings are warmed: below, the first ranking of the broadest word costs under about
 #: 10 ms (2,200 "hule" matches at 10,000 offers), less than warming every name would add to each start.
 WARM_RANKINGS_FROM = 10_000
+#: The sorts the search page offers besides relevance and distance (which needs a visitor's point).
+WARM_SORTS = ("newest", "quantity", "expiry")
 #: The backends that keep what a search reads in the worker's memory (``SearchBackend.name``).
 WARMED_BACKENDS = frozenset({"embedded", "postgresql"})
 
@@ -146,6 +159,7 @@ async def warm_search_index(backend: SearchBackend, cpu_seconds: float = WARM_CP
 
     - the public listing's facet counts, so its bitmaps of the fields every search filters and facets on are read
       (about 0.25 s at 100,000 offers);
+    - the first of those texts in each of ``WARM_SORTS``, and filtered on each filter group's most offered value;
     - the searches of ``warm_texts()`` as a visitor makes them, in that order, for at most ``cpu_seconds`` of the
       process's CPU time (and WARM_WALL_SECONDS), until WARM_TEXTS broad ones were searched: the first
       search of a broad word ranks all its matches by bm25 (about 100 ms for the 22,000 "hule" offers at 100,000,
@@ -163,10 +177,20 @@ async def warm_search_index(backend: SearchBackend, cpu_seconds: float = WARM_CP
         if listed.total < WARM_RANKINGS_FROM:
             return
         cpu_end, wall_end = time.process_time() + cpu_seconds, time.monotonic() + WARM_WALL_SECONDS
-        broad = 0
+        broad, limit = 0, WARM_TEXTS_POSTGRES if backend.name == "postgresql" else WARM_TEXTS
         language = get_settings().default_locale.split("_")[0]
-        for text in warm_texts(language, listed.facets.get("species"), listed.facets.get("category")):
-            if broad >= WARM_TEXTS or time.process_time() >= cpu_end or time.monotonic() >= wall_end:
+        texts = warm_texts(language, listed.facets.get("species"), listed.facets.get("category"))
+        for sort in WARM_SORTS:  # a sorted text search's first use reads its column for every offer (~180 ms at 100k)
+            await search_offers(SearchParams(q=texts[0], sort=sort), backend)
+        # A text search filtered on each group, with the group's most offered value: a filter's first use reads its
+        # field's values for every offer (on PostgreSQL 140-180 ms at 100k).
+        for group in MULTI:
+            if values := listed.facets.get(group):
+                top = max(values, key=lambda value: values[value])
+                await search_offers(SearchParams.from_query({"q": texts[0], group: [top]}), backend)
+        await search_offers(SearchParams.from_query({"q": texts[0], "verified": "true"}), backend)
+        for text in texts:
+            if broad >= limit or time.process_time() >= cpu_end or time.monotonic() >= wall_end:
                 return
             found = await search_offers(SearchParams(q=text), backend)
             broad += found.total > WARM_BROAD
