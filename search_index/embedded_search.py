@@ -303,7 +303,7 @@ WALK_LIMIT = 20000
 _PHRASE_RE = re.compile(r'"(?:[^"]|"")*"\*?')
 
 
-def _split_sum(part: BitMap, sets: list[tuple[BitMap, int]]) -> list[BitMap]:
+def split_sum(part: BitMap, sets: list[tuple[BitMap, int]]) -> list[BitMap]:
     """``part`` in groups by the sum of the weights of the sets each document is in, smallest sum first."""
     groups: dict[int, BitMap] = {0: part}
     for members, weight in sets:
@@ -348,11 +348,11 @@ def _rule_splits(
 
     rules: list[Callable[[BitMap], Iterable[BitMap]]] = []
     if plan.optional:  # more optional words found first
-        rules.append(lambda p: _split_sum(p, [(fts(e), -1) for e in plan.optional]))
+        rules.append(lambda p: split_sum(p, [(fts(e), -1) for e in plan.optional]))
     if plan.typo_sets:
-        rules.append(lambda p: _split_sum(p, [(fts(e), cost) for e, cost in plan.typo_sets]))
+        rules.append(lambda p: split_sum(p, [(fts(e), cost) for e, cost in plan.typo_sets]))
     if plan.pairs:
-        rules.append(lambda p: _split_sum(p, [(fts(e), -1) for e in plan.pairs]))
+        rules.append(lambda p: split_sum(p, [(fts(e), -1) for e in plan.pairs]))
     n = len(settings.searchable)
     if n > 1:
         # The first attribute holding any phrase of the match (what bm25 with one column weighted tests).
@@ -360,7 +360,7 @@ def _rule_splits(
         rules.append(lambda p: _split_first(p, (fts(f"{{c{i}}} : ({phrases})") for i in range(n - 1))))
     if plan.loose_last:
         loose = plan.loose_last
-        rules.append(lambda p: _split_sum(p, [(fts(loose), 1)]))
+        rules.append(lambda p: split_sum(p, [(fts(loose), 1)]))
     return rules
 
 

@@ -27,7 +27,7 @@ from pyroaring import BitMap
 from search_index import postgres_sql as sql
 from search_index.analysis import parse_query, synonym_table
 from search_index.backend import SearchBackendError
-from search_index.embedded_search import highlight_value
+from search_index.embedded_search import highlight_value, split_sum
 from search_index.index_settings import IndexSettings, check_index_name, check_query, load_index_settings
 from search_index.postgres_bitmaps import BitmapCache, Changes, IndexBitmaps, Numbers, to_bitmap
 from search_index.postgres_text import (
@@ -83,22 +83,6 @@ def rank_expressions(settings: IndexSettings, plan: TextPlan) -> list[str]:
     if plan.loose_last:
         out.append(plan.loose_last)
     return out
-
-
-def split_sum(part: BitMap, sets: list[tuple[BitMap, int]]) -> list[BitMap]:
-    """``part`` in groups by the sum of the weights of the sets each document is in, smallest sum first."""
-    groups: dict[int, BitMap] = {0: part}
-    for members, weight in sets:
-        following: dict[int, BitMap] = {}
-        for value, group in groups.items():
-            inside = group & members
-            if inside:
-                following[value + weight] = following.get(value + weight, BitMap()) | inside
-            outside = group - members
-            if outside:
-                following[value] = following.get(value, BitMap()) | outside
-        groups = following
-    return [groups[v] for v in sorted(groups)]
 
 
 def first_by_number(part: BitMap, numbers: Numbers, descending: bool, needed: int, by_missing: bool = True) -> BitMap:
