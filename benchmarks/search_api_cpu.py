@@ -65,16 +65,7 @@ async def run(args: argparse.Namespace, urls: list[str]) -> int:
 
     async def answer(raw: dict[str, object]) -> bytes:
         params = SearchParams.from_query(raw)
-        result = await search_offers(params, backend, suggest=False)
-        out = SearchPageOut(
-            items=[item.as_json() for item in result.items],
-            total=result.total,
-            page=result.page,
-            per_page=result.per_page,
-            facets=result.facets,
-            degraded=result.degraded,
-        )
-        return msgspec.json.encode(out)
+        return msgspec.json.encode(SearchPageOut.of(await search_offers(params, backend, suggest=False)))
 
     started = time.process_time()
     digest = hashlib.sha256()

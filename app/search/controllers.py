@@ -90,6 +90,18 @@ class SearchPageOut(msgspec.Struct):
     #: True when the search engine was unavailable and a simpler database query answered (no facets or relevance).
     degraded: bool
 
+    @classmethod
+    def of(cls, result: SearchPage) -> SearchPageOut:
+        """The API's answer for a page of ``search_offers``."""
+        return cls(
+            items=[item.as_json() for item in result.items],
+            total=result.total,
+            page=result.page,
+            per_page=result.per_page,
+            facets=result.facets,
+            degraded=result.degraded,
+        )
+
 
 def _doc(text: str, keys: Iterable[str] | None = None) -> Any:
     """A documented query parameter; ``keys``: its values come from this vocabulary (one, or repeated)."""
@@ -160,15 +172,7 @@ async def api_search_offers(
     params = SearchParams.from_query({k: v for k, v in given.items() if v is not None})
     if params.errors:
         raise FieldErrors(params.errors)
-    result = await search_offers(params, backend, suggest=False)
-    return SearchPageOut(
-        items=[item.as_json() for item in result.items],
-        total=result.total,
-        page=result.page,
-        per_page=result.per_page,
-        facets=result.facets,
-        degraded=result.degraded,
-    )
+    return SearchPageOut.of(await search_offers(params, backend, suggest=False))
 
 
 ROUTES = [search_page, api_search_offers]
