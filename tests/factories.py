@@ -13,7 +13,7 @@ from app.accounts.services import CurrentUser
 from app.certificates import services as certificates
 from app.offers import services as offers
 from app.sourcing import services as sourcing
-from tests.clock import TODAY
+from tests.clock import today
 
 PASSWORD = "correct horse battery"
 
@@ -34,8 +34,8 @@ def certificate_data(**overrides: Any) -> dict[str, Any]:
         "license_code": "FSC-C012345",
         "scope": "FM/COC",
         "status": "valid",
-        "issued_on": (TODAY - dt.timedelta(days=400)).isoformat(),
-        "expires_on": (TODAY + dt.timedelta(days=800)).isoformat(),
+        "issued_on": (today() - dt.timedelta(days=400)).isoformat(),
+        "expires_on": (today() + dt.timedelta(days=800)).isoformat(),
         "product_types": ["roundwood", "sawn_timber"],
         "is_group": False,
     }
@@ -59,8 +59,8 @@ def offer_data(certificate_ref: str, **overrides: Any) -> dict[str, Any]:
         "quantity": "120",
         "unit": "m3",
         "min_order": "20",
-        "available_from": (TODAY + dt.timedelta(days=5)).isoformat(),
-        "available_to": (TODAY + dt.timedelta(days=200)).isoformat(),
+        "available_from": (today() + dt.timedelta(days=5)).isoformat(),
+        "available_to": (today() + dt.timedelta(days=200)).isoformat(),
         "lat": "25.04",
         "lon": "-105.42",
         "price_amount": "350.00",
@@ -92,8 +92,8 @@ def request_data(**overrides: Any) -> dict[str, Any]:
         "delivery_lat": "20.67",
         "delivery_lon": "-103.35",
         "max_distance_km": "1500",
-        "needed_from": (TODAY + dt.timedelta(days=30)).isoformat(),
-        "needed_by": (TODAY + dt.timedelta(days=120)).isoformat(),
+        "needed_from": (today() + dt.timedelta(days=30)).isoformat(),
+        "needed_by": (today() + dt.timedelta(days=120)).isoformat(),
     }
     data.update(overrides)
     return data

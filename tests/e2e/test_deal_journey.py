@@ -12,7 +12,7 @@ from app.indexing.documents import OFFERS_INDEX
 from app.indexing.sync import drain
 from app.messaging.tables import Conversation, MatchEvent, Message
 from search_index import create_backend
-from tests.clock import TODAY
+from tests.clock import today
 from tests.e2e.pages import LoginPage
 from tests.e2e.pages_messaging import ComposePage, RequestDetailPage, ThreadPage
 from tests.factories import PASSWORD, make_certificate, make_offer, make_request, make_user
@@ -61,7 +61,9 @@ async def test_recommendation_to_confirmed_deal(new_page: Any, live: Any) -> Non
     await expect(producer_thread.messages()).to_have_text(["¿Tienen 300 m3 para mayo?", "Sí, 320 m3 secados al horno."])
 
     await buyer_thread.open()
-    await buyer_thread.record_deal(quantity="300", unit="m3", unit_price="350", currency="USD", date=TODAY.isoformat())
+    await buyer_thread.record_deal(
+        quantity="300", unit="m3", unit_price="350", currency="USD", date=today().isoformat()
+    )
     await producer_thread.open()
     await producer_thread.confirm_deal()
 
@@ -96,7 +98,7 @@ async def test_recommendation_to_confirmed_deal(new_page: Any, live: Any) -> Non
         "unit_price": "350.00",
         "price": "105000.00",
         "currency": "USD",
-        "date": TODAY.isoformat(),
+        "date": today().isoformat(),
     }
     # The FSC claim of the deal comes from the offer (tests/integration/test_deal_claims.py checks each field).
     assert events[2]["details"]["claim"] == offer["claim"]

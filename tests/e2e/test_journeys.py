@@ -19,7 +19,7 @@ from app.certificates.tables import Certificate
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
 from app.vocab import BOARD_FEET_PER_M3
-from tests.clock import TODAY
+from tests.clock import today
 from tests.e2e.conftest import NewPage
 from tests.e2e.pages import (
     CertificateFormPage,
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.e2e
 
 
 def iso(days: int) -> str:
-    return (TODAY + dt.timedelta(days=days)).isoformat()
+    return (today() + dt.timedelta(days=days)).isoformat()
 
 
 async def certificates_of(org_id: int) -> list[dict[str, Any]]:
@@ -114,7 +114,7 @@ async def test_producer_registers_certificate_and_publishes_offer(page: Any) -> 
     cert = cert_rows[0]
     assert (cert["code"], cert["verification"], cert["status"]) == ("SCS-FM/COC-004512", "pending", "valid")
     assert cert["product_types"] == ["roundwood", "sawn_timber"]
-    assert cert["expires_on"] == TODAY + dt.timedelta(days=700)
+    assert cert["expires_on"] == today() + dt.timedelta(days=700)
     offer_rows = await Offer.select().where(Offer.ref == ref).output(load_json=True)
     assert len(offer_rows) == 1
     offer = offer_rows[0]
@@ -187,7 +187,7 @@ async def _post_request_journey(page: Any, *, js: bool) -> None:
     assert (row["quantity"], row["unit"], row["quantity_canonical"]) == (Decimal("300.000"), "m3", 300.0)
     assert (row["delivery_country"], row["delivery_region"], row["delivery_place"]) == ("MX", "MX-JAL", "Guadalajara")
     assert (row["delivery_lat"], row["delivery_lon"], row["max_distance_km"]) == (20.67, -103.35, 900.0)
-    assert (row["needed_from"], row["needed_by"]) == (TODAY + dt.timedelta(days=30), TODAY + dt.timedelta(days=120))
+    assert (row["needed_from"], row["needed_by"]) == (today() + dt.timedelta(days=30), today() + dt.timedelta(days=120))
 
 
 async def test_buyer_posts_sourcing_request(page: Any) -> None:

@@ -13,7 +13,7 @@ from playwright.async_api import expect
 from app.i18n import format_date, reset_locale, set_locale
 from app.messaging import services as messaging
 from app.messaging.tables import Conversation, MatchEvent
-from tests.clock import TODAY
+from tests.clock import today
 from tests.e2e.conftest import NewPage
 from tests.e2e.pages import LoginPage
 from tests.e2e.pages_messaging import ThreadPage
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 def _spanish_date(days: int) -> str:
     token = set_locale("es_MX")
     try:
-        return format_date(TODAY + dt.timedelta(days=days))
+        return format_date(today() + dt.timedelta(days=days))
     finally:
         reset_locale(token)
 

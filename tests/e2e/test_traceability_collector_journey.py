@@ -12,7 +12,7 @@ from playwright.async_api import expect
 from app.accounts import services as accounts
 from app.imports.services import import_document
 from app.traceability.tables import Delivery
-from tests.clock import TODAY
+from tests.clock import today
 from tests.e2e.pages import LoginPage
 from tests.e2e.pages_collector import DeliveryFormPage
 from tests.factories import PASSWORD
@@ -67,7 +67,7 @@ async def test_a_collector_records_deliveries_online_and_offline(live: Any, new_
         .order_by(Delivery.id)
     )
     assert [(r["member"], r["form"], r["dry_kg"], r["date"]) for r in rows] == [
-        ("m-1", "field_latex", None, TODAY),
-        ("m-2", "cup_lump", 15.0, TODAY),
+        ("m-1", "field_latex", None, today()),
+        ("m-2", "cup_lump", 15.0, today()),
     ]
     assert len({r["ref"] for r in rows}) == 2

@@ -11,12 +11,11 @@ from app.accounts.tables import Organization
 from app.agenda import periods
 from app.analytics.tables import Program, ProgramOrganization, ProgramRegion
 from app.messaging.tables import Conversation, MatchEvent, Message
-from tests.clock import NOW
-from tests.clock import UTC_TODAY as TODAY
+from tests.clock import now, utc_today
 from tests.factories import make_certificate, make_offer, make_user
 from tests.integration.analytics_data import _conversation, _reply
 
-CURRENT = periods.quarter_of(TODAY)
+CURRENT = periods.quarter_of(utc_today())
 PREVIOUS = periods.quarter_of(CURRENT.start - dt.timedelta(days=1))
 NEXT = periods.quarter_of(CURRENT.end + dt.timedelta(days=1))
 
@@ -62,9 +61,9 @@ async def agenda_world() -> Agenda:
     moments = [
         (dt.datetime.combine(PREVIOUS.start + dt.timedelta(days=3), dt.time(10), tzinfo=dt.UTC), True),
         (dt.datetime.combine(PREVIOUS.start + dt.timedelta(days=4), dt.time(10), tzinfo=dt.UTC), False),
-        (NOW - dt.timedelta(minutes=30), True),
-        (NOW - dt.timedelta(minutes=20), True),
-        (NOW - dt.timedelta(minutes=10), False),
+        (now() - dt.timedelta(minutes=30), True),
+        (now() - dt.timedelta(minutes=20), True),
+        (now() - dt.timedelta(minutes=10), False),
     ]
     for opened, answered in moments:
         offer = await make_offer(producer, cert["ref"])  # one conversation per buyer and offer

@@ -14,8 +14,7 @@ from app.matching.tables import Match
 from app.messaging import services as messaging
 from app.messaging.tables import Conversation, MatchEvent, Message
 from app.offers.tables import Offer
-from tests.clock import NOW
-from tests.clock import UTC_TODAY as TODAY
+from tests.clock import now, utc_today
 from tests.factories import make_certificate, make_offer, make_request, make_user
 
 UTC = dt.UTC
@@ -91,7 +90,9 @@ async def fx_world(clean_db: str) -> World:
     c1 = await make_certificate(p1, product_types=["sawn_timber", "roundwood"])
     c2 = await make_certificate(p2, product_types=["sawn_timber", "tsr"])
     c3 = await make_certificate(p3, product_types=["sawn_timber"])
-    await make_certificate(p3, product_types=["roundwood"], expires_on=(TODAY + dt.timedelta(days=30)).isoformat())
+    await make_certificate(
+        p3, product_types=["roundwood"], expires_on=(utc_today() + dt.timedelta(days=30)).isoformat()
+    )
 
     o1 = await make_offer(p1, c1["ref"], quantity="120", unit="m3")
     o2 = await make_offer(p1, c1["ref"], product_type="roundwood", claim="FSC Mix", quantity="50", unit="m3")
@@ -108,7 +109,7 @@ async def fx_world(clean_db: str) -> World:
     )
     o4 = await make_offer(p2, c2["ref"], claim="FSC Controlled Wood", quantity="30", unit="m3")
     o5 = await make_offer(p3, c3["ref"], quantity="80", unit="m3")
-    two_years_ago = NOW - dt.timedelta(days=730)
+    two_years_ago = now() - dt.timedelta(days=730)
     await Offer.update({Offer.created_at: two_years_ago}).where(Offer.ref == o5["ref"])
 
     r1 = await make_request(b1, quantity="300")
@@ -136,22 +137,22 @@ async def fx_world(clean_db: str) -> World:
     m1 = Match(request=req_ids[r1["ref"]], offer=ids[o1["ref"]], score=0.9, status="recommended")
     await m1.save()
     await Match(request=req_ids[r3["ref"]], offer=ids[o1["ref"]], score=0.2, status="withdrawn").save()
-    await Match.update({Match.created_at: NOW}).where(Match.id > 0)
+    await Match.update({Match.created_at: now()}).where(Match.id > 0)
 
-    opened = NOW - dt.timedelta(days=30)
+    opened = now() - dt.timedelta(days=30)
     conv1 = await _conversation(b1, o1["ref"], opened, r1["ref"])
     await _reply(p1, conv1, opened + dt.timedelta(hours=2))
     await messaging.send_message(b1, conv1, "Agreed, let us fix the price.")
-    d1 = TODAY - dt.timedelta(days=10)
+    d1 = utc_today() - dt.timedelta(days=10)
     first = await messaging.record_deal(b1, conv1, _deal("40", "m3", "350", "USD", d1))
     await messaging.confirm_deal(p1, first)
-    d2 = TODAY - dt.timedelta(days=5)
+    d2 = utc_today() - dt.timedelta(days=5)
     second = await messaging.record_deal(p1, conv1, _deal("1000", "bf", "0.90", "USD", d2))
     await messaging.correct_deal(staff, second, {**_deal("2000", "bf", "0.90025", "USD", d2), "note": "typo"})
 
     conv2 = await _conversation(b2, o3["ref"], opened)
     await _reply(p2, conv2, opened + dt.timedelta(hours=6))
-    d3 = TODAY - dt.timedelta(days=3)
+    d3 = utc_today() - dt.timedelta(days=3)
     third = await messaging.record_deal(p2, conv2, _deal("2", "t_drc", "2500", "EUR", d3))
     await messaging.confirm_deal(b2, third)
 

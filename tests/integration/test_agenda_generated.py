@@ -13,27 +13,26 @@ import random
 from app.agenda import measures, periods
 from app.analytics.tables import ProgramOrganization, ProgramRegion
 from app.messaging import services as messaging
-from tests.clock import NOW
-from tests.clock import UTC_TODAY as TODAY
+from tests.clock import now, utc_today
 from tests.factories import make_certificate, make_offer, make_user
 from tests.integration.agenda_data import make_program, set_org
 from tests.integration.analytics_data import _conversation, _deal, _reply
 
-CURRENT = periods.quarter_of(TODAY)
+CURRENT = periods.quarter_of(utc_today())
 PREVIOUS = periods.quarter_of(CURRENT.start - dt.timedelta(days=1))
 EARLIER = periods.quarter_of(PREVIOUS.start - dt.timedelta(days=1))
-SHOWN = sorted({EARLIER, PREVIOUS, CURRENT, periods.year(TODAY.year), periods.year(EARLIER.start.year)})
+SHOWN = sorted({EARLIER, PREVIOUS, CURRENT, periods.year(utc_today().year), periods.year(EARLIER.start.year)})
 
 
 def _moment(rng: random.Random) -> dt.datetime:
-    """A seeded moment between the start of EARLIER and an hour before NOW."""
+    """A seeded moment between the start of EARLIER and an hour before now()."""
     start = dt.datetime.combine(EARLIER.start, dt.time(), tzinfo=dt.UTC)
-    span = (NOW - dt.timedelta(hours=1) - start).total_seconds()
+    span = (now() - dt.timedelta(hours=1) - start).total_seconds()
     return start + dt.timedelta(seconds=int(rng.random() * span))
 
 
 def _within(p: periods.Period, day: dt.date) -> bool:
-    return p.start <= day <= min(p.end, TODAY)
+    return p.start <= day <= min(p.end, utc_today())
 
 
 async def test_computed_actuals_equal_an_independent_count_of_generated_records(clean_db: str) -> None:
@@ -61,7 +60,7 @@ async def test_computed_actuals_equal_an_independent_count_of_generated_records(
         conversation = await _conversation(buyer, offer["ref"], opened)
         replied = rng.random() < 0.6
         if replied:
-            await _reply(producer, conversation, min(opened + dt.timedelta(hours=rng.randint(1, 72)), NOW))
+            await _reply(producer, conversation, min(opened + dt.timedelta(hours=rng.randint(1, 72)), now()))
         member = producer is not outside or buyer is member_buyer
         record = {"opened": opened.date(), "replied": replied, "member": member, "deal": None}
         if rng.random() < 0.6:
@@ -89,8 +88,8 @@ async def test_computed_actuals_equal_an_independent_count_of_generated_records(
         expected["volume_confirmed_timber"][p] = {"": float(sum(d[1] for d in deals))}  # type: ignore[index]
 
     for key, want in expected.items():
-        together = await measures.compute_periods(key, program_id, SHOWN, TODAY, "")
+        together = await measures.compute_periods(key, program_id, SHOWN, utc_today(), "")
         assert together == want, key
         for p in SHOWN:  # one period at a time (the report's path) gives the same
-            alone = await measures.compute(key, program_id, p.start, min(p.end, TODAY), TODAY, "")
+            alone = await measures.compute(key, program_id, p.start, min(p.end, utc_today()), utc_today(), "")
             assert alone == want[p], (key, p.label)

@@ -9,7 +9,7 @@ from app.agenda.membership import organization_is_member, program_ids_of_organiz
 from app.agenda.results import program_results
 from app.agenda.tables import Indicator, IndicatorTarget, ReportedValue, ReportedValueStep
 from app.validation import FieldErrors, NotFound, PermissionDenied
-from tests.clock import UTC_TODAY as TODAY
+from tests.clock import utc_today
 from tests.integration.agenda_data import CURRENT, NEXT, PREVIOUS, agenda_world, event_counts, make_program
 
 
@@ -121,13 +121,13 @@ async def test_computed_actuals_come_from_the_dashboard_queries(clean_db: str) -
         w.staff, w.program_id, _indicator(name_en="Producers", measure="producers_reached", disaggregation="legal_form")
     )
     program = await services.program_for(w.staff, w.program_id)
-    results = await program_results(program, TODAY)
+    results = await program_results(program, utc_today())
     by_id = {i.id: i for i in results.result[0].indicator}
 
     c = by_id[contacts]
     assert [(p.label, p.actual[0].value) for p in c.period] == [(PREVIOUS.label, 2.0), (CURRENT.label, 3.0)]
     assert c.period[0].on_track is True and c.period[0].compared_target == 2.0
-    share = CURRENT.elapsed_share(TODAY)
+    share = CURRENT.elapsed_share(utc_today())
     assert c.period[1].compared_target == round(4.0 * share, 3)
     assert c.on_track is (3.0 >= round(4.0 * share, 3))
     assert c.trend is None  # one closed period only
@@ -171,7 +171,7 @@ async def test_only_approved_reported_values_count(clean_db: str) -> None:
     assert caught.value.errors == {"comment": "Say what should be corrected."}
     await services.move_reported_value(w.staff, returned, "return", "Only the Durango plots, please")
     program = await services.program_for(w.staff, w.program_id)
-    first = (await program_results(program, TODAY)).result[0].indicator[0]
+    first = (await program_results(program, utc_today())).result[0].indicator[0]
     assert [(p.label, p.actual) for p in first.period] == [(PREVIOUS.label, []), (CURRENT.label, [])]
 
     await services.move_reported_value(w.staff, submitted, "approve")
@@ -181,7 +181,7 @@ async def test_only_approved_reported_values_count(clean_db: str) -> None:
     with pytest.raises(FieldErrors) as caught:
         await services.move_reported_value(w.staff, returned, "approve")
     assert caught.value.errors == {"action": "This value is Approved: it cannot be moved that way."}
-    results = (await program_results(program, TODAY)).result[0].indicator[0]
+    results = (await program_results(program, utc_today())).result[0].indicator[0]
     assert [(p.label, [(a.value, [d.value for d in a.dimension]) for a in p.actual]) for p in results.period] == [
         (PREVIOUS.label, [(4.0, [])]),
         (CURRENT.label, [(11.0, []), (11.0, ["MX"])]),
@@ -225,13 +225,13 @@ async def test_demo_agenda_is_alive(clean_db: str) -> None:
     from tests.factories import make_user
 
     staff = await make_user("staff")
-    line = await demo_agenda(staff, TODAY)
+    line = await demo_agenda(staff, utc_today())
     assert line == "program agenda: 5 indicators, 8 approved reported values"
     program = await services.program_for(
         staff, (await Program.select(Program.id).where(Program.name == NAME).first())["id"]
     )
-    indicators = (await program_results(program, TODAY)).result[0].indicator
-    quarters = [p.label for p in periods.last_quarters(TODAY, 5)]
+    indicators = (await program_results(program, utc_today())).result[0].indicator
+    quarters = [p.label for p in periods.last_quarters(utc_today(), 5)]
     assert [(i.source, [p.label for p in i.period]) for i in indicators] == [
         ("computed", quarters),
         ("computed", quarters),

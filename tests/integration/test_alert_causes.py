@@ -24,7 +24,7 @@ from app.offers.tables import Offer
 from app.sourcing import services as sourcing
 from app.sourcing.tables import SourcingRequest
 from app.worker import after_pass, get_backend
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import (
     api_token,
     certificate_data,
@@ -231,19 +231,19 @@ async def test_saved_searches_are_told_about_new_or_changed_offers_only(backend)
 async def test_certificate_warnings_are_not_repeated_by_edits_or_daily_checks(clean_db) -> None:
     producer = await make_user("producer")
     staff = await make_user("staff")
-    expires = TODAY + dt.timedelta(days=40)
+    expires = today() + dt.timedelta(days=40)
     cert = await make_certificate(producer, expires_on=expires.isoformat())
-    assert await certificate_alerts(TODAY) == 2
+    assert await certificate_alerts(today()) == 2
     # An edit that keeps the expiry date (a licence code fixed), staff verification, the next days' checks.
     await certificates.update_certificate(
         producer, cert["ref"], certificate_data(code=cert["code"], expires_on=expires.isoformat())
     )
     await certificates.verify_certificate(staff, cert["ref"], approve=True)
     for day in range(1, 10):  # the 30-day mark is ten days away
-        assert await certificate_alerts(TODAY + dt.timedelta(days=day)) == 0
+        assert await certificate_alerts(today() + dt.timedelta(days=day)) == 0
     assert [n["params"]["days"] for n in await notes(producer)] == [40]
     assert [n["params"]["days"] for n in await notes(staff)] == [40]
-    assert await certificate_alerts(TODAY + dt.timedelta(days=10)) == 2  # 30 days left: the second warning
+    assert await certificate_alerts(today() + dt.timedelta(days=10)) == 2  # 30 days left: the second warning
     assert [n["params"]["days"] for n in await notes(producer)] == [40, 30]
 
 
@@ -259,7 +259,7 @@ async def test_opening_a_conversation_marks_its_message_notifications_read(clien
     deal = await messaging.record_deal(
         buyer,
         one,
-        {"quantity": "10", "unit": "m3", "unit_price": "350", "currency": "USD", "date": TODAY.isoformat()},
+        {"quantity": "10", "unit": "m3", "unit_price": "350", "currency": "USD", "date": today().isoformat()},
     )
     await delivered()
     await sign_in(client, producer)

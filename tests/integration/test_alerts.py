@@ -22,7 +22,7 @@ from app.notifications.services import save_search
 from app.notifications.tables import AlertOfferChange
 from app.offers import services as offers
 from app.worker import register_subscribers
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import certificate_data, make_certificate, make_offer, make_request, make_user, offer_data
 from tests.notify_helpers import OFF, all_notes, colleague, mails, notes, set_language
 from tests.search_backends import own_backend
@@ -193,24 +193,24 @@ async def test_certificate_expiry_warns_producer_and_staff_at_60_and_30_days(cle
     off = await colleague(producer, prefs={"cert_expiring": OFF})
     staff = await make_user("staff")
     await set_language(staff, "pt_BR")
-    expires = TODAY + dt.timedelta(days=45)
+    expires = today() + dt.timedelta(days=45)
     cert = await make_certificate(producer, expires_on=expires.isoformat())
-    await make_certificate(producer, expires_on=(TODAY + dt.timedelta(days=90)).isoformat())  # not yet
+    await make_certificate(producer, expires_on=(today() + dt.timedelta(days=90)).isoformat())  # not yet
     buyer = await make_user("buyer")
 
-    assert await certificate_alerts(TODAY) == 2
+    assert await certificate_alerts(today()) == 2
     key60 = f"cert-expiry:{cert['id']}:60:{expires.isoformat()}"
     assert await all_notes() == sorted(
         [(producer.id, "cert_expiring", f"{producer.id}:{key60}"), (staff.id, "cert_expiring", f"{staff.id}:{key60}")]
     )
-    assert await certificate_alerts(TODAY) == 0  # the daily check ran twice: nothing new
+    assert await certificate_alerts(today()) == 0  # the daily check ran twice: nothing new
     staff_mail = (await mails(staff.email))[0]
     assert staff_mail["locale"] == "pt_BR"
     assert _in("pt_BR", expires) in staff_mail["subject"] and _in("pt_BR", expires) != _in("en", expires)
     assert (await notes(producer))[0]["link"] == "/my/certificates"
     assert (await notes(staff))[0]["link"] == f"/producers/{producer.organization_ref}"
 
-    later = TODAY + dt.timedelta(days=20)  # 25 days left
+    later = today() + dt.timedelta(days=20)  # 25 days left
     assert await certificate_alerts(later) == 2
     assert [n["params"]["days"] for n in await notes(producer)] == [45, 25]
     assert await certificate_alerts(later) == 0
@@ -260,14 +260,14 @@ async def test_suspended_certificate_warns_buyers_in_open_conversations(clean_db
     spanish = f"El certificado {cert['code']} de {producer.organization_name} está suspendido"
     assert sorted(lapse_mails) == sorted([(talking.email, "en", english), (talking_colleague.email, "es_MX", spanish)])
     # The daily check sees the same lapse: no second alert.
-    assert await certificate_alerts(TODAY) == 0
+    assert await certificate_alerts(today()) == 0
 
 
 async def test_certificate_lapsing_by_date_warns_buyers_once(clean_db) -> None:
     producer = await make_user("producer")
-    expires = TODAY + dt.timedelta(days=10)
+    expires = today() + dt.timedelta(days=10)
     cert = await make_certificate(producer, expires_on=expires.isoformat())
-    offer = await make_offer(producer, cert["ref"], available_to=(TODAY + dt.timedelta(days=9)).isoformat())
+    offer = await make_offer(producer, cert["ref"], available_to=(today() + dt.timedelta(days=9)).isoformat())
     talking, declined, unrelated = await _conversations(producer, offer)
     before = set(await all_notes())
     after_expiry = expires + dt.timedelta(days=1)

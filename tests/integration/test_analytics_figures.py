@@ -13,12 +13,13 @@ from app.analytics import programs, services
 from app.analytics.filters import Filters, default_range
 from app.analytics.schemas import Summary
 from app.validation import PermissionDenied
-from tests.integration.analytics_data import BF, TODAY, World, fx_world  # noqa: F401
+from tests.clock import utc_today
+from tests.integration.analytics_data import BF, World, fx_world  # noqa: F401
 
 
 def _filters(**overrides: Any) -> Filters:
-    start, end = default_range(TODAY)
-    return replace(Filters(date_from=start, date_to=end, today=TODAY), **overrides)
+    start, end = default_range(utc_today())
+    return replace(Filters(date_from=start, date_to=end, today=utc_today()), **overrides)
 
 
 async def test_unfiltered_figures(world: World) -> None:
@@ -127,14 +128,15 @@ async def test_program_and_date_filters(world: World) -> None:
     assert s.expiring_certificates == []
 
     past = await services.summary(
-        world.staff, _filters(date_from=TODAY - dt.timedelta(days=4000), date_to=TODAY - dt.timedelta(days=800))
+        world.staff,
+        _filters(date_from=utc_today() - dt.timedelta(days=4000), date_to=utc_today() - dt.timedelta(days=800)),
     )
     assert (past.producers.reached, past.offered, past.demand.requests) == (0, [], 0)
     assert (past.contacts.conversations, past.deals.deals) == (0, 0)
     assert [step.count for step in past.funnel] == [0, 0, 0, 0, 0, 0]
 
     # Only the last deal's date is inside this window; the others are left out.
-    last = await services.summary(world.staff, _filters(date_from=world.deal_dates[2], date_to=TODAY))
+    last = await services.summary(world.staff, _filters(date_from=world.deal_dates[2], date_to=utc_today()))
     assert [(m.currency, m.deals) for m in last.deals.value] == [("EUR", 1)]
 
 

@@ -8,8 +8,9 @@ import io
 import re
 
 from app.analytics.tables import Program, ProgramOrganization, ProgramRegion
+from tests.clock import utc_today
 from tests.factories import api_token, make_user, post_form, sign_in
-from tests.integration.analytics_data import BF, TODAY, World, fx_world  # noqa: F401
+from tests.integration.analytics_data import BF, World, fx_world  # noqa: F401
 
 PAGES = ("/staff/analytics", "/staff/analytics/funnel.csv", "/staff/programs", "/staff/programs/new")
 
@@ -73,7 +74,7 @@ async def test_page_shows_figures_charts_map_and_tables(client, world: World) ->
 def page_filters_start() -> str:
     from app.analytics.filters import default_range
 
-    return default_range(TODAY)[0].isoformat()
+    return default_range(utc_today())[0].isoformat()
 
 
 async def test_bad_filters_are_shown_inline_and_refused_by_the_api(client, world: World) -> None:
@@ -290,6 +291,6 @@ async def test_program_places_are_picked_by_name_without_javascript(client, worl
 async def test_empty_database_renders(client, clean_db: str) -> None:
     staff = await make_user("staff")
     await sign_in(client, staff)
-    page = await client.get(f"/staff/analytics?date_from={(TODAY - dt.timedelta(days=30)).isoformat()}")
+    page = await client.get(f"/staff/analytics?date_from={(utc_today() - dt.timedelta(days=30)).isoformat()}")
     assert page.status_code == 200
     assert page.text.count("Nothing recorded for these filters.") >= 10

@@ -18,7 +18,7 @@ from app.imports.services import import_document
 from app.messaging import services as messaging
 from app.offers.tables import Offer
 from app.validation import PermissionDenied
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import api_token, make_certificate, make_offer, make_user, sign_in
 from tests.integration.test_lot_backed_offers import d, group_user, latex_offer, lots_doc
 
@@ -38,7 +38,7 @@ def _deal(quantity: str, days_ago: int) -> dict[str, str]:
         "unit_price": "12",
         "currency": "BRL",
         "certified_percent": "70",
-        "date": (TODAY - dt.timedelta(days=days_ago)).isoformat(),
+        "date": (today() - dt.timedelta(days=days_ago)).isoformat(),
         "accept_price": "1",
     }
 
@@ -127,7 +127,7 @@ ACRE_MEMBERS = {
 
 
 async def figures(**query: str) -> dict:
-    s = await trace_services.compute(parse_filters(query, set(), today=TODAY))
+    s = await trace_services.compute(parse_filters(query, set(), today=today()))
     return msgspec.to_builtins(s)
 
 
@@ -235,4 +235,4 @@ async def test_producer_buyer_and_anonymous_are_refused(client, trace_world: Tra
             assert "Cooperativa Acre" not in response.text
         client.cookies.clear()
     with pytest.raises(PermissionDenied):
-        await trace_services.summary(trace_world.buyer, parse_filters({}, set(), today=TODAY))
+        await trace_services.summary(trace_world.buyer, parse_filters({}, set(), today=today()))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from app.certificates.tables import Certificate
-from tests.factories import TODAY, api_token, certificate_data, make_certificate, make_user
+from tests.clock import today
+from tests.factories import api_token, certificate_data, make_certificate, make_user
 
-ISSUED = (TODAY - dt.timedelta(days=400)).isoformat()
-EXPIRES = (TODAY + dt.timedelta(days=800)).isoformat()
+ISSUED = (today() - dt.timedelta(days=400)).isoformat()
+EXPIRES = (today() + dt.timedelta(days=800)).isoformat()
 
 
 def _without_times(body: dict) -> dict:
@@ -129,9 +130,9 @@ async def test_staff_list_all_and_filter(client) -> None:
     staff = await make_user("staff")
     first = await make_user("producer")
     second = await make_user("producer")
-    a = await make_certificate(first, expires_on=(TODAY + dt.timedelta(days=100)).isoformat())
-    b = await make_certificate(second, expires_on=(TODAY + dt.timedelta(days=200)).isoformat())
-    c = await make_certificate(second, expires_on=(TODAY + dt.timedelta(days=300)).isoformat())
+    a = await make_certificate(first, expires_on=(today() + dt.timedelta(days=100)).isoformat())
+    b = await make_certificate(second, expires_on=(today() + dt.timedelta(days=200)).isoformat())
+    c = await make_certificate(second, expires_on=(today() + dt.timedelta(days=300)).isoformat())
     await Certificate.update({Certificate.verification: "verified"}).where(Certificate.ref == c["ref"])
     headers = await api_token(staff)
 

@@ -8,10 +8,11 @@ from decimal import Decimal
 from app.accounts.tables import Organization
 from app.certificates.tables import Certificate
 from app.offers.tables import Offer
-from tests.factories import TODAY, api_token, make_certificate, make_offer, make_user, offer_data
+from tests.clock import today
+from tests.factories import api_token, make_certificate, make_offer, make_user, offer_data
 
-FROM = (TODAY + dt.timedelta(days=5)).isoformat()
-TO = (TODAY + dt.timedelta(days=200)).isoformat()
+FROM = (today() + dt.timedelta(days=5)).isoformat()
+TO = (today() + dt.timedelta(days=200)).isoformat()
 CLAIMS = "FSC 100%, FSC Mix, FSC Mix Credit, FSC Recycled, FSC Recycled Credit, FSC Controlled Wood"
 
 

@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 from app.sourcing.tables import SourcingRequest
-from tests.factories import TODAY, api_token, make_request, make_user, request_data
+from tests.clock import today
+from tests.factories import api_token, make_request, make_user, request_data
 
-NEEDED_FROM = (TODAY + dt.timedelta(days=30)).isoformat()
-NEEDED_BY = (TODAY + dt.timedelta(days=120)).isoformat()
+NEEDED_FROM = (today() + dt.timedelta(days=30)).isoformat()
+NEEDED_BY = (today() + dt.timedelta(days=120)).isoformat()
 CLAIMS = "FSC 100%, FSC Mix, FSC Mix Credit, FSC Recycled, FSC Recycled Credit, FSC Controlled Wood"
 
 

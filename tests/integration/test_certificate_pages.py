@@ -9,7 +9,7 @@ from markupsafe import escape
 
 from app.certificates import services as certificates
 from app.certificates.tables import Certificate
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import make_certificate, make_user, post_form, sign_in
 
 
@@ -27,8 +27,8 @@ def form_data(**overrides: object) -> dict[str, object]:
         "license_code": "FSC-C012345",
         "scope": "FM/COC",
         "status": "valid",
-        "issued_on": (TODAY - dt.timedelta(days=300)).isoformat(),
-        "expires_on": (TODAY + dt.timedelta(days=900)).isoformat(),
+        "issued_on": (today() - dt.timedelta(days=300)).isoformat(),
+        "expires_on": (today() + dt.timedelta(days=900)).isoformat(),
         "product_types": ["roundwood", "sawn_timber", "tsr"],
         "is_group": "1",
     }
@@ -62,7 +62,7 @@ async def test_producer_registers_a_certificate_through_the_form(client) -> None
     )
     assert row["product_types"] == ["roundwood", "sawn_timber", "tsr"]
     assert row["is_group"] is True
-    assert row["expires_on"] == TODAY + dt.timedelta(days=900)
+    assert row["expires_on"] == today() + dt.timedelta(days=900)
 
     listing = await client.get("/my/certificates")
     assert "SCS-FM/COC-004512" in listing.text
@@ -93,8 +93,8 @@ async def test_malformed_code_is_shown_inline_with_the_typed_value(client) -> No
 async def test_reversed_dates_are_refused(client) -> None:
     producer = await make_user("producer")
     await sign_in(client, producer)
-    issued = (TODAY + dt.timedelta(days=10)).isoformat()
-    expires = (TODAY - dt.timedelta(days=10)).isoformat()
+    issued = (today() + dt.timedelta(days=10)).isoformat()
+    expires = (today() - dt.timedelta(days=10)).isoformat()
 
     response = await post_form(client, "/my/certificates/new", form_data(issued_on=issued, expires_on=expires))
 
@@ -204,7 +204,7 @@ async def test_anonymous_is_sent_to_sign_in(client) -> None:
 
 async def test_list_warns_before_expiry_and_shows_the_rejection_reason(client) -> None:
     producer = await make_user("producer")
-    await make_certificate(producer, code="SCS-FM/COC-444444", expires_on=(TODAY + dt.timedelta(days=30)).isoformat())
+    await make_certificate(producer, code="SCS-FM/COC-444444", expires_on=(today() + dt.timedelta(days=30)).isoformat())
     await make_certificate(producer, code="SCS-FM/COC-555555")
     rejected = await make_certificate(producer, code="NC-COC-666666")
     staff = await make_user("staff")

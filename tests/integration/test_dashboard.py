@@ -8,7 +8,7 @@ import pytest
 
 from app.offers import services as offers
 from app.sourcing import services as sourcing
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import make_certificate, make_offer, make_request, make_user, sign_in
 
 
@@ -22,9 +22,9 @@ async def fx_client(client):
 async def test_producer_sees_expiring_certificate_warning(client) -> None:
     producer = await make_user("producer")
     expiring = await make_certificate(
-        producer, code="SCS-FM/COC-004512", expires_on=(TODAY + dt.timedelta(days=20)).isoformat()
+        producer, code="SCS-FM/COC-004512", expires_on=(today() + dt.timedelta(days=20)).isoformat()
     )
-    await make_certificate(producer, code="NC-COC-012345", expires_on=(TODAY + dt.timedelta(days=400)).isoformat())
+    await make_certificate(producer, code="NC-COC-012345", expires_on=(today() + dt.timedelta(days=400)).isoformat())
     await sign_in(client, producer)
     page = await client.get("/dashboard")
     assert page.status_code == 200
@@ -37,7 +37,7 @@ async def test_producer_sees_expiring_certificate_warning(client) -> None:
 
 async def test_producer_without_expiring_certificates_gets_no_warning(client) -> None:
     producer = await make_user("producer")
-    await make_certificate(producer, expires_on=(TODAY + dt.timedelta(days=400)).isoformat())
+    await make_certificate(producer, expires_on=(today() + dt.timedelta(days=400)).isoformat())
     await sign_in(client, producer)
     page = await client.get("/dashboard")
     assert page.status_code == 200

@@ -22,12 +22,12 @@ from app.imports.validation import CHUNK
 from app.imports.writing import stored_ids
 from app.offers.tables import Offer
 from app.sourcing.tables import SourcingRequest
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import api_token, make_user
 
 
 def d(days: int) -> str:
-    return (TODAY + dt.timedelta(days=days)).isoformat()
+    return (today() + dt.timedelta(days=days)).isoformat()
 
 
 def sample_doc() -> dict[str, Any]:
@@ -492,7 +492,9 @@ async def test_valid_certificate_past_its_expiry_is_refused(clean_db: str) -> No
 async def test_export_says_expired_for_a_certificate_that_lapsed_and_reimports(clean_db: str) -> None:
     await import_document(sample_doc())
     # Time passes: the certificate recorded as valid runs past its expiry date.
-    await Certificate.update({Certificate.expires_on: TODAY - dt.timedelta(days=3)}).where(Certificate.ref == "cert-1")
+    await Certificate.update({Certificate.expires_on: today() - dt.timedelta(days=3)}).where(
+        Certificate.ref == "cert-1"
+    )
     exported = await export_document()
     assert exported["certificates"][0]["status"] == "expired"
     summary = await import_document(exported)

@@ -16,13 +16,13 @@ from app.imports.validation import ImportRejected
 from app.offers import services as offers
 from app.offers.tables import Offer
 from app.validation import FieldErrors
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import PASSWORD, api_token, csrf_token, make_user, offer_data, sign_in
 from tests.integration.test_traceability_import import trace_doc
 
 
 def d(days: int) -> str:
-    return (TODAY + dt.timedelta(days=days)).isoformat()
+    return (today() + dt.timedelta(days=days)).isoformat()
 
 
 def lots_doc() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from app.matching.tables import Match, MatchBundle
 from app.messaging import controllers as messaging_controllers
 from app.messaging.claim_words import CLAIM_FIELDS
 from app.messaging.tables import Conversation, MatchEvent, Message, OrganizationBlock
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import api_token, make_certificate, make_offer, make_request, make_user, post_form, sign_in
 
 
@@ -185,7 +185,7 @@ async def test_deal_recorded_confirmed_by_other_side_and_corrected_by_staff(clie
     producer, offer = await _producer_with_offer()
     buyer = await make_user("buyer")
     conversation_id = await _contact(client, buyer, offer["ref"])
-    deal = {"quantity": "40", "unit": "m3", "unit_price": "350", "currency": "USD", "date": TODAY.isoformat()}
+    deal = {"quantity": "40", "unit": "m3", "unit_price": "350", "currency": "USD", "date": today().isoformat()}
     invalid = await post_form(client, f"/conversations/{conversation_id}/deal", {**deal, "currency": "XXX"})
     assert invalid.status_code == 422
     recorded = await post_form(client, f"/conversations/{conversation_id}/deal", deal)
@@ -198,7 +198,7 @@ async def test_deal_recorded_confirmed_by_other_side_and_corrected_by_staff(clie
         "unit_price": "350.00",
         "price": "14000.00",
         "currency": "USD",
-        "date": TODAY.isoformat(),
+        "date": today().isoformat(),
     }
     own_page = await client.get(f"/conversations/{conversation_id}")
     assert 'data-testid="confirm-deal"' not in own_page.text

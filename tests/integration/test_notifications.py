@@ -7,7 +7,7 @@ from typing import Any
 from app.accounts.tables import User
 from app.i18n import format_date, reset_locale, set_locale
 from app.notifications.tables import EmailOutbox, Notification, NotificationPreference, SavedSearch
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import api_token, make_certificate, make_offer, make_user, post_form, sign_in
 from tests.notify_helpers import OFF, all_notes, colleague, delivered, mails, notes, set_language
 
@@ -74,7 +74,7 @@ async def test_deal_recorded_confirmed_and_declined_notify_the_other_side(client
     producer, buyer, thread = await _thread(client)
     opted_out = await colleague(producer, prefs={"deal_recorded": OFF})
     portuguese = await colleague(producer, locale="pt_BR")
-    deal = {"quantity": "40", "unit": "m3", "unit_price": "350", "currency": "USD", "date": TODAY.isoformat()}
+    deal = {"quantity": "40", "unit": "m3", "unit_price": "350", "currency": "USD", "date": today().isoformat()}
     response = await post_form(client, f"/conversations/{thread}/deal", deal)
     assert response.status_code == 303
     assert await notes(opted_out) == []
@@ -82,11 +82,11 @@ async def test_deal_recorded_confirmed_and_declined_notify_the_other_side(client
     (pt_mail,) = await mails(portuguese.email)
     assert pt_mail["locale"] == "pt_BR"
     token = set_locale("pt_BR")
-    pt_date = format_date(TODAY)
+    pt_date = format_date(today())
     reset_locale(token)
     # The sentence, the unit in words, grouped numbers, money and the date in Portuguese.
     assert f"40 m³ a US$\xa0350,00 por m³, US$\xa014.000,00 no total (negócio de {pt_date})." in pt_mail["body"]
-    assert pt_date != format_date(TODAY)
+    assert pt_date != format_date(today())
     recorded = await notes(producer, "deal_recorded")
     assert len(recorded) == 1
     assert recorded[0]["params"] == {
@@ -96,7 +96,7 @@ async def test_deal_recorded_confirmed_and_declined_notify_the_other_side(client
         "unit_price": "350.00",
         "price": "14000.00",
         "currency": "USD",
-        "date": TODAY.isoformat(),
+        "date": today().isoformat(),
     }
     assert await notes(buyer) == []
     event_id = int(recorded[0]["dedupe_key"].rsplit(":", 1)[1])

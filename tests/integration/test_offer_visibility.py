@@ -24,10 +24,11 @@ from app.offers.tables import Offer
 from app.search.services import public_filters
 from app.worker import get_backend
 from search_index import Eq, SearchQuery
-from tests.factories import TODAY, api_token, make_certificate, make_offer, make_request, make_user, sign_in
+from tests.clock import today
+from tests.factories import api_token, make_certificate, make_offer, make_request, make_user, sign_in
 from tests.integration.test_search_page import fx_index, index_all  # noqa: F401 - the index fixture
 
-YESTERDAY = TODAY - dt.timedelta(days=1)
+YESTERDAY = today() - dt.timedelta(days=1)
 
 
 async def _suspend(offer: dict[str, Any]) -> None:

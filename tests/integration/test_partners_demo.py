@@ -14,7 +14,7 @@ from app.demo.partners import demo_partners
 from app.notifications.tables import Notification
 from app.partners import completeness
 from app.partners.tables import Commitment, Partner, ProgressUpdate, ProgressUpdateStep
-from tests.clock import UTC_TODAY as TODAY
+from tests.clock import utc_today
 from tests.factories import make_user, sign_in
 
 
@@ -22,8 +22,8 @@ async def test_demo_partners_are_alive(client: AsyncTestClient) -> None:
     staff = await make_user("staff")
     group = await make_user("producer", org_name="Acre rubber group")
     buyer = await make_user("buyer", org_name="Demo buyer")
-    await demo_agenda(staff, TODAY)
-    line = await demo_partners(staff, group, buyer, TODAY)
+    await demo_agenda(staff, utc_today())
+    line = await demo_partners(staff, group, buyer, utc_today())
     assert line == (
         "program partners: 2 partners, 3 commitments, 9 approved progress updates (one returned first, 1 late)"
     )
@@ -33,7 +33,7 @@ async def test_demo_partners_are_alive(client: AsyncTestClient) -> None:
     assert [r["status"] for r in await ProgressUpdate.select(ProgressUpdate.status)] == ["approved"] * 9
     assert await ProgressUpdateStep.count().where(ProgressUpdateStep.status == "returned") == 2  # returned, corrected
     assert await Notification.count() == 0  # loading past history tells nobody anything
-    quarters = [p.label for p in periods.last_quarters(TODAY, 5)]
+    quarters = [p.label for p in periods.last_quarters(utc_today(), 5)]
     closed = quarters[-2]
     _periods, lines = await completeness.completeness(program_id)
     cells = {

@@ -18,7 +18,7 @@ from app.offers import services as offers
 from app.offers.tables import Offer
 from app.sourcing import services as sourcing
 from app.worker import get_backend
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import api_token, make_certificate, make_offer, make_request, make_user, sign_in
 
 PRIVATE_PRICE = "987.65"
@@ -63,7 +63,7 @@ async def test_a_producer_whose_offer_fits_reads_the_request_without_private_fie
     assert '<h1 id="request-title">Tablas de pino para taller</h1>' in text
     assert '<span data-testid="request-buyer">Muebles Tapatíos</span>' in text
     assert re.search(r'data-testid="request-quantity">300 m³\s*</dd>', text)
-    start, end = (format_date(TODAY + dt.timedelta(days=n), "medium", locale="en") for n in (30, 120))
+    start, end = (format_date(today() + dt.timedelta(days=n), "medium", locale="en") for n in (30, 120))
     assert f'<dd data-testid="request-window">{start} to {end}</dd>' in text
     assert '<dd data-testid="request-claims">FSC 100%, FSC Mix</dd>' in text
     where = text.split("<h2>Where and when</h2>", 1)[1].split("</dl>", 1)[0]
@@ -98,8 +98,8 @@ async def test_a_producer_whose_offer_fits_reads_the_request_without_private_fie
     )
     assert body["accepted_claims"] == ["FSC 100%", "FSC Mix"]
     assert (body["needed_from"], body["needed_by"]) == (
-        (TODAY + dt.timedelta(days=30)).isoformat(),
-        (TODAY + dt.timedelta(days=120)).isoformat(),
+        (today() + dt.timedelta(days=30)).isoformat(),
+        (today() + dt.timedelta(days=120)).isoformat(),
     )
     assert body["target_price"] is None
     assert body["delivery"] == {"country": "MX", "region": "MX-JAL", "place": "Guadalajara", "lat": None, "lon": None}

@@ -8,7 +8,7 @@ import pytest
 from markupsafe import escape
 
 from app.sourcing.tables import SourcingRequest
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import make_request, make_user, post_form, sign_in
 
 
@@ -37,8 +37,8 @@ def form_data(**overrides: object) -> dict[str, object]:
         "delivery_lat": "20.67",
         "delivery_lon": "-103.35",
         "max_distance_km": "1500",
-        "needed_from": (TODAY + dt.timedelta(days=30)).isoformat(),
-        "needed_by": (TODAY + dt.timedelta(days=120)).isoformat(),
+        "needed_from": (today() + dt.timedelta(days=30)).isoformat(),
+        "needed_by": (today() + dt.timedelta(days=120)).isoformat(),
         "target_price_amount": "350.00",
         "target_price_currency": "USD",
         "description": "Kiln dried, 2&Btr.",
@@ -70,7 +70,7 @@ async def test_buyer_creates_request_through_the_form(client) -> None:
     assert row["min_per_supplier_canonical"] == pytest.approx(1.0)
     assert row["partial_ok"] is False
     assert row["status"] == "open"
-    assert row["needed_by"] == TODAY + dt.timedelta(days=120)
+    assert row["needed_by"] == today() + dt.timedelta(days=120)
     detail = await client.get(location)
     assert detail.status_code == 200
     assert "The request was saved." in detail.text
@@ -93,8 +93,8 @@ async def test_reversed_dates_are_refused_inline(client) -> None:
         client,
         "/my/requests/new",
         form_data(
-            needed_from=(TODAY + dt.timedelta(days=90)).isoformat(),
-            needed_by=(TODAY + dt.timedelta(days=10)).isoformat(),
+            needed_from=(today() + dt.timedelta(days=90)).isoformat(),
+            needed_by=(today() + dt.timedelta(days=10)).isoformat(),
         ),
     )
     assert response.status_code == 422

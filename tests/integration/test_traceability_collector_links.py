@@ -8,7 +8,7 @@ from typing import Any
 from app.accounts import services as accounts
 from app.imports.services import import_document
 from app.traceability.tables import CollectorLink, Delivery
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import PASSWORD, api_token, make_user, post_form, sign_in
 from tests.integration.test_traceability_import import trace_doc
 
@@ -46,7 +46,7 @@ async def manager() -> Any:
 
 
 def form(member: str, plot: str = "p-1") -> dict[str, Any]:
-    return {"ref": REF, "member": member, "plot": plot, "date": TODAY.isoformat(), "form": "cup_lump",
+    return {"ref": REF, "member": member, "plot": plot, "date": today().isoformat(), "form": "cup_lump",
             "wet_kg": "", "drc_percent": "", "dry_kg": "12"}  # fmt: skip
 
 
@@ -74,7 +74,7 @@ async def test_an_unlinked_collector_finds_no_member_of_the_group_whatever_it_ty
         assert response.status_code == 422, typed
         assert "No member with this code, name or ref." in response.text
         assert "p-1 (121.3 ha)" not in response.text  # the member's plots are not listed either
-    body = {"ref": REF, "member": "m-1", "plot": "p-1", "date": TODAY.isoformat(), "form": "cup_lump", "dry_kg": 4}
+    body = {"ref": REF, "member": "m-1", "plot": "p-1", "date": today().isoformat(), "form": "cup_lump", "dry_kg": 4}
     api = await client.post("/api/v1/deliveries", json=body, headers=await api_token(user))
     assert api.status_code == 422
     assert [e["field"] for e in api.json()["errors"]] == ["member"]
@@ -112,7 +112,7 @@ async def test_the_group_links_a_collector_which_then_records_and_unlinks_it_aga
     refused = await post_form(client, "/traceability/deliveries/new", {**form("A-002", "p-2"), "ref": "other-ref"})
     assert refused.status_code == 422
     # What it recorded stays its own to read.
-    day = await client.get(f"/traceability/deliveries?date={TODAY.isoformat()}")
+    day = await client.get(f"/traceability/deliveries?date={today().isoformat()}")
     assert REF in day.text
 
 

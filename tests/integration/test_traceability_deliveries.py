@@ -10,7 +10,7 @@ from typing import Any
 from app.accounts import services as accounts
 from app.imports.services import import_document
 from app.traceability.tables import Delivery
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import PASSWORD, api_token, make_user, post_form, sign_in
 from tests.integration.test_traceability_import import trace_doc
 
@@ -23,7 +23,7 @@ async def collector(email: str = "balanca@usina-rio.example.org", org: str = "us
 
 
 def form(**overrides: Any) -> dict[str, Any]:
-    data = {"ref": REF, "member": "A-001 · Maria Souza", "plot": "p-1", "date": TODAY.isoformat(),
+    data = {"ref": REF, "member": "A-001 · Maria Souza", "plot": "p-1", "date": today().isoformat(),
             "form": "field_latex", "wet_kg": "100", "drc_percent": "32,5", "dry_kg": ""}  # fmt: skip
     return {**data, **overrides}
 
@@ -65,7 +65,7 @@ async def test_saving_the_same_form_twice_makes_one_delivery(client) -> None:
     assert again.status_code == 303
     assert again.headers["location"] == f"/traceability/deliveries/new?saved={REF}"
     assert await Delivery.count().where(Delivery.ref == REF) == 1
-    assert await stored() == {"collector": "usina-rio", "member": "m-1", "plot": "p-1", "date": TODAY,
+    assert await stored() == {"collector": "usina-rio", "member": "m-1", "plot": "p-1", "date": today(),
                               "form": "field_latex", "wet_kg": 100.0, "drc_percent": 32.5, "dry_kg": None}  # fmt: skip
     page = await client.get(first.headers["location"])
     assert 'data-testid="delivery-saved"' in page.text
@@ -127,11 +127,11 @@ async def test_an_unusual_drc_is_stored_with_a_warning(client) -> None:
 
 async def test_the_api_is_idempotent_on_the_ref(client) -> None:
     headers = await api_token(await collector())
-    body = {"ref": REF, "member": "A-001", "plot": "p-1", "date": TODAY.isoformat(), "form": "cup_lump",
+    body = {"ref": REF, "member": "A-001", "plot": "p-1", "date": today().isoformat(), "form": "cup_lump",
             "dry_kg": 42.5}  # fmt: skip
     created = await client.post("/api/v1/deliveries", json=body, headers=headers)
     assert created.status_code == 201
-    expected = {"ref": REF, "collector": "usina-rio", "member": "m-1", "plot": "p-1", "date": TODAY.isoformat(),
+    expected = {"ref": REF, "collector": "usina-rio", "member": "m-1", "plot": "p-1", "date": today().isoformat(),
                 "form": "cup_lump", "wet_kg": None, "drc_percent": None, "dry_kg": 42.5, "warnings": []}  # fmt: skip
     assert created.json() == expected
     again = await client.post("/api/v1/deliveries", json=body, headers=headers)
@@ -153,7 +153,7 @@ async def test_the_api_is_idempotent_on_the_ref(client) -> None:
 
 async def test_the_api_warns_of_an_unusual_drc_and_stores_it(client) -> None:
     headers = await api_token(await collector())
-    body = {"ref": REF, "member": "m-1", "plot": "p-1", "date": TODAY.isoformat(), "form": "field_latex",
+    body = {"ref": REF, "member": "m-1", "plot": "p-1", "date": today().isoformat(), "form": "field_latex",
             "wet_kg": "200", "drc_percent": "12"}  # fmt: skip
     created = await client.post("/api/v1/deliveries", json=body, headers=headers)
     assert created.status_code == 201
@@ -163,7 +163,7 @@ async def test_the_api_warns_of_an_unusual_drc_and_stores_it(client) -> None:
 
 async def test_only_collectors_record_deliveries(client) -> None:
     await import_document(trace_doc())
-    body = {"ref": REF, "member": "A-001", "plot": "p-1", "date": TODAY.isoformat(), "form": "cup_lump",
+    body = {"ref": REF, "member": "A-001", "plot": "p-1", "date": today().isoformat(), "form": "cup_lump",
             "dry_kg": 4}  # fmt: skip
     anonymous = await client.post("/api/v1/deliveries", json=body)
     assert anonymous.status_code == 403  # no session's CSRF header
@@ -194,7 +194,7 @@ async def test_a_group_collects_for_its_own_members(client) -> None:
 
 async def test_the_days_list_totals_dry_kg_by_form_and_shows_only_ones_own(client) -> None:
     headers = await api_token(await collector())
-    day = TODAY.isoformat()
+    day = today().isoformat()
     for ref, kind, kg in (("d-a", "cup_lump", 10), ("d-b", "cup_lump", 2.5), ("d-c", "field_latex", 7)):
         body = {"ref": ref, "member": "m-1", "plot": "p-1", "date": day, "form": kind, "dry_kg": kg}
         assert (await client.post("/api/v1/deliveries", json=body, headers=headers)).status_code == 201

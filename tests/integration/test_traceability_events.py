@@ -11,7 +11,7 @@ from app.events import LOTS, pending
 from app.imports.services import import_document
 from app.traceability.services import stored_answer
 from app.worker import consume_lots
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import PASSWORD
 from tests.integration.test_traceability_import import d, trace_doc
 
@@ -42,7 +42,7 @@ async def test_a_suspension_derives_the_lots_again_and_latex_delivered_before_it
     before = await stored_answer("lot-1")
     assert (before["claim"], before["certified_percent"]) == ("FSC Mix", 68)
     await _suspend()
-    assert (await certificates.get_certificate("cert-g"))["status_since"] == TODAY
+    assert (await certificates.get_certificate("cert-g"))["status_since"] == today()
     assert await pending(LOTS) == 1
     assert await consume_lots() == 1
     # lot-1's latex was delivered 30 and 29 days before the suspension: it was certified when it changed hands.
@@ -60,7 +60,7 @@ async def test_a_suspension_derives_the_lots_again_and_latex_delivered_before_it
          "product_type": "field_latex", "output_dry_kg": 40, "date": d(0)}
     )  # fmt: skip
     await import_document(doc)
-    assert (await certificates.get_certificate("cert-g"))["status_since"] == TODAY
+    assert (await certificates.get_certificate("cert-g"))["status_since"] == today()
     lot_9 = await stored_answer("lot-9")
     assert (lot_9["claim"], lot_9["certified_percent"]) == (None, 0)
     assert [(c["code"], c["ref"]) for c in lot_9["checks"]] == [("MEMBER_NOT_CERTIFIED", "m-1")]
@@ -86,5 +86,5 @@ async def test_an_import_that_suspends_the_certificate_dates_the_change(clean_db
     doc = trace_doc()
     doc["certificates"][0]["status"] = "suspended"
     await import_document(doc)
-    assert (await certificates.get_certificate("cert-g"))["status_since"] == TODAY
+    assert (await certificates.get_certificate("cert-g"))["status_since"] == today()
     assert (await stored_answer("lot-1"))["claim"] == "FSC Mix"

@@ -19,9 +19,13 @@ from app.demo.traceability import DEMO_SIZE, document_only, generate_traceabilit
 from app.imports.services import export_document, import_document
 from app.traceability.services import stored_answer
 from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
-from tests.clock import TODAY
+from tests.clock import today
 
-GENERATED = generate_traceability(11, groups=2, members_per_group=12, plots_per_member=1.5, deliveries=240, today=TODAY)
+#: The day this module's data set is generated for, kept: the same call later must give the same set.
+GENERATED_ON = today()
+GENERATED = generate_traceability(
+    11, groups=2, members_per_group=12, plots_per_member=1.5, deliveries=240, today=GENERATED_ON
+)
 DOC = document_only(GENERATED)
 CODES = {
     "GEOM_INVALID", "POINT_OVER_4HA", "AREA_MISMATCH", "OUTSIDE_COUNTRY", "PLOT_OVERLAP", "DUPLICATE_GEOMETRY",
@@ -52,7 +56,9 @@ def test_the_generator_plants_every_defect_once_and_is_deterministic() -> None:
     whats = {d["what"] for d in GENERATED["defects"]}
     assert {"unclosed ring", "self-intersection", "delivery without plot", "lot output above its inputs"} <= whats
     assert len(whats) == 14
-    again = generate_traceability(11, groups=2, members_per_group=12, plots_per_member=1.5, deliveries=240, today=TODAY)
+    again = generate_traceability(
+        11, groups=2, members_per_group=12, plots_per_member=1.5, deliveries=240, today=GENERATED_ON
+    )
     assert again == GENERATED
     assert {o["kind"] for o in DOC["organizations"]} == {"producer", "collector"}
     assert sum(o["kind"] == "collector" for o in DOC["organizations"]) == 2

@@ -12,12 +12,12 @@ from app.traceability import model
 from app.traceability.graph import load_lot_graph
 from app.traceability.tables import Plot
 from app.validation import NotFound
-from tests.clock import TODAY
+from tests.clock import today
 from tests.integration.test_traceability_import import SQUARE, trace_doc
 
 
 def day(days: int) -> dt.date:
-    return TODAY + dt.timedelta(days=days)
+    return today() + dt.timedelta(days=days)
 
 
 async def test_graph_of_a_lot_of_lots(clean_db: str) -> None:

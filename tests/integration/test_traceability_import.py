@@ -12,13 +12,13 @@ import pytest
 from app.accounts.tables import Organization
 from app.imports.services import ImportRejected, export_document, import_document
 from app.traceability.tables import Delivery, Lot, LotInput, Member, Plot
-from tests.clock import TODAY
+from tests.clock import today
 
 SQUARE = [[-67.80, -9.97], [-67.79, -9.97], [-67.79, -9.96], [-67.80, -9.96], [-67.80, -9.97]]
 
 
 def d(days: int) -> str:
-    return (TODAY + dt.timedelta(days=days)).isoformat()
+    return (today() + dt.timedelta(days=days)).isoformat()
 
 
 def trace_doc() -> dict[str, Any]:
@@ -111,7 +111,7 @@ async def test_import_creates_the_traceability_records(clean_db: str) -> None:
         "Xapuri",
     )
     assert (member["certified_from"], member["certified_to"], member["consent_share_identity"]) == (
-        TODAY - dt.timedelta(days=700),
+        today() - dt.timedelta(days=700),
         None,
         True,
     )

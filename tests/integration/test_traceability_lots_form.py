@@ -7,7 +7,7 @@ from typing import Any
 
 from app.traceability.services import lot_answer
 from app.traceability.tables import Lot, LotInput
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import api_token, make_user, post_form, sign_in
 from tests.integration.test_traceability_deliveries import collector
 
@@ -15,14 +15,14 @@ from tests.integration.test_traceability_deliveries import collector
 async def two_deliveries(client: Any, user: Any) -> None:
     headers = await api_token(user)
     for ref, member, plot, kg in (("d-new-1", "m-1", "p-1", 40), ("d-new-2", "m-2", "p-2", 25.5)):
-        body = {"ref": ref, "member": member, "plot": plot, "date": TODAY.isoformat(), "form": "field_latex",
+        body = {"ref": ref, "member": member, "plot": plot, "date": today().isoformat(), "form": "field_latex",
                 "dry_kg": kg}  # fmt: skip
         assert (await client.post("/api/v1/deliveries", json=body, headers=headers)).status_code == 201
 
 
 def lot_form(**overrides: Any) -> dict[str, Any]:
     data = {"ref": "lot-new", "delivery": ["d-new-1", "d-new-2"], "process": "none", "product_type": "field_latex",
-            "output_dry_kg": "65.5", "date": TODAY.isoformat()}  # fmt: skip
+            "output_dry_kg": "65.5", "date": today().isoformat()}  # fmt: skip
     return {**data, **overrides}
 
 

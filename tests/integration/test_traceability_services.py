@@ -25,12 +25,12 @@ from app.traceability.services import (
 )
 from app.traceability.tables import LotResult, Plot
 from app.validation import NotFound
-from tests.clock import TODAY
+from tests.clock import today
 from tests.integration.test_traceability_import import trace_doc
 
 
 def d(days: int) -> str:
-    return (TODAY + dt.timedelta(days=days)).isoformat()
+    return (today() + dt.timedelta(days=days)).isoformat()
 
 
 def not_yet(days: int) -> dict[str, Any]:

@@ -47,7 +47,7 @@ from app.traceability.tables import Plot as TracePlot
 from app.web import microcache
 from app.web.middleware import LOCALE_COOKIE
 from app.worker import get_backend
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import make_certificate, make_offer, make_request, make_user, post_form, sign_in
 from tests.notify_helpers import delivered
 from tests.translation_check import (
@@ -80,7 +80,7 @@ async def _build_world() -> World:
     producer = await make_user("producer", email="ejido.sanpedro@ejemplo.mx", org_name="Ejido San Pedro el Alto")
     cert = await make_certificate(producer, code="SCS-FM/COC-004512")
     await make_certificate(
-        producer, code="SCS-FM/COC-004513", status="suspended", expires_on=(TODAY + dt.timedelta(days=20)).isoformat()
+        producer, code="SCS-FM/COC-004513", status="suspended", expires_on=(today() + dt.timedelta(days=20)).isoformat()
     )
     offers = [
         await make_offer(
@@ -107,7 +107,7 @@ async def _build_world() -> World:
     )
     await threads.send_message(producer, conversation, "Sí, secados al horno y listos en abril.")
     await threads.send_message(buyer, conversation, "Muy bien, cerremos el trato.")
-    deal = {"quantity": "120", "unit": "m3", "unit_price": "350", "currency": "MXN", "date": TODAY.isoformat()}
+    deal = {"quantity": "120", "unit": "m3", "unit_price": "350", "currency": "MXN", "date": today().isoformat()}
     deal_event = await deals.record_deal(producer, conversation, deal)
     declined = await threads.start_conversation(buyer, offers[1]["ref"], message="¿Precio por metro cúbico?")
     await deals.decline(buyer, declined, {"reason": "price", "text": "Fuera de nuestro presupuesto."})
@@ -137,9 +137,9 @@ async def _build_world() -> World:
         staff,
         program_id,
         {"name_es": "Hectáreas bajo manejo", "source": "reported", "unit": "ha", "direction": "increase",
-         "target_period_0": str(TODAY.year), "target_value_0": "10"},
+         "target_period_0": str(today().year), "target_value_0": "10"},
     )  # fmt: skip
-    value_id = await agenda.create_reported_value(staff, indicator_id, {"period": str(TODAY.year), "value": "4"})
+    value_id = await agenda.create_reported_value(staff, indicator_id, {"period": str(today().year), "value": "4"})
     # The producer's organisation is a partner of the program with a commitment and a progress update (app/partners).
     partner_id = await partners.add_partner(
         staff, program_id, {"organization": producer.organization_ref, "role": "producer_association"}
@@ -147,13 +147,13 @@ async def _build_world() -> World:
     commitment_id = await partners.create_commitment(
         producer,
         program_id,
-        {"title": "Viveros comunitarios", "responsible_name": "Ana", "start_date": f"{TODAY.year}-01-01",
-         "end_date": f"{TODAY.year}-12-31", "status": "under_way", "indicators": [str(indicator_id)]},
+        {"title": "Viveros comunitarios", "responsible_name": "Ana", "start_date": f"{today().year}-01-01",
+         "end_date": f"{today().year}-12-31", "status": "under_way", "indicators": [str(indicator_id)]},
     )  # fmt: skip
     await partner_updates.create_update(
         producer,
         commitment_id,
-        {"period": str(TODAY.year), "narrative": "Dos viveros listos.", "links": "https://ejemplo.mx/fotos"},
+        {"period": str(today().year), "narrative": "Dos viveros listos.", "links": "https://ejemplo.mx/fotos"},
         [partner_updates.evidence.Upload("informe.txt", b"Dos viveros")],
         submit=True,
     )
@@ -167,7 +167,7 @@ async def _build_world() -> World:
     member_ref = await group_members.save_member(
         group,
         {"name": "Rosa Dias", "member_code": "SP-001", "country": "MX", "locality": "San Pedro el Alto",
-         "certified_from": (TODAY - dt.timedelta(days=400)).isoformat()},
+         "certified_from": (today() - dt.timedelta(days=400)).isoformat()},
     )  # fmt: skip
     plot_ref = await group_members.save_plot(
         group, {"lat": "24.0", "lon": "-104.6", "area_ha": "6", "country": "MX"}, member_ref=member_ref
@@ -181,7 +181,7 @@ async def _build_world() -> World:
         collector=producer.organization_id,
         member=member_id,
         plot=plot_id,
-        date=TODAY - dt.timedelta(days=10),
+        date=today() - dt.timedelta(days=10),
         form="field_latex",
         wet_kg=500,
         drc_percent=32,
@@ -193,7 +193,7 @@ async def _build_world() -> World:
         process="none",
         product_type="field_latex",
         output_dry_kg=160,
-        date=TODAY,
+        date=today(),
     )
     await lot.save()
     await LotInput(lot=lot.id, delivery=delivery.id, position=0).save()
@@ -205,7 +205,7 @@ async def _build_world() -> World:
         price_currency="MXN", price_amount="40.00", lots=["lote-sp-1"],
     )  # fmt: skip
     lot_thread = await threads.start_conversation(buyer, lot_offer["ref"], message="Nos interesa el látex trazable.")
-    lot_deal = {"quantity": "100", "unit": "kg_drc", "unit_price": "40", "currency": "MXN", "date": TODAY.isoformat(),
+    lot_deal = {"quantity": "100", "unit": "kg_drc", "unit_price": "40", "currency": "MXN", "date": today().isoformat(),
                 "invoice": "F-0001", "accept_price": "1"}  # fmt: skip
     await deals.confirm_deal(producer, await deals.record_deal(buyer, lot_thread, lot_deal))
 

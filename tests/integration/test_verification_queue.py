@@ -14,7 +14,7 @@ from app.accounts.tables import Organization
 from app.certificates import services as certificates
 from app.certificates.queue import QUEUE_PER_PAGE, QueueFilters, verification_queue
 from app.certificates.tables import Certificate
-from tests.clock import TODAY
+from tests.clock import today
 from tests.factories import certificate_data, make_certificate, make_user, post_form, sign_in
 
 PENDING = 5_000
@@ -38,12 +38,12 @@ class Seeded:
 
 def _expiry(i: int) -> dt.date:
     if i % 10 == 0:
-        return TODAY - dt.timedelta(days=1 + i % 30)  # expired
+        return today() - dt.timedelta(days=1 + i % 30)  # expired
     if i % 10 == 1:
-        return TODAY + dt.timedelta(days=i % 30)  # within 30 days (today included)
+        return today() + dt.timedelta(days=i % 30)  # within 30 days (today included)
     if i % 10 == 2:
-        return TODAY + dt.timedelta(days=31 + i % 59)  # within 90 days, not 30
-    return TODAY + dt.timedelta(days=400 + i % 300)
+        return today() + dt.timedelta(days=31 + i % 59)  # within 90 days, not 30
+    return today() + dt.timedelta(days=400 + i % 300)
 
 
 async def seed_queue() -> list[Seeded]:
@@ -74,7 +74,7 @@ async def seed_queue() -> list[Seeded]:
                 license_code=f"FSC-C{200000 + i:06d}",
                 scope="FM/COC",
                 status="valid",
-                issued_on=TODAY - dt.timedelta(days=1000),
+                issued_on=today() - dt.timedelta(days=1000),
                 expires_on=_expiry(i),
                 product_types=["roundwood"],
                 verification=state,
@@ -159,10 +159,10 @@ async def test_a_new_registration_is_last(client, queue, staff) -> None:
 
 FILTER_CASES = [
     ({"country": "GT"}, lambda s: s.country == "GT"),
-    ({"expiry": "expired"}, lambda s: s.expires_on < TODAY),
-    ({"expiry": "30"}, lambda s: TODAY <= s.expires_on <= TODAY + dt.timedelta(days=30)),
-    ({"expiry": "90"}, lambda s: TODAY <= s.expires_on <= TODAY + dt.timedelta(days=90)),
-    ({"country": "BR", "expiry": "expired"}, lambda s: s.country == "BR" and s.expires_on < TODAY),
+    ({"expiry": "expired"}, lambda s: s.expires_on < today()),
+    ({"expiry": "30"}, lambda s: today() <= s.expires_on <= today() + dt.timedelta(days=30)),
+    ({"expiry": "90"}, lambda s: today() <= s.expires_on <= today() + dt.timedelta(days=90)),
+    ({"country": "BR", "expiry": "expired"}, lambda s: s.country == "BR" and s.expires_on < today()),
     ({"q": "ejido norte 07"}, lambda s: s.org_name == "Ejido Norte 07"),
     ({"q": "coc-104321"}, lambda s: s.code == "SCS-FM/COC-104321"),
     ({"q": "fsc-c20012"}, lambda s: 120 <= int(s.ref[5:]) <= 129),
@@ -243,7 +243,7 @@ async def test_unusable_parameters_fall_back_instead_of_failing(client, queue, s
 
     # A filter change from htmx gets the list fragment only.
     response = await client.get("/staff/certificates?country=PE&expiry=expired", headers={"HX-Request": "true"})
-    expected = [s.ref for s in queue if s.country == "PE" and s.expires_on < TODAY]
+    expected = [s.ref for s in queue if s.country == "PE" and s.expires_on < today()]
     assert response.status_code == 200
     assert "<h1>" not in response.text
     assert refs_on_page(response.text) == expected[:QUEUE_PER_PAGE]
