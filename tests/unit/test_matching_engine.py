@@ -415,12 +415,8 @@ def near_distance_boundary(request: RequestSpec, offer: OfferSpec) -> bool:
     return abs(independent_km(*points) - request.max_distance_km) < 1e-6  # type: ignore[arg-type]
 
 
-@PROPERTY_SETTINGS
-@given(scenario=scenarios())
-def test_property_ranked_and_bundled_offers_pass_every_hard_constraint(
-    scenario: tuple[RequestSpec, list[OfferSpec]],
-) -> None:
-    request, candidates = scenario
+def check_hard_constraints(request: RequestSpec, candidates: list[OfferSpec]) -> None:
+    """Ranked and bundled offers pass every hard constraint, and nothing that passes is left out."""
     ranked, bundles = match(request, candidates, now=NOW)
     for scored in ranked:
         assert passes(request, scored.offer), scored.offer
@@ -490,18 +486,20 @@ def check_bundles(request: RequestSpec, ranked: list[ScoredOffer], bundles: list
         assert bundles == []
 
 
+# Each generated scenario is checked for several properties in one test: drawing a scenario (up to 40 offers) costs
+# far more than checking it, so one draw serves every property that takes the same kind of scenario.
 @PROPERTY_SETTINGS
 @given(scenario=scenarios(max_size=40))
-def test_property_bundles_cover_with_distinct_producers(scenario: tuple[RequestSpec, list[OfferSpec]]) -> None:
+def test_property_bundles_cover_with_distinct_producers_also_from_many_small_offers(
+    scenario: tuple[RequestSpec, list[OfferSpec]],
+) -> None:
     request, candidates = scenario
     ranked, bundles = match(request, candidates, now=NOW)
     check_bundles(request, ranked, bundles)
+    check_bundles_from_many_small_offers(request, candidates)
 
 
-@PROPERTY_SETTINGS
-@given(scenario=scenarios(max_size=40))
-def test_property_bundles_from_many_small_offers(scenario: tuple[RequestSpec, list[OfferSpec]]) -> None:
-    request, candidates = scenario
+def check_bundles_from_many_small_offers(request: RequestSpec, candidates: list[OfferSpec]) -> None:
     # Loosen the request so most offers pass and only several together cover it.
     request = replace(
         request,
@@ -545,8 +543,16 @@ def ago(days: int) -> str:
 
 @PROPERTY_SETTINGS
 @given(scenario=scenarios())
-def test_property_scores_in_range_and_reasons_match_parts(scenario: tuple[RequestSpec, list[OfferSpec]]) -> None:
+def test_property_hard_constraints_hold_and_scores_and_reasons_match_parts(
+    scenario: tuple[RequestSpec, list[OfferSpec]],
+) -> None:
     request, candidates = scenario
+    check_hard_constraints(request, candidates)
+    check_scores_and_reasons(request, candidates)
+
+
+def check_scores_and_reasons(request: RequestSpec, candidates: list[OfferSpec]) -> None:
+    """Scores lie in 0..1, are the weighted parts, and each reason says what its part measured."""
     weights = {"volume": 30, "distance": 20, "species": 15, "claim": 10, "verification": 15, "recency": 10}
     claim_strength = dict(zip(CLAIMS, (1.0, 0.8, 0.7, 0.6, 0.5, 0.3), strict=True))
     for scored in rank(request, candidates, now=NOW):
