@@ -411,7 +411,7 @@ class IndexBitmaps:
                 everything.append(await self.everything(conn, layout, changes))
             return everything[0]
 
-        phrase_sets = await self._phrases(conn, layout, changes, found_phrases, held, within, domain)
+        phrase_sets = await self._phrases(conn, layout, changes, found_phrases, held)
 
         async def value(tree: words.Tree) -> BitMap:
             if isinstance(tree, words.Leaf):
@@ -534,11 +534,10 @@ class IndexBitmaps:
         changes: Changes,
         phrases: list[words.Node],
         held: dict[words.Leaf, BitMap],
-        within: str,
-        domain: BitMap | None,
     ) -> dict[str, BitMap]:
-        """Each phrase's documents (within ``domain``, the match of ``within``, if given), kept as the expressions
-        are; the missing ones tested in one statement over their candidates (the documents holding every word)."""
+        """Each phrase's documents, kept as the expressions are (over every document: a synonym's phrase serves
+        every text it is a synonym in); the missing ones tested in one statement over their candidates (the
+        documents holding every word of one)."""
         out: dict[str, BitMap] = {}
         todo: dict[str, BitMap] = {}
 
@@ -553,17 +552,22 @@ class IndexBitmaps:
             text = phrase.tsquery()
             if text in out or text in todo:
                 continue
-            key = f"{within}\n{text}" if within else text
-            entry = self.expressions.get(key)
+            entry = self.expressions.get(text)
             if entry is not None and entry.version == changes.version:
                 out[text] = entry.value
-                self.expressions.move_to_end(key)
+                self.expressions.move_to_end(text)
                 continue
-            if entry is not None and entry.version < changes.version:
-                out[text] = await self.expression(conn, layout, changes, text, within)  # patched
+            changed = await changes.since(entry.version) if entry is not None else None
+            if entry is not None and changed is not None:
+                rows = await conn.fetch(
+                    f"SELECT rid FROM {layout.words} WHERE rid = ANY($1::bigint[]) AND tsv @@ $2::tsquery",
+                    list(changed),
+                    text,
+                )
+                out[text] = (entry.value - changed) | BitMap(r[0] for r in rows)
+                self._keep_expression(text, changes.version, out[text])
                 continue
-            found = candidates(phrase)
-            todo[text] = found & domain if domain is not None else found
+            todo[text] = candidates(phrase)
         if todo:
             union = BitMap.union(*todo.values())
             texts = list(todo)
@@ -580,9 +584,8 @@ class IndexBitmaps:
                 await conn.execute("SET LOCAL enable_seqscan = on")
             assert row is not None
             for i, text in enumerate(texts):
-                bitmap = from_rids(row[i]) & todo[text]
-                out[text] = bitmap
-                self._keep_expression(f"{within}\n{text}" if within else text, changes.version, bitmap)
+                out[text] = from_rids(row[i]) & todo[text]
+                self._keep_expression(text, changes.version, out[text])
         return out
 
     # -- filters ---------------------------------------------------------------------------------------------

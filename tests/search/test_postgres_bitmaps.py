@@ -266,3 +266,65 @@ async def test_a_warmed_worker_keeps_the_words_bitmaps_and_answers_as_a_cold_one
         await warmed.drop_index("offers")
         await warmed.close()
         await cold.close()
+
+
+#: Texts whose expressions hold typos, prefixes, synonyms of several words (phrases) and proximity pairs.
+LEAF_TEXTS = ("madera", "caova", "hule", "hule natural", "madera de pino", "arbol de caucho", "pinus", "cedro ", "tabla")
+
+
+async def sql_sets(backend: PostgresBackend, text: str) -> list[set[int]]:
+    """What SQL matches for the text's expression and, within it, each ranking rule's set (rids)."""
+    settings = load_index_settings("offers")
+    layout = backend._layout("offers")
+    pool = await backend._pool()
+    async with pool.acquire() as conn:
+        plan = await backend._plan(conn, layout, settings, text)
+        assert plan is not None
+        out = [{r[0] for r in await conn.fetch(f"SELECT rid FROM {layout.words} WHERE tsv @@ $1", plan.expression)}]
+        for rule in pg.rank_expressions(settings, plan):
+            rows = await conn.fetch(
+                f"SELECT rid FROM {layout.words} WHERE tsv @@ $1 AND tsv @@ $2", rule, plan.expression
+            )
+            out.append({r[0] for r in rows})
+    return out
+
+
+async def leaf_sets(backend: PostgresBackend, text: str) -> list[set[int]]:
+    """The same sets as the backend's bitmaps hold them after a search of the text (from its leaves)."""
+    await backend.search("offers", SearchQuery(text=text, per_page=1))
+    settings = load_index_settings("offers")
+    layout = backend._layout("offers")
+    pool = await backend._pool()
+    async with pool.acquire() as conn:
+        plan = await backend._plan(conn, layout, settings, text)
+        assert plan is not None
+        (bitmaps,) = backend._bitmaps._indexes.values()
+        out = [set(bitmaps.expressions[plan.expression].value)]
+        for rule in pg.rank_expressions(settings, plan):
+            out.append(set(bitmaps.expressions[f"{plan.expression}\n{rule}"].value))
+    return out
+
+
+async def test_a_texts_sets_from_the_leaves_of_its_words_are_what_sql_matches_across_writes(
+    hosts: tuple[PostgresBackend, PostgresBackend],
+) -> None:
+    """The match and the ranking rules' sets come from bitmaps of the words' leaves (``postgres_words``): equal to
+    SQL's, before and after another host rewrites documents (the leaves patched from the change log)."""
+    first, second = hosts
+    await second.upsert("offers", DOCS)
+    for text in LEAF_TEXTS:
+        assert await leaf_sets(first, text) == await sql_sets(first, text), text
+    (bitmaps,) = first._bitmaps._indexes.values()
+    assert any(leaf.text == "madera" and leaf.weights == "A" for leaf in bitmaps.leaves)
+    await second.upsert(
+        "offers",
+        [
+            {**DOCS[0], "title": "Madera de pino natural", "description": "hule natural, arbol de caucho"},
+            {**DOCS[1], "id": "new", "ref": "new", "title": "Tablas de cedro", "species_names": ["pino de durango"]},
+        ],
+    )
+    await second.delete("offers", [DOCS[2]["id"]])
+    for text in LEAF_TEXTS:
+        expected = await sql_sets(first, text)
+        assert await leaf_sets(first, text) == expected, text
+    assert any(await sql_sets(first, "madera de pino"))
