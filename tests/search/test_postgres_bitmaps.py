@@ -269,7 +269,17 @@ async def test_a_warmed_worker_keeps_the_words_bitmaps_and_answers_as_a_cold_one
 
 
 #: Texts whose expressions hold typos, prefixes, synonyms of several words (phrases) and proximity pairs.
-LEAF_TEXTS = ("madera", "caova", "hule", "hule natural", "madera de pino", "arbol de caucho", "pinus", "cedro ", "tabla")
+LEAF_TEXTS = (
+    "madera",
+    "caova",
+    "hule",
+    "hule natural",
+    "madera de pino",
+    "arbol de caucho",
+    "pinus",
+    "cedro ",
+    "tabla",
+)
 
 
 async def sql_sets(backend: PostgresBackend, text: str) -> list[set[int]]:
@@ -319,12 +329,15 @@ async def test_a_texts_sets_from_the_leaves_of_its_words_are_what_sql_matches_ac
     await second.upsert(
         "offers",
         [
-            {**DOCS[0], "title": "Madera de pino natural", "description": "hule natural, arbol de caucho"},
+            # "Tablas de caoba", "Madera aserrada" lose their words; "Madera de pucté" gains others.
+            {**DOCS[0], "title": "Pino natural", "description": "hule natural, arbol de caucho"},
+            {**DOCS[1], "title": "Madera de pino natural", "description": "cedro"},
             {**DOCS[1], "id": "new", "ref": "new", "title": "Tablas de cedro", "species_names": ["pino de durango"]},
         ],
     )
     await second.delete("offers", [DOCS[2]["id"]])
-    for text in LEAF_TEXTS:
+    # Texts searched before (their sets patched), and new ones of the same words (from the leaves, patched).
+    for text in (*LEAF_TEXTS, "pino madera", "natural hule", "madera caoba", "cedro tablas", "caucho arbol"):
         expected = await sql_sets(first, text)
         assert await leaf_sets(first, text) == expected, text
     assert any(await sql_sets(first, "madera de pino"))
