@@ -503,7 +503,12 @@ class PostgresBackend:
         # instead of about 3 s on the loaded benchmark machine: dates and references have thousands of values.)
         more_numbers = {position[f] for f in settings.sortable if f in position}
         more_numbers.update(position[f] for f, _ in settings.tie_breakers)
-        await bitmaps.prepare(conn, layout, changes, groups, numbers, more_numbers=more_numbers)
+        # A facet's values are what a visitor filters on next: their filter keys come along with the first pass
+        # over the groups (at 1,000,000 offers each later pass of its own took 1.0-1.7 s).
+        more_groups = {("k", position[f]) for f in query.facets if f in settings.filterable and f in position}
+        await bitmaps.prepare(
+            conn, layout, changes, groups, numbers, more_groups=more_groups, more_numbers=more_numbers
+        )
         if plan:
             if query.per_page and not query.sort:
                 # The match and its ranking rules' sets in one pass (``_relevance_page``).

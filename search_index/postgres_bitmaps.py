@@ -37,8 +37,6 @@ PATCH_LIMIT = 5000
 #: Leaves (a lexeme or prefix in some weights: ``postgres_words``) kept per process and index: about 1,100 distinct
 #: lexemes at 20,000 offers, each read in four weights.
 LEAF_ENTRIES = 16384
-#: Phrase candidates above which a phrase is tested through the GIN index rather than by rid.
-PHRASE_BY_RID = 100_000
 
 
 def rids_sql(condition: str = "") -> str:
@@ -411,7 +409,7 @@ class IndexBitmaps:
                 everything.append(await self.everything(conn, layout, changes))
             return everything[0]
 
-        phrase_sets = await self._phrases(conn, layout, changes, found_phrases, held)
+        phrase_sets = await self._phrases(conn, layout, changes, found_phrases)
 
         async def value(tree: words.Tree) -> BitMap:
             if isinstance(tree, words.Leaf):
@@ -533,21 +531,11 @@ class IndexBitmaps:
         layout: sql.Layout,
         changes: Changes,
         phrases: list[words.Node],
-        held: dict[words.Leaf, BitMap],
     ) -> dict[str, BitMap]:
         """Each phrase's documents, kept as the expressions are (over every document: a synonym's phrase serves
-        every text it is a synonym in); the missing ones tested in one statement over their candidates (the
-        documents holding every word of one)."""
+        every text it is a synonym in); the missing ones read in one statement through the GIN index."""
         out: dict[str, BitMap] = {}
-        todo: dict[str, BitMap] = {}
-
-        def candidates(tree: words.Tree) -> BitMap:
-            if isinstance(tree, words.Leaf):
-                return held[tree.base]
-            if tree.op == "|":
-                return BitMap.union(*[candidates(p) for p in tree.parts])
-            return BitMap.intersection(*[candidates(p) for p in tree.parts])  # "&" and "<->": every part
-
+        todo: list[str] = []
         for phrase in phrases:
             text = phrase.tsquery()
             if text in out or text in todo:
@@ -567,24 +555,17 @@ class IndexBitmaps:
                 out[text] = (entry.value - changed) | BitMap(r[0] for r in rows)
                 self._keep_expression(text, changes.version, out[text])
                 continue
-            todo[text] = candidates(phrase)
+            todo.append(text)
         if todo:
-            union = BitMap.union(*todo.values())
-            texts = list(todo)
-            sets = ", ".join(rids_sql(f"tsv @@ ${i + 2}::tsquery") for i in range(len(texts)))
-            if len(union) <= PHRASE_BY_RID:
-                row = await conn.fetchrow(
-                    f"SELECT {sets} FROM {layout.words} WHERE rid = ANY($1::bigint[])", list(union), *texts
-                )
-            else:
-                await conn.execute("SET LOCAL enable_seqscan = off")
-                row = await conn.fetchrow(
-                    f"SELECT {sets} FROM {layout.words} WHERE tsv @@ $1::tsquery", " | ".join(texts), *texts
-                )
-                await conn.execute("SET LOCAL enable_seqscan = on")
+            sets = ", ".join(rids_sql(f"tsv @@ ${i + 2}::tsquery") for i in range(len(todo)))
+            await conn.execute("SET LOCAL enable_seqscan = off")
+            row = await conn.fetchrow(
+                f"SELECT {sets} FROM {layout.words} WHERE tsv @@ $1::tsquery", " | ".join(todo), *todo
+            )
+            await conn.execute("SET LOCAL enable_seqscan = on")
             assert row is not None
-            for i, text in enumerate(texts):
-                out[text] = from_rids(row[i]) & todo[text]
+            for i, text in enumerate(todo):
+                out[text] = from_rids(row[i])
                 self._keep_expression(text, changes.version, out[text])
         return out
 

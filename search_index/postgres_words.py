@@ -125,13 +125,15 @@ def parse(expression: str) -> Tree:
 
 
 def leaves(tree: Tree) -> set[Leaf]:
-    """The leaves of the tree outside its phrases, and the base (any weight) of those inside: a phrase's candidates
-    are the documents holding each of its words in any weight (a superset, tested in SQL)."""
+    """The leaves of the tree outside its phrases (a phrase is read through the GIN index as a whole: the index
+    intersects its words' lists, where each word's own list may be most of the index, "de")."""
     if isinstance(tree, Leaf):
         return {tree}
+    if tree.op == "<->":
+        return set()
     out: set[Leaf] = set()
     for part in tree.parts:
-        out |= {leaf.base for leaf in leaves(part)} if tree.op == "<->" else leaves(part)
+        out |= leaves(part)
     return out
 
 
