@@ -122,6 +122,16 @@ def _patched_groups(old: dict[str, BitMap], changed: BitMap, fresh: dict[str, li
     return out
 
 
+def filter_keys(facet_groups: dict[str, BitMap]) -> dict[str, BitMap]:
+    """A column's filter-key groups (``k<j>``: each value lower-cased, ``postgres_sql.document_record``) from its
+    facet groups of every value (``v<j>``; the first value's for a column no document gives several)."""
+    out: dict[str, BitMap] = {}
+    for value, members in facet_groups.items():
+        key = value.lower()
+        out[key] = out[key] | members if key in out else members
+    return out
+
+
 class IndexBitmaps:
     """The entries of one generation of one index's tables (shared by the process's searches)."""
 
@@ -187,6 +197,7 @@ class IndexBitmaps:
         numbers: set[int],
         more_groups: set[tuple[str, int]] = frozenset(),  # type: ignore[assignment]
         more_numbers: set[int] = frozenset(),  # type: ignore[assignment]
+        lists: set[int] | None = None,
     ) -> None:
         """Read every entry a search will need that is missing, or too old to patch, in one pass over the table for
         the value groups and one for the numbers (each a pass over the whole table, the first search's cost). When
@@ -202,6 +213,14 @@ class IndexBitmaps:
             return await changes.since(entry.version) is None
 
         wanted = [g for g in sorted(groups) if await stale((g[0], str(g[1])))]
+        # Filter keys derived from the column's facet groups (``lists``: the columns some document gave several
+        # values; None: not known) when those are read in this pass or held.
+        derived: list[tuple[int, str]] = []
+        for kind, j in list(wanted) if lists is not None else ():
+            source = "v" if j in lists else "first"  # type: ignore[operator]
+            if kind == "k" and ((source, j) in wanted or (source, str(j)) in self.entries):
+                wanted.remove((kind, j))
+                derived.append((j, source))
         if wanted:
             wanted += [g for g in sorted(set(more_groups) - set(wanted)) if await stale((g[0], str(g[1])))]
             parts = []
@@ -219,6 +238,9 @@ class IndexBitmaps:
                 found[part][value] = BitMap(rids)
             for (kind, j), value_groups in zip(wanted, found, strict=True):
                 self.entries[(kind, str(j))] = Entry(changes.version, value_groups)
+        for j, source in derived:
+            facet_groups = await self.groups(conn, layout, changes, source, j)  # current (patched if older)
+            self.entries[("k", str(j))] = Entry(changes.version, filter_keys(facet_groups))
         columns = [j for j in sorted(numbers) if await stale(("n", str(j)))]
         if columns:
             columns += [j for j in sorted(set(more_numbers) - set(columns)) if await stale(("n", str(j)))]
