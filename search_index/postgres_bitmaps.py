@@ -263,7 +263,9 @@ class IndexBitmaps:
         """Every document."""
 
         async def build() -> BitMap:
-            return BitMap(r[0] for r in await conn.fetch(f"SELECT rid FROM {layout.docs}"))
+            # From the narrow words table (a row per document, written and deleted with it): 400 MB at 1,000,000
+            # offers where the documents' table is 5 GB.
+            return from_rids(await conn.fetchval(f"SELECT {rids_sql()} FROM {layout.words}"))
 
         async def patch(old: BitMap, changed: BitMap) -> BitMap:
             rows = await conn.fetch(f"SELECT rid FROM {layout.docs} WHERE rid = ANY($1::bigint[])", list(changed))
@@ -492,7 +494,10 @@ class IndexBitmaps:
             for leaf, fresh in zip(group, found, strict=True):
                 out[leaf] = (self.leaves[leaf].value - changed) | fresh
                 self._keep_leaf(leaf, changes.version, out[leaf])
-        whole = sorted((leaf for leaf in missing if not leaf.weights), key=repr)
+        # A leaf in any weight whose rows a weighted leaf's pass reads anyway comes from that pass (its base
+        # without a filter: every row the pass visits).
+        passed = {leaf.base for leaf in missing if leaf.weights}
+        whole = sorted((leaf for leaf in missing if not leaf.weights and leaf not in passed), key=repr)
         if whole:
             # Without weights the GIN index answers alone (no tsvector read again): one bitmap scan per leaf.
             parts = " UNION ALL ".join(
@@ -505,7 +510,7 @@ class IndexBitmaps:
             for i, data in rows:
                 out[whole[i]] = from_rids(data)
                 self._keep_leaf(whole[i], changes.version, out[whole[i]])
-        weighted = {leaf for leaf in missing if leaf.weights}
+        weighted = {leaf for leaf in missing if leaf.weights or leaf in passed}
         if weighted:
             # One pass over the rows of the words, every weight of the attribute rule tested on each.
             bases = sorted({leaf.base for leaf in weighted}, key=repr)
