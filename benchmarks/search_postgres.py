@@ -282,6 +282,8 @@ async def one_size(n: int, args: argparse.Namespace) -> None:
             )
         whole, main, broadest = await time_urls(backend, sets, dsn)
         print(f"  {len(sets)} distinct URLs, each once (broadest: {broadest:,} hits); load average {os.getloadavg()}")
+        over = sum(t > 0.150 for t in whole)
+        print(f"  URLs over 150 ms: {over} of {len(sets)} (p95 under 150 ms allows {len(sets) // 20})")
         slowest = sorted(range(len(sets)), key=lambda i: -whole[i])[: args.slowest]
         for i in slowest:
             print(f"    {whole[i] * 1000:8.1f} ms  {sets[i]}")
