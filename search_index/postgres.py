@@ -449,9 +449,6 @@ class PostgresBackend:
                     state = await conn.fetchrow(f"SELECT gen, version FROM {layout.state}")
                     assert state is not None
                     bitmaps = self._bitmaps.generation(layout.name, state["gen"])
-                    # The attribute rule's weights: read with every word's leaves in one pass (``postgres_words``).
-                    levels = min(len(settings.searchable), len(sql.WEIGHT_LETTERS) + 1) - 1
-                    bitmaps.weights = sql.WEIGHT_LETTERS[:levels]
                     changes = Changes(conn, layout, state["version"])
                     return await self._search(conn, layout, settings, query, plan, bitmaps, changes)
             except asyncpg.UndefinedTableError:

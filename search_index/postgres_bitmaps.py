@@ -25,7 +25,6 @@ import numpy as np
 from pyroaring import BitMap
 
 from search_index import postgres_sql as sql
-from search_index import postgres_words as words
 from search_index.query import AnyOf, Eq, Filter, Not, Range
 
 #: Full-text expressions (the match of a query) kept per process and index.
@@ -34,9 +33,6 @@ EXPRESSION_ENTRIES = 512
 RANGE_ENTRIES = 128
 #: Changed documents above which an entry is read again rather than patched.
 PATCH_LIMIT = 5000
-#: Leaves (a lexeme or prefix in some weights: ``postgres_words``) kept per process and index: about 1,100 distinct
-#: lexemes at 20,000 offers, each read in four weights.
-LEAF_ENTRIES = 16384
 
 
 def rids_sql(condition: str = "") -> str:
@@ -139,9 +135,6 @@ class IndexBitmaps:
         self.gen = gen
         self.entries: dict[tuple[str, ...], Entry[Any]] = {}
         self.expressions: OrderedDict[str, Entry[BitMap]] = OrderedDict()
-        self.leaves: OrderedDict[words.Leaf, Entry[BitMap]] = OrderedDict()
-        #: The weights the attribute rule restricts a word to (set by the backend: one pass reads them all).
-        self.weights: tuple[str, ...] = ()
         #: Range filters' documents, with the column entry (one version) they were computed from.
         self.ranges: OrderedDict[tuple[int, Any, Any], tuple[Numbers, BitMap]] = OrderedDict()
 
@@ -335,10 +328,6 @@ class IndexBitmaps:
         extra = (within,) if within else ()
 
         async def build() -> BitMap:
-            try:
-                return (await self._evaluate(conn, layout, changes, [expression], within))[0]
-            except ValueError:  # not a tsquery of postgres_text: SQL reads it
-                pass
             # The planner cannot estimate how many rows a tsquery of prefixes, phrases and alternatives keeps, and
             # often guesses a sequential scan (every tsvector decompressed and tested) over the GIN index's bitmap.
             await conn.execute("SET LOCAL enable_seqscan = off")
@@ -392,14 +381,6 @@ class IndexBitmaps:
         wanted = [e for e in dict.fromkeys(expressions) if await missing(f"{within}\n{e}")]
         if not wanted:
             return
-        try:
-            found = await self._evaluate(conn, layout, changes, wanted, within)
-        except ValueError:  # not tsqueries of postgres_text: SQL reads them
-            pass
-        else:
-            for expression, bitmap in zip(wanted, found, strict=True):
-                self._keep_expression(f"{within}\n{expression}", changes.version, bitmap)
-            return
         sets = "".join(f", array_agg(rid) FILTER (WHERE tsv @@ ${i + 2}::tsquery)" for i in range(len(wanted)))
         await conn.execute("SET LOCAL enable_seqscan = off")
         row = await conn.fetchrow(
@@ -411,190 +392,6 @@ class IndexBitmaps:
             self._keep_expression(within, changes.version, BitMap(row[0] or []))
         for i, expression in enumerate(wanted):
             self._keep_expression(f"{within}\n{expression}", changes.version, BitMap(row[i + 1] or []))
-
-    # -- expressions from their leaves (postgres_words) ------------------------------------------------------
-
-    async def _evaluate(
-        self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes, expressions: list[str], within: str
-    ) -> list[BitMap]:
-        """The documents each of ``expressions`` matches (within the match of ``within`` if given), from the
-        bitmaps of their leaves; the phrases' candidates tested in SQL (one statement for them all). ValueError:
-        not tsqueries ``postgres_words`` understands."""
-        trees = [words.parse(e) for e in expressions]
-        found_phrases = [p for t in trees for p in words.phrases(t)]
-        if any(words.has_negation(p) for p in found_phrases):
-            raise ValueError("a negation inside a phrase")
-        domain = await self.expression(conn, layout, changes, within) if within else None
-        held = await self._leaves(conn, layout, changes, {leaf for t in trees for leaf in words.leaves(t)})
-        everything: list[BitMap] = []
-
-        async def every() -> BitMap:
-            if not everything:
-                everything.append(await self.everything(conn, layout, changes))
-            return everything[0]
-
-        phrase_sets = await self._phrases(conn, layout, changes, found_phrases)
-
-        async def value(tree: words.Tree) -> BitMap:
-            if isinstance(tree, words.Leaf):
-                return held[tree]
-            if tree.op == "<->":
-                return phrase_sets[tree.tsquery()]
-            if tree.op == "!":
-                return await every() - await value(tree.parts[0])
-            if tree.op == "|":
-                return BitMap.union(*[await value(p) for p in tree.parts])
-            positive = [p for p in tree.parts if not (isinstance(p, words.Node) and p.op == "!")]
-            negative = [p.parts[0] for p in tree.parts if isinstance(p, words.Node) and p.op == "!"]
-            out = BitMap.intersection(*[await value(p) for p in positive]) if positive else await every()
-            for part in negative:
-                if not out:
-                    break
-                out = out - await value(part)  # type: ignore[arg-type]
-            return out
-
-        out = []
-        for tree in trees:
-            bitmap = await value(tree)
-            out.append(bitmap & domain if domain is not None else bitmap)
-        return out
-
-    async def _leaves(
-        self, conn: asyncpg.Connection, layout: sql.Layout, changes: Changes, wanted: set[words.Leaf]
-    ) -> dict[words.Leaf, BitMap]:
-        """The documents of each leaf: held, patched (the changed rids tested again, one statement for the leaves
-        of one age) or read (one pass over the rows of every missing leaf's lexemes, every weight of them)."""
-        out: dict[words.Leaf, BitMap] = {}
-        stale: dict[int, list[words.Leaf]] = {}
-        missing: set[words.Leaf] = set()
-        for leaf in wanted:
-            entry = self.leaves.get(leaf)
-            if entry is not None and entry.version == changes.version:
-                out[leaf] = entry.value
-            elif entry is not None and entry.version < changes.version:
-                stale.setdefault(entry.version, []).append(leaf)
-            else:
-                missing.add(leaf)
-        for version, group in stale.items():
-            changed = await changes.since(version)
-            if changed is None:
-                missing.update(group)
-                continue
-            if not changed:
-                found = [BitMap() for _ in group]
-            else:
-                sets = ", ".join(rids_sql(f"tsv @@ ${i + 2}::tsquery") for i in range(len(group)))
-                row = await conn.fetchrow(
-                    f"SELECT {sets} FROM {layout.words} WHERE rid = ANY($1::bigint[])",
-                    list(changed),
-                    *(leaf.tsquery() for leaf in group),
-                )
-                assert row is not None
-                found = [from_rids(row[i]) for i in range(len(group))]
-            for leaf, fresh in zip(group, found, strict=True):
-                out[leaf] = (self.leaves[leaf].value - changed) | fresh
-                self._keep_leaf(leaf, changes.version, out[leaf])
-        # A leaf in any weight whose rows a weighted leaf's pass reads anyway comes from that pass (its base
-        # without a filter: every row the pass visits).
-        passed = {leaf.base for leaf in missing if leaf.weights}
-        whole = sorted((leaf for leaf in missing if not leaf.weights and leaf not in passed), key=repr)
-        if whole:
-            # Without weights the GIN index answers alone (no tsvector read again): one bitmap scan per leaf.
-            parts = " UNION ALL ".join(
-                f"SELECT {i} AS i, {rids_sql()} AS r FROM {layout.words} WHERE tsv @@ ${i + 1}::tsquery"
-                for i in range(len(whole))
-            )
-            await conn.execute("SET LOCAL enable_seqscan = off")
-            rows = await conn.fetch(parts, *(leaf.tsquery() for leaf in whole))
-            await conn.execute("SET LOCAL enable_seqscan = on")
-            for i, data in rows:
-                out[whole[i]] = from_rids(data)
-                self._keep_leaf(whole[i], changes.version, out[whole[i]])
-        weighted = {leaf for leaf in missing if leaf.weights or leaf in passed}
-        if weighted:
-            # One pass over the rows of the words, every weight of the attribute rule tested on each.
-            bases = sorted({leaf.base for leaf in weighted}, key=repr)
-            read = list(
-                dict.fromkeys(
-                    [
-                        *sorted(weighted, key=repr),
-                        *(
-                            leaf
-                            for base in bases
-                            for leaf in words.standard_leaves(base, self.weights)
-                            if leaf not in out
-                            and (leaf not in self.leaves or self.leaves[leaf].version < changes.version)
-                        ),
-                    ]
-                )
-            )
-            sets = ", ".join(rids_sql(f"tsv @@ ${i + 2}::tsquery") for i in range(len(read)))
-            await conn.execute("SET LOCAL enable_seqscan = off")
-            row = await conn.fetchrow(
-                f"SELECT {sets} FROM {layout.words} WHERE tsv @@ $1::tsquery",
-                " | ".join(base.tsquery() for base in bases),
-                *(leaf.tsquery() for leaf in read),
-            )
-            await conn.execute("SET LOCAL enable_seqscan = on")
-            assert row is not None
-            for i, leaf in enumerate(read):
-                bitmap = from_rids(row[i])
-                self._keep_leaf(leaf, changes.version, bitmap)
-                if leaf in wanted:
-                    out[leaf] = bitmap
-        return out
-
-    def _keep_leaf(self, leaf: words.Leaf, version: int, bitmap: BitMap) -> None:
-        old = self.leaves.get(leaf)
-        if old is None or old.version < version:
-            self.leaves[leaf] = Entry(version, bitmap)
-        self.leaves.move_to_end(leaf)
-        while len(self.leaves) > LEAF_ENTRIES:
-            self.leaves.popitem(last=False)
-
-    async def _phrases(
-        self,
-        conn: asyncpg.Connection,
-        layout: sql.Layout,
-        changes: Changes,
-        phrases: list[words.Node],
-    ) -> dict[str, BitMap]:
-        """Each phrase's documents, kept as the expressions are (over every document: a synonym's phrase serves
-        every text it is a synonym in); the missing ones read in one statement through the GIN index."""
-        out: dict[str, BitMap] = {}
-        todo: list[str] = []
-        for phrase in phrases:
-            text = phrase.tsquery()
-            if text in out or text in todo:
-                continue
-            entry = self.expressions.get(text)
-            if entry is not None and entry.version == changes.version:
-                out[text] = entry.value
-                self.expressions.move_to_end(text)
-                continue
-            changed = await changes.since(entry.version) if entry is not None else None
-            if entry is not None and changed is not None:
-                rows = await conn.fetch(
-                    f"SELECT rid FROM {layout.words} WHERE rid = ANY($1::bigint[]) AND tsv @@ $2::tsquery",
-                    list(changed),
-                    text,
-                )
-                out[text] = (entry.value - changed) | BitMap(r[0] for r in rows)
-                self._keep_expression(text, changes.version, out[text])
-                continue
-            todo.append(text)
-        if todo:
-            sets = ", ".join(rids_sql(f"tsv @@ ${i + 2}::tsquery") for i in range(len(todo)))
-            await conn.execute("SET LOCAL enable_seqscan = off")
-            row = await conn.fetchrow(
-                f"SELECT {sets} FROM {layout.words} WHERE tsv @@ $1::tsquery", " | ".join(todo), *todo
-            )
-            await conn.execute("SET LOCAL enable_seqscan = on")
-            assert row is not None
-            for i, text in enumerate(todo):
-                out[text] = from_rids(row[i])
-                self._keep_expression(text, changes.version, out[text])
-        return out
 
     # -- filters ---------------------------------------------------------------------------------------------
 
