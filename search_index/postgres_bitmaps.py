@@ -193,7 +193,8 @@ class IndexBitmaps:
         lists: set[int] | None = None,
     ) -> None:
         """Read every entry a search will need that is missing, or too old to patch, in one pass over the table for
-        the value groups and one for the numbers (each a pass over the whole table, the first search's cost). When
+        the value groups (two when list columns are among them) and one for the numbers (each a pass over the whole
+        table, the first search's cost); filter keys derive from the facet groups when those are read or held. When
         a pass is needed, the stale entries of ``more_groups`` / ``more_numbers`` (those later searches are likely
         to need) are read in it too, so later searches need no pass of their own."""
 
