@@ -477,9 +477,9 @@ class PostgresBackend:
             rows = await conn.fetch(f"SELECT d.rid FROM {layout.docs} d WHERE {condition}", *p.values)
             return BitMap(r[0] for r in rows)
 
-        lists: set[str] = set()
-        if query.facets:
-            lists = await bitmaps.list_fields(conn, layout, changes)
+        # The fields some document gave several values: their facets count every value (and their filter keys
+        # derive from those groups; a single-valued field's from its first values).
+        lists = await bitmaps.list_fields(conn, layout, changes)
         groups = {("v" if f in lists else "first", position[f]) for f in query.facets}
         numbers: set[int] = set()
         pending: list[Filter] = list(filters)
@@ -500,7 +500,8 @@ class PostgresBackend:
         # instead of about 3 s on the loaded benchmark machine: dates and references have thousands of values.)
         more_numbers = {position[f] for f in settings.sortable if f in position}
         more_numbers.update(position[f] for f, _ in settings.tie_breakers)
-        await bitmaps.prepare(conn, layout, changes, groups, numbers, more_numbers=more_numbers)
+        list_columns = {position[f] for f in lists if f in position}
+        await bitmaps.prepare(conn, layout, changes, groups, numbers, more_numbers=more_numbers, lists=list_columns)
         if plan:
             if query.per_page and not query.sort:
                 # The match and its ranking rules' sets in one pass (``_relevance_page``).

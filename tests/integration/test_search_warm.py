@@ -3,6 +3,8 @@ are read then, and a warmed search answers exactly as a worker that never warmed
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -98,5 +100,26 @@ async def test_a_small_index_warms_its_fields_only(directory: Path) -> None:
         await warm_search_index(backend)
         generation = next(iter(backend._bitmaps._generations.values()))
         assert (len(generation.fields) > 0, dict(generation.orders), backend._plans) == (True, {}, {})
+    finally:
+        await backend.close()
+
+
+class SlowBackend(EmbeddedBackend):
+    """An embedded backend whose every search first waits (a first read that takes long at scale)."""
+
+    async def search(self, index: str, query: SearchQuery) -> Any:
+        await asyncio.sleep(5)
+        return await super().search(index, query)
+
+
+async def test_the_wall_clock_bound_holds_inside_a_search(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WARM_WALL_SECONDS bounds the whole warm: a search still under way then is cancelled, not waited for."""
+    monkeypatch.setattr(engine, "WARM_WALL_SECONDS", 0.2)
+    backend = SlowBackend(directory, prefix="warm", cache_entries=0)
+    try:
+        started = time.monotonic()
+        await warm_search_index(backend)
+        assert time.monotonic() - started < 4  # the first search alone waits 5 s
+        assert backend._bitmaps._generations == {}  # nothing read: the listing's search was cancelled
     finally:
         await backend.close()

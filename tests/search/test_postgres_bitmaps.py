@@ -266,3 +266,31 @@ async def test_a_warmed_worker_keeps_the_words_bitmaps_and_answers_as_a_cold_one
         await warmed.drop_index("offers")
         await warmed.close()
         await cold.close()
+
+
+async def test_filter_keys_derived_from_facet_groups_are_the_columns_keys(
+    hosts: tuple[PostgresBackend, PostgresBackend],
+) -> None:
+    """A filter's keys (``k<j>``) come from the facet groups the process holds (no pass of their own): the same
+    groups SQL reads from the column, for single- and multi-valued fields and values differing in case only."""
+    first, second = hosts
+    both = {**DOCS[0], "id": "both", "ref": "both", "species": ["Swietenia macrophylla", "Cedrela odorata"]}
+    await second.upsert("offers", [*DOCS, {**DOCS[0], "id": "case", "ref": "case", "country": "mx"}, both])
+    filters = (AnyOf("country", ("MX", "BR")), Eq("category", "timber"), AnyOf("species", ("Swietenia macrophylla",)))
+    await answer(first, filters=filters)
+    (bitmaps,) = first._bitmaps._indexes.values()
+    settings = load_index_settings("offers")
+    layout = first._layout("offers")
+    pool = await first._pool()
+    checked = []
+    async with pool.acquire() as conn:
+        for field in ("country", "category", "species"):
+            j = settings.columns.index(field)
+            assert ("v" if field == "species" else "first", str(j)) in bitmaps.entries  # held: the keys derive
+            rows = await conn.fetch(f"SELECT x, array_agg(rid) FROM {layout.docs}, unnest(k{j}) x GROUP BY 1")
+            assert {k: set(v) for k, v in bitmaps.entries[("k", str(j))].value.items()} == {
+                x: set(rids) for x, rids in rows
+            }, field
+            checked.append(field)
+    assert checked == ["country", "category", "species"]
+    assert len(bitmaps.entries[("k", str(settings.columns.index("country")))].value["mx"]) >= 2

@@ -161,7 +161,8 @@ async def warm_search_index(backend: SearchBackend, cpu_seconds: float = WARM_CP
       (about 0.25 s at 100,000 offers);
     - the first of those texts in each of ``WARM_SORTS``, and filtered on each filter group's most offered value;
     - the searches of ``warm_texts()`` as a visitor makes them, in that order, for at most ``cpu_seconds`` of the
-      process's CPU time (and WARM_WALL_SECONDS), until WARM_TEXTS broad ones were searched: the first
+      process's CPU time (the whole warm at most WARM_WALL_SECONDS, a search under way then cancelled), until
+      WARM_TEXTS broad ones were searched: the first
       search of a broad word ranks all its matches by bm25 (about 100 ms for the 22,000 "hule" offers at 100,000,
       twice that at 200,000); afterwards the worker keeps that ranking.
 
@@ -171,26 +172,34 @@ async def warm_search_index(backend: SearchBackend, cpu_seconds: float = WARM_CP
     worker: nothing to warm."""
     if backend.name not in WARMED_BACKENDS:
         return
-    with contextlib.suppress(Exception):  # a missing or busy index is no reason to stop the worker
-        base = tuple(public_filters())
-        listed = await backend.search(OFFERS_INDEX, SearchQuery(filters=base, facets=FACETS, per_page=0))
-        if listed.total < WARM_RANKINGS_FROM:
+    # A missing or busy index is no reason to stop the worker; the wall-clock bound holds inside a search too (one
+    # search's first reads took several seconds at 1,000,000 offers): it is cancelled, and kept nothing partial.
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(WARM_WALL_SECONDS):
+            await _warm(backend, cpu_seconds)
+
+
+async def _warm(backend: SearchBackend, cpu_seconds: float) -> None:
+    """The warm's searches (``warm_search_index``)."""
+    base = tuple(public_filters())
+    listed = await backend.search(OFFERS_INDEX, SearchQuery(filters=base, facets=FACETS, per_page=0))
+    if listed.total < WARM_RANKINGS_FROM:
+        return
+    cpu_end = time.process_time() + cpu_seconds
+    broad, limit = 0, WARM_TEXTS_POSTGRES if backend.name == "postgresql" else WARM_TEXTS
+    language = get_settings().default_locale.split("_")[0]
+    texts = warm_texts(language, listed.facets.get("species"), listed.facets.get("category"))
+    for sort in WARM_SORTS:  # a sorted text search's first use reads its column for every offer (~180 ms at 100k)
+        await search_offers(SearchParams(q=texts[0], sort=sort), backend)
+    # A text search filtered on each group, with the group's most offered value: a filter's first use reads its
+    # field's values for every offer (on PostgreSQL 140-180 ms at 100k).
+    for group in MULTI:
+        if values := listed.facets.get(group):
+            top = max(values, key=lambda value: values[value])
+            await search_offers(SearchParams.from_query({"q": texts[0], group: [top]}), backend)
+    await search_offers(SearchParams.from_query({"q": texts[0], "verified": "true"}), backend)
+    for text in texts:
+        if broad >= limit or time.process_time() >= cpu_end:
             return
-        cpu_end, wall_end = time.process_time() + cpu_seconds, time.monotonic() + WARM_WALL_SECONDS
-        broad, limit = 0, WARM_TEXTS_POSTGRES if backend.name == "postgresql" else WARM_TEXTS
-        language = get_settings().default_locale.split("_")[0]
-        texts = warm_texts(language, listed.facets.get("species"), listed.facets.get("category"))
-        for sort in WARM_SORTS:  # a sorted text search's first use reads its column for every offer (~180 ms at 100k)
-            await search_offers(SearchParams(q=texts[0], sort=sort), backend)
-        # A text search filtered on each group, with the group's most offered value: a filter's first use reads its
-        # field's values for every offer (on PostgreSQL 140-180 ms at 100k).
-        for group in MULTI:
-            if values := listed.facets.get(group):
-                top = max(values, key=lambda value: values[value])
-                await search_offers(SearchParams.from_query({"q": texts[0], group: [top]}), backend)
-        await search_offers(SearchParams.from_query({"q": texts[0], "verified": "true"}), backend)
-        for text in texts:
-            if broad >= limit or time.process_time() >= cpu_end or time.monotonic() >= wall_end:
-                return
-            found = await search_offers(SearchParams(q=text), backend)
-            broad += found.total > WARM_BROAD
+        found = await search_offers(SearchParams(q=text), backend)
+        broad += found.total > WARM_BROAD
