@@ -70,6 +70,17 @@ def _whole(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+#: Argon2 lanes of a password hash (argon2-cffi's default); the memory must be at least 8 KiB a lane.
+PASSWORD_LANES = 4
+
+
+def _password_cost(env: dict[str, str], name: str, default: int, least: int) -> int:
+    value = _whole(env, name, default)
+    if value < least:
+        raise SettingsError(f"{name}={value}: give at least {least}.")
+    return value
+
+
 def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
     """One of ``choices`` (the first when the variable is unset or empty)."""
     raw = env.get(name, "").strip().lower()
@@ -156,6 +167,11 @@ class Settings:
     #: Debug mode: tracebacks in responses. Never on in production.
     debug: bool = False
     #: Failed sign-ins allowed per account (e-mail), from any address, within ``login_window_seconds``.
+    #: Argon2id cost of a password hash: passes over the memory and the memory in KiB (the argon2-cffi defaults,
+    #: RFC 9106's second recommendation; stored hashes carry their own, so changing these applies to new hashes and
+    #: to each account's next sign-in).
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
     login_max_attempts: int = 5
     #: Failed sign-ins allowed per client address, on any accounts, within ``login_window_seconds`` (larger: an
     #: office behind one NAT address must not be locked out by one colleague's typos).
@@ -282,6 +298,8 @@ def load_settings() -> Settings:
         redis_url=env.get("FORESTMATCH_REDIS_URL", ""),
         secure_cookies=_bool(env.get("FORESTMATCH_SECURE_COOKIES"), False),
         debug=_bool(env.get("FORESTMATCH_DEBUG"), False),
+        password_time_cost=_password_cost(env, "FORESTMATCH_PASSWORD_TIME_COST", 3, 1),
+        password_memory_kib=_password_cost(env, "FORESTMATCH_PASSWORD_MEMORY_KIB", 65536, 8 * PASSWORD_LANES),
         login_max_attempts=int(env.get("FORESTMATCH_LOGIN_MAX_ATTEMPTS", "5")),
         login_max_attempts_per_address=int(env.get("FORESTMATCH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "50")),
         login_window_seconds=int(env.get("FORESTMATCH_LOGIN_WINDOW_SECONDS", "900")),

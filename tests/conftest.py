@@ -26,6 +26,11 @@ os.environ["FORESTMATCH_DB_POOL_MAX"] = "0"
 # Tests drain the search outbox explicitly, so counts and index contents are deterministic.
 os.environ["FORESTMATCH_SYNC_IN_APP"] = "false"
 os.environ.pop("FORESTMATCH_REDIS_URL", None)
+# Password hashes at the least Argon2 cost the settings take (one pass over 1 MiB instead of three over 64 MiB:
+# about 1 ms instead of 60-150 ms here). Tests create thousands of accounts and sign in as often; at the default cost
+# hashing was most of an integration test's time. tests/integration/test_password_cost.py checks the default cost.
+os.environ["FORESTMATCH_PASSWORD_TIME_COST"] = "1"
+os.environ["FORESTMATCH_PASSWORD_MEMORY_KIB"] = "1024"
 
 import asyncpg  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402

@@ -4,6 +4,7 @@ credentials, and what a user or staff changes on an account."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -16,10 +17,20 @@ from app.db import atomic
 from app.i18n import SUPPORTED_LOCALES
 from app.i18n import gettext as _
 from app.places import check_place
+from app.settings import PASSWORD_LANES, get_settings
 from app.validation import MAX_NAME, Checker, FieldErrors, NotFound, PermissionDenied
 from app.vocab import ORG_KINDS
 
-_hasher = PasswordHasher()
+
+@cache
+def _hasher_for(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=PASSWORD_LANES)
+
+
+def _hasher() -> PasswordHasher:
+    """The hasher of the configured cost (``FORESTMATCH_PASSWORD_TIME_COST`` / ``_MEMORY_KIB``)."""
+    settings = get_settings()
+    return _hasher_for(settings.password_time_cost, settings.password_memory_kib)
 
 
 MIN_PASSWORD = 10
@@ -67,14 +78,28 @@ class CurrentUser:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Whether the password is the hash's (verified at the cost the hash itself records)."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash was made at another cost than the configured one."""
+    try:
+        return _hasher().check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+@cache
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    return _hasher_for(time_cost, memory_kib).hash("not-a-real-password-just-timing")
 
 
 _USER_COLUMNS = (
@@ -205,17 +230,18 @@ async def authenticate(email: str, password: str) -> CurrentUser | None:
     """The user for these credentials, or None. Always hashes, so timing does not reveal unknown e-mails."""
     row = await User.select(*_USER_COLUMNS).where(User.email == email.strip().lower()).first()
     if row is None:
-        verify_password(_DUMMY_HASH, password)
+        settings = get_settings()
+        verify_password(_dummy_hash(settings.password_time_cost, settings.password_memory_kib), password)
         return None
     if not verify_password(row["password_hash"], password) or not row["is_active"]:
         return None
     if row["organization_active"] is False:
         return None
-    await User.update({User.last_login_at: now()}).where(User.id == row["id"])
+    changes: dict[Any, Any] = {User.last_login_at: now()}
+    if needs_rehash(row["password_hash"]):  # the cost was changed since: the password is at hand to hash again
+        changes[User.password_hash] = hash_password(password)
+    await User.update(changes).where(User.id == row["id"])
     return user_from_row(row)
-
-
-_DUMMY_HASH = hash_password("not-a-real-password-just-timing")
 
 
 async def change_password(user: CurrentUser, raw: dict[str, Any]) -> None:
