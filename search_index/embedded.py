@@ -7,7 +7,6 @@ are serialised by a lock and ``BEGIN IMMEDIATE`` (WAL mode, so searches never wa
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import threading
 import time
@@ -290,29 +289,16 @@ class EmbeddedBackend(PooledConnections):
         settings: IndexSettings,
         documents: AsyncIterator[list[dict[str, Any]]] | Iterable[list[dict[str, Any]]],
     ) -> int:
-        # A batch is written in a worker thread while the next one is made (an async source reads the app's
-        # database and builds documents in the event loop's thread meanwhile): the writes stay one at a time, in
-        # order, so the generation is filled as if batch after batch.
-        writing: asyncio.Future[None] | None = None
         try:
             if hasattr(documents, "__aiter__"):
                 async for batch in documents:
-                    if writing is not None:
-                        await writing
-                    writing = asyncio.ensure_future(self._run(self._write_batch, layout, settings, list(batch)))
-                if writing is not None:
-                    await writing
+                    await self._run(self._write_batch, layout, settings, list(batch))
             else:
                 for batch in documents:  # type: ignore[union-attr]
                     await self._run(self._write_batch, layout, settings, list(batch))
             count = await self._run(self._finish_rebuild, layout, settings)
         except BaseException:
             with anyio.CancelScope(shield=True):
-                if writing is not None and not writing.done():
-                    # The batch being written holds the write lock: it ends (or fails) before the tables go.
-                    await asyncio.wait([writing])
-                if writing is not None and writing.done() and not writing.cancelled():
-                    writing.exception()  # retrieved: its failure (if any) is not the one raised here
                 await self._run(self._abandon, layout)
             raise
         self._ensured.add(layout.index)

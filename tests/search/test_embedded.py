@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -291,52 +289,3 @@ def test_stored_documents_read_back_whatever_memlevel_wrote_them() -> None:
         assert codec.load(codec.encode(text)) == doc
         assert codec.decode(codec.encode(text)) == text
     assert COMPRESS_MEMLEVEL == 8
-
-
-async def test_a_rebuild_makes_the_next_batch_while_the_last_one_is_written(tmp_path: Path) -> None:
-    backend = EmbeddedBackend(tmp_path)
-    await backend.ensure_index(INDEX)
-    asked_next = threading.Event()
-    overlapped: list[bool] = []
-    write_batch = backend._write_batch
-
-    def slow_write(layout: Any, settings: Any, documents: list[dict[str, Any]]) -> None:
-        # The first batch's write waits (in its worker thread) until the source is asked for the second batch.
-        overlapped.append(asked_next.wait(5) if documents[0]["id"] == "a0" else True)
-        write_batch(layout, settings, documents)
-
-    backend._write_batch = slow_write  # type: ignore[method-assign]
-
-    async def batches() -> AsyncIterator[list[dict[str, Any]]]:
-        yield [offer("a0", "Caoba primera")]
-        asked_next.set()
-        yield [offer("a1", "Caoba segunda")]
-
-    assert await backend.rebuild(INDEX, batches()) == 2
-    assert overlapped == [True, True]
-    assert await found(backend, "caoba") == {"a0", "a1"}
-    await backend.close()
-
-
-@pytest.mark.parametrize("fails", ["write", "source"])
-async def test_a_failed_rebuild_from_an_async_source_drops_its_generation(tmp_path: Path, fails: str) -> None:
-    backend = EmbeddedBackend(tmp_path)
-    await backend.upsert(INDEX, DOCS)
-
-    async def batches() -> AsyncIterator[list[dict[str, Any]]]:
-        yield [offer("n0", "Lote nuevo")]
-        if fails == "source":
-            raise RuntimeError("the database went away")
-        yield [{"id": "bad id", "title": "x"}]  # refused by the write (of the previous batch's successor)
-        yield [offer("n2", "Lote nuevo")]
-
-    with pytest.raises(RuntimeError if fails == "source" else ValueError):
-        await backend.rebuild(INDEX, batches())
-    assert await found(backend, "lote") == set()
-    assert await backend.count(INDEX) == len(DOCS)
-    with sqlite3.connect(backend.path) as conn:
-        states = conn.execute("SELECT state FROM fm_generations ORDER BY gen").fetchall()
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert states == [("active",), ("dropped",)]
-    assert not {t for t in tables if t.startswith("offers__g2_")}
-    await backend.close()
