@@ -230,6 +230,8 @@ def facet_key(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # noqa: E721 - the common case first: a plain str (ASCII is already NFC)
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     if isinstance(value, list):
@@ -281,7 +283,9 @@ def document_row(doc: dict[str, Any], settings: IndexSettings) -> DocRow:
     lists: dict[str, list[Any]] = {}
     for field in settings.columns:
         value = doc.get(field)
-        if isinstance(value, list):
+        if type(value) is str or value is None:  # noqa: E721 - most values: stored as they are (sql_value's answer)
+            columns.append(value)
+        elif isinstance(value, list):
             values = [sql_value(v) for v in value]
             lists[field] = list(dict.fromkeys(v for v in values if v is not None))
             columns.append(None)

@@ -136,8 +136,9 @@ OFFER_COLUMNS = projection.columns(
 )
 
 
-def offer_document(row: dict[str, Any]) -> dict[str, Any]:
-    """The search document of one offer row (selected with OFFER_COLUMNS)."""
+def offer_document(row: dict[str, Any], on: dt.date | None = None) -> dict[str, Any]:
+    """The search document of one offer row (selected with OFFER_COLUMNS), as of the day ``on`` (today by
+    default)."""
     species_t, names_t, keys_t = _species_fields(tuple(row["species"] or ()))
     species, names = list(species_t), list(names_t)
     lat = row["lat"] if row["lat"] is not None else row["organization_lat"]
@@ -167,7 +168,7 @@ def offer_document(row: dict[str, Any]) -> dict[str, Any]:
         "certificate_ref": row["certificate_ref"],
         "certificate_verified": row["certificate_verification"] == "verified",
         # status, certificate status, expiry and coverage: what the public visibility rule filters on.
-        **visibility.document_fields(row),
+        **visibility.document_fields(row, on),
         "certificate_verification": row["certificate_verification"],  # pending | verified | rejected: the badge
         "available_from": date_int(row["available_from"]),
         "available_to": date_int(row["available_to"]),
@@ -205,7 +206,8 @@ async def offer_documents(refs: Iterable[str]) -> tuple[list[dict[str, Any]], li
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         rows = await Offer.select(*OFFER_COLUMNS).where(Offer.ref.is_in(chunk)).output(load_json=True)
-        found.update({r["ref"]: await with_backing(offer_document(r), r) for r in rows})
+        day = dt.date.today()
+        found.update({r["ref"]: await with_backing(offer_document(r, day), r) for r in rows})
     return [found[r] for r in wanted if r in found], [r for r in wanted if r not in found]
 
 
@@ -223,4 +225,5 @@ async def all_offer_documents(batch: int = 2000) -> AsyncIterator[list[dict[str,
         if not rows:
             return
         last_id = rows[-1]["id"]
-        yield [await with_backing(offer_document(r), r) for r in rows]
+        day = dt.date.today()
+        yield [await with_backing(offer_document(r, day), r) for r in rows]

@@ -18,7 +18,7 @@ from typing import Any
 
 from app.accounts.services import CurrentUser
 from app.clock import now
-from app.db import atomic
+from app.db import atomic, rows_in
 from app.events import record
 from app.i18n import get_locale
 from app.matching import engine
@@ -282,38 +282,45 @@ async def offer_owned_or_public(user: CurrentUser | None, offer_ref: str) -> Non
 
 
 async def mark_stale(request_refs: set[str], offer_refs: set[str]) -> None:
-    """Sync hook: requests that changed, and requests an offer change may affect, need recomputing."""
+    """Sync hook: requests that changed, and requests an offer change may affect, need recomputing.
+
+    The refs are looked up in flat statements (``rows_in``), HOOK_CHUNK at a time: after a bulk import the hook gets
+    thousands per batch."""
     ids: set[int] = set()
-    if request_refs:
-        ids.update(
-            r["id"]
-            for r in await SourcingRequest.select(SourcingRequest.id).where(
-                SourcingRequest.ref.is_in(list(request_refs))
-            )
+    for chunk in _chunks(sorted(request_refs)):
+        ids.update(r["id"] for r in await rows_in('SELECT id FROM "sourcing_request" WHERE ref {in}', chunk))
+    kinds: set[tuple[str, str]] = set()
+    for chunk in _chunks(sorted(offer_refs)):
+        found = await rows_in('SELECT DISTINCT category, product_type FROM "offer" WHERE ref {in}', chunk)
+        kinds.update((r["category"], r["product_type"]) for r in found)
+        had = await rows_in(
+            'SELECT DISTINCT m.request FROM "match" m JOIN "offer" o ON o.id = m.offer WHERE o.ref {in}', chunk
         )
-    if offer_refs:
-        changed = await Offer.select(Offer.category, Offer.product_type).where(Offer.ref.is_in(list(offer_refs)))
-        kinds = {(r["category"], r["product_type"]) for r in changed}
-        categories = {c for c, _ in kinds}
-        if categories:
-            open_rows = (
-                await SourcingRequest.select(
-                    SourcingRequest.id, SourcingRequest.category, SourcingRequest.product_types
-                )
-                .where((SourcingRequest.status == "open") & SourcingRequest.category.is_in(list(categories)))
-                .output(load_json=True)
-            )
-            for r in open_rows:
-                if any((r["category"], t) in kinds for t in _json_list(r["product_types"])):
-                    ids.add(r["id"])
-        had = await Match.select(Match.request).where(Match.offer.ref.is_in(list(offer_refs)))
         ids.update(r["request"] for r in had)
+    categories = {c for c, _ in kinds}
+    if categories:
+        open_rows = (
+            await SourcingRequest.select(SourcingRequest.id, SourcingRequest.category, SourcingRequest.product_types)
+            .where((SourcingRequest.status == "open") & SourcingRequest.category.is_in(list(categories)))
+            .output(load_json=True)
+        )
+        for r in open_rows:
+            if any((r["category"], t) in kinds for t in _json_list(r["product_types"])):
+                ids.add(r["id"])
     if ids:
         await MatchRun.update({MatchRun.stale: True}).where(MatchRun.request.is_in(list(ids)))
         have = {r["request"] for r in await MatchRun.select(MatchRun.request).where(MatchRun.request.is_in(list(ids)))}
         missing = [MatchRun(request=i, stale=True) for i in ids - have]
         if missing:
             await MatchRun.insert(*missing)
+
+
+#: Refs per statement of ``mark_stale`` (well under SQLite's 32,766 parameters).
+HOOK_CHUNK = 5_000
+
+
+def _chunks(refs: list[str]) -> list[list[str]]:
+    return [refs[start : start + HOOK_CHUNK] for start in range(0, len(refs), HOOK_CHUNK)]
 
 
 async def recompute_stale(backend: SearchBackend, limit: int = 20) -> int:
