@@ -97,9 +97,14 @@ def needs_rehash(password_hash: str) -> bool:
         return True
 
 
+def _dummy_hash() -> str:
+    """A hash at the configured cost, verified for unknown e-mails so that their sign-in takes as long."""
+    return _dummy_for(_hasher())
+
+
 @cache
-def _dummy_hash(time_cost: int, memory_kib: int) -> str:
-    return _hasher_for(time_cost, memory_kib).hash("not-a-real-password-just-timing")
+def _dummy_for(hasher: PasswordHasher) -> str:
+    return hasher.hash("not-a-real-password-just-timing")
 
 
 _USER_COLUMNS = (
@@ -230,8 +235,7 @@ async def authenticate(email: str, password: str) -> CurrentUser | None:
     """The user for these credentials, or None. Always hashes, so timing does not reveal unknown e-mails."""
     row = await User.select(*_USER_COLUMNS).where(User.email == email.strip().lower()).first()
     if row is None:
-        settings = get_settings()
-        verify_password(_dummy_hash(settings.password_time_cost, settings.password_memory_kib), password)
+        verify_password(_dummy_hash(), password)
         return None
     if not verify_password(row["password_hash"], password) or not row["is_active"]:
         return None
